@@ -1,0 +1,31 @@
+"""piboard's domain: the plan of one Agile Release Train's PI and its rules. No I/O here."""
+
+from board.errors import (
+    Forbidden,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    PiboardError,
+    Refused,
+    Stale,
+)
+from board.model import BoardState, Role
+from board.ops import Change, Context, Op, apply_op
+from board.roles import Actor
+
+__all__ = [
+    "Actor",
+    "BoardState",
+    "Change",
+    "Context",
+    "Forbidden",
+    "IllegalTransition",
+    "Invalid",
+    "NotFound",
+    "Op",
+    "PiboardError",
+    "Refused",
+    "Role",
+    "Stale",
+    "apply_op",
+]

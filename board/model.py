@@ -1,0 +1,390 @@
+"""What a board holds: one ART's Program Increment.
+
+Every part of the plan is an *item*: a dataclass with an ``id`` and a ``version`` that
+goes up by one on every change (the ``base_version`` an op must name). Items are kept
+in a :class:`BoardState`, one dict per kind. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+
+class Role(str, enum.Enum):
+    RTE = "rte"
+    PRODUCT_MANAGEMENT = "pm"
+    ARCHITECT = "architect"
+    BUSINESS_OWNER = "business_owner"
+    TEAM = "team"
+    OBSERVER = "observer"
+
+
+class FeatureKind(str, enum.Enum):
+    FEATURE = "feature"
+    ENABLER = "enabler"
+
+
+class FeatureState(str, enum.Enum):
+    FUNNEL = "funnel"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class StoryStatus(str, enum.Enum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class MilestoneKind(str, enum.Enum):
+    RELEASE = "release"
+    DEMO = "demo"
+    EVENT = "event"
+    EXTERNAL = "external"
+
+
+class DependencyStatus(str, enum.Enum):
+    """What people say of a dependency; the shown state is derived (see ``dependency_state``)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DONE = "done"
+
+
+class DependencyState(str, enum.Enum):
+    REQUESTED = "requested"
+    COMMITTED = "committed"
+    DONE = "done"
+    CONFLICT = "conflict"
+
+
+class Roam(str, enum.Enum):
+    UNROAMED = "unroamed"
+    RESOLVED = "resolved"
+    OWNED = "owned"
+    ACCEPTED = "accepted"
+    MITIGATED = "mitigated"
+
+
+class VoteStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+    REVEALED = "revealed"
+
+
+class TimerStatus(str, enum.Enum):
+    STOPPED = "stopped"
+    RUNNING = "running"
+    PAUSED = "paused"
+
+
+@dataclass
+class Item:
+    kind: ClassVar[str] = ""
+    id: str
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+
+@dataclass
+class Meta(Item):
+    """Board-wide settings: a singleton item with id ``meta``."""
+
+    kind: ClassVar[str] = "meta"
+    name: str = ""
+    pi_name: str = ""
+    start: str | None = None
+    end: str | None = None
+    planning_target: float = 0.8
+    locked: bool = False
+    rework: bool = False
+    baseline_seq: int | None = None
+    current_agenda_item: str | None = None
+    timer_status: TimerStatus = TimerStatus.STOPPED
+    timer_ends_at: float | None = None
+    timer_remaining: float | None = None
+    roam_focus: str | None = None
+
+
+@dataclass
+class Iteration(Item):
+    kind: ClassVar[str] = "iteration"
+    number: int = 1
+    name: str = ""
+    start: str | None = None
+    end: str | None = None
+    is_ip: bool = False
+    weeks: int = 2
+
+
+@dataclass
+class Team(Item):
+    kind: ClassVar[str] = "team"
+    name: str = ""
+    color: str = "#4a6fa5"
+
+
+@dataclass
+class Member(Item):
+    kind: ClassVar[str] = "member"
+    name: str = ""
+    team_id: str | None = None
+    role: str = "developer"
+    fte: float = 1.0
+    # iteration id -> days off in that iteration
+    days_off: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Feature(Item):
+    kind: ClassVar[str] = "feature"
+    title: str = ""
+    description: str = ""
+    acceptance: str = ""
+    feature_kind: FeatureKind = FeatureKind.FEATURE
+    rank: int = 0
+    team_id: str | None = None
+    iteration_id: str | None = None
+    state: FeatureState = FeatureState.FUNNEL
+    external_key: str = ""
+
+
+@dataclass
+class Story(Item):
+    kind: ClassVar[str] = "story"
+    title: str = ""
+    feature_id: str | None = None
+    team_id: str | None = None
+    iteration_id: str | None = None
+    points: int = 0
+    status: StoryStatus = StoryStatus.TODO
+    external_key: str = ""
+
+
+@dataclass
+class Milestone(Item):
+    kind: ClassVar[str] = "milestone"
+    title: str = ""
+    date: str | None = None
+    iteration_id: str | None = None
+    milestone_kind: MilestoneKind = MilestoneKind.EVENT
+
+
+@dataclass
+class Dependency(Item):
+    """A red string: the requesting team needs something from a provider by an iteration."""
+
+    kind: ClassVar[str] = "dependency"
+    need: str = ""
+    requesting_team_id: str | None = None
+    requesting_feature_id: str | None = None
+    provider_team_id: str | None = None
+    external_party: str = ""
+    # None: needed by the iteration the requesting feature is planned in.
+    needed_by_iteration_id: str | None = None
+    provider_feature_id: str | None = None
+    provider_story_id: str | None = None
+    # For an external party, the iteration it promised to deliver in.
+    promised_iteration_id: str | None = None
+    status: DependencyStatus = DependencyStatus.REQUESTED
+    comment: str = ""
+
+
+@dataclass
+class Objective(Item):
+    kind: ClassVar[str] = "objective"
+    team_id: str | None = None
+    statement: str = ""
+    committed: bool = True
+    planned_bv: int | None = None
+    actual_bv: int | None = None
+    feature_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Risk(Item):
+    kind: ClassVar[str] = "risk"
+    title: str = ""
+    description: str = ""
+    team_id: str | None = None
+    owner: str = ""
+    roam: Roam = Roam.UNROAMED
+    raised_by: str = ""
+
+
+@dataclass
+class VoteRound(Item):
+    kind: ClassVar[str] = "vote"
+    team_id: str | None = None
+    status: VoteStatus = VoteStatus.OPEN
+    opened_at: float = 0.0
+    number: int = 1
+
+
+@dataclass
+class Ballot(Item):
+    """One person's fist of five in one round. Its value is secret until the round is revealed."""
+
+    kind: ClassVar[str] = "ballot"
+    round_id: str = ""
+    voter: str = ""
+    team_id: str | None = None
+    value: int = 0
+    reason: str = ""
+
+
+@dataclass
+class AgendaItem(Item):
+    kind: ClassVar[str] = "agenda"
+    day: int = 1
+    order: int = 0
+    title: str = ""
+    minutes: int = 30
+
+
+ITEM_TYPES: dict[str, type[Item]] = {
+    cls.kind: cls
+    for cls in (
+        Meta,
+        Iteration,
+        Team,
+        Member,
+        Feature,
+        Story,
+        Milestone,
+        Dependency,
+        Objective,
+        Risk,
+        VoteRound,
+        Ballot,
+        AgendaItem,
+    )
+}
+
+T = TypeVar("T", bound=Item)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def item_from_dict(kind: str, data: dict[str, Any]) -> Item:
+    """Rebuild an item from its stored dict; unknown keys (from a newer version) are ignored."""
+    cls = ITEM_TYPES[kind]
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        f = known.get(name)
+        if f is None:
+            continue
+        kwargs[name] = _coerce(f.type, value)
+    return cls(**kwargs)
+
+
+_ENUMS: dict[str, type[enum.Enum]] = {
+    e.__name__: e
+    for e in (
+        Role,
+        FeatureKind,
+        FeatureState,
+        StoryStatus,
+        MilestoneKind,
+        DependencyStatus,
+        Roam,
+        VoteStatus,
+        TimerStatus,
+    )
+}
+
+
+def _coerce(type_name: Any, value: Any) -> Any:
+    enum_cls = _ENUMS.get(str(type_name))
+    if enum_cls is not None and value is not None:
+        return enum_cls(value)
+    return value
+
+
+@dataclass
+class BoardState:
+    """All items of one board, by kind and id, plus the last event ``seq`` they reflect."""
+
+    board_id: str
+    seq: int = 0
+    items: dict[str, dict[str, Item]] = field(default_factory=lambda: {k: {} for k in ITEM_TYPES})
+
+    @property
+    def meta(self) -> Meta:
+        meta = self.items["meta"].get("meta")
+        assert isinstance(meta, Meta), "every board has its meta item"
+        return meta
+
+    def of(self, cls: type[T]) -> dict[str, T]:
+        return self.items[cls.kind]  # type: ignore[return-value]
+
+    def get(self, cls: type[T], item_id: str | None) -> T | None:
+        if item_id is None:
+            return None
+        found = self.items[cls.kind].get(item_id)
+        return found if isinstance(found, cls) else None
+
+    def put(self, item: Item) -> None:
+        self.items[item.kind][item.id] = item
+
+    def remove(self, kind: str, item_id: str) -> None:
+        self.items[kind].pop(item_id, None)
+
+    @property
+    def iterations(self) -> list[Iteration]:
+        return sorted(self.of(Iteration).values(), key=lambda i: i.number)
+
+    @property
+    def teams(self) -> list[Team]:
+        return sorted(self.of(Team).values(), key=lambda t: t.name.lower())
+
+    @property
+    def features(self) -> list[Feature]:
+        return sorted(self.of(Feature).values(), key=lambda f: (f.rank, f.title))
+
+    @property
+    def stories(self) -> list[Story]:
+        return list(self.of(Story).values())
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        return list(self.of(Dependency).values())
+
+    @property
+    def objectives(self) -> list[Objective]:
+        return list(self.of(Objective).values())
+
+    @property
+    def risks(self) -> list[Risk]:
+        return list(self.of(Risk).values())
+
+    @property
+    def agenda(self) -> list[AgendaItem]:
+        return sorted(self.of(AgendaItem).values(), key=lambda a: (a.day, a.order))
+
+    def copy(self) -> BoardState:
+        """A deep copy, so a refused op can never leave a half-applied state behind."""
+        clone = BoardState(self.board_id, self.seq)
+        for kind, by_id in self.items.items():
+            clone.items[kind] = {i: dataclasses.replace(it) for i, it in by_id.items()}
+            for it in clone.items[kind].values():
+                for f in dataclasses.fields(it):
+                    v = getattr(it, f.name)
+                    if isinstance(v, (dict, list)):
+                        setattr(it, f.name, type(v)(v))
+        return clone

@@ -1,0 +1,787 @@
+"""The ops: every change to a board is one of these, applied by :func:`apply_op`.
+
+``apply_op`` never mutates the state it is given when it refuses: handlers work on a
+:class:`Tx` overlay, and only an op that passes every check is written back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from board import fields as f
+from board.agenda import DEFAULT_AGENDA
+from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
+from board.model import (
+    AgendaItem,
+    Ballot,
+    BoardState,
+    Dependency,
+    DependencyStatus,
+    Feature,
+    FeatureKind,
+    FeatureState,
+    Item,
+    Iteration,
+    Member,
+    Meta,
+    Milestone,
+    MilestoneKind,
+    Objective,
+    Risk,
+    Roam,
+    Role,
+    Story,
+    StoryStatus,
+    Team,
+    TimerStatus,
+    VoteRound,
+    VoteStatus,
+)
+from board.roles import PLAN_OPS, Actor, authorise, require_own_team
+from board.vote import ballots_of, tally_round
+
+MAX_ARGS = 40
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change a client asks for. ``target`` names the item; ``base_version`` its version seen."""
+
+    type: str
+    target: str | None = None
+    base_version: int | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    client_op_id: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an op may know of the world: the time, a source of fresh ids, the seq it will get."""
+
+    now: float
+    new_id: Callable[[], str]
+    seq: int
+
+
+class Tx:
+    """Reads through to the board, records every write as a :class:`Change`."""
+
+    def __init__(self, state: BoardState) -> None:
+        self.state = state
+        self._written: dict[tuple[str, str], Item | None] = {}
+        self._order: list[tuple[str, str]] = []
+
+    def get(self, cls: type[Any], item_id: str | None) -> Any:
+        if item_id is None:
+            return None
+        key = (cls.kind, item_id)
+        if key in self._written:
+            return self._written[key]
+        found = self.state.items[cls.kind].get(item_id)
+        return dataclasses.replace(found) if found is not None else None
+
+    def all(self, cls: type[Any]) -> list[Any]:
+        merged: dict[str, Any] = dict(self.state.items[cls.kind])
+        for (kind, item_id), item in self._written.items():
+            if kind == cls.kind:
+                if item is None:
+                    merged.pop(item_id, None)
+                else:
+                    merged[item_id] = item
+        return list(merged.values())
+
+    def require(self, cls: type[Any], item_id: str | None, base_version: int | None = None) -> Any:
+        item = self.get(cls, item_id)
+        if item is None:
+            raise NotFound(f"no {cls.kind} with id '{item_id}' on this board")
+        if base_version is not None and item.version != base_version:
+            raise Stale(
+                f"this {cls.kind} was changed by someone else (version {item.version}, "
+                f"you edited version {base_version})",
+                current=item.to_dict(),
+            )
+        return item
+
+    def put(self, item: Item) -> None:
+        key = (item.kind, item.id)
+        original = self.state.items[item.kind].get(item.id)
+        item.version = (original.version + 1) if original is not None else 1
+        if key not in self._written:
+            self._order.append(key)
+        self._written[key] = item
+
+    def delete(self, kind: str, item_id: str) -> None:
+        key = (kind, item_id)
+        if key not in self._written:
+            self._order.append(key)
+        self._written[key] = None
+
+    def changes(self) -> list[Change]:
+        out = []
+        for kind, item_id in self._order:
+            before = self.state.items[kind].get(item_id)
+            after = self._written[(kind, item_id)]
+            if before is None and after is None:
+                continue
+            out.append(
+                Change(
+                    kind,
+                    item_id,
+                    before.to_dict() if before else None,
+                    after.to_dict() if after else None,
+                )
+            )
+        return out
+
+    def commit(self) -> None:
+        for (kind, item_id), item in self._written.items():
+            if item is None:
+                self.state.remove(kind, item_id)
+            else:
+                self.state.put(item)
+
+
+# Which fields each kind accepts, on create and on a plain update.
+FIELDS: dict[str, dict[str, f.Field]] = {
+    "meta": {
+        "name": f.Text(120, required=True),
+        "pi_name": f.Text(120),
+        "start": f.Date(),
+        "end": f.Date(),
+        "planning_target": f.Float(0.1, 1.0),
+    },
+    "iteration": {
+        "number": f.Int(1, 30),
+        "name": f.Text(60),
+        "start": f.Date(),
+        "end": f.Date(),
+        "is_ip": f.Bool(),
+        "weeks": f.Int(1, 6),
+    },
+    "team": {"name": f.Text(60, required=True), "color": f.Color()},
+    "member": {
+        "name": f.Text(80, required=True),
+        "team_id": f.Ref("team", nullable=False),
+        "role": f.Text(40),
+        "fte": f.Float(0.0, 1.0),
+        "days_off": f.DaysOff(),
+    },
+    "feature": {
+        "title": f.Text(200, required=True),
+        "description": f.Text(4000),
+        "acceptance": f.Text(4000),
+        "feature_kind": f.Choice(FeatureKind),
+        "rank": f.Int(0, 1_000_000),
+        "team_id": f.Ref("team"),
+        "iteration_id": f.Ref("iteration"),
+        "state": f.Choice(FeatureState),
+        "external_key": f.Text(40),
+    },
+    "story": {
+        "title": f.Text(200, required=True),
+        "feature_id": f.Ref("feature"),
+        "team_id": f.Ref("team", nullable=False),
+        "iteration_id": f.Ref("iteration"),
+        "points": f.Int(0, 100),
+        "status": f.Choice(StoryStatus),
+        "external_key": f.Text(40),
+    },
+    "milestone": {
+        "title": f.Text(120, required=True),
+        "date": f.Date(),
+        "iteration_id": f.Ref("iteration"),
+        "milestone_kind": f.Choice(MilestoneKind),
+    },
+    "dependency": {
+        "need": f.Text(300, required=True),
+        "requesting_team_id": f.Ref("team", nullable=False),
+        "requesting_feature_id": f.Ref("feature"),
+        "provider_team_id": f.Ref("team"),
+        "external_party": f.Text(80),
+        "needed_by_iteration_id": f.Ref("iteration"),
+        "provider_feature_id": f.Ref("feature"),
+        "provider_story_id": f.Ref("story"),
+        "promised_iteration_id": f.Ref("iteration"),
+    },
+    "objective": {
+        "team_id": f.Ref("team", nullable=False),
+        "statement": f.Text(500, required=True),
+        "committed": f.Bool(),
+        "feature_ids": f.RefList("feature"),
+    },
+    "risk": {
+        "title": f.Text(200, required=True),
+        "description": f.Text(2000),
+        "team_id": f.Ref("team"),
+        "owner": f.Text(80),
+    },
+    "agenda": {
+        "day": f.Int(1, 5),
+        "order": f.Int(0, 1000),
+        "title": f.Text(120, required=True),
+        "minutes": f.Int(1, 600),
+    },
+}
+
+_MODEL_FOR_KIND: dict[str, type[Item]] = {
+    "meta": Meta,
+    "iteration": Iteration,
+    "team": Team,
+    "member": Member,
+    "feature": Feature,
+    "story": Story,
+    "milestone": Milestone,
+    "dependency": Dependency,
+    "objective": Objective,
+    "risk": Risk,
+    "agenda": AgendaItem,
+}
+
+
+def _clean(kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | None = None) -> dict[str, Any]:
+    spec = FIELDS[kind]
+    unknown = set(args) - set(spec) - {"id"}
+    if only is not None:
+        unknown |= set(args) - only
+    if unknown:
+        raise Invalid(f"{kind} has no field(s) {', '.join(sorted(unknown))} that this op may set")
+    out: dict[str, Any] = {}
+    for name, rule in spec.items():
+        if name in args:
+            out[name] = rule.clean(name, args[name])
+        elif creating and getattr(rule, "required", False):
+            raise Invalid(f"{name} is required")
+        elif creating and isinstance(rule, f.Ref) and not rule.nullable:
+            raise Invalid(f"{name} is required")
+    return out
+
+
+def _check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
+    for name, rule in FIELDS[kind].items():
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(rule, f.Ref) and value is not None:
+            tx.require(_MODEL_FOR_KIND[rule.kind], value)
+        if isinstance(rule, f.RefList):
+            for ref in value:
+                tx.require(_MODEL_FOR_KIND[rule.kind], ref)
+
+
+def _team_of(item: Item) -> str | None:
+    if isinstance(item, Risk | Objective | Story | Member | Feature):
+        return item.team_id
+    if isinstance(item, Dependency):
+        return item.requesting_team_id
+    return None
+
+
+Handler = Callable[[Tx, Op, Actor, Context], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*op_types: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for op_type in op_types:
+            HANDLERS[op_type] = fn
+        return fn
+
+    return register
+
+
+def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Change]:
+    """Check and apply one op. Returns the changes; raises a ``Refused`` and changes nothing otherwise."""
+    authorise(actor, op.type)
+    if len(op.args) > MAX_ARGS:
+        raise Invalid(f"an op takes at most {MAX_ARGS} arguments")
+    if op.type != "board.create" and state.items["meta"].get("meta") is None:
+        raise NotFound("this board has not been created")
+    if op.type in PLAN_OPS and state.meta.locked and actor.role != Role.RTE:
+        raise IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
+    handler = HANDLERS.get(op.type)
+    if handler is None:
+        raise Invalid(f"unknown op '{op.type}'")
+    tx = Tx(state)
+    handler(tx, op, actor, ctx)
+    changes = tx.changes()
+    tx.commit()
+    return changes
+
+
+# --- generic create / update / delete -----------------------------------------------------------
+
+
+def _narrow_for_actor(tx: Tx, actor: Actor, kind: str, before: Item | None, values: dict[str, Any]) -> None:
+    """Team members touch their own team's items only; the Architect only enablers."""
+    teams = []
+    if before is not None:
+        teams.append(_team_of(before))
+    if kind == "dependency":
+        if "requesting_team_id" in values:
+            teams.append(values["requesting_team_id"])
+    elif "team_id" in values:
+        teams.append(values["team_id"])
+    require_own_team(actor, *teams)
+    if actor.role == Role.ARCHITECT and kind == "feature":
+        kinds = {values.get("feature_kind", FeatureKind.FEATURE if before is None else None)}
+        if before is not None:
+            assert isinstance(before, Feature)
+            kinds.add(before.feature_kind)
+        kinds.discard(None)
+        if kinds != {FeatureKind.ENABLER}:
+            raise Forbidden("the System Architect may change enablers only")
+
+
+CREATABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+
+
+@handles(*(f"{k}.create" for k in CREATABLE))
+def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    kind = op.type.split(".")[0]
+    values = _clean(kind, op.args, creating=True)
+    _narrow_for_actor(tx, actor, kind, None, values)
+    _check_refs(tx, kind, values)
+    cls = _MODEL_FOR_KIND[kind]
+    item = cls(id=_proposed_id(tx, cls, op.args.get("id")) or ctx.new_id(), **values)
+    _derive_on_create(tx, item, actor)
+    _validate(tx, item)
+    tx.put(item)
+
+
+def _proposed_id(tx: Tx, cls: type[Any], proposed: Any) -> str | None:
+    """A client may name a new item (offline creation, imports, the demo); it must be new and plain."""
+    if proposed is None:
+        return None
+    if not isinstance(proposed, str) or not _ID.match(proposed):
+        raise Invalid("id must be 1–40 letters, digits, '-' or '_'")
+    if tx.get(cls, proposed) is not None:
+        raise Invalid(f"a {cls.kind} with id '{proposed}' exists already")
+    return proposed
+
+
+def _derive_on_create(tx: Tx, item: Item, actor: Actor) -> None:
+    if isinstance(item, Story) and item.feature_id and item.team_id is None:
+        feature = tx.get(Feature, item.feature_id)
+        item.team_id = feature.team_id if feature else None
+    if isinstance(item, Feature) and item.rank == 0:
+        item.rank = max((x.rank for x in tx.all(Feature)), default=0) + 10
+    if isinstance(item, Feature) and item.iteration_id and item.state == FeatureState.FUNNEL:
+        item.state = FeatureState.PLANNED
+    if isinstance(item, Risk):
+        item.raised_by = actor.name
+    if isinstance(item, AgendaItem) and item.order == 0:
+        item.order = max((a.order for a in tx.all(AgendaItem) if a.day == item.day), default=0) + 10
+
+
+def _validate(tx: Tx, item: Item) -> None:
+    """Rules that hold across fields, checked after every create and update."""
+    if isinstance(item, Dependency):
+        if not item.provider_team_id and not item.external_party:
+            raise Invalid("a dependency needs a providing team or an external party")
+        if item.provider_team_id and item.provider_team_id == item.requesting_team_id:
+            raise Invalid("a team cannot depend on itself; that is a story, not a dependency")
+    if isinstance(item, Iteration):
+        clash = [i for i in tx.all(Iteration) if i.number == item.number and i.id != item.id]
+        if clash:
+            raise Invalid(f"iteration {item.number} exists already")
+    if isinstance(item, Team):
+        if any(t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)):
+            raise Invalid(f"a team named '{item.name}' exists already")
+    if isinstance(item, Story | Feature) and item.iteration_id:
+        iteration = tx.get(Iteration, item.iteration_id)
+        if iteration is not None and iteration.is_ip and isinstance(item, Feature):
+            raise Invalid("the IP iteration holds no feature work")
+
+
+UPDATABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+
+
+@handles(*(f"{k}.update" for k in UPDATABLE), "board.update")
+def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    kind = op.type.split(".")[0]
+    kind = "meta" if kind == "board" else kind
+    cls = _MODEL_FOR_KIND[kind]
+    target = "meta" if kind == "meta" else op.target
+    item = tx.require(cls, target, _need_version(op))
+    values = _clean(kind, op.args, creating=False)
+    if not values:
+        raise Invalid("nothing to change")
+    _narrow_for_actor(tx, actor, kind, item, values)
+    _check_refs(tx, kind, values)
+    for name, value in values.items():
+        setattr(item, name, value)
+    _validate(tx, item)
+    tx.put(item)
+
+
+@handles("feature.move", "story.move")
+def _move(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Re-plan a card onto a cell: a team row and an iteration column (None: back to the backlog)."""
+    kind = op.type.split(".")[0]
+    values = _clean(kind, op.args, creating=False, only={"team_id", "iteration_id", "rank"})
+    if "iteration_id" not in values and "team_id" not in values:
+        raise Invalid("a move names a team_id or an iteration_id")
+    _op_on_existing_field_update(tx, op, actor, kind, values)
+
+
+def _op_on_existing_field_update(tx: Tx, op: Op, actor: Actor, kind: str, values: dict[str, Any]) -> None:
+    cls = _MODEL_FOR_KIND[kind]
+    item = tx.require(cls, op.target, _need_version(op))
+    _narrow_for_actor(tx, actor, kind, item, values)
+    _check_refs(tx, kind, values)
+    for name, value in values.items():
+        setattr(item, name, value)
+    if isinstance(item, Feature):
+        if item.iteration_id and item.state == FeatureState.FUNNEL:
+            item.state = FeatureState.PLANNED
+        if not item.iteration_id and item.state == FeatureState.PLANNED:
+            item.state = FeatureState.FUNNEL
+    _validate(tx, item)
+    tx.put(item)
+
+
+def _need_version(op: Op) -> int:
+    if op.base_version is None:
+        raise Invalid("base_version is required: say which version of the item you edited")
+    return op.base_version
+
+
+DELETABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+
+
+@handles(*(f"{k}.delete" for k in DELETABLE))
+def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    kind = op.type.split(".")[0]
+    cls = _MODEL_FOR_KIND[kind]
+    item = tx.require(cls, op.target, _need_version(op))
+    _narrow_for_actor(tx, actor, kind, item, {})
+    if isinstance(item, Team | Iteration):
+        field_name = "team_id" if isinstance(item, Team) else "iteration_id"
+        planned = [
+            x for x in tx.all(Feature) + tx.all(Story) + tx.all(Member) if getattr(x, field_name, None) == item.id
+        ]
+        if planned:
+            raise IllegalTransition(
+                f"{len(planned)} features, stories or members still belong to this {kind}; move them first"
+            )
+    if isinstance(item, Feature):
+        _unlink(tx, Story, "feature_id", item.id)
+        _unlink(tx, Dependency, "requesting_feature_id", item.id)
+        _unlink(tx, Dependency, "provider_feature_id", item.id)
+        for obj in tx.all(Objective):
+            if item.id in obj.feature_ids:
+                obj = dataclasses.replace(obj, feature_ids=[x for x in obj.feature_ids if x != item.id])
+                tx.put(obj)
+    if isinstance(item, Story):
+        _unlink(tx, Dependency, "provider_story_id", item.id)
+    tx.delete(kind, item.id)
+
+
+def _unlink(tx: Tx, cls: type[Any], field_name: str, item_id: str) -> None:
+    for other in tx.all(cls):
+        if getattr(other, field_name) == item_id:
+            other = dataclasses.replace(other)
+            setattr(other, field_name, None)
+            tx.put(other)
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+@handles("dependency.accept")
+def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The provider answers: it will deliver with this feature / story (or, external, in this iteration)."""
+    dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
+    require_own_team(actor, dep.provider_team_id)
+    values = _clean(
+        "dependency",
+        op.args,
+        creating=False,
+        only={"provider_feature_id", "provider_story_id", "promised_iteration_id"},
+    )
+    _check_refs(tx, "dependency", values)
+    for name, value in values.items():
+        setattr(dep, name, value)
+    dep.status = DependencyStatus.ACCEPTED
+    tx.put(dep)
+
+
+@handles("dependency.done")
+def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
+    require_own_team(actor, dep.provider_team_id)
+    dep.status = DependencyStatus.DONE if f.Bool().clean("done", op.args.get("done", True)) else DependencyStatus.ACCEPTED
+    tx.put(dep)
+
+
+@handles("dependency.comment")
+def _comment_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
+    if actor.role == Role.TEAM and actor.team_id not in (dep.requesting_team_id, dep.provider_team_id):
+        raise Forbidden("only the two teams of a dependency may comment on it")
+    dep.comment = f.Text(1000).clean("comment", op.args.get("comment"))
+    tx.put(dep)
+
+
+# --- objectives and business value ------------------------------------------------------------------
+
+
+@handles("objective.set_bv", "objective.set_actual_bv")
+def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    obj: Objective = tx.require(Objective, op.target, _need_version(op))
+    name = "planned_bv" if op.type == "objective.set_bv" else "actual_bv"
+    if set(op.args) - {"value"}:
+        raise Invalid("business value is set with a single 'value'")
+    setattr(obj, name, f.Int(1 if name == "planned_bv" else 0, 10, nullable=True).clean("value", op.args.get("value")))
+    tx.put(obj)
+
+
+# --- risks and ROAM --------------------------------------------------------------------------------
+
+
+@handles("risk.roam")
+def _roam(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    risk: Risk = tx.require(Risk, op.target, _need_version(op))
+    require_own_team(actor, risk.team_id)
+    roam = f.Choice(Roam).clean("roam", op.args.get("roam"))
+    assert isinstance(roam, Roam)
+    owner = f.Text(80).clean("owner", op.args.get("owner", risk.owner))
+    if roam == Roam.OWNED and not owner:
+        raise Invalid("an Owned risk needs an owner: name who owns it")
+    risk.roam, risk.owner = roam, owner
+    tx.put(risk)
+
+
+@handles("roam.focus")
+def _roam_focus(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Point the ROAM session (on the big screen) at one risk, or end it with no target."""
+    meta: Meta = tx.require(Meta, "meta")
+    if op.target is not None:
+        tx.require(Risk, op.target)
+    meta.roam_focus = op.target
+    tx.put(meta)
+
+
+# --- the board itself ------------------------------------------------------------------------------
+
+
+@handles("board.create")
+def _create_board(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The first event of every board: its settings and the default two-day agenda."""
+    if tx.get(Meta, "meta") is not None:
+        raise IllegalTransition("this board exists already")
+    values = _clean("meta", op.args, creating=True)
+    tx.put(Meta(id="meta", **values))
+    for order, (day, title, minutes) in enumerate(DEFAULT_AGENDA):
+        tx.put(AgendaItem(id=ctx.new_id(), day=day, order=(order + 1) * 10, title=title, minutes=minutes))
+
+
+# --- plan lock and baseline -----------------------------------------------------------------------
+
+
+@handles("plan.lock", "plan.unlock")
+def _lock(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    meta.locked = op.type == "plan.lock"
+    tx.put(meta)
+
+
+@handles("baseline.take")
+def _baseline(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Freeze the plan as it stands after this event; later changes are shown against it."""
+    meta: Meta = tx.require(Meta, "meta")
+    meta.baseline_seq = ctx.seq
+    tx.put(meta)
+
+
+# --- confidence vote ----------------------------------------------------------------------------------
+
+
+@handles("vote.open")
+def _open_vote(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    team_id = f.Ref("team").clean("team_id", op.args.get("team_id"))
+    if set(op.args) - {"team_id"}:
+        raise Invalid("a vote round takes only a team_id (none: the whole ART)")
+    if team_id:
+        tx.require(Team, team_id)
+    rounds = tx.all(VoteRound)
+    if any(r.status == VoteStatus.OPEN and r.team_id == team_id for r in rounds):
+        raise IllegalTransition("a round for the same voters is open already; close it first")
+    number = 1 + sum(1 for r in rounds if r.team_id == team_id)
+    tx.put(VoteRound(id=ctx.new_id(), team_id=team_id, opened_at=ctx.now, number=number))
+    if team_id is None:
+        meta: Meta = tx.require(Meta, "meta")
+        if meta.rework:
+            meta.rework = False
+            tx.put(meta)
+
+
+def _ballot_id(round_id: str, actor: Actor) -> str:
+    return f"{round_id}:{actor.id}"
+
+
+@handles("vote.cast")
+def _cast(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    vote: VoteRound = tx.require(VoteRound, op.target)
+    if vote.status != VoteStatus.OPEN:
+        raise IllegalTransition("this vote round is closed")
+    if vote.team_id and not (actor.role == Role.TEAM and actor.team_id == vote.team_id):
+        raise Forbidden("this round is for the members of one team")
+    if set(op.args) - {"value", "reason"}:
+        raise Invalid("a vote takes a value 1–5 and an optional reason")
+    value = f.Int(1, 5).clean("value", op.args.get("value"))
+    reason = f.Text(500).clean("reason", op.args.get("reason"))
+    ballot_id = _ballot_id(vote.id, actor)
+    ballot = tx.get(Ballot, ballot_id) or Ballot(id=ballot_id, round_id=vote.id, voter=actor.name)
+    ballot.value, ballot.reason, ballot.team_id = value or 0, reason, actor.team_id
+    tx.put(ballot)
+
+
+@handles("vote.explain")
+def _explain(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """After the reveal, a low voter says why; the reason becomes an un-ROAMed risk."""
+    vote: VoteRound = tx.require(VoteRound, op.target)
+    if vote.status != VoteStatus.REVEALED:
+        raise IllegalTransition("reasons are asked for after the reveal")
+    ballot: Ballot = tx.require(Ballot, _ballot_id(vote.id, actor))
+    if ballot.value > 2:
+        raise IllegalTransition("only votes of 1 or 2 are asked for a reason")
+    ballot.reason = f.Text(500, required=True).clean("reason", op.args.get("reason"))
+    tx.put(ballot)
+    _risk_from_reason(tx, ctx, vote, ballot)
+
+
+def _risk_from_reason(tx: Tx, ctx: Context, vote: VoteRound, ballot: Ballot) -> None:
+    tx.put(
+        Risk(
+            id=ctx.new_id(),
+            title=ballot.reason[:200],
+            description=f"Raised in confidence vote round {vote.number} by a vote of {ballot.value}.",
+            team_id=vote.team_id,
+            raised_by=ballot.voter,
+        )
+    )
+
+
+@handles("vote.close")
+def _close_vote(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    vote: VoteRound = tx.require(VoteRound, op.target)
+    if vote.status != VoteStatus.OPEN:
+        raise IllegalTransition(f"this round is {vote.status.value}, not open")
+    vote.status = VoteStatus.CLOSED
+    tx.put(vote)
+
+
+@handles("vote.reveal")
+def _reveal(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    vote: VoteRound = tx.require(VoteRound, op.target)
+    if vote.status == VoteStatus.REVEALED:
+        raise IllegalTransition("this round is revealed already")
+    vote.status = VoteStatus.REVEALED
+    tx.put(vote)
+    for ballot in ballots_of(tx.state, vote.id):
+        if ballot.value <= 2 and ballot.reason:
+            _risk_from_reason(tx, ctx, vote, ballot)
+    if vote.team_id is None:
+        meta: Meta = tx.require(Meta, "meta")
+        meta.rework = tally_round(tx.state, vote).needs_rework
+        tx.put(meta)
+
+
+# --- agenda and timer -------------------------------------------------------------------------------
+
+
+@handles("timer.start")
+def _timer_start(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    target = op.target or meta.current_agenda_item
+    if target is None:
+        agenda = sorted(tx.all(AgendaItem), key=lambda a: (a.day, a.order))
+        if not agenda:
+            raise IllegalTransition("the agenda is empty; add an item first")
+        target = agenda[0].id
+    item: AgendaItem = tx.require(AgendaItem, target)
+    meta.current_agenda_item = item.id
+    meta.timer_status = TimerStatus.RUNNING
+    meta.timer_ends_at = ctx.now + item.minutes * 60
+    meta.timer_remaining = None
+    tx.put(meta)
+
+
+@handles("timer.pause")
+def _timer_pause(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    if meta.timer_status != TimerStatus.RUNNING or meta.timer_ends_at is None:
+        raise IllegalTransition("the timer is not running")
+    meta.timer_remaining = max(0.0, meta.timer_ends_at - ctx.now)
+    meta.timer_status = TimerStatus.PAUSED
+    meta.timer_ends_at = None
+    tx.put(meta)
+
+
+@handles("timer.resume")
+def _timer_resume(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    if meta.timer_status != TimerStatus.PAUSED:
+        raise IllegalTransition("the timer is not paused")
+    meta.timer_ends_at = ctx.now + (meta.timer_remaining or 0.0)
+    meta.timer_remaining = None
+    meta.timer_status = TimerStatus.RUNNING
+    tx.put(meta)
+
+
+@handles("timer.extend")
+def _timer_extend(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    minutes = f.Int(1, 240).clean("minutes", op.args.get("minutes", 5)) or 0
+    if meta.timer_status == TimerStatus.RUNNING and meta.timer_ends_at is not None:
+        meta.timer_ends_at = max(meta.timer_ends_at, ctx.now) + minutes * 60
+    elif meta.timer_status == TimerStatus.PAUSED:
+        meta.timer_remaining = (meta.timer_remaining or 0.0) + minutes * 60
+    else:
+        raise IllegalTransition("the timer is stopped; start it first")
+    tx.put(meta)
+
+
+@handles("timer.advance")
+def _timer_advance(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Move on to the next agenda item and start its countdown."""
+    meta: Meta = tx.require(Meta, "meta")
+    agenda = sorted(tx.all(AgendaItem), key=lambda a: (a.day, a.order))
+    ids = [a.id for a in agenda]
+    if not ids:
+        raise IllegalTransition("the agenda is empty")
+    position = ids.index(meta.current_agenda_item) + 1 if meta.current_agenda_item in ids else 0
+    if position >= len(ids):
+        raise IllegalTransition("this is the last agenda item")
+    nxt = agenda[position]
+    meta.current_agenda_item = nxt.id
+    meta.timer_status = TimerStatus.RUNNING
+    meta.timer_ends_at = ctx.now + nxt.minutes * 60
+    meta.timer_remaining = None
+    tx.put(meta)
+
+
+@handles("timer.stop")
+def _timer_stop(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    meta: Meta = tx.require(Meta, "meta")
+    meta.timer_status = TimerStatus.STOPPED
+    meta.timer_ends_at = None
+    meta.timer_remaining = None
+    tx.put(meta)
+
+
+OP_TYPES = frozenset(HANDLERS)

@@ -1,0 +1,36 @@
+"""Fist-of-five confidence vote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from board.model import Ballot, BoardState, VoteRound
+
+REWORK_BELOW = 3.0
+
+
+@dataclass(frozen=True)
+class Tally:
+    count: int
+    distribution: dict[int, int]
+    average: float | None
+
+    @property
+    def needs_rework(self) -> bool:
+        return self.average is not None and self.average < REWORK_BELOW
+
+
+def tally_vote(values: list[int]) -> Tally:
+    distribution = {v: 0 for v in range(1, 6)}
+    for v in values:
+        distribution[v] += 1
+    average = round(sum(values) / len(values), 2) if values else None
+    return Tally(count=len(values), distribution=distribution, average=average)
+
+
+def ballots_of(state: BoardState, round_id: str) -> list[Ballot]:
+    return [b for b in state.of(Ballot).values() if b.round_id == round_id]
+
+
+def tally_round(state: BoardState, vote: VoteRound) -> Tally:
+    return tally_vote([b.value for b in ballots_of(state, vote.id)])
