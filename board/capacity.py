@@ -29,9 +29,7 @@ def team_capacity(state: BoardState, team_id: str, iteration_id: str) -> float:
 def team_load(state: BoardState, team_id: str, iteration_id: str) -> int:
     """Sum of the team's story points planned in the iteration."""
     return sum(
-        s.points
-        for s in state.of(Story).values()
-        if s.team_id == team_id and s.iteration_id == iteration_id
+        s.points for s in state.of(Story).values() if s.team_id == team_id and s.iteration_id == iteration_id
     )
 
 

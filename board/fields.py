@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,4 +165,3 @@ class DaysOff:
 
 
 Field = Text | Int | Float | Bool | Choice | Date | Color | Ref | RefList | DaysOff
-Cleaner = Callable[[str, Any], Any]

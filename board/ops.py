@@ -251,7 +251,9 @@ _MODEL_FOR_KIND: dict[str, type[Item]] = {
 }
 
 
-def _clean(kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | None = None) -> dict[str, Any]:
+def _clean(
+    kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | None = None
+) -> dict[str, Any]:
     spec = FIELDS[kind]
     unknown = set(args) - set(spec) - {"id"}
     if only is not None:
@@ -262,11 +264,13 @@ def _clean(kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | 
     for name, rule in spec.items():
         if name in args:
             out[name] = rule.clean(name, args[name])
-        elif creating and getattr(rule, "required", False):
-            raise Invalid(f"{name} is required")
-        elif creating and isinstance(rule, f.Ref) and not rule.nullable:
+        elif creating and _required(rule):
             raise Invalid(f"{name} is required")
     return out
+
+
+def _required(rule: f.Field) -> bool:
+    return (isinstance(rule, f.Text) and rule.required) or (isinstance(rule, f.Ref) and not rule.nullable)
 
 
 def _check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
@@ -345,7 +349,18 @@ def _narrow_for_actor(tx: Tx, actor: Actor, kind: str, before: Item | None, valu
             raise Forbidden("the System Architect may change enablers only")
 
 
-CREATABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+CREATABLE = (
+    "iteration",
+    "team",
+    "member",
+    "feature",
+    "story",
+    "milestone",
+    "dependency",
+    "objective",
+    "risk",
+    "agenda",
+)
 
 
 @handles(*(f"{k}.create" for k in CREATABLE))
@@ -397,16 +412,28 @@ def _validate(tx: Tx, item: Item) -> None:
         clash = [i for i in tx.all(Iteration) if i.number == item.number and i.id != item.id]
         if clash:
             raise Invalid(f"iteration {item.number} exists already")
-    if isinstance(item, Team):
-        if any(t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)):
-            raise Invalid(f"a team named '{item.name}' exists already")
+    if isinstance(item, Team) and any(
+        t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)
+    ):
+        raise Invalid(f"a team named '{item.name}' exists already")
     if isinstance(item, Story | Feature) and item.iteration_id:
         iteration = tx.get(Iteration, item.iteration_id)
         if iteration is not None and iteration.is_ip and isinstance(item, Feature):
             raise Invalid("the IP iteration holds no feature work")
 
 
-UPDATABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+UPDATABLE = (
+    "iteration",
+    "team",
+    "member",
+    "feature",
+    "story",
+    "milestone",
+    "dependency",
+    "objective",
+    "risk",
+    "agenda",
+)
 
 
 @handles(*(f"{k}.update" for k in UPDATABLE), "board.update")
@@ -459,7 +486,18 @@ def _need_version(op: Op) -> int:
     return op.base_version
 
 
-DELETABLE = ("iteration", "team", "member", "feature", "story", "milestone", "dependency", "objective", "risk", "agenda")
+DELETABLE = (
+    "iteration",
+    "team",
+    "member",
+    "feature",
+    "story",
+    "milestone",
+    "dependency",
+    "objective",
+    "risk",
+    "agenda",
+)
 
 
 @handles(*(f"{k}.delete" for k in DELETABLE))
@@ -471,7 +509,9 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     if isinstance(item, Team | Iteration):
         field_name = "team_id" if isinstance(item, Team) else "iteration_id"
         planned = [
-            x for x in tx.all(Feature) + tx.all(Story) + tx.all(Member) if getattr(x, field_name, None) == item.id
+            x
+            for x in tx.all(Feature) + tx.all(Story) + tx.all(Member)
+            if getattr(x, field_name, None) == item.id
         ]
         if planned:
             raise IllegalTransition(
@@ -523,7 +563,11 @@ def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
     require_own_team(actor, dep.provider_team_id)
-    dep.status = DependencyStatus.DONE if f.Bool().clean("done", op.args.get("done", True)) else DependencyStatus.ACCEPTED
+    dep.status = (
+        DependencyStatus.DONE
+        if f.Bool().clean("done", op.args.get("done", True))
+        else DependencyStatus.ACCEPTED
+    )
     tx.put(dep)
 
 
@@ -545,7 +589,11 @@ def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     name = "planned_bv" if op.type == "objective.set_bv" else "actual_bv"
     if set(op.args) - {"value"}:
         raise Invalid("business value is set with a single 'value'")
-    setattr(obj, name, f.Int(1 if name == "planned_bv" else 0, 10, nullable=True).clean("value", op.args.get("value")))
+    setattr(
+        obj,
+        name,
+        f.Int(1 if name == "planned_bv" else 0, 10, nullable=True).clean("value", op.args.get("value")),
+    )
     tx.put(obj)
 
 
