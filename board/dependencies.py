@@ -92,6 +92,8 @@ def cascade(state: BoardState) -> Cascade:
     delivered_by: dict[str, list[Dependency]] = {}
     story_feature = {s.id: s.feature_id for s in state.stories}
     for dep in state.dependencies:
+        if dep.status == DependencyStatus.DONE:
+            continue  # delivered already: nothing upstream can put it at risk
         provider_features = {dep.provider_feature_id, story_feature.get(dep.provider_story_id or "")}
         for fid in provider_features:
             if fid:
