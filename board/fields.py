@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 from dataclasses import dataclass
@@ -106,15 +107,19 @@ class Date:
     def clean(self, name: str, value: Any) -> str | None:
         if value in (None, ""):
             return None
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise Invalid(f"{name} must be a date like 2026-01-31")
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f"{name} is not a real date: {value}") from None
         return value
 
 
 @dataclass(frozen=True)
 class Color:
     def clean(self, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not _COLOR.match(value):
+        if not isinstance(value, str) or not _COLOR.fullmatch(value):
             raise Invalid(f"{name} must be a colour like #4a6fa5")
         return value
 

@@ -377,6 +377,10 @@ class BoardState:
     def agenda(self) -> list[AgendaItem]:
         return sorted(self.of(AgendaItem).values(), key=lambda a: (a.day, a.order))
 
+    def snapshot(self) -> BoardState:
+        """A cheap copy to apply ops to: ops replace whole per-kind dicts, never mutate them."""
+        return BoardState(self.board_id, self.seq, dict(self.items))
+
     def copy(self) -> BoardState:
         """A deep copy, so a refused op can never leave a half-applied state behind."""
         clone = BoardState(self.board_id, self.seq)

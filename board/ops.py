@@ -85,6 +85,8 @@ class Tx:
         self._order: list[tuple[str, str]] = []
 
     def get(self, cls: type[Any], item_id: str | None) -> Any:
+        """A private copy of the item to change. Replace its lists and dicts, never mutate them:
+        they are shared with the snapshot other readers hold."""
         if item_id is None:
             return None
         key = (cls.kind, item_id)
@@ -147,11 +149,16 @@ class Tx:
         return out
 
     def commit(self) -> None:
+        """Write back copy-on-write: each touched kind gets a new dict, so anyone still reading
+        an earlier snapshot of the board (``BoardState.snapshot``) keeps a consistent view."""
+        touched: dict[str, dict[str, Item]] = {}
         for (kind, item_id), item in self._written.items():
+            by_id = touched.setdefault(kind, dict(self.state.items[kind]))
             if item is None:
-                self.state.remove(kind, item_id)
+                by_id.pop(item_id, None)
             else:
-                self.state.put(item)
+                by_id[item_id] = item
+        self.state.items.update(touched)
 
 
 # Which fields each kind accepts, on create and on a plain update.

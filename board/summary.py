@@ -1,0 +1,80 @@
+"""Everything derived from the plan, in one pass: what the pages, the big screen and the API show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from board.capacity import Load, load_table
+from board.dependencies import Cascade, cascade, dependency_states
+from board.model import BoardState, DependencyState, Roam
+from board.objectives import Predictability, art_predictability, is_vague, team_predictability
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    dependency_states: dict[str, DependencyState]
+    loads: dict[tuple[str, str], Load]
+    at_risk: Cascade
+    predictability: Predictability
+    team_predictability: dict[str, Predictability]
+    vague_objectives: set[str]
+    roam_counts: dict[Roam, int]
+
+    @property
+    def conflict_count(self) -> int:
+        return sum(1 for s in self.dependency_states.values() if s == DependencyState.CONFLICT)
+
+    @property
+    def overloaded(self) -> list[Load]:
+        return [load for load in self.loads.values() if load.overloaded]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dependency_states": {k: v.value for k, v in self.dependency_states.items()},
+            "loads": [
+                {
+                    "team_id": load.team_id,
+                    "iteration_id": load.iteration_id,
+                    "capacity": load.capacity,
+                    "load": load.load,
+                    "ratio": load.ratio,
+                    "level": load.level,
+                }
+                for load in self.loads.values()
+            ],
+            "at_risk": {
+                "features": sorted(self.at_risk.features),
+                "dependencies": sorted(self.at_risk.dependencies),
+                "objectives": sorted(self.at_risk.objectives),
+            },
+            "predictability": _predictability_dict(self.predictability),
+            "team_predictability": {k: _predictability_dict(v) for k, v in self.team_predictability.items()},
+            "vague_objectives": sorted(self.vague_objectives),
+            "roam_counts": {k.value: v for k, v in self.roam_counts.items()},
+            "conflict_count": self.conflict_count,
+            "overloaded_count": len(self.overloaded),
+        }
+
+
+def _predictability_dict(p: Predictability) -> dict[str, Any]:
+    return {"planned_bv": p.planned_bv, "actual_bv": p.actual_bv, "ratio": p.ratio, "in_band": p.in_band}
+
+
+def roam_counts(state: BoardState) -> dict[Roam, int]:
+    counts = {r: 0 for r in Roam}
+    for risk in state.risks:
+        counts[risk.roam] += 1
+    return counts
+
+
+def plan_summary(state: BoardState) -> PlanSummary:
+    return PlanSummary(
+        dependency_states=dependency_states(state),
+        loads=load_table(state),
+        at_risk=cascade(state),
+        predictability=art_predictability(state),
+        team_predictability={t.id: team_predictability(state, t.id) for t in state.teams},
+        vague_objectives={o.id for o in state.objectives if is_vague(o.statement)},
+        roam_counts=roam_counts(state),
+    )

@@ -1,0 +1,58 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from board.errors import PiboardError
+from server.auth import Auth
+from server.db import make_engine, upgrade
+from server.deps import Services
+from server.errors import piboard_error_handler
+from server.limits import RateLimiter
+from server.middleware import LimitsAndHeaders
+from server.oppath import OpPath
+from server.routes import boards, health, join, links
+from server.settings import Settings, get_settings
+from server.templating import STATIC_DIR
+
+
+def build_services(settings: Settings) -> Services:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        oppath=OpPath(engine),
+        auth=Auth(engine, settings.signing_key()),
+        limiter=RateLimiter(settings.ops_per_second, settings.ops_burst),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    services = build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.engine.dispose()
+
+    app = FastAPI(
+        title="piboard",
+        summary="A real-time PI Planning board for an Agile Release Train.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_exception_handler(PiboardError, piboard_error_handler)
+    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, boards, links, join):
+        app.include_router(module.router)
+    app.include_router(links.join_router)
+    return app

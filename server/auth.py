@@ -1,0 +1,136 @@
+"""Join links and sessions: no accounts, a link per role, a name, then a signed session.
+
+Join links are access control, not part of the plan, so they live beside the op path
+(their tokens must never reach the event log). Only a token's SHA-256 is stored; a
+revoked link ends the sessions made with it at their next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Engine, insert, select, update
+
+from board import Actor, Role
+from board.errors import Forbidden, Invalid, NotFound, PiboardError
+from server.db import JoinLinkRow, ParticipantRow, utcnow
+from server.oppath import new_id
+
+LINK = JoinLinkRow.__table__  # type: ignore[attr-defined]
+PARTICIPANT = ParticipantRow.__table__  # type: ignore[attr-defined]
+
+
+class Unauthenticated(PiboardError):
+    code = "unauthenticated"
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    id: str
+    board_id: str
+    role: Role
+    team_id: str | None
+    label: str
+    revoked: bool
+    token: str | None = None  # only known right after creation
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_cookie_name(board_id: str) -> str:
+    return f"pb_{board_id}"
+
+
+class Auth:
+    def __init__(self, engine: Engine, signing_key: str) -> None:
+        self.engine = engine
+        self._signer = URLSafeSerializer(signing_key, salt="piboard-session")
+
+    def create_link(self, board_id: str, role: Role, team_id: str | None = None, label: str = "") -> JoinLink:
+        if role == Role.TEAM and not team_id:
+            raise Invalid("a team join link names its team")
+        if role != Role.TEAM and team_id:
+            raise Invalid("only team links name a team")
+        token = secrets.token_urlsafe(24)
+        link = JoinLink(new_id(), board_id, role, team_id, label[:80], False, token)
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            conn.execute(
+                insert(LINK).values(
+                    id=link.id,
+                    board_id=board_id,
+                    token_hash=_hash(token),
+                    role=role.value,
+                    team_id=team_id,
+                    label=link.label,
+                    created_at=utcnow(),
+                )
+            )
+        return link
+
+    def links(self, board_id: str) -> list[JoinLink]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(LINK).where(LINK.c.board_id == board_id).order_by(LINK.c.created_at))
+            return [
+                JoinLink(r.id, r.board_id, Role(r.role), r.team_id, r.label, r.revoked_at is not None)
+                for r in rows
+            ]
+
+    def revoke(self, board_id: str, link_id: str) -> None:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                update(LINK)
+                .where(LINK.c.id == link_id, LINK.c.board_id == board_id, LINK.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            if done.rowcount == 0:
+                raise NotFound("no such active join link on this board")
+
+    def link_for_token(self, token: str) -> JoinLink:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(LINK).where(LINK.c.token_hash == _hash(token))).first()
+        if row is None or row.revoked_at is not None:
+            raise Forbidden("this join link is not valid (revoked or mistyped); ask the RTE for a new one")
+        return JoinLink(row.id, row.board_id, Role(row.role), row.team_id, row.label, False)
+
+    def join(self, token: str, name: str) -> tuple[Actor, str]:
+        """Join with a link and a name; returns the actor and its signed session."""
+        name = name.strip()
+        if not name or len(name) > 80 or any(ord(c) < 32 for c in name):
+            raise Invalid("say your name (1–80 characters)")
+        link = self.link_for_token(token)
+        participant_id = new_id()
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            conn.execute(
+                insert(PARTICIPANT).values(
+                    id=participant_id, board_id=link.board_id, link_id=link.id, name=name, created_at=utcnow()
+                )
+            )
+        actor = Actor(participant_id, name, link.role, link.team_id)
+        return actor, self._signer.dumps({"p": participant_id, "b": link.board_id})
+
+    def actor(self, board_id: str, session: str | None) -> Actor:
+        """The participant a session belongs to, if it is valid for this board and its link not revoked."""
+        if not session:
+            raise Unauthenticated("join this board first: open your join link")
+        try:
+            payload = self._signer.loads(session)
+        except BadSignature:
+            raise Unauthenticated("this session is not valid; open your join link again") from None
+        if not isinstance(payload, dict) or payload.get("b") != board_id:
+            raise Unauthenticated("this session belongs to another board")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(PARTICIPANT.c.id, PARTICIPANT.c.name, LINK.c.role, LINK.c.team_id, LINK.c.revoked_at)
+                .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
+                .where(PARTICIPANT.c.id == payload.get("p"), PARTICIPANT.c.board_id == board_id)
+            ).first()
+        if row is None:
+            raise Unauthenticated("this session is not known here; open your join link again")
+        if row.revoked_at is not None:
+            raise Unauthenticated("your join link was revoked by the RTE")
+        return Actor(row.id, row.name, Role(row.role), row.team_id)

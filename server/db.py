@@ -1,0 +1,120 @@
+"""Storage: the tables, the engine, and schema upgrades through Alembic.
+
+A board's plan lives in ``item`` rows (one per part of the plan, its data as JSON, its
+version for optimistic concurrency) and its history in ``event`` rows (gapless ``seq`` per
+board). Everything else (join links, participants) supports the doors.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event
+
+from sqlmodel import Field, SQLModel
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BoardRow(SQLModel, table=True):
+    __tablename__ = "board"
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=120)
+    seq: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ItemRow(SQLModel, table=True):
+    __tablename__ = "item"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    kind: str = Field(primary_key=True, max_length=20)
+    item_id: str = Field(primary_key=True, max_length=100)
+    version: int
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("board_id", "client_op_id", name="uq_event_client_op"),)
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    seq: int = Field(primary_key=True)
+    op_type: str = Field(max_length=40)
+    client_op_id: str = Field(max_length=80)
+    op: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changes: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    actor: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class JoinLinkRow(SQLModel, table=True):
+    """A link that lets people join one board in one role; only its hash is stored."""
+
+    __tablename__ = "join_link"
+    id: str = Field(primary_key=True, max_length=40)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=20)
+    team_id: str | None = Field(default=None, max_length=40)
+    label: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participant"
+    id: str = Field(primary_key=True, max_length=40)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    link_id: str = Field(foreign_key="join_link.id", max_length=40)
+    name: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers; we issue BEGIN ourselves so writers take the lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    """Bring the schema to the newest migration; a database made by an older piboard opens."""
+    command.upgrade(alembic_config(url), "head")
+
+

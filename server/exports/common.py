@@ -1,0 +1,111 @@
+"""Helpers shared by the exports: names for ids, spreadsheet-safe cells, the file-refusal report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from board.model import BoardState, Feature, Iteration, Story, Team, VoteRound, VoteStatus
+from board.vote import Tally, tally_round
+
+# A spreadsheet executes a cell that starts with one of these; an apostrophe makes it plain text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Make a text cell inert in Excel, LibreOffice and Google Sheets (OWASP CSV injection)."""
+    if value and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise` on a cell we wrote ourselves (for a round trip)."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file (or one row that cannot be mapped): where, and why."""
+
+    line: int | None
+    message: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"line": self.line, "key": self.key, "message": self.message}
+
+
+class FileRefused(Exception):
+    """A file that cannot be imported; nothing was applied. ``problems`` says what and where."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems[:5]))
+        self.problems = problems
+
+
+def decode_text(data: bytes | str, what: str) -> str:
+    """UTF-8 (with or without BOM); a broken byte is reported with its line number."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileRefused(
+            [
+                Problem(
+                    line,
+                    f"the {what} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                    "save it as UTF-8 and try again",
+                )
+            ]
+        ) from None
+
+
+def team_name(state: BoardState, team_id: str | None) -> str:
+    team = state.get(Team, team_id)
+    return team.name if team else ""
+
+
+def iteration_label(state: BoardState, iteration_id: str | None) -> str:
+    it = state.get(Iteration, iteration_id)
+    if it is None:
+        return ""
+    return iteration_name(it)
+
+
+def iteration_name(it: Iteration) -> str:
+    label = it.name or f"Iteration {it.number}"
+    return f"{label} (IP)" if it.is_ip and "ip" not in label.lower().split() else label
+
+
+def feature_title(state: BoardState, feature_id: str | None) -> str:
+    feature = state.get(Feature, feature_id)
+    return feature.title if feature else ""
+
+
+def story_title(state: BoardState, story_id: str | None) -> str:
+    story = state.get(Story, story_id)
+    return story.title if story else ""
+
+
+def revealed_rounds(state: BoardState) -> list[tuple[VoteRound, Tally]]:
+    """Vote rounds whose results are public, ART rounds first, then by team name and number."""
+    rounds = [r for r in state.of(VoteRound).values() if r.status == VoteStatus.REVEALED]
+    rounds.sort(key=lambda r: (r.team_id is not None, team_name(state, r.team_id).lower(), r.number))
+    return [(r, tally_round(state, r)) for r in rounds]
+
+
+def vote_scope(state: BoardState, vote: VoteRound) -> str:
+    return team_name(state, vote.team_id) if vote.team_id else "ART"
+
+
+def percent(ratio: float | None) -> str:
+    return "" if ratio is None else f"{ratio * 100:.0f}%"

@@ -1,0 +1,34 @@
+"""Making boards: a new board with its RTE link, and the demo ART on first start."""
+
+from __future__ import annotations
+
+from board import Actor, Role
+from server.deps import Services
+
+FOUNDER = Actor(id="founder", name="Board creator", role=Role.RTE)
+
+
+def create_board_with_rte(
+    services: Services, name: str, pi_name: str = "", *, demo: bool = False
+) -> tuple[str, str, str]:
+    """Create a board (with the demo ART's plan if asked); returns (board id, RTE join token, RTE session)."""
+    if demo:
+        from board.demo import demo_ops
+
+        ops = demo_ops()
+        board_id = services.oppath.create_board(name, FOUNDER, ops[0].args | {"name": name})
+        services.oppath.submit_batch(board_id, ops[1:], FOUNDER)
+    else:
+        board_id = services.oppath.create_board(name, FOUNDER, {"pi_name": pi_name} if pi_name else None)
+    link = services.auth.create_link(board_id, Role.RTE, label="RTE")
+    assert link.token is not None
+    _, session = services.auth.join(link.token, "RTE")
+    return board_id, link.token, session
+
+
+def ensure_demo(services: Services) -> str | None:
+    """On a server's first start with an empty database, make the demo ART; returns its RTE join token."""
+    if services.oppath.boards():
+        return None
+    _, token, _ = create_board_with_rte(services, "Demo ART", demo=True)
+    return token

@@ -1,0 +1,1 @@
+"""The doors: one router per resource, found by its URL."""

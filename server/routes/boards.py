@@ -1,0 +1,97 @@
+"""REST door for boards, their events and their ops: ``/api/boards``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+
+from board import BoardState, Op
+from board.errors import Forbidden
+from board.ops import Change
+from board.public import public_change, public_op, public_state
+from board.summary import plan_summary
+from server.deps import CurrentActor, ServicesDep
+from server.errors import STATUS
+from server.provision import create_board_with_rte
+from server.schemas import BoardCreate, BoardCreated, BoardPublic, BoardRead, EventPublic, OpAck, OpIn, Refusal
+
+router = APIRouter(prefix="/api/boards", tags=["boards"])
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Refusal, "description": code} for code, status in STATUS.items()
+}
+
+
+def join_url(request: Request, token: str) -> str:
+    return str(request.url_for("join_page", token=token))
+
+
+@router.get("", response_model=list[BoardPublic])
+def list_boards(services: ServicesDep) -> list[BoardPublic]:
+    return [BoardPublic(id=b["id"], name=b["name"], seq=b["seq"]) for b in services.oppath.boards()]
+
+
+@router.post("", response_model=BoardCreated, status_code=201, responses=REFUSALS)
+def create_board(
+    body: BoardCreate,
+    request: Request,
+    services: ServicesDep,
+    x_admin_token: Annotated[str | None, Header()] = None,
+) -> BoardCreated:
+    """Create a board; the answer holds the RTE's join link and session. Keep them safe."""
+    required = services.settings.admin_token
+    if required and x_admin_token != required:
+        raise Forbidden("creating boards needs the server's admin token (X-Admin-Token)")
+    board_id, token, session = create_board_with_rte(services, body.name, body.pi_name, demo=body.demo)
+    seq = services.oppath.state(board_id).seq
+    return BoardCreated(
+        board=BoardPublic(id=board_id, name=body.name, seq=seq),
+        rte_join_url=join_url(request, token),
+        rte_session=session,
+    )
+
+
+@router.get("/{board_id}", response_model=BoardRead, responses=REFUSALS)
+def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> BoardRead:
+    """The whole board: every item (secret ballot values redacted) and everything derived from the plan."""
+    state = services.oppath.state(board_id)
+    return BoardRead(id=board_id, seq=state.seq, items=public_state(state), derived=plan_summary(state).to_dict())
+
+
+@router.get("/{board_id}/events", response_model=list[EventPublic], responses=REFUSALS)
+def read_events(
+    board_id: str,
+    actor: CurrentActor,
+    services: ServicesDep,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[EventPublic]:
+    """Events after ``since``, in ``seq`` order: what a client missed."""
+    state = services.oppath.state(board_id)
+    return [event_public(state, e) for e in services.oppath.events_since(board_id, since, limit)]
+
+
+def event_public(state: BoardState, row: dict[str, Any]) -> EventPublic:
+    op = Op(**row["op"])
+    return EventPublic(
+        seq=row["seq"],
+        op=public_op(op),
+        changes=[public_change(state, Change(**c)) for c in row["changes"]],
+        actor={k: row["actor"].get(k) for k in ("name", "role", "team_id")},
+        at=row["at"].isoformat() if hasattr(row["at"], "isoformat") else str(row["at"]),
+    )
+
+
+@router.post("/{board_id}/ops", response_model=OpAck, responses=REFUSALS)
+def post_op(board_id: str, body: OpIn, actor: CurrentActor, services: ServicesDep) -> OpAck:
+    """Apply one op. Refused ops answer 4xx with a reason and change nothing."""
+    services.limiter.check(actor.id)
+    committed = services.oppath.submit(board_id, body.to_op(), actor)
+    state = services.oppath.state(board_id)
+    return OpAck(
+        seq=committed.seq,
+        client_op_id=committed.client_op_id,
+        duplicate=committed.duplicate,
+        changes=[public_change(state, c) for c in committed.changes],
+    )

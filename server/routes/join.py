@@ -1,0 +1,58 @@
+"""The join page: ``/join/{token}`` asks for a name, then sets the board's session cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from board import Role
+from board.errors import PiboardError
+from server.auth import session_cookie_name
+from server.deps import ServicesDep
+from server.templating import templates
+
+router = APIRouter(tags=["pages"])
+
+
+def landing_url(board_id: str, role: Role, team_id: str | None) -> str:
+    if role == Role.TEAM and team_id:
+        return f"/b/{board_id}/team/{team_id}"
+    if role == Role.OBSERVER:
+        return f"/b/{board_id}/screen"
+    return f"/b/{board_id}/program"
+
+
+@router.get("/join/{token}", response_class=HTMLResponse, name="join_page")
+def join_page(token: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        link = services.auth.link_for_token(token)
+    except PiboardError as exc:
+        return templates.TemplateResponse(request, "join.html", {"error": exc.reason}, status_code=403)
+    state = services.oppath.state(link.board_id)
+    team = state.items["team"].get(link.team_id or "")
+    return templates.TemplateResponse(
+        request, "join.html", {"link": link, "board": state.meta, "team": team, "token": token}
+    )
+
+
+@router.post("/join/{token}", response_class=HTMLResponse)
+def join_submit(token: str, name: Annotated[str, Form()], request: Request, services: ServicesDep) -> Response:
+    try:
+        actor, session = services.auth.join(token, name)
+        link = services.auth.link_for_token(token)
+    except PiboardError as exc:
+        return templates.TemplateResponse(
+            request, "join.html", {"error": exc.reason, "token": token}, status_code=400
+        )
+    response = RedirectResponse(landing_url(link.board_id, actor.role, actor.team_id), status_code=303)
+    response.set_cookie(
+        session_cookie_name(link.board_id),
+        session,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=60 * 60 * 24 * 30,
+    )
+    return response

@@ -1,0 +1,67 @@
+"""REST door for join links: ``/api/boards/{board_id}/links`` (the RTE's) and ``/api/join``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from board import Actor, Role
+from board.errors import Forbidden, NotFound
+from server.deps import CurrentActor, ServicesDep
+from server.routes.boards import REFUSALS, join_url
+from server.schemas import Joined, JoinIn, LinkCreate, LinkPublic, ParticipantPublic
+
+router = APIRouter(prefix="/api/boards/{board_id}/links", tags=["join links"])
+join_router = APIRouter(prefix="/api/join", tags=["join links"])
+
+
+def require_rte(actor: Actor) -> None:
+    if actor.role != Role.RTE:
+        raise Forbidden("only the RTE manages join links")
+
+
+@router.get("", response_model=list[LinkPublic], responses=REFUSALS)
+def list_links(board_id: str, actor: CurrentActor, services: ServicesDep) -> list[LinkPublic]:
+    require_rte(actor)
+    return [
+        LinkPublic(id=link.id, role=link.role, team_id=link.team_id, label=link.label, revoked=link.revoked)
+        for link in services.auth.links(board_id)
+    ]
+
+
+@router.post("", response_model=LinkPublic, status_code=201, responses=REFUSALS)
+def create_link(
+    board_id: str, body: LinkCreate, request: Request, actor: CurrentActor, services: ServicesDep
+) -> LinkPublic:
+    """A new join link for one role (and team); its URL is shown once."""
+    require_rte(actor)
+    if body.team_id is not None and body.team_id not in services.oppath.state(board_id).items["team"]:
+        raise NotFound("no such team on this board")
+    link = services.auth.create_link(board_id, body.role, body.team_id, body.label)
+    assert link.token is not None
+    return LinkPublic(
+        id=link.id,
+        role=link.role,
+        team_id=link.team_id,
+        label=link.label,
+        revoked=False,
+        join_url=join_url(request, link.token),
+    )
+
+
+@router.delete("/{link_id}", status_code=204, responses=REFUSALS)
+def revoke_link(board_id: str, link_id: str, actor: CurrentActor, services: ServicesDep) -> None:
+    """Revoke a link: everyone who joined with it loses access at their next request."""
+    require_rte(actor)
+    services.auth.revoke(board_id, link_id)
+
+
+@join_router.post("", response_model=Joined, responses=REFUSALS)
+def join(body: JoinIn, services: ServicesDep) -> Joined:
+    """Exchange a join token and a name for a session (send it as ``Authorization: Bearer …``)."""
+    actor, session = services.auth.join(body.token, body.name)
+    board_id = services.auth.link_for_token(body.token).board_id
+    return Joined(
+        board_id=board_id,
+        participant=ParticipantPublic(id=actor.id, name=actor.name, role=actor.role, team_id=actor.team_id),
+        session=session,
+    )

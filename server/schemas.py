@@ -1,0 +1,110 @@
+"""Shapes at the edge: what the REST door takes and gives. Table rows never leave the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from board import Op
+from board.model import Role
+
+
+class OpIn(BaseModel):
+    """One op, as every door takes it (the websocket too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+\.[a-z_]+$")
+    target: str | None = Field(default=None, max_length=100)
+    base_version: int | None = Field(default=None, ge=0, le=2**31)
+    args: dict[str, Any] = Field(default_factory=dict)
+    client_op_id: str = Field(default="", max_length=80, pattern=r"^[A-Za-z0-9._:-]*$")
+
+    def to_op(self) -> Op:
+        return Op(self.type, self.target, self.base_version, self.args, self.client_op_id)
+
+
+class OpAck(BaseModel):
+    seq: int
+    client_op_id: str
+    duplicate: bool = False
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Refusal(BaseModel):
+    error: str
+    reason: str
+    detail: dict[str, Any] | None = None
+
+
+class BoardCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    pi_name: str = Field(default="", max_length=120)
+    demo: bool = False
+
+
+class BoardPublic(BaseModel):
+    id: str
+    name: str
+    seq: int
+
+
+class BoardCreated(BaseModel):
+    board: BoardPublic
+    rte_join_url: str
+    rte_session: str
+
+
+class JoinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=8, max_length=100)
+    name: str = Field(min_length=1, max_length=80)
+
+
+class ParticipantPublic(BaseModel):
+    id: str
+    name: str
+    role: Role
+    team_id: str | None
+
+
+class Joined(BaseModel):
+    board_id: str
+    participant: ParticipantPublic
+    session: str
+
+
+class LinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    team_id: str | None = Field(default=None, max_length=40)
+    label: str = Field(default="", max_length=80)
+
+
+class LinkPublic(BaseModel):
+    id: str
+    role: Role
+    team_id: str | None
+    label: str
+    revoked: bool
+    join_url: str | None = None
+
+
+class EventPublic(BaseModel):
+    seq: int
+    op: dict[str, Any]
+    changes: list[dict[str, Any]]
+    actor: dict[str, Any]
+    at: str
+
+
+class BoardRead(BaseModel):
+    id: str
+    seq: int
+    items: dict[str, dict[str, dict[str, Any]]]
+    derived: dict[str, Any]

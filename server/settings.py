@@ -1,0 +1,58 @@
+"""The one place configuration is read: environment variables prefixed ``PIBOARD_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PIBOARD_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./piboard.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Signs session cookies and tokens. Unset: one is made and kept beside the database.
+    secret_key: str = ""
+    secret_file: Path = Path(".piboard-secret")
+    # Set to require this token to create boards (POST /api/boards); unset on a laptop install.
+    admin_token: str = ""
+    demo_on_empty: bool = True
+    public_url: str = ""
+
+    # Limits at every door.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_ws_message_bytes: int = Field(default=64 * 1024, ge=1024)
+    ops_per_second: float = Field(default=20.0, gt=0)
+    ops_burst: int = Field(default=40, ge=1)
+    max_events_per_catch_up: int = Field(default=500, ge=1)
+    ws_send_queue: int = Field(default=256, ge=1)
+    ws_send_timeout: float = Field(default=5.0, gt=0)
+    ws_heartbeat: float = Field(default=20.0, gt=0)
+    max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    htmx_cdn: bool = True
+
+    def signing_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_file
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
