@@ -16,7 +16,7 @@ from server.errors import piboard_error_handler
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.oppath import OpPath
-from server.routes import boards, health, join, links
+from server.routes import boards, forms, health, join, links
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, boards, links, join):
+    for module in (health, boards, links, join, forms):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

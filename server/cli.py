@@ -43,7 +43,8 @@ def demo(name: Annotated[str, typer.Option(help="Name of the demo board.")] = "D
     """Create a demo ART (8 teams, 5 iterations + IP, features, stories, dependencies, risks)."""
     services = build_services(get_settings())
     board_id, token, _ = create_board_with_rte(services, name, demo=True)
-    typer.echo(f"Board {board_id} created. Open as RTE: {_base_url(get_settings().host, get_settings().port)}/join/{token}")
+    base = _base_url(get_settings().host, get_settings().port)
+    typer.echo(f"Board {board_id} created. Open as RTE: {base}/join/{token}")
 
 
 @app.command()

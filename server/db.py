@@ -14,7 +14,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event
-
 from sqlmodel import Field, SQLModel
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -116,5 +115,3 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the schema to the newest migration; a database made by an older piboard opens."""
     command.upgrade(alembic_config(url), "head")
-
-

@@ -12,11 +12,11 @@ the write lock on SQLite (``BEGIN IMMEDIATE``). A refused op rolls back, so ``se
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
@@ -162,7 +162,10 @@ class OpPath:
                     results.append(seen)
                     continue
                 seq = conn.execute(
-                    update(BOARD).where(BOARD.c.id == board_id).values(seq=BOARD.c.seq + 1).returning(BOARD.c.seq)
+                    update(BOARD)
+                    .where(BOARD.c.id == board_id)
+                    .values(seq=BOARD.c.seq + 1)
+                    .returning(BOARD.c.seq)
                 ).scalar_one_or_none()
                 if seq is None:
                     raise NotFound(f"no board '{board_id}'")
@@ -215,7 +218,11 @@ class OpPath:
             elif ch.before is None:
                 conn.execute(
                     insert(ITEM).values(
-                        board_id=board_id, kind=ch.kind, item_id=ch.id, version=ch.after["version"], data=ch.after
+                        board_id=board_id,
+                        kind=ch.kind,
+                        item_id=ch.id,
+                        version=ch.after["version"],
+                        data=ch.after,
                     )
                 )
             else:
@@ -233,14 +240,24 @@ class OpPath:
                     "args": op.args,
                     "client_op_id": op.client_op_id,
                 },
-                changes=[{"kind": c.kind, "id": c.id, "before": c.before, "after": c.after} for c in change_list],
-                actor={"id": actor.id, "name": actor.name, "role": actor.role.value, "team_id": actor.team_id},
+                changes=[
+                    {"kind": c.kind, "id": c.id, "before": c.before, "after": c.after} for c in change_list
+                ],
+                actor={
+                    "id": actor.id,
+                    "name": actor.name,
+                    "role": actor.role.value,
+                    "team_id": actor.team_id,
+                },
                 at=_now_dt(now),
             )
         )
         if self._postgres:
             # Delivered to every listening process when (and only if) this transaction commits.
-            conn.execute(text("SELECT pg_notify(:ch, :payload)"), {"ch": NOTIFY_CHANNEL, "payload": f"{board_id}:{seq}"})
+            conn.execute(
+                text("SELECT pg_notify(:ch, :payload)"),
+                {"ch": NOTIFY_CHANNEL, "payload": f"{board_id}:{seq}"},
+            )
 
     def _board_lock(self, board_id: str) -> threading.Lock:
         with self._locks_guard:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from board import BoardState, Op
 from board.errors import Forbidden
@@ -14,7 +15,16 @@ from board.summary import plan_summary
 from server.deps import CurrentActor, ServicesDep
 from server.errors import STATUS
 from server.provision import create_board_with_rte
-from server.schemas import BoardCreate, BoardCreated, BoardPublic, BoardRead, EventPublic, OpAck, OpIn, Refusal
+from server.schemas import (
+    BoardCreate,
+    BoardCreated,
+    BoardPublic,
+    BoardRead,
+    EventPublic,
+    OpAck,
+    OpIn,
+    Refusal,
+)
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
 
@@ -56,7 +66,9 @@ def create_board(
 def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> BoardRead:
     """The whole board: every item (secret ballot values redacted) and everything derived from the plan."""
     state = services.oppath.state(board_id)
-    return BoardRead(id=board_id, seq=state.seq, items=public_state(state), derived=plan_summary(state).to_dict())
+    return BoardRead(
+        id=board_id, seq=state.seq, items=public_state(state), derived=plan_summary(state).to_dict()
+    )
 
 
 @router.get("/{board_id}/events", response_model=list[EventPublic], responses=REFUSALS)
@@ -84,10 +96,10 @@ def event_public(state: BoardState, row: dict[str, Any]) -> EventPublic:
 
 
 @router.post("/{board_id}/ops", response_model=OpAck, responses=REFUSALS)
-def post_op(board_id: str, body: OpIn, actor: CurrentActor, services: ServicesDep) -> OpAck:
+async def post_op(board_id: str, body: OpIn, actor: CurrentActor, services: ServicesDep) -> OpAck:
     """Apply one op. Refused ops answer 4xx with a reason and change nothing."""
     services.limiter.check(actor.id)
-    committed = services.oppath.submit(board_id, body.to_op(), actor)
+    committed = await run_in_threadpool(services.oppath.submit, board_id, body.to_op(), actor)
     state = services.oppath.state(board_id)
     return OpAck(
         seq=committed.seq,

@@ -38,7 +38,9 @@ def join_page(token: str, request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/join/{token}", response_class=HTMLResponse)
-def join_submit(token: str, name: Annotated[str, Form()], request: Request, services: ServicesDep) -> Response:
+def join_submit(
+    token: str, name: Annotated[str, Form()], request: Request, services: ServicesDep
+) -> Response:
     try:
         actor, session = services.auth.join(token, name)
         link = services.auth.link_for_token(token)

@@ -1,0 +1,127 @@
+"""Shared fixtures: a real piboard server (uvicorn on loopback, real SQLite file) and helpers to drive it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A piboard server running in this process, on its own port and database file."""
+
+    url: str
+    settings: Settings
+    app: Any
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    @property
+    def services(self) -> Any:
+        return self.app.state.services
+
+    def client(self, session: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {session}"} if session else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def start_server(database_url: str, **overrides: Any) -> LiveServer:
+    settings = Settings(database_url=database_url, secret_key="test-secret-" + "x" * 32, **overrides)
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("piboard test server did not start")
+        time.sleep(0.02)
+    return LiveServer(f"http://127.0.0.1:{port}", settings, app, server, thread)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'piboard.db'}"
+
+
+@pytest.fixture
+def live_server(db_url: str) -> Iterator[LiveServer]:
+    server = start_server(db_url, ops_per_second=1000.0, ops_burst=1000)
+    yield server
+    server.stop()
+
+
+@dataclass
+class BoardHandle:
+    """A board on a live server, with the RTE's session and a way to join in other roles."""
+
+    server: LiveServer
+    id: str
+    rte_session: str
+    sessions: dict[str, str] = field(default_factory=dict)
+
+    def rte(self) -> httpx.Client:
+        return self.server.client(self.rte_session)
+
+    def join(self, role: str, name: str, team_id: str | None = None) -> str:
+        """A session for a new participant in ``role``, through a real join link."""
+        with self.rte() as c:
+            link = c.post(f"/api/boards/{self.id}/links", json={"role": role, "team_id": team_id})
+            link.raise_for_status()
+            token = link.json()["join_url"].rsplit("/", 1)[1]
+            joined = c.post("/api/join", json={"token": token, "name": name})
+            joined.raise_for_status()
+            return str(joined.json()["session"])
+
+    def op(self, session: str, type: str, **body: Any) -> httpx.Response:
+        with self.server.client(session) as c:
+            return c.post(f"/api/boards/{self.id}/ops", json={"type": type, **body})
+
+    def read(self) -> dict[str, Any]:
+        with self.rte() as c:
+            r = c.get(f"/api/boards/{self.id}")
+            r.raise_for_status()
+            return dict(r.json())
+
+
+def create_board(server: LiveServer, name: str = "Test ART", demo: bool = False) -> BoardHandle:
+    with server.client() as c:
+        r = c.post("/api/boards", json={"name": name, "demo": demo})
+        r.raise_for_status()
+        body = r.json()
+    return BoardHandle(server, body["board"]["id"], body["rte_session"])
+
+
+@pytest.fixture
+def board(live_server: LiveServer) -> BoardHandle:
+    return create_board(live_server)
