@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from board.model import BoardState, Feature, Story
-
 from server.exports.common import iteration_label, team_name
 
 

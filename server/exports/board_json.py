@@ -28,7 +28,6 @@ from board.model import (
 )
 from board.ops import FIELDS, Context, Op, apply_op
 from board.roles import Actor
-
 from server.exports.baseline import baseline_diff
 from server.exports.common import FileRefused, Problem, decode_text, revealed_rounds
 
@@ -180,7 +179,9 @@ def read_board_json(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise FileRefused([Problem(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")]) from None
+            raise FileRefused(
+                [Problem(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")]
+            ) from None
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise FileRefused([Problem(None, "the file must hold one JSON object")])

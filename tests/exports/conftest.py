@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from board.model import BoardState
 from exports_boards import baseline_and_current, rich_board
+
+from board.model import BoardState
 
 
 @pytest.fixture(scope="session")

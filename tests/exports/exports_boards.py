@@ -51,8 +51,16 @@ def rich_board() -> BoardState:
     evil = b.op("team.create", name=HOSTILE_SCRIPT, color="#669933")
     for team, names in ((apollo, ["Ann", "Ben", "Cem"]), (borealis, ["Dia", "Eli"]), (evil, ["Fay"])):
         for name in names:
-            b.op("member.create", name=name, team_id=team, fte=1.0, days_off={its[0]: 2} if name == "Ann" else {})
-    f_login = b.op("feature.create", title="Single sign-on", team_id=apollo, iteration_id=its[1], external_key="ART-1")
+            b.op(
+                "member.create",
+                name=name,
+                team_id=team,
+                fte=1.0,
+                days_off={its[0]: 2} if name == "Ann" else {},
+            )
+    f_login = b.op(
+        "feature.create", title="Single sign-on", team_id=apollo, iteration_id=its[1], external_key="ART-1"
+    )
     f_pay = b.op("feature.create", title="Payment gateway", team_id=borealis, iteration_id=its[2])
     f_evil = b.op(
         "feature.create",
@@ -64,13 +72,47 @@ def rich_board() -> BoardState:
     )
     f_late = b.op("feature.create", title="Audit trail", team_id=borealis, iteration_id=its[3])
     b.op("feature.create", title="Backlog idea")
-    s1 = b.op("story.create", title="SSO login page", feature_id=f_login, team_id=apollo, iteration_id=its[0], points=5)
-    b.op("story.create", title="SSO token refresh", feature_id=f_login, team_id=apollo, iteration_id=its[1], points=8)
-    b.op("story.create", title="Gateway adapter", feature_id=f_pay, team_id=borealis, iteration_id=its[2], points=13)
-    b.op("story.create", title="Overload story", feature_id=f_pay, team_id=borealis, iteration_id=its[0], points=40)
+    s1 = b.op(
+        "story.create",
+        title="SSO login page",
+        feature_id=f_login,
+        team_id=apollo,
+        iteration_id=its[0],
+        points=5,
+    )
+    b.op(
+        "story.create",
+        title="SSO token refresh",
+        feature_id=f_login,
+        team_id=apollo,
+        iteration_id=its[1],
+        points=8,
+    )
+    b.op(
+        "story.create",
+        title="Gateway adapter",
+        feature_id=f_pay,
+        team_id=borealis,
+        iteration_id=its[2],
+        points=13,
+    )
+    b.op(
+        "story.create",
+        title="Overload story",
+        feature_id=f_pay,
+        team_id=borealis,
+        iteration_id=its[0],
+        points=40,
+    )
     b.op("story.create", title="@SUM(1+1)", feature_id=f_evil, team_id=evil, iteration_id=its[0], points=3)
     b.op("story.create", title="Hackathon", team_id=apollo, iteration_id=ip, points=2)
-    b.op("milestone.create", title="Release 3.0", date="2026-08-14", iteration_id=its[2], milestone_kind="release")
+    b.op(
+        "milestone.create",
+        title="Release 3.0",
+        date="2026-08-14",
+        iteration_id=its[2],
+        milestone_kind="release",
+    )
     b.op("milestone.create", title="Trade show <b>", iteration_id=its[3], milestone_kind="event")
     # committed: Borealis provides the payment gateway in iteration 3, Apollo needs it by 4
     d_ok = b.op(
@@ -109,7 +151,9 @@ def rich_board() -> BoardState:
         requesting_feature_id=f_pay,
         external_party="VISA",
     )
-    o1 = b.op("objective.create", team_id=apollo, statement="SSO live for 3 pilot customers", feature_ids=[f_login])
+    o1 = b.op(
+        "objective.create", team_id=apollo, statement="SSO live for 3 pilot customers", feature_ids=[f_login]
+    )
     b.op("objective.set_bv", o1, value=8)
     b.op("objective.set_actual_bv", o1, value=7)
     o2 = b.op("objective.create", team_id=borealis, statement="Payments under 2 s p95", feature_ids=[f_pay])

@@ -7,12 +7,13 @@ import string
 from typing import Any
 
 import pytest
-from board.errors import Refused
-from board.model import BoardState, Role
-from board.roles import Actor
 from exports_boards import RTE, Builder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from board.errors import Refused
+from board.model import BoardState, Role
+from board.roles import Actor
 from server.exports.board_json import (
     REFS,
     SCHEMA,
@@ -254,7 +255,12 @@ def _random_op(data: st.DataObject, b: Builder) -> None:
             provider_story_id=pick(stories),
         )
     elif kind == "dependency.accept" and deps:
-        b.op("dependency.accept", pick(deps, False), provider_feature_id=pick(feats), promised_iteration_id=pick(its))
+        b.op(
+            "dependency.accept",
+            pick(deps, False),
+            provider_feature_id=pick(feats),
+            promised_iteration_id=pick(its),
+        )
     elif kind == "dependency.done" and deps:
         b.op("dependency.done", pick(deps, False), done=data.draw(st.booleans()))
     elif kind == "dependency.comment" and deps:
