@@ -17,7 +17,6 @@ from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
 from board.model import BoardState, Milestone, Story
 from board.objectives import art_predictability, team_predictability
-
 from server.exports.baseline import BaselineDiff, baseline_diff
 from server.exports.common import (
     feature_title,

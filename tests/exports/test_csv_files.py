@@ -7,8 +7,9 @@ import io
 import zipfile
 
 import pytest
-from board.model import BoardState
 from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT
+
+from board.model import BoardState
 from server.exports.common import neutralise
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
 
