@@ -387,7 +387,7 @@ def _proposed_id(tx: Tx, cls: type[Any], proposed: Any) -> str | None:
     """A client may name a new item (offline creation, imports, the demo); it must be new and plain."""
     if proposed is None:
         return None
-    if not isinstance(proposed, str) or not _ID.match(proposed):
+    if not isinstance(proposed, str) or not _ID.fullmatch(proposed):
         raise Invalid("id must be 1–40 letters, digits, '-' or '_'")
     if tx.get(cls, proposed) is not None:
         raise Invalid(f"a {cls.kind} with id '{proposed}' exists already")

@@ -1,0 +1,134 @@
+"""The role × op table of DOMAIN.md."""
+
+from __future__ import annotations
+
+import pytest
+from plan_builder import ARCH, BO, OBSERVER, PM, RTE, member_of
+
+from board.errors import Forbidden
+from board.model import Role
+from board.ops import OP_TYPES
+from board.roles import PERMISSIONS, PLAN_OPS, Actor, authorise, require_own_team
+
+TEAM = member_of("alpha")
+
+
+def allowed(actor: Actor, op_type: str) -> bool:
+    try:
+        authorise(actor, op_type)
+    except Forbidden:
+        return False
+    return True
+
+
+def test_every_op_has_a_handler_and_a_permission() -> None:
+    assert set(PERMISSIONS) == set(OP_TYPES)
+
+
+@pytest.mark.parametrize("op_type", sorted(PERMISSIONS))
+def test_rte_may_do_everything(op_type: str) -> None:
+    assert allowed(RTE, op_type)
+
+
+@pytest.mark.parametrize("op_type", sorted(PERMISSIONS))
+def test_observer_may_do_nothing(op_type: str) -> None:
+    assert not allowed(OBSERVER, op_type)
+
+
+def test_unknown_op_is_forbidden() -> None:
+    with pytest.raises(Forbidden, match="unknown op"):
+        authorise(RTE, "board.explode")
+
+
+def test_team_member_without_a_team_is_refused() -> None:
+    with pytest.raises(Forbidden, match="belong to a team"):
+        authorise(Actor("x", "X", Role.TEAM, None), "story.create")
+
+
+RTE_ONLY = [
+    "board.create",
+    "board.update",
+    "plan.lock",
+    "plan.unlock",
+    "baseline.take",
+    "team.create",
+    "iteration.create",
+    "vote.open",
+    "vote.close",
+    "vote.reveal",
+    "timer.start",
+    "timer.pause",
+    "timer.advance",
+    "agenda.create",
+    "roam.focus",
+    "risk.delete",
+]
+
+
+@pytest.mark.parametrize("op_type", RTE_ONLY)
+@pytest.mark.parametrize("actor", [PM, ARCH, BO, TEAM], ids=lambda a: a.role.value)
+def test_facilitation_is_the_rtes_alone(op_type: str, actor: Actor) -> None:
+    assert not allowed(actor, op_type)
+
+
+@pytest.mark.parametrize(
+    ("actor", "may", "may_not"),
+    [
+        (
+            PM,
+            ["feature.create", "feature.update", "feature.move", "milestone.create", "dependency.comment"],
+            ["objective.set_bv", "story.create", "vote.open", "member.update"],
+        ),
+        (
+            ARCH,
+            ["feature.create", "feature.update", "dependency.comment", "risk.create", "vote.cast"],
+            ["milestone.create", "story.create", "objective.set_bv", "dependency.accept"],
+        ),
+        (
+            BO,
+            ["objective.set_bv", "objective.set_actual_bv", "vote.cast", "vote.explain", "risk.create"],
+            ["feature.create", "objective.create", "story.create", "risk.roam"],
+        ),
+        (
+            TEAM,
+            [
+                "story.create",
+                "story.move",
+                "member.update",
+                "objective.create",
+                "risk.roam",
+                "dependency.create",
+                "dependency.accept",
+                "dependency.done",
+                "feature.move",
+                "vote.cast",
+            ],
+            ["objective.set_bv", "feature.create", "milestone.create", "risk.delete", "team.update"],
+        ),
+    ],
+    ids=lambda x: x.role.value if isinstance(x, Actor) else "",
+)
+def test_role_table(actor: Actor, may: list[str], may_not: list[str]) -> None:
+    assert [op for op in may if not allowed(actor, op)] == []
+    assert [op for op in may_not if allowed(actor, op)] == []
+
+
+def test_plan_ops_cover_the_plan_but_not_business_value_or_comments() -> None:
+    assert {
+        "story.create",
+        "feature.move",
+        "dependency.accept",
+        "objective.update",
+        "member.update",
+    } <= PLAN_OPS
+    assert not {"objective.set_bv", "objective.set_actual_bv", "dependency.comment"} & PLAN_OPS
+    assert not {op for op in PLAN_OPS if op.split(".")[0] in {"vote", "timer", "risk", "agenda", "board"}}
+
+
+def test_require_own_team() -> None:
+    require_own_team(TEAM, "alpha", "alpha")
+    require_own_team(RTE, "bravo")
+    with pytest.raises(Forbidden):
+        require_own_team(TEAM, "alpha", "bravo")
+    with pytest.raises(Forbidden):
+        require_own_team(TEAM, None)
