@@ -10,7 +10,7 @@ import pytest
 # The project root, so that ``board`` imports without an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from plan_builder import Session  # noqa: E402
+from plan_builder import Session
 
 
 @pytest.fixture

@@ -83,9 +83,7 @@ class Session:
         self.do("team.create", id=id, name=name or id.capitalize(), color=color)
         return self.get("team", id)
 
-    def member(
-        self, id: str, team: str, *, fte: float = 1.0, days_off: dict[str, int] | None = None
-    ) -> Item:
+    def member(self, id: str, team: str, *, fte: float = 1.0, days_off: dict[str, int] | None = None) -> Item:
         self.do("member.create", id=id, name=id.capitalize(), team_id=team, fte=fte, days_off=days_off or {})
         return self.get("member", id)
 

@@ -129,7 +129,13 @@ def test_load_table_agrees_with_team_load_and_capacity(plan: Session) -> None:
     plan.member("alpha-pt", "alpha", fte=0.6, days_off={"i1": 1, "i3": 4})
     plan.member("bravo-pt", "bravo", fte=0.3)
     for n, (team, iteration, points) in enumerate(
-        [("alpha", "i1", 8), ("alpha", "i1", 13), ("bravo", "i2", 5), ("charlie", "ip", 2), ("bravo", "i4", 21)]
+        [
+            ("alpha", "i1", 8),
+            ("alpha", "i1", 13),
+            ("bravo", "i2", 5),
+            ("charlie", "ip", 2),
+            ("bravo", "i4", 21),
+        ]
     ):
         plan.story(f"s{n}", team, iteration, points)
     table = load_table(plan.state)

@@ -143,7 +143,10 @@ def test_external_party_with_promised_iteration(plan: Session) -> None:
 
 def test_dependency_states_covers_every_dependency(needs: Session) -> None:
     needs.dep("d2", "charlie", "bravo")
-    assert dependency_states(needs.state) == {"d1": DependencyState.REQUESTED, "d2": DependencyState.REQUESTED}
+    assert dependency_states(needs.state) == {
+        "d1": DependencyState.REQUESTED,
+        "d2": DependencyState.REQUESTED,
+    }
 
 
 # --- the cascade ---------------------------------------------------------------------------------

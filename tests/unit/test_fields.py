@@ -88,7 +88,8 @@ def test_date() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["2027-1-4", "04/01/2027", "2027-13-01", "2027-02-30", "2027-01-04\n", "2027-01-04T10:00", 20270104]
+    "value",
+    ["2027-1-4", "04/01/2027", "2027-13-01", "2027-02-30", "2027-01-04\n", "2027-01-04T10:00", 20270104],
 )
 def test_date_refusals(value: Any) -> None:
     with pytest.raises(Invalid):

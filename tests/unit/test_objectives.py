@@ -47,9 +47,9 @@ def test_objectives_without_bv_count_as_zero() -> None:
 
 @pytest.mark.parametrize(("actual", "in_band"), [(7, False), (8, True), (10, True), (11, False)])
 def test_band_is_80_to_100_percent(actual: int, in_band: bool) -> None:
-    assert predictability([obj(True, 10, min(actual, 10)), obj(False, 1, actual - min(actual, 10))]).in_band is (
-        in_band
-    )
+    assert predictability(
+        [obj(True, 10, min(actual, 10)), obj(False, 1, actual - min(actual, 10))]
+    ).in_band is (in_band)
 
 
 def test_team_and_art_predictability_from_the_board(plan: Session) -> None:
