@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ import uvicorn
 
 from server.app import create_app
 from server.settings import Settings
+from tests.pg import PostgresServer
 
 
 def free_port() -> int:
@@ -69,8 +71,19 @@ def start_server(database_url: str, **overrides: Any) -> LiveServer:
     return LiveServer(f"http://127.0.0.1:{port}", settings, app, server, thread)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole test session (tests/pg.py); each user makes its own database."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """SQLite by default; a fresh PostgreSQL database per test with PIBOARD_TEST_DATABASE=postgres."""
+    if os.environ.get("PIBOARD_TEST_DATABASE", "sqlite") == "postgres":
+        return str(request.getfixturevalue("postgres").create_database())
     return f"sqlite:///{tmp_path / 'piboard.db'}"
 
 
