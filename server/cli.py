@@ -35,7 +35,7 @@ def serve(
         if token:
             typer.echo(f"Demo ART created. Open as RTE: {_base_url(host, port)}/join/{token}")
     typer.echo(f"piboard on {_base_url(host, port)} (database: {settings.database_url})")
-    uvicorn.run(fastapi_app, host=host, port=port, ws="websockets", log_level="info")
+    uvicorn.run(fastapi_app, host=host, port=port, ws="websockets-sansio", log_level="info")
 
 
 @app.command()
