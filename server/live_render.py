@@ -29,6 +29,20 @@ def renders(view: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+# Parts one owner renders for other owners' views (the timer in every top bar, the vote and ROAM
+# parts on the big screen): appended to the view's own fragments.
+ALSO: dict[str, list[Renderer]] = {}
+
+
+def renders_also(*views: str) -> Callable[[Renderer], Renderer]:
+    def register(fn: Renderer) -> Renderer:
+        for view in views:
+            ALSO.setdefault(view, []).append(fn)
+        return fn
+
+    return register
+
+
 def split_view(view: str) -> tuple[str, str | None]:
     """``team:abc`` → (``team``, ``abc``); ``program`` → (``program``, None)."""
     name, _, arg = view.partition(":")
@@ -38,4 +52,8 @@ def split_view(view: str) -> tuple[str, str | None]:
 def render_update(view: str, state: BoardState, events: list[Committed]) -> str | None:
     name, arg = split_view(view)
     renderer = RENDERERS.get(name)
-    return renderer(state, events, arg) if renderer else None
+    parts = [renderer] if renderer else []
+    parts += ALSO.get(name, [])
+    if not parts:
+        return None
+    return "".join(part(state, events, arg) or "" for part in parts)
