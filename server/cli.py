@@ -67,3 +67,7 @@ def db_upgrade() -> None:
 
     upgrade(get_settings().database_url)
     typer.echo("database is up to date")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,86 @@
+"""The ``piboard`` command as an operator runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+PIBOARD = [sys.executable, "-m", "server.cli"]
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run([*PIBOARD, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    root = Path(__file__).resolve().parents[2]
+    return {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PIBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "PIBOARD_SECRET_FILE": str(tmp_path / "secret"),
+        **extra,
+    }
+
+
+def test_serve_creates_the_demo_and_its_rte_link_works(tmp_path: Path) -> None:
+    port = free_port()
+    env = env_for(tmp_path, PIBOARD_PORT=str(port))
+    proc = subprocess.Popen([*PIBOARD, "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        link = ""
+        deadline = time.monotonic() + 60
+        while not link and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            found = re.search(r"Open as RTE: (\S+)", line)
+            link = found.group(1) if found else ""
+        assert link.startswith(f"http://127.0.0.1:{port}/join/")
+        with httpx.Client(timeout=10) as client:
+            for _ in range(100):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            joined = client.post(link, data={"name": "Rita"}, follow_redirects=False)
+            assert joined.status_code == 303
+            board_id = joined.headers["location"].split("/")[2]
+            # the client keeps the session cookie the join page set, as a browser would
+            board = client.get(f"http://127.0.0.1:{port}/api/boards/{board_id}").json()
+        assert len(board["items"]["team"]) == 8
+        assert board["derived"]["conflict_count"] >= 3
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_db_upgrade_demo_and_link_commands(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    assert "up to date" in run(["db", "upgrade"], env, tmp_path)
+    out = run(["demo", "--name", "Train B"], env, tmp_path)
+    board_id = re.search(r"Board (\S+) created", out)
+    assert board_id is not None
+    link = run(["link", board_id.group(1), "--role", "observer"], env, tmp_path)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/join/[\w-]{32}\n", link)
+
+
+def test_link_for_an_unknown_board_is_refused(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    done = subprocess.run(
+        [*PIBOARD, "link", "nope"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "no board 'nope'" in done.stderr + done.stdout
