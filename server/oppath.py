@@ -109,6 +109,26 @@ class OpPath:
             ).mappings()
             return [dict(r) for r in rows]
 
+    def state_at(self, board_id: str, seq: int) -> BoardState:
+        """The board as it was right after event ``seq``, replayed from the event table (the baseline)."""
+        state = BoardState(board_id, 0)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENT.c.seq, EVENT.c.changes)
+                .where(EVENT.c.board_id == board_id, EVENT.c.seq <= seq)
+                .order_by(EVENT.c.seq)
+            )
+            for event_seq, changes in rows:
+                for change in changes:
+                    if change["after"] is None:
+                        state.items[change["kind"]].pop(change["id"], None)
+                    else:
+                        state.items[change["kind"]][change["id"]] = item_from_dict(change["kind"], change["after"])
+                state.seq = event_seq
+        if state.seq == 0:
+            raise NotFound(f"board '{board_id}' has no event {seq}")
+        return state
+
     def boards(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(BOARD).order_by(BOARD.c.created_at)).mappings()

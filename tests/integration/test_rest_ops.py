@@ -281,3 +281,16 @@ def test_openapi_and_health(board: BoardHandle) -> None:
     assert "/api/boards/{board_id}/ops" in spec["paths"]
     assert "/api/boards/{board_id}/events" in spec["paths"]
     assert health == {"status": "ok", "database": "sqlite"}
+
+
+def test_the_board_replayed_from_its_events_equals_the_stored_board(board: BoardHandle) -> None:
+    ids = setup_plan(board)
+    s = board.rte_session
+    ok(board.op(s, "feature.move", target=ids["f1"], base_version=1, args={"iteration_id": ids["i2"]}))
+    middle = board.read()["seq"]
+    ok(board.op(s, "feature.delete", target=ids["f2"], base_version=1))
+    oppath = board.server.services.oppath
+    assert oppath.state_at(board.id, board.read()["seq"]).items == oppath.state(board.id).items
+    then = oppath.state_at(board.id, middle)
+    assert ids["f2"] in then.items["feature"]
+    assert then.items["feature"][ids["f1"]].iteration_id == ids["i2"]
