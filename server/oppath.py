@@ -120,10 +120,11 @@ class OpPath:
             )
             for event_seq, changes in rows:
                 for change in changes:
+                    by_id = state.items[change["kind"]]
                     if change["after"] is None:
-                        state.items[change["kind"]].pop(change["id"], None)
+                        by_id.pop(change["id"], None)
                     else:
-                        state.items[change["kind"]][change["id"]] = item_from_dict(change["kind"], change["after"])
+                        by_id[change["id"]] = item_from_dict(change["kind"], change["after"])
                 state.seq = event_seq
         if state.seq == 0:
             raise NotFound(f"board '{board_id}' has no event {seq}")
