@@ -419,6 +419,8 @@ def _validate(tx: Tx, item: Item) -> None:
         clash = [i for i in tx.all(Iteration) if i.number == item.number and i.id != item.id]
         if clash:
             raise Invalid(f"iteration {item.number} exists already")
+        if item.is_ip and any(x.iteration_id == item.id for x in tx.all(Feature)):
+            raise Invalid("the IP iteration holds no feature work; move its features first")
     if isinstance(item, Team) and any(
         t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)
     ):
@@ -523,6 +525,22 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         if planned:
             raise IllegalTransition(
                 f"{len(planned)} features, stories or members still belong to this {kind}; move them first"
+            )
+        # Nothing else may be left pointing at a team or iteration that is gone.
+        ref_fields = (
+            ("team_id", "requesting_team_id", "provider_team_id")
+            if isinstance(item, Team)
+            else ("iteration_id", "needed_by_iteration_id", "promised_iteration_id")
+        )
+        referring = [
+            x
+            for x in tx.all(Objective) + tx.all(Risk) + tx.all(Dependency) + tx.all(Milestone)
+            if any(getattr(x, name, None) == item.id for name in ref_fields)
+        ]
+        if referring:
+            raise IllegalTransition(
+                f"{len(referring)} objectives, risks, dependencies or milestones still name this {kind}; "
+                "change them first"
             )
     if isinstance(item, Feature):
         _unlink(tx, Story, "feature_id", item.id)

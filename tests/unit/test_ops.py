@@ -715,3 +715,45 @@ def test_unknown_op_type_is_refused(busy: Session) -> None:
     with pytest.raises(Forbidden):
         busy.apply(Op("board.explode"))
     assert busy.snapshot() == before
+
+
+def test_an_iteration_holding_features_cannot_become_the_ip(plan: Session) -> None:
+    plan.feature("f1", "alpha", "i4")
+    with pytest.raises(Invalid, match="IP iteration"):
+        plan.do("iteration.update", "i4", is_ip=True)
+    plan.do("iteration.update", "i3", is_ip=True)
+    assert plan.get("iteration", "i3").is_ip
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    [
+        lambda s: s.objective("o1", "delta"),
+        lambda s: s.risk("r1", team="delta"),
+        lambda s: s.dep("d1", "delta", "alpha"),
+        lambda s: s.dep("d1", "alpha", "delta"),
+    ],
+    ids=["objective", "risk", "requesting", "providing"],
+)
+def test_a_team_still_named_elsewhere_cannot_be_deleted(plan: Session, leftover: Any) -> None:
+    plan.team("delta")
+    leftover(plan)
+    before = plan.snapshot()
+    with pytest.raises(IllegalTransition, match="still name"):
+        plan.do("team.delete", "delta")
+    assert plan.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    [
+        lambda s: s.do("milestone.create", title="Release", iteration_id="i4"),
+        lambda s: s.dep("d1", "alpha", "bravo", needed_by_iteration_id="i4"),
+        lambda s: s.dep("d1", "alpha", None, external_party="Visa", promised_iteration_id="i4"),
+    ],
+    ids=["milestone", "needed_by", "promised"],
+)
+def test_an_iteration_still_named_elsewhere_cannot_be_deleted(plan: Session, leftover: Any) -> None:
+    leftover(plan)
+    with pytest.raises(IllegalTransition, match="still name"):
+        plan.do("iteration.delete", "i4")
