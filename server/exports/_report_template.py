@@ -1,0 +1,132 @@
+# ruff: noqa: E501
+"""The HTML template of the PI report (kept apart: its lines are as long as HTML wants)."""
+
+REPORT_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>PI report — {{ title }}</title>
+<style>
+@page { size: A4 landscape; margin: 12mm; }
+body { font-family: "DejaVu Sans", Verdana, sans-serif; font-size: 10pt; color: #222; }
+h1 { font-size: 18pt; margin: 0 0 2mm; }
+h2 { font-size: 13pt; border-bottom: 2px solid #4a6fa5; margin-top: 8mm; page-break-after: avoid; }
+h3 { font-size: 11pt; margin: 4mm 0 1mm; page-break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; page-break-inside: auto; }
+th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+th { background: #f0f3f8; }
+tr { page-break-inside: avoid; }
+td.num, th.num { text-align: right; }
+.meta { color: #555; }
+.cards { display: flex; gap: 4mm; margin: 4mm 0; }
+.card { border: 1px solid #bbb; border-radius: 2mm; padding: 2mm 4mm; min-width: 38mm; }
+.card b { display: block; font-size: 15pt; }
+.bad, .conflict, .overloaded { color: #c00000; font-weight: bold; }
+.ok { color: #1d7a1d; }
+.vague { color: #b36b00; font-size: 8pt; }
+.board { page-break-before: always; page-break-after: always; }
+.board svg { width: 100%; height: auto; }
+.bar { display: inline-block; height: 3mm; background: #4a6fa5; vertical-align: middle; }
+</style>
+</head>
+<body>
+<h1>PI report — {{ title }}</h1>
+<p class="meta">{% if meta.start or meta.end %}{{ meta.start or "" }} – {{ meta.end or "" }} · {% endif %}generated {{ generated_at }}{% if meta.locked %} · plan locked{% endif %}{% if meta.baseline_seq is not none %} · baseline taken{% endif %}</p>
+
+<div class="cards">
+  <div class="card">ART predictability<b class="{{ art.css }}">{{ art.percent or "—" }}</b>actual {{ art.actual_bv }} / planned {{ art.planned_bv }} BV</div>
+  <div class="card">Conflicts<b class="{{ 'bad' if conflicts else 'ok' }}">{{ conflicts }}</b>of {{ dependencies|length }} dependencies</div>
+  <div class="card">Un-ROAMed risks<b class="{{ 'bad' if unroamed else 'ok' }}">{{ unroamed }}</b>of {{ risk_total }} risks</div>
+  <div class="card">ART confidence<b class="{{ art_vote.css }}">{{ art_vote.average }}</b>{{ art_vote.note }}</div>
+  <div class="card">Overloaded cells<b class="{{ 'bad' if overloaded else 'ok' }}">{{ overloaded }}</b>team × iteration</div>
+</div>
+
+<h2>PI objectives and business value</h2>
+{% for team in objective_teams %}
+<h3>{{ team.name }} — predictability {{ team.percent or "—" }}</h3>
+<table>
+<tr><th>Objective</th><th>Type</th><th class="num">Planned BV</th><th class="num">Actual BV</th><th>Features</th><th>At risk</th></tr>
+{% for o in team.objectives %}
+<tr><td>{{ o.statement }}{% if o.vague %} <span class="vague">(vague: no measure)</span>{% endif %}</td><td>{{ "committed" if o.committed else "uncommitted" }}</td><td class="num">{{ o.planned_bv if o.planned_bv is not none else "—" }}</td><td class="num">{{ o.actual_bv if o.actual_bv is not none else "—" }}</td><td>{{ o.features }}</td><td>{% if o.at_risk %}<span class="bad">at risk</span>{% endif %}</td></tr>
+{% endfor %}
+</table>
+{% else %}
+<p>No objectives.</p>
+{% endfor %}
+
+<h2>Predictability</h2>
+<table>
+<tr><th>Team</th><th class="num">Planned BV (committed)</th><th class="num">Actual BV</th><th class="num">Predictability</th><th>Band 80–100 %</th></tr>
+{% for p in predictability %}
+<tr><td>{{ p.name }}</td><td class="num">{{ p.planned_bv }}</td><td class="num">{{ p.actual_bv }}</td><td class="num {{ p.css }}">{{ p.percent or "—" }}</td><td>{{ p.band }}</td></tr>
+{% endfor %}
+</table>
+
+<h2>Risks by ROAM state</h2>
+{% for group in risk_groups %}
+<h3>{{ group.label }} ({{ group.risks|length }})</h3>
+{% if group.risks %}
+<table>
+<tr><th>Risk</th><th>Owner</th><th>Team</th><th>Description</th></tr>
+{% for r in group.risks %}
+<tr><td>{{ r.title }}</td><td>{{ r.owner or "—" }}</td><td>{{ r.team }}</td><td>{{ r.description }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+{% endfor %}
+
+<h2>Dependencies and conflicts</h2>
+{% if dependencies %}
+<table>
+<tr><th>State</th><th>Need</th><th>Requesting team</th><th>Provider</th><th>Needed by</th><th>Planned delivery</th><th>Comment</th></tr>
+{% for d in dependencies %}
+<tr><td class="{{ d.state }}">{{ d.state_label }}</td><td>{{ d.need }}{% if d.feature %}<br><small>for {{ d.feature }}</small>{% endif %}</td><td>{{ d.requesting }}</td><td>{{ d.provider }}</td><td>{{ d.needed_by or "—" }}</td><td>{{ d.delivery or "—" }}</td><td>{{ d.comment }}</td></tr>
+{% endfor %}
+</table>
+{% else %}
+<p>No dependencies.</p>
+{% endif %}
+
+<h2>Confidence vote</h2>
+{% if votes %}
+<table>
+<tr><th>Voters</th><th class="num">Round</th><th class="num">Votes</th><th class="num">Average</th><th>Distribution (1 … 5)</th></tr>
+{% for v in votes %}
+<tr><td>{{ v.scope }}</td><td class="num">{{ v.number }}</td><td class="num">{{ v.count }}</td><td class="num {{ v.css }}">{{ v.average }}</td><td>{% for value, n in v.distribution %}{{ value }}: {{ n }} <span class="bar" style="width: {{ n * 4 }}mm"></span> {% endfor %}</td></tr>
+{% endfor %}
+</table>
+{% else %}
+<p>No vote round has been revealed.</p>
+{% endif %}
+
+<h2>Load per team and iteration</h2>
+<table>
+<tr><th>Team</th>{% for it in iterations %}<th class="num">{{ it }}</th>{% endfor %}</tr>
+{% for row in load_rows %}
+<tr><td>{{ row.team }}</td>{% for cell in row.cells %}<td class="num {{ cell.css }}">{{ cell.load }} / {{ cell.capacity }}{% if cell.percent %} ({{ cell.percent }}){% endif %}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+<p class="meta">Load = story points planned; capacity = 8 points per full-time person per two weeks minus days off. Red: over capacity.</p>
+
+{% if baseline is not none %}
+<h2>Changes since the baseline</h2>
+{% if baseline %}
+<table>
+<tr><th>Change</th><th>Kind</th><th>Title</th><th>Baseline</th><th>Now</th></tr>
+{% for c in baseline %}
+<tr><td>{{ c.change }}</td><td>{{ c.kind }}</td><td>{{ c.title }}</td><td>{{ c.before }}</td><td>{{ c.after }}</td></tr>
+{% endfor %}
+</table>
+{% else %}
+<p>Nothing has moved since the baseline.</p>
+{% endif %}
+{% endif %}
+
+<div class="board">
+<h2>Program board</h2>
+{{ board_svg }}
+</div>
+</body>
+</html>
+"""
