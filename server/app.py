@@ -13,10 +13,11 @@ from server.auth import Auth
 from server.db import make_engine, upgrade
 from server.deps import Services
 from server.errors import piboard_error_handler
+from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.oppath import OpPath
-from server.routes import boards, forms, health, join, links
+from server.routes import boards, forms, health, join, links, pages, live
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 
@@ -36,10 +37,13 @@ def build_services(settings: Settings) -> Services:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings)
+    hub = Hub(services.oppath, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
         yield
+        await hub.stop()
         services.engine.dispose()
 
     app = FastAPI(
@@ -49,10 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.hub = hub
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, boards, links, join, forms):
+    for module in (health, boards, links, join, forms, live, pages):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from starlette.requests import HTTPConnection
 
 from board import Actor
 from server.auth import Auth, session_cookie_name
@@ -34,7 +35,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def session_of(request: Request, board_id: str) -> str | None:
+def session_of(request: HTTPConnection, board_id: str) -> str | None:
     """A program sends its session as a bearer token; a browser as the board's cookie."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

@@ -1,0 +1,485 @@
+"""The live hub: every committed event, on every screen of its board, in ``seq`` order, once.
+
+Per board the hub keeps a :class:`Channel`: the set of connections and the last ``seq`` it
+broadcast. Events reach it through :meth:`Hub.notify` — from this process's commits (the
+``OpPath.on_commit`` listener, with the committed events in hand) or from another process
+(the PostgreSQL LISTEN/NOTIFY bridge, with only the seq: the rows are read from the event
+table). ``notify`` is idempotent and order-safe; a per-board pump broadcasts every event up
+to the highest seq it was told of, exactly once, in order.
+
+Each connection has a bounded send queue drained by its own sender task with a send
+timeout, so broadcasting never awaits a client: a client whose queue is full, whose send
+times out or that stops answering the heartbeat is dropped (close code 1013, "try again
+later") and catches up when it reconnects. Events are rendered once per view (HTML) or
+serialised once (JSON) and the same string goes to every connection that needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState, Op
+from board.model import Role
+from board.ops import Change
+from board.public import public_change, public_op, public_state
+from server.live_render import render_update
+from server.oppath import Committed, OpPath
+from server.settings import Settings
+
+log = logging.getLogger("piboard.hub")
+
+# Close codes (see docs/protocol.md). htmx's ws extension reconnects on 1006/1011/1012/1013 only,
+# so every "come back and catch up" close uses one of those, and the final ones use 1008 / 44xx.
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008  # flooding: too many refused messages
+CLOSE_RESTART = 1012  # server shutting down or restarting: reconnect
+CLOSE_TRY_AGAIN = 1013  # fell behind (queue full, send timed out, heartbeat missed): reconnect, catch up
+CLOSE_PROTOCOL = 4400  # no valid hello
+CLOSE_UNAUTHENTICATED = 4401  # no or invalid session, or the join link was revoked
+CLOSE_FORBIDDEN_ORIGIN = 4403  # a browser page of another origin tried to use the session cookie
+CLOSE_NO_BOARD = 4404
+
+PRESENCE_DEBOUNCE_SECONDS = 0.3
+PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
+MAX_EVENTS_PER_RENDER = 200
+CLOSE_WAIT_SECONDS = 5.0
+
+Mode = Literal["json", "html"]
+
+
+class Peer(Protocol):
+    """What the hub needs of a socket (Starlette's ``WebSocket`` is one)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(eq=False)
+class Connection:
+    """One live socket of one participant on one board and view."""
+
+    board_id: str
+    actor: Actor
+    view: str
+    mode: Mode
+    peer: Peer
+    queue_size: int
+    send_timeout: float
+    device: str = ""
+    sent_seq: int = 0  # the newest seq this connection was given (dedupes broadcast vs catch-up)
+    closed: bool = False
+    close_code: int | None = None
+    last_heard: float = field(default_factory=time.monotonic)
+    on_drop: Callable[[Connection], None] | None = None
+    _closing_reason: str = field(default="", init=False)
+    _queue: asyncio.Queue[str | None] = field(init=False)
+    _sender: asyncio.Task[None] | None = field(default=None, init=False)
+    _closer: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(self.queue_size)
+
+    def start(self) -> None:
+        self._sender = asyncio.create_task(self._send_loop(), name=f"ws-send-{self.actor.name}")
+
+    def heard(self) -> None:
+        self.last_heard = time.monotonic()
+
+    def send(self, frame: str) -> bool:
+        """Queue a frame without waiting; a full queue drops the connection (it catches up on reconnect)."""
+        if self.closed:
+            return False
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.drop(CLOSE_TRY_AGAIN, "fell behind (send queue full): reconnect to catch up")
+            return False
+        return True
+
+    def close_after_flush(self, code: int, reason: str) -> None:
+        """Close once what is queued (e.g. the error frame saying why) has been sent."""
+        if self.closed:
+            return
+        self.close_code = code
+        self._closing_reason = reason
+        try:
+            self._queue.put_nowait(None)
+        except asyncio.QueueFull:
+            self.drop(code, reason)
+
+    def drop(self, code: int, reason: str) -> None:
+        """Close now, without waiting for anything queued; never blocks the caller."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        if self.on_drop is not None:
+            self.on_drop(self)
+        if self._sender is not None and self._sender is not asyncio.current_task():
+            self._sender.cancel()
+        self._closer = asyncio.create_task(self._close_peer(code, reason))
+
+    async def _close_peer(self, code: int, reason: str) -> None:
+        # A peer that stopped reading may never take the close frame: bound the wait.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.peer.close(code, reason[:120]), CLOSE_WAIT_SECONDS)
+
+    async def _send_loop(self) -> None:
+        while True:
+            frame = await self._queue.get()
+            if frame is None:
+                self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
+                return
+            try:
+                await asyncio.wait_for(self.peer.send_text(frame), self.send_timeout)
+            except TimeoutError:
+                self.drop(CLOSE_TRY_AGAIN, "fell behind (send timed out): reconnect to catch up")
+                return
+            except Exception:  # the peer went away; the receiving side notices and cleans up
+                self.drop(CLOSE_NORMAL, "connection lost")
+                return
+
+    async def wait_closed(self) -> None:
+        for task in (self._sender, self._closer):
+            if task is not None:
+                with contextlib.suppress(BaseException):
+                    await task
+
+
+@dataclass(eq=False)
+class Channel:
+    """One board's live connections and broadcast position."""
+
+    board_id: str
+    connections: set[Connection] = field(default_factory=set)
+    live: set[Connection] = field(default_factory=set)  # caught up: they get every broadcast
+    last_seq: int = -1  # the newest seq broadcast; -1 until read from the database
+    target: int = 0  # the newest seq the hub was told of
+    pending: dict[int, Committed] = field(default_factory=dict)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    pump: asyncio.Task[None] | None = None
+    presence_timer: asyncio.TimerHandle | None = None
+
+
+def committed_from_row(row: dict[str, Any]) -> Committed:
+    """An event row of the table, as the op path reported it at commit."""
+    at = row["at"]
+    actor = row["actor"]
+    return Committed(
+        board_id=row["board_id"],
+        seq=row["seq"],
+        client_op_id=row["client_op_id"],
+        op=Op(**row["op"]),
+        changes=[Change(**c) for c in row["changes"]],
+        actor=Actor(actor.get("id", ""), actor.get("name", ""), Role(actor["role"]), actor.get("team_id")),
+        at=at.timestamp() if isinstance(at, datetime) else float(at),
+    )
+
+
+def event_frame(state: BoardState, event: Committed) -> str:
+    """The JSON-mode frame of one event; secret ballot values redacted by ``board.public``."""
+    return dumps(
+        {
+            "type": "event",
+            "seq": event.seq,
+            "op": public_op(event.op),
+            "changes": [public_change(state, c) for c in event.changes],
+            "actor": {
+                "name": event.actor.name,
+                "role": event.actor.role.value,
+                "team_id": event.actor.team_id,
+            },
+            "at": datetime.fromtimestamp(event.at, UTC).isoformat(),
+        }
+    )
+
+
+def seq_marker(seq: int) -> str:
+    """Lets the browser track the seq it has shown (live.js reads it before htmx swaps)."""
+    return f'<div id="live-seq" hx-swap-oob="true" data-seq="{int(seq)}" hidden></div>'
+
+
+def reset_frame(state: BoardState, mode: Mode) -> str:
+    if mode == "json":
+        return dumps({"type": "reset", "seq": state.seq, "items": public_state(state)})
+    return dumps({"type": "reset", "seq": state.seq})
+
+
+def html_frame(view: str, state: BoardState, events: list[Committed]) -> str:
+    """The fragments of a view for a batch of events; on a renderer failure, a reset (never stale)."""
+    try:
+        body = render_update(view, state, events) or ""
+    except Exception:
+        log.exception("live renderer for view %r failed; telling its browsers to reload", view)
+        return reset_frame(state, "html")
+    return seq_marker(events[-1].seq) + body
+
+
+class Hub:
+    def __init__(self, oppath: OpPath, settings: Settings) -> None:
+        self.oppath = oppath
+        self.settings = settings
+        self.channels: dict[str, Channel] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._listening = False
+        self.stats = {"broadcast_batches": 0, "renders": 0, "dropped": 0}
+
+    # --- life -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        if not self._listening:
+            self.oppath.on_commit(self._on_commit)
+            self._listening = True
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="ws-heartbeat")
+
+    async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        connections = [c for ch in self.channels.values() for c in ch.connections]
+        for conn in connections:
+            conn.drop(CLOSE_RESTART, "server restarting: reconnect")
+        for ch in list(self.channels.values()):
+            self._forget_channel(ch)
+        await asyncio.gather(*(c.wait_closed() for c in connections), return_exceptions=True)
+        self._loop = None
+
+    # --- how events arrive ----------------------------------------------------------------------
+
+    def _on_commit(self, board_id: str, committed: list[Committed]) -> None:
+        """OpPath listener: runs in the committing (worker) thread; hop onto the event loop."""
+        self.notify(board_id, committed[-1].seq, committed)
+
+    def notify(self, board_id: str, seq: int, committed: list[Committed] | None = None) -> None:
+        """Broadcast every event of the board up to ``seq`` not yet broadcast. Safe from any thread,
+        any number of times, in any order; ``committed`` (when given) saves reading the event table."""
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() != self._loop_thread:
+            with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
+                loop.call_soon_threadsafe(self.notify, board_id, seq, committed)
+            return
+        ch = self.channels.get(board_id)
+        if ch is None:  # nobody watches this board here: a later joiner reads the table
+            return
+        for event in committed or ():
+            if event.seq > ch.last_seq:
+                ch.pending[event.seq] = event
+        if seq > ch.target:
+            ch.target = seq
+            ch.wake.set()
+
+    # --- connections ----------------------------------------------------------------------------
+
+    def _channel(self, board_id: str) -> Channel:
+        ch = self.channels.get(board_id)
+        if ch is None:
+            ch = self.channels[board_id] = Channel(board_id)
+            ch.pump = asyncio.create_task(self._pump(ch), name=f"hub-pump-{board_id}")
+        return ch
+
+    def _forget_channel(self, ch: Channel) -> None:
+        if ch.pump is not None:
+            ch.pump.cancel()
+        if ch.presence_timer is not None:
+            ch.presence_timer.cancel()
+        if self.channels.get(ch.board_id) is ch:
+            del self.channels[ch.board_id]
+
+    def connection(
+        self, board_id: str, actor: Actor, peer: Peer, *, view: str, mode: Mode, device: str = ""
+    ) -> Connection:
+        conn = Connection(
+            board_id,
+            actor,
+            view,
+            mode,
+            peer,
+            queue_size=self.settings.ws_send_queue,
+            send_timeout=self.settings.ws_send_timeout,
+            device=device,
+            on_drop=self.leave,
+        )
+        conn.start()
+        return conn
+
+    async def join(self, conn: Connection, last_seq: int | None, welcome: dict[str, Any]) -> None:
+        """Welcome the connection, send exactly what it missed (or a reset), then make it live."""
+        ch = self._channel(conn.board_id)
+        ch.connections.add(conn)
+        self._presence_changed(ch)
+        await ch.ready.wait()
+        state = await run_in_threadpool(self.oppath.state, conn.board_id)
+        conn.send(dumps({**welcome, "seq": state.seq}))
+        too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
+        if last_seq is None or last_seq > state.seq or too_far:
+            conn.send(reset_frame(state, conn.mode))
+            conn.sent_seq = state.seq
+        else:
+            conn.sent_seq = last_seq
+        while not conn.closed:
+            rows = await run_in_threadpool(
+                self.oppath.events_since, conn.board_id, conn.sent_seq, self.settings.max_events_per_catch_up
+            )
+            if rows:
+                events = [committed_from_row(r) for r in rows]
+                state = await run_in_threadpool(self.oppath.state, conn.board_id)
+                self._send_catch_up(conn, state, events)
+            # No await between this check and going live: no broadcast can slip between the two.
+            if conn.sent_seq >= ch.last_seq or not rows:
+                if not conn.closed:
+                    ch.live.add(conn)
+                return
+
+    def _send_catch_up(self, conn: Connection, state: BoardState, events: list[Committed]) -> None:
+        if conn.mode == "json":
+            for event in events:
+                conn.send(event_frame(state, event))
+        else:
+            conn.send(html_frame(conn.view, state, events))
+        conn.sent_seq = events[-1].seq
+
+    def leave(self, conn: Connection) -> None:
+        ch = self.channels.get(conn.board_id)
+        if ch is None or conn not in ch.connections:
+            return
+        ch.connections.discard(conn)
+        ch.live.discard(conn)
+        if conn.close_code == CLOSE_TRY_AGAIN:
+            self.stats["dropped"] += 1
+        if not ch.connections:
+            self._forget_channel(ch)
+        else:
+            self._presence_changed(ch)
+
+    # --- broadcasting ---------------------------------------------------------------------------
+
+    async def _pump(self, ch: Channel) -> None:
+        try:
+            state = await run_in_threadpool(self.oppath.state, ch.board_id)
+            ch.last_seq = state.seq
+            ch.pending = {s: e for s, e in ch.pending.items() if s > ch.last_seq}
+            ch.ready.set()
+            while True:
+                await ch.wake.wait()
+                ch.wake.clear()
+                while ch.last_seq < ch.target:
+                    batch = await self._next_batch(ch)
+                    if not batch:
+                        break  # told of a seq whose row is not visible yet: the next notify resumes
+                    state = await run_in_threadpool(self.oppath.state, ch.board_id)
+                    self._deliver(ch, state, batch)
+                    ch.last_seq = batch[-1].seq
+                    for seq in [s for s in ch.pending if s <= ch.last_seq]:
+                        del ch.pending[seq]
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A broken pump would leave screens stale: drop everyone so they reconnect and catch up.
+            log.exception("hub pump of board %s failed", ch.board_id)
+            ch.ready.set()
+            for conn in list(ch.connections):
+                conn.drop(CLOSE_TRY_AGAIN, "server error: reconnect to catch up")
+
+    async def _next_batch(self, ch: Channel) -> list[Committed]:
+        batch: list[Committed] = []
+        seq = ch.last_seq + 1
+        while seq <= ch.target and seq in ch.pending and len(batch) < MAX_EVENTS_PER_RENDER:
+            batch.append(ch.pending[seq])
+            seq += 1
+        if batch:
+            return batch
+        # A gap (a commit of another process, or a listener call still in flight): read the table.
+        rows = await run_in_threadpool(
+            self.oppath.events_since, ch.board_id, ch.last_seq, MAX_EVENTS_PER_RENDER
+        )
+        return [committed_from_row(r) for r in rows]
+
+    def _deliver(self, ch: Channel, state: BoardState, batch: list[Committed]) -> None:
+        """Serialise once per mode and view, then queue the same strings for every live connection."""
+        self.stats["broadcast_batches"] += 1
+        last = batch[-1].seq
+        json_frames: list[tuple[int, str]] | None = None
+        html_by_view: dict[str, str] = {}
+        for conn in list(ch.live):
+            if conn.sent_seq >= last:
+                continue
+            if conn.mode == "json":
+                if json_frames is None:
+                    json_frames = [(e.seq, event_frame(state, e)) for e in batch]
+                for seq, event_json in json_frames:
+                    if seq > conn.sent_seq and not conn.send(event_json):
+                        break
+            else:
+                fragments = html_by_view.get(conn.view)
+                if fragments is None:
+                    fragments = html_by_view[conn.view] = html_frame(conn.view, state, batch)
+                    self.stats["renders"] += 1
+                conn.send(fragments)
+            conn.sent_seq = last
+
+    # --- presence -------------------------------------------------------------------------------
+
+    def _presence_changed(self, ch: Channel) -> None:
+        if ch.presence_timer is None and self._loop is not None:
+            ch.presence_timer = self._loop.call_later(PRESENCE_DEBOUNCE_SECONDS, self._send_presence, ch)
+
+    def presence(self, board_id: str) -> dict[str, Any]:
+        ch = self.channels.get(board_id)
+        connections = ch.connections if ch is not None else set()
+        people: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for conn in connections:
+            a = conn.actor
+            key = (a.id, conn.view, conn.device)
+            people[key] = {
+                "name": a.name,
+                "role": a.role.value,
+                "team_id": a.team_id,
+                "view": conn.view,
+                "device": conn.device,
+            }
+        listed = sorted(people.values(), key=lambda p: (p["name"].lower(), p["view"], p["device"]))
+        return {"type": "presence", "count": len(people), "people": listed[:PRESENCE_MAX_PEOPLE]}
+
+    def _send_presence(self, ch: Channel) -> None:
+        ch.presence_timer = None
+        frame = dumps(self.presence(ch.board_id))
+        for conn in list(ch.connections):
+            conn.send(frame)
+
+    # --- heartbeat ------------------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        """Ping every connection; one that has said nothing for two beats is dead or stuck: drop it."""
+        beat = self.settings.ws_heartbeat
+        ping = dumps({"type": "ping"})
+        while True:
+            await asyncio.sleep(beat)
+            silent_since = time.monotonic() - 2 * beat
+            for ch in list(self.channels.values()):
+                for conn in list(ch.connections):
+                    if conn.last_heard < silent_since:
+                        conn.drop(CLOSE_TRY_AGAIN, "no answer to the heartbeat: reconnect")
+                    else:
+                        conn.send(ping)

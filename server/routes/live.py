@@ -1,0 +1,286 @@
+"""The websocket door: ``/b/{board_id}/ws`` — ops in, acks and events out (docs/protocol.md).
+
+The session is the board's cookie (browsers) or ``Authorization: Bearer`` (programs), as on
+every other door. The first message must be ``hello``; then the hub sends the welcome and
+what the client missed, and the connection gets every event after that. Ops go through the
+one edit path (``OpPath.submit``), which authorises them with the participant's role.
+
+Every frame is checked before anything else: size, rate, JSON, type. A bad frame gets an
+``error`` (or, for an op, a ``refusal``) and nothing is applied; a client that keeps sending
+bad or excess frames is closed with 1008 (policy violation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from board.errors import NotFound, PiboardError
+from server.auth import Unauthenticated, session_cookie_name
+from server.deps import Services, session_of
+from server.errors import refusal_body
+from server.hub import (
+    CLOSE_FORBIDDEN_ORIGIN,
+    CLOSE_NO_BOARD,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_PROTOCOL,
+    CLOSE_UNAUTHENTICATED,
+    Connection,
+    Hub,
+    dumps,
+)
+from server.limits import TokenBucket
+from server.opdoor import op_from_fields, parse_op
+from server.oppath import Committed
+from server.schemas import OpIn
+
+router = APIRouter(tags=["live"])
+
+HELLO_TIMEOUT_SECONDS = 10.0
+# Refused frames a client may send before it is closed as a flooder: a burst, refilled slowly.
+STRIKE_BURST = 10
+STRIKES_PER_SECOND = 0.5
+CONTROL_TYPES = {"hello", "op", "ping", "pong"}
+
+
+class Hello(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["hello"]
+    last_seq: int | None = Field(default=None, ge=0)
+    view: str = Field(default="program", pattern=r"^[a-z_]{1,20}(:[A-Za-z0-9_-]{1,40})?$")
+    mode: Literal["json", "html"] = "json"
+    name: str = Field(default="", max_length=40, pattern=r"^[^\x00-\x1f]*$")
+
+
+class FrameError(Exception):
+    """A frame the door will not act on: answered with an ``error`` frame."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def error_frame(code: str, reason: str) -> str:
+    return dumps({"type": "error", "error": code, "reason": reason})
+
+
+def refusal_frame(client_op_id: str, exc: PiboardError) -> str:
+    return dumps({"type": "refusal", "client_op_id": client_op_id, **refusal_body(exc), "detail": exc.detail})
+
+
+def ack_frame(committed: Committed) -> str:
+    return dumps(
+        {
+            "type": "ack",
+            "client_op_id": committed.client_op_id,
+            "seq": committed.seq,
+            "duplicate": committed.duplicate,
+        }
+    )
+
+
+def cross_origin(websocket: WebSocket) -> bool:
+    """A page of another site must not ride on the board's cookie (cross-site websocket hijacking)."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    return urlsplit(origin).netloc != websocket.headers.get("host", "")
+
+
+async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_text(error_frame(error, reason))
+        await websocket.close(code, reason[:120])
+
+
+@router.websocket("/b/{board_id}/ws")
+async def live_socket(websocket: WebSocket, board_id: str) -> None:
+    services: Services = websocket.app.state.services
+    hub: Hub = websocket.app.state.hub
+    # Accept first, so a browser sees the close code and reason (a refused handshake is just "1006").
+    await websocket.accept()
+    session = session_of(websocket, board_id)
+    from_cookie = session is not None and session == websocket.cookies.get(session_cookie_name(board_id))
+    if from_cookie and cross_origin(websocket):
+        await close_with(websocket, CLOSE_FORBIDDEN_ORIGIN, "forbidden", "this page's origin may not connect")
+        return
+    try:
+        actor = await run_in_threadpool(services.auth.actor, board_id, session)
+        await run_in_threadpool(services.oppath.state, board_id)
+    except NotFound as exc:
+        await close_with(websocket, CLOSE_NO_BOARD, exc.code, exc.reason)
+        return
+    except PiboardError as exc:
+        await close_with(websocket, CLOSE_UNAUTHENTICATED, "unauthenticated", exc.reason)
+        return
+    try:
+        hello = await receive_hello(websocket, services.settings.max_ws_message_bytes)
+    except FrameError as exc:
+        await close_with(websocket, CLOSE_PROTOCOL, exc.code, exc.reason)
+        return
+    except (TimeoutError, _Disconnected):
+        await close_with(websocket, CLOSE_PROTOCOL, "protocol", "say hello first")
+        return
+    conn = hub.connection(board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name)
+    door = LiveDoor(services, conn, websocket, session)
+    settings = services.settings
+    welcome = {
+        "type": "welcome",
+        "board_id": board_id,
+        "you": {"name": actor.name, "role": actor.role.value, "team_id": actor.team_id},
+        "view": hello.view,
+        "mode": hello.mode,
+        "heartbeat": settings.ws_heartbeat,
+        "limits": {
+            "max_message_bytes": settings.max_ws_message_bytes,
+            "ops_per_second": settings.ops_per_second,
+            "ops_burst": settings.ops_burst,
+        },
+    }
+    try:
+        await hub.join(conn, hello.last_seq, welcome)
+        await door.receive_loop()
+    finally:
+        conn.drop(CLOSE_NORMAL, "bye")
+        await conn.wait_closed()
+
+
+class _Disconnected(Exception):
+    pass
+
+
+async def receive_text(websocket: WebSocket, max_bytes: int) -> str:
+    """The next text frame; raises ``_Disconnected`` at the end, ``FrameError`` if it is too big."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise _Disconnected
+    text = message.get("text")
+    if text is None:
+        raw = message.get("bytes") or b""
+        if len(raw) > max_bytes:
+            raise FrameError("too_large", f"message over {max_bytes} bytes; nothing was applied")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FrameError("malformed", "send JSON text; nothing was applied") from None
+    if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
+        raise FrameError("too_large", f"message over {max_bytes} bytes; nothing was applied")
+    return text
+
+
+def parse_frame(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FrameError("malformed", "not valid JSON; nothing was applied") from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise FrameError("malformed", "a message is a JSON object with a 'type'; nothing was applied")
+    return data
+
+
+async def receive_hello(websocket: WebSocket, max_bytes: int) -> Hello:
+    text = await asyncio.wait_for(receive_text(websocket, max_bytes), HELLO_TIMEOUT_SECONDS)
+    data = parse_frame(text)
+    if data["type"] != "hello":
+        raise FrameError("protocol", "the first message must be hello")
+    try:
+        return Hello.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FrameError("protocol", f"hello.{where}: {first['msg']}") from None
+
+
+class LiveDoor:
+    """The receiving side of one connection: checks each frame, applies ops, answers."""
+
+    def __init__(
+        self, services: Services, conn: Connection, websocket: WebSocket, session: str | None
+    ) -> None:
+        settings = services.settings
+        self.services = services
+        self.conn = conn
+        self.websocket = websocket
+        self.session = session
+        self.max_bytes = settings.max_ws_message_bytes
+        # Frames of any kind (ops are further held to the participant's op rate by services.limiter).
+        self.frames = TokenBucket(max(50.0, 4 * settings.ops_per_second), max(100, 2 * settings.ops_burst))
+        self.strikes = TokenBucket(STRIKES_PER_SECOND, STRIKE_BURST)
+
+    async def receive_loop(self) -> None:
+        while not self.conn.closed:
+            try:
+                text = await receive_text(self.websocket, self.max_bytes)
+            except _Disconnected:
+                return
+            except FrameError as exc:
+                self.conn.heard()
+                self.refuse_frame(exc.code, exc.reason)
+                continue
+            self.conn.heard()
+            if not self.frames.take():
+                self.refuse_frame("rate_limited", "too many messages; slow down")
+                continue
+            try:
+                await self.handle(parse_frame(text))
+            except FrameError as exc:
+                self.refuse_frame(exc.code, exc.reason)
+
+    def strike(self) -> None:
+        if not self.strikes.take():
+            self.conn.send(error_frame("flooding", "too many refused messages: closing"))
+            self.conn.close_after_flush(CLOSE_POLICY, "too many refused messages")
+
+    def refuse_frame(self, code: str, reason: str) -> None:
+        self.conn.send(error_frame(code, reason))
+        self.strike()
+
+    async def handle(self, data: dict[str, Any]) -> None:
+        kind = data["type"]
+        if "." in kind:  # htmx's ws-send: a form's fields as flat JSON (op type in 'type', args.x ...)
+            fields = [(k, v) for k, v in data.items() if k != "HEADERS"]
+            await self.apply(lambda: op_from_fields(fields), _client_op_id(data))
+        elif kind == "op":
+            await self.apply(lambda: parse_op(data.get("op")), _client_op_id(data.get("op")))
+        elif kind == "ping":
+            self.conn.send(dumps({"type": "pong"}))
+        elif kind == "pong":
+            pass  # heard() already noted it
+        elif kind == "hello":
+            raise FrameError("protocol", "hello was already said on this connection")
+        else:
+            raise FrameError("unknown_type", f"unknown message type; expected one of {sorted(CONTROL_TYPES)}")
+
+    async def apply(self, parse: Any, client_op_id: str) -> None:
+        try:
+            op_in: OpIn = parse()
+            self.services.limiter.check(self.conn.actor.id)
+            committed = await run_in_threadpool(self.submit, op_in)
+        except PiboardError as exc:
+            self.conn.send(refusal_frame(client_op_id, exc))
+            if exc.code in {"invalid", "rate_limited"}:
+                self.strike()
+            if isinstance(exc, Unauthenticated):
+                self.conn.close_after_flush(CLOSE_UNAUTHENTICATED, "session no longer valid")
+            return
+        self.conn.send(ack_frame(committed))
+
+    def submit(self, op_in: OpIn) -> Committed:
+        """In a worker thread: the session is checked again (a revoked link ends it), then the op path."""
+        actor = self.services.auth.actor(self.conn.board_id, self.session)
+        return self.services.oppath.submit(self.conn.board_id, op_in.to_op(), actor)
+
+
+def _client_op_id(data: Any) -> str:
+    value = data.get("client_op_id") if isinstance(data, dict) else None
+    return value[:80] if isinstance(value, str) else ""
