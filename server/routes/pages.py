@@ -1,0 +1,123 @@
+"""The pages people look at: ``/`` (home), ``/b/{board}/program``, ``/b/{board}/team/{team}``,
+``/b/{board}/screen``.
+
+Pages are rendered on the server from the board's state; every edit they offer goes to the
+form door (``POST /b/{board}/ops``) and every change reaches them through the live socket, as
+the fragments the renderers in ``server.views`` produce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState, Role
+from board.errors import PiboardError
+from board.model import Team
+from server.auth import Unauthenticated
+from server.deps import Services, ServicesDep, session_of
+from server.errors import STATUS
+from server.templating import templates
+from server.views.event import ROAM_COLUMNS, featured_round, risk_board, timer_part
+from server.views.program import build_program
+from server.views.team import build_team
+
+router = APIRouter(tags=["pages"])
+
+# Roles that may re-plan features by dragging them (team members only their own, the server checks).
+MOVERS = {Role.RTE, Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.TEAM}
+
+
+def page_context(
+    request: Request, services: Services, state: BoardState, actor: Actor, view: str
+) -> dict[str, Any]:
+    """What base.html needs on every board page."""
+    teams = state.teams
+    return {
+        "board_id": state.board_id,
+        "board_name": state.meta.name,
+        "pi_name": state.meta.pi_name,
+        "seq": state.seq,
+        "view": view,
+        "actor": actor,
+        "role": actor.role.value,
+        "can_move": actor.role in MOVERS,
+        "teams": teams,
+        "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
+        "htmx_cdn": services.settings.htmx_cdn,
+        "locked": state.meta.locked,
+        "timer": timer_part(state),
+    }
+
+
+async def _load(board_id: str, request: Request, services: Services) -> tuple[BoardState, Actor]:
+    actor = await run_in_threadpool(services.auth.actor, board_id, session_of(request, board_id))
+    state = await run_in_threadpool(services.oppath.state, board_id)
+    return state, actor
+
+
+def _refused(request: Request, exc: PiboardError) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "page_refused.html",
+        {"reason": exc.reason, "needs_join": isinstance(exc, Unauthenticated)},
+        status_code=STATUS.get(exc.code, 400),
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, services: ServicesDep) -> Response:
+    boards = await run_in_threadpool(services.oppath.boards)
+    return templates.TemplateResponse(request, "home.html", {"boards": boards})
+
+
+@router.get("/b/{board_id}/program", response_class=HTMLResponse)
+async def program_page(board_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    board = await run_in_threadpool(build_program, state)
+    context = page_context(request, services, state, actor, "program")
+    return templates.TemplateResponse(request, "program.html", {**context, "board": board})
+
+
+@router.get("/b/{board_id}/team/{team_id}", response_class=HTMLResponse)
+async def team_page(board_id: str, team_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+        board = await run_in_threadpool(build_team, state, team_id)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    context = page_context(request, services, state, actor, f"team:{team_id}")
+    own = actor.role == Role.RTE or (actor.role == Role.TEAM and actor.team_id == team_id)
+    context.update(
+        board=board,
+        can_edit_team=own and not (state.meta.locked and actor.role != Role.RTE),
+        can_edit_features=actor.role in {Role.RTE, Role.PRODUCT_MANAGEMENT, Role.ARCHITECT},
+    )
+    return templates.TemplateResponse(request, "team.html", context)
+
+
+@router.get("/b/{board_id}/screen", response_class=HTMLResponse)
+async def screen_page(board_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    board = await run_in_threadpool(build_program, state)
+    context = page_context(request, services, state, actor, "screen")
+    # The big screen never edits, whoever opened it.
+    context.update(
+        board=board,
+        can_move=False,
+        role="observer",
+        vote=featured_round(state),
+        rework=state.meta.rework,
+        risks=risk_board(state),
+        labels=dict(ROAM_COLUMNS),
+    )
+    return templates.TemplateResponse(request, "screen.html", context)

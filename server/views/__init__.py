@@ -1,0 +1,9 @@
+"""View-models of the pages and their live renderers (registered with ``server.live_render.renders``).
+
+Importing this package registers the renderers of the program board, the team breakout and
+the big screen.
+"""
+
+from server.views import program, screen, team
+
+__all__ = ["program", "screen", "team"]

@@ -1,0 +1,431 @@
+// The little the board needs that HTML cannot do: card and story editors that open in place,
+// drag & drop of cards between cells, the red strings drawn as SVG between cards, and filters.
+// Everything else is server-rendered HTML and htmx; every edit goes to the form door
+// (POST /b/{board}/ops), and every change reaches the page as live fragments that replace
+// whole regions, so this script re-applies itself after any change of the DOM.
+"use strict";
+
+(function () {
+  var body = document.body;
+  var boardId = body.dataset.board;
+  var SVG = "http://www.w3.org/2000/svg";
+  var openEditor = null; // {pop, anchor}
+
+  // --- editors ----------------------------------------------------------------------------------
+
+  function setField(form, name, value) {
+    var el = form.elements.namedItem(name);
+    if (el) el.value = value == null ? "" : value;
+  }
+
+  function place(pop, anchor) {
+    var r = anchor.getBoundingClientRect();
+    pop.hidden = false;
+    var w = pop.offsetWidth;
+    var h = pop.offsetHeight;
+    var left = Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - w - 8);
+    var top = window.scrollY + r.bottom + 4;
+    if (r.bottom + h + 8 > window.innerHeight && r.top - h - 4 > 0) top = window.scrollY + r.top - h - 4;
+    pop.style.left = Math.max(window.scrollX + 4, left) + "px";
+    pop.style.top = Math.max(window.scrollY + 4, top) + "px";
+  }
+
+  function open(pop, anchor, fill) {
+    close(false);
+    pop.querySelectorAll(".refusal-slot").forEach(function (s) { s.textContent = ""; });
+    pop.querySelectorAll("form").forEach(fill);
+    openEditor = { pop: pop, anchor: anchor };
+    anchor.classList.add("editing");
+    place(pop, anchor);
+    var first = pop.querySelector("form:not([hidden]) input:not([type=hidden]), form:not([hidden]) select");
+    var visible = Array.prototype.filter.call(pop.querySelectorAll("input:not([type=hidden]), select, button"),
+      function (el) { return el.offsetParent !== null; });
+    (visible[0] || first || pop).focus();
+  }
+
+  function close(restoreFocus) {
+    if (!openEditor) return;
+    var anchor = openEditor.anchor;
+    openEditor.pop.hidden = true;
+    anchor.classList.remove("editing");
+    openEditor = null;
+    if (restoreFocus) {
+      // The card may have been re-rendered meanwhile: focus its current element.
+      var current = anchor.id ? document.getElementById(anchor.id) : null;
+      (current || anchor).focus();
+    }
+  }
+
+  function openFeature(card) {
+    var pop = document.getElementById("feature-editor");
+    if (!pop) return;
+    open(pop, card, function (form) {
+      setField(form, "target", card.dataset.feature);
+      setField(form, "base_version", card.dataset.version);
+      setField(form, "args.title", card.dataset.title);
+      setField(form, "args.feature_kind", card.dataset.kind);
+      setField(form, "args.rank", card.dataset.rank);
+      setField(form, "args.team_id", card.dataset.team);
+      setField(form, "args.iteration_id", card.dataset.iteration);
+    });
+  }
+
+  function openStory(item) {
+    var pop = document.getElementById("story-editor");
+    if (!pop || body.dataset.canEdit !== "true") return;
+    open(pop, item, function (form) {
+      setField(form, "target", item.dataset.story);
+      setField(form, "base_version", item.dataset.version);
+      setField(form, "args.title", item.dataset.title);
+      setField(form, "args.points", item.dataset.points);
+      setField(form, "args.iteration_id", item.dataset.iteration);
+    });
+  }
+
+  function editableAt(target) {
+    if (target.closest(".editor-pop, form, a, button")) return null;
+    var card = target.closest(".card[data-feature]");
+    if (card && !card.classList.contains("compact")) return card;
+    return target.closest(".story[data-story]");
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.closest("[data-action=cancel]")) {
+      close(true);
+      return;
+    }
+    var item = editableAt(target);
+    if (item) {
+      if (item.dataset.feature) openFeature(item);
+      else openStory(item);
+      return;
+    }
+    if (openEditor && !target.closest(".editor-pop")) close(false);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && openEditor) {
+      event.preventDefault();
+      close(true);
+      return;
+    }
+    if (event.key === "Enter" && !event.target.closest(".editor-pop, form")) {
+      var item = event.target.matches(".card[data-feature], .story[data-story]") ? event.target : null;
+      if (item && !item.classList.contains("compact")) {
+        event.preventDefault();
+        if (item.dataset.feature) openFeature(item);
+        else openStory(item);
+      }
+    }
+  });
+
+  // A saved edit answers 204: close the editor, or clear a quick-add form for the next entry.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var form = event.detail.elt;
+    if (!xhr || xhr.status !== 204 || !form || form.tagName !== "FORM") return;
+    form.querySelectorAll(".refusal-slot").forEach(function (s) { s.textContent = ""; });
+    if (form.closest(".editor-pop")) {
+      close(true);
+    } else if (form.classList.contains("quick-add")) {
+      var text = form.querySelector("input[name='args.title'], input[name='args.statement']");
+      if (text) {
+        text.value = "";
+        text.focus();
+      }
+    }
+  });
+
+  // --- drag & drop --------------------------------------------------------------------------------
+
+  function canMove() {
+    return body.dataset.canMove === "true";
+  }
+
+  function markDraggable(root) {
+    if (!canMove()) return;
+    (root || document).querySelectorAll(".card[data-feature]").forEach(function (card) {
+      card.setAttribute("draggable", "true");
+    });
+  }
+
+  var dragged = null;
+
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".card[data-feature]");
+    if (!card || !canMove()) return;
+    close(false);
+    dragged = { card: card, from: card.parentElement, next: card.nextSibling };
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.feature);
+    card.classList.add("dragging");
+  });
+
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.card.classList.remove("dragging");
+    document.querySelectorAll(".cell.drop-here").forEach(function (c) { c.classList.remove("drop-here"); });
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var cell = dragged && event.target.closest && event.target.closest(".cell[data-iteration]");
+    if (!cell) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll(".cell.drop-here").forEach(function (c) {
+      if (c !== cell) c.classList.remove("drop-here");
+    });
+    cell.classList.add("drop-here");
+  });
+
+  document.addEventListener("drop", function (event) {
+    var cell = dragged && event.target.closest && event.target.closest(".cell[data-iteration]");
+    if (!cell) return;
+    event.preventDefault();
+    cell.classList.remove("drop-here");
+    var move = dragged;
+    dragged = null;
+    move.card.classList.remove("dragging");
+    if (cell === move.from) return;
+    cell.appendChild(move.card); // shown at once; the live update confirms it, a refusal undoes it
+    scheduleRedraw();
+    sendMove(move, cell);
+  });
+
+  function sendMove(move, cell) {
+    var card = move.card;
+    var fields = new URLSearchParams();
+    fields.set("type", "feature.move");
+    fields.set("target", card.dataset.feature);
+    fields.set("base_version", card.dataset.version);
+    fields.set("args.team_id", cell.dataset.team);
+    fields.set("args.iteration_id", cell.dataset.iteration);
+    fields.set("client_op_id", "drag-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8));
+    card.classList.add("pending");
+    fetch("/b/" + encodeURIComponent(boardId) + "/ops", {
+      method: "POST",
+      body: fields,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+    })
+      .then(function (response) {
+        card.classList.remove("pending");
+        if (response.status === 204) return;
+        return response.text().then(function (html) {
+          undoMove(move);
+          showRefusal(move.card, html, response.status);
+        });
+      })
+      .catch(function () {
+        card.classList.remove("pending");
+        undoMove(move);
+        showRefusal(move.card, "", 0);
+      });
+  }
+
+  function undoMove(move) {
+    if (!move.card.isConnected || !move.from.isConnected) return; // re-rendered since: the server's view wins
+    move.from.insertBefore(move.card, move.next && move.next.parentElement === move.from ? move.next : null);
+    scheduleRedraw();
+  }
+
+  function showRefusal(anchor, html, status) {
+    var slot = document.getElementById("toast-slot");
+    if (!slot) return;
+    var toast = document.createElement("div");
+    toast.className = "refusal-pop";
+    toast.setAttribute("role", "alert");
+    if (html && status >= 400 && status < 500) {
+      toast.innerHTML = html; // the form door's refusal fragment, rendered (and escaped) by the server
+    } else {
+      var p = document.createElement("p");
+      p.className = "refusal";
+      p.textContent = "Not saved: the server could not be reached. Try again.";
+      toast.appendChild(p);
+    }
+    slot.appendChild(toast);
+    var target = anchor.isConnected ? anchor : document.getElementById(anchor.id) || anchor;
+    target.classList.add("refused");
+    place(toast, target);
+    setTimeout(function () {
+      toast.remove();
+      target.classList.remove("refused");
+    }, 6000);
+  }
+
+  // --- filters --------------------------------------------------------------------------------------
+
+  var wrap = function () { return document.querySelector(".program-wrap"); };
+  var filterTeam = document.getElementById("filter-team");
+  var filterForm = filterTeam ? filterTeam.form : null;
+
+  function currentFilter() {
+    if (!filterForm) return { team: "", only: "" };
+    var only = filterForm.querySelector("input[name=only]:checked");
+    return { team: filterTeam.value, only: only ? only.value : "" };
+  }
+
+  function applyFilters() {
+    var f = currentFilter();
+    document.querySelectorAll(".program-wrap, .backlog").forEach(function (el) {
+      el.dataset.only = f.only;
+    });
+    document.querySelectorAll(".team-row").forEach(function (row) {
+      row.classList.toggle("filtered-out", !!f.team && row.dataset.team !== f.team);
+    });
+  }
+
+  if (filterForm) {
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("team")) filterTeam.value = params.get("team");
+    var only = filterForm.querySelector("input[name=only][value='" + (params.get("only") || "").replace(/[^a-z-]/g, "") + "']");
+    if (only) only.checked = true;
+    filterForm.addEventListener("change", function () {
+      var f = currentFilter();
+      var q = new URLSearchParams();
+      if (f.team) q.set("team", f.team);
+      if (f.only) q.set("only", f.only);
+      history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
+      applyFilters();
+      scheduleRedraw();
+    });
+    filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
+
+  // --- red strings ------------------------------------------------------------------------------------
+
+  function visible(el) {
+    return el && el.offsetParent !== null && !el.closest(".filtered-out");
+  }
+
+  function anchorPoint(rect, base, side) {
+    return {
+      x: rect.left - base.left + (side === "right" ? rect.width : side === "left" ? 0 : rect.width / 2),
+      y: rect.top - base.top + rect.height / 2,
+    };
+  }
+
+  function drawStrings() {
+    var w = wrap();
+    var svg = document.getElementById("strings-layer");
+    var list = document.getElementById("strings");
+    if (!w || !svg || !list) return;
+    var only = currentFilter().only;
+    var base = w.getBoundingClientRect();
+    svg.setAttribute("width", w.scrollWidth);
+    svg.setAttribute("height", w.scrollHeight);
+    svg.setAttribute("viewBox", "0 0 " + w.scrollWidth + " " + w.scrollHeight);
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.appendChild(markerDefs());
+    list.querySelectorAll("li[data-from]").forEach(function (li) {
+      var state = li.dataset.state;
+      var atRisk = li.classList.contains("at-risk");
+      if (only === "conflicts" && state !== "conflict") return;
+      if (only === "at-risk" && state !== "conflict" && !atRisk) return;
+      if (state === "done" && only) return;
+      var from = document.getElementById(li.dataset.from);
+      var to = li.dataset.to ? document.getElementById(li.dataset.to) : null;
+      if (!visible(from) || !visible(to) || from === to) return;
+      var a = from.getBoundingClientRect();
+      var b = to.getBoundingClientRect();
+      var leftToRight = a.left + a.width / 2 <= b.left + b.width / 2;
+      var p = anchorPoint(b, base, leftToRight ? "left" : "right"); // provider
+      var q = anchorPoint(a, base, leftToRight ? "right" : "left"); // requester
+      if (Math.abs(a.left - b.left) < 4) {
+        p = anchorPoint(b, base, "right");
+        q = anchorPoint(a, base, "right");
+      }
+      var dx = Math.max(40, Math.abs(q.x - p.x) / 2);
+      var sameColumn = Math.abs(a.left - b.left) < 4;
+      var c1x = sameColumn ? p.x + dx : p.x + (leftToRight ? -dx : dx);
+      var c2x = sameColumn ? q.x + dx : q.x + (leftToRight ? dx : -dx);
+      var d = "M" + p.x + "," + p.y + " C" + c1x + "," + p.y + " " + c2x + "," + q.y + " " + q.x + "," + q.y;
+      var group = document.createElementNS(SVG, "g");
+      group.setAttribute("class", "str str-" + state + (atRisk ? " str-at-risk" : ""));
+      group.setAttribute("data-dep", li.id.replace(/^dep-/, ""));
+      var title = document.createElementNS(SVG, "title");
+      title.textContent = li.textContent.replace(/\s+/g, " ").trim();
+      var halo = document.createElementNS(SVG, "path");
+      halo.setAttribute("d", d);
+      halo.setAttribute("class", "halo");
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", d);
+      path.setAttribute("class", "line");
+      path.setAttribute("marker-end", "url(#pb-arrow-" + state + ")");
+      group.appendChild(title);
+      group.appendChild(halo);
+      group.appendChild(path);
+      if (state === "conflict") {
+        // Not colour alone: a conflicted string is dashed and carries a ✖ badge at its middle.
+        var mid = path.getPointAtLength(path.getTotalLength() / 2);
+        var badge = document.createElementNS(SVG, "g");
+        badge.setAttribute("class", "badge");
+        badge.setAttribute("transform", "translate(" + mid.x + "," + mid.y + ")");
+        var circle = document.createElementNS(SVG, "circle");
+        circle.setAttribute("r", "10");
+        var cross = document.createElementNS(SVG, "path");
+        cross.setAttribute("d", "M-4,-4 L4,4 M4,-4 L-4,4");
+        badge.appendChild(circle);
+        badge.appendChild(cross);
+        group.appendChild(badge);
+      }
+      svg.appendChild(group);
+    });
+  }
+
+  function markerDefs() {
+    var defs = document.createElementNS(SVG, "defs");
+    ["conflict", "committed", "requested", "done"].forEach(function (state) {
+      var marker = document.createElementNS(SVG, "marker");
+      marker.setAttribute("id", "pb-arrow-" + state);
+      marker.setAttribute("viewBox", "0 0 10 10");
+      marker.setAttribute("refX", "9");
+      marker.setAttribute("refY", "5");
+      marker.setAttribute("markerWidth", "7");
+      marker.setAttribute("markerHeight", "7");
+      marker.setAttribute("orient", "auto-start-reverse");
+      marker.setAttribute("class", "arrow arrow-" + state);
+      var tip = document.createElementNS(SVG, "path");
+      tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+      marker.appendChild(tip);
+      defs.appendChild(marker);
+    });
+    return defs;
+  }
+
+  var redrawPending = false;
+  function scheduleRedraw() {
+    if (redrawPending) return;
+    redrawPending = true;
+    requestAnimationFrame(function () {
+      redrawPending = false;
+      applyFilters();
+      markDraggable();
+      drawStrings();
+      if (openEditor && openEditor.pop.hidden === false && openEditor.anchor.id) {
+        var fresh = document.getElementById(openEditor.anchor.id);
+        if (fresh && fresh !== openEditor.anchor) {
+          fresh.classList.add("editing");
+          openEditor.anchor = fresh;
+        }
+      }
+    });
+  }
+
+  // Live fragments replace whole regions (by whatever means): watch the DOM, not a particular event.
+  var main = document.getElementById("main");
+  if (main && window.MutationObserver) {
+    new MutationObserver(function (mutations) {
+      for (var i = 0; i < mutations.length; i++) {
+        var t = mutations[i].target;
+        if (!(t instanceof Element) || !t.closest("#strings-layer, .editor-pop, .toast-slot")) {
+          scheduleRedraw();
+          return;
+        }
+      }
+    }).observe(main, { childList: true, subtree: true });
+  }
+  window.addEventListener("resize", scheduleRedraw);
+  window.addEventListener("load", scheduleRedraw);
+  scheduleRedraw();
+})();

@@ -1,0 +1,185 @@
+"""Browser fixtures: one Debian Chromium per test session, a fresh browser context per person.
+
+``page_as(board, role, name, team_id)`` joins a board the way a person does (a real join link,
+typing a name) and returns the Playwright page on the page the link lands on. Tests that need
+the big screen, two laptops or a projector size open several pages, each its own context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.conftest import BoardHandle, LiveServer, create_board, start_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FULL_HD = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1366, "height": 768}
+CDN = re.compile(r"^https://cdn\.jsdelivr\.net/")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the browser tests; each test makes its own board on it."""
+    db = tmp_path_factory.mktemp("e2e") / "piboard.db"
+    server = start_server(f"sqlite:///{db}", ops_per_second=1000.0, ops_burst=1000)
+    yield server
+    server.stop()
+
+
+class PageAs(Protocol):
+    def __call__(
+        self,
+        board: BoardHandle,
+        role: str,
+        name: str,
+        team_id: str | None = None,
+        *,
+        viewport: dict[str, int] | None = None,
+        block_cdn: bool = False,
+    ) -> Page: ...
+
+
+def join_link(board: BoardHandle, role: str, team_id: str | None = None) -> str:
+    with board.rte() as c:
+        r = c.post(f"/api/boards/{board.id}/links", json={"role": role, "team_id": team_id})
+        r.raise_for_status()
+        return str(r.json()["join_url"])
+
+
+@pytest.fixture
+def page_as(browser: Browser) -> Iterator[PageAs]:
+    contexts: list[BrowserContext] = []
+
+    def open_as(
+        board: BoardHandle,
+        role: str,
+        name: str,
+        team_id: str | None = None,
+        *,
+        viewport: dict[str, int] | None = None,
+        block_cdn: bool = False,
+    ) -> Page:
+        context = browser.new_context(viewport=viewport or LAPTOP)  # type: ignore[arg-type]
+        contexts.append(context)
+        if block_cdn:
+            context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(join_link(board, role, team_id))
+        page.get_by_label("Your name").fill(name)
+        page.get_by_role("button", name="Join").click()
+        page.wait_for_url(re.compile(rf"/b/{re.escape(board.id)}/"))
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot as test-artifacts/screenshots/<name>-<w>x<h>.png (people look at these)."""
+    size = page.viewport_size or LAPTOP
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+# --- a small ART to plan on ----------------------------------------------------------------------
+
+
+class Plan(dict[str, str]):
+    """Ids of the items of :func:`build_plan`, by a readable key."""
+
+
+def build_plan(board: BoardHandle) -> Plan:
+    """Three teams, four iterations and an IP iteration, features, stories and one dependency.
+
+    Comet's "Checkout v2" (iteration 3) needs the "Payments API" from Atlas, planned in
+    iteration 2: committed. Moving the Payments API past iteration 3 makes it a conflict.
+    Atlas has 5 people (40 points per iteration) and 30 points planned in iteration 1.
+    """
+    plan = Plan()
+    rte = board.rte_session
+
+    def op(type: str, key: str | None = None, **args: Any) -> None:
+        item_id = f"{key}" if key else None
+        if item_id:
+            args["id"] = item_id
+            plan[key or ""] = item_id
+        r = board.op(rte, type, args=args)
+        assert r.status_code == 200, r.text
+
+    board_name = {"planning_target": 0.8, "pi_name": "PI 26.4"}
+    with board.rte() as c:
+        meta = c.get(f"/api/boards/{board.id}").json()["items"]["meta"]["meta"]
+    r = board.op(rte, "board.update", base_version=meta["version"], args=board_name)
+    assert r.status_code == 200, r.text
+    for n in range(1, 6):
+        op("iteration.create", f"it{n}", number=n, name=f"I{n}" if n < 5 else "IP", is_ip=n == 5,
+           start=f"2026-0{n + 1}-01", end=f"2026-0{n + 1}-14")
+    for key, name, color in (("atlas", "Atlas", "#2f6fb3"), ("borealis", "Borealis", "#2e7d4f"),
+                             ("comet", "Comet", "#8e44ad")):
+        op("team.create", key, name=name, color=color)
+        for m in range(5):
+            op("member.create", f"{key}m{m}", name=f"{name} dev {m + 1}", team_id=key)
+    op("milestone.create", "ms1", title="Beta release", iteration_id="it2", milestone_kind="release")
+    op("milestone.create", "ms2", title="Trade show", iteration_id="it4", milestone_kind="event")
+    op("feature.create", "payapi", title="Payments API", team_id="atlas", iteration_id="it2", rank=10)
+    op("feature.create", "ledger", title="Ledger export", team_id="atlas", iteration_id="it1", rank=20)
+    op("feature.create", "search", title="Search runway", team_id="borealis", iteration_id="it1", rank=30,
+       feature_kind="enabler")
+    op("feature.create", "checkout", title="Checkout v2", team_id="comet", iteration_id="it3", rank=40)
+    op("feature.create", "loyalty", title="Loyalty points", team_id="comet", iteration_id="it2", rank=50)
+    op("feature.create", "darkmode", title="Dark mode", rank=60)
+    for n, (title, pts) in enumerate((("Ledger schema", 13), ("Ledger CSV", 8), ("Ledger tests", 9))):
+        op("story.create", f"ls{n}", title=title, points=pts, team_id="atlas", iteration_id="it1",
+           feature_id="ledger")
+    op("story.create", "pay1", title="Payment intents", points=13, team_id="atlas", iteration_id="it2",
+       feature_id="payapi")
+    op("story.create", "co1", title="Checkout UI", points=8, team_id="comet", iteration_id="it3",
+       feature_id="checkout")
+    op("dependency.create", "dep1", need="Payments API", requesting_team_id="comet",
+       requesting_feature_id="checkout", provider_team_id="atlas", provider_feature_id="payapi")
+    op("objective.create", "obj1", team_id="atlas", statement="Payments API live for 3 partner shops by I3")
+    op("objective.create", "obj2", team_id="atlas", statement="Improve stability", committed=False)
+    op("risk.create", "risk1", title="Card network certification may slip", team_id="atlas")
+    return plan
+
+
+@pytest.fixture
+def planned_board(e2e_server: LiveServer) -> tuple[BoardHandle, Plan]:
+    board = create_board(e2e_server, name="Rocket ART")
+    return board, build_plan(board)
+
+
+ShotFn = Callable[[Page, str], Path]
