@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 
 from board import Actor, Role
 from board.errors import Forbidden, NotFound
-from server.deps import CurrentActor, ServicesDep
+from server.auth import JoinLink
+from server.deps import CurrentActor, Services, ServicesDep
 from server.routes.boards import REFUSALS, join_url
 from server.schemas import Joined, JoinIn, LinkCreate, LinkPublic, ParticipantPublic
 
@@ -17,6 +18,38 @@ join_router = APIRouter(prefix="/api/join", tags=["join links"])
 def require_rte(actor: Actor) -> None:
     if actor.role != Role.RTE:
         raise Forbidden("only the RTE manages join links")
+
+
+def make_link(
+    services: Services, board_id: str, actor: Actor, role: Role, team_id: str | None, label: str = ""
+) -> JoinLink:
+    """A new join link (the RTE's only); its token is in the answer and nowhere else."""
+    require_rte(actor)
+    if team_id is not None and team_id not in services.oppath.state(board_id).items["team"]:
+        raise NotFound("no such team on this board")
+    return services.auth.create_link(board_id, role, team_id, label)
+
+
+def remake_link(services: Services, board_id: str, actor: Actor, link_id: str) -> JoinLink:
+    """Replace a link (leaked, or shared too widely): the old one stops working, a new one is made."""
+    require_rte(actor)
+    old = next((link for link in services.auth.links(board_id) if link.id == link_id), None)
+    if old is None:
+        raise NotFound("no such join link on this board")
+    if not old.revoked:
+        services.auth.revoke(board_id, link_id)
+    return make_link(services, board_id, actor, old.role, old.team_id, old.label)
+
+
+def link_public(request: Request, link: JoinLink) -> LinkPublic:
+    return LinkPublic(
+        id=link.id,
+        role=link.role,
+        team_id=link.team_id,
+        label=link.label,
+        revoked=link.revoked,
+        join_url=join_url(request, link.token) if link.token else None,
+    )
 
 
 @router.get("", response_model=list[LinkPublic], responses=REFUSALS)
@@ -33,19 +66,7 @@ def create_link(
     board_id: str, body: LinkCreate, request: Request, actor: CurrentActor, services: ServicesDep
 ) -> LinkPublic:
     """A new join link for one role (and team); its URL is shown once."""
-    require_rte(actor)
-    if body.team_id is not None and body.team_id not in services.oppath.state(board_id).items["team"]:
-        raise NotFound("no such team on this board")
-    link = services.auth.create_link(board_id, body.role, body.team_id, body.label)
-    assert link.token is not None
-    return LinkPublic(
-        id=link.id,
-        role=link.role,
-        team_id=link.team_id,
-        label=link.label,
-        revoked=False,
-        join_url=join_url(request, link.token),
-    )
+    return link_public(request, make_link(services, board_id, actor, body.role, body.team_id, body.label))
 
 
 @router.delete("/{link_id}", status_code=204, responses=REFUSALS)
@@ -53,6 +74,14 @@ def revoke_link(board_id: str, link_id: str, actor: CurrentActor, services: Serv
     """Revoke a link: everyone who joined with it loses access at their next request."""
     require_rte(actor)
     services.auth.revoke(board_id, link_id)
+
+
+@router.post("/{link_id}/remake", response_model=LinkPublic, status_code=201, responses=REFUSALS)
+def remake(
+    board_id: str, link_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+) -> LinkPublic:
+    """Revoke a link and make a new one for the same role and team; the new URL is shown once."""
+    return link_public(request, remake_link(services, board_id, actor, link_id))
 
 
 @join_router.post("", response_model=Joined, responses=REFUSALS)

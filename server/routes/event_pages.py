@@ -1,0 +1,271 @@
+"""The pages that run the event: ``/b/{board}/objectives``, ``/risks``, ``/vote``, ``/agenda``, ``/admin``.
+
+Each page renders its view-model from :mod:`server.views.event`, the same one its live renderer
+uses, so a page load and a live update always agree. Every edit goes to the form door
+(``POST /b/{board}/ops``); only join links, which are access control and not part of the plan,
+have their own form routes here (the RTE's, on ``/admin``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState, Role
+from board.errors import Invalid, PiboardError
+from board.model import Ballot, Team, VoteStatus
+from board.objectives import is_vague
+from server.auth import JoinLink
+from server.deps import Services, ServicesDep
+from server.errors import STATUS
+from server.routes.boards import join_url
+from server.routes.links import make_link, remake_link, require_rte
+from server.routes.pages import _load, _refused, page_context
+from server.templating import templates
+from server.views.event import (
+    FIST,
+    ROAM_COLUMNS,
+    agenda_page,
+    objectives_page,
+    risk_board,
+    timer_part,
+    vote_page,
+)
+
+router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PRODUCT_MANAGEMENT: "Product Management",
+    Role.ARCHITECT: "System Architect",
+    Role.BUSINESS_OWNER: "Business Owner",
+    Role.TEAM: "Team member",
+    Role.OBSERVER: "Observer / big screen",
+    Role.RTE: "Release Train Engineer",
+}
+# The order the RTE hands links out in; an RTE link is made with the board.
+LINK_ROLES = (
+    Role.PRODUCT_MANAGEMENT,
+    Role.ARCHITECT,
+    Role.BUSINESS_OWNER,
+    Role.TEAM,
+    Role.OBSERVER,
+    Role.RTE,
+)
+MAX_VAGUE_CHECK = 500
+
+
+async def _page(
+    board_id: str, request: Request, services: Services, view: str, template: str, build: Any, **extra: Any
+) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+        if view == "admin":
+            require_rte(actor)
+        model = await run_in_threadpool(build, state)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    context = page_context(request, services, state, actor, view)
+    context.update(
+        timer=timer_part(state), **{k: v(state, actor) if callable(v) else v for k, v in extra.items()}
+    )
+    context.update(model)
+    return templates.TemplateResponse(request, template, context)
+
+
+@router.get("/objectives", response_class=HTMLResponse)
+async def objectives(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "objectives",
+        "event/objectives.html",
+        lambda s: {"page": objectives_page(s)},
+    )
+
+
+@router.get("/objectives/vague", response_class=HTMLResponse)
+async def vague_check(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    statement: Annotated[str, Query(alias="args.statement", max_length=MAX_VAGUE_CHECK)] = "",
+) -> Response:
+    """The clarity hint as a team types an objective: the one rule of ``board.objectives.is_vague``."""
+    try:
+        await _load(board_id, request, services)
+    except PiboardError as exc:
+        return HTMLResponse("", status_code=STATUS.get(exc.code, 400))
+    if not statement.strip() or not is_vague(statement):
+        return HTMLResponse("")
+    return HTMLResponse(
+        '<span class="vague-flag" data-vague>Vague: add a number or a pass/fail condition '
+        "(“from 12 to under 5”, “live by iteration 3”) so it can be judged at the end of the PI.</span>"
+    )
+
+
+@router.get("/risks", response_class=HTMLResponse)
+async def risks(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "risks",
+        "event/risks.html",
+        lambda s: {"risks": risk_board(s), "labels": dict(ROAM_COLUMNS)},
+    )
+
+
+def _my_low_rounds(state: BoardState, actor: Actor) -> list[str]:
+    """Revealed rounds in which this person voted 1 or 2 (so the page asks why). Revealed only:
+    an unrevealed ballot's value is never read for a page."""
+    revealed = _revealed_rounds(state)
+    return [
+        b.round_id
+        for b in state.of(Ballot).values()
+        if b.round_id in revealed and b.id == f"{b.round_id}:{actor.id}" and b.value <= 2
+    ]
+
+
+def _revealed_rounds(state: BoardState) -> set[str]:
+    return {v.id for v in state.items["vote"].values() if getattr(v, "status", None) == VoteStatus.REVEALED}
+
+
+@router.get("/vote", response_class=HTMLResponse)
+async def vote(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "vote",
+        "event/vote.html",
+        lambda s: {"page": vote_page(s), "fist": FIST},
+        my_low_rounds=_my_low_rounds,
+    )
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+async def agenda(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id, request, services, "agenda", "event/agenda.html", lambda s: {"page": agenda_page(s)}
+    )
+
+
+# --- admin: the RTE's page, with join links ----------------------------------------------------------------
+
+
+def link_label(link: JoinLink, teams: dict[str, Team] | None = None) -> str:
+    label = ROLE_LABELS[link.role]
+    if link.role == Role.TEAM and link.team_id:
+        team = (teams or {}).get(link.team_id)
+        label += f" · {team.name if team else 'removed team'}"
+    return label
+
+
+def _links_context(
+    services: Services, state: BoardState, fresh: list[tuple[JoinLink, str]], error: str = ""
+) -> dict[str, Any]:
+    teams = state.of(Team)
+    return {
+        "board_id": state.board_id,
+        "links": services.auth.links(state.board_id),
+        "teams": state.teams,
+        "roles": [(r.value, ROLE_LABELS[r]) for r in LINK_ROLES],
+        "fresh": fresh,
+        "error": error,
+        "link_label": lambda link: link_label(link, teams),
+    }
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "admin",
+        "event/admin.html",
+        lambda s: {"meta": s.meta, "iterations": s.iterations, **_links_context(services, s, [])},
+    )
+
+
+async def _links_answer(board_id: str, request: Request, services: Services, make: Any) -> Response:
+    """Run a join-link action as the RTE and answer the links panel, with new URLs shown once."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+    except PiboardError as exc:
+        return templates.TemplateResponse(
+            request,
+            "parts/refusal.html",
+            {"reason": exc.reason, "code": exc.code},
+            status_code=STATUS.get(exc.code, 400),
+        )
+    try:
+        made: list[JoinLink] = await run_in_threadpool(make, state, actor)
+        fresh = [(link, join_url(request, link.token)) for link in made if link.token]
+        context, status = _links_context(services, state, fresh), 200
+    except PiboardError as exc:
+        context, status = _links_context(services, state, [], exc.reason), STATUS.get(exc.code, 400)
+    # A link URL is a secret: never cached, never shown again.
+    response = templates.TemplateResponse(request, "event/links.html", context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/admin/links", response_class=HTMLResponse)
+async def admin_make_link(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    role: Annotated[str, Form(max_length=20)],
+    team_id: Annotated[str, Form(max_length=40)] = "",
+    label: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    def make(state: BoardState, actor: Actor) -> list[JoinLink]:
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise Invalid("choose a role") from None
+        if chosen == Role.TEAM and not team_id:
+            raise Invalid("a team link names its team: choose the team")
+        return [
+            make_link(
+                services, board_id, actor, chosen, team_id or None if chosen == Role.TEAM else None, label
+            )
+        ]
+
+    return await _links_answer(board_id, request, services, make)
+
+
+@router.post("/admin/links/all", response_class=HTMLResponse)
+async def admin_make_all_links(board_id: str, request: Request, services: ServicesDep) -> Response:
+    def make(state: BoardState, actor: Actor) -> list[JoinLink]:
+        wanted: list[tuple[Role, str | None]] = [
+            (r, None) for r in (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Role.OBSERVER)
+        ]
+        wanted += [(Role.TEAM, t.id) for t in state.teams]
+        return [make_link(services, board_id, actor, r, t) for r, t in wanted]
+
+    return await _links_answer(board_id, request, services, make)
+
+
+@router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
+async def admin_revoke_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    def revoke(state: BoardState, actor: Actor) -> list[JoinLink]:
+        require_rte(actor)
+        services.auth.revoke(board_id, link_id)
+        return []
+
+    return await _links_answer(board_id, request, services, revoke)
+
+
+@router.post("/admin/links/{link_id}/remake", response_class=HTMLResponse)
+async def admin_remake_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    def remake(state: BoardState, actor: Actor) -> list[JoinLink]:
+        return [remake_link(services, board_id, actor, link_id)]
+
+    return await _links_answer(board_id, request, services, remake)

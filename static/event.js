@@ -1,0 +1,86 @@
+// The event pages' few behaviours HTML cannot do alone: clear a refusal after a success, copy a
+// join link, and remember this person's own vote on this device only (the server never tells).
+(function () {
+  "use strict";
+  var board = document.body.dataset.board || "";
+
+  function voteKey(roundId) { return "piboard-vote:" + board + ":" + roundId; }
+
+  function myVote(roundId) {
+    try { return parseInt(sessionStorage.getItem(voteKey(roundId)) || "", 10) || null; } catch (e) { return null; }
+  }
+
+  // Reflect the own vote, and ask low voters why after the reveal; re-run after every live swap.
+  function markVotes() {
+    var page = document.getElementById("event-page");
+    var lowFromServer = page && page.dataset.lowRounds ? page.dataset.lowRounds.split(" ") : [];
+    document.querySelectorAll("[data-round]").forEach(function (round) {
+      var id = round.dataset.round;
+      var mine = myVote(id);
+      round.querySelectorAll("[data-fist-button]").forEach(function (b) {
+        b.classList.toggle("chosen", mine !== null && String(mine) === b.dataset.fistButton);
+        b.setAttribute("aria-pressed", mine !== null && String(mine) === b.dataset.fistButton ? "true" : "false");
+      });
+      var shown = round.querySelector("[data-my-vote]");
+      if (shown) {
+        if (shown.hidden !== (mine === null)) shown.hidden = mine === null;
+        var strong = shown.querySelector("strong");
+        // Only write on a difference: writes are mutations, and mutations call this again.
+        if (mine !== null && strong.textContent !== String(mine)) strong.textContent = String(mine);
+      }
+      var explain = round.querySelector("form.explain");
+      if (explain) {
+        var low = (mine !== null && mine <= 2) || lowFromServer.indexOf(id) >= 0;
+        var done = sessionStorage.getItem(voteKey(id) + ":explained") === "1";
+        explain.classList.toggle("asked", low && !done);
+      }
+    });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var fist = ev.target.closest && ev.target.closest("[data-fist-button]");
+    if (fist) {
+      var round = fist.closest("[data-round]");
+      fist.form.dataset.pendingVote = fist.dataset.fistButton;
+      fist.form.dataset.pendingRound = round ? round.dataset.round : "";
+    }
+    var copy = ev.target.closest && ev.target.closest("[data-copy]");
+    if (copy) {
+      var input = copy.parentElement.querySelector("input.url");
+      input.select();
+      var done = function () { copy.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    }
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (ev) {
+    var form = ev.detail.elt && ev.detail.elt.closest ? ev.detail.elt.closest("form") : null;
+    if (!form || !ev.detail.successful) return;
+    var slot = form.querySelector(".refusal-slot");
+    if (slot) slot.textContent = "";
+    if (form.dataset.pendingVote) {
+      // Accepted by the server: remember it here, for this person's eyes only.
+      try { sessionStorage.setItem(voteKey(form.dataset.pendingRound), form.dataset.pendingVote); } catch (e) {}
+      delete form.dataset.pendingVote;
+    }
+    if (form.classList.contains("explain")) {
+      var round = form.closest("[data-round]");
+      try { sessionStorage.setItem(voteKey(round.dataset.round) + ":explained", "1"); } catch (e) {}
+      form.reset();
+    }
+    if (form.matches(".add-objective, .stacked")) {
+      form.reset();
+      var hint = form.querySelector(".vague-hint");
+      if (hint) hint.textContent = "";
+    }
+    markVotes();
+  });
+
+  new MutationObserver(markVotes).observe(document.body, { childList: true, subtree: true });
+  markVotes();
+})();

@@ -1,0 +1,57 @@
+// The shared countdown. The server is the clock: every [data-timer] element carries
+// {ends_at, paused, remaining} and the server's time when it was rendered (data-now). The
+// offset between the server's clock and this browser's is taken when the element is first
+// seen, so every screen shows the same remaining time whatever its own clock says.
+(function () {
+  "use strict";
+  if (window.piboardTimer) return; // the top bar and the agenda page may both include this script
+
+  function parse(value) {
+    var n = parseFloat(value);
+    return isNaN(n) ? null : n;
+  }
+
+  function format(seconds) {
+    var over = seconds < 0;
+    var whole = over ? Math.floor(-seconds) : Math.ceil(seconds);
+    var h = Math.floor(whole / 3600);
+    var m = Math.floor((whole % 3600) / 60);
+    var s = whole % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var text = h ? h + ":" + pad(m) + ":" + pad(s) : pad(m) + ":" + pad(s);
+    return over ? "+" + text : text;
+  }
+
+  // Remaining seconds of one timer element, on the server's clock; null when stopped.
+  function remaining(el, clientNow) {
+    if (el.dataset.status === "running") {
+      var endsAt = parse(el.dataset.endsAt);
+      if (endsAt === null) return null;
+      if (el._pbOffset === undefined) {
+        var serverNow = parse(el.dataset.now);
+        el._pbOffset = serverNow === null ? 0 : serverNow - clientNow;
+      }
+      return endsAt - (clientNow + el._pbOffset);
+    }
+    if (el.dataset.status === "paused") return parse(el.dataset.remaining);
+    return null;
+  }
+
+  function tick() {
+    var clientNow = Date.now() / 1000;
+    document.querySelectorAll("[data-timer]").forEach(function (el) {
+      var left = remaining(el, clientNow);
+      var clock = el.querySelector("[data-timer-clock]");
+      if (!clock) return;
+      var text = left === null ? "--:--" : format(left);
+      if (clock.textContent !== text) clock.textContent = text;
+      el.dataset.remainingNow = left === null ? "" : left.toFixed(1);
+      el.classList.toggle("timer-over", left !== null && left < 0);
+      el.classList.toggle("timer-ending", left !== null && left >= 0 && left < 60);
+    });
+  }
+
+  window.piboardTimer = { remaining: remaining, format: format };
+  tick();
+  setInterval(tick, 200);
+})();
