@@ -43,8 +43,8 @@ def art_predictability(state: BoardState) -> Predictability:
 _NUMBER = re.compile(r"\d")
 _PASS_FAIL = re.compile(
     r"\b(by|before|within|under|over|below|above|at least|at most|less than|more than|"
-    r"fewer than|all|every|no|zero|released?|shipped?|live|launched?|certified|approved|"
-    r"signed|passes|passing|go-live|in production)\b",
+    r"fewer than|zero|halve[ds]?|double[ds]?|triple[ds]?|released?|shipped?|launched?|certified|"
+    r"approved|signed off|passes|passing|live|go-live|in production)\b",
     re.IGNORECASE,
 )
 

@@ -200,7 +200,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
     "story": {
         "title": f.Text(200, required=True),
         "feature_id": f.Ref("feature"),
-        "team_id": f.Ref("team", nullable=False),
+        "team_id": f.Ref("team"),
         "iteration_id": f.Ref("iteration"),
         "points": f.Int(0, 100),
         "status": f.Choice(StoryStatus),
@@ -234,6 +234,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "description": f.Text(2000),
         "team_id": f.Ref("team"),
         "owner": f.Text(80),
+        "raised_by": f.Text(80),
     },
     "agenda": {
         "day": f.Int(1, 5),
@@ -379,6 +380,7 @@ def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     cls = _MODEL_FOR_KIND[kind]
     item = cls(id=_proposed_id(tx, cls, op.args.get("id")) or ctx.new_id(), **values)
     _derive_on_create(tx, item, actor)
+    require_own_team(actor, _team_of(item))
     _validate(tx, item)
     tx.put(item)
 
@@ -403,7 +405,11 @@ def _derive_on_create(tx: Tx, item: Item, actor: Actor) -> None:
     if isinstance(item, Feature) and item.iteration_id and item.state == FeatureState.FUNNEL:
         item.state = FeatureState.PLANNED
     if isinstance(item, Risk):
-        item.raised_by = actor.name
+        # An import (by the RTE) keeps who raised it; anyone else raises it themselves.
+        if actor.role != Role.RTE or not item.raised_by:
+            item.raised_by = actor.name
+        if item.team_id is None and actor.role == Role.TEAM:
+            item.team_id = actor.team_id
     if isinstance(item, AgendaItem) and item.order == 0:
         item.order = max((a.order for a in tx.all(AgendaItem) if a.day == item.day), default=0) + 10
 
@@ -419,16 +425,18 @@ def _validate(tx: Tx, item: Item) -> None:
         clash = [i for i in tx.all(Iteration) if i.number == item.number and i.id != item.id]
         if clash:
             raise Invalid(f"iteration {item.number} exists already")
-        if item.is_ip and any(x.iteration_id == item.id for x in tx.all(Feature)):
-            raise Invalid("the IP iteration holds no feature work; move its features first")
+        if item.is_ip and any(x.iteration_id == item.id for x in tx.all(Feature) + tx.all(Story)):
+            raise Invalid("the IP iteration holds no feature work; move its features and stories first")
     if isinstance(item, Team) and any(
         t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)
     ):
         raise Invalid(f"a team named '{item.name}' exists already")
     if isinstance(item, Story | Feature) and item.iteration_id:
         iteration = tx.get(Iteration, item.iteration_id)
-        if iteration is not None and iteration.is_ip and isinstance(item, Feature):
+        if iteration is not None and iteration.is_ip:
             raise Invalid("the IP iteration holds no feature work")
+    if isinstance(item, Story) and item.team_id is None:
+        raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
 
 
 UPDATABLE = (
@@ -468,8 +476,8 @@ def _move(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Re-plan a card onto a cell: a team row and an iteration column (None: back to the backlog)."""
     kind = op.type.split(".")[0]
     values = _clean(kind, op.args, creating=False, only={"team_id", "iteration_id", "rank"})
-    if "iteration_id" not in values and "team_id" not in values:
-        raise Invalid("a move names a team_id or an iteration_id")
+    if not values:
+        raise Invalid("a move names a team_id, an iteration_id or a rank")
     _op_on_existing_field_update(tx, op, actor, kind, values)
 
 
@@ -570,7 +578,9 @@ def _unlink(tx: Tx, cls: type[Any], field_name: str, item_id: str) -> None:
 def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The provider answers: it will deliver with this feature / story (or, external, in this iteration)."""
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
-    require_own_team(actor, dep.provider_team_id)
+    require_own_team(actor, _answering_team(dep))
+    if dep.status == DependencyStatus.DONE:
+        raise IllegalTransition("this dependency is done already")
     values = _clean(
         "dependency",
         op.args,
@@ -580,14 +590,23 @@ def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     _check_refs(tx, "dependency", values)
     for name, value in values.items():
         setattr(dep, name, value)
+    for cls, work_id in ((Feature, dep.provider_feature_id), (Story, dep.provider_story_id)):
+        work = tx.get(cls, work_id)
+        if work is not None and dep.provider_team_id and work.team_id != dep.provider_team_id:
+            raise Invalid(f"that {cls.kind} belongs to another team than the providing one")
     dep.status = DependencyStatus.ACCEPTED
     tx.put(dep)
+
+
+def _answering_team(dep: Dependency) -> str | None:
+    """The providing team answers; for an external party, the requesting team records its promise."""
+    return dep.provider_team_id or dep.requesting_team_id
 
 
 @handles("dependency.done")
 def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
-    require_own_team(actor, dep.provider_team_id)
+    require_own_team(actor, _answering_team(dep))
     dep.status = (
         DependencyStatus.DONE
         if f.Bool().clean("done", op.args.get("done", True))
@@ -732,6 +751,8 @@ def _explain(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     ballot: Ballot = tx.require(Ballot, _ballot_id(vote.id, actor))
     if ballot.value > 2:
         raise IllegalTransition("only votes of 1 or 2 are asked for a reason")
+    if ballot.reason:
+        raise IllegalTransition("your reason is on the risk board already")
     ballot.reason = f.Text(500, required=True).clean("reason", op.args.get("reason"))
     tx.put(ballot)
     _risk_from_reason(tx, ctx, vote, ballot)

@@ -15,6 +15,7 @@ from board.capacity import (
     team_capacity,
     team_load,
 )
+from board.errors import Invalid
 from board.model import Iteration, Member
 
 
@@ -120,9 +121,10 @@ def test_planning_target_comes_from_the_board(plan: Session) -> None:
     assert load_ratio(plan.state, "alpha", "i1").level == LoadLevel.OK
 
 
-def test_story_in_ip_iteration_overloads_it(plan: Session) -> None:
-    plan.story("s1", "alpha", "ip", 3)
-    assert load_ratio(plan.state, "alpha", "ip").overloaded
+def test_no_story_can_be_planned_in_the_ip_iteration(plan: Session) -> None:
+    with pytest.raises(Invalid, match="IP iteration holds no feature work"):
+        plan.story("s1", "alpha", "ip", 3)
+    assert load_ratio(plan.state, "alpha", "ip").load == 0
 
 
 def test_load_table_agrees_with_team_load_and_capacity(plan: Session) -> None:
@@ -133,7 +135,7 @@ def test_load_table_agrees_with_team_load_and_capacity(plan: Session) -> None:
             ("alpha", "i1", 8),
             ("alpha", "i1", 13),
             ("bravo", "i2", 5),
-            ("charlie", "ip", 2),
+            ("charlie", "i3", 20),
             ("bravo", "i4", 21),
         ]
     ):
@@ -146,6 +148,6 @@ def test_load_table_agrees_with_team_load_and_capacity(plan: Session) -> None:
         assert load == load_ratio(plan.state, team_id, iteration_id)
     assert {(x.team_id, x.iteration_id) for x in overloaded_iterations(plan.state)} == {
         ("alpha", "i1"),
-        ("charlie", "ip"),
+        ("charlie", "i3"),
         ("bravo", "i4"),
     }

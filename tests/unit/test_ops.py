@@ -135,7 +135,7 @@ def test_unknown_field_is_invalid(plan: Session) -> None:
 
 
 def test_missing_required_field_is_invalid(plan: Session) -> None:
-    with pytest.raises(Invalid, match="required"):
+    with pytest.raises(Invalid, match="belongs to a team"):
         plan.do("story.create", title="No team", points=3)
 
 
@@ -458,6 +458,8 @@ def test_vote_explain_after_reveal_raises_a_risk(plan: Session) -> None:
         plan.do("vote.explain", rid, by=PM, reason="Too much WIP")
     plan.do("vote.close", rid)
     plan.do("vote.reveal", rid)
+    with pytest.raises(Invalid):
+        plan.do("vote.explain", rid, by=PM, reason="  ")
     plan.do("vote.explain", rid, by=PM, reason="Too much WIP in I2")
     assert plan.get("ballot", f"{rid}:{PM.id}").reason == "Too much WIP in I2"
     assert [(r.title, r.roam) for r in plan.state.risks] == [("Too much WIP in I2", Roam.UNROAMED)]
@@ -465,8 +467,9 @@ def test_vote_explain_after_reveal_raises_a_risk(plan: Session) -> None:
         plan.do("vote.explain", rid, by=BO, reason="I'm happy")
     with pytest.raises(NotFound):
         plan.do("vote.explain", rid, by=ARCH, reason="never voted")
-    with pytest.raises(Invalid):
-        plan.do("vote.explain", rid, by=PM, reason="  ")
+    with pytest.raises(IllegalTransition, match="on the risk board already"):
+        plan.do("vote.explain", rid, by=PM, reason="Said twice")
+    assert len(plan.state.risks) == 1
 
 
 # --- agenda and timer -------------------------------------------------------------------------------
@@ -757,3 +760,58 @@ def test_an_iteration_still_named_elsewhere_cannot_be_deleted(plan: Session, lef
     leftover(plan)
     with pytest.raises(IllegalTransition, match="still name"):
         plan.do("iteration.delete", "i4")
+
+
+# --- who answers a dependency, and with what ------------------------------------------------------
+
+
+def test_the_provider_must_answer_with_its_own_work(plan: Session) -> None:
+    plan.feature("fa", "alpha", "i2")
+    plan.feature("fb", "bravo", "i2")
+    plan.dep("d1", "alpha", "bravo")
+    before = plan.snapshot()
+    with pytest.raises(Invalid, match="another team than the providing one"):
+        plan.do("dependency.accept", "d1", by=member_of("bravo"), provider_feature_id="fa")
+    assert plan.snapshot() == before
+    plan.do("dependency.accept", "d1", by=member_of("bravo"), provider_feature_id="fb")
+    assert plan.get("dependency", "d1").status == DependencyStatus.ACCEPTED
+
+
+def test_a_done_dependency_cannot_be_accepted_again(plan: Session) -> None:
+    plan.dep("d1", "alpha", "bravo")
+    plan.do("dependency.done", "d1", by=member_of("bravo"))
+    with pytest.raises(IllegalTransition, match="done already"):
+        plan.do("dependency.accept", "d1", by=member_of("bravo"), promised_iteration_id="i2")
+
+
+def test_the_requesting_team_records_an_external_partys_promise(plan: Session) -> None:
+    plan.dep("d1", "alpha", None, external_party="Klarna")
+    with pytest.raises(Forbidden):
+        plan.do("dependency.accept", "d1", by=member_of("bravo"), promised_iteration_id="i2")
+    plan.do("dependency.accept", "d1", by=member_of("alpha"), promised_iteration_id="i2")
+    plan.do("dependency.done", "d1", by=member_of("alpha"))
+    assert plan.get("dependency", "d1").status == DependencyStatus.DONE
+
+
+def test_a_move_may_only_re_rank_a_card(plan: Session) -> None:
+    plan.feature("f1", "alpha", "i1")
+    plan.do("feature.move", "f1", rank=5)
+    assert (plan.get("feature", "f1").rank, plan.get("feature", "f1").iteration_id) == (5, "i1")
+    with pytest.raises(Invalid, match="names a team_id, an iteration_id or a rank"):
+        plan.do("feature.move", "f1")
+
+
+def test_a_story_takes_its_team_from_its_feature(plan: Session) -> None:
+    plan.feature("f1", "bravo", "i1")
+    plan.do("story.create", id="s1", title="Part of f1", feature_id="f1", points=3)
+    assert plan.get("story", "s1").team_id == "bravo"
+    with pytest.raises(Forbidden, match="own team"):
+        plan.do("story.create", by=member_of("alpha"), title="Sneaky", feature_id="f1")
+
+
+def test_a_team_members_risk_is_their_teams_and_raised_by_them(plan: Session) -> None:
+    plan.do("risk.create", id="r1", by=member_of("alpha", "Tess"), title="Flaky CI", raised_by="Someone else")
+    risk = plan.get("risk", "r1")
+    assert (risk.team_id, risk.raised_by) == ("alpha", "Tess")
+    plan.do("risk.create", id="r2", title="Imported", raised_by="Dana")
+    assert plan.get("risk", "r2").raised_by == "Dana"
