@@ -129,7 +129,9 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
     for dep in sorted(state.dependencies, key=lambda d: (d.requesting_team_id or "", d.need)):
         dep_state = summary.dependency_states[dep.id]
         provider_story = stories.get(dep.provider_story_id or "")
-        provider_feature_id = dep.provider_feature_id or (provider_story.feature_id if provider_story else None)
+        provider_feature_id = dep.provider_feature_id or (
+            provider_story.feature_id if provider_story else None
+        )
         involved = [f for f in (dep.requesting_feature_id, provider_feature_id) if f]
         for fid in involved:
             deps_per_feature[fid] = deps_per_feature.get(fid, 0) + 1

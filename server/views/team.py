@@ -52,6 +52,8 @@ class LoadBar:
 
     @property
     def label(self) -> str:
+        if self.load.capacity <= 0 and self.load.load == 0:
+            return "no capacity planned"
         if self.load.overloaded:
             return "over capacity"
         if self.level == "above_target":
@@ -184,9 +186,7 @@ TEAM_PARTS = {
 def team_regions(board: TeamBoard) -> list[Region]:
     ctx = {"board": board, "oob": True}
     regions = [
-        Region(
-            f"col-{col.iteration.id}", render_part("parts/team_column.html", col=col, **ctx)
-        )
+        Region(f"col-{col.iteration.id}", render_part("parts/team_column.html", col=col, **ctx))
         for col in board.columns
     ]
     regions += [Region(dom_id, render_part(template, **ctx)) for dom_id, template in TEAM_PARTS.items()]
@@ -205,5 +205,6 @@ def render_team(state: BoardState, events: list[Committed], team_id: str | None)
     before = state_before(state, events)
     if before.get(Team, team_id) is None:
         return team_whole(build_team(state, team_id)).html
-    return changed_regions(build_team(before, team_id), build_team(state, team_id), team_regions,
-                           lambda b: b.layout, team_whole)
+    return changed_regions(
+        build_team(before, team_id), build_team(state, team_id), team_regions, lambda b: b.layout, team_whole
+    )

@@ -145,10 +145,20 @@ def build_plan(board: BoardHandle) -> Plan:
     r = board.op(rte, "board.update", base_version=meta["version"], args=board_name)
     assert r.status_code == 200, r.text
     for n in range(1, 6):
-        op("iteration.create", f"it{n}", number=n, name=f"I{n}" if n < 5 else "IP", is_ip=n == 5,
-           start=f"2026-0{n + 1}-01", end=f"2026-0{n + 1}-14")
-    for key, name, color in (("atlas", "Atlas", "#2f6fb3"), ("borealis", "Borealis", "#2e7d4f"),
-                             ("comet", "Comet", "#8e44ad")):
+        op(
+            "iteration.create",
+            f"it{n}",
+            number=n,
+            name=f"I{n}" if n < 5 else "IP",
+            is_ip=n == 5,
+            start=f"2026-0{n + 1}-01",
+            end=f"2026-0{n + 1}-14",
+        )
+    for key, name, color in (
+        ("atlas", "Atlas", "#2f6fb3"),
+        ("borealis", "Borealis", "#2e7d4f"),
+        ("comet", "Comet", "#8e44ad"),
+    ):
         op("team.create", key, name=name, color=color)
         for m in range(5):
             op("member.create", f"{key}m{m}", name=f"{name} dev {m + 1}", team_id=key)
@@ -156,20 +166,55 @@ def build_plan(board: BoardHandle) -> Plan:
     op("milestone.create", "ms2", title="Trade show", iteration_id="it4", milestone_kind="event")
     op("feature.create", "payapi", title="Payments API", team_id="atlas", iteration_id="it2", rank=10)
     op("feature.create", "ledger", title="Ledger export", team_id="atlas", iteration_id="it1", rank=20)
-    op("feature.create", "search", title="Search runway", team_id="borealis", iteration_id="it1", rank=30,
-       feature_kind="enabler")
+    op(
+        "feature.create",
+        "search",
+        title="Search runway",
+        team_id="borealis",
+        iteration_id="it1",
+        rank=30,
+        feature_kind="enabler",
+    )
     op("feature.create", "checkout", title="Checkout v2", team_id="comet", iteration_id="it3", rank=40)
     op("feature.create", "loyalty", title="Loyalty points", team_id="comet", iteration_id="it2", rank=50)
     op("feature.create", "darkmode", title="Dark mode", rank=60)
     for n, (title, pts) in enumerate((("Ledger schema", 13), ("Ledger CSV", 8), ("Ledger tests", 9))):
-        op("story.create", f"ls{n}", title=title, points=pts, team_id="atlas", iteration_id="it1",
-           feature_id="ledger")
-    op("story.create", "pay1", title="Payment intents", points=13, team_id="atlas", iteration_id="it2",
-       feature_id="payapi")
-    op("story.create", "co1", title="Checkout UI", points=8, team_id="comet", iteration_id="it3",
-       feature_id="checkout")
-    op("dependency.create", "dep1", need="Payments API", requesting_team_id="comet",
-       requesting_feature_id="checkout", provider_team_id="atlas", provider_feature_id="payapi")
+        op(
+            "story.create",
+            f"ls{n}",
+            title=title,
+            points=pts,
+            team_id="atlas",
+            iteration_id="it1",
+            feature_id="ledger",
+        )
+    op(
+        "story.create",
+        "pay1",
+        title="Payment intents",
+        points=13,
+        team_id="atlas",
+        iteration_id="it2",
+        feature_id="payapi",
+    )
+    op(
+        "story.create",
+        "co1",
+        title="Checkout UI",
+        points=8,
+        team_id="comet",
+        iteration_id="it3",
+        feature_id="checkout",
+    )
+    op(
+        "dependency.create",
+        "dep1",
+        need="Payments API",
+        requesting_team_id="comet",
+        requesting_feature_id="checkout",
+        provider_team_id="atlas",
+        provider_feature_id="payapi",
+    )
     op("objective.create", "obj1", team_id="atlas", statement="Payments API live for 3 partner shops by I3")
     op("objective.create", "obj2", team_id="atlas", statement="Improve stability", committed=False)
     op("risk.create", "risk1", title="Card network certification may slip", team_id="atlas")

@@ -1,0 +1,175 @@
+"""The board in the browser, as two or more people see it: real server, real Chromium, no reloads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import BoardHandle
+from tests.e2e.conftest import FULL_HD, LAPTOP, PageAs, Plan, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def cell(page: Page, team: str, iteration: str) -> str:
+    return f".team-row .cell[data-team='{team}'][data-iteration='{iteration}']"
+
+
+def item(board: BoardHandle, kind: str, item_id: str) -> dict:  # type: ignore[type-arg]
+    return dict(board.read()["items"][kind][item_id])
+
+
+def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    pm = page_as(board, "pm", "Paula PM", viewport=FULL_HD)
+    atlas = page_as(board, "team", "Ann Atlas", "atlas")
+    other = page_as(board, "team", "Carl Comet", "comet")
+    other.goto(other.url.replace("/team/comet", "/program"))
+    expect(other.locator("#dep-dep1")).to_have_attribute("data-state", "committed")
+    expect(other.locator(f"{cell(other, 'atlas', 'it2')} .load-badge")).to_contain_text("13/40")
+    expect(other.locator("#strings-layer g.str-committed")).to_have_count(1)
+
+    pm.drag_and_drop("#card-payapi", cell(pm, "atlas", "it4"))
+
+    # The other person sees the card move and its red string turn to conflict, without reloading.
+    expect(other.locator(f"{cell(other, 'atlas', 'it4')} #card-payapi")).to_be_visible()
+    expect(other.locator("#dep-dep1")).to_have_attribute("data-state", "conflict")
+    expect(other.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
+    expect(other.locator("#strings-layer g.str-conflict .badge")).to_have_count(1)
+    expect(other.locator("[data-counter=conflicts] .n")).to_have_text("1")
+    assert item(board, "feature", "payapi")["iteration_id"] == "it4"
+
+    # The Atlas team re-plans the feature's story with it: the load badges follow.
+    atlas.locator("#story-pay1").click()
+    atlas.locator("#story-editor select[name='args.iteration_id']").select_option("it4")
+    atlas.locator("#story-editor input[name='args.title']").press("Enter")
+    expect(atlas.locator("#story-editor")).to_be_hidden()
+    expect(other.locator(f"{cell(other, 'atlas', 'it4')} .load-badge")).to_contain_text("13/40")
+    expect(other.locator(f"{cell(other, 'atlas', 'it2')} .load-badge")).to_contain_text("0/40")
+    screenshot(other, "program-after-move")
+
+
+def test_a_story_over_capacity_shows_the_overload_to_others(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    ann = page_as(board, "team", "Ann Atlas", "atlas")
+    bob = page_as(board, "team", "Bob Atlas", "atlas", viewport=FULL_HD)
+    rte = page_as(board, "rte", "Rita RTE", viewport=FULL_HD)
+    column = "#col-it1"
+    expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-above_target\b"))
+    expect(bob.locator(f"{column} .loadbar")).to_contain_text("above the 80 % target")
+
+    add = ann.locator(f"{column} form.quick-add")
+    add.locator("input[name='args.title']").fill("Ledger reconciliation")
+    add.locator("input[name='args.points']").fill("20")
+    add.locator("input[name='args.title']").press("Enter")
+    expect(add.locator("input[name='args.title']")).to_have_value("")
+
+    expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-overloaded\b"))
+    expect(bob.locator(f"{column} .loadbar")).to_contain_text("50 / 40 pts")
+    expect(bob.locator(f"{column} .loadbar")).to_contain_text("over capacity")
+    expect(bob.locator(f"{column} .story", has_text="Ledger reconciliation")).to_be_visible()
+    expect(rte.locator(f"{cell(rte, 'atlas', 'it1')} .load-badge.lvl-overloaded")).to_contain_text("50/40")
+    expect(rte.locator("[data-counter=overloaded] .n")).to_have_text("1")
+    screenshot(bob, "team-overloaded")
+
+
+def test_refused_edits_are_shown_where_they_happened_and_change_nothing(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    first = page_as(board, "pm", "Paula PM")
+    second = page_as(board, "pm", "Peter PM")
+    comet = page_as(board, "team", "Carl Comet", "comet")
+    comet.goto(comet.url.replace("/team/comet", "/program"))
+
+    # Both open the same card; the second saves an edit of a version that is no longer current.
+    second.locator("#card-ledger").click()
+    first.locator("#card-ledger").click()
+    first.locator("#feature-editor input[name='args.title']").fill("Ledger export (CSV)")
+    first.locator("#feature-editor input[name='args.title']").press("Enter")
+    expect(first.locator("#feature-editor")).to_be_hidden()
+    second.locator("#feature-editor input[name='args.title']").fill("Ledger export v2")
+    second.locator("#feature-editor input[name='args.title']").press("Enter")
+    refusal = second.locator("#feature-editor .refusal-slot .refusal")
+    expect(refusal).to_contain_text("changed by someone else")
+    expect(refusal).to_have_attribute("data-code", "stale")
+    expect(second.locator("#feature-editor")).to_be_visible()
+    assert item(board, "feature", "ledger")["title"] == "Ledger export (CSV)"
+    screenshot(second, "program-refused-stale")
+    second.keyboard.press("Escape")
+    expect(second.locator("#feature-editor")).to_be_hidden()
+
+    # A team member may not re-plan another team's feature: refused next to the card, which stays.
+    comet.drag_and_drop("#card-payapi", cell(comet, "atlas", "it3"))
+    toast = comet.locator(".refusal-pop .refusal")
+    expect(toast).to_contain_text("own team")
+    expect(toast).to_have_attribute("data-code", "forbidden")
+    expect(comet.locator(f"{cell(comet, 'atlas', 'it2')} #card-payapi")).to_be_visible()
+    assert item(board, "feature", "payapi")["iteration_id"] == "it2"
+
+
+def test_the_big_screen_follows_another_persons_edit(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    screen = page_as(board, "observer", "Room screen", viewport=FULL_HD)
+    assert screen.url.endswith("/screen")
+    expect(screen.locator("[data-counter=conflicts] .n")).to_have_text("0")
+    screenshot(screen, "screen-before")
+    version = item(board, "feature", "payapi")["version"]
+    moved = board.op(
+        board.rte_session, "feature.move", target="payapi", base_version=version, args={"iteration_id": "it4"}
+    )
+    assert moved.status_code == 200, moved.text
+    expect(screen.locator(f"{cell(screen, 'atlas', 'it4')} #card-payapi")).to_be_visible()
+    expect(screen.locator("[data-counter=conflicts] .n")).to_have_text("1")
+    expect(screen.locator("#strings-layer g.str-conflict")).to_have_count(1)
+    # Read-only: nothing on the board itself is a control.
+    controls = "#program-grid button, #program-grid input, #program-grid [draggable=true]"
+    assert screen.locator(controls).count() == 0
+    screenshot(screen, "screen-after")
+
+
+def test_pages_work_from_the_vendored_htmx_when_the_cdn_is_unreachable(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    ann = page_as(board, "team", "Ann Atlas", "atlas", block_cdn=True)
+    assert ann.evaluate("typeof window.htmx") == "object"
+    assert ann.evaluate("window.piboardVendored === true")
+    assert ann.evaluate("typeof window.htmx.createWebSocket") == "function"
+    add = ann.locator("#col-it3 form.quick-add")
+    add.locator("input[name='args.title']").fill("Offline story")
+    add.locator("input[name='args.title']").press("Enter")
+    expect(add.locator("input[name='args.title']")).to_have_value("")
+    stories = board.read()["items"]["story"].values()
+    assert any(s["title"] == "Offline story" and s["iteration_id"] == "it3" for s in stories)
+
+
+@pytest.mark.parametrize("viewport", [FULL_HD, LAPTOP], ids=["1920x1080", "1366x768"])
+def test_screenshots_of_every_page(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs, viewport: dict[str, int]
+) -> None:
+    board, _ = planned_board
+    rte = page_as(board, "rte", "Rita RTE", viewport=viewport)
+    base = rte.url.rsplit("/", 1)[0]
+    for name, path in (("program", "/program"), ("team", "/team/atlas"), ("screen", "/screen")):
+        rte.goto(base + path)
+        expect(rte.locator("#main")).to_be_visible()
+        rte.wait_for_timeout(150)  # strings are drawn on the next animation frame
+        screenshot(rte, name)
+    rte.goto(base + "/program")
+    rte.locator("#card-payapi").click()
+    expect(rte.locator("#feature-editor")).to_be_visible()
+    screenshot(rte, "program-editor")
+    # Keyboard: Escape closes the editor and gives focus back to the card.
+    rte.keyboard.press("Escape")
+    expect(rte.locator("#card-payapi")).to_be_focused()
+    # No horizontal scrollbar for the page itself at this size (the board may scroll inside its frame).
+    assert rte.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
