@@ -1,0 +1,83 @@
+"""The pages' live renderers: only the regions an edit changed, the same bytes for everyone, escaped."""
+
+from __future__ import annotations
+
+import re
+
+from server.hub import committed_from_row
+from server.live_render import render_update
+from tests.conftest import BoardHandle, LiveServer
+from tests.e2e.conftest import build_plan
+
+OOB_IDS = re.compile(r'id="([^"]+)"[^>]*hx-swap-oob')
+
+
+def after_op(server: LiveServer, board: BoardHandle, type: str, **body: object) -> dict[str, str]:
+    """Apply one op over REST and render every view of ours for the batch it became."""
+    oppath = server.services.oppath
+    seq = oppath.state(board.id).seq
+    r = board.op(board.rte_session, type, **body)
+    assert r.status_code == 200, r.text
+    events = [committed_from_row(row) for row in oppath.events_since(board.id, seq)]
+    state = oppath.state(board.id)
+    views = ("program", "screen", "team:atlas", "team:borealis", "team:comet")
+    return {view: render_update(view, state, events) or "" for view in views}
+
+
+def version(board: BoardHandle, kind: str, item_id: str) -> int:
+    return int(board.read()["items"][kind][item_id]["version"])
+
+
+def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
+    live_server: LiveServer, board: BoardHandle
+) -> None:
+    build_plan(board)
+    html = after_op(
+        live_server,
+        board,
+        "feature.move",
+        target="payapi",
+        base_version=version(board, "feature", "payapi"),
+        args={"iteration_id": "it4"},
+    )
+    # Atlas's row (the card left I2 for I4) and Comet's (its Checkout card is now in conflict).
+    assert OOB_IDS.findall(html["program"]) == ["row-atlas", "row-comet", "strings", "counters"]
+    assert 'data-state="conflict"' in html["program"]
+    assert OOB_IDS.findall(html["screen"])[:4] == ["row-atlas", "row-comet", "strings", "counters"]
+    assert "col-it2" in OOB_IDS.findall(html["team:atlas"])
+    assert "col-it4" in OOB_IDS.findall(html["team:atlas"])
+    assert "deps-out" in OOB_IDS.findall(html["team:comet"])
+    assert not any(i.startswith(("row-", "col-")) for i in OOB_IDS.findall(html["team:borealis"]))
+
+
+def test_a_new_team_redraws_the_whole_board(live_server: LiveServer, board: BoardHandle) -> None:
+    build_plan(board)
+    html = after_op(live_server, board, "team.create", args={"name": "Dynamo"})
+    assert OOB_IDS.findall(html["program"])[0] == "program-grid"
+    assert "Dynamo" in html["program"]
+
+
+def test_user_text_is_escaped_in_pages_and_fragments(live_server: LiveServer, board: BoardHandle) -> None:
+    build_plan(board)
+    evil = '<img src=x onerror="alert(1)">'
+    html = after_op(
+        live_server,
+        board,
+        "feature.update",
+        target="payapi",
+        base_version=version(board, "feature", "payapi"),
+        args={"title": evil},
+    )
+    for fragment in (html["program"], html["team:atlas"]):
+        assert evil not in fragment
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in fragment
+    with live_server.client(board.rte_session) as c:
+        page = c.get(f"/b/{board.id}/program").text
+    assert evil not in page
+
+
+def test_pages_ask_for_a_session_first(live_server: LiveServer, board: BoardHandle) -> None:
+    with live_server.client() as c:
+        r = c.get(f"/b/{board.id}/program")
+    assert r.status_code == 401
+    assert "join link" in r.text
