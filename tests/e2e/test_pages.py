@@ -43,6 +43,14 @@ def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
     expect(other.locator("[data-counter=conflicts] .n")).to_have_text("1")
     assert item(board, "feature", "payapi")["iteration_id"] == "it4"
 
+    # "Only conflicts" keeps the board from lighting up: the rest of the cards step aside.
+    other.get_by_label("only conflicts").check()
+    expect(other.locator("#card-ledger")).to_be_hidden()
+    expect(other.locator("#card-payapi")).to_be_visible()
+    expect(other.locator("#strings-layer g.str")).to_have_count(1)
+    other.get_by_label("everything").check()
+    expect(other.locator("#card-ledger")).to_be_visible()
+
     # The Atlas team re-plans the feature's story with it: the load badges follow.
     atlas.locator("#story-pay1").click()
     atlas.locator("#story-editor select[name='args.iteration_id']").select_option("it4")
