@@ -280,7 +280,7 @@ def test_openapi_and_health(board: BoardHandle) -> None:
         health = c.get("/healthz").json()
     assert "/api/boards/{board_id}/ops" in spec["paths"]
     assert "/api/boards/{board_id}/events" in spec["paths"]
-    assert health == {"status": "ok", "database": "sqlite"}
+    assert health == {"status": "ok", "database": board.server.services.engine.dialect.name}
 
 
 def test_the_board_replayed_from_its_events_equals_the_stored_board(board: BoardHandle) -> None:
