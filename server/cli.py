@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from board import Role
+from board import Actor, Role
+from board.errors import PiboardError
+from server import export_door
 from server.app import build_services, create_app
+from server.deps import Services
+from server.exports.common import FileRefused
 from server.provision import create_board_with_rte, ensure_demo
 from server.settings import get_settings
+
+# Whoever runs the command line runs the server: they act as the RTE.
+CLI_ACTOR = Actor(id="cli", name="Command line", role=Role.RTE)
+_stderr = Console(stderr=True)
 
 app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
@@ -58,6 +72,120 @@ def link(
     services.oppath.state(board)
     made = services.auth.create_link(board, role, team, label=f"{role.value} (command line)")
     typer.echo(f"{_base_url(get_settings().host, get_settings().port)}/join/{made.token}")
+
+
+@contextmanager
+def _progress_bar(what: str) -> Iterator[export_door.Progress]:
+    """A progress bar on stderr; the work reports ``(done, total, step)``."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=_stderr) as bar:
+        task = bar.add_task(what, total=None)
+
+        def advance(done: int, total: int, step: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{what}: {step}")
+
+        yield advance
+
+
+def _refused(exc: FileRefused) -> typer.Exit:
+    typer.echo("Not imported, nothing was changed:", err=True)
+    for problem in exc.problems:
+        typer.echo(f"  {problem}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command("export")
+def export(
+    board: Annotated[str, typer.Argument(help="Board id.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-': standard output).")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, zip, csv:PART (features, stories, dependencies, …), jira, svg, png, html, pdf.",
+        ),
+    ] = "json",
+) -> None:
+    """Write an export of a board (with the baseline diff once a baseline was taken)."""
+    if fmt not in export_door.format_names():
+        raise typer.BadParameter(
+            f"choose one of {', '.join(export_door.format_names())}", param_hint="--format"
+        )
+    services = build_services(get_settings())
+    try:
+        with _progress_bar(f"exporting {fmt}") as progress:
+            file = export_door.export_file(
+                services.oppath, export_door.Baselines(services.oppath), board, fmt, progress=progress
+            )
+    except PiboardError as exc:
+        typer.echo(f"error: {exc.reason}", err=True)
+        raise typer.Exit(code=1) from None
+    if str(output) == "-":
+        sys.stdout.buffer.write(file.content)
+        return
+    output.write_bytes(file.content)
+    typer.echo(f"{output} ({len(file.content):,} bytes, {file.media_type})", err=True)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path | None, typer.Argument(help="A piboard JSON export: becomes a new board.")] = None,
+    jira: Annotated[Path | None, typer.Option(help="A Jira CSV export to import into --board.")] = None,
+    board: Annotated[str | None, typer.Option(help="Board id (with --jira).")] = None,
+    preview: Annotated[bool, typer.Option(help="With --jira: only show what would be created.")] = False,
+    create_teams: Annotated[bool, typer.Option(help="With --jira: create teams the file names.")] = False,
+) -> None:
+    """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV into a board."""
+    if (file is None) == (jira is None):
+        raise typer.BadParameter("give either FILE.json or --jira FILE.csv --board BOARD_ID")
+    if jira is not None and not board:
+        raise typer.BadParameter("--jira needs --board BOARD_ID", param_hint="--board")
+    source = file or jira
+    assert source is not None
+    settings = get_settings()
+    if source.stat().st_size > settings.max_import_bytes:
+        typer.echo(
+            f"error: {source} is over max_import_bytes ({settings.max_import_bytes:,} bytes)", err=True
+        )
+        raise typer.Exit(code=1)
+    data = source.read_bytes()
+    services = build_services(settings)
+    try:
+        if jira is not None:
+            assert board is not None
+            _import_jira(services, board, data, preview=preview, create_teams=create_teams)
+            return
+        with _progress_bar("importing") as progress:
+            board_id, committed = export_door.import_board_file(services.oppath, data, progress=progress)
+    except FileRefused as exc:
+        raise _refused(exc) from None
+    except PiboardError as exc:
+        typer.echo(f"error: {exc.reason}", err=True)
+        raise typer.Exit(code=1) from None
+    made = services.auth.create_link(board_id, Role.RTE, label="RTE (import)")
+    typer.echo(f"Board {board_id} imported ({len(committed) + 1} events).", err=True)
+    typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
+
+
+def _import_jira(services: Services, board: str, data: bytes, *, preview: bool, create_teams: bool) -> None:
+    if preview:
+        _, planned = export_door.jira_preview(
+            services.oppath, board, data, CLI_ACTOR, create_teams=create_teams
+        )
+    else:
+        planned, _ = export_door.jira_apply(
+            services.oppath, board, data, CLI_ACTOR, create_teams=create_teams
+        )
+    verb = "would create" if preview else "created"
+    typer.echo(
+        f"{verb}: {len(planned.teams)} teams, {len(planned.features)} features, "
+        f"{len(planned.stories)} stories, {len(planned.dependencies)} dependencies"
+    )
+    for problem in planned.skipped:
+        typer.echo(f"not mapped: {problem}")
+    for problem in planned.warnings:
+        typer.echo(f"warning: {problem}")
 
 
 @db_app.command("upgrade")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,19 +23,29 @@ SECURITY_HEADERS = [
 
 
 class LimitsAndHeaders:
-    """Refuses request bodies over ``max_body`` bytes with 413 and adds security headers to every answer."""
+    """Refuses request bodies over ``max_body`` bytes with 413 and adds security headers to every answer.
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    ``route_limits`` gives the few routes that take files (imports) their own limit: the first
+    pattern that matches the whole path wins; the route itself then checks the file's size."""
+
+    def __init__(
+        self, app: ASGIApp, max_body: int, route_limits: Sequence[tuple[re.Pattern[str], int]] = ()
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.route_limits = tuple(route_limits)
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for pattern, limit in self.route_limits if pattern.fullmatch(path)), self.max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_body = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await _too_large(send, self.max_body)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            await _too_large(send, max_body)
             return
         received = 0
 
@@ -42,7 +54,7 @@ class LimitsAndHeaders:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise _BodyTooLarge
             return message
 
@@ -57,7 +69,7 @@ class LimitsAndHeaders:
         try:
             await self.app(scope, limited_receive, with_headers)
         except _BodyTooLarge:
-            await _too_large(send, self.max_body)
+            await _too_large(send, max_body)
 
 
 class _BodyTooLarge(Exception):

@@ -418,11 +418,13 @@ def build_board(
     make_context: Callable[[int], Context],
     *,
     new_id: Callable[[], str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Read ``data`` and apply every op to a fresh board; refuse the whole file if any op is refused.
 
     ``make_context(n)`` gives the :class:`Context` for the n-th op (0 is ``board.create``).
     The server then stores ``result.ops`` as the new board's events in one transaction.
+    ``progress(done, total)`` is told after each op (a command line shows a bar).
     """
     doc = read_board_json(data)
     state = BoardState(board_id)
@@ -439,6 +441,8 @@ def build_board(
         except Refused as exc:
             problems.append(Problem(None, f"{plan.origin[n - 1]}: {exc.reason}"))
             break
+        if progress is not None:
+            progress(n, len(plan.ops))
     if problems:
         raise FileRefused(problems)
     return ImportResult(state=state, ops=[first, *plan.ops], id_map=plan.id_map)

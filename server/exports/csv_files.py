@@ -352,13 +352,22 @@ def export_csv(state: BoardState, part: str, *, baseline: BoardState | None = No
     return to_csv(*PARTS[part](state))
 
 
-def export_csv_zip(state: BoardState, *, baseline: BoardState | None = None) -> bytes:
-    """Every part as ``<part>.csv`` in one zip (plus ``baseline.csv`` when a baseline is given)."""
+def export_csv_zip(
+    state: BoardState,
+    *,
+    baseline: BoardState | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> bytes:
+    """Every part as ``<part>.csv`` in one zip (plus ``baseline.csv`` when a baseline is given).
+
+    ``progress(done, total, part)`` is told after each part (a command line shows a bar)."""
     parts = list(PARTS) + (["baseline"] if baseline is not None else [])
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for part in parts:
+        for done, part in enumerate(parts, start=1):
             info = zipfile.ZipInfo(f"{part}.csv", date_time=time.localtime()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, export_csv(state, part, baseline=baseline))
+            if progress is not None:
+                progress(done, len(parts), part)
     return buf.getvalue()
