@@ -105,7 +105,7 @@ def rich_board() -> BoardState:
         points=40,
     )
     b.op("story.create", title="@SUM(1+1)", feature_id=f_evil, team_id=evil, iteration_id=its[0], points=3)
-    b.op("story.create", title="Hackathon", team_id=apollo, iteration_id=ip, points=2)
+    b.op("story.create", title="Hackathon", team_id=apollo, iteration_id=None, points=2)
     b.op(
         "milestone.create",
         title="Release 3.0",

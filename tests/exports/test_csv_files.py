@@ -62,7 +62,7 @@ def test_stories(board: BoardState) -> None:
     at_sum = next(r for r in rows if "SUM" in r["Title"])
     assert at_sum["Title"] == "'@SUM(1+1)"
     hack = next(r for r in rows if r["Title"] == "Hackathon")
-    assert hack["Iteration"] == "IP" and hack["Feature"] == ""
+    assert hack["Iteration"] == "" and hack["Feature"] == ""
 
 
 def test_dependencies_with_derived_state(board: BoardState) -> None:
