@@ -17,7 +17,7 @@ from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.oppath import OpPath
-from server.routes import boards, exports, forms, health, join, links, pages, live
+from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, exports, boards, links, join, forms, live, pages):
+    for module in (health, exports, boards, links, join, forms, live, pages, event_pages):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

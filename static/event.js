@@ -58,9 +58,23 @@
     }
   });
 
+  // A refusal for a control this person cannot see (hidden for their role) is shown in the toast.
+  function toast(form, xhr) {
+    var box = document.getElementById("event-toast");
+    var slot = form.querySelector(".refusal-slot");
+    if (!box || (slot && slot.offsetParent !== null)) return;
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    box.textContent = (doc.body.textContent || "Not saved").trim();
+    box.hidden = false;
+    clearTimeout(box._pbTimer);
+    box._pbTimer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+
   document.body.addEventListener("htmx:afterRequest", function (ev) {
     var form = ev.detail.elt && ev.detail.elt.closest ? ev.detail.elt.closest("form") : null;
-    if (!form || !ev.detail.successful) return;
+    if (!form) return;
+    if (ev.detail.failed || (ev.detail.xhr && ev.detail.xhr.status >= 400)) { toast(form, ev.detail.xhr); return; }
+    if (!ev.detail.successful) return;
     var slot = form.querySelector(".refusal-slot");
     if (slot) slot.textContent = "";
     if (form.dataset.pendingVote) {
