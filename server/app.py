@@ -16,6 +16,7 @@ from server.errors import piboard_error_handler
 from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
+from server.notify import ListenBridge
 from server.oppath import OpPath
 from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages
 from server.settings import Settings, get_settings
@@ -42,7 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN.
+        bridge = None if settings.is_sqlite else ListenBridge(settings.database_url, hub, hub.channels.keys)
+        app.state.listen_bridge = bridge
+        if bridge is not None:
+            bridge.start()
         yield
+        if bridge is not None:
+            await bridge.stop()
         await hub.stop()
         services.engine.dispose()
 

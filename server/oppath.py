@@ -75,13 +75,15 @@ class OpPath:
         self._locks_guard = threading.Lock()
         self._listeners: list[CommitListener] = []
         self._postgres = engine.dialect.name == "postgresql"
+        self._snapshot: dict[str, Any] = {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
 
     # --- reading ------------------------------------------------------------------------------
 
     def state(self, board_id: str) -> BoardState:
         """The board as of its newest committed event. Treat it as read-only."""
         cached = self._cache.get(board_id)
-        with self.engine.connect() as conn:
+        # One snapshot for the seq and the rows (PostgreSQL's default would let a commit land in between).
+        with self.engine.connect().execution_options(**self._snapshot) as conn:
             seq = conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id)).scalar_one_or_none()
             if seq is None:
                 raise NotFound(f"no board '{board_id}'")
@@ -177,6 +179,9 @@ class OpPath:
         results: list[Committed] = []
         working: BoardState | None = None
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            # Lock the board row before looking for duplicates: on PostgreSQL another process may be
+            # committing the same client_op_id (a resend) right now; the lock makes us see its event.
+            conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id).with_for_update())
             for index, op in enumerate(ops):
                 seen = self._already_applied(conn, board_id, op, actor)
                 if seen is not None:
