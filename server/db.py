@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event
+from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event, text
 from sqlmodel import Field, SQLModel
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -94,7 +94,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: an acked op survives a power cut too (NORMAL in WAL mode may lose the last commits).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
@@ -112,6 +113,28 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any fixed number: the PostgreSQL advisory lock held by the one process that migrates at a time.
+MIGRATION_LOCK_KEY = 0x70B0A2D
+
+
 def upgrade(url: str) -> None:
-    """Bring the schema to the newest migration; a database made by an older piboard opens."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest migration; a database made by an older piboard opens.
+
+    On PostgreSQL several processes may start at once: they migrate one after the other under an
+    advisory lock (the later ones find the schema already at head).
+    """
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(url), "head")
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as lock_conn:
+            lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock_conn.commit()
+            try:
+                command.upgrade(alembic_config(url), "head")
+            finally:
+                lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                lock_conn.commit()
+    finally:
+        engine.dispose()
