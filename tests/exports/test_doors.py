@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import zipfile
 from typing import Any
 from xml.etree import ElementTree
 
+from server.exports.board_json import REFS, SECTIONS
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 
 
@@ -23,7 +25,9 @@ def rows_of(content: bytes, bom: bool = True) -> list[dict[str, str]]:
 
 
 def by_kind(read: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return list(read["items"][kind].values()) if isinstance(read["items"][kind], dict) else read["items"][kind]
+    return (
+        list(read["items"][kind].values()) if isinstance(read["items"][kind], dict) else read["items"][kind]
+    )
 
 
 def moved_board(server: LiveServer) -> tuple[BoardHandle, dict[str, Any], dict[str, Any]]:
@@ -137,16 +141,29 @@ def test_no_baseline_no_baseline_csv(live_server: LiveServer) -> None:
 # --- JSON import -----------------------------------------------------------------------------------------
 
 
-def positional_ids(doc: dict[str, Any]) -> dict[str, str]:
-    """Each id in an export -> its section and place; import keeps the order, so this pairs old and new."""
-    names = {}
-    for section in ("iterations", "teams", "members", "features", "stories", "milestones", "dependencies"):
-        for n, row in enumerate(doc[section]):
-            names[row["id"]] = f"{section}#{n}"
-    for section in ("objectives", "risks", "agenda"):
-        for n, row in enumerate(doc[section]):
-            names[row["id"]] = f"{section}#{n}"
-    return names
+def content_names(doc: dict[str, Any]) -> dict[str, str]:
+    """Each id in an export -> a name made of the item's content, its references named the same way.
+
+    Two boards equal modulo ids give their items the same names, whatever order the ids come in."""
+    kinds = {kind: section for section, kind in SECTIONS.items()}
+    rows = {(kind, row["id"]): row for section, kind in SECTIONS.items() for row in doc[section]}
+    names: dict[tuple[str, str], str] = {}
+
+    def name(kind: str, item_id: str) -> str:
+        if (kind, item_id) not in names:
+            row = {k: v for k, v in rows[(kind, item_id)].items() if k not in ("id", "raised_by")}
+            for field, ref_kind in REFS.get(kind, {}).items():
+                if row.get(field):
+                    row[field] = name(ref_kind, row[field])
+            if kind == "objective":
+                row["feature_ids"] = sorted(name("feature", f) for f in row["feature_ids"])
+            if kind == "member":
+                row["days_off"] = {name("iteration", k): v for k, v in row["days_off"].items()}
+            digest = hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:16]
+            names[(kind, item_id)] = f"{kinds[kind]}:{digest}"
+        return names[(kind, item_id)]
+
+    return {item_id: name(kind, item_id) for kind, item_id in rows}
 
 
 def swap_ids(value: Any, names: dict[str, str]) -> Any:
@@ -158,21 +175,21 @@ def swap_ids(value: Any, names: dict[str, str]) -> Any:
 
 
 def unordered(value: Any) -> Any:
-    """Sets of ids come as lists in no particular order."""
+    """Lists in no particular order (sets of ids, rows in storage order): sorted."""
     if isinstance(value, dict):
         return {k: unordered(v) for k, v in value.items()}
     if isinstance(value, list):
-        items = [unordered(v) for v in value]
-        return sorted(items, key=json.dumps) if all(isinstance(v, str) for v in items) else items
+        return sorted((unordered(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    sections = {k: v for k, v in doc.items() if k not in ("exported_at", "board", "meta", "votes", "baseline")}
+    """The plan of an export, ids named by content: equal for equal boards."""
+    sections = {section: doc[section] for section in SECTIONS}
     for risk in sections["risks"]:
-        risk.pop("raised_by")  # who raised it on the new board: the importer
+        risk.pop("raised_by", None)  # who raised it on the new board: the importer
     meta = {k: doc["meta"][k] for k in ("name", "pi_name", "start", "end", "planning_target", "locked")}
-    return {"meta": meta, **swap_ids(sections, positional_ids(doc))}
+    return {"meta": meta, **unordered(swap_ids(sections, content_names(doc)))}
 
 
 def list_boards(server: LiveServer) -> list[dict[str, Any]]:
@@ -197,8 +214,8 @@ def test_json_export_imports_as_an_equal_board(live_server: LiveServer) -> None:
     assert comparable(again) == comparable(old)
     # What board/ derives from the plan (loads, conflicts, cascade, ROAM counts) is the same too.
     derived_old = board.read()["derived"]
-    assert unordered(swap_ids(derived_new, positional_ids(again))) == unordered(
-        swap_ids(derived_old, positional_ids(old))
+    assert unordered(swap_ids(derived_new, content_names(again))) == unordered(
+        swap_ids(derived_old, content_names(old))
     )
     assert len(list_boards(live_server)) == boards_before + 1
 
@@ -256,7 +273,9 @@ def test_import_limits_and_admin_token(tmp_path: Any) -> None:
             assert r.status_code == 413
         with board.rte() as c:
             # The larger limit is the import routes' only: an op body keeps max_body_bytes.
-            r = c.post(f"/api/boards/{board.id}/ops", content=padded, headers={"content-type": "application/json"})
+            r = c.post(
+                f"/api/boards/{board.id}/ops", content=padded, headers={"content-type": "application/json"}
+            )
             assert r.status_code == 413
     finally:
         server.stop()

@@ -1,0 +1,106 @@
+"""``piboard export`` and ``piboard import`` as an operator runs them: real processes, a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from test_doors import comparable
+
+from server.app import build_services
+from server.deps import Services
+from server.export_door import import_board_file
+from server.exports.board_json import export_board
+from server.exports.jira import export_jira_csv
+from server.provision import create_board_with_rte
+from server.settings import Settings
+from tests.integration.test_cli import env_for
+
+PIBOARD = [sys.executable, "-m", "server.cli"]
+
+
+def piboard(
+    args: list[str], env: dict[str, str], cwd: Path, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*PIBOARD, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert (done.returncode == 0) == ok, (done.returncode, done.stdout, done.stderr)
+    return done
+
+
+def services_on(tmp_path: Path) -> Services:
+    """The same database file, opened in this process: to set up and to check what the commands did."""
+    env = env_for(tmp_path)
+    return build_services(
+        Settings(database_url=env["PIBOARD_DATABASE_URL"], secret_file=Path(env["PIBOARD_SECRET_FILE"]))
+    )
+
+
+def exported(services: Services, board_id: str) -> dict[str, Any]:
+    return export_board(services.oppath.state(board_id))
+
+
+def test_export_and_import_on_the_command_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    services = services_on(tmp_path)
+    board_id, _, _ = create_board_with_rte(services, "CLI ART", demo=True)
+    doc = exported(services, board_id)
+
+    piboard(["export", board_id, "--format", "json", "-o", str(tmp_path / "board.json")], env, tmp_path)
+    from_file = json.loads((tmp_path / "board.json").read_text(encoding="utf-8"))
+    assert comparable(from_file) == comparable(doc) and from_file["meta"]["name"] == "CLI ART"
+    piboard(["export", board_id, "--format", "zip", "-o", str(tmp_path / "all.zip")], env, tmp_path)
+    names = zipfile.ZipFile(tmp_path / "all.zip").namelist()
+    assert {"features.csv", "stories.csv", "risks.csv", "votes.csv"} <= set(names)
+    piboard(["export", board_id, "-f", "csv:stories", "-o", str(tmp_path / "stories.csv")], env, tmp_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "stories.csv").read_text(encoding="utf-8-sig"))))
+    assert len(rows) == len(doc["stories"])
+
+    # JSON -> a new board, equal to the old, with the RTE's join link printed.
+    imported = piboard(["import", str(tmp_path / "board.json")], env, tmp_path)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/join/\S+\n", imported.stdout), imported.stdout
+    new_id = re.search(r"Board (\S+) imported", imported.stderr).group(1)  # type: ignore[union-attr]
+    assert new_id != board_id
+    assert comparable(exported(services, new_id)) == comparable(doc)
+    token = imported.stdout.strip().rsplit("/", 1)[1]
+    assert services.auth.link_for_token(token).board_id == new_id, "the link opens the new board as RTE"
+
+    # Jira round trip: the board's Jira export, into a board with the same teams and iterations only.
+    (tmp_path / "jira.csv").write_bytes(export_jira_csv(services.oppath.state(board_id)))
+    bare = {**doc, "meta": {**doc["meta"], "name": "Bare ART"}}
+    for section in ("features", "stories", "dependencies", "objectives"):
+        bare[section] = []
+    bare_id, _ = import_board_file(services.oppath, json.dumps(bare))
+    jira = ["import", "--jira", str(tmp_path / "jira.csv"), "--board", bare_id]
+    preview = piboard([*jira, "--preview"], env, tmp_path).stdout
+    planned = f"would create: 0 teams, {len(doc['features'])} features, {len(doc['stories'])} stories"
+    assert planned in preview, preview
+    assert exported(services, bare_id)["features"] == [], "a preview changes nothing"
+    assert f"created: 0 teams, {len(doc['features'])} features" in piboard(jira, env, tmp_path).stdout
+    after = exported(services, bare_id)
+    assert sorted(f["title"] for f in after["features"]) == sorted(f["title"] for f in doc["features"])
+    assert sum(s["points"] for s in after["stories"]) == sum(s["points"] for s in doc["stories"])
+
+
+def test_bad_files_are_refused_with_where_and_nothing_is_made(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    services = services_on(tmp_path)
+    board_id, _, _ = create_board_with_rte(services, "Target")
+    boards = services.oppath.boards()
+    (tmp_path / "broken.json").write_text('{\n  "schema": "piboard/1",\n  "meta": {\n}\n,', encoding="utf-8")
+    refused = piboard(["import", str(tmp_path / "broken.json")], env, tmp_path, ok=False)
+    assert "nothing was changed" in refused.stderr and "line 5" in refused.stderr
+    assert services.oppath.boards() == boards
+
+    (tmp_path / "jira.csv").write_bytes(b'Summary,Issue key\r\nfine,PAY-1\r\n"open,PAY-2\r\n')
+    seq = services.oppath.state(board_id).seq
+    jira = ["import", "--jira", str(tmp_path / "jira.csv"), "--board", board_id]
+    refused = piboard(jira, env, tmp_path, ok=False)
+    assert "line 3" in refused.stderr, refused.stderr
+    assert services.oppath.state(board_id).seq == seq
