@@ -32,6 +32,8 @@ ITEM = ItemRow.__table__  # type: ignore[attr-defined]
 EVENT = EventRow.__table__  # type: ignore[attr-defined]
 
 NOTIFY_CHANNEL = "piboard_events"
+# A cached board this many events behind the table is brought forward from the events, not re-read.
+CATCH_UP_EVENTS = 200
 
 
 def new_id() -> str:
@@ -89,8 +91,36 @@ class OpPath:
                 raise NotFound(f"no board '{board_id}'")
             if cached is not None and cached.seq == seq:
                 return cached
-            state = self._load(conn, board_id, seq)
+            state = self._advance(conn, cached, seq) or self._load(conn, board_id, seq)
         self._cache[board_id] = state
+        return state
+
+    def _advance(self, conn: Connection, cached: BoardState | None, seq: int) -> BoardState | None:
+        """The cached board brought to ``seq`` by the events other processes committed since, or None
+        when it is too far behind (then the rows are read whole). Reading only the delta keeps each
+        op of a busy multi-process board from re-reading the whole board under its row lock."""
+        if cached is None or not 0 < seq - cached.seq <= CATCH_UP_EVENTS:
+            return None
+        rows = conn.execute(
+            select(EVENT.c.seq, EVENT.c.changes)
+            .where(EVENT.c.board_id == cached.board_id, EVENT.c.seq > cached.seq, EVENT.c.seq <= seq)
+            .order_by(EVENT.c.seq)
+        ).all()
+        if [r.seq for r in rows] != list(range(cached.seq + 1, seq + 1)):
+            return None
+        state = cached.snapshot()
+        copied: set[str] = set()
+        for row in rows:
+            for change in row.changes:
+                kind = change["kind"]
+                if kind not in copied:  # a snapshot shares the per-kind dicts: copy before writing
+                    state.items[kind] = dict(state.items.get(kind, {}))
+                    copied.add(kind)
+                if change["after"] is None:
+                    state.items[kind].pop(change["id"], None)
+                else:
+                    state.items[kind][change["id"]] = item_from_dict(kind, change["after"])
+        state.seq = seq
         return state
 
     def _load(self, conn: Connection, board_id: str, seq: int) -> BoardState:
@@ -213,8 +243,8 @@ class OpPath:
         cached = self._cache.get(board_id)
         if cached is not None and cached.seq == seq:
             return cached.snapshot()
-        # Another process wrote since we last looked (or first use): read the rows under the lock.
-        return self._load(conn, board_id, seq)
+        # Another process wrote since we last looked (or first use): catch up under the lock.
+        return self._advance(conn, cached, seq) or self._load(conn, board_id, seq)
 
     def _already_applied(self, conn: Connection, board_id: str, op: Op, actor: Actor) -> Committed | None:
         row = conn.execute(
