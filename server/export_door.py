@@ -203,7 +203,9 @@ def import_board_file(
         if progress is not None:
             progress(done, total + 1, "checking")
 
-    build_board(doc, "scratch", IMPORTER, scratch_context, new_id=new_id, progress=checked)
+    checked_board = build_board(doc, "scratch", IMPORTER, scratch_context, new_id=new_id, progress=checked)
+    if progress is not None:
+        progress(len(checked_board.ops) - 1, len(checked_board.ops), "writing")
     name = str(doc["meta"]["name"])
     board_id = oppath.create_board(name, IMPORTER, create_op(doc).args)
     ops = import_ops(doc, oppath.state(board_id), new_id=new_id)
