@@ -14,16 +14,20 @@ from tests.conftest import BoardHandle, LiveServer, create_board
 CSV_TYPE = {"content-type": "text/csv"}
 
 
-@pytest.fixture
-def target(live_server: LiveServer) -> BoardHandle:
+def jira_target(server: LiveServer) -> BoardHandle:
     """Iterations 1–4 and the IP, teams Apollo and Borealis: what a Jira export maps onto."""
-    board = create_board(live_server, "Jira target")
+    board = create_board(server, "Jira target")
     for n in range(1, 6):
         args = {"number": n, "name": "IP" if n == 5 else f"Iteration {n}", "is_ip": n == 5}
         assert board.op(board.rte_session, "iteration.create", args=args).status_code == 200
     for name in ("Apollo", "Borealis"):
         assert board.op(board.rte_session, "team.create", args={"name": name}).status_code == 200
     return board
+
+
+@pytest.fixture
+def target(live_server: LiveServer) -> BoardHandle:
+    return jira_target(live_server)
 
 
 def post(board: BoardHandle, session: str, data: bytes, **params: Any) -> httpx.Response:
