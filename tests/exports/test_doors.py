@@ -11,6 +11,7 @@ import re
 import struct
 import subprocess
 import zipfile
+from html import escape
 from typing import Any
 from xml.etree import ElementTree
 
@@ -89,7 +90,7 @@ def test_every_export_reads_back_and_matches_the_board(live_server: LiveServer) 
         assert feature_rows == zipped_features
         row = next(r for r in feature_rows if r["Title"] == moved["title"])
         assert target["name"] in json.dumps(row), "the feature's new iteration"
-        assert any("moved" in v for v in row.values()), "the baseline column says it moved"
+        assert row["Since baseline"] == "moved", "the baseline column says it moved"
         baseline_rows = rows_of(get("/export/baseline.csv", "text/csv", "-baseline.csv"))
         assert [r for r in baseline_rows if moved["title"] in r.values()], baseline_rows
         assert len(rows_of(get("/export/stories.csv", "text/csv", "-stories.csv"))) == len(stories)
@@ -116,13 +117,16 @@ def test_every_export_reads_back_and_matches_the_board(live_server: LiveServer) 
         assert width > 800 and height > 400
 
         html = get("/report.html", "text/html", "-report.html").decode("utf-8")
-        assert "Aurora Ü ART" in html and moved["title"] in html
+        assert "Aurora Ü ART" in html
+        changes_part = html.split("Changes since the baseline", 1)[1]
+        assert escape(moved["title"]) in changes_part.split("</table>", 1)[0], "the move, in its table"
 
         pdf = get("/report.pdf", "application/pdf", "-report.pdf")
         assert pdf.startswith(b"%PDF")
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
         words = re.sub(r"\s+", " ", text.decode("utf-8"))
         assert all(t["name"] in words for t in teams)
+        assert "Changes since the baseline" in words
 
         assert c.get(f"/api/boards/{board.id}/export/nonsense.csv").status_code == 404
 
