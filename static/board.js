@@ -97,7 +97,7 @@
     }
     var item = editableAt(target);
     if (item) {
-      if (item.dataset.feature) openFeature(item);
+      if (item.dataset.story === undefined) openFeature(item);
       else openStory(item);
       return;
     }
@@ -114,7 +114,7 @@
       var item = event.target.matches(".card[data-feature], .story[data-story]") ? event.target : null;
       if (item && !item.classList.contains("compact")) {
         event.preventDefault();
-        if (item.dataset.feature) openFeature(item);
+        if (item.dataset.story === undefined) openFeature(item);
         else openStory(item);
       }
     }

@@ -69,14 +69,25 @@ def test_a_story_over_capacity_shows_the_overload_to_others(
     bob = page_as(board, "team", "Bob Atlas", "atlas", viewport=FULL_HD)
     rte = page_as(board, "rte", "Rita RTE", viewport=FULL_HD)
     column = "#col-it1"
-    expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-above_target\b"))
-    expect(bob.locator(f"{column} .loadbar")).to_contain_text("above the 80 % target")
+    expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-ok\b"))
+    expect(bob.locator(f"{column} .loadbar")).to_contain_text("30 / 40 pts · 75 % within target")
 
     add = ann.locator(f"{column} form.quick-add")
-    add.locator("input[name='args.title']").fill("Ledger reconciliation")
-    add.locator("input[name='args.points']").fill("20")
-    add.locator("input[name='args.title']").press("Enter")
-    expect(add.locator("input[name='args.title']")).to_have_value("")
+
+    def add_story(title: str, points: int) -> None:
+        add.locator("input[name='args.title']").fill(title)
+        add.locator("input[name='args.points']").fill(str(points))
+        add.locator("input[name='args.title']").press("Enter")
+        expect(add.locator("input[name='args.title']")).to_have_value("")
+
+    # Over the planning target but within capacity: a warning, told apart by symbol and words.
+    add_story("Ledger audit", 4)
+    expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-above_target\b"))
+    above = re.compile(r"▲\s*34 / 40 pts · 85 %\s*above the 80 % target")
+    expect(bob.locator(f"{column} .loadbar")).to_contain_text(above)
+    expect(rte.locator(f"{cell(rte, 'atlas', 'it1')} .load-badge.lvl-above_target")).to_contain_text("34/40")
+
+    add_story("Ledger reconciliation", 16)
 
     expect(bob.locator(f"{column} .loadbar")).to_have_class(re.compile(r"\blvl-overloaded\b"))
     expect(bob.locator(f"{column} .loadbar")).to_contain_text("50 / 40 pts")
