@@ -60,9 +60,16 @@
 
   // A refusal for a control this person cannot see (hidden for their role) is shown in the toast.
   function toast(form, xhr) {
-    var box = document.getElementById("event-toast");
     var slot = form.querySelector(".refusal-slot");
-    if (!box || (slot && slot.offsetParent !== null)) return;
+    if (slot && slot.offsetParent !== null) return;
+    var box = document.getElementById("event-toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "event-toast";
+      box.className = "toast";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
     var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
     box.textContent = (doc.body.textContent || "Not saved").trim();
     box.hidden = false;
@@ -71,7 +78,8 @@
   }
 
   document.body.addEventListener("htmx:afterRequest", function (ev) {
-    var form = ev.detail.elt && ev.detail.elt.closest ? ev.detail.elt.closest("form") : null;
+    // Only a form's own submission (not, say, the vague-objective check inside it) is an op sent.
+    var form = ev.detail.elt && ev.detail.elt.tagName === "FORM" ? ev.detail.elt : null;
     if (!form) return;
     if (ev.detail.failed || (ev.detail.xhr && ev.detail.xhr.status >= 400)) { toast(form, ev.detail.xhr); return; }
     if (!ev.detail.successful) return;

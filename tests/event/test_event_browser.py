@@ -34,8 +34,8 @@ def test_team_member_cannot_set_bv_or_open_a_vote_and_a_business_owner_can(
 
     # The team member sees the objective but no business-value control; a forced one is refused, and said so.
     expect(member.locator("#objective-obj1 .statement")).to_contain_text("Payments API live")
-    expect(member.locator("#objective-obj1 form.bv-only")).to_be_hidden()
-    force_submit(member, "#objective-obj1 form.bv-only")
+    expect(member.locator("#objective-obj1 form.set-bv")).to_be_hidden()
+    force_submit(member, "#objective-obj1 form.set-bv")
     expect(member.locator("#event-toast")).to_contain_text("may not do 'objective.set_bv'")
     assert items(board, "objective")["obj1"]["planned_bv"] is None
 
@@ -48,7 +48,7 @@ def test_team_member_cannot_set_bv_or_open_a_vote_and_a_business_owner_can(
     # The Business Owner sets it; the team sees it arrive without reloading.
     goto(member, board, "objectives")
     wait_live(member)
-    owner.locator("#objective-obj1 form.bv-only select").first.select_option("8")
+    owner.locator("#objective-obj1 form.set-bv select").first.select_option("8")
     owner.get_by_role("button", name="Set BV").first.click()
     expect(member.locator("#objective-obj1 [data-bv]")).to_have_text("8")
     expect(owner.locator("#objective-obj1 [data-bv]")).to_have_text("8")
@@ -156,8 +156,14 @@ SKEWED_CLOCK = "(() => { const real = Date.now; Date.now = () => real() + 7 * 60
 
 
 def remaining_on(page: Page, selector: str = "#timer") -> float:
-    page.wait_for_function(f"document.querySelector('{selector}')?.dataset.remainingNow > 0")
-    return float(page.locator(selector).get_attribute("data-remaining-now") or "nan")
+    """The remaining seconds the page's countdown shows now (timer.js writes it on every tick)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        value = page.locator(selector).get_attribute("data-remaining-now")
+        if value:
+            return float(value)
+        time.sleep(0.05)
+    raise AssertionError(f"no countdown on {page.url}")
 
 
 def test_a_timer_started_by_the_rte_shows_the_same_time_everywhere_even_for_a_late_joiner(
@@ -195,6 +201,8 @@ def test_a_timer_started_by_the_rte_shows_the_same_time_everywhere_even_for_a_la
         for page in (rte, laptop, screen, owner, late):
             expect(page.locator("#timer")).to_have_attribute("data-status", "paused")
         rte.locator("[data-action=extend-5]").click()
+        for page in (rte, laptop, screen, owner, late):
+            expect(page.locator("#timer .timer-clock")).to_have_text(re.compile(r"^1:0[45]:"))
         paused = [remaining_on(p) for p in (rte, laptop, screen, owner, late)]
         assert max(paused) - min(paused) < 0.05, paused
         assert 3840 < paused[0] <= 3900
