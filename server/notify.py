@@ -29,6 +29,8 @@ log = logging.getLogger("piboard.notify")
 
 # A notification names one board (ids are at most 40 characters) and a seq.
 MAX_PAYLOAD_CHARS = 80
+# How the listen connection shows in pg_stat_activity.
+APPLICATION_NAME = "piboard-listen"
 
 
 class Notified(Protocol):
@@ -94,16 +96,21 @@ class ListenBridge:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database went away or the connection broke: retry
+                if self.connected.is_set():  # it had been working: the first retry comes soon
+                    delay = self.retry_seconds
                 self.connected.clear()
                 log.warning("listen connection lost (%s); reconnecting in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_seconds)
-            else:
-                delay = self.retry_seconds
 
     async def _listen_once(self) -> None:
         conn = await psycopg.AsyncConnection.connect(
-            self.url, autocommit=True, connect_timeout=10, keepalives=1, keepalives_idle=10
+            self.url,
+            autocommit=True,
+            connect_timeout=10,
+            keepalives=1,
+            keepalives_idle=10,
+            application_name=APPLICATION_NAME,
         )
         async with conn:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
