@@ -53,7 +53,10 @@ CLOSE_NO_BOARD = 4404
 PRESENCE_DEBOUNCE_SECONDS = 0.3
 PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
 MAX_EVENTS_PER_RENDER = 200
-CLOSE_WAIT_SECONDS = 5.0
+# A peer that stopped reading takes its close frame only when it reads again; give it that long
+# (the server's websocket layer aborts truly dead connections on its own keepalive timeout).
+CLOSE_WAIT_SECONDS = 30.0
+COALESCE_BYTES = 256 * 1024
 
 Mode = Literal["json", "html"]
 
@@ -88,6 +91,7 @@ class Connection:
     last_heard: float = field(default_factory=time.monotonic)
     on_drop: Callable[[Connection], None] | None = None
     _closing_reason: str = field(default="", init=False)
+    closed_event: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _queue: asyncio.Queue[str | None] = field(init=False)
     _sender: asyncio.Task[None] | None = field(default=None, init=False)
     _closer: asyncio.Task[None] | None = field(default=None, init=False)
@@ -128,6 +132,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self.closed_event.set()
         self.close_code = code
         if self.on_drop is not None:
             self.on_drop(self)
@@ -136,7 +141,6 @@ class Connection:
         self._closer = asyncio.create_task(self._close_peer(code, reason))
 
     async def _close_peer(self, code: int, reason: str) -> None:
-        # A peer that stopped reading may never take the close frame: bound the wait.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.peer.close(code, reason[:120]), CLOSE_WAIT_SECONDS)
 
@@ -146,14 +150,33 @@ class Connection:
             if frame is None:
                 self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
                 return
+            message, close_next = self._coalesce(frame)
             try:
-                await asyncio.wait_for(self.peer.send_text(frame), self.send_timeout)
+                await asyncio.wait_for(self.peer.send_text(message), self.send_timeout)
             except TimeoutError:
                 self.drop(CLOSE_TRY_AGAIN, "fell behind (send timed out): reconnect to catch up")
                 return
             except Exception:  # the peer went away; the receiving side notices and cleans up
                 self.drop(CLOSE_NORMAL, "connection lost")
                 return
+            if close_next:
+                self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
+                return
+
+    def _coalesce(self, first: str) -> tuple[str, bool]:
+        """A JSON client that has fallen a little behind gets what is queued as one array message:
+        one send and one parse instead of dozens (HTML frames always go one by one, for htmx)."""
+        if self.mode != "json" or self._queue.empty():
+            return first, False
+        frames = [first]
+        size = len(first)
+        while not self._queue.empty() and size < COALESCE_BYTES:
+            frame = self._queue.get_nowait()
+            if frame is None:
+                return "[" + ",".join(frames) + "]", True
+            frames.append(frame)
+            size += len(frame)
+        return "[" + ",".join(frames) + "]", False
 
     async def wait_closed(self) -> None:
         for task in (self._sender, self._closer):

@@ -218,23 +218,33 @@ class LiveDoor:
         self.strikes = TokenBucket(STRIKES_PER_SECOND, STRIKE_BURST)
 
     async def receive_loop(self) -> None:
-        while not self.conn.closed:
-            try:
-                text = await receive_text(self.websocket, self.max_bytes)
-            except _Disconnected:
-                return
-            except FrameError as exc:
+        """Until the client leaves or the hub drops the connection (then nothing more is read)."""
+        dropped = asyncio.ensure_future(self.conn.closed_event.wait())
+        try:
+            while not self.conn.closed:
+                receiving = asyncio.ensure_future(receive_text(self.websocket, self.max_bytes))
+                await asyncio.wait({receiving, dropped}, return_when=asyncio.FIRST_COMPLETED)
+                if not receiving.done():
+                    receiving.cancel()
+                    return
+                try:
+                    text = receiving.result()
+                except _Disconnected:
+                    return
+                except FrameError as exc:
+                    self.conn.heard()
+                    self.refuse_frame(exc.code, exc.reason)
+                    continue
                 self.conn.heard()
-                self.refuse_frame(exc.code, exc.reason)
-                continue
-            self.conn.heard()
-            if not self.frames.take():
-                self.refuse_frame("rate_limited", "too many messages; slow down")
-                continue
-            try:
-                await self.handle(parse_frame(text))
-            except FrameError as exc:
-                self.refuse_frame(exc.code, exc.reason)
+                if not self.frames.take():
+                    self.refuse_frame("rate_limited", "too many messages; slow down")
+                    continue
+                try:
+                    await self.handle(parse_frame(text))
+                except FrameError as exc:
+                    self.refuse_frame(exc.code, exc.reason)
+        finally:
+            dropped.cancel()
 
     def strike(self) -> None:
         if not self.strikes.take():
