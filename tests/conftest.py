@@ -53,10 +53,11 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
-def start_server(database_url: str, **overrides: Any) -> LiveServer:
+def start_server(database_url: str, port: int | None = None, **overrides: Any) -> LiveServer:
+    """Start a server; name the ``port`` to restart one where its browsers will look for it again."""
     settings = Settings(database_url=database_url, secret_key="test-secret-" + "x" * 32, **overrides)
     app = create_app(settings)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on"
     )

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from board import Op
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -129,21 +130,15 @@ def build_plan(board: BoardHandle) -> Plan:
     Atlas has 5 people (40 points per iteration) and 30 points planned in iteration 1.
     """
     plan = Plan()
-    rte = board.rte_session
+    services = board.server.services
+    rte = services.auth.actor(board.id, board.rte_session)
+    meta = services.oppath.state(board.id).meta
+    ops = [Op("board.update", "meta", meta.version, {"planning_target": 0.8, "pi_name": "PI 26.4"})]
 
-    def op(type: str, key: str | None = None, **args: Any) -> None:
-        item_id = f"{key}" if key else None
-        if item_id:
-            args["id"] = item_id
-            plan[key or ""] = item_id
-        r = board.op(rte, type, args=args)
-        assert r.status_code == 200, r.text
+    def op(type: str, key: str, **args: Any) -> None:
+        plan[key] = key
+        ops.append(Op(type, args={"id": key, **args}))
 
-    board_name = {"planning_target": 0.8, "pi_name": "PI 26.4"}
-    with board.rte() as c:
-        meta = c.get(f"/api/boards/{board.id}").json()["items"]["meta"]["meta"]
-    r = board.op(rte, "board.update", base_version=meta["version"], args=board_name)
-    assert r.status_code == 200, r.text
     for n in range(1, 6):
         op(
             "iteration.create",
@@ -218,6 +213,8 @@ def build_plan(board: BoardHandle) -> Plan:
     op("objective.create", "obj1", team_id="atlas", statement="Payments API live for 3 partner shops by I3")
     op("objective.create", "obj2", team_id="atlas", statement="Improve stability", committed=False)
     op("risk.create", "risk1", title="Card network certification may slip", team_id="atlas")
+    # One batch through the one edit path, as an import does: all of it or none, in one transaction.
+    services.oppath.submit_batch(board.id, ops, rte)
     return plan
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import BoardHandle
-from tests.e2e.conftest import FULL_HD, LAPTOP, PageAs, Plan, screenshot
+from tests.conftest import BoardHandle, create_board, start_server
+from tests.e2e.conftest import FULL_HD, LAPTOP, PageAs, Plan, build_plan, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -192,3 +193,31 @@ def test_screenshots_of_every_page(
     expect(rte.locator("#card-payapi")).to_be_focused()
     # No horizontal scrollbar for the page itself at this size (the board may scroll inside its frame).
     assert rte.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_big_screen_comes_back_by_itself_after_a_server_restart(
+    tmp_path: Path, page_as: PageAs
+) -> None:
+    database = f"sqlite:///{tmp_path / 'restart.db'}"
+    server = start_server(database, ops_per_second=1000.0, ops_burst=1000)
+    try:
+        board = create_board(server, name="Restart ART")
+        build_plan(board)
+        screen = page_as(board, "observer", "Room screen", viewport=FULL_HD)
+        expect(screen.locator("#conn-status")).to_have_attribute("data-state", "live")
+    finally:
+        server.stop()
+    expect(screen.locator("#conn-status")).not_to_have_attribute("data-state", "live")
+
+    port = int(server.url.rsplit(":", 1)[1])
+    restarted = start_server(database, port=port, ops_per_second=1000.0, ops_burst=1000)
+    try:
+        board.server = restarted
+        expect(screen.locator("#conn-status")).to_have_attribute("data-state", "live", timeout=30_000)
+        version = item(board, "feature", "payapi")["version"]
+        to_it3 = {"iteration_id": "it3"}
+        moved = board.op(board.rte_session, "feature.move", target="payapi", base_version=version, args=to_it3)
+        assert moved.status_code == 200, moved.text
+        expect(screen.locator(f"{cell(screen, 'atlas', 'it3')} #card-payapi")).to_be_visible()
+    finally:
+        restarted.stop()
