@@ -195,9 +195,7 @@ def test_screenshots_of_every_page(
     assert rte.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_the_big_screen_comes_back_by_itself_after_a_server_restart(
-    tmp_path: Path, page_as: PageAs
-) -> None:
+def test_the_big_screen_comes_back_by_itself_after_a_server_restart(tmp_path: Path, page_as: PageAs) -> None:
     database = f"sqlite:///{tmp_path / 'restart.db'}"
     server = start_server(database, ops_per_second=1000.0, ops_burst=1000)
     try:
@@ -216,7 +214,8 @@ def test_the_big_screen_comes_back_by_itself_after_a_server_restart(
         expect(screen.locator("#conn-status")).to_have_attribute("data-state", "live", timeout=30_000)
         version = item(board, "feature", "payapi")["version"]
         to_it3 = {"iteration_id": "it3"}
-        moved = board.op(board.rte_session, "feature.move", target="payapi", base_version=version, args=to_it3)
+        rte = board.rte_session
+        moved = board.op(rte, "feature.move", target="payapi", base_version=version, args=to_it3)
         assert moved.status_code == 200, moved.text
         expect(screen.locator(f"{cell(screen, 'atlas', 'it3')} #card-payapi")).to_be_visible()
     finally:
