@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from board import Actor, Role
-from board.errors import Forbidden, Invalid, NotFound
+from board.errors import Forbidden, Invalid, NotFound, PiboardError
 from server.deps import CurrentActor, Services, ServicesDep
-from server.errors import RateLimited, TooLarge
+from server.errors import STATUS, RateLimited, TooLarge
 from server.export_door import (
     Baselines,
     export_file,
@@ -29,6 +29,7 @@ from server.export_door import (
     jira_apply,
     jira_preview,
     problems_body,
+    require_jira_importer,
 )
 from server.exports.common import FileRefused
 from server.exports.jira import JiraPreview
@@ -276,9 +277,11 @@ async def import_jira(
 
     ``preview=true`` (the default) answers what would be created and what cannot be mapped,
     and why, with line numbers; ``preview=false`` applies it in one all-or-nothing batch."""
-    upload = await read_upload(request, services.settings.max_import_bytes)
-    create_teams = create_teams or _truthy(upload.fields.get("create_teams"))
+    htmx = request.headers.get("hx-request") == "true"
     try:
+        require_jira_importer(actor)
+        upload = await read_upload(request, services.settings.max_import_bytes)
+        create_teams = create_teams or _truthy(upload.fields.get("create_teams"))
         if preview:
             state, planned = await run_in_threadpool(
                 jira_preview, services.oppath, board_id, upload.data, actor, create_teams=create_teams
@@ -292,8 +295,18 @@ async def import_jira(
             seq = committed[-1].seq if committed else services.oppath.state(board_id).seq
     except FileRefused as exc:
         return _refused(request, exc)
+    except PiboardError as exc:
+        if not htmx:
+            raise
+        # The page's form shows why, where the preview would have been.
+        return templates.TemplateResponse(
+            request,
+            "parts/refusal.html",
+            {"reason": exc.reason, "code": exc.code},
+            status_code=STATUS.get(exc.code, 400),
+        )
     body = {"preview": preview, "seq": seq, **planned.to_dict()}
-    if request.headers.get("hx-request") == "true":
+    if htmx:
         return templates.TemplateResponse(
             request,
             "parts/jira_preview.html",

@@ -276,6 +276,9 @@ def test_import_limits_and_admin_token(tmp_path: Any) -> None:
             r = c.post("/api/boards/import", content=huge, headers={"X-Admin-Token": "s3cret"})
             assert r.status_code == 413
         with board.rte() as c:
+            r = c.post(f"/api/boards/{board.id}/import/jira", files={"file": ("big.csv", huge, "text/csv")})
+            assert r.status_code == 413, "a Jira file has the same limit"
+        with board.rte() as c:
             # The larger limit is the import routes' only: an op body keeps max_body_bytes.
             r = c.post(
                 f"/api/boards/{board.id}/ops", content=padded, headers={"content-type": "application/json"}

@@ -141,3 +141,7 @@ def test_the_page_form_gets_html_fragments(target: BoardHandle) -> None:
         )
         assert r.status_code == 200 and "Imported 2 features, 8 stories, 2 dependencies and 1 team" in r.text
     assert "Ghost Team" in {t["name"] for t in target.read()["items"]["team"].values()}
+    observer = target.join("observer", "Olga")
+    with target.server.client(observer) as c:
+        r = c.post(url, params={"preview": "true"}, files=files, headers=headers)
+        assert r.status_code == 403 and 'role="alert"' in r.text and "Product Management" in r.text
