@@ -41,9 +41,10 @@ def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
         args={"iteration_id": "it4"},
     )
     # Atlas's row (the card left I2 for I4) and Comet's (its Checkout card is now in conflict).
-    assert OOB_IDS.findall(html["program"]) == ["row-atlas", "row-comet", "strings", "counters"]
+    changed = ["row-atlas", "row-comet", "strings", "deps-summary", "counters"]
+    assert OOB_IDS.findall(html["program"]) == changed
     assert 'data-state="conflict"' in html["program"]
-    assert OOB_IDS.findall(html["screen"])[:4] == ["row-atlas", "row-comet", "strings", "counters"]
+    assert OOB_IDS.findall(html["screen"])[:5] == changed
     assert "col-it2" in OOB_IDS.findall(html["team:atlas"])
     assert "col-it4" in OOB_IDS.findall(html["team:atlas"])
     assert "deps-out" in OOB_IDS.findall(html["team:comet"])

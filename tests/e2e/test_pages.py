@@ -42,6 +42,7 @@ def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
     expect(other.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
     expect(other.locator("#strings-layer g.str-conflict .badge")).to_have_count(1)
     expect(other.locator("[data-counter=conflicts] .n")).to_have_text("1")
+    expect(other.locator("#deps-summary")).to_have_text("Dependencies: 1, 1 in conflict")
     assert item(board, "feature", "payapi")["iteration_id"] == "it4"
 
     # "Only conflicts" keeps the board from lighting up: the rest of the cards step aside.
@@ -191,6 +192,9 @@ def test_screenshots_of_every_page(
     # Keyboard: Escape closes the editor and gives focus back to the card.
     rte.keyboard.press("Escape")
     expect(rte.locator("#card-payapi")).to_be_focused()
+    rte.keyboard.press("Enter")
+    expect(rte.locator("#feature-editor input[name='args.title']")).to_be_focused()
+    rte.keyboard.press("Escape")
     # No horizontal scrollbar for the page itself at this size (the board may scroll inside its frame).
     assert rte.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
