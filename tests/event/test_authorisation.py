@@ -1,4 +1,4 @@
-"""Every op of the role table, sent as every role through the REST door and the websocket door:
+"""Every op of the role table, sent as every role through each door (REST, form, websocket):
 allowed or refused exactly as ``board.roles.PERMISSIONS`` says."""
 
 from __future__ import annotations
@@ -87,6 +87,23 @@ def messages(ws: ClientConnection) -> list[dict[str, Any]]:
     """The next websocket message: one frame, or several sent together as a JSON array."""
     data = json.loads(ws.recv(timeout=10))
     return data if isinstance(data, list) else [data]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_form_door_follows_the_role_table(board: BoardHandle, role: str) -> None:
+    """The pages' door: form fields in, 204 or an HTML refusal that names its code."""
+    arena = Arena.seed(board)
+    join_every_role(board, arena)
+
+    def send(body: OpBody) -> Answer:
+        fields = {k: "" if v is None else str(v) for k, v in body.items() if k != "args"}
+        fields["args"] = json.dumps(body.get("args") or {})
+        with board.server.client(board.sessions[role]) as c:
+            r = c.post(f"/b/{board.id}/ops", data=fields)
+        forbidden = r.status_code == 403 and 'data-code="forbidden"' in r.text
+        return Answer(r.status_code == 204, forbidden, f"{r.status_code} {r.text[:200]}")
+
+    assert check_table(board, arena, role, send) == []
 
 
 @contextmanager
