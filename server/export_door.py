@@ -191,13 +191,13 @@ def import_board_file(
     when the file is broken or any of its ops would be refused.
 
     The whole file is applied to a scratch board first, so every refusal is found before the
-    database is touched; then ``board.create`` and one batch of every other op are written.
+    database is touched; then ``board.create`` and one batch of every other op are written
+    (two transactions: the batch needs the ids of the default agenda that ``board.create`` makes).
     """
     doc = read_board_json(data)
-    counter = iter(range(1, 10**9))
 
     def scratch_context(n: int) -> Context:
-        return Context(now=time.time(), new_id=new_id, seq=next(counter))
+        return Context(now=time.time(), new_id=new_id, seq=n + 1)
 
     def checked(done: int, total: int) -> None:
         if progress is not None:
@@ -212,7 +212,8 @@ def import_board_file(
     try:
         committed = oppath.submit_batch(board_id, ops, IMPORTER)
     except BatchRefused as exc:
-        # Only reachable if the real board differs from the scratch one; the board stays empty.
+        # Only reachable if the real board differs from the scratch one. The batch wrote nothing:
+        # the new board holds only what board.create made, and no join link leads to it.
         problem = Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}): {exc.cause.reason}")
         raise FileRefused([problem]) from None
     if progress is not None:
