@@ -255,17 +255,28 @@
 
   // --- filters --------------------------------------------------------------------------------------
 
+  // The filter form can be replaced (a reset re-renders #main), so it is looked up every time and
+  // its state lives in the URL (?team=…&only=…), which also makes a filtered board shareable.
   var wrap = function () { return document.querySelector(".program-wrap"); };
-  var filterTeam = document.getElementById("filter-team");
-  var filterForm = filterTeam ? filterTeam.form : null;
+  var filterForm = function () { return document.querySelector("form.filters"); };
 
   function currentFilter() {
-    if (!filterForm) return { team: "", only: "" };
-    var only = filterForm.querySelector("input[name=only]:checked");
-    return { team: filterTeam.value, only: only ? only.value : "" };
+    var params = new URLSearchParams(window.location.search);
+    return { team: params.get("team") || "", only: (params.get("only") || "").replace(/[^a-z-]/g, "") };
+  }
+
+  function showFilterInForm() {
+    var form = filterForm();
+    if (!form || form.dataset.synced === "true") return;
+    var f = currentFilter();
+    form.elements.namedItem("team").value = f.team;
+    var only = form.querySelector("input[name=only][value='" + f.only + "']");
+    if (only) only.checked = true;
+    form.dataset.synced = "true";
   }
 
   function applyFilters() {
+    showFilterInForm();
     var f = currentFilter();
     document.querySelectorAll(".program-wrap, .backlog").forEach(function (el) {
       el.dataset.only = f.only;
@@ -275,22 +286,20 @@
     });
   }
 
-  if (filterForm) {
-    var params = new URLSearchParams(window.location.search);
-    if (params.get("team")) filterTeam.value = params.get("team");
-    var only = filterForm.querySelector("input[name=only][value='" + (params.get("only") || "").replace(/[^a-z-]/g, "") + "']");
-    if (only) only.checked = true;
-    filterForm.addEventListener("change", function () {
-      var f = currentFilter();
-      var q = new URLSearchParams();
-      if (f.team) q.set("team", f.team);
-      if (f.only) q.set("only", f.only);
-      history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
-      applyFilters();
-      scheduleRedraw();
-    });
-    filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
-  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form.filters");
+    if (!form) return;
+    var only = form.querySelector("input[name=only]:checked");
+    var q = new URLSearchParams();
+    if (form.elements.namedItem("team").value) q.set("team", form.elements.namedItem("team").value);
+    if (only && only.value) q.set("only", only.value);
+    history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
+    applyFilters();
+    scheduleRedraw();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form.filters")) event.preventDefault();
+  });
 
   // --- red strings ------------------------------------------------------------------------------------
 
@@ -326,6 +335,9 @@
       var from = document.getElementById(li.dataset.from);
       var to = li.dataset.to ? document.getElementById(li.dataset.to) : null;
       if (!visible(from) || !visible(to) || from === to) return;
+      // A string to a team's label means nothing is planned for it yet: worth a line only in conflict.
+      var cardToCard = from.classList.contains("card") && to.classList.contains("card");
+      if (!cardToCard && state !== "conflict") return;
       var a = from.getBoundingClientRect();
       var b = to.getBoundingClientRect();
       var leftToRight = a.left + a.width / 2 <= b.left + b.width / 2;
@@ -343,6 +355,7 @@
       var group = document.createElementNS(SVG, "g");
       group.setAttribute("class", "str str-" + state + (atRisk ? " str-at-risk" : ""));
       group.setAttribute("data-dep", li.id.replace(/^dep-/, ""));
+      group.setAttribute("data-ends", li.dataset.from + " " + (li.dataset.to || ""));
       var title = document.createElementNS(SVG, "title");
       title.textContent = li.textContent.replace(/\s+/g, " ").trim();
       var halo = document.createElementNS(SVG, "path");
@@ -393,6 +406,25 @@
     return defs;
   }
 
+  // Pointing at (or focusing) a card brings its strings forward and fades the others.
+  function highlight(card) {
+    var svg = document.getElementById("strings-layer");
+    if (!svg) return;
+    var any = false;
+    svg.querySelectorAll("g.str").forEach(function (g) {
+      var on = !!card && (" " + g.getAttribute("data-ends") + " ").indexOf(" " + card.id + " ") !== -1;
+      g.classList.toggle("hl", on);
+      any = any || on;
+    });
+    svg.classList.toggle("has-hl", any);
+  }
+  ["mouseover", "focusin"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var card = event.target.closest && event.target.closest(".program-wrap .card[id]");
+      highlight(card || null);
+    });
+  });
+
   var redrawPending = false;
   function scheduleRedraw() {
     if (redrawPending) return;
@@ -412,9 +444,9 @@
     });
   }
 
-  // Live fragments replace whole regions (by whatever means): watch the DOM, not a particular event.
-  var main = document.getElementById("main");
-  if (main && window.MutationObserver) {
+  // Live fragments replace whole regions, and a reset replaces #main itself (static/live.js): watch
+  // the whole body, not a particular element or event.
+  if (window.MutationObserver) {
     new MutationObserver(function (mutations) {
       for (var i = 0; i < mutations.length; i++) {
         var t = mutations[i].target;
@@ -423,7 +455,7 @@
           return;
         }
       }
-    }).observe(main, { childList: true, subtree: true });
+    }).observe(body, { childList: true, subtree: true });
   }
   window.addEventListener("resize", scheduleRedraw);
   window.addEventListener("load", scheduleRedraw);

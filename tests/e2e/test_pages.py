@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import BoardHandle, create_board, start_server
+from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.e2e.conftest import FULL_HD, LAPTOP, PageAs, Plan, build_plan, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -197,6 +197,28 @@ def test_screenshots_of_every_page(
     rte.keyboard.press("Escape")
     # No horizontal scrollbar for the page itself at this size (the board may scroll inside its frame).
     assert rte.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("viewport", [FULL_HD, LAPTOP], ids=["1920x1080", "1366x768"])
+def test_screenshots_of_the_demo_art(
+    e2e_server: LiveServer, page_as: PageAs, viewport: dict[str, int]
+) -> None:
+    """The demo train (8 teams, about 40 features, conflicts that cascade): what a real board looks like."""
+    board = create_board(e2e_server, name="Demo ART", demo=True)
+    rte = page_as(board, "rte", "Rita RTE", viewport=viewport)
+    base = rte.url.rsplit("/", 1)[0]
+    first_team = rte.locator(".team-row").first.get_attribute("data-team")
+    for name, path in (("program", "/program"), ("team", f"/team/{first_team}"), ("screen", "/screen")):
+        rte.goto(base + path)
+        expect(rte.locator("#main")).to_be_visible()
+        rte.wait_for_timeout(150)
+        screenshot(rte, f"demo-{name}")
+    rte.goto(base + "/program")
+    expect(rte.locator("#strings-layer g.str").first).to_be_attached()
+    assert rte.locator("#strings-layer g.str-conflict .badge").count() >= 1
+    rte.get_by_label("only conflicts").check()
+    rte.wait_for_timeout(150)
+    screenshot(rte, "demo-program-only-conflicts")
 
 
 def test_the_big_screen_comes_back_by_itself_after_a_server_restart(tmp_path: Path, page_as: PageAs) -> None:
