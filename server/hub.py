@@ -86,6 +86,7 @@ class Connection:
     send_timeout: float
     device: str = ""
     sent_seq: int = 0  # the newest seq this connection was given (dedupes broadcast vs catch-up)
+    welcomed: bool = False  # presence and pings only after the welcome, which is always first
     closed: bool = False
     close_code: int | None = None
     last_heard: float = field(default_factory=time.monotonic)
@@ -351,10 +352,11 @@ class Hub:
         """Welcome the connection, send exactly what it missed (or a reset), then make it live."""
         ch = self._channel(conn.board_id)
         ch.connections.add(conn)
-        self._presence_changed(ch)
         await ch.ready.wait()
         state = await run_in_threadpool(self.oppath.state, conn.board_id)
         conn.send(dumps({**welcome, "seq": state.seq}))
+        conn.welcomed = True
+        self._presence_changed(ch)
         too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
         if last_seq is None or last_seq > state.seq or too_far:
             conn.send(reset_frame(state, conn.mode))
@@ -473,6 +475,8 @@ class Hub:
         connections = ch.connections if ch is not None else set()
         people: dict[tuple[str, str, str], dict[str, Any]] = {}
         for conn in connections:
+            if not conn.welcomed:
+                continue
             a = conn.actor
             key = (a.id, conn.view, conn.device)
             people[key] = {
@@ -489,7 +493,8 @@ class Hub:
         ch.presence_timer = None
         frame = dumps(self.presence(ch.board_id))
         for conn in list(ch.connections):
-            conn.send(frame)
+            if conn.welcomed:
+                conn.send(frame)
 
     # --- heartbeat ------------------------------------------------------------------------------
 
@@ -501,7 +506,7 @@ class Hub:
             await asyncio.sleep(beat)
             silent_since = time.monotonic() - 2 * beat
             for ch in list(self.channels.values()):
-                for conn in list(ch.connections):
+                for conn in [c for c in ch.connections if c.welcomed]:
                     if conn.last_heard < silent_since:
                         conn.drop(CLOSE_TRY_AGAIN, "no answer to the heartbeat: reconnect")
                     else:
