@@ -1,0 +1,88 @@
+"""live.js in Debian's Chromium against a real server: live state, presence, a dropped connection shown as
+"reconnecting", catch-up after it, and an op typed while disconnected applied exactly once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import BoardHandle, LiveServer
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import PageAs
+
+# The browser fixtures of tests/e2e (one Chromium per session, a context per person), used here too.
+playwright_driver = e2e.playwright_driver
+browser = e2e.browser
+page_as = e2e.page_as
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_js(page: Page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a page expression from Python (the page's CSP forbids the eval that wait_for_function uses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {expression}")
+        time.sleep(0.05)
+
+
+def drop_browsers(server: LiveServer, board_id: str) -> None:
+    """Make the hub drop every connection of the board as fallen behind (1013), as it would a slow one."""
+    hub = server.app.state.hub
+
+    def drop() -> None:
+        for conn in list(hub.channels[board_id].connections):
+            conn.drop(1013, "test: fell behind")
+
+    hub._loop.call_soon_threadsafe(drop)
+
+
+def test_live_js_shows_the_board_live_through_a_drop(
+    live_server: LiveServer, board: BoardHandle, page_as: PageAs
+) -> None:
+    page = page_as(board, "rte", "Rita")
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+    expect(page.locator("#presence")).to_contain_text("Rita")
+
+    # Someone else's edit reaches the page: the page's seq follows the board's.
+    seq = board.op(board.rte_session, "risk.create", args={"title": "From REST"}).json()["seq"]
+    wait_js(page, f"document.body.dataset.seq === '{seq}'")
+
+    # The connection drops; the page says so, and stays reconnecting long enough to type an op.
+    page.evaluate(
+        """() => {
+            htmx.config.wsReconnectDelay = () => 1500;
+            window.__closes = 0;
+            window.__states = [];
+            document.body.addEventListener('htmx:wsClose', () => { window.__closes += 1; });
+            new MutationObserver(() => window.__states.push(
+                document.getElementById('conn-status').dataset.state)
+            ).observe(document.getElementById('conn-status'), {attributes: true});
+            const form = document.createElement('form');
+            form.id = 'offline-form';
+            form.setAttribute('ws-send', '');
+            form.innerHTML = '<input name="type" value="risk.create">' +
+                '<input name="args.title" value="Typed while offline"><button type="submit">Add</button>';
+            document.getElementById('main').appendChild(form);
+            htmx.process(form);
+        }"""
+    )
+    drop_browsers(live_server, board.id)
+    wait_js(page, "window.__closes >= 1")
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "reconnecting")
+    assert page.evaluate("document.body.classList.contains('live-reconnecting')")
+    page.click("#offline-form button")
+    expect(page.locator("#offline-form")).to_have_class("op-pending")
+    missed = board.op(board.rte_session, "risk.create", args={"title": "While away"}).json()["seq"]
+
+    # Back: caught up (the missed event and the resent op), live again, the op applied once.
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "live", timeout=15_000)
+    wait_js(page, f"Number(document.body.dataset.seq) >= {missed + 1}")
+    expect(page.locator("#offline-form")).not_to_have_class("op-pending")
+    titles = [r["title"] for r in board.read()["items"]["risk"].values()]
+    assert sorted(titles) == ["From REST", "Typed while offline", "While away"]
+    assert board.read()["seq"] == missed + 1
+    assert "reconnecting" in page.evaluate("window.__states")
