@@ -57,6 +57,7 @@ MAX_EVENTS_PER_RENDER = 200
 # (the server's websocket layer aborts truly dead connections on its own keepalive timeout).
 CLOSE_WAIT_SECONDS = 30.0
 COALESCE_BYTES = 256 * 1024
+STOP_WAIT_SECONDS = 3.0
 
 Mode = Literal["json", "html"]
 
@@ -285,7 +286,12 @@ class Hub:
             conn.drop(CLOSE_RESTART, "server restarting: reconnect")
         for ch in list(self.channels.values()):
             self._forget_channel(ch)
-        await asyncio.gather(*(c.wait_closed() for c in connections), return_exceptions=True)
+        closing = [asyncio.ensure_future(c.wait_closed()) for c in connections]
+        if closing:
+            # Peers that stopped reading never take their close frame: do not hold the shutdown for them.
+            _, stuck = await asyncio.wait(closing, timeout=STOP_WAIT_SECONDS)
+            for task in stuck:
+                task.cancel()
         self._loop = None
 
     # --- how events arrive ----------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""The hub's contracts: one render per view, the same bytes to every browser on it; ``notify`` from another
+process (seq only, any order, any number of times) broadcasts each event once; the heartbeat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from board import Op
+from server.db import make_engine
+from server.oppath import OpPath
+from tests.conftest import BoardHandle, LiveServer, create_board, start_server
+from tests.live.client import LiveClient, apply_changes
+
+
+def html_fragments(client: LiveClient) -> list[str]:
+    return [m for m in client.raw if m.startswith("<")]
+
+
+def test_each_view_is_rendered_once_and_sent_as_the_same_bytes(board: BoardHandle) -> None:
+    hub = board.server.app.state.hub
+    seq = board.read()["seq"]
+
+    async def scenario() -> None:
+        url, session = board.server.ws_url, board.rte_session
+        program = [
+            await LiveClient.connect(url, board.id, session, last_seq=seq, mode="html") for _ in range(3)
+        ]
+        screen = [
+            await LiveClient.connect(url, board.id, session, last_seq=seq, mode="html", view="screen")
+            for _ in range(2)
+        ]
+        json_client = await LiveClient.connect(url, board.id, session, last_seq=seq)
+        everyone = [*program, *screen, json_client]
+        for c in everyone:
+            await c.wait_until(lambda c=c: c.welcome is not None)
+        renders_before = hub.stats["renders"]
+        board.op(session, "risk.create", args={"title": "Rendered once"}).raise_for_status()
+        for c in [*program, *screen]:
+            await c.wait_until(lambda c=c: len(html_fragments(c)) == 1)
+        await json_client.wait_until(lambda: len(json_client.events) == 1)
+        assert hub.stats["renders"] - renders_before == 2  # program and screen, once each
+        assert len({html_fragments(c)[0] for c in program}) == 1
+        assert len({html_fragments(c)[0] for c in screen}) == 1
+        assert f'data-seq="{seq + 1}"' in html_fragments(screen[0])[0]
+        for c in everyone:
+            await c.close()
+
+    asyncio.run(scenario())
+
+
+def test_notify_from_another_process_is_order_safe_and_idempotent(board: BoardHandle) -> None:
+    """Commits this server's op path never saw (another process's) reach the clients through
+    ``hub.notify(board_id, seq)`` alone, however the notifications are ordered or repeated."""
+    server = board.server
+    hub = server.app.state.hub
+    other_process = OpPath(make_engine(server.settings.database_url))
+    rte = server.services.auth.actor(board.id, board.rte_session)
+    start = board.read()
+
+    async def scenario() -> LiveClient:
+        c = await LiveClient.connect(server.ws_url, board.id, board.rte_session, last_seq=start["seq"])
+        await c.wait_until(lambda: c.welcome is not None)
+        seqs = [
+            other_process.submit(board.id, Op("risk.create", args={"title": f"elsewhere {k}"}), rte).seq
+            for k in range(3)
+        ]
+        await asyncio.sleep(0.3)
+        assert c.events == []  # nobody told this hub yet
+        for seq in (seqs[2], seqs[0], seqs[1], seqs[2], seqs[0]):  # from the bridge's thread, shuffled
+            await asyncio.to_thread(hub.notify, board.id, seq)
+        await c.wait_until(lambda: len(c.events) == 3)
+        await asyncio.to_thread(hub.notify, board.id, seqs[1])
+        await asyncio.sleep(0.3)
+        await c.close()
+        return c
+
+    c = asyncio.run(scenario())
+    assert [e["seq"] for e in c.events] == [start["seq"] + 1, start["seq"] + 2, start["seq"] + 3]
+    items = {kind: dict(by_id) for kind, by_id in start["items"].items()}
+    for event in c.events:
+        apply_changes(items, event["changes"])
+    assert items == board.read()["items"]
+
+
+@pytest.fixture
+def fast_heartbeat(tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(f"sqlite:///{tmp_path / 'hb.db'}", ws_heartbeat=0.3)
+    yield server
+    server.stop()
+
+
+def test_a_client_that_never_answers_the_heartbeat_is_dropped(fast_heartbeat: LiveServer) -> None:
+    handle = create_board(fast_heartbeat)
+
+    class Mute(LiveClient):
+        def file_frame(self, frame: dict[str, Any]) -> None:
+            if frame["type"] != "ping":
+                super().file_frame(frame)
+            else:
+                self.frames.append(frame)  # noted, never answered
+
+    async def scenario() -> None:
+        url = fast_heartbeat.ws_url
+        answering = await LiveClient.connect(url, handle.id, handle.rte_session, last_seq=0)
+        mute = await Mute.connect(url, handle.id, handle.rte_session, last_seq=0)
+        assert await mute.wait_closed(timeout=10) == 1013
+        assert any(f["type"] == "ping" for f in mute.frames)
+        await asyncio.sleep(1.0)
+        assert answering.closed_code is None  # answering pings keeps a quiet client connected
+        await answering.close()
+
+    asyncio.run(scenario())
