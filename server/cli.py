@@ -157,14 +157,14 @@ def import_(
             _import_jira(services, board, data, preview=preview, create_teams=create_teams)
             return
         with _progress_bar("importing") as progress:
-            board_id, committed = export_door.import_board_file(services.oppath, data, progress=progress)
+            board_id, events = export_door.import_board_file(services.oppath, data, progress=progress)
     except FileRefused as exc:
         raise _refused(exc) from None
     except PiboardError as exc:
         typer.echo(f"error: {exc.reason}", err=True)
         raise typer.Exit(code=1) from None
     made = services.auth.create_link(board_id, Role.RTE, label="RTE (import)")
-    typer.echo(f"Board {board_id} imported ({len(committed) + 1} events).", err=True)
+    typer.echo(f"Board {board_id} imported ({events} events).", err=True)
     typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from board import Actor, BoardState, Role
 from board.errors import Forbidden, PiboardError
-from board.ops import Context
+from board.ops import Context, Op
 from board.roles import PERMISSIONS
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
@@ -186,13 +186,14 @@ def export_file(
 
 def import_board_file(
     oppath: OpPath, data: bytes | str, *, progress: Progress | None = None
-) -> tuple[str, list[Committed]]:
-    """A new board equal to the file's (fresh ids). Raises :class:`FileRefused` and creates nothing
-    when the file is broken or any of its ops would be refused.
+) -> tuple[str, int]:
+    """A new board equal to the file's (fresh ids); returns its id and how many events made it.
+
+    Raises :class:`FileRefused` and creates nothing when the file is broken or any op would be refused.
 
     The whole file is applied to a scratch board first, so every refusal is found before the
-    database is touched; then ``board.create`` and one batch of every other op are written
-    (two transactions: the batch needs the ids of the default agenda that ``board.create`` makes).
+    database is touched; then ``board.create`` and every other op are written in one transaction
+    (the ops are built from the new board, whose default agenda the file's replaces).
     """
     doc = read_board_json(data)
 
@@ -207,18 +208,21 @@ def import_board_file(
     if progress is not None:
         progress(len(checked_board.ops) - 1, len(checked_board.ops), "writing")
     name = str(doc["meta"]["name"])
-    board_id = oppath.create_board(name, IMPORTER, create_op(doc).args)
-    ops = import_ops(doc, oppath.state(board_id), new_id=new_id)
+    ops: list[Op] = []
+
+    def file_ops(created: BoardState) -> list[Op]:
+        ops.extend(import_ops(doc, created, new_id=new_id))
+        return ops
+
     try:
-        committed = oppath.submit_batch(board_id, ops, IMPORTER)
+        board_id = oppath.create_board(name, IMPORTER, create_op(doc).args, then=file_ops)
     except BatchRefused as exc:
-        # Only reachable if the real board differs from the scratch one. The batch wrote nothing:
-        # the new board holds only what board.create made, and no join link leads to it.
+        # Only reachable if the real board differs from the scratch one; nothing was written.
         problem = Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}): {exc.cause.reason}")
         raise FileRefused([problem]) from None
     if progress is not None:
         progress(len(ops) + 1, len(ops) + 1, "written")
-    return board_id, committed
+    return board_id, len(ops) + 1
 
 
 # --- Jira -----------------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class BatchRefused(PiboardError):
 
 
 CommitListener = Callable[[str, list[Committed]], None]
+# Builds more ops from a board just created, applied in the same transaction (see OpPath.create_board).
+FollowUp = Callable[[BoardState], list[Op]]
 
 
 class OpPath:
@@ -172,31 +174,36 @@ class OpPath:
     def on_commit(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
 
-    def create_board(self, name: str, creator: Actor, args: dict[str, Any] | None = None) -> str:
+    def create_board(
+        self, name: str, creator: Actor, args: dict[str, Any] | None = None, *, then: FollowUp | None = None
+    ) -> str:
+        """Create a board: its ``board.create`` event and, in the same transaction, the ops that ``then``
+        builds from the new board (the demo's plan, an imported file). All of it is stored, or nothing."""
         board_id = new_id()
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-            conn.execute(insert(BOARD).values(id=board_id, name=name[:120], seq=0, created_at=_now_dt()))
-        op = Op("board.create", args={"name": name, **(args or {})}, client_op_id=f"create-{board_id}")
-        try:
-            self.submit(board_id, op, creator)
-        except PiboardError:
-            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-                conn.execute(delete(BOARD).where(BOARD.c.id == board_id))
-            raise
+        first = Op("board.create", args={"name": name, **(args or {})}, client_op_id=f"create-{board_id}")
+        self._submit(board_id, [first], creator, create_name=name, then=then)
         return board_id
 
     def submit(self, board_id: str, op: Op, actor: Actor) -> Committed:
         """Apply one op. Raises a ``Refused`` (nothing changed) or returns its committed event."""
-        return self.submit_batch(board_id, [op], actor, atomic_errors=False)[0]
+        return self._submit(board_id, [op], actor)[0]
 
-    def submit_batch(
-        self, board_id: str, ops: list[Op], actor: Actor, *, atomic_errors: bool = True
-    ) -> list[Committed]:
+    def submit_batch(self, board_id: str, ops: list[Op], actor: Actor) -> list[Committed]:
         """Apply ops in order in one transaction: all are committed, or none (imports, the demo)."""
-        ops = [op if op.client_op_id else _with_client_op_id(op) for op in ops]
+        return self._submit(board_id, ops, actor)
+
+    def _submit(
+        self,
+        board_id: str,
+        ops: list[Op],
+        actor: Actor,
+        *,
+        create_name: str | None = None,
+        then: FollowUp | None = None,
+    ) -> list[Committed]:
         with self._board_lock(board_id):
             # Ops apply to a copy-on-write snapshot: a refusal or a failed commit leaves the cache as it was.
-            committed, state = self._write(board_id, ops, actor)
+            committed, state = self._write(board_id, ops, actor, create_name, then)
             if state is not None:
                 self._cache[board_id] = state
         fresh = [c for c in committed if not c.duplicate]
@@ -205,39 +212,57 @@ class OpPath:
                 listener(board_id, fresh)
         return committed
 
-    def _write(self, board_id: str, ops: list[Op], actor: Actor) -> tuple[list[Committed], BoardState | None]:
+    def _write(
+        self, board_id: str, ops: list[Op], actor: Actor, create_name: str | None, then: FollowUp | None
+    ) -> tuple[list[Committed], BoardState | None]:
         results: list[Committed] = []
-        working: BoardState | None = None
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            if create_name is not None:
+                conn.execute(
+                    insert(BOARD).values(id=board_id, name=create_name[:120], seq=0, created_at=_now_dt())
+                )
             # Lock the board row before looking for duplicates: on PostgreSQL another process may be
             # committing the same client_op_id (a resend) right now; the lock makes us see its event.
             conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id).with_for_update())
-            for index, op in enumerate(ops):
-                seen = self._already_applied(conn, board_id, op, actor)
-                if seen is not None:
-                    results.append(seen)
-                    continue
-                seq = conn.execute(
-                    update(BOARD)
-                    .where(BOARD.c.id == board_id)
-                    .values(seq=BOARD.c.seq + 1)
-                    .returning(BOARD.c.seq)
-                ).scalar_one_or_none()
-                if seq is None:
-                    raise NotFound(f"no board '{board_id}'")
-                if working is None:
-                    working = self._working_state(conn, board_id, seq - 1)
-                now = self.clock()
-                try:
-                    changes = apply_op(working, op, actor, Context(now=now, new_id=new_id, seq=seq))
-                except PiboardError as refusal:
-                    if len(ops) > 1:
-                        raise BatchRefused(index, refusal) from refusal
-                    raise
-                working.seq = seq
-                self._write_rows(conn, board_id, seq, op, changes, actor, now)
-                results.append(Committed(board_id, seq, op.client_op_id, op, changes, actor, now))
+            working = self._apply(conn, board_id, ops, actor, None, results)
+            if then is not None and working is not None:
+                working = self._apply(conn, board_id, then(working.snapshot()), actor, working, results)
         return results, working
+
+    def _apply(
+        self,
+        conn: Connection,
+        board_id: str,
+        ops: list[Op],
+        actor: Actor,
+        working: BoardState | None,
+        results: list[Committed],
+    ) -> BoardState | None:
+        for index, op in enumerate(ops):
+            if not op.client_op_id:
+                op = Op(op.type, op.target, op.base_version, op.args, client_op_id=f"srv-{new_id()}")
+            seen = self._already_applied(conn, board_id, op, actor)
+            if seen is not None:
+                results.append(seen)
+                continue
+            seq = conn.execute(
+                update(BOARD).where(BOARD.c.id == board_id).values(seq=BOARD.c.seq + 1).returning(BOARD.c.seq)
+            ).scalar_one_or_none()
+            if seq is None:
+                raise NotFound(f"no board '{board_id}'")
+            if working is None:
+                working = self._working_state(conn, board_id, seq - 1)
+            now = self.clock()
+            try:
+                changes = apply_op(working, op, actor, Context(now=now, new_id=new_id, seq=seq))
+            except PiboardError as refusal:
+                if len(ops) > 1:
+                    raise BatchRefused(index, refusal) from refusal
+                raise
+            working.seq = seq
+            self._write_rows(conn, board_id, seq, op, changes, actor, now)
+            results.append(Committed(board_id, seq, op.client_op_id, op, changes, actor, now))
+        return working
 
     def _working_state(self, conn: Connection, board_id: str, seq: int) -> BoardState:
         cached = self._cache.get(board_id)
@@ -325,10 +350,6 @@ class OpPath:
     def forget(self, board_id: str) -> None:
         """Drop the cached state (another process changed the board; it is reloaded on next read)."""
         self._cache.pop(board_id, None)
-
-
-def _with_client_op_id(op: Op) -> Op:
-    return Op(op.type, op.target, op.base_version, op.args, client_op_id=f"srv-{new_id()}")
 
 
 def _now_dt(ts: float | None = None) -> datetime:

@@ -16,8 +16,9 @@ def create_board_with_rte(
         from board.demo import demo_ops
 
         ops = demo_ops()
-        board_id = services.oppath.create_board(name, FOUNDER, ops[0].args | {"name": name})
-        services.oppath.submit_batch(board_id, ops[1:], FOUNDER)
+        board_id = services.oppath.create_board(
+            name, FOUNDER, ops[0].args | {"name": name}, then=lambda _board: ops[1:]
+        )
     else:
         board_id = services.oppath.create_board(name, FOUNDER, {"pi_name": pi_name} if pi_name else None)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")

@@ -45,7 +45,7 @@ def rich_board() -> BoardState:
         b.op("iteration.create", number=n, name=f"Iteration {n}", start=f"2026-07-{n:02d}", weeks=2)
         for n in range(1, 5)
     ]
-    ip = b.op("iteration.create", number=5, name="IP", is_ip=True)
+    b.op("iteration.create", number=5, name="IP", is_ip=True)
     apollo = b.op("team.create", name="Apollo", color="#336699")
     borealis = b.op("team.create", name="Borealis", color="#993366")
     evil = b.op("team.create", name=HOSTILE_SCRIPT, color="#669933")

@@ -6,7 +6,11 @@ import threading
 from typing import Any
 
 import httpx
+import pytest
 
+from board import Op
+from server.oppath import BatchRefused
+from server.provision import FOUNDER
 from tests.conftest import BoardHandle
 
 
@@ -294,3 +298,12 @@ def test_the_board_replayed_from_its_events_equals_the_stored_board(board: Board
     then = oppath.state_at(board.id, middle)
     assert ids["f2"] in then.items["feature"]
     assert then.items["feature"][ids["f1"]].iteration_id == ids["i2"]
+
+
+def test_a_board_whose_follow_up_ops_are_refused_is_not_created_at_all(board: BoardHandle) -> None:
+    oppath = board.server.services.oppath
+    before = oppath.boards()
+    follow_up = [Op("team.create", args={"name": "Alpha"}), Op("team.create", args={"name": "alpha"})]
+    with pytest.raises(BatchRefused, match="op 2 was refused: a team named 'alpha' exists already"):
+        oppath.create_board("Half made", FOUNDER, then=lambda _created: follow_up)
+    assert oppath.boards() == before
