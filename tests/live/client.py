@@ -157,6 +157,15 @@ class LiveClient:
                 )
             await asyncio.sleep(0.01)
 
+    async def wait_welcome(self) -> None:
+        await self.wait_until(lambda: self.welcome is not None)
+
+    async def wait_events(self, count: int, timeout: float = 30.0) -> None:
+        await self.wait_until(lambda: len(self.events) >= count, timeout)
+
+    async def wait_acks(self, client_op_ids: list[str], timeout: float = 30.0) -> None:
+        await self.wait_until(lambda: all(i in self.acks for i in client_op_ids), timeout)
+
     async def wait_closed(self, timeout: float = 30.0) -> int:
         assert self._reader is not None
         await asyncio.wait_for(self._reader, timeout)

@@ -50,7 +50,7 @@ def test_fifty_clients_get_every_event_once_in_order_and_converge(board: BoardHa
             )
         )
         for c in clients:
-            await c.wait_until(lambda c=c: c.welcome is not None)
+            await c.wait_welcome()
 
         async def send_all(index: int) -> list[str]:
             return [await clients[index].op(t, **body) for t, body in sender_ops(index)]
@@ -58,11 +58,11 @@ def test_fifty_clients_get_every_event_once_in_order_and_converge(board: BoardHa
         sent = await asyncio.gather(*(send_all(i) for i in range(SENDERS)))
         for index, ids in enumerate(sent):
             c = clients[index]
-            await c.wait_until(lambda c=c, ids=ids: all(i in c.acks for i in ids), timeout=120)
+            await c.wait_acks(ids, timeout=120)
             assert not c.refusals, list(c.refusals.values())[:3]
         total = SENDERS * OPS_PER_SENDER
         for c in clients:
-            await c.wait_until(lambda c=c: len(c.events) >= total, timeout=120)
+            await c.wait_events(total, timeout=120)
         await asyncio.sleep(0.3)  # anything extra (a duplicate) would arrive now
         for c in clients:
             await c.close()
@@ -124,7 +124,7 @@ def test_a_client_that_stops_reading_does_not_delay_the_others(slow_server: Live
             await asyncio.sleep(0.015)
         await writer.wait_until(lambda: all(i in writer.acks for i in sent_at), timeout=60)
         for r in readers:
-            await r.wait_until(lambda r=r: len(r.events) >= events, timeout=60)
+            await r.wait_events(events, timeout=60)
         latencies = []
         for op_id, t0 in sent_at.items():
             seq = writer.acks[op_id]["seq"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from tests.live.client import LiveClient, apply_changes
 
 def html_fragments(client: LiveClient) -> list[str]:
     return [m for m in client.raw if m.startswith("<")]
+
+
+def has_fragments(client: LiveClient, count: int) -> bool:
+    return len(html_fragments(client)) == count
 
 
 def test_each_view_is_rendered_once_and_sent_as_the_same_bytes(board: BoardHandle) -> None:
@@ -37,11 +42,11 @@ def test_each_view_is_rendered_once_and_sent_as_the_same_bytes(board: BoardHandl
         json_client = await LiveClient.connect(url, board.id, session, last_seq=seq)
         everyone = [*program, *screen, json_client]
         for c in everyone:
-            await c.wait_until(lambda c=c: c.welcome is not None)
+            await c.wait_welcome()
         renders_before = hub.stats["renders"]
         board.op(session, "risk.create", args={"title": "Rendered once"}).raise_for_status()
         for c in [*program, *screen]:
-            await c.wait_until(lambda c=c: len(html_fragments(c)) == 1)
+            await c.wait_until(partial(has_fragments, c, 1))
         await json_client.wait_until(lambda: len(json_client.events) == 1)
         assert hub.stats["renders"] - renders_before == 2  # program and screen, once each
         assert len({html_fragments(c)[0] for c in program}) == 1

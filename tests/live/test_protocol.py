@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from tests.conftest import BoardHandle
 from tests.live.client import LiveClient, apply_changes
@@ -206,7 +207,9 @@ def test_a_page_of_another_origin_cannot_use_the_cookie(board: BoardHandle) -> N
     async def scenario() -> None:
         headers = {"Cookie": f"pb_{board.id}={board.rte_session}"}
         async with connect(
-            f"{board.server.ws_url}/b/{board.id}/ws", additional_headers=headers, origin="http://evil.example"
+            f"{board.server.ws_url}/b/{board.id}/ws",
+            additional_headers=headers,
+            origin=Origin("http://evil.example"),
         ) as ws:
             first = json.loads(await ws.recv())
             assert first["error"] == "forbidden"
@@ -215,7 +218,9 @@ def test_a_page_of_another_origin_cannot_use_the_cookie(board: BoardHandle) -> N
             assert ws.close_code == 4403
         host = board.server.url.removeprefix("http://")
         async with connect(
-            f"{board.server.ws_url}/b/{board.id}/ws", additional_headers=headers, origin=f"http://{host}"
+            f"{board.server.ws_url}/b/{board.id}/ws",
+            additional_headers=headers,
+            origin=Origin(f"http://{host}"),
         ) as ws:
             await ws.send(json.dumps({"type": "hello", "last_seq": 0}))
             assert json.loads(await ws.recv())["type"] == "welcome"
