@@ -246,3 +246,22 @@ def test_the_big_screen_comes_back_by_itself_after_a_server_restart(tmp_path: Pa
         expect(screen.locator(f"{cell(screen, 'atlas', 'it3')} #card-payapi")).to_be_visible()
     finally:
         restarted.stop()
+
+
+def test_a_quick_add_refused_by_the_server_says_why_beside_the_form(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    ann = page_as(board, "team", "Ann Atlas", "atlas")
+    stories_before = len(board.read()["items"]["story"])
+    locked = board.op(board.rte_session, "plan.lock")
+    assert locked.status_code == 200, locked.text
+    add = ann.locator("#col-it3 form.quick-add")
+    add.locator("input[name='args.title']").fill("Sneaked in after the lock")
+    add.locator("input[name='args.title']").press("Enter")
+    refusal = add.locator(".refusal-slot .refusal")
+    expect(refusal).to_contain_text("locked")
+    expect(refusal).to_have_attribute("data-code", "illegal")
+    expect(add.locator("input[name='args.title']")).to_have_value("Sneaked in after the lock")
+    assert len(board.read()["items"]["story"]) == stories_before
+    screenshot(ann, "team-refused-locked")
