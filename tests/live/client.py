@@ -10,13 +10,15 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 _op_ids = itertools.count(1)
+T = TypeVar("T")
 
 
 def apply_changes(items: dict[str, dict[str, Any]], changes: list[dict[str, Any]]) -> None:
@@ -239,3 +241,10 @@ async def read_until_close(sock: socket.socket, timeout: float) -> int | None:
             return None
         buffer += chunk
     return None
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the same session)
+    keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

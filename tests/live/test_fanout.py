@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.live.client import LiveClient, apply_changes, read_until_close, stalled_client
+from tests.live.client import LiveClient, apply_changes, read_until_close, run_async, stalled_client
 
 CLIENTS = 50
 SENDERS = 5
@@ -68,7 +68,7 @@ def test_fifty_clients_get_every_event_once_in_order_and_converge(board: BoardHa
             await c.close()
         return clients
 
-    clients = asyncio.run(scenario())
+    clients = run_async(scenario())
     final = board.read()
     expected = list(range(start["seq"] + 1, start["seq"] + SENDERS * OPS_PER_SENDER + 1))
     assert final["seq"] == expected[-1]
@@ -140,7 +140,7 @@ def test_a_client_that_stops_reading_does_not_delay_the_others(slow_server: Live
             await r.close()
         return latencies, code
 
-    latencies, code = asyncio.run(scenario())
+    latencies, code = run_async(scenario())
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
@@ -185,7 +185,7 @@ def test_a_client_cut_off_mid_stream_reconnects_and_converges(board: BoardHandle
         await writer.close()
         return seen + back.events
 
-    received = asyncio.run(scenario())
+    received = run_async(scenario())
     assert [e["seq"] for e in received] == list(range(start["seq"] + 1, start["seq"] + total + 1))
     items = {kind: dict(by_id) for kind, by_id in start["items"].items()}
     for event in received:

@@ -15,7 +15,7 @@ from board import Op
 from server.db import make_engine
 from server.oppath import OpPath
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.live.client import LiveClient, apply_changes
+from tests.live.client import LiveClient, apply_changes, run_async
 
 
 def html_fragments(client: LiveClient) -> list[str]:
@@ -55,7 +55,7 @@ def test_each_view_is_rendered_once_and_sent_as_the_same_bytes(board: BoardHandl
         for c in everyone:
             await c.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_notify_from_another_process_is_order_safe_and_idempotent(board: BoardHandle) -> None:
@@ -84,7 +84,7 @@ def test_notify_from_another_process_is_order_safe_and_idempotent(board: BoardHa
         await c.close()
         return c
 
-    c = asyncio.run(scenario())
+    c = run_async(scenario())
     assert [e["seq"] for e in c.events] == [start["seq"] + 1, start["seq"] + 2, start["seq"] + 3]
     items = {kind: dict(by_id) for kind, by_id in start["items"].items()}
     for event in c.events:
@@ -119,4 +119,4 @@ def test_a_client_that_never_answers_the_heartbeat_is_dropped(fast_heartbeat: Li
         assert answering.closed_code is None  # answering pings keeps a quiet client connected
         await answering.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())

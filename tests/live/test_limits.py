@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.live.client import LiveClient
+from tests.live.client import LiveClient, run_async
 
 
 def test_malformed_unknown_and_oversized_frames_get_errors_and_change_nothing(board: BoardHandle) -> None:
@@ -47,7 +47,7 @@ def test_malformed_unknown_and_oversized_frames_get_errors_and_change_nothing(bo
         assert board.read()["seq"] == seq + 1
         await c.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_socket_that_never_says_hello_is_closed_4400(board: BoardHandle) -> None:
@@ -62,7 +62,7 @@ def test_a_socket_that_never_says_hello_is_closed_4400(board: BoardHandle) -> No
             await ws.wait_closed()
             assert ws.close_code == 4400
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_flooding_client_is_refused_then_closed_and_others_are_served(strict_s
         await bystander.wait_until(lambda: op_id in bystander.acks)
         await bystander.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_flood_of_garbage_is_closed_too(board: BoardHandle) -> None:
@@ -116,4 +116,4 @@ def test_a_flood_of_garbage_is_closed_too(board: BoardHandle) -> None:
                 break
         assert await c.wait_closed() == 1008
 
-    asyncio.run(scenario())
+    run_async(scenario())

@@ -13,11 +13,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
 from tests.conftest import BoardHandle
-from tests.live.client import LiveClient, apply_changes
+from tests.live.client import LiveClient, apply_changes, run_async
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    return run_async(coro)
 
 
 def test_op_is_acked_and_broadcast_as_an_event(board: BoardHandle) -> None:
@@ -49,7 +49,7 @@ def test_op_is_acked_and_broadcast_as_an_event(board: BoardHandle) -> None:
         await writer.close()
         await watcher.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_presence_lists_who_is_connected_and_updates_when_they_leave(board: BoardHandle) -> None:
@@ -67,7 +67,7 @@ def test_presence_lists_who_is_connected_and_updates_when_they_leave(board: Boar
         await a.wait_until(lambda: a.presence is not None and a.presence["count"] == 1)
         await a.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_refused_op_gets_a_refusal_and_changes_nothing(board: BoardHandle) -> None:
@@ -85,7 +85,7 @@ def test_refused_op_gets_a_refusal_and_changes_nothing(board: BoardHandle) -> No
         assert c.events == []
         await c.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_resent_op_is_applied_once(board: BoardHandle) -> None:
@@ -107,7 +107,7 @@ def test_resent_op_is_applied_once(board: BoardHandle) -> None:
         assert [e["seq"] for e in again.events] == [seq + 1]
         await again.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_reconnect_with_last_seq_gets_exactly_what_was_missed(board: BoardHandle) -> None:
@@ -122,7 +122,7 @@ def test_reconnect_with_last_seq_gets_exactly_what_was_missed(board: BoardHandle
         assert c.resets == []
         await c.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_too_far_back_gets_a_reset_with_the_whole_board(live_server: Any) -> None:
@@ -146,7 +146,7 @@ def test_too_far_back_gets_a_reset_with_the_whole_board(live_server: Any) -> Non
             await c.close()
             await fresh.close()
 
-        run(scenario())
+        run_async(scenario())
     finally:
         server.stop()
 
@@ -166,7 +166,7 @@ def test_html_mode_gets_fragments_with_the_seq(board: BoardHandle) -> None:
         await c.close()
         await writer.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_htmx_form_fields_are_an_op(board: BoardHandle) -> None:
@@ -188,7 +188,7 @@ def test_htmx_form_fields_are_an_op(board: BoardHandle) -> None:
         assert [(r["title"], r["description"]) for r in risks] == [("From a form", "typed in a browser")]
         await c.close()
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_without_a_session_the_socket_is_closed_4401(board: BoardHandle) -> None:
@@ -200,7 +200,7 @@ def test_without_a_session_the_socket_is_closed_4401(board: BoardHandle) -> None
                 await ws.recv()
             assert ws.close_code == 4401
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_a_page_of_another_origin_cannot_use_the_cookie(board: BoardHandle) -> None:
@@ -225,7 +225,7 @@ def test_a_page_of_another_origin_cannot_use_the_cookie(board: BoardHandle) -> N
             await ws.send(json.dumps({"type": "hello", "last_seq": 0}))
             assert json.loads(await ws.recv())["type"] == "welcome"
 
-    run(scenario())
+    run_async(scenario())
 
 
 def test_revoked_link_ends_the_session_at_the_next_op(board: BoardHandle) -> None:
@@ -245,4 +245,4 @@ def test_revoked_link_ends_the_session_at_the_next_op(board: BoardHandle) -> Non
         assert c.refusals[op_id]["error"] == "unauthenticated"
         assert await c.wait_closed() == 4401
 
-    run(scenario())
+    run_async(scenario())
