@@ -118,6 +118,22 @@ class Connection:
             return False
         return True
 
+    async def send_patiently(self, frame: str) -> bool:
+        """Queue a frame, waiting for room (catch-up only); False if the connection closes meanwhile."""
+        if self.closed:
+            return False
+        if not self._queue.full():
+            self._queue.put_nowait(frame)
+            return True
+        putting = asyncio.ensure_future(self._queue.put(frame))
+        closing = asyncio.ensure_future(self.closed_event.wait())
+        await asyncio.wait({putting, closing}, return_when=asyncio.FIRST_COMPLETED)
+        closing.cancel()
+        if not putting.done():
+            putting.cancel()
+            return False
+        return True
+
     def close_after_flush(self, code: int, reason: str) -> None:
         """Close once what is queued (e.g. the error frame saying why) has been sent."""
         if self.closed:
@@ -376,19 +392,20 @@ class Hub:
             if rows:
                 events = [committed_from_row(r) for r in rows]
                 state = await run_in_threadpool(self.oppath.state, conn.board_id)
-                self._send_catch_up(conn, state, events)
+                await self._send_catch_up(conn, state, events)
             # No await between this check and going live: no broadcast can slip between the two.
             if conn.sent_seq >= ch.last_seq or not rows:
                 if not conn.closed:
                     ch.live.add(conn)
                 return
 
-    def _send_catch_up(self, conn: Connection, state: BoardState, events: list[Committed]) -> None:
+    async def _send_catch_up(self, conn: Connection, state: BoardState, events: list[Committed]) -> None:
+        # Catch-up may be longer than the send queue: wait for room (a live broadcast never waits).
         if conn.mode == "json":
             for event in events:
-                conn.send(event_frame(state, event))
+                await conn.send_patiently(event_frame(state, event))
         else:
-            conn.send(html_frame(conn.view, state, events))
+            await conn.send_patiently(html_frame(conn.view, state, events))
         conn.sent_seq = events[-1].seq
 
     def leave(self, conn: Connection) -> None:
@@ -429,6 +446,7 @@ class Hub:
         except Exception:
             # A broken pump would leave screens stale: drop everyone so they reconnect and catch up.
             log.exception("hub pump of board %s failed", ch.board_id)
+            self._forget_channel(ch)  # the next joiner starts a fresh channel
             ch.ready.set()
             for conn in list(ch.connections):
                 conn.drop(CLOSE_TRY_AGAIN, "server error: reconnect to catch up")

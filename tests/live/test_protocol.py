@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +13,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from tests.conftest import BoardHandle
+from board import Op
+from tests.conftest import BoardHandle, create_board, start_server
 from tests.live.client import LiveClient, apply_changes, run_async
 
 
@@ -126,8 +128,6 @@ def test_reconnect_with_last_seq_gets_exactly_what_was_missed(board: BoardHandle
 
 
 def test_too_far_back_gets_a_reset_with_the_whole_board(live_server: Any) -> None:
-    from tests.conftest import create_board, start_server
-
     server = start_server(live_server.settings.database_url, max_events_per_catch_up=3)
     try:
         handle = create_board(server)
@@ -246,3 +246,25 @@ def test_revoked_link_ends_the_session_at_the_next_op(board: BoardHandle) -> Non
         assert await c.wait_closed() == 4401
 
     run_async(scenario())
+
+
+def test_a_catch_up_longer_than_the_send_queue_arrives_whole(tmp_path: Path) -> None:
+    server = start_server(f"sqlite:///{tmp_path / 'q.db'}", ws_send_queue=8, max_events_per_catch_up=300)
+    try:
+        handle = create_board(server)
+        start = handle.read()["seq"]
+        rte = server.services.auth.actor(handle.id, handle.rte_session)
+        ops = [Op("risk.create", args={"title": f"R{k}"}) for k in range(200)]
+        server.services.oppath.submit_batch(handle.id, ops, rte)
+
+        async def scenario() -> LiveClient:
+            c = await LiveClient.connect(server.ws_url, handle.id, handle.rte_session, last_seq=start)
+            await c.wait_events(200)
+            await c.close()
+            return c
+
+        c = run_async(scenario())
+        assert [e["seq"] for e in c.events] == list(range(start + 1, start + 201))
+        assert c.resets == [] and c.closed_code == 1000
+    finally:
+        server.stop()
