@@ -31,7 +31,6 @@ from server.views.event import (
     agenda_page,
     objectives_page,
     risk_board,
-    timer_part,
     vote_page,
 )
 
@@ -68,9 +67,7 @@ async def _page(
     except PiboardError as exc:
         return _refused(request, exc)
     context = page_context(request, services, state, actor, view)
-    context.update(
-        timer=timer_part(state), **{k: v(state, actor) if callable(v) else v for k, v in extra.items()}
-    )
+    context.update({k: v(state, actor) if callable(v) else v for k, v in extra.items()})
     context.update(model)
     return templates.TemplateResponse(request, template, context)
 
@@ -126,6 +123,7 @@ def _my_low_rounds(state: BoardState, actor: Actor) -> list[str]:
     return [
         b.round_id
         for b in state.of(Ballot).values()
+        # A ballot's id is its round's and its voter's (board.ops), so this finds this person's own.
         if b.round_id in revealed and b.id == f"{b.round_id}:{actor.id}" and b.value <= 2
     ]
 

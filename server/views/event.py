@@ -198,10 +198,6 @@ class RiskCard:
     risk: Risk
     team: Team | None
 
-    @property
-    def dom_id(self) -> str:
-        return f"risk-{self.risk.id}"
-
 
 @dataclass(frozen=True)
 class RoamSession:
