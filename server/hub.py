@@ -70,6 +70,11 @@ class Peer(Protocol):
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
+def close_reason(text: str) -> str:
+    """A close frame's reason is at most 123 bytes of UTF-8: cut on a character boundary."""
+    return text.encode()[:120].decode(errors="ignore")
+
+
 def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -160,7 +165,7 @@ class Connection:
 
     async def _close_peer(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.peer.close(code, reason[:120]), CLOSE_WAIT_SECONDS)
+            await asyncio.wait_for(self.peer.close(code, close_reason(reason)), CLOSE_WAIT_SECONDS)
 
     async def _send_loop(self) -> None:
         while True:

@@ -35,6 +35,7 @@ from server.hub import (
     CLOSE_UNAUTHENTICATED,
     Connection,
     Hub,
+    close_reason,
     dumps,
 )
 from server.limits import TokenBucket
@@ -100,7 +101,7 @@ def cross_origin(websocket: WebSocket) -> bool:
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
     with contextlib.suppress(Exception):
         await websocket.send_text(error_frame(error, reason))
-        await websocket.close(code, reason[:120])
+        await websocket.close(code, close_reason(reason))
 
 
 @router.websocket("/b/{board_id}/ws")
