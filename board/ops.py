@@ -493,8 +493,34 @@ def _op_on_existing_field_update(tx: Tx, op: Op, actor: Actor, kind: str, values
             item.state = FeatureState.PLANNED
         if not item.iteration_id and item.state == FeatureState.PLANNED:
             item.state = FeatureState.FUNNEL
+        before = tx.state.get(Feature, item.id)
+        assert before is not None, "tx.require found it"
+        _carry_stories(tx, before, item)
     _validate(tx, item)
     tx.put(item)
+
+
+def _carry_stories(tx: Tx, before: Feature, after: Feature) -> None:
+    """Re-planning a feature re-plans the stories that deliver it: they shift by as many iterations
+    as the feature did (never into the IP iteration) and follow it to another team."""
+    order = [i.id for i in sorted(tx.all(Iteration), key=lambda i: i.number) if not i.is_ip]
+    position = {iteration_id: n for n, iteration_id in enumerate(order)}
+    shift = 0
+    if before.iteration_id in position and after.iteration_id in position:
+        shift = position[after.iteration_id] - position[before.iteration_id]
+    new_team = after.team_id if after.team_id != before.team_id else None
+    if not shift and new_team is None:
+        return
+    for story in tx.all(Story):
+        if story.feature_id != after.id:
+            continue
+        moved = dataclasses.replace(story)
+        if new_team is not None:
+            moved.team_id = new_team
+        if shift and story.iteration_id in position:
+            moved.iteration_id = order[min(max(position[story.iteration_id] + shift, 0), len(order) - 1)]
+        if (moved.team_id, moved.iteration_id) != (story.team_id, story.iteration_id):
+            tx.put(moved)
 
 
 def _need_version(op: Op) -> int:

@@ -815,3 +815,26 @@ def test_a_team_members_risk_is_their_teams_and_raised_by_them(plan: Session) ->
     assert (risk.team_id, risk.raised_by) == ("alpha", "Tess")
     plan.do("risk.create", id="r2", title="Imported", raised_by="Dana")
     assert plan.get("risk", "r2").raised_by == "Dana"
+
+
+def test_moving_a_feature_carries_its_stories_along(plan: Session) -> None:
+    plan.feature("f1", "alpha", "i1")
+    plan.story("s1", "alpha", "i1", 3, feature="f1")
+    plan.story("s2", "alpha", "i3", 5, feature="f1")
+    plan.story("s3", "alpha", None, 2, feature="f1")
+    plan.story("other", "alpha", "i1", 8)
+    changes = plan.do("feature.move", "f1", iteration_id="i2")
+    assert {c.id for c in changes} == {"f1", "s1", "s2"}
+    stories = {s.id: (s.team_id, s.iteration_id) for s in plan.state.stories}
+    # i3 + 1 = i4 is the last iteration before IP; the unplanned and the unrelated story stay put
+    assert stories == {
+        "s1": ("alpha", "i2"),
+        "s2": ("alpha", "i4"),
+        "s3": ("alpha", None),
+        "other": ("alpha", "i1"),
+    }
+    plan.do("feature.move", "f1", iteration_id="i4")
+    assert plan.get("story", "s2").iteration_id == "i4"  # never pushed into the IP iteration
+    plan.do("feature.move", "f1", team_id="bravo")
+    assert {s.team_id for s in plan.state.stories if s.feature_id == "f1"} == {"bravo"}
+    assert plan.get("story", "other").team_id == "alpha"
