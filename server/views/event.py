@@ -323,6 +323,7 @@ class TeamObjectives:
     committed: list[ObjectiveRow]
     uncommitted: list[ObjectiveRow]
     predictability: Predictability
+    rated: bool  # some actual BV is given (after the PI); before that there is no predictability
 
     @property
     def dom_id(self) -> str:
@@ -334,6 +335,7 @@ class ObjectivesPage:
     teams: list[TeamObjectives]
     art: Predictability
     vague_count: int
+    rated: bool
 
 
 def _rows(objectives: list[Objective]) -> list[ObjectiveRow]:
@@ -351,13 +353,19 @@ def objectives_page(state: BoardState) -> ObjectivesPage:
                 committed=_rows([o for o in own if o.committed]),
                 uncommitted=_rows([o for o in own if not o.committed]),
                 predictability=predictability(own),
+                rated=_rated(own),
             )
         )
     return ObjectivesPage(
         teams=teams,
         art=predictability(state.objectives),
         vague_count=sum(1 for o in state.objectives if is_vague(o.statement)),
+        rated=_rated(state.objectives),
     )
+
+
+def _rated(objectives: list[Objective]) -> bool:
+    return any(o.actual_bv is not None for o in objectives)
 
 
 def objective_regions(page: ObjectivesPage, board_id: str) -> list[Region]:

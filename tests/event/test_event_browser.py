@@ -53,6 +53,13 @@ def test_team_member_cannot_set_bv_or_open_a_vote_and_a_business_owner_can(
     expect(member.locator("#objective-obj1 [data-bv]")).to_have_text("8")
     expect(owner.locator("#objective-obj1 [data-bv]")).to_have_text("8")
     assert items(board, "objective")["obj1"]["planned_bv"] == 8
+    expect(member.locator("[data-predictability=atlas]")).to_have_text("–")  # nothing rated yet
+
+    # After the PI, the actual value: predictability per team and for the ART follows.
+    owner.locator("#objective-obj1 form.set-actual-bv select").select_option("6")
+    owner.get_by_role("button", name="Set actual").first.click()
+    expect(member.locator("[data-predictability=atlas]")).to_have_text("75 %")
+    expect(member.locator("[data-predictability=art]")).to_have_text("75 %")
 
     # The uncommitted "Improve stability" is flagged vague; typing a vague objective is flagged as you type.
     expect(member.locator("#objective-obj2 .vague-flag")).to_be_visible()
