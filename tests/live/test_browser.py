@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import BoardHandle, LiveServer
+from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import PageAs
 
@@ -86,3 +87,34 @@ def test_live_js_shows_the_board_live_through_a_drop(
     assert sorted(titles) == ["From REST", "Typed while offline", "While away"]
     assert board.read()["seq"] == missed + 1
     assert "reconnecting" in page.evaluate("window.__states")
+
+
+def test_a_page_too_far_behind_is_fetched_again_not_left_stale(tmp_path: Path, page_as: PageAs) -> None:
+    server = start_server(f"sqlite:///{tmp_path / 'reset.db'}", max_events_per_catch_up=3)
+    try:
+        board = create_board(server)
+        page = page_as(board, "rte", "Rita")
+        expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+        page.evaluate(
+            """() => {
+                htmx.config.wsReconnectDelay = () => 1500;
+                window.__closes = 0;
+                window.__resets = 0;
+                document.body.addEventListener('htmx:wsClose', () => { window.__closes += 1; });
+                document.body.addEventListener('piboard:reset', () => { window.__resets += 1; });
+                const marker = document.createElement('div');
+                marker.id = 'rendered-before-the-drop';
+                document.getElementById('main').appendChild(marker);
+            }"""
+        )
+        drop_browsers(server, board.id)
+        wait_js(page, "window.__closes >= 1")
+        for k in range(5):  # more than max_events_per_catch_up while the page is away
+            board.op(board.rte_session, "risk.create", args={"title": f"While away {k}"}).raise_for_status()
+        latest = board.read()["seq"]
+        wait_js(page, "window.__resets >= 1")
+        wait_js(page, f"document.body.dataset.seq === '{latest}'")
+        expect(page.locator("#rendered-before-the-drop")).to_have_count(0)  # #main was replaced
+        expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+    finally:
+        server.stop()
