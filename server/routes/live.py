@@ -90,12 +90,17 @@ def ack_frame(committed: Committed) -> str:
     )
 
 
-def cross_origin(websocket: WebSocket) -> bool:
-    """A page of another site must not ride on the board's cookie (cross-site websocket hijacking)."""
+def cross_origin(websocket: WebSocket, public_url: str) -> bool:
+    """A page of another site must not ride on the board's cookie (cross-site websocket hijacking).
+    Same origin: the page's host is the one the browser connected to (``Host``, or the proxy's
+    ``X-Forwarded-Host``) or the configured public URL's."""
     origin = websocket.headers.get("origin")
     if not origin:
         return False
-    return urlsplit(origin).netloc != websocket.headers.get("host", "")
+    allowed = {websocket.headers.get("host", ""), websocket.headers.get("x-forwarded-host", "")}
+    if public_url:
+        allowed.add(urlsplit(public_url).netloc)
+    return urlsplit(origin).netloc not in allowed - {""}
 
 
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
@@ -112,7 +117,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
     await websocket.accept()
     session = session_of(websocket, board_id)
     from_cookie = session is not None and session == websocket.cookies.get(session_cookie_name(board_id))
-    if from_cookie and cross_origin(websocket):
+    if from_cookie and cross_origin(websocket, services.settings.public_url):
         await close_with(websocket, CLOSE_FORBIDDEN_ORIGIN, "forbidden", "this page's origin may not connect")
         return
     try:
