@@ -1,12 +1,14 @@
 """SIGKILL a server process in the middle of an edit storm: nothing acked is lost, everyone converges.
 
-The PostgreSQL server here keeps ``fsync`` and ``synchronous_commit`` on (unlike the other tests'
-throwaway cluster): an ack means the op's transaction is committed and on disk.
+On PostgreSQL (two processes, one killed) and on the embedded SQLite file (one process, killed and
+restarted). The PostgreSQL server here keeps ``fsync`` and ``synchronous_commit`` on (unlike the
+other tests' throwaway cluster): an ack means the op's transaction is committed and on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,18 +90,23 @@ class Editor:
         await client.wait_until(lambda: all(c in client.acks for c in missing), 60)
 
 
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 def test_sigkill_mid_storm_loses_no_acked_op_and_clients_converge(
-    durable_postgres: PostgresServer, tmp_path: Path
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = durable_postgres.create_database("durable")
-    victim, survivor = start_all(
-        [ServerProcess(url, tmp_path, name="victim"), ServerProcess(url, tmp_path, name="survivor")]
-    )
+    if backend == "postgresql":  # two processes: one is killed, the other keeps serving
+        url = request.getfixturevalue("durable_postgres").create_database("durable")
+        names = ["victim", "survivor"]
+    else:  # the embedded default: one process on a SQLite file, killed and restarted
+        url = f"sqlite:///{tmp_path / 'piboard.db'}"
+        names = ["victim"]
+    processes = start_all([ServerProcess(url, tmp_path, name=n) for n in names])
+    victim, survivor = processes[0], processes[-1]
     try:
         board_id, rte = create_board(survivor)
         editors = [
             Editor(f"{p.name}{i}", p, board_id, join(p, board_id, rte, "rte", f"{p.name} {i}"))
-            for p in (victim, survivor)
+            for p in processes
             for i in range(CLIENTS_PER_PROCESS)
         ]
         on_victim = [e for e in editors if e.process is victim]
@@ -146,18 +153,13 @@ def test_sigkill_mid_storm_loses_no_acked_op_and_clients_converge(
 
         acked_at_kill, acked_at_end = asyncio.run(scenario())
     finally:
-        victim.stop()
-        survivor.stop()
+        for p in processes:
+            p.stop()
 
-    with psycopg.connect(url) as db:
-        stored = dict(
-            db.execute("SELECT client_op_id, seq FROM event WHERE board_id = %s", (board_id,)).fetchall()
-        )
-        db_seq = db.execute("SELECT seq FROM board WHERE id = %s", (board_id,)).fetchone()
-    assert db_seq is not None
+    stored, db_seq = stored_events(url, board_id)
     print(
         f"\nacked before the restart: {len(acked_at_kill)}, ops sent: {sum(len(e.sent) for e in editors)}, "
-        f"events: {db_seq[0]}"
+        f"events: {db_seq}"
     )
     # Nothing acked is lost, and an ack named the seq the op really got.
     for cid, seq in acked_at_kill.items():
@@ -166,7 +168,7 @@ def test_sigkill_mid_storm_loses_no_acked_op_and_clients_converge(
     sent = {cid for e in editors for cid in e.sent}
     assert sent <= set(stored)
     assert all(stored[cid] == seq for cid, seq in acked_at_end.items())
-    assert sorted(stored.values()) == list(range(1, db_seq[0] + 1))
+    assert sorted(stored.values()) == list(range(1, db_seq + 1))
     # Everyone's board equals the database, each event seen once in order across the reconnect.
     fresh = ServerProcess(url, tmp_path, name="fresh").start()  # no cache: reads the item rows
     try:
@@ -175,9 +177,25 @@ def test_sigkill_mid_storm_loses_no_acked_op_and_clients_converge(
         fresh.stop()
     assert len(expected["risk"]) == len(sent)
     for e in editors:
-        assert e.mirror.seq == db_seq[0]
+        assert e.mirror.seq == db_seq
         assert e.mirror.view() == expected, e.name
-        assert e.mirror.seen == list(range(e.mirror.seen[0], db_seq[0] + 1))
+        assert e.mirror.seen == list(range(e.mirror.seen[0], db_seq + 1))
+
+
+def stored_events(url: str, board_id: str) -> tuple[dict[str, int], int]:
+    """client_op_id -> seq of every event of the board, and the board's seq, read from the database."""
+    events = "SELECT client_op_id, seq FROM event WHERE board_id = {p}"
+    board = "SELECT seq FROM board WHERE id = {p}"
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            stored = dict(db.execute(events.format(p="?"), (board_id,)).fetchall())
+            seq = db.execute(board.format(p="?"), (board_id,)).fetchone()
+    else:
+        with psycopg.connect(url) as pg:
+            stored = dict(pg.execute(events.format(p="%s"), (board_id,)).fetchall())  # type: ignore[arg-type]
+            seq = pg.execute(board.format(p="%s"), (board_id,)).fetchone()  # type: ignore[arg-type]
+    assert seq is not None
+    return stored, int(seq[0])
 
 
 def _acks(editor: Editor) -> dict[str, int]:
