@@ -391,18 +391,19 @@ class Hub:
         else:
             conn.sent_seq = last_seq
         while not conn.closed:
-            rows = await run_in_threadpool(
-                self.oppath.events_since, conn.board_id, conn.sent_seq, self.settings.max_events_per_catch_up
-            )
+            rows, state = await run_in_threadpool(self._missed, conn.board_id, conn.sent_seq)
             if rows:
-                events = [committed_from_row(r) for r in rows]
-                state = await run_in_threadpool(self.oppath.state, conn.board_id)
-                await self._send_catch_up(conn, state, events)
+                await self._send_catch_up(conn, state, [committed_from_row(r) for r in rows])
             # No await between this check and going live: no broadcast can slip between the two.
             if conn.sent_seq >= ch.last_seq or not rows:
                 if not conn.closed:
                     ch.live.add(conn)
                 return
+
+    def _missed(self, board_id: str, since: int) -> tuple[list[dict[str, Any]], BoardState]:
+        """In a worker thread: the events after ``since``, and the board as of them or later."""
+        rows = self.oppath.events_since(board_id, since, self.settings.max_events_per_catch_up)
+        return rows, self.oppath.state(board_id)
 
     async def _send_catch_up(self, conn: Connection, state: BoardState, events: list[Committed]) -> None:
         # Catch-up may be longer than the send queue: wait for room (a live broadcast never waits).

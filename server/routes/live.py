@@ -22,6 +22,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from board import Actor
 from board.errors import NotFound, PiboardError
 from server.auth import Unauthenticated, session_cookie_name
 from server.deps import Services, session_of
@@ -103,6 +104,13 @@ def cross_origin(websocket: WebSocket, public_url: str) -> bool:
     return urlsplit(origin).netloc not in allowed - {""}
 
 
+def authenticate(services: Services, board_id: str, session: str | None) -> Actor:
+    """In a worker thread: the participant of the session, on a board that exists."""
+    actor = services.auth.actor(board_id, session)
+    services.oppath.state(board_id)  # NotFound if the board is gone
+    return actor
+
+
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
     with contextlib.suppress(Exception):
         await websocket.send_text(error_frame(error, reason))
@@ -121,8 +129,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         await close_with(websocket, CLOSE_FORBIDDEN_ORIGIN, "forbidden", "this page's origin may not connect")
         return
     try:
-        actor = await run_in_threadpool(services.auth.actor, board_id, session)
-        await run_in_threadpool(services.oppath.state, board_id)
+        actor = await run_in_threadpool(authenticate, services, board_id, session)
     except NotFound as exc:
         await close_with(websocket, CLOSE_NO_BOARD, exc.code, exc.reason)
         return
