@@ -22,7 +22,7 @@ from server.auth import JoinLink
 from server.deps import Services, ServicesDep
 from server.errors import STATUS
 from server.routes.boards import join_url
-from server.routes.links import make_link, remake_link, require_rte
+from server.routes.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.routes.pages import _load, _refused, page_context
 from server.templating import templates
 from server.views.event import (
@@ -254,8 +254,7 @@ async def admin_make_all_links(board_id: str, request: Request, services: Servic
 @router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
 async def admin_revoke_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
     def revoke(state: BoardState, actor: Actor) -> list[JoinLink]:
-        require_rte(actor)
-        services.auth.revoke(board_id, link_id)
+        revoke_unless_last_rte(services, board_id, actor, link_id)
         return []
 
     return await _links_answer(board_id, request, services, revoke)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from board import Actor, Role
-from board.errors import Forbidden, NotFound
+from board.errors import Forbidden, IllegalTransition, NotFound
 from server.auth import JoinLink
 from server.deps import CurrentActor, Services, ServicesDep
 from server.routes.boards import REFUSALS, join_url
@@ -41,6 +41,17 @@ def remake_link(services: Services, board_id: str, actor: Actor, link_id: str) -
     return make_link(services, board_id, actor, old.role, old.team_id, old.label)
 
 
+def revoke_unless_last_rte(services: Services, board_id: str, actor: Actor, link_id: str) -> None:
+    """Revoke a link; never the board's last RTE link, which would leave the event without its facilitator."""
+    require_rte(actor)
+    links = services.auth.links(board_id)
+    target = next((link for link in links if link.id == link_id), None)
+    active_rte = [link for link in links if link.role == Role.RTE and not link.revoked]
+    if target is not None and target.role == Role.RTE and active_rte == [target]:
+        raise IllegalTransition("this is the board's last RTE link: remake it instead of revoking it")
+    services.auth.revoke(board_id, link_id)
+
+
 def link_public(request: Request, link: JoinLink) -> LinkPublic:
     return LinkPublic(
         id=link.id,
@@ -72,8 +83,7 @@ def create_link(
 @router.delete("/{link_id}", status_code=204, responses=REFUSALS)
 def revoke_link(board_id: str, link_id: str, actor: CurrentActor, services: ServicesDep) -> None:
     """Revoke a link: everyone who joined with it loses access at their next request."""
-    require_rte(actor)
-    services.auth.revoke(board_id, link_id)
+    revoke_unless_last_rte(services, board_id, actor, link_id)
 
 
 @router.post("/{link_id}/remake", response_model=LinkPublic, status_code=201, responses=REFUSALS)

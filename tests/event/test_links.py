@@ -59,3 +59,14 @@ def test_the_admin_page_makes_a_link_for_every_role_and_team(board: BoardHandle)
         # A team link without its team is refused, and the panel says why.
         refused = rte.post(f"/b/{board.id}/admin/links", data={"role": "team"})
         assert refused.status_code == 422 and "names its team" in refused.text
+
+
+def test_the_last_rte_link_cannot_be_revoked_only_remade(board: BoardHandle) -> None:
+    with board.rte() as rte:
+        links = rte.get(f"/api/boards/{board.id}/links").json()
+        rte_link = next(link for link in links if link["role"] == "rte")
+        refused = rte.delete(f"/api/boards/{board.id}/links/{rte_link['id']}")
+        assert refused.status_code == 409 and "last RTE link" in refused.json()["reason"]
+        assert rte.get(f"/api/boards/{board.id}/links").status_code == 200  # still in charge
+        page = rte.post(f"/b/{board.id}/admin/links/{rte_link['id']}/revoke")
+        assert page.status_code == 409 and "last RTE link" in page.text
