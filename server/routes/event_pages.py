@@ -230,11 +230,7 @@ async def admin_make_link(
             raise Invalid("choose a role") from None
         if chosen == Role.TEAM and not team_id:
             raise Invalid("a team link names its team: choose the team")
-        return [
-            make_link(
-                services, board_id, actor, chosen, team_id or None if chosen == Role.TEAM else None, label
-            )
-        ]
+        return [make_link(services, board_id, actor, chosen, team_id or None, label)]
 
     return await _links_answer(board_id, request, services, make)
 
