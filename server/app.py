@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 
 from board.errors import PiboardError
 from server.auth import Auth
 from server.db import make_engine, upgrade
 from server.deps import Services
-from server.errors import piboard_error_handler
+from server.errors import database_unavailable_handler, piboard_error_handler
 from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.state.hub = hub
     app.add_exception_handler(PiboardError, piboard_error_handler)
+    app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_middleware(
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )

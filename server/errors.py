@@ -19,6 +19,7 @@ STATUS: dict[str, int] = {
     "rate_limited": 429,
     "too_large": 413,
     "batch_refused": 422,
+    "unavailable": 503,
 }
 
 
@@ -28,6 +29,17 @@ class RateLimited(PiboardError):
 
 class TooLarge(PiboardError):
     code = "too_large"
+
+
+class Unavailable(PiboardError):
+    code = "unavailable"
+
+
+# The database restarted or is unreachable. An op in flight may or may not have committed; resending
+# it with the same client_op_id is safe (a repeat changes nothing).
+DATABASE_UNAVAILABLE = (
+    "the database is not reachable right now; resend in a moment (a repeat is not applied twice)"
+)
 
 
 def refusal_body(exc: PiboardError) -> dict[str, Any]:
@@ -40,3 +52,9 @@ def refusal_body(exc: PiboardError) -> dict[str, Any]:
 async def piboard_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PiboardError)
     return JSONResponse(refusal_body(exc), status_code=STATUS.get(exc.code, 400))
+
+
+async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A lost database connection is a 503 to retry, not a 500."""
+    body = {"error": Unavailable.code, "reason": DATABASE_UNAVAILABLE}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})

@@ -108,6 +108,10 @@ class PostgresServer:
             "--no-instructions",
         )
         self.port = self.port or _free_port()
+        self._start_server()
+        return self
+
+    def _start_server(self) -> None:
         options = [
             "-c listen_addresses=127.0.0.1",
             f"-c port={self.port}",
@@ -132,7 +136,13 @@ class PostgresServer:
             "start",
         )
         self._wait_ready()
-        return self
+
+    def crash(self) -> None:
+        """Stop the way a power cut would: no checkpoint, every client cut off (WAL replay at restart)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop", timeout=30)
+
+    def restart_after_crash(self) -> None:
+        self._start_server()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30

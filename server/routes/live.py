@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor
 from board.errors import NotFound, PiboardError
 from server.auth import Unauthenticated, session_cookie_name
 from server.deps import Services, session_of
-from server.errors import refusal_body
+from server.errors import DATABASE_UNAVAILABLE, Unavailable, refusal_body
 from server.hub import (
     CLOSE_FORBIDDEN_ORIGIN,
     CLOSE_NO_BOARD,
@@ -289,6 +290,9 @@ class LiveDoor:
             op_in: OpIn = parse()
             self.services.limiter.check(self.conn.actor.id)
             committed = await run_in_threadpool(self.submit, op_in)
+        except OperationalError:  # the database is restarting: say so, keep the socket, let it resend
+            self.conn.send(refusal_frame(client_op_id, Unavailable(DATABASE_UNAVAILABLE)))
+            return
         except PiboardError as exc:
             self.conn.send(refusal_frame(client_op_id, exc))
             if exc.code in {"invalid", "rate_limited"}:
