@@ -33,7 +33,7 @@ from board import Actor, BoardState, Op
 from board.model import Role
 from board.ops import Change
 from board.public import public_change, public_op, public_state
-from server.live_render import render_update
+from server.live_render import RENDERERS, render_update, split_view
 from server.oppath import Committed, OpPath
 from server.settings import Settings
 
@@ -269,7 +269,10 @@ def reset_frame(state: BoardState, mode: Mode) -> str:
 
 
 def html_frame(view: str, state: BoardState, events: list[Committed]) -> str:
-    """The fragments of a view for a batch of events; on a renderer failure, a reset (never stale)."""
+    """The fragments of a view for a batch of events. A view no renderer knows, or a renderer that
+    fails, gets a reset instead: the browser fetches the page again rather than show it stale."""
+    if split_view(view)[0] not in RENDERERS:
+        return reset_frame(state, "html")
     try:
         body = render_update(view, state, events) or ""
     except Exception:

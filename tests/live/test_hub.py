@@ -120,3 +120,20 @@ def test_a_client_that_never_answers_the_heartbeat_is_dropped(fast_heartbeat: Li
         await answering.close()
 
     run_async(scenario())
+
+
+def test_a_view_without_a_renderer_gets_a_reset_not_silence(board: BoardHandle) -> None:
+    seq = board.read()["seq"]
+
+    async def scenario() -> LiveClient:
+        c = await LiveClient.connect(
+            board.server.ws_url, board.id, board.rte_session, last_seq=seq, mode="html", view="nowhere"
+        )
+        await c.wait_welcome()
+        board.op(board.rte_session, "risk.create", args={"title": "x"}).raise_for_status()
+        await c.wait_until(lambda: len(c.resets) == 1)
+        await c.close()
+        return c
+
+    c = run_async(scenario())
+    assert c.resets[0]["seq"] == seq + 1
