@@ -49,7 +49,12 @@ def serve(
         if token:
             typer.echo(f"Demo ART created. Open as RTE: {_base_url(host, port)}/join/{token}")
     typer.echo(f"piboard on {_base_url(host, port)} (database: {settings.database_url})")
-    uvicorn.run(fastapi_app, host=host, port=port, ws="websockets-sansio", log_level="info")
+    # Frames a little over the limit get the door's "too_large" answer; far bigger ones are cut off by
+    # the websocket layer (close 1009) before they are ever held in memory whole.
+    ws_max = 4 * settings.max_ws_message_bytes
+    uvicorn.run(
+        fastapi_app, host=host, port=port, ws="websockets-sansio", ws_max_size=ws_max, log_level="info"
+    )
 
 
 @app.command()
