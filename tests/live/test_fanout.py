@@ -89,7 +89,7 @@ def slow_server(tmp_path: Path) -> Iterator[LiveServer]:
         ops_per_second=1000.0,
         ops_burst=1000,
         ws_send_queue=32,
-        ws_send_timeout=5.0,
+        ws_send_timeout=10.0,
     )
     yield server
     server.stop()
@@ -97,7 +97,8 @@ def slow_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 def test_a_client_that_stops_reading_does_not_delay_the_others(slow_server: LiveServer) -> None:
     """Big events (16 KB each, 5 MB in all) fill a stalled client's socket; the others' latency stays far
-    below the 5 s send timeout, which they would wait per event if broadcasting awaited the slow client."""
+    below the 10 s send timeout, which they would wait if broadcasting awaited the slow client (generous
+    bounds: the machine is shared)."""
     handle = create_board(slow_server)
     start = handle.read()
     events = 300
@@ -146,7 +147,7 @@ def test_a_client_that_stops_reading_does_not_delay_the_others(slow_server: Live
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"\nedit→10 readers with a stalled client: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     assert code == 1013, f"the stalled client was not closed with 1013 (try again later) but {code}"
-    assert p99 < 2.0 and latencies[-1] < 4.0, (p50, p99, latencies[-1])
+    assert p99 < 4.0 and latencies[-1] < 8.0, (p50, p99, latencies[-1])
 
 
 def test_a_client_cut_off_mid_stream_reconnects_and_converges(board: BoardHandle) -> None:
