@@ -42,6 +42,7 @@
   var opCounter = 0;
   var clientId = Math.random().toString(36).slice(2, 10);
   var refetching = false;
+  var newestDuringRefetch = 0; // fragments dropped while a fresh page was on its way
   var socket = null; // the ws extension's public interface, once open
 
   function statusElement() {
@@ -135,6 +136,7 @@
       return;
     }
     refetching = true;
+    newestDuringRefetch = 0;
     setStatus("catching-up", "updating…");
     fetch(location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
@@ -157,6 +159,10 @@
         seq = freshSeq;
         body.dataset.seq = String(seq);
         refetching = false;
+        if (newestDuringRefetch > seq) {
+          refetchPage(); // a change arrived after the page was rendered: fetch once more
+          return;
+        }
         setStatus("live", "live");
       })
       .catch(function () {
@@ -272,8 +278,13 @@
     }
     var marker = /id="live-seq"[^>]*data-seq="(\d+)"/.exec(message);
     var fragmentSeq = marker ? parseInt(marker[1], 10) : 0;
-    if (refetching || (marker && fragmentSeq <= seq)) {
-      evt.preventDefault(); // already in the page (or a fresh page is on its way)
+    if (refetching) {
+      newestDuringRefetch = Math.max(newestDuringRefetch, fragmentSeq);
+      evt.preventDefault(); // a fresh page is on its way
+      return;
+    }
+    if (marker && fragmentSeq <= seq) {
+      evt.preventDefault(); // already in the page
       return;
     }
     setSeq(fragmentSeq);
