@@ -111,7 +111,7 @@
     box.textContent = "";
     var count = document.createElement("span");
     count.className = "presence-count";
-    count.textContent = frame.count + (frame.count === 1 ? " here" : " here");
+    count.textContent = frame.count + " here";
     box.appendChild(count);
     var list = document.createElement("ul");
     list.className = "presence-list";
@@ -119,6 +119,10 @@
       var item = document.createElement("li");
       item.className = "presence-person role-" + String(p.role).replace(/[^a-z_]/g, "");
       item.textContent = p.name;
+      var where = document.createElement("span");
+      where.className = "presence-where";
+      where.textContent = " · " + String(p.role).replace("_", " ") + " · " + String(p.view).split(":")[0];
+      item.appendChild(where);
       item.title = p.name + " · " + String(p.role).replace("_", " ") + " · " + p.view +
         (p.device ? " · " + p.device : "");
       item.dataset.view = p.view;
