@@ -520,7 +520,8 @@ class Hub:
                 "device": conn.device,
             }
         listed = sorted(people.values(), key=lambda p: (p["name"].lower(), p["view"], p["device"]))
-        return {"type": "presence", "count": len(people), "people": listed[:PRESENCE_MAX_PEOPLE]}
+        participants = len({key[0] for key in people})
+        return {"type": "presence", "count": participants, "people": listed[:PRESENCE_MAX_PEOPLE]}
 
     def _send_presence(self, ch: Channel) -> None:
         ch.presence_timer = None
