@@ -95,14 +95,20 @@ def ack_frame(committed: Committed) -> str:
 def cross_origin(websocket: WebSocket, public_url: str) -> bool:
     """A page of another site must not ride on the board's cookie (cross-site websocket hijacking).
     Same origin: the page's host is the one the browser connected to (``Host``, or the proxy's
-    ``X-Forwarded-Host``) or the configured public URL's."""
+    ``X-Forwarded-Host``) or the configured public URL's. Host names are compared without the port,
+    because proxies often pass ``Host`` without it."""
     origin = websocket.headers.get("origin")
     if not origin:
         return False
-    allowed = {websocket.headers.get("host", ""), websocket.headers.get("x-forwarded-host", "")}
+    hosts = [websocket.headers.get("host", ""), websocket.headers.get("x-forwarded-host", "")]
+    allowed = {_hostname(h) for h in hosts if h}
     if public_url:
-        allowed.add(urlsplit(public_url).netloc)
-    return urlsplit(origin).netloc not in allowed - {""}
+        allowed.add((urlsplit(public_url).hostname or "").lower())
+    return (urlsplit(origin).hostname or "").lower() not in allowed - {""}
+
+
+def _hostname(host_header: str) -> str:
+    return (urlsplit(f"//{host_header.split(',')[0].strip()}").hostname or "").lower()
 
 
 def authenticate(services: Services, board_id: str, session: str | None) -> Actor:
