@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LiveServer, start_server
 from tests.pg import PostgresServer
 from tests.scale.procs import ServerProcess, start_all
 
@@ -24,3 +25,13 @@ def three_processes(pg_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]
     finally:
         for p in processes:
             p.stop()
+
+
+@pytest.fixture
+def two_servers(pg_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers in this process (each its own app, pool, hub and listen bridge) on one database."""
+    a = start_server(pg_url, ops_per_second=1000.0, ops_burst=1000)
+    b = start_server(pg_url, ops_per_second=1000.0, ops_burst=1000)
+    yield a, b
+    a.stop()
+    b.stop()

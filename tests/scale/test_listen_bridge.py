@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import psycopg
-import pytest
 
 from server.notify import APPLICATION_NAME, ListenBridge, libpq_url, parse_payload
-from tests.conftest import LiveServer, create_board, start_server
+from tests.conftest import LiveServer, create_board
 from tests.live.client import LiveClient
-
-
-@pytest.fixture
-def two_servers(pg_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
-    a = start_server(pg_url, ops_per_second=1000.0, ops_burst=1000)
-    b = start_server(pg_url, ops_per_second=1000.0, ops_burst=1000)
-    yield a, b
-    a.stop()
-    b.stop()
 
 
 def test_payloads_are_parsed_strictly() -> None:
