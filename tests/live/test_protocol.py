@@ -65,7 +65,13 @@ def test_presence_lists_who_is_connected_and_updates_when_they_leave(board: Boar
         assert a.presence is not None
         names = {(p["name"], p["role"], p["view"]) for p in a.presence["people"]}
         assert names == {("RTE", "rte", "program"), ("Priya", "observer", "screen")}
+        # Priya opens the same view in a second tab: still one person, one entry.
+        b2 = await LiveClient.connect(board.server.ws_url, board.id, session, last_seq=0, view="screen")
+        await b2.wait_welcome()
+        await asyncio.sleep(0.6)
+        assert a.presence["count"] == 2 and len(a.presence["people"]) == 2
         await b.close()
+        await b2.close()
         await a.wait_until(lambda: a.presence is not None and a.presence["count"] == 1)
         await a.close()
 
