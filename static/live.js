@@ -28,6 +28,7 @@
     return;
   }
   var RECONNECTING_CODES = [1006, 1011, 1012, 1013]; // htmx-ext-ws reconnects on these only
+  var RETRY_UNAVAILABLE_MS = 2000;
   var ENDED_REASONS = {
     1008: "Disconnected: too many messages. Reload the page.",
     4400: "Disconnected (protocol error). Reload the page.",
@@ -195,6 +196,15 @@
       }
       case "refusal": {
         var refused = unacked.get(frame.client_op_id);
+        if (frame.error === "unavailable" && refused) {
+          // The database is restarting: keep the op and send it again (it is applied once).
+          setTimeout(function () {
+            if (unacked.has(frame.client_op_id) && socket) {
+              socket.send(refused.message);
+            }
+          }, RETRY_UNAVAILABLE_MS);
+          break;
+        }
         unacked.delete(frame.client_op_id);
         showRefusal(refused && refused.elt, frame);
         break;
