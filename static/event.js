@@ -6,6 +6,13 @@
 
   function voteKey(roundId) { return "piboard-vote:" + board + ":" + roundId; }
 
+  function rememberVote(roundId, value) {
+    try {
+      if (value) sessionStorage.setItem(voteKey(roundId), value);
+      else sessionStorage.removeItem(voteKey(roundId));
+    } catch (e) {}
+  }
+
   function myVote(roundId) {
     try { return parseInt(sessionStorage.getItem(voteKey(roundId)) || "", 10) || null; } catch (e) { return null; }
   }
@@ -40,9 +47,14 @@
   document.addEventListener("click", function (ev) {
     var fist = ev.target.closest && ev.target.closest("[data-fist-button]");
     if (fist) {
-      var round = fist.closest("[data-round]");
-      fist.form.dataset.pendingVote = fist.dataset.fistButton;
-      fist.form.dataset.pendingRound = round ? round.dataset.round : "";
+      // Shown at once: a live update may replace this form before its answer arrives (and an
+      // answer to a detached form reaches no listener). A refusal that does arrive undoes it.
+      var roundId = fist.closest("[data-round]").dataset.round;
+      var previous = myVote(roundId);
+      fist.form.dataset.previousVote = previous === null ? "" : String(previous);
+      fist.form.dataset.voteRound = roundId;
+      rememberVote(roundId, fist.dataset.fistButton);
+      markVotes();
     }
     var copy = ev.target.closest && ev.target.closest("[data-copy]");
     if (copy) {
@@ -81,15 +93,14 @@
     // Only a form's own submission (not, say, the vague-objective check inside it) is an op sent.
     var form = ev.detail.elt && ev.detail.elt.tagName === "FORM" ? ev.detail.elt : null;
     if (!form) return;
-    if (ev.detail.failed || (ev.detail.xhr && ev.detail.xhr.status >= 400)) { toast(form, ev.detail.xhr); return; }
+    if (ev.detail.failed || (ev.detail.xhr && ev.detail.xhr.status >= 400)) {
+      if (form.dataset.voteRound) { rememberVote(form.dataset.voteRound, form.dataset.previousVote); markVotes(); }
+      toast(form, ev.detail.xhr);
+      return;
+    }
     if (!ev.detail.successful) return;
     var slot = form.querySelector(".refusal-slot");
     if (slot) slot.textContent = "";
-    if (form.dataset.pendingVote) {
-      // Accepted by the server: remember it here, for this person's eyes only.
-      try { sessionStorage.setItem(voteKey(form.dataset.pendingRound), form.dataset.pendingVote); } catch (e) {}
-      delete form.dataset.pendingVote;
-    }
     if (form.classList.contains("explain")) {
       var round = form.closest("[data-round]");
       try { sessionStorage.setItem(voteKey(round.dataset.round) + ":explained", "1"); } catch (e) {}
