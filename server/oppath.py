@@ -34,6 +34,7 @@ EVENT = EventRow.__table__  # type: ignore[attr-defined]
 NOTIFY_CHANNEL = "piboard_events"
 # A cached board this many events behind the table is brought forward from the events, not re-read.
 CATCH_UP_EVENTS = 200
+MAX_SEQ = 2**31 - 1  # the event.seq column is a 32-bit integer
 
 
 def new_id() -> str:
@@ -134,6 +135,8 @@ class OpPath:
         return state
 
     def events_since(self, board_id: str, since: int, limit: int = 500) -> list[dict[str, Any]]:
+        if since >= MAX_SEQ:  # no such event; PostgreSQL would refuse the number (seq is a 32-bit integer)
+            return []
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(EVENT)

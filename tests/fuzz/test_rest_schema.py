@@ -66,3 +66,20 @@ def run_examples(label: str, cases: st.SearchStrategy[Any], call: Callable[[str,
         call(label, case, with_session)
 
     probe()
+
+
+def test_numbers_beyond_the_database_integer_range_are_answered(
+    fuzz_server: LiveServer, fuzz_board: BoardHandle
+) -> None:
+    """Found by the fuzzer on PostgreSQL: a huge ``since`` was a 500 (seq is a 32-bit column)."""
+    with fuzz_board.rte() as c:
+        for since in (2**31 - 1, 2**31, 2**63, 10**30):
+            r = c.get(f"/api/boards/{fuzz_board.id}/events", params={"since": since})
+            assert r.status_code in {200, 422}, (since, r.status_code)
+            if r.status_code == 200:
+                assert r.json() == []
+        r = c.post(
+            f"/api/boards/{fuzz_board.id}/ops",
+            json={"type": "risk.update", "target": "x", "base_version": 2**40, "args": {"title": "t"}},
+        )
+        assert r.status_code == 422
