@@ -357,7 +357,8 @@ def _narrow_for_actor(tx: Tx, actor: Actor, kind: str, before: Item | None, valu
             raise Forbidden("the System Architect may change enablers only")
 
 
-CREATABLE = (
+# The kinds of item people create, update and delete with the generic ops.
+PLAN_KINDS = (
     "iteration",
     "team",
     "member",
@@ -371,7 +372,7 @@ CREATABLE = (
 )
 
 
-@handles(*(f"{k}.create" for k in CREATABLE))
+@handles(*(f"{k}.create" for k in PLAN_KINDS))
 def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     values = _clean(kind, op.args, creating=True)
@@ -439,21 +440,7 @@ def _validate(tx: Tx, item: Item) -> None:
         raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
 
 
-UPDATABLE = (
-    "iteration",
-    "team",
-    "member",
-    "feature",
-    "story",
-    "milestone",
-    "dependency",
-    "objective",
-    "risk",
-    "agenda",
-)
-
-
-@handles(*(f"{k}.update" for k in UPDATABLE), "board.update")
+@handles(*(f"{k}.update" for k in PLAN_KINDS), "board.update")
 def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     kind = "meta" if kind == "board" else kind
@@ -529,21 +516,7 @@ def _need_version(op: Op) -> int:
     return op.base_version
 
 
-DELETABLE = (
-    "iteration",
-    "team",
-    "member",
-    "feature",
-    "story",
-    "milestone",
-    "dependency",
-    "objective",
-    "risk",
-    "agenda",
-)
-
-
-@handles(*(f"{k}.delete" for k in DELETABLE))
+@handles(*(f"{k}.delete" for k in PLAN_KINDS))
 def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     cls = _MODEL_FOR_KIND[kind]
