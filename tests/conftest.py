@@ -139,3 +139,7 @@ def create_board(server: LiveServer, name: str = "Test ART", demo: bool = False)
 @pytest.fixture
 def board(live_server: LiveServer) -> BoardHandle:
     return create_board(live_server)
+
+
+# The browser fixtures, for every test directory (imported last: tests.browser imports this module).
+from tests.browser import browser, e2e_server, page_as, playwright_driver  # noqa: E402, F401

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import FULL_HD, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.e2e.conftest import FULL_HD, LAPTOP, PageAs, Plan, build_plan, screenshot
+from tests.e2e.conftest import Plan, build_plan
 
 pytestmark = pytest.mark.e2e
 

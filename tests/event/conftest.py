@@ -1,5 +1,5 @@
-"""The browser fixtures of tests/e2e (one Chromium per session, a context per person), reused here."""
+"""The small planned ART of the page tests, reused by the event-running tests."""
 
-from tests.e2e.conftest import browser, e2e_server, page_as, planned_board, playwright_driver
+from tests.e2e.conftest import planned_board
 
-__all__ = ["browser", "e2e_server", "page_as", "planned_board", "playwright_driver"]
+__all__ = ["planned_board"]

@@ -8,8 +8,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.conftest import FULL_HD, PageAs, Plan, screenshot
+from tests.e2e.conftest import Plan
 from tests.event.browser import FrameLog, goto, items, leaked_ballot_values, wait_live
 
 pytestmark = pytest.mark.e2e

@@ -76,7 +76,11 @@ def test_every_export_reads_back_and_matches_the_board(live_server: LiveServer) 
         assert {f["title"] for f in doc["features"]} == {f["title"] for f in features}
         assert len(doc["stories"]) == len(stories) and len(doc["risks"]) == len(risks)
         changes = {(c["id"], c["change"]) for c in doc["baseline"]["changes"]}
-        assert changes == {(moved["id"], "moved")}, "the move after the baseline, and nothing else"
+        carried = {s["id"] for s in stories if s["feature_id"] == moved["id"] and s["iteration_id"]}
+        assert carried, "the moved feature has planned stories"
+        assert changes == {(moved["id"], "moved")} | {(sid, "moved") for sid in carried}, (
+            "the move after the baseline (with its stories), and nothing else"
+        )
 
         archive = zipfile.ZipFile(io.BytesIO(get("/export.zip", "application/zip", "-csv.zip")))
         assert archive.testzip() is None

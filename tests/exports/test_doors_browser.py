@@ -14,10 +14,8 @@ from test_doors_jira import by_key, jira_target
 from test_jira import ROWS, jira_csv
 
 from server.templating import templates
+from tests.browser import PageAs
 from tests.conftest import BoardHandle, LiveServer
-from tests.e2e.conftest import PageAs, browser, e2e_server, page_as, playwright_driver
-
-__all__ = ["browser", "e2e_server", "page_as", "playwright_driver"]
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.live.client import LiveClient
@@ -18,13 +18,6 @@ LONG = '"\'><xss-probe></xss-probe><script>window.__xss=1</script><img src=x one
 SHORT = "\"'><img src=x onerror=__xss=1>"  # fits 40-character fields
 RAW_MARKERS = ("<xss-probe", "<script>window.__xss", "<img src=x onerror")
 ESCAPED_MARKER = re.compile(r"&lt;(img src=x onerror|xss-probe)")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def text(n: int) -> str:
@@ -189,46 +182,36 @@ def test_live_fragments_pushed_over_the_socket_are_escaped(
 
 
 def test_no_injected_script_runs_in_a_real_browser(
-    xss_server: LiveServer, hostile_board: tuple[BoardHandle, dict[str, str]]
+    xss_server: LiveServer, hostile_board: tuple[BoardHandle, dict[str, str]], browser: Browser
 ) -> None:
     board, ids = hostile_board
     dialogs: list[str] = []
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context()
-            context.add_cookies(
-                [{"name": f"pb_{board.id}", "value": board.rte_session, "url": xss_server.url}]
-            )
-            context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            for path in [*pages(board, ids), exports(board)[0]]:
-                page.goto(xss_server.url + path, wait_until="load")
-                page.wait_for_timeout(150)
-                assert page.evaluate("window.__xss") is None, path
-                assert page.evaluate("document.querySelectorAll('xss-probe, img[src=\"x\"]').length") == 0, (
-                    path
-                )
-            # A live update while the program board is open: htmx swaps the fragment in; still inert.
-            page.goto(f"{xss_server.url}/b/{board.id}/program", wait_until="load")
-            page.wait_for_timeout(500)
-            created = board.op(
-                board.rte_session,
-                "feature.create",
-                args={"title": LONG, "team_id": ids["t2"], "iteration_id": ids["i1"]},
-            )
-            assert created.status_code == 200
-            page.wait_for_function(
-                "document.querySelector('#live-seq') && "
-                f"Number(document.querySelector('#live-seq').dataset.seq) >= {created.json()['seq']}",
-                timeout=15_000,
-            )
-            assert page.evaluate("window.__xss") is None
-            assert page.evaluate("document.querySelectorAll('xss-probe, img[src=\"x\"]').length") == 0
-        finally:
-            browser.close()
+    context = browser.new_context()
+    context.add_cookies([{"name": f"pb_{board.id}", "value": board.rte_session, "url": xss_server.url}])
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in [*pages(board, ids), exports(board)[0]]:
+        page.goto(xss_server.url + path, wait_until="load")
+        page.wait_for_timeout(150)
+        assert page.evaluate("window.__xss") is None, path
+        assert page.evaluate("document.querySelectorAll('xss-probe, img[src=\"x\"]').length") == 0, path
+    # A live update while the program board is open: htmx swaps the fragment in; still inert.
+    page.goto(f"{xss_server.url}/b/{board.id}/program", wait_until="load")
+    page.wait_for_timeout(500)
+    created = board.op(
+        board.rte_session,
+        "feature.create",
+        args={"title": LONG, "team_id": ids["t2"], "iteration_id": ids["i1"]},
+    )
+    assert created.status_code == 200
+    page.wait_for_function(
+        "document.querySelector('#live-seq') && "
+        f"Number(document.querySelector('#live-seq').dataset.seq) >= {created.json()['seq']}",
+        timeout=15_000,
+    )
+    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("document.querySelectorAll('xss-probe, img[src=\"x\"]').length") == 0
+    context.close()
     assert dialogs == []

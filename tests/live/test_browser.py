@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import PageAs
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.e2e import conftest as e2e
-from tests.e2e.conftest import PageAs
-
-# The browser fixtures of tests/e2e (one Chromium per session, a context per person), used here too.
-playwright_driver = e2e.playwright_driver
-browser = e2e.browser
-page_as = e2e.page_as
 
 pytestmark = pytest.mark.e2e
 

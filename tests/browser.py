@@ -1,0 +1,115 @@
+"""Browser fixtures shared by every test that drives Debian's Chromium (e2e, event, exports, live, fuzz).
+
+``page_as(board, role, name, team_id)`` joins a board the way a person does (a real join link,
+typing a name) and returns the Playwright page on the page the link lands on. Tests that need
+the big screen, two laptops or a projector size open several pages, each its own context.
+
+Playwright's sync API keeps an asyncio loop running in the main thread while it is started, which
+stops ``asyncio.run`` in other tests: so the driver lives for one test module at a time, not the session.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.conftest import BoardHandle, LiveServer, start_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FULL_HD = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1366, "height": 768}
+CDN = re.compile(r"^https://cdn\.jsdelivr\.net/")
+
+
+@pytest.fixture(scope="module")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the browser tests; each test makes its own board on it."""
+    db = tmp_path_factory.mktemp("e2e") / "piboard.db"
+    server = start_server(f"sqlite:///{db}", ops_per_second=1000.0, ops_burst=1000)
+    yield server
+    server.stop()
+
+
+class PageAs(Protocol):
+    def __call__(
+        self,
+        board: BoardHandle,
+        role: str,
+        name: str,
+        team_id: str | None = None,
+        *,
+        viewport: dict[str, int] | None = None,
+        block_cdn: bool = False,
+    ) -> Page: ...
+
+
+def join_link(board: BoardHandle, role: str, team_id: str | None = None) -> str:
+    with board.rte() as c:
+        r = c.post(f"/api/boards/{board.id}/links", json={"role": role, "team_id": team_id})
+        r.raise_for_status()
+        return str(r.json()["join_url"])
+
+
+@pytest.fixture
+def page_as(browser: Browser) -> Iterator[PageAs]:
+    contexts: list[BrowserContext] = []
+
+    def open_as(
+        board: BoardHandle,
+        role: str,
+        name: str,
+        team_id: str | None = None,
+        *,
+        viewport: dict[str, int] | None = None,
+        block_cdn: bool = False,
+    ) -> Page:
+        context = browser.new_context(viewport=viewport or LAPTOP)  # type: ignore[arg-type]
+        contexts.append(context)
+        if block_cdn:
+            context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(join_link(board, role, team_id))
+        page.get_by_label("Your name").fill(name)
+        page.get_by_role("button", name="Join").click()
+        page.wait_for_url(re.compile(rf"/b/{re.escape(board.id)}/"))
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot as test-artifacts/screenshots/<name>-<w>x<h>.png (people look at these)."""
+    size = page.viewport_size or LAPTOP
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
