@@ -178,11 +178,18 @@ class OpPath:
         self._listeners.append(listener)
 
     def create_board(
-        self, name: str, creator: Actor, args: dict[str, Any] | None = None, *, then: FollowUp | None = None
+        self,
+        name: str,
+        creator: Actor,
+        args: dict[str, Any] | None = None,
+        *,
+        then: FollowUp | None = None,
+        board_id: str | None = None,
     ) -> str:
         """Create a board: its ``board.create`` event and, in the same transaction, the ops that ``then``
-        builds from the new board (the demo's plan, an imported file). All of it is stored, or nothing."""
-        board_id = new_id()
+        builds from the new board (the demo's plan, an imported file). All of it is stored, or nothing.
+        A given ``board_id`` that exists already raises SQLAlchemy's ``IntegrityError``."""
+        board_id = board_id or new_id()
         first = Op("board.create", args={"name": name, **(args or {})}, client_op_id=f"create-{board_id}")
         self._submit(board_id, [first], creator, create_name=name, then=then)
         return board_id

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from board import Actor, Role
+from board.demo import demo_ops
 from server.deps import Services
 
 FOUNDER = Actor(id="founder", name="Board creator", role=Role.RTE)
+# One fixed id, so that several processes starting on an empty database make one demo, not several.
+DEMO_BOARD_ID = "demo"
 
 
 def create_board_with_rte(
-    services: Services, name: str, pi_name: str = "", *, demo: bool = False
+    services: Services, name: str, pi_name: str = "", *, demo: bool = False, board_id: str | None = None
 ) -> tuple[str, str, str]:
     """Create a board (with the demo ART's plan if asked); returns (board id, RTE join token, RTE session)."""
     if demo:
-        from board.demo import demo_ops
-
         ops = demo_ops()
         board_id = services.oppath.create_board(
-            name, FOUNDER, ops[0].args | {"name": name}, then=lambda _board: ops[1:]
+            name, FOUNDER, ops[0].args | {"name": name}, then=lambda _board: ops[1:], board_id=board_id
         )
     else:
-        board_id = services.oppath.create_board(name, FOUNDER, {"pi_name": pi_name} if pi_name else None)
+        args = {"pi_name": pi_name} if pi_name else None
+        board_id = services.oppath.create_board(name, FOUNDER, args, board_id=board_id)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")
     assert link.token is not None
     _, session = services.auth.join(link.token, "RTE")
@@ -31,5 +35,8 @@ def ensure_demo(services: Services) -> str | None:
     """On a server's first start with an empty database, make the demo ART; returns its RTE join token."""
     if services.oppath.boards():
         return None
-    _, token, _ = create_board_with_rte(services, "Demo ART", demo=True)
+    try:
+        _, token, _ = create_board_with_rte(services, "Demo ART", demo=True, board_id=DEMO_BOARD_ID)
+    except IntegrityError:
+        return None  # another process, started at the same moment, made it
     return token

@@ -7,10 +7,14 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from server.app import build_services
+from server.provision import ensure_demo
+from server.settings import Settings
 from tests.conftest import free_port
 
 PIBOARD = [sys.executable, "-m", "server.cli"]
@@ -84,3 +88,12 @@ def test_link_for_an_unknown_board_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "no board 'nope'" in done.stderr + done.stdout
+
+
+def test_processes_starting_together_on_an_empty_database_make_one_demo(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'race.db'}", secret_key="k" * 40)
+    processes = [build_services(settings) for _ in range(3)]
+    with ThreadPoolExecutor(len(processes)) as pool:
+        tokens = list(pool.map(ensure_demo, processes))
+    assert len([t for t in tokens if t is not None]) == 1
+    assert [b["id"] for b in processes[0].oppath.boards()] == ["demo"]
