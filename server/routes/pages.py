@@ -49,6 +49,7 @@ def page_context(
         "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
         "htmx_cdn": services.settings.htmx_cdn,
         "locked": state.meta.locked,
+        "baseline_taken": state.meta.baseline_seq is not None,
         "timer": timer_part(state),
     }
 

@@ -1,39 +1,22 @@
-"""The download menu and the Jira import form in a real Chromium, with the page's own htmx.
-
-No page includes ``parts/downloads.html`` yet (the page owners add the one line), so the test
-puts the fragment, rendered by the server's templates, into a board page and lets htmx process it.
-"""
+"""The download menu every board page carries, and its Jira import form, in a real Chromium."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from playwright.sync_api import Page
 from test_doors_jira import by_key, jira_target
 from test_jira import ROWS, jira_csv
 
-from server.templating import templates
 from tests.browser import PageAs
-from tests.conftest import BoardHandle, LiveServer
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-def with_downloads(page: Page, board: BoardHandle, role: str) -> None:
-    html = templates.get_template("parts/downloads.html").render(board_id=board.id, role=role)
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.evaluate(
-        """html => { const main = document.querySelector('#main');
-                     main.insertAdjacentHTML('afterbegin', html); htmx.process(main); }""",
-        html,
-    )
 
 
 def test_download_menu_and_jira_import_in_the_browser(e2e_server: LiveServer, page_as: PageAs) -> None:
     board = jira_target(e2e_server)
     page = page_as(board, "rte", "Rita", block_cdn=True)
-    with_downloads(page, board, "rte")
 
     page.get_by_text("Download", exact=True).click()
     with page.expect_download() as download:
@@ -63,7 +46,6 @@ def test_the_jira_form_is_for_the_rte_and_product_management(e2e_server: LiveSer
     team_id = next(iter(board.read()["items"]["team"]))
     for role, team, shown in (("team", team_id, False), ("pm", None, True), ("observer", None, False)):
         page = page_as(board, role, f"A {role}", team, block_cdn=True)
-        with_downloads(page, board, role)
         page.get_by_text("Download", exact=True).click()
         assert page.get_by_role("menuitem", name="PI report (PDF)").is_visible()
         assert page.locator(".downloads-jira").is_visible() == shown, role
