@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 FULL_HD = {"width": 1920, "height": 1080}
 LAPTOP = {"width": 1366, "height": 768}
 CDN = re.compile(r"^https://cdn\.jsdelivr\.net/")
