@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+
+from board.errors import PiboardError
+from server.errors import STATUS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
+
+
+def refusal_fragment(request: Request, exc: PiboardError) -> Response:
+    """The small HTML answer a refused form or htmx request shows next to what was refused."""
+    return templates.TemplateResponse(
+        request,
+        "parts/refusal.html",
+        {"reason": exc.reason, "code": exc.code},
+        status_code=STATUS.get(exc.code, 400),
+    )

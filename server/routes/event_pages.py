@@ -24,7 +24,7 @@ from server.errors import STATUS
 from server.routes.boards import join_url
 from server.routes.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.routes.pages import _load, _refused, page_context
-from server.templating import templates
+from server.templating import refusal_fragment, templates
 from server.views.event import (
     FIST,
     ROAM_COLUMNS,
@@ -196,12 +196,7 @@ async def _links_answer(board_id: str, request: Request, services: Services, mak
         state, actor = await _load(board_id, request, services)
         require_rte(actor)
     except PiboardError as exc:
-        return templates.TemplateResponse(
-            request,
-            "parts/refusal.html",
-            {"reason": exc.reason, "code": exc.code},
-            status_code=STATUS.get(exc.code, 400),
-        )
+        return refusal_fragment(request, exc)
     try:
         made: list[JoinLink] = await run_in_threadpool(make, state, actor)
         fresh = [(link, join_url(request, link.token)) for link in made if link.token]

@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
 from server.deps import CurrentActor, Services, ServicesDep
-from server.errors import STATUS, RateLimited, TooLarge
+from server.errors import RateLimited, TooLarge
 from server.export_door import (
     Baselines,
     export_file,
@@ -38,7 +38,7 @@ from server.limits import RateLimiter
 from server.routes.boards import REFUSALS, join_url
 from server.schemas import BoardCreated, BoardPublic
 from server.settings import Settings
-from server.templating import templates
+from server.templating import refusal_fragment, templates
 
 router = APIRouter(prefix="/api/boards", tags=["exports"])
 
@@ -299,12 +299,7 @@ async def import_jira(
         if not htmx:
             raise
         # The page's form shows why, where the preview would have been.
-        return templates.TemplateResponse(
-            request,
-            "parts/refusal.html",
-            {"reason": exc.reason, "code": exc.code},
-            status_code=STATUS.get(exc.code, 400),
-        )
+        return refusal_fragment(request, exc)
     body = {"preview": preview, "seq": seq, **planned.to_dict()}
     if htmx:
         return templates.TemplateResponse(

@@ -12,9 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from board.errors import PiboardError
 from server.deps import CurrentActor, ServicesDep
-from server.errors import STATUS
 from server.opdoor import op_from_fields
-from server.templating import templates
+from server.templating import refusal_fragment
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
 
@@ -29,10 +28,5 @@ async def post_form_op(
         op = op_from_fields(form.multi_items()).to_op()
         committed = await run_in_threadpool(services.oppath.submit, board_id, op, actor)
     except PiboardError as exc:
-        return templates.TemplateResponse(
-            request,
-            "parts/refusal.html",
-            {"reason": exc.reason, "code": exc.code},
-            status_code=STATUS.get(exc.code, 400),
-        )
+        return refusal_fragment(request, exc)
     return Response(status_code=204, headers={"X-Piboard-Seq": str(committed.seq)})
