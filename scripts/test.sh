@@ -8,7 +8,6 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -16,9 +15,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+scripts/ensure_postgres.sh
 EXTRAS=test source scripts/_setup.sh
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+if [ $# -eq 0 ]; then
+  # The same integration tests on PostgreSQL (a throwaway server the tests start on loopback);
+  # the multi-process, crash and contention tests in tests/scale use PostgreSQL in the main run too.
+  PIBOARD_TEST_DATABASE=postgres .venv/bin/pytest -q -p no:cacheprovider tests/integration
+fi
 exec .venv/bin/pytest -q -p no:cacheprovider "$@"
