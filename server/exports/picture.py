@@ -24,6 +24,7 @@ from board.model import (
     Milestone,
     Story,
 )
+from server.errors import Unavailable
 from server.exports.common import iteration_name
 
 FONT = "DejaVu Sans, Verdana, sans-serif"
@@ -406,7 +407,13 @@ def _legend(x: float, y: float) -> str:
 
 def program_board_png(state: BoardState, *, scale: float = 1.0, title: str | None = None) -> bytes:
     """The program board as PNG, rendered from the SVG by cairosvg (fonts: DejaVu)."""
-    import cairosvg
+    try:
+        import cairosvg
+    except OSError:  # cairosvg is installed, but the cairo C library it loads is not
+        raise Unavailable(
+            "the PNG picture needs the cairo library on the server (Debian: apt install libcairo2); "
+            "the SVG picture works without it"
+        ) from None
 
     svg = program_board_svg(state, title=title).encode("utf-8")
     png = cairosvg.svg2png(bytestring=svg, scale=scale, unsafe=False)
