@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT
 
 from board.model import BoardState
@@ -68,9 +66,6 @@ def test_hostile_text_is_inert_in_html(board: BoardState) -> None:
     assert "secret reason" not in html
 
 
-@pytest.mark.skipif(
-    not shutil.which("pdftotext") or not Path("/usr/bin/chromium").exists(), reason="poppler/chromium"
-)
 def test_pdf_reads_back(baseline_pair: tuple[BoardState, BoardState], tmp_path: Path) -> None:
     baseline, current = baseline_pair
     pdf = html_to_pdf(pi_report_html(current, baseline=baseline))
