@@ -802,14 +802,22 @@ def _timer_start(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     meta: Meta = tx.require(Meta, "meta")
     target = op.target or meta.current_agenda_item
     if target is None:
-        agenda = sorted(tx.all(AgendaItem), key=lambda a: (a.day, a.order))
+        agenda = _agenda_in_order(tx)
         if not agenda:
             raise IllegalTransition("the agenda is empty; add an item first")
         target = agenda[0].id
-    item: AgendaItem = tx.require(AgendaItem, target)
+    _run_timer_for(tx, meta, tx.require(AgendaItem, target), ctx.now)
+
+
+def _agenda_in_order(tx: Tx) -> list[AgendaItem]:
+    return sorted(tx.all(AgendaItem), key=lambda a: (a.day, a.order))
+
+
+def _run_timer_for(tx: Tx, meta: Meta, item: AgendaItem, now: float) -> None:
+    """Make ``item`` the current agenda item and start its full countdown."""
     meta.current_agenda_item = item.id
     meta.timer_status = TimerStatus.RUNNING
-    meta.timer_ends_at = ctx.now + item.minutes * 60
+    meta.timer_ends_at = now + item.minutes * 60
     meta.timer_remaining = None
     tx.put(meta)
 
@@ -853,19 +861,14 @@ def _timer_extend(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _timer_advance(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Move on to the next agenda item and start its countdown."""
     meta: Meta = tx.require(Meta, "meta")
-    agenda = sorted(tx.all(AgendaItem), key=lambda a: (a.day, a.order))
+    agenda = _agenda_in_order(tx)
     ids = [a.id for a in agenda]
     if not ids:
         raise IllegalTransition("the agenda is empty")
     position = ids.index(meta.current_agenda_item) + 1 if meta.current_agenda_item in ids else 0
     if position >= len(ids):
         raise IllegalTransition("this is the last agenda item")
-    nxt = agenda[position]
-    meta.current_agenda_item = nxt.id
-    meta.timer_status = TimerStatus.RUNNING
-    meta.timer_ends_at = ctx.now + nxt.minutes * 60
-    meta.timer_remaining = None
-    tx.put(meta)
+    _run_timer_for(tx, meta, agenda[position], ctx.now)
 
 
 @handles("timer.stop")
