@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import hmac
+
 from sqlalchemy.exc import IntegrityError
 
 from board import Actor, Role
 from board.demo import demo_ops
+from board.errors import Forbidden
 from server.deps import Services
 
 FOUNDER = Actor(id="founder", name="Board creator", role=Role.RTE)
 # One fixed id, so that several processes starting on an empty database make one demo, not several.
 DEMO_BOARD_ID = "demo"
+
+
+def require_admin_token(services: Services, given: str | None, doing: str) -> None:
+    """Where the operator set ``PIBOARD_ADMIN_TOKEN``, making boards needs it (compared in constant time)."""
+    required = services.settings.admin_token
+    if required and not hmac.compare_digest(required.encode(), (given or "").encode()):
+        raise Forbidden(f"{doing} needs the server's admin token")
 
 
 def create_board_with_rte(

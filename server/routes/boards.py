@@ -8,13 +8,12 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from board import BoardState, Op
-from board.errors import Forbidden
 from board.ops import Change
 from board.public import public_change, public_op, public_state
 from board.summary import plan_summary
 from server.deps import CurrentActor, ServicesDep
 from server.errors import STATUS
-from server.provision import create_board_with_rte
+from server.provision import create_board_with_rte, require_admin_token
 from server.schemas import (
     BoardCreate,
     BoardCreated,
@@ -37,8 +36,12 @@ def join_url(request: Request, token: str) -> str:
     return str(request.url_for("join_page", token=token))
 
 
-@router.get("", response_model=list[BoardPublic])
-def list_boards(services: ServicesDep) -> list[BoardPublic]:
+@router.get("", response_model=list[BoardPublic], responses=REFUSALS)
+def list_boards(
+    services: ServicesDep, x_admin_token: Annotated[str | None, Header()] = None
+) -> list[BoardPublic]:
+    """The boards on this server; where the operator set an admin token, only for its holder."""
+    require_admin_token(services, x_admin_token, "listing the boards (header X-Admin-Token)")
     return [BoardPublic(id=b["id"], name=b["name"], seq=b["seq"]) for b in services.oppath.boards()]
 
 
@@ -50,9 +53,7 @@ def create_board(
     x_admin_token: Annotated[str | None, Header()] = None,
 ) -> BoardCreated:
     """Create a board; the answer holds the RTE's join link and session. Keep them safe."""
-    required = services.settings.admin_token
-    if required and x_admin_token != required:
-        raise Forbidden("creating boards needs the server's admin token (X-Admin-Token)")
+    require_admin_token(services, x_admin_token, "creating a board (header X-Admin-Token)")
     board_id, token, session = create_board_with_rte(services, body.name, body.pi_name, demo=body.demo)
     seq = services.oppath.state(board_id).seq
     return BoardCreated(

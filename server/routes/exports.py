@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from board import Actor, Role
-from board.errors import Forbidden, Invalid, NotFound, PiboardError
+from board.errors import Invalid, NotFound, PiboardError
 from server.deps import CurrentActor, Services, ServicesDep
 from server.errors import RateLimited, TooLarge
 from server.export_door import (
@@ -35,6 +35,7 @@ from server.exports.common import FileRefused
 from server.exports.jira import JiraPreview
 from server.exports.report import PdfError
 from server.limits import RateLimiter
+from server.provision import require_admin_token
 from server.routes.boards import REFUSALS, join_url
 from server.schemas import BoardCreated, BoardPublic
 from server.settings import Settings
@@ -235,9 +236,7 @@ async def import_board(
     Like ``POST /api/boards``: needs the admin token when the server has one, and answers
     the RTE's join link and session. A broken file, or one with any op the board would
     refuse, answers 422 with the problems, and no board is made."""
-    required = services.settings.admin_token
-    if required and x_admin_token != required:
-        raise Forbidden("importing a board needs the server's admin token (X-Admin-Token)")
+    require_admin_token(services, x_admin_token, "importing a board (header X-Admin-Token)")
     client = request.client.host if request.client else "unknown"
     _check_rate(guards(request).imports, client, "imports")
     upload = await read_upload(request, services.settings.max_import_bytes)

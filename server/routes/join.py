@@ -48,9 +48,16 @@ def join_submit(
         return templates.TemplateResponse(
             request, "join.html", {"error": exc.reason, "token": token}, status_code=400
         )
-    response = RedirectResponse(landing_url(link.board_id, actor.role, actor.team_id), status_code=303)
+    return signed_in_redirect(
+        request, landing_url(link.board_id, actor.role, actor.team_id), link.board_id, session
+    )
+
+
+def signed_in_redirect(request: Request, url: str, board_id: str, session: str) -> Response:
+    """Go to ``url`` with the board's session cookie set: the browser is now that participant."""
+    response = RedirectResponse(url, status_code=303)
     response.set_cookie(
-        session_cookie_name(link.board_id),
+        session_cookie_name(board_id),
         session,
         httponly=True,
         samesite="lax",

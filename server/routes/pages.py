@@ -8,9 +8,9 @@ the fragments the renderers in ``server.views`` produce.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,8 @@ from board.model import Team
 from server.auth import Unauthenticated
 from server.deps import Services, ServicesDep, session_of
 from server.errors import STATUS
+from server.provision import create_board_with_rte, require_admin_token
+from server.routes.join import signed_in_redirect
 from server.templating import templates
 from server.views.event import ROAM_COLUMNS, featured_round, risk_board, timer_part
 from server.views.program import build_program
@@ -72,7 +74,38 @@ def _refused(request: Request, exc: PiboardError) -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, services: ServicesDep) -> Response:
     boards = await run_in_threadpool(services.oppath.boards)
-    return templates.TemplateResponse(request, "home.html", {"boards": boards})
+    return templates.TemplateResponse(request, "home.html", _home_context(services, boards))
+
+
+def _home_context(services: Services, boards: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
+    # Where the operator set an admin token, board names are not shown to whoever reaches the server.
+    guarded = bool(services.settings.admin_token)
+    return {"boards": [] if guarded else boards, "needs_admin_token": guarded, "error": error}
+
+
+@router.post("/boards", response_class=HTMLResponse)
+async def create_board_page(
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Form(max_length=120)],
+    pi_name: Annotated[str, Form(max_length=120)] = "",
+    admin_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A Release Train Engineer makes a board from the home page and lands on its admin page as RTE,
+    where the join links for everyone else are made."""
+    try:
+        require_admin_token(services, admin_token, "creating a board")
+        services.limiter.check(f"create-board:{request.client.host if request.client else '-'}")
+        board_id, _rte_token, session = await run_in_threadpool(
+            create_board_with_rte, services, name.strip(), pi_name.strip()
+        )
+    except PiboardError as exc:
+        boards = await run_in_threadpool(services.oppath.boards)
+        context = _home_context(services, boards, exc.reason)
+        return templates.TemplateResponse(
+            request, "home.html", context, status_code=STATUS.get(exc.code, 400)
+        )
+    return signed_in_redirect(request, f"/b/{board_id}/admin", board_id, session)
 
 
 @router.get("/b/{board_id}/program", response_class=HTMLResponse)

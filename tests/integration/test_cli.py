@@ -15,7 +15,7 @@ import httpx
 from server.app import build_services
 from server.provision import ensure_demo
 from server.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import LiveServer, free_port, start_server
 
 PIBOARD = [sys.executable, "-m", "server.cli"]
 
@@ -97,3 +97,42 @@ def test_processes_starting_together_on_an_empty_database_make_one_demo(tmp_path
         tokens = list(pool.map(ensure_demo, processes))
     assert len([t for t in tokens if t is not None]) == 1
     assert [b["id"] for b in processes[0].oppath.boards()] == ["demo"]
+
+
+def test_a_new_board_is_made_from_the_home_page_and_its_maker_is_the_rte(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30) as browser:
+        assert "Start a new board" in browser.get("/").text
+        made = browser.post("/boards", data={"name": "Phoenix ART", "pi_name": "PI 27.2"})
+        assert made.status_code == 303
+        board_id = made.headers["location"].split("/")[2]
+        assert made.headers["location"] == f"/b/{board_id}/admin"
+        admin = browser.get(made.headers["location"])
+        assert admin.status_code == 200, "the maker's browser is the RTE: the admin page opens"
+        board = browser.get(f"/api/boards/{board_id}").json()
+        assert (board["items"]["meta"]["meta"]["name"], board["items"]["meta"]["meta"]["pi_name"]) == (
+            "Phoenix ART",
+            "PI 27.2",
+        )
+        refused = browser.post("/boards", data={"name": "   "})
+        assert refused.status_code == 422
+        assert "Not created: name must not be empty" in refused.text
+        assert [b["name"] for b in browser.get("/api/boards").json()] == ["Phoenix ART"]
+
+
+def test_with_an_admin_token_the_home_page_hides_boards_and_asks_for_the_token(db_url: str) -> None:
+    server = start_server(db_url, admin_token="s3cret-token")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as browser:
+            with server.client() as api:
+                api.post(
+                    "/api/boards", json={"name": "Hidden ART"}, headers={"X-Admin-Token": "s3cret-token"}
+                )
+            home = browser.get("/").text
+            assert "Hidden ART" not in home and 'name="admin_token"' in home
+            assert browser.get("/api/boards").status_code == 403
+            wrong = browser.post("/boards", data={"name": "Mine", "admin_token": "guess"})
+            assert wrong.status_code == 403 and "admin token" in wrong.text
+            right = browser.post("/boards", data={"name": "Mine", "admin_token": "s3cret-token"})
+            assert right.status_code == 303
+    finally:
+        server.stop()
