@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 import logging
 import threading
@@ -62,6 +63,26 @@ STOP_WAIT_SECONDS = 3.0
 Mode = Literal["json", "html"]
 
 
+class ConnectionState(enum.Enum):
+    """A live socket's lifecycle. GREETING: said hello, its welcome is being prepared (no presence,
+    no pings yet). LIVE: welcomed. CLOSED: dropped or gone; nothing more is queued for it."""
+
+    GREETING = "greeting"
+    LIVE = "live"
+    CLOSED = "closed"
+
+
+_NEXT_STATES = {
+    ConnectionState.GREETING: {ConnectionState.LIVE, ConnectionState.CLOSED},
+    ConnectionState.LIVE: {ConnectionState.CLOSED},
+    ConnectionState.CLOSED: set(),
+}
+
+
+class InvalidTransition(RuntimeError):
+    """A connection was asked to move to a state it cannot reach from where it is."""
+
+
 class Peer(Protocol):
     """What the hub needs of a socket (Starlette's ``WebSocket`` is one)."""
 
@@ -92,8 +113,7 @@ class Connection:
     send_timeout: float
     device: str = ""
     sent_seq: int = 0  # the newest seq this connection was given (dedupes broadcast vs catch-up)
-    welcomed: bool = False  # presence and pings only after the welcome, which is always first
-    closed: bool = False
+    state: ConnectionState = ConnectionState.GREETING
     close_code: int | None = None
     last_heard: float = field(default_factory=time.monotonic)
     on_drop: Callable[[Connection], None] | None = None
@@ -105,6 +125,20 @@ class Connection:
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(self.queue_size)
+
+    @property
+    def closed(self) -> bool:
+        return self.state is ConnectionState.CLOSED
+
+    @property
+    def welcomed(self) -> bool:
+        """Presence and pings go only to welcomed connections: the welcome is always the first frame."""
+        return self.state is ConnectionState.LIVE
+
+    def move_to(self, state: ConnectionState) -> None:
+        if state not in _NEXT_STATES[self.state]:
+            raise InvalidTransition(f"a {self.state.value} connection cannot become {state.value}")
+        self.state = state
 
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name=f"ws-send-{self.actor.name}")
@@ -154,7 +188,7 @@ class Connection:
         """Close now, without waiting for anything queued; never blocks the caller."""
         if self.closed:
             return
-        self.closed = True
+        self.move_to(ConnectionState.CLOSED)
         self.closed_event.set()
         self.close_code = code
         if self.on_drop is not None:
@@ -384,8 +418,9 @@ class Hub:
         ch.connections.add(conn)
         await ch.ready.wait()
         state = await run_in_threadpool(self.oppath.state, conn.board_id)
-        conn.send(dumps({**welcome, "seq": state.seq}))
-        conn.welcomed = True
+        if not conn.send(dumps({**welcome, "seq": state.seq})):
+            return  # dropped while its welcome was being prepared
+        conn.move_to(ConnectionState.LIVE)
         self._presence_changed(ch)
         too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
         if last_seq is None or last_seq > state.seq or too_far:
