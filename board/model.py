@@ -339,12 +339,6 @@ class BoardState:
         found = self.items[cls.kind].get(item_id)
         return found if isinstance(found, cls) else None
 
-    def put(self, item: Item) -> None:
-        self.items[item.kind][item.id] = item
-
-    def remove(self, kind: str, item_id: str) -> None:
-        self.items[kind].pop(item_id, None)
-
     @property
     def iterations(self) -> list[Iteration]:
         return sorted(self.of(Iteration).values(), key=lambda i: i.number)
