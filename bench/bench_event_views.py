@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 from board import Actor, BoardState, Role
 from board.demo import demo_ops
+from board.events import Committed
 from board.ops import Context, Op, apply_op
 from server.live_render import render_update
-from server.oppath import Committed
 from server.views.event import agenda_page, objectives_page, risk_board, timer_part, vote_page
 
 RTE = Actor("rte", "RTE", Role.RTE)

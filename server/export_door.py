@@ -21,6 +21,7 @@ from typing import Any
 
 from board import Actor, BoardState, Role
 from board.errors import Forbidden, PiboardError
+from board.events import Committed
 from board.ops import Context, Op
 from board.roles import PERMISSIONS
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
@@ -29,7 +30,7 @@ from server.exports.csv_files import PARTS, export_csv, export_csv_zip
 from server.exports.jira import JiraPreview, export_jira_csv, preview_jira
 from server.exports.picture import program_board_png, program_board_svg
 from server.exports.report import html_to_pdf, pi_report_html
-from server.oppath import BatchRefused, Committed, OpPath, new_id
+from server.oppath import BatchRefused, OpPath, new_id
 
 # (done, total, what): a command line draws a bar from it; the web door passes none.
 Progress = Callable[[int, int, str], None]

@@ -25,17 +25,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, BoardState, Op
-from board.model import Role
-from board.ops import Change
-from board.public import public_change, public_op, public_state
+from board import Actor, BoardState
+from board.events import Committed, public_event
+from board.public import public_state
 from server.live_render import RENDERERS, render_update, split_view
-from server.oppath import Committed, OpPath
+from server.oppath import OpPath
 from server.settings import Settings
 
 log = logging.getLogger("piboard.hub")
@@ -258,37 +256,9 @@ class Channel:
     presence_timer: asyncio.TimerHandle | None = None
 
 
-def committed_from_row(row: dict[str, Any]) -> Committed:
-    """An event row of the table, as the op path reported it at commit."""
-    at = row["at"]
-    actor = row["actor"]
-    return Committed(
-        board_id=row["board_id"],
-        seq=row["seq"],
-        client_op_id=row["client_op_id"],
-        op=Op(**row["op"]),
-        changes=[Change(**c) for c in row["changes"]],
-        actor=Actor(actor.get("id", ""), actor.get("name", ""), Role(actor["role"]), actor.get("team_id")),
-        at=at.timestamp() if isinstance(at, datetime) else float(at),
-    )
-
-
 def event_frame(state: BoardState, event: Committed) -> str:
-    """The JSON-mode frame of one event; secret ballot values redacted by ``board.public``."""
-    return dumps(
-        {
-            "type": "event",
-            "seq": event.seq,
-            "op": public_op(event.op),
-            "changes": [public_change(state, c) for c in event.changes],
-            "actor": {
-                "name": event.actor.name,
-                "role": event.actor.role.value,
-                "team_id": event.actor.team_id,
-            },
-            "at": datetime.fromtimestamp(event.at, UTC).isoformat(),
-        }
-    )
+    """The JSON-mode frame of one event, in its public (redacted) shape."""
+    return dumps({"type": "event", **public_event(state, event)})
 
 
 def seq_marker(seq: int) -> str:
@@ -431,14 +401,14 @@ class Hub:
         while not conn.closed:
             rows, state = await run_in_threadpool(self._missed, conn.board_id, conn.sent_seq)
             if rows:
-                await self._send_catch_up(conn, state, [committed_from_row(r) for r in rows])
+                await self._send_catch_up(conn, state, rows)
             # No await between this check and going live: no broadcast can slip between the two.
             if conn.sent_seq >= ch.last_seq or not rows:
                 if not conn.closed:
                     ch.live.add(conn)
                 return
 
-    def _missed(self, board_id: str, since: int) -> tuple[list[dict[str, Any]], BoardState]:
+    def _missed(self, board_id: str, since: int) -> tuple[list[Committed], BoardState]:
         """In a worker thread: the events after ``since``, and the board as of them or later."""
         rows = self.oppath.events_since(board_id, since, self.settings.max_events_per_catch_up)
         return rows, self.oppath.state(board_id)
@@ -504,10 +474,9 @@ class Hub:
         if batch:
             return batch
         # A gap (a commit of another process, or a listener call still in flight): read the table.
-        rows = await run_in_threadpool(
+        return await run_in_threadpool(
             self.oppath.events_since, ch.board_id, ch.last_seq, MAX_EVENTS_PER_RENDER
         )
-        return [committed_from_row(r) for r in rows]
 
     def _deliver(self, ch: Channel, state: BoardState, batch: list[Committed]) -> None:
         """Serialise once per mode and view, then queue the same strings for every live connection."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from board import BoardState
-from server.oppath import Committed
+from board.events import Committed
 
 # (state after the events, the events, the view's argument e.g. a team id) -> HTML
 Renderer = Callable[[BoardState, list[Committed], str | None], str]

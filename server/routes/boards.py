@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from board import BoardState, Op
-from board.ops import Change
-from board.public import public_change, public_op, public_state
+from board.events import public_event
+from board.public import public_change, public_state
 from board.summary import plan_summary
 from server.deps import CurrentActor, ServicesDep
 from server.errors import STATUS
@@ -82,18 +81,9 @@ def read_events(
 ) -> list[EventPublic]:
     """Events after ``since``, in ``seq`` order: what a client missed."""
     state = services.oppath.state(board_id)
-    return [event_public(state, e) for e in services.oppath.events_since(board_id, since, limit)]
-
-
-def event_public(state: BoardState, row: dict[str, Any]) -> EventPublic:
-    op = Op(**row["op"])
-    return EventPublic(
-        seq=row["seq"],
-        op=public_op(op),
-        changes=[public_change(state, Change(**c)) for c in row["changes"]],
-        actor={k: row["actor"].get(k) for k in ("name", "role", "team_id")},
-        at=row["at"].isoformat() if hasattr(row["at"], "isoformat") else str(row["at"]),
-    )
+    return [
+        EventPublic(**public_event(state, e)) for e in services.oppath.events_since(board_id, since, limit)
+    ]
 
 
 @router.post("/{board_id}/ops", response_model=OpAck, responses=REFUSALS)

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor
 from board.errors import NotFound, PiboardError
+from board.events import Committed
 from server.auth import Unauthenticated, session_cookie_name
 from server.deps import Services, session_of
 from server.errors import DATABASE_UNAVAILABLE, Unavailable, refusal_body
@@ -42,7 +43,6 @@ from server.hub import (
 )
 from server.limits import TokenBucket
 from server.opdoor import op_from_fields, parse_op
-from server.oppath import Committed
 from server.schemas import OpIn
 
 router = APIRouter(tags=["live"])

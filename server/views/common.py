@@ -9,35 +9,20 @@ on screen if and only if its HTML changed, whatever rule (cascade, load, state) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from board import BoardState
-from board.model import item_from_dict
-from server.oppath import Committed
+from board.events import Committed, Direction, replay_events
 from server.templating import templates
 
 V = TypeVar("V")
 
 
-def state_before(state: BoardState, events: Iterable[Committed]) -> BoardState:
-    """The board as it was before ``events`` (which must be the last ones applied to ``state``)."""
-    before = BoardState(state.board_id, state.seq, dict(state.items))
-    copied: set[str] = set()
-    ordered = sorted(events, key=lambda e: e.seq, reverse=True)
-    for event in ordered:
-        for change in reversed(event.changes):
-            if change.kind not in copied:
-                before.items[change.kind] = dict(before.items[change.kind])
-                copied.add(change.kind)
-            if change.before is None:
-                before.items[change.kind].pop(change.id, None)
-            else:
-                before.items[change.kind][change.id] = item_from_dict(change.kind, change.before)
-    if ordered:
-        before.seq = ordered[-1].seq - 1
-    return before
+def state_before(state: BoardState, events: Sequence[Committed]) -> BoardState:
+    """The board as it was before ``events`` (the last ones applied to ``state``, in seq order)."""
+    return replay_events(state, events, Direction.BACKWARD)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from board import BoardState
 from board.agenda import TimerView, current_item, timer_view
+from board.events import Committed
 from board.model import (
     AgendaItem,
     Ballot,
@@ -35,7 +36,6 @@ from board.objectives import Predictability, is_vague, predictability
 from board.summary import roam_counts
 from board.vote import REWORK_BELOW, Tally, tally_round
 from server.live_render import renders, renders_also
-from server.oppath import Committed
 from server.views.common import Region, render_part, state_before
 
 # Every page with the top bar (and so the timer).

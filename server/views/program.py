@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from board import BoardState
 from board.capacity import Load
 from board.dependencies import delivering_iteration, needed_by
+from board.events import Committed
 from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
 from board.summary import PlanSummary, plan_summary
 from server.live_render import renders
-from server.oppath import Committed
 from server.views.common import Region, changed_regions, render_part, state_before
 
 

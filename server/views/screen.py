@@ -8,8 +8,8 @@ The timer, vote and ROAM parts belong to the event pages and are included when p
 from __future__ import annotations
 
 from board import BoardState
+from board.events import Committed
 from server.live_render import renders
-from server.oppath import Committed
 from server.views.program import program_update
 
 

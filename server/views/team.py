@@ -8,6 +8,7 @@ from board import BoardState
 from board.capacity import Load
 from board.dependencies import delivering_iteration, needed_by
 from board.errors import NotFound
+from board.events import Committed
 from board.model import (
     Dependency,
     DependencyState,
@@ -21,7 +22,6 @@ from board.model import (
 )
 from board.summary import PlanSummary, plan_summary
 from server.live_render import renders
-from server.oppath import Committed
 from server.views.common import Region, changed_regions, render_part, state_before
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from server.hub import committed_from_row
 from server.live_render import render_update
 from tests.conftest import BoardHandle, LiveServer
 from tests.e2e.conftest import build_plan
@@ -18,7 +17,7 @@ def after_op(server: LiveServer, board: BoardHandle, type: str, **body: object) 
     seq = oppath.state(board.id).seq
     r = board.op(board.rte_session, type, **body)
     assert r.status_code == 200, r.text
-    events = [committed_from_row(row) for row in oppath.events_since(board.id, seq)]
+    events = oppath.events_since(board.id, seq)
     state = oppath.state(board.id)
     views = ("program", "screen", "team:atlas", "team:borealis", "team:comet")
     return {view: render_update(view, state, events) or "" for view in views}

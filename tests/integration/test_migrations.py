@@ -27,7 +27,7 @@ def test_a_board_made_by_version_0_1_0_opens_and_takes_edits(tmp_path: Path) -> 
     state = oppath.state(board["id"])
     assert state.meta.name == "Old ART"
     assert team_load(state, "alpha", "it1") == 5
-    assert [e["op_type"] for e in oppath.events_since(board["id"], 0)][-1] == "story.create"
+    assert [e.op.type for e in oppath.events_since(board["id"], 0)][-1] == "story.create"
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -> None:
