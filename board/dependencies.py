@@ -81,12 +81,17 @@ class Cascade:
 
 
 def cascade(state: BoardState) -> Cascade:
-    """Follow each conflict downstream.
+    """What the plan's conflicts put at risk (see :func:`cascade_from`)."""
+    return cascade_from(state, conflicts(state))
 
-    A conflicted dependency puts its requesting feature at risk. A feature at risk puts at
-    risk every dependency it (or one of its stories) is meant to deliver, which in turn puts
-    that dependency's requesting feature at risk, and so on. Objectives linked to a feature
-    at risk are at risk.
+
+def cascade_from(state: BoardState, broken: list[Dependency]) -> Cascade:
+    """Follow each broken dependency downstream.
+
+    A broken (conflicted, or late during execution) dependency puts its requesting feature at
+    risk. A feature at risk puts at risk every dependency it (or one of its stories) is meant
+    to deliver, which in turn puts that dependency's requesting feature at risk, and so on.
+    Objectives linked to a feature at risk are at risk.
     """
     result = Cascade()
     delivered_by: dict[str, list[Dependency]] = {}
@@ -99,7 +104,7 @@ def cascade(state: BoardState) -> Cascade:
             if fid:
                 delivered_by.setdefault(fid, []).append(dep)
 
-    frontier = [d for d in state.dependencies if dependency_state(state, d) == DependencyState.CONFLICT]
+    frontier = list(broken)
     while frontier:
         dep = frontier.pop()
         if dep.id in result.dependencies:

@@ -38,6 +38,7 @@ class StoryStatus(str, enum.Enum):
     TODO = "todo"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+    BLOCKED = "blocked"
 
 
 class MilestoneKind(str, enum.Enum):
@@ -110,6 +111,9 @@ class Meta(Item):
     timer_ends_at: float | None = None
     timer_remaining: float | None = None
     roam_focus: str | None = None
+    # Execution: after the baseline the PI runs; velocity below this share of the plan is flagged.
+    execution_started: bool = False
+    velocity_threshold: float = 0.7
 
 
 @dataclass
@@ -164,6 +168,7 @@ class Story(Item):
     iteration_id: str | None = None
     points: int = 0
     status: StoryStatus = StoryStatus.TODO
+    blocked_reason: str = ""
     external_key: str = ""
 
 

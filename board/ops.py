@@ -169,6 +169,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "start": f.Date(),
         "end": f.Date(),
         "planning_target": f.Float(0.1, 1.0),
+        "velocity_threshold": f.Float(0.1, 1.0),
     },
     "iteration": {
         "number": f.Int(1, 30),
@@ -204,6 +205,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "iteration_id": f.Ref("iteration"),
         "points": f.Int(0, 100),
         "status": f.Choice(StoryStatus),
+        "blocked_reason": f.Text(200),
         "external_key": f.Text(40),
     },
     "milestone": {
@@ -438,6 +440,8 @@ def _validate(tx: Tx, item: Item) -> None:
             raise Invalid("the IP iteration holds no feature work")
     if isinstance(item, Story) and item.team_id is None:
         raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
+    if isinstance(item, Story) and item.status == StoryStatus.BLOCKED and not item.blocked_reason:
+        raise Invalid("a blocked story says why: give a blocked_reason")
 
 
 @handles(*(f"{k}.update" for k in PLAN_KINDS), "board.update")
@@ -695,6 +699,22 @@ def _baseline(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Freeze the plan as it stands after this event; later changes are shown against it."""
     meta: Meta = tx.require(Meta, "meta")
     meta.baseline_seq = ctx.seq
+    tx.put(meta)
+
+
+@handles("execution.start")
+def _start_execution(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The PI runs: from now on the board measures the plan against its baseline (and stays editable:
+    it is re-planned at every ART sync)."""
+    if op.args:
+        raise Invalid("starting the execution takes no arguments")
+    meta: Meta = tx.require(Meta, "meta")
+    if meta.baseline_seq is None:
+        raise IllegalTransition("take the baseline first: execution is measured against it")
+    if meta.execution_started:
+        raise IllegalTransition("the PI's execution has started already")
+    meta.execution_started = True
+    meta.locked = False
     tx.put(meta)
 
 

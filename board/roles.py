@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "plan.lock": _roles(RTE),
     "plan.unlock": _roles(RTE),
     "baseline.take": _roles(RTE),
+    "execution.start": _roles(RTE),
     "iteration.create": _roles(RTE),
     "iteration.update": _roles(RTE),
     "iteration.delete": _roles(RTE),

@@ -97,7 +97,7 @@ def _board_update(a: Arena, role: str) -> OpBody:
     return a.on("meta", "meta", "board.update", pi_name=a.unique("PI"))
 
 
-@case("plan.lock", "plan.unlock", "baseline.take")
+@case("plan.lock", "plan.unlock", "baseline.take", "execution.start")
 def _meta_flag(a: Arena, role: str) -> OpBody:
     return {"type": "", "args": {}}
 
