@@ -12,6 +12,73 @@ from board.errors import Invalid
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Code points no UTF-8 text can hold (unpaired UTF-16 surrogates), and NUL, which neither
+# PostgreSQL text nor JSON columns store. A string holding one cannot be sent to a browser.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+MAX_TREE_DEPTH = 20
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored and shown as text, or None when it can."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "holds a NUL character"
+    where = found.start()
+    return f"holds a broken character (unpaired surrogate U+{ord(found.group()):04X} at position {where})"
+
+
+def require_text(name: str, value: str) -> None:
+    """Refuse text that could not be stored, sent as UTF-8, or read back."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise Invalid(f"{name} {problem}; nothing was applied")
+
+
+def require_texts(name: str, value: Any, depth: int = 0) -> None:
+    """``require_text`` for every string (keys too) anywhere inside an op's arguments."""
+    if depth > MAX_TREE_DEPTH:
+        raise Invalid(f"{name} is nested more than {MAX_TREE_DEPTH} levels deep")
+    if isinstance(value, str):
+        require_text(name, value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            require_text(f"{name} key", str(key))
+            require_texts(f"{name}.{key}", item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            require_texts(f"{name}[{index}]", item, depth + 1)
+
+
+def repaired(value: Any) -> tuple[Any, list[str]]:
+    """A stored value with every unstorable character replaced by U+FFFD, and where it was found.
+
+    For rows written before text was checked: the board still opens, and the places are reported."""
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value) is None:
+            return value, []
+        return _UNSTORABLE.sub(REPLACEMENT, value), [""]
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        places: list[str] = []
+        for key, item in value.items():
+            new_key, key_places = repaired(key) if isinstance(key, str) else (key, [])
+            new_item, item_places = repaired(item)
+            out[new_key] = new_item
+            places += [str(new_key) for _ in key_places]
+            places += [f"{new_key}.{p}" if p else str(new_key) for p in item_places]
+        return out, places
+    if isinstance(value, list):
+        items: list[Any] = []
+        places = []
+        for index, item in enumerate(value):
+            new_item, item_places = repaired(item)
+            items.append(new_item)
+            places += [f"{index}.{p}" if p else str(index) for p in item_places]
+        return items, places
+    return value, []
 
 
 @dataclass(frozen=True)
@@ -31,6 +98,7 @@ class Text:
             raise Invalid(f"{name} is longer than {self.max_len} characters")
         if any(ord(c) < 32 and c not in "\n\t" for c in value):
             raise Invalid(f"{name} holds control characters")
+        require_text(name, value)
         return value
 
 

@@ -321,6 +321,10 @@ def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Chan
     authorise(actor, op.type)
     if len(op.args) > MAX_ARGS:
         raise Invalid(f"an op takes at most {MAX_ARGS} arguments")
+    # Every string of the op is stored in its event, not only the fields a handler reads.
+    f.require_texts("args", op.args)
+    f.require_texts("target", op.target)
+    f.require_texts("client_op_id", op.client_op_id)
     if op.type != "board.create" and state.items["meta"].get("meta") is None:
         raise NotFound("this board has not been created")
     if op.type in PLAN_OPS and state.meta.locked and actor.role != Role.RTE:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
@@ -13,13 +14,13 @@ from board.errors import PiboardError
 from server.auth import Auth
 from server.db import make_engine, upgrade
 from server.deps import Services
-from server.errors import database_unavailable_handler, piboard_error_handler
+from server.errors import database_unavailable_handler, piboard_error_handler, request_validation_handler
 from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
 from server.oppath import OpPath
-from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages
+from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 
@@ -65,11 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_middleware(
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, exports, boards, links, join, forms, live, pages, event_pages):
+    for module in (health, exports, boards, links, join, forms, live, pages, event_pages, people):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

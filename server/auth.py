@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
+from board.fields import repaired, text_problem
 from server.db import JoinLinkRow, ParticipantRow, utcnow
 from server.oppath import new_id
 
@@ -100,7 +101,7 @@ class Auth:
     def join(self, token: str, name: str) -> tuple[Actor, str]:
         """Join with a link and a name; returns the actor and its signed session."""
         name = name.strip()
-        if not name or len(name) > 80 or any(ord(c) < 32 for c in name):
+        if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
             raise Invalid("say your name (1–80 characters)")
         link = self.link_for_token(token)
         participant_id = new_id()
@@ -133,4 +134,5 @@ class Auth:
             raise Unauthenticated("this session is not known here; open your join link again")
         if row.revoked_at is not None:
             raise Unauthenticated("your join link was revoked by the RTE")
-        return Actor(row.id, row.name, Role(row.role), row.team_id)
+        # A name stored before names were checked is shown repaired rather than breaking every frame.
+        return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id)

@@ -99,6 +99,23 @@ def _refused(exc: FileRefused) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+@db_app.command("check")
+def db_check() -> None:
+    """Read every board whole and list stored rows that cannot be read as stored (written by an older
+    piboard: broken text, items that no longer decode). Boards open anyway; exit code 1 if any."""
+    from server.row_problems import scan_board
+
+    services = build_services(get_settings())
+    found = 0
+    for board in services.oppath.boards():
+        for problem in scan_board(services.oppath, board["id"]):
+            found += 1
+            typer.echo(f"board {problem.board_id}: {problem.row} {problem.problem}")
+    typer.echo(f"{found} problem(s) found." if found else "Every stored row reads cleanly.", err=True)
+    if found:
+        raise typer.Exit(code=1)
+
+
 @app.command("export")
 def export(
     board: Annotated[str, typer.Argument(help="Board id.")],

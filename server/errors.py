@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from board.errors import PiboardError
+from board.fields import repaired
 
 STATUS: dict[str, int] = {
     "invalid": 422,
@@ -58,3 +61,11 @@ async def database_unavailable_handler(request: Request, exc: Exception) -> JSON
     """A lost database connection is a 503 to retry, not a 500."""
     body = {"error": Unavailable.code, "reason": DATABASE_UNAVAILABLE}
     return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, with the refused input's broken text (a lone surrogate) shown as U+FFFD: an
+    answer that echoes it could not be encoded and would turn a clear refusal into a 500."""
+    assert isinstance(exc, RequestValidationError)
+    body, _ = repaired(jsonable_encoder({"detail": exc.errors()}))
+    return JSONResponse(body, status_code=422)

@@ -108,3 +108,7 @@ class BoardRead(BaseModel):
     seq: int
     items: dict[str, dict[str, dict[str, Any]]]
     derived: dict[str, Any]
+    problems: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="stored rows that could not be read as stored (repaired or left out)",
+    )

@@ -10,15 +10,18 @@ store that can also write.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
 from board import BoardState
 from board.errors import NotFound
 from board.events import Committed, Direction, changes_from_row, from_row, replay
-from board.model import item_from_dict
+from board.model import Item, item_from_dict
+from board.ops import Change
 from server.db import BoardRow, EventRow, ItemRow
+from server.row_problems import RowProblems
 
 BOARD = BoardRow.__table__  # type: ignore[attr-defined]
 ITEM = ItemRow.__table__  # type: ignore[attr-defined]
@@ -29,6 +32,13 @@ CATCH_UP_EVENTS = 200
 MAX_SEQ = 2**31 - 1  # the event.seq column is a 32-bit integer
 # state_at keeps the board as of every this many events (met on the way) to start later replays from.
 SNAPSHOT_EVERY = 500
+# What decoding a stored item that no longer fits its kind raises.
+UNDECODABLE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+class ChangeRow(NamedTuple):
+    seq: int
+    changes: list[dict[str, Any]]
 
 
 class BoardStore:
@@ -40,6 +50,8 @@ class BoardStore:
         self._snapshot_options: dict[str, Any] = (
             {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
         )
+        # Rows written before text was checked are repaired or left out as they are read, and listed here.
+        self.row_problems = RowProblems()
 
     def state(self, board_id: str) -> BoardState:
         """The board as of its newest committed event. Treat it as read-only."""
@@ -79,28 +91,64 @@ class BoardStore:
         rows = self._change_rows(conn, cached.board_id, cached.seq, seq)
         if [r.seq for r in rows] != list(range(cached.seq + 1, seq + 1)):
             return None
-        return replay(
-            cached, [c for r in rows for c in changes_from_row(r.changes)], Direction.FORWARD, seq=seq
-        )
+        return self._replay(cached, rows, Direction.FORWARD, seq)
+
+    def _replay(
+        self, state: BoardState, rows: Sequence[ChangeRow], direction: Direction, seq: int
+    ) -> BoardState:
+        """``replay`` of event rows; an item that no longer decodes is left out and reported, so one
+        such row never stops a board from opening."""
+        try:
+            return replay(state, [c for r in rows for c in changes_from_row(r.changes)], direction, seq=seq)
+        except UNDECODABLE:
+            decodable = [c for r in rows for c in self._decodable(state.board_id, r)]
+            return replay(state, decodable, direction, seq=seq)
+
+    def _decodable(self, board_id: str, row: ChangeRow) -> list[Change]:
+        return [
+            Change(
+                c.kind,
+                c.id,
+                c.before if self._decode(board_id, f"event {row.seq}", c.kind, c.before) else None,
+                c.after if self._decode(board_id, f"event {row.seq}", c.kind, c.after) else None,
+            )
+            for c in changes_from_row(row.changes)
+        ]
+
+    def _decode(self, board_id: str, row: str, kind: str, data: dict[str, Any] | None) -> Item | None:
+        if data is None:
+            return None
+        try:
+            return item_from_dict(kind, data)
+        except UNDECODABLE as exc:
+            self.row_problems.report(
+                board_id, row, f"could not be read ({exc!r}); it is left out of the board"
+            )
+            return None
 
     def _load(self, conn: Connection, board_id: str, seq: int) -> BoardState:
         state = BoardState(board_id, seq)
-        rows = conn.execute(select(ITEM.c.kind, ITEM.c.data).where(ITEM.c.board_id == board_id))
-        for kind, data in rows:
-            item = item_from_dict(kind, data)
-            state.items[kind][item.id] = item
+        rows = conn.execute(
+            select(ITEM.c.kind, ITEM.c.item_id, ITEM.c.data).where(ITEM.c.board_id == board_id)
+        )
+        for kind, item_id, data in rows:
+            label = f"item {kind}/{item_id}"
+            item = self._decode(board_id, label, kind, self.row_problems.repair(board_id, label, data))
+            if item is not None:
+                state.items[kind][item.id] = item
         return state
 
-    @staticmethod
-    def _change_rows(conn: Connection, board_id: str, after: int, upto: int) -> list[Any]:
-        """The ``changes`` of the events ``after < seq <= upto``, in order."""
-        return list(
-            conn.execute(
-                select(EVENT.c.seq, EVENT.c.changes)
-                .where(EVENT.c.board_id == board_id, EVENT.c.seq > after, EVENT.c.seq <= upto)
-                .order_by(EVENT.c.seq)
-            ).all()
+    def _change_rows(self, conn: Connection, board_id: str, after: int, upto: int) -> list[ChangeRow]:
+        """The ``changes`` of the events ``after < seq <= upto``, in order (broken text repaired)."""
+        rows = conn.execute(
+            select(EVENT.c.seq, EVENT.c.changes)
+            .where(EVENT.c.board_id == board_id, EVENT.c.seq > after, EVENT.c.seq <= upto)
+            .order_by(EVENT.c.seq)
         )
+        return [
+            ChangeRow(seq, self.row_problems.repair(board_id, f"event {seq}", changes))
+            for seq, changes in rows
+        ]
 
     def events_since(self, board_id: str, since: int, limit: int = 500) -> list[Committed]:
         """The events after ``since``, in ``seq`` order, at most ``limit`` of them."""
@@ -120,7 +168,8 @@ class BoardStore:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [from_row(dict(r)) for r in conn.execute(query).mappings()]
+            rows = conn.execute(query).mappings()
+            return [from_row(self.row_problems.repair(board_id, f"event {r['seq']}", dict(r))) for r in rows]
 
     def state_at(self, board_id: str, seq: int) -> BoardState:
         """The board as it was right after event ``seq`` (the newest state for a later seq), replayed
@@ -137,16 +186,15 @@ class BoardStore:
         with self.engine.connect() as conn:
             if above - seq < seq - below:
                 rows = self._change_rows(conn, board_id, seq, above)
-                changes = [c for r in rows for c in changes_from_row(r.changes)]
-                return replay(start, changes, Direction.BACKWARD, seq=seq)
+                return self._replay(start, rows, Direction.BACKWARD, seq)
             state = snapshots.get(below) or BoardState(board_id, 0)
             rows = self._change_rows(conn, board_id, below, seq)
         # Forward in blocks, keeping the board at every block's end as a snapshot for later replays.
-        block: list[Any] = []
+        block: list[ChangeRow] = []
         for row in rows:
-            block.extend(changes_from_row(row.changes))
+            block.append(row)
             if row.seq % SNAPSHOT_EVERY == 0 or row.seq == seq:
-                state = replay(state, block, Direction.FORWARD, seq=row.seq)
+                state = self._replay(state, block, Direction.FORWARD, row.seq)
                 block = []
                 if row.seq % SNAPSHOT_EVERY == 0:
                     snapshots[row.seq] = state

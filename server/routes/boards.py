@@ -67,7 +67,11 @@ def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> Boa
     """The whole board: every item (secret ballot values redacted) and everything derived from the plan."""
     state = services.oppath.state(board_id)
     return BoardRead(
-        id=board_id, seq=state.seq, items=public_state(state), derived=plan_summary(state).to_dict()
+        id=board_id,
+        seq=state.seq,
+        items=public_state(state),
+        derived=plan_summary(state).to_dict(),
+        problems=[p.public() for p in services.oppath.row_problems.of(board_id)],
     )
 
 

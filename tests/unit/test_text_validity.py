@@ -1,0 +1,73 @@
+"""F1: text that cannot be stored and sent as UTF-8 (lone surrogates, NUL) is refused by the domain,
+for every text field of every item kind and anywhere in every op's arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from plan_builder import RTE, Session
+
+from board.errors import Invalid
+from board.fields import Text, repaired, require_texts, text_problem
+from board.ops import FIELDS, HANDLERS, Op
+
+BROKEN = ["x \ud800 y", "\udfff", "pair reversed \udc00\ud800", "nul \x00"]
+TEXT_FIELDS = [
+    (kind, name) for kind, spec in FIELDS.items() for name, rule in spec.items() if isinstance(rule, Text)
+]
+
+
+@pytest.mark.parametrize(("kind", "name"), TEXT_FIELDS)
+@pytest.mark.parametrize("value", BROKEN)
+def test_every_text_field_refuses_broken_text(kind: str, name: str, value: str) -> None:
+    with pytest.raises(Invalid, match=name):
+        FIELDS[kind][name].clean(name, value)
+
+
+def test_valid_text_from_every_plane_is_kept() -> None:
+    text = "Ünïcödé ✓ 日本 😀 \U0010fffd \ufeff tab\tnewline\n"
+    assert text_problem(text) is None
+    assert Text(max_len=100).clean("t", text) == text.strip()
+
+
+@pytest.mark.parametrize("op_type", sorted(HANDLERS))
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"extra": "x \ud800 y"},
+        {"nested": {"deep": ["ok", "\udfff"]}},
+        {"key \ud800": 1},
+    ],
+)
+def test_every_op_refuses_broken_text_anywhere_in_its_arguments(op_type: str, args: dict[str, Any]) -> None:
+    """Not only the fields a handler reads: the whole op is stored in its event."""
+    session = Session().create_board()
+    before = session.snapshot()
+    with pytest.raises(Invalid, match="broken character"):
+        session.apply(Op(op_type, target="t", base_version=1, args=args), RTE)
+    assert session.snapshot() == before
+
+
+def test_a_broken_target_or_client_op_id_is_refused() -> None:
+    session = Session().create_board()
+    with pytest.raises(Invalid, match="target"):
+        session.apply(Op("risk.delete", target="\ud800", base_version=1), RTE)
+    with pytest.raises(Invalid, match="client_op_id"):
+        session.apply(Op("risk.create", args={"title": "ok"}, client_op_id="\udc00"), RTE)
+
+
+def test_arguments_nested_too_deep_are_refused() -> None:
+    value: Any = "leaf"
+    for _ in range(50):
+        value = [value]
+    with pytest.raises(Invalid, match="nested"):
+        require_texts("args", {"x": value})
+
+
+def test_repaired_replaces_broken_characters_and_says_where() -> None:
+    stored = {"title": "x \ud800 y", "tags": ["ok", "\udfff"], "n": 3, "k\ud800": "v", "fine": "é"}
+    fixed, places = repaired(stored)
+    assert fixed == {"title": "x \ufffd y", "tags": ["ok", "\ufffd"], "n": 3, "k\ufffd": "v", "fine": "é"}
+    assert sorted(places) == ["k\ufffd", "tags.1", "title"]
+    assert repaired({"a": ["b"]}) == ({"a": ["b"]}, [])
