@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,7 +65,7 @@ class _Reader(Protocol):
 
     def state(self, board_id: str) -> Any: ...
 
-    def events_since(self, board_id: str, since: int, limit: int = 500) -> list[dict[str, Any]]: ...
+    def events_since(self, board_id: str, since: int, limit: int = 500) -> Sequence[Any]: ...
 
 
 def scan_board(oppath: _Reader, board_id: str, page: int = 500) -> list[RowProblem]:
@@ -73,5 +74,5 @@ def scan_board(oppath: _Reader, board_id: str, page: int = 500) -> list[RowProbl
     oppath.state(board_id)
     since = 0
     while rows := oppath.events_since(board_id, since, page):
-        since = rows[-1]["seq"]
+        since = rows[-1].seq
     return oppath.row_problems.of(board_id)
