@@ -50,6 +50,7 @@ def to_row(event: Committed) -> dict[str, Any]:
         "board_id": event.board_id,
         "seq": event.seq,
         "op_type": op.type,
+        "actor_id": event.actor.id,
         "client_op_id": event.client_op_id,
         "op": {
             "type": op.type,

@@ -42,10 +42,14 @@ class ItemRow(SQLModel, table=True):
 
 class EventRow(SQLModel, table=True):
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("board_id", "client_op_id", name="uq_event_client_op"),)
+    # A client_op_id is the sender's own: another participant reusing it is not a resend.
+    __table_args__ = (
+        UniqueConstraint("board_id", "actor_id", "client_op_id", name="uq_event_actor_client_op"),
+    )
     board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
     seq: int = Field(primary_key=True)
     op_type: str = Field(max_length=40)
+    actor_id: str = Field(default="", max_length=40)
     client_op_id: str = Field(max_length=80)
     op: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     changes: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
@@ -74,6 +78,10 @@ class ParticipantRow(SQLModel, table=True):
     link_id: str = Field(foreign_key="join_link.id", max_length=40)
     name: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
+    # The RTE merged this participant into another (one person who joined twice): its sessions are that one's.
+    merged_into: str | None = Field(default=None, max_length=40)
+    # The RTE removed this participant: its sessions end.
+    removed_at: datetime | None = None
 
 
 def make_engine(url: str) -> Engine:

@@ -164,8 +164,11 @@ class OpPath(BoardStore):
 
     def _already_applied(self, conn: Connection, board_id: str, op: Op, actor: Actor) -> Committed | None:
         row = conn.execute(
-            select(EVENT.c.seq, EVENT.c.actor).where(
-                EVENT.c.board_id == board_id, EVENT.c.client_op_id == op.client_op_id
+            # Scoped to the sender: another participant cannot pre-claim someone's next id.
+            select(EVENT.c.seq).where(
+                EVENT.c.board_id == board_id,
+                EVENT.c.actor_id == actor.id,
+                EVENT.c.client_op_id == op.client_op_id,
             )
         ).first()
         if row is None:
