@@ -129,34 +129,25 @@ def dependency_late(state: BoardState, dep: Dependency, today: datetime.date) ->
     return need is not None and iteration_closed(need, today)
 
 
-class DependencyHealth(str, enum.Enum):
-    """A dependency's state during execution: the plan's state, with *late* once time has passed it."""
-
-    REQUESTED = "requested"
-    COMMITTED = "committed"
-    DONE = "done"
-    LATE = "late"
-    CONFLICT = "conflict"
-
-
-def dependency_health(state: BoardState, dep: Dependency, today: datetime.date) -> DependencyHealth:
-    """Done once delivered; in conflict when the provider's work is (re-)planned past the need;
-    late when the need has passed undelivered; otherwise the plan's state."""
+def dependency_health(state: BoardState, dep: Dependency, today: datetime.date) -> DependencyState:
+    """A dependency's state during execution. Done once delivered; in conflict when the provider's
+    work is (re-)planned past the need; late when the need has passed undelivered; otherwise the
+    plan's state."""
     if provider_done(state, dep):
-        return DependencyHealth.DONE
+        return DependencyState.DONE
     planned = dependency_state(state, dep)
     if planned == DependencyState.CONFLICT:
-        return DependencyHealth.CONFLICT
+        return DependencyState.CONFLICT
     if dependency_late(state, dep, today):
-        return DependencyHealth.LATE
-    return DependencyHealth(planned.value)
+        return DependencyState.LATE
+    return planned
 
 
-def dependency_healths(state: BoardState, today: datetime.date) -> dict[str, DependencyHealth]:
+def dependency_healths(state: BoardState, today: datetime.date) -> dict[str, DependencyState]:
     return {d.id: dependency_health(state, d, today) for d in state.dependencies}
 
 
-BROKEN = frozenset({DependencyHealth.LATE, DependencyHealth.CONFLICT})
+BROKEN = frozenset({DependencyState.LATE, DependencyState.CONFLICT})
 
 
 def execution_cascade(state: BoardState, today: datetime.date) -> Cascade:
@@ -320,13 +311,13 @@ def alerts(
         health = dependency_health(state, dep, today)
         teams = tuple(t for t in (dep.requesting_team_id, dep.provider_team_id) if t)
         provider = _team_name(state, dep.provider_team_id) if dep.provider_team_id else dep.external_party
-        if health == DependencyHealth.LATE:
+        if health == DependencyState.LATE:
             need = needed_by(state, dep)
             text = (
                 f"“{dep.need}” from {provider} is late: needed by {_name(state, need.id if need else None)}"
             )
             found.append(Alert(AlertKind.LATE, "dependency", dep.id, teams, text))
-        elif health == DependencyHealth.CONFLICT:
+        elif health == DependencyState.CONFLICT:
             found.append(
                 Alert(
                     AlertKind.CONFLICT,

@@ -61,6 +61,8 @@ class DependencyState(str, enum.Enum):
     COMMITTED = "committed"
     DONE = "done"
     CONFLICT = "conflict"
+    # Only during the PI's execution: the needed-by iteration closed and the provider has not delivered.
+    LATE = "late"
 
 
 class Roam(str, enum.Enum):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from board.capacity import Load, load_table
 from board.dependencies import Cascade, cascade, dependency_states
+from board.execution import dependency_healths, execution_cascade, slipped_stories
 from board.model import BoardState, DependencyState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
 
@@ -20,6 +22,12 @@ class PlanSummary:
     team_predictability: dict[str, Predictability]
     vague_objectives: set[str]
     roam_counts: dict[Roam, int]
+    # During the PI's execution: the stories not done when their iteration closed.
+    slipped: set[str] = field(default_factory=set)
+
+    @property
+    def late_count(self) -> int:
+        return sum(1 for s in self.dependency_states.values() if s == DependencyState.LATE)
 
     @property
     def conflict_count(self) -> int:
@@ -53,6 +61,8 @@ class PlanSummary:
             "vague_objectives": sorted(self.vague_objectives),
             "roam_counts": {k.value: v for k, v in self.roam_counts.items()},
             "conflict_count": self.conflict_count,
+            "late_count": self.late_count,
+            "slipped_stories": sorted(self.slipped),
             "overloaded_count": len(self.overloaded),
         }
 
@@ -68,13 +78,20 @@ def roam_counts(state: BoardState) -> dict[Roam, int]:
     return counts
 
 
-def plan_summary(state: BoardState) -> PlanSummary:
+def plan_summary(state: BoardState, today: datetime.date | None = None) -> PlanSummary:
+    """Once the PI's execution has started, ``today`` decides what is late and slipped."""
+    if today is not None and state.meta.execution_started:
+        states, at_risk = dependency_healths(state, today), execution_cascade(state, today)
+        slipped = {s.id for s in slipped_stories(state, today)}
+    else:
+        states, at_risk, slipped = dependency_states(state), cascade(state), set()
     return PlanSummary(
-        dependency_states=dependency_states(state),
+        dependency_states=states,
         loads=load_table(state),
-        at_risk=cascade(state),
+        at_risk=at_risk,
         predictability=art_predictability(state),
         team_predictability={t.id: team_predictability(state, t.id) for t in state.teams},
         vague_objectives={o.id for o in state.objectives if is_vague(o.statement)},
         roam_counts=roam_counts(state),
+        slipped=slipped,
     )

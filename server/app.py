@@ -20,7 +20,7 @@ from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
 from server.oppath import OpPath
-from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people
+from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people, sync
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, exports, boards, links, join, forms, live, pages, event_pages, people):
+    for module in (health, exports, boards, links, join, forms, live, pages, event_pages, people, sync):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

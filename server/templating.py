@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from board.errors import PiboardError
+from board.model import StoryStatus
 from server.errors import STATUS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -16,6 +17,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
+# Choices the templates offer come from the domain's own enums.
+templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 
 
 def refusal_fragment(request: Request, exc: PiboardError) -> Response:

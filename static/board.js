@@ -79,6 +79,8 @@
       setField(form, "args.title", item.dataset.title);
       setField(form, "args.points", item.dataset.points);
       setField(form, "args.iteration_id", item.dataset.iteration);
+      setField(form, "args.status", item.dataset.status);
+      setField(form, "args.blocked_reason", item.dataset.blockedReason);
     });
   }
 

@@ -44,6 +44,7 @@ STRING_STYLE: dict[DependencyState, tuple[str, float, str]] = {
     DependencyState.REQUESTED: ("#e07b00", 2.0, "2 4"),
     DependencyState.DONE: ("#8a8a8a", 1.5, ""),
     DependencyState.CONFLICT: ("#e00000", 3.5, "10 5"),
+    DependencyState.LATE: ("#e00000", 3.5, "3 3"),
 }
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from board.events import public_event
 from board.public import public_change, public_state
 from board.summary import plan_summary
+from server.clock import CLOCK
 from server.deps import CurrentActor, ServicesDep
 from server.errors import STATUS
 from server.provision import create_board_with_rte, require_admin_token
@@ -70,7 +71,7 @@ def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> Boa
         id=board_id,
         seq=state.seq,
         items=public_state(state),
-        derived=plan_summary(state).to_dict(),
+        derived=plan_summary(state, CLOCK.today()).to_dict(),
         problems=[p.public() for p in services.oppath.row_problems.of(board_id)],
     )
 

@@ -13,8 +13,10 @@ from board import BoardState
 from board.capacity import Load
 from board.dependencies import delivering_iteration, needed_by
 from board.events import Committed
+from board.execution import BROKEN
 from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
 from board.summary import PlanSummary, plan_summary
+from server.clock import CLOCK
 from server.live_render import renders
 from server.views.common import Region, changed_regions, render_part, state_before
 
@@ -69,7 +71,7 @@ class String:
 
     @property
     def conflicted(self) -> bool:
-        return self.state == DependencyState.CONFLICT
+        return self.state in BROKEN
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def _milestone_iteration(milestone: Milestone, iterations: list[Iteration]) -> s
 
 
 def build_program(state: BoardState, summary: PlanSummary | None = None) -> ProgramBoard:
-    summary = summary or plan_summary(state)
+    summary = summary or plan_summary(state, CLOCK.today())
     iterations = state.iterations
     teams = state.teams
     team_names = {t.id: t.name for t in teams}
@@ -135,7 +137,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
         involved = [f for f in (dep.requesting_feature_id, provider_feature_id) if f]
         for fid in involved:
             deps_per_feature[fid] = deps_per_feature.get(fid, 0) + 1
-            if dep_state == DependencyState.CONFLICT:
+            if dep_state in BROKEN:
                 conflicted_features.add(fid)
         requesting = state.get(Feature, dep.requesting_feature_id)
         providing = state.get(Feature, provider_feature_id)
@@ -151,7 +153,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
             String(
                 dependency=dep,
                 state=dep_state,
-                at_risk=dep.id in summary.at_risk.dependencies and dep_state != DependencyState.CONFLICT,
+                at_risk=dep.id in summary.at_risk.dependencies and dep_state not in BROKEN,
                 from_id=from_id,
                 to_id=to_id,
                 requester=team_names.get(dep.requesting_team_id or "", "?"),

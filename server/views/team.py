@@ -21,6 +21,7 @@ from board.model import (
     Team,
 )
 from board.summary import PlanSummary, plan_summary
+from server.clock import CLOCK
 from server.live_render import renders
 from server.views.common import Region, changed_regions, render_part, state_before
 
@@ -116,7 +117,7 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
     team = state.get(Team, team_id)
     if team is None:
         raise NotFound(f"no team '{team_id}' on this board")
-    summary = summary or plan_summary(state)
+    summary = summary or plan_summary(state, CLOCK.today())
     iterations = state.iterations
     stories = sorted(
         (s for s in state.stories if s.team_id == team_id), key=lambda s: (s.feature_id or "~", s.title)

@@ -12,7 +12,6 @@ from plan_builder import Session, member_of
 from board.errors import IllegalTransition, Invalid
 from board.execution import (
     AlertKind,
-    DependencyHealth,
     alerts,
     alerts_for,
     burn_up,
@@ -28,7 +27,7 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
-from board.model import BoardState
+from board.model import BoardState, DependencyState
 
 # Two-week iterations from Monday 4 January 2027; the IP iteration is the fifth.
 DATES = {
@@ -145,16 +144,16 @@ def need(pi: Session) -> Session:
 
 def test_dependency_on_time_is_committed_then_done(need: Session) -> None:
     dep = need.get("dependency", "d1")
-    assert dependency_health(need.state, dep, day("2027-01-20")) == DependencyHealth.COMMITTED
+    assert dependency_health(need.state, dep, day("2027-01-20")) == DependencyState.COMMITTED
     need.do("story.update", "s-api", status="done")
-    assert dependency_health(need.state, dep, day("2027-02-05")) == DependencyHealth.DONE
+    assert dependency_health(need.state, dep, day("2027-02-05")) == DependencyState.DONE
 
 
 def test_dependency_late_when_the_providing_story_is_not_done_as_the_need_passes(need: Session) -> None:
     dep = need.get("dependency", "d1")
     assert not dependency_late(need.state, dep, day("2027-01-29"))
     assert dependency_late(need.state, dep, day("2027-01-30"))
-    assert dependency_health(need.state, dep, day("2027-01-30")) == DependencyHealth.LATE
+    assert dependency_health(need.state, dep, day("2027-01-30")) == DependencyState.LATE
     cascade = execution_cascade(need.state, day("2027-01-30"))
     assert cascade.features == {"f-alpha"} and cascade.objectives == {"o-alpha"}
 
@@ -162,7 +161,7 @@ def test_dependency_late_when_the_providing_story_is_not_done_as_the_need_passes
 def test_a_provider_that_slipped_past_the_need_is_in_conflict(need: Session) -> None:
     need.do("story.move", "s-api", by=member_of("bravo"), iteration_id="i3")
     dep = need.get("dependency", "d1")
-    assert dependency_health(need.state, dep, day("2027-01-20")) == DependencyHealth.CONFLICT
+    assert dependency_health(need.state, dep, day("2027-01-20")) == DependencyState.CONFLICT
     assert execution_cascade(need.state, day("2027-01-20")).objectives == {"o-alpha"}
 
 
@@ -171,11 +170,11 @@ def test_late_on_an_external_party_until_it_is_marked_done(pi: Session) -> None:
     pi.dep("d-ext", "alpha", None, external_party="Klarna", requesting_feature_id="f-pay")
     pi.do("dependency.accept", "d-ext", promised_iteration_id="i2")
     dep = pi.get("dependency", "d-ext")
-    assert dependency_health(pi.state, dep, day("2027-01-20")) == DependencyHealth.COMMITTED
-    assert dependency_health(pi.state, dep, day("2027-02-01")) == DependencyHealth.LATE
+    assert dependency_health(pi.state, dep, day("2027-01-20")) == DependencyState.COMMITTED
+    assert dependency_health(pi.state, dep, day("2027-02-01")) == DependencyState.LATE
     pi.do("dependency.done", "d-ext")
     assert (
-        dependency_health(pi.state, pi.get("dependency", "d-ext"), day("2027-02-01")) == DependencyHealth.DONE
+        dependency_health(pi.state, pi.get("dependency", "d-ext"), day("2027-02-01")) == DependencyState.DONE
     )
 
 
