@@ -12,9 +12,11 @@ from sqlalchemy.exc import OperationalError
 
 from board.errors import PiboardError
 from server.auth import Auth
+from server.clock import CLOCK
 from server.db import make_engine, upgrade
 from server.deps import Services
 from server.errors import database_unavailable_handler, piboard_error_handler, request_validation_handler
+from server.execution_watch import ExecutionWatch
 from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
@@ -45,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        watch = ExecutionWatch(hub, services.oppath, CLOCK, settings.execution_tick)
+        app.state.execution_watch = watch
+        watch.start()
         # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN.
         bridge = None if settings.is_sqlite else ListenBridge(settings.database_url, hub, hub.channels.keys)
         app.state.listen_bridge = bridge
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if bridge is not None:
             await bridge.stop()
+        await watch.stop()
         await hub.stop()
         services.engine.dispose()
 

@@ -501,6 +501,16 @@ class Hub:
                 conn.send(fragments)
             conn.sent_seq = last
 
+    def refresh(self, state: BoardState) -> None:
+        """Something derived changed with no event (the clock closed an iteration): every screen of
+        the board fetches what it shows again, as after a reset."""
+        ch = self.channels.get(state.board_id)
+        if ch is None:
+            return
+        frames = {mode: reset_frame(state, mode) for mode in ("html", "json")}
+        for conn in list(ch.live):
+            conn.send(frames[conn.mode])
+
     # --- presence -------------------------------------------------------------------------------
 
     def _presence_changed(self, ch: Channel) -> None:

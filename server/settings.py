@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     htmx_cdn: bool = True
+    # How often the server looks at the clock for iterations that closed (execution state follows).
+    execution_tick: float = Field(default=30.0, gt=0)
 
     def signing_key(self) -> str:
         if self.secret_key:
