@@ -10,9 +10,10 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from board import fields as f
+from board import undo
 from board.agenda import DEFAULT_AGENDA
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
 from board.model import (
@@ -40,9 +41,13 @@ from board.model import (
     TimerStatus,
     VoteRound,
     VoteStatus,
+    item_from_dict,
 )
 from board.roles import PLAN_OPS, Actor, authorise, require_own_team
 from board.vote import ballots_of, tally_round
+
+if TYPE_CHECKING:
+    from board.events import Committed
 
 MAX_ARGS = 40
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -67,13 +72,19 @@ class Change:
     after: dict[str, Any] | None
 
 
+def _no_history(seq: int) -> Committed | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
-    """What an op may know of the world: the time, a source of fresh ids, the seq it will get."""
+    """What an op may know of the world: the time, a source of fresh ids, the seq it will get, and
+    the board's earlier events by seq (an undo reads the event it reverses)."""
 
     now: float
     new_id: Callable[[], str]
     seq: int
+    history: Callable[[int], Committed | None] = _no_history
 
 
 class Tx:
@@ -318,7 +329,7 @@ def handles(*op_types: str) -> Callable[[Handler], Handler]:
 
 def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Change]:
     """Check and apply one op. Returns the changes; raises a ``Refused`` and changes nothing otherwise."""
-    authorise(actor, op.type)
+    may_send(state, actor, op.type)
     if len(op.args) > MAX_ARGS:
         raise Invalid(f"an op takes at most {MAX_ARGS} arguments")
     # Every string of the op is stored in its event, not only the fields a handler reads.
@@ -327,8 +338,6 @@ def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Chan
     f.require_texts("client_op_id", op.client_op_id)
     if op.type != "board.create" and state.items["meta"].get("meta") is None:
         raise NotFound("this board has not been created")
-    if op.type in PLAN_OPS and state.meta.locked and actor.role != Role.RTE:
-        raise IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
     handler = HANDLERS.get(op.type)
     if handler is None:
         raise Invalid(f"unknown op '{op.type}'")
@@ -337,6 +346,14 @@ def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Chan
     changes = tx.changes()
     tx.commit()
     return changes
+
+
+def may_send(state: BoardState, actor: Actor, op_type: str) -> None:
+    """Refuse an op type the actor may not send on this board now: their role's, and the plan lock."""
+    authorise(actor, op_type)
+    meta = state.items["meta"].get("meta")
+    if op_type in PLAN_OPS and isinstance(meta, Meta) and meta.locked and actor.role != Role.RTE:
+        raise IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
 
 
 # --- generic create / update / delete -----------------------------------------------------------
@@ -902,6 +919,43 @@ def _timer_stop(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     meta.timer_ends_at = None
     meta.timer_remaining = None
     tx.put(meta)
+
+
+# --- undo ---------------------------------------------------------------------------------------------
+
+
+@handles("event.undo")
+def _undo(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Put every item an earlier event touched back as it was before it; the rules are board.undo's."""
+    event = undo.event_to_undo(op.target, ctx.history)
+    undo.check_may_undo(event, actor, ctx.now)
+    original, depth = undo.undone_op(event, ctx.history)
+    may_send(tx.state, actor, undo.inverse_op_type(original, depth))
+    undo.check_unchanged_since(tx.state, event)
+    prefix = original.op.type.split(".")[0]
+    main_kind = "meta" if prefix == "board" else prefix
+    restored: list[Item] = []
+    for change in event.changes:
+        now = tx.state.items[change.kind].get(change.id)
+        if change.before is None:
+            if change.kind == main_kind:
+                _narrow_for_actor(tx, actor, change.kind, now, {})
+            tx.delete(change.kind, change.id)
+            continue
+        item = item_from_dict(change.kind, change.before)
+        if change.kind == main_kind:
+            _narrow_for_actor(tx, actor, change.kind, now, _owner_fields(item))
+        tx.put(item)
+        restored.append(item)
+    for item in restored:  # after all are back: an item may name another restored with it
+        if item.kind in FIELDS:
+            _check_refs(tx, item.kind, {name: getattr(item, name) for name in FIELDS[item.kind]})
+
+
+def _owner_fields(item: Item) -> dict[str, Any]:
+    """The fields of an item that say whose it is (checked for a team member or the Architect)."""
+    names = ("team_id", "requesting_team_id", "feature_kind")
+    return {name: getattr(item, name) for name in names if hasattr(item, name)}
 
 
 OP_TYPES = frozenset(HANDLERS)

@@ -101,6 +101,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "timer.extend": _roles(RTE),
     "timer.advance": _roles(RTE),
     "timer.stop": _roles(RTE),
+    # history: who may undo which event is board.undo's rule (their own recent ops; the RTE any)
+    "event.undo": PARTICIPANTS,
 }
 
 # Changes to the plan itself: frozen for everyone but the RTE while the plan is locked.

@@ -151,7 +151,8 @@ class OpPath(BoardStore):
                 working = self._current(conn, board_id, seq - 1)
             now = self.clock()
             try:
-                changes = apply_op(working, op, actor, Context(now=now, new_id=new_id, seq=seq))
+                context = Context(now, new_id, seq, history=lambda n: self._event(conn, board_id, n))
+                changes = apply_op(working, op, actor, context)
             except PiboardError as refusal:
                 if len(ops) > 1:
                     raise BatchRefused(index, refusal) from refusal

@@ -171,6 +171,17 @@ class BoardStore:
             rows = conn.execute(query).mappings()
             return [from_row(self.row_problems.repair(board_id, f"event {r['seq']}", dict(r))) for r in rows]
 
+    @staticmethod
+    def _event(conn: Connection, board_id: str, seq: int) -> Committed | None:
+        if not 0 < seq <= MAX_SEQ:
+            return None
+        row = (
+            conn.execute(select(EVENT).where(EVENT.c.board_id == board_id, EVENT.c.seq == seq))
+            .mappings()
+            .first()
+        )
+        return from_row(dict(row)) if row is not None else None
+
     def state_at(self, board_id: str, seq: int) -> BoardState:
         """The board as it was right after event ``seq`` (the newest state for a later seq), replayed
         from the nearest state known: the start, a snapshot, or now (backward)."""

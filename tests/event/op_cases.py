@@ -325,3 +325,23 @@ def prepare(arena: Arena, op_type: str, role: str) -> OpBody:
     if op_type in {"dependency.accept", "dependency.done"}:
         body["args"] = {}
     return body
+
+
+@case("event.undo")
+def _event_undo(a: Arena, role: str) -> OpBody:
+    """An op the role made and may also reverse (the observer gets one of the RTE's, to be refused)."""
+    session = a.board.sessions[role] if role != "observer" else a.board.rte_session
+    if role == "pm":
+        own: OpBody = {"type": "feature.create", "args": {"title": a.unique("Feature")}}
+    elif role == "architect":
+        own = {"type": "feature.create", "args": {"title": a.unique("Cache"), "feature_kind": "enabler"}}
+    elif role == "team":
+        own = {"type": "story.create", "args": {"title": a.unique("Story"), "team_id": a.team_a}}
+    elif role == "business_owner":
+        objective = a.make("objective.create", team_id=a.team_a, statement=a.unique("Ship"))
+        own = a.on("objective", objective, "objective.set_bv", value=7)
+    else:
+        own = a.on("team", a.team_b, "team.update", name=a.unique("Team"))
+    r = a.board.op(session, **own)
+    assert r.status_code == 200, (role, r.text)
+    return {"type": "event.undo", "target": str(r.json()["seq"]), "args": {}}

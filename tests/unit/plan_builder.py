@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from board.events import Committed
 from board.model import BoardState, Item, Role
 from board.ops import Change, Context, Op, apply_op
 from board.public import public_state
@@ -33,15 +34,23 @@ class Session:
         self.state = BoardState(board_id)
         self.now = T0
         self._ids = itertools.count(1)
+        self.events: dict[int, Committed] = {}  # what the event table would hold, by seq
 
     # -- applying ops ------------------------------------------------------------------------------
 
     def ctx(self) -> Context:
-        return Context(now=self.now, new_id=lambda: f"gen{next(self._ids)}", seq=self.state.seq + 1)
+        return Context(
+            now=self.now,
+            new_id=lambda: f"gen{next(self._ids)}",
+            seq=self.state.seq + 1,
+            history=self.events.get,
+        )
 
     def apply(self, op: Op, by: Actor = RTE) -> list[Change]:
         changes = apply_op(self.state, op, by, self.ctx())
         self.state.seq += 1
+        seq = self.state.seq
+        self.events[seq] = Committed(self.state.board_id, seq, op.client_op_id, op, changes, by, self.now)
         return changes
 
     def do(

@@ -1,0 +1,169 @@
+"""An item's story in words a person reads: "Ana moved it from Iteration 3 to Iteration 4".
+
+Built from the events that touched the item (``board.events``) and the board as it is now, to name
+the teams, iterations and features a change refers to. Only the parts of the plan people talk about
+have a history here; ballots never do (their values are secret until revealed). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from board.model import BoardState
+
+if TYPE_CHECKING:
+    from board.events import Committed
+    from board.ops import Change
+
+HISTORY_KINDS = ("feature", "story", "dependency", "objective", "risk", "milestone")
+
+# The fields of an item that name another item, and which kind that is.
+_REFERENCES = {
+    "team_id": "team",
+    "requesting_team_id": "team",
+    "provider_team_id": "team",
+    "iteration_id": "iteration",
+    "needed_by_iteration_id": "iteration",
+    "promised_iteration_id": "iteration",
+    "feature_id": "feature",
+    "requesting_feature_id": "feature",
+    "provider_feature_id": "feature",
+    "provider_story_id": "story",
+}
+_FIELD_WORDS = {
+    "planned_bv": "planned business value",
+    "actual_bv": "actual business value",
+    "feature_ids": "features",
+    "roam": "ROAM status",
+    "fte": "FTE",
+    "needed_by_iteration_id": "needed-by iteration",
+    "promised_iteration_id": "promised iteration",
+    "provider_team_id": "providing team",
+    "requesting_team_id": "requesting team",
+    "provider_feature_id": "providing feature",
+    "requesting_feature_id": "requesting feature",
+    "provider_story_id": "providing story",
+    "feature_kind": "kind",
+    "external_key": "external key",
+}
+_NOTHING = {"iteration": "the backlog", "team": "no team", "feature": "no feature", "story": "no story"}
+_MOVES = ("iteration_id", "team_id")
+_UNSPOKEN = {"version", "id", "rank"}
+
+
+def item_label(kind: str, data: dict[str, Any] | None) -> str:
+    """How a person names an item: its kind and title (or name, statement, need)."""
+    if not data:
+        return f"a {kind}"
+    for key in ("title", "name", "statement", "need"):
+        if data.get(key):
+            text = str(data[key])
+            return f'{kind} "{text[:60]}{"…" if len(text) > 60 else ""}"'
+    return f"{kind} {data.get('id', '')}".strip()
+
+
+def _name_of(state: BoardState, kind: str, item_id: Any) -> str:
+    if item_id is None:
+        return _NOTHING.get(kind, "none")
+    item = state.items[kind].get(str(item_id))
+    if item is None:
+        return f"a {kind} since deleted"
+    if kind == "iteration":
+        return getattr(item, "name", "") or f"Iteration {getattr(item, 'number', '')}"
+    if kind == "team":
+        return f"team {getattr(item, 'name', item_id)}"
+    return item_label(kind, item.to_dict())
+
+
+def _value(state: BoardState, name: str, value: Any) -> str:
+    kind = _REFERENCES.get(name)
+    if kind is not None:
+        return _name_of(state, kind, value)
+    if name == "feature_ids":
+        return ", ".join(_name_of(state, "feature", v) for v in value) or "none"
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, str):
+        return f'"{value[:80]}{"…" if len(value) > 80 else ""}"' if " " in value else value.replace("_", " ")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _field_words(name: str) -> str:
+    return _FIELD_WORDS.get(name) or name.removesuffix("_id").replace("_", " ")
+
+
+def change_phrases(state: BoardState, change: Change) -> list[str]:
+    """What one change did to its item, field by field, as phrases: "moved it from X to Y"."""
+    if change.before is None:
+        return ["created it"]
+    if change.after is None:
+        return ["deleted it"]
+    before, after = change.before, change.after
+    changed = [k for k in after if k not in _UNSPOKEN and before.get(k) != after.get(k)]
+    phrases = [
+        f"moved it from {_value(state, k, before.get(k))} to {_value(state, k, after.get(k))}"
+        for k in _MOVES
+        if k in changed
+    ]
+    for name in changed:
+        if name in _MOVES:
+            continue
+        old, new = _value(state, name, before.get(name)), _value(state, name, after.get(name))
+        phrases.append(f"changed its {_field_words(name)} from {old} to {new}")
+    if not phrases and before.get("rank") != after.get("rank"):
+        phrases.append("re-ranked it")
+    return phrases or ["touched it"]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One line of an item's history."""
+
+    seq: int
+    at: float
+    who: str
+    role: str
+    text: str
+    op_type: str
+
+    @property
+    def at_iso(self) -> str:
+        return datetime.fromtimestamp(self.at, UTC).isoformat()
+
+
+def describe(state: BoardState, event: Committed, change: Change) -> str:
+    """One sentence: who did what to the item, and why when it followed another item or was an undo."""
+    text = _join(change_phrases(state, change))
+    kind = event.op.type.split(".")[0]
+    if event.op.type == "event.undo":
+        text = f"undid event {event.op.target}: {text}"
+    elif kind != change.kind and kind in HISTORY_KINDS:
+        text = f"{text} (following a change to its {kind})"
+    return f"{event.actor.name} {text}"
+
+
+def _join(phrases: list[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def item_history(state: BoardState, events: list[Committed], kind: str, item_id: str) -> list[Activity]:
+    """The item's activity, newest first, from the events given (any that touched it)."""
+    lines = []
+    for event in events:
+        for change in event.changes:
+            if change.kind == kind and change.id == item_id:
+                lines.append(
+                    Activity(
+                        seq=event.seq,
+                        at=event.at,
+                        who=event.actor.name,
+                        role=event.actor.role.value,
+                        text=describe(state, event, change),
+                        op_type=event.op.type,
+                    )
+                )
+    return sorted(lines, key=lambda a: a.seq, reverse=True)
