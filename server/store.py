@@ -169,10 +169,13 @@ class BoardStore:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings()
-            return [from_row(self.row_problems.repair(board_id, f"event {r['seq']}", dict(r))) for r in rows]
+            return [self._decoded(board_id, r) for r in rows]
 
-    @staticmethod
-    def _event(conn: Connection, board_id: str, seq: int) -> Committed | None:
+    def _decoded(self, board_id: str, row: Any) -> Committed:
+        """An event row, its broken text (if any) repaired, as the committed event."""
+        return from_row(self.row_problems.repair(board_id, f"event {row['seq']}", dict(row)))
+
+    def _event(self, conn: Connection, board_id: str, seq: int) -> Committed | None:
         if not 0 < seq <= MAX_SEQ:
             return None
         row = (
@@ -180,7 +183,7 @@ class BoardStore:
             .mappings()
             .first()
         )
-        return from_row(dict(row)) if row is not None else None
+        return self._decoded(board_id, row) if row is not None else None
 
     def state_at(self, board_id: str, seq: int) -> BoardState:
         """The board as it was right after event ``seq`` (the newest state for a later seq), replayed

@@ -48,6 +48,7 @@ CASES: dict[str, Callable[[Session], tuple[str | None, dict[str, Any]]]] = {
     "board.update": lambda s: (None, {"name": "Renamed ART"}),
     "plan.lock": lambda s: (None, {}),
     "plan.unlock": lambda s: (s.do("plan.lock") and None, {}),
+    "execution.start": lambda s: (s.do("baseline.take") and None, {}),
     "iteration.create": lambda s: (None, {"id": "i9", "number": 9}),
     "iteration.update": lambda s: ("i4", {"name": "Hardening"}),
     "iteration.delete": lambda s: ("i4", {}),
@@ -168,7 +169,7 @@ def test_an_old_op_is_the_rtes_to_undo(board: Session) -> None:
 def test_a_role_that_may_not_do_the_inverse_op_is_refused(board: Session, person: Any) -> None:
     # Anyone raises a risk; only the RTE deletes one, which is what undoing the raise would do.
     board.do("risk.create", by=person, id="r9", title="Late hardware")
-    with pytest.raises(Forbidden, match="may not do 'risk.delete'"):
+    with pytest.raises(Forbidden, match=r"may not do 'risk\.delete'"):
         undo(board, board.state.seq, by=person)
     assert "r9" in board.state.items["risk"]
 
@@ -178,7 +179,7 @@ def test_the_architect_may_undo_only_enabler_changes(board: Session) -> None:
     undo(board, board.state.seq, by=ARCH)
     assert "e1" not in board.state.items["feature"]
     board.do("feature.update", "f1", by=PM, title="Checkout for all")
-    with pytest.raises(Forbidden, match="only Paul .* or the RTE"):
+    with pytest.raises(Forbidden, match=r"only Paul .* or the RTE"):
         undo(board, board.state.seq, by=ARCH)
 
 
