@@ -25,6 +25,7 @@ from server.oppath import OpPath
 from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people, sync
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
+from server.version import __version__
 
 
 def build_services(settings: Settings) -> Services:
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="piboard",
         summary="A real-time PI Planning board for an Agile Release Train.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
     app.state.services = services

@@ -35,6 +35,23 @@ def _base_url(host: str, port: int) -> str:
     return get_settings().public_url or f"http://{host}:{port}"
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from server.version import __version__
+
+        typer.echo(f"piboard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Options before any command (only --version)."""
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "",
@@ -43,12 +60,17 @@ def serve(
     """Serve the board. On first start with an empty database, the demo ART is created."""
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    from server.version import __version__
+
+    typer.echo(f"piboard {__version__}")
+    typer.echo(f"  URL:      {_base_url(host, port)}")
+    typer.echo(f"  database: {settings.database_label()}")
+    typer.echo(f"  secret:   {settings.secret_label()}")
     fastapi_app = create_app(settings)
     if settings.demo_on_empty:
         token = ensure_demo(fastapi_app.state.services)
         if token:
             typer.echo(f"Demo ART created. Open as RTE: {_base_url(host, port)}/join/{token}")
-    typer.echo(f"piboard on {_base_url(host, port)} (database: {settings.database_url})")
     # Frames a little over the limit get the door's "too_large" answer; far bigger ones are cut off by
     # the websocket layer (close 1009) before they are ever held in memory whole.
     ws_max = 4 * settings.max_ws_message_bytes

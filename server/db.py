@@ -14,9 +14,12 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event, text
+from sqlalchemy.engine import make_url as engine_url
 from sqlmodel import Field, SQLModel
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+from server.package_files import package_folder
+
+MIGRATIONS = package_folder("migrations")
 
 
 def utcnow() -> datetime:
@@ -88,6 +91,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        database = engine_url(url).database
+        if database and database != ":memory:":
+            # SQLite makes the file but not its folder (a data folder named in the settings, say).
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine

@@ -6,17 +6,20 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIBOARD_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///./piboard.db"
+    # The folder for the SQLite file and the secret file unless those are set on their own.
+    data_dir: Path = Path(".")
+    # Unset: the SQLite file piboard.db in data_dir.
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
-    # Signs session cookies and tokens. Unset: one is made and kept beside the database.
+    # Signs session cookies and tokens. Unset: one is made and kept in secret_file (relative: in data_dir).
     secret_key: str = ""
     secret_file: Path = Path(".piboard-secret")
     # Set to require this token to create boards (POST /api/boards); unset on a laptop install.
@@ -39,6 +42,14 @@ class Settings(BaseSettings):
     # How often the server looks at the clock for iterations that closed (execution state follows).
     execution_tick: float = Field(default=30.0, gt=0)
 
+    @model_validator(mode="after")
+    def _files_in_data_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'piboard.db'}"
+        if not self.secret_file.is_absolute():
+            self.secret_file = self.data_dir / self.secret_file
+        return self
+
     def signing_key(self) -> str:
         if self.secret_key:
             return self.secret_key
@@ -46,6 +57,7 @@ class Settings(BaseSettings):
         if path.exists():
             return path.read_text().strip()
         key = secrets.token_urlsafe(48)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(key)
         path.chmod(0o600)
         return key
@@ -53,6 +65,25 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file, absolute; None on PostgreSQL (or an in-memory database)."""
+        if not self.is_sqlite:
+            return None
+        from sqlalchemy.engine import make_url
+
+        name = make_url(self.database_url).database
+        return Path(name).resolve() if name and name != ":memory:" else None
+
+    def database_label(self) -> str:
+        """The database for people to read: the SQLite file, or the URL without its password."""
+        from sqlalchemy.engine import make_url
+
+        return str(self.sqlite_file or make_url(self.database_url).render_as_string(hide_password=True))
+
+    def secret_label(self) -> str:
+        return "PIBOARD_SECRET_KEY" if self.secret_key else str(self.secret_file.resolve())
 
 
 @lru_cache

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
@@ -11,9 +9,10 @@ from fastapi.templating import Jinja2Templates
 from board.errors import PiboardError
 from board.model import StoryStatus
 from server.errors import STATUS
+from server.package_files import package_folder
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES_DIR = package_folder("templates")
+STATIC_DIR = package_folder("static")
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True

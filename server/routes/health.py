@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from server.deps import ServicesDep
+from server.version import __version__
 
 router = APIRouter(tags=["health"])
 
@@ -14,4 +15,4 @@ router = APIRouter(tags=["health"])
 def healthz(services: ServicesDep) -> dict[str, str]:
     with services.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": services.engine.dialect.name}
+    return {"status": "ok", "database": services.engine.dialect.name, "version": __version__}

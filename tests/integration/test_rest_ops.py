@@ -11,6 +11,7 @@ import pytest
 from board import Op
 from server.oppath import BatchRefused
 from server.provision import FOUNDER
+from server.version import __version__
 from tests.conftest import BoardHandle
 
 
@@ -284,7 +285,9 @@ def test_openapi_and_health(board: BoardHandle) -> None:
         health = c.get("/healthz").json()
     assert "/api/boards/{board_id}/ops" in spec["paths"]
     assert "/api/boards/{board_id}/events" in spec["paths"]
-    assert health == {"status": "ok", "database": board.server.services.engine.dialect.name}
+    database = board.server.services.engine.dialect.name
+    assert health == {"status": "ok", "database": database, "version": __version__}
+    assert spec["info"]["version"] == __version__
 
 
 def test_the_board_replayed_from_its_events_equals_the_stored_board(board: BoardHandle) -> None:

@@ -1,0 +1,1 @@
+"""Package data: the build maps this folder into the wheel as ``server.templates`` (see pyproject.toml)."""
