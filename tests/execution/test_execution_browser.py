@@ -1,0 +1,96 @@
+"""In the browser: a providing team leaves its story unfinished as the iteration closes, and every
+screen shows the late dependency and the objective at risk by itself, without anyone reloading."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from server.clock import Clock
+from tests.browser import FULL_HD, PageAs, screenshot
+from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.e2e.conftest import build_plan
+
+pytestmark = pytest.mark.e2e
+
+
+def rest(board: BoardHandle, type: str, **args: Any) -> None:
+    r = board.op(board.rte_session, type, args=args)
+    assert r.status_code == 200, r.text
+
+
+def navigations(page: Page) -> list[str]:
+    """Every full navigation of the page's main frame from now on (a reload would add one)."""
+    seen: list[str] = []
+    page.on("framenavigated", lambda frame: seen.append(frame.url) if frame == page.main_frame else None)
+    return seen
+
+
+def test_a_late_providing_story_shows_on_every_screen_live(
+    watched_server: LiveServer, page_as: PageAs, clock: Clock
+) -> None:
+    board = create_board(watched_server, name="Rocket ART")
+    build_plan(board)
+    # Comet's objective hangs on Checkout v2 (I3), which needs Atlas's Payments API by I3.
+    rest(
+        board,
+        "objective.create",
+        id="obj-co",
+        team_id="comet",
+        statement="Checkout v2 live in 2 shops by I3",
+        feature_ids=["checkout"],
+    )
+    rest(board, "plan.lock")
+    rest(board, "baseline.take")
+    clock.travel_to(datetime.date(2026, 4, 10))  # Iteration 3 is running
+
+    rte = page_as(board, "rte", "Rita RTE", viewport=FULL_HD)
+    rte.goto(f"{watched_server.url}/b/{board.id}/sync")
+    rte.get_by_role("button", name="Start the PI's execution").click()
+    expect(rte.locator("#execution-state")).to_contain_text("The PI is running")
+
+    # Atlas works on the Payments API story but does not finish it.
+    atlas = page_as(board, "team", "Ana Atlas", "atlas")
+    atlas.locator("#story-pay1 .story-title").click()
+    editor = atlas.locator("#story-editor")
+    editor.get_by_label("Status").select_option("in_progress")
+    editor.get_by_role("button", name="Save").click()
+    expect(atlas.locator("#story-pay1 .story-status")).to_have_text("in progress")
+
+    comet = page_as(board, "team", "Carl Comet", "comet")
+    expect(comet.locator("#depout-dep1")).to_have_class(re.compile(r"\bstate-committed\b"))
+    expect(comet.locator("#obj-obj-co .mark-risk")).to_have_count(0)
+    screen = page_as(board, "observer", "Big screen", viewport=FULL_HD)
+    screen.goto(f"{watched_server.url}/b/{board.id}/screen")
+    expect(screen.locator("#dep-dep1")).to_have_attribute("data-state", "committed")
+    program = page_as(board, "pm", "Paula PM", viewport=FULL_HD)
+    program.goto(f"{watched_server.url}/b/{board.id}/program")
+    expect(program.locator("#dep-dep1")).to_have_attribute("data-state", "committed")
+    reloads = {
+        name: navigations(page) for name, page in (("comet", comet), ("screen", screen), ("program", program))
+    }
+
+    clock.travel_to(datetime.date(2026, 4, 15))  # Iteration 3 has closed; the Payments API is not done
+
+    expect(comet.locator("#depout-dep1")).to_have_class(re.compile(r"\bstate-late\b"), timeout=15_000)
+    expect(comet.locator("#depout-dep1 .dep-state")).to_contain_text("late")
+    expect(comet.locator("#obj-obj-co .mark-risk")).to_have_text("⚠ at risk")
+    expect(program.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
+    expect(program.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
+    expect(program.locator("#strings-layer g.str-late")).to_have_count(1)
+    expect(screen.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
+    expect(atlas.locator("#story-pay1")).to_have_class(re.compile(r"\bis-slipped\b"), timeout=15_000)
+    assert reloads == {"comet": [], "screen": [], "program": []}, (
+        "nobody reloaded: the screens followed by themselves"
+    )
+
+    rte.goto(f"{watched_server.url}/b/{board.id}/sync")
+    expect(rte.locator('.alert[data-kind="late"][data-item="dep1"]')).to_be_visible()
+    expect(rte.locator('.alert[data-kind="at_risk"][data-item="obj-co"]')).to_be_visible()
+    expect(rte.locator("#sync-team-comet")).to_contain_text("LATE Payments API")
+    screenshot(rte, "sync-late-dependency")
+    screenshot(program, "program-late-dependency")
