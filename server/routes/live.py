@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -46,12 +47,15 @@ from server.opdoor import op_from_fields, parse_op
 from server.schemas import OpIn
 
 router = APIRouter(tags=["live"])
+log = logging.getLogger("piboard.live")
 
 HELLO_TIMEOUT_SECONDS = 10.0
 # Refused frames a client may send before it is closed as a flooder: a burst, refilled slowly.
 STRIKE_BURST = 10
 STRIKES_PER_SECOND = 0.5
 CONTROL_TYPES = {"hello", "op", "ping", "pong"}
+# Arrays and objects nested deeper than this are refused before they are decoded.
+MAX_FRAME_DEPTH = 32
 
 
 class Hello(BaseModel):
@@ -198,7 +202,34 @@ async def receive_text(websocket: WebSocket, max_bytes: int) -> str:
     return text
 
 
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_frame(text: str) -> dict[str, Any]:
+    # Python's decoder recurses once per level: a small frame nested a thousand deep would raise
+    # RecursionError (a traceback per frame). Count first; most frames hold few brackets at all.
+    if text.count("[") + text.count("{") > MAX_FRAME_DEPTH and json_depth(text) > MAX_FRAME_DEPTH:
+        log.info("refused a websocket frame nested deeper than %d levels", MAX_FRAME_DEPTH)
+        raise FrameError("malformed", f"nested deeper than {MAX_FRAME_DEPTH} levels; nothing was applied")
     try:
         data = json.loads(text)
     except ValueError:
