@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
 from board.errors import PiboardError
-from server.auth import Auth
+from server.access import AccessWatch
+from server.auth import ACCESS_CHANNEL, Auth
 from server.clock import CLOCK
 from server.db import make_engine, upgrade
 from server.deps import Services
@@ -44,6 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings)
     hub = Hub(services.oppath, settings)
+    access = AccessWatch(hub, services.auth)
+    services.auth.on_access_change(access.changed)
+
+    def recheck_all() -> None:
+        for board_id in list(hub.channels):
+            access.changed(board_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,8 +58,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watch = ExecutionWatch(hub, services.oppath, CLOCK, settings.execution_tick)
         app.state.execution_watch = watch
         watch.start()
-        # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN.
-        bridge = None if settings.is_sqlite else ListenBridge(settings.database_url, hub, hub.channels.keys)
+        access.start()
+        # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN,
+        # and so do their changes of access (a revoked link ends its sockets on every process).
+        bridge = (
+            None
+            if settings.is_sqlite
+            else ListenBridge(
+                settings.database_url,
+                hub,
+                hub.channels.keys,
+                channels={ACCESS_CHANNEL: access.changed},
+                on_connect=recheck_all,
+            )
+        )
         app.state.listen_bridge = bridge
         if bridge is not None:
             bridge.start()
@@ -71,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.hub = hub
+    app.state.access = access
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
@@ -47,10 +48,30 @@ def session_cookie_name(board_id: str) -> str:
     return f"pb_{board_id}"
 
 
+# On PostgreSQL, every process learns of a change of access through this channel (server/access.py).
+ACCESS_CHANNEL = "piboard_access"
+AccessListener = Callable[[str], None]
+
+
 class Auth:
     def __init__(self, engine: Engine, signing_key: str) -> None:
         self.engine = engine
         self._signer = URLSafeSerializer(signing_key, salt="piboard-session")
+        self._listeners: list[AccessListener] = []
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def on_access_change(self, listener: AccessListener) -> None:
+        """``listener(board_id)`` runs after a link is revoked or a participant removed or merged."""
+        self._listeners.append(listener)
+
+    def _access_changed(self, conn: Connection, board_id: str) -> None:
+        """Inside the changing transaction: other processes hear of it when (and if) it commits."""
+        if self._postgres:
+            conn.execute(text("SELECT pg_notify(:ch, :board)"), {"ch": ACCESS_CHANNEL, "board": board_id})
+
+    def _tell(self, board_id: str) -> None:
+        for listener in self._listeners:
+            listener(board_id)
 
     def create_link(self, board_id: str, role: Role, team_id: str | None = None, label: str = "") -> JoinLink:
         if role == Role.TEAM and not team_id:
@@ -90,6 +111,8 @@ class Auth:
             )
             if done.rowcount == 0:
                 raise NotFound("no such active join link on this board")
+            self._access_changed(conn, board_id)
+        self._tell(board_id)
 
     def link_for_token(self, token: str) -> JoinLink:
         with self.engine.connect() as conn:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 import psycopg
@@ -67,6 +67,8 @@ class ListenBridge:
         health_check_seconds: float = 5.0,
         retry_seconds: float = 0.5,
         max_retry_seconds: float = 5.0,
+        channels: Mapping[str, Callable[[str], None]] | None = None,
+        on_connect: Callable[[], None] | None = None,
     ) -> None:
         self.url = libpq_url(database_url)
         self.hub = hub
@@ -74,6 +76,10 @@ class ListenBridge:
         self.health_check_seconds = health_check_seconds
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
+        # Other channels whose payloads go, as they are, to a handler (access changes, presence).
+        self.channels = dict(channels or {})
+        # Called on every (re)connect: what those channels said meanwhile was lost, re-check it.
+        self.on_connect = on_connect
         self.connected = asyncio.Event()
         self.stats = {"connects": 0, "notifications": 0, "catch_ups": 0, "ignored": 0}
         self._task: asyncio.Task[None] | None = None
@@ -113,14 +119,21 @@ class ListenBridge:
             application_name=APPLICATION_NAME,
         )
         async with conn:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
+            for channel in (NOTIFY_CHANNEL, *self.channels):
+                await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             self.stats["connects"] += 1
             # LISTEN is in place: whatever committed before it is in the table, so re-check now.
             await self._catch_up(conn)
+            if self.on_connect is not None:
+                self.on_connect()
             self.connected.set()
             while True:
                 async for note in conn.notifies(timeout=self.health_check_seconds):
-                    self._forward(note.payload)
+                    handler = self.channels.get(note.channel)
+                    if handler is not None:
+                        handler(note.payload)
+                    else:
+                        self._forward(note.payload)
                 # Quiet for a while: make sure the connection is still alive (a half-open TCP
                 # connection would otherwise wait forever while notifications go elsewhere).
                 await conn.execute("SELECT 1")

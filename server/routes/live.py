@@ -156,6 +156,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         await close_with(websocket, CLOSE_PROTOCOL, "protocol", "say hello first")
         return
     conn = hub.connection(board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name)
+    websocket.app.state.access.watch(conn, session)
     door = LiveDoor(services, conn, websocket, session)
     settings = services.settings
     welcome = {
