@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -234,7 +235,7 @@ def test_a_page_of_another_origin_cannot_use_the_cookie(board: BoardHandle) -> N
     run_async(scenario())
 
 
-def test_revoked_link_ends_the_session_at_the_next_op(board: BoardHandle) -> None:
+def test_revoked_link_ends_the_session_at_once(board: BoardHandle) -> None:
     async def scenario() -> None:
         with board.rte() as rte:
             link = rte.post(f"/api/boards/{board.id}/links", json={"role": "pm"}).json()
@@ -246,10 +247,13 @@ def test_revoked_link_ends_the_session_at_the_next_op(board: BoardHandle) -> Non
         await c.wait_until(lambda: c.welcome is not None)
         with board.rte() as rte:
             rte.delete(f"/api/boards/{board.id}/links/{link['id']}").raise_for_status()
-        op_id = await c.op("risk.create", args={"title": "after revoke"})
-        await c.wait_until(lambda: op_id in c.refusals)
-        assert c.refusals[op_id]["error"] == "unauthenticated"
+        # Closed without waiting for its next op (tests/live/test_revocation.py times it); an op sent
+        # meanwhile is refused by the per-op session check, never applied.
+        with contextlib.suppress(ConnectionClosed):
+            await c.op("risk.create", args={"title": "after revoke"})
         assert await c.wait_closed() == 4401
+        assert c.errors[-1]["error"] == "unauthenticated" and not c.acks
+        assert "after revoke" not in [r["title"] for r in board.read()["items"]["risk"].values()]
 
     run_async(scenario())
 
