@@ -25,14 +25,22 @@ def needed_by(state: BoardState, dep: Dependency) -> Iteration | None:
 
 
 def delivering_iteration(state: BoardState, dep: Dependency) -> Iteration | None:
-    """Where the provider has planned the work: its story, else its feature, else an external promise."""
+    """Where the provider has planned the work: its story, else its feature, else its promise.
+
+    Work that is named but not in an iteration yet falls through to the next, so a provider may
+    name the story and the iteration it will be planned in at once.
+    """
     story = state.get(Story, dep.provider_story_id)
-    if story is not None:
-        return state.get(Iteration, story.iteration_id)
     feature = state.get(Feature, dep.provider_feature_id)
-    if feature is not None:
-        return state.get(Iteration, feature.iteration_id)
-    return state.get(Iteration, dep.promised_iteration_id)
+    for iteration_id in (
+        story.iteration_id if story else None,
+        feature.iteration_id if feature else None,
+        dep.promised_iteration_id,
+    ):
+        iteration = state.get(Iteration, iteration_id)
+        if iteration is not None:
+            return iteration
+    return None
 
 
 def has_provider_work(state: BoardState, dep: Dependency) -> bool:
@@ -48,10 +56,13 @@ def dependency_state(state: BoardState, dep: Dependency) -> DependencyState:
 
     A request nobody has answered yet is *requested*. Once the provider accepted or linked
     work, the state follows that work: planned no later than needed → committed; planned
-    after the needed-by iteration, or accepted with nothing planned → conflict.
+    after the needed-by iteration, or accepted with nothing planned → conflict. A declined
+    request is a conflict until the requester changes or drops it.
     """
     if dep.status == DependencyStatus.DONE:
         return DependencyState.DONE
+    if dep.status == DependencyStatus.DECLINED:
+        return DependencyState.CONFLICT  # nothing will come: the requester must find another way
     delivery = delivering_iteration(state, dep)
     if dep.status == DependencyStatus.REQUESTED and not has_provider_work(state, dep):
         return DependencyState.REQUESTED

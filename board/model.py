@@ -53,6 +53,10 @@ class DependencyStatus(str, enum.Enum):
 
     REQUESTED = "requested"
     ACCEPTED = "accepted"
+    # The provider answered with another iteration than the one needed (see ``promised_iteration_id``).
+    PROPOSED = "proposed"
+    # The provider will not deliver it; ``answer`` says why.
+    DECLINED = "declined"
     DONE = "done"
 
 
@@ -197,10 +201,12 @@ class Dependency(Item):
     needed_by_iteration_id: str | None = None
     provider_feature_id: str | None = None
     provider_story_id: str | None = None
-    # For an external party, the iteration it promised to deliver in.
+    # The iteration the provider promised (an external party's promise, or a team's proposal).
     promised_iteration_id: str | None = None
     status: DependencyStatus = DependencyStatus.REQUESTED
     comment: str = ""
+    # The provider's words with a proposal or a decline.
+    answer: str = ""
 
 
 @dataclass

@@ -477,10 +477,24 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         raise Invalid("nothing to change")
     _narrow_for_actor(tx, actor, kind, item, values)
     _check_refs(tx, kind, values)
+    if isinstance(item, Dependency):
+        _reopen_if_redirected(item, values)
     for name, value in values.items():
         setattr(item, name, value)
     _validate(tx, item)
     tx.put(item)
+
+
+def _reopen_if_redirected(dep: Dependency, values: dict[str, Any]) -> None:
+    """Asking someone else makes it a fresh request: the old provider's answer does not carry over."""
+    redirected = any(
+        name in values and values[name] != getattr(dep, name)
+        for name in ("provider_team_id", "external_party")
+    )
+    if redirected and dep.status != DependencyStatus.DONE:
+        dep.status = DependencyStatus.REQUESTED
+        dep.answer = ""
+        dep.promised_iteration_id = dep.provider_feature_id = dep.provider_story_id = None
 
 
 @handles("feature.move", "story.move")
@@ -619,7 +633,53 @@ def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         if work is not None and dep.provider_team_id and work.team_id != dep.provider_team_id:
             raise Invalid(f"that {cls.kind} belongs to another team than the providing one")
     dep.status = DependencyStatus.ACCEPTED
+    dep.answer = ""
     tx.put(dep)
+
+
+@handles("dependency.propose")
+def _propose_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The providing team cannot make the iteration asked for and offers another one instead.
+
+    A proposal replaces whatever work was named before; the state follows the promised iteration,
+    so a proposal later than needed shows as a conflict until the requester agrees or re-plans."""
+    dep = _open_request(tx, op, actor)
+    if set(op.args) - {"promised_iteration_id", "answer"}:
+        raise Invalid("a proposal names a promised_iteration_id and, if you like, an answer")
+    iteration_id = f.Ref("iteration", nullable=False).clean(
+        "promised_iteration_id", op.args.get("promised_iteration_id")
+    )
+    iteration: Iteration = tx.require(Iteration, iteration_id)
+    if iteration.is_ip:
+        raise Invalid("the IP iteration holds no feature work; propose a development iteration")
+    dep.promised_iteration_id = iteration.id
+    dep.provider_feature_id = dep.provider_story_id = None
+    dep.answer = f.Text(300).clean("answer", op.args.get("answer"))
+    dep.status = DependencyStatus.PROPOSED
+    tx.put(dep)
+
+
+@handles("dependency.decline")
+def _decline_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The providing team will not deliver it, and says why."""
+    dep = _open_request(tx, op, actor)
+    if set(op.args) - {"answer"}:
+        raise Invalid("a decline takes only the answer: say why")
+    dep.answer = f.Text(300, required=True).clean("answer", op.args.get("answer"))
+    dep.promised_iteration_id = dep.provider_feature_id = dep.provider_story_id = None
+    dep.status = DependencyStatus.DECLINED
+    tx.put(dep)
+
+
+def _open_request(tx: Tx, op: Op, actor: Actor) -> Dependency:
+    """A dependency a providing team may still answer, checked to be that team's to answer."""
+    dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
+    if not dep.provider_team_id:
+        raise Invalid("an external party's answer is recorded with accept, by the requesting team")
+    require_own_team(actor, dep.provider_team_id)
+    if dep.status == DependencyStatus.DONE:
+        raise IllegalTransition("this dependency is done already")
+    return dep
 
 
 def _answering_team(dep: Dependency) -> str | None:

@@ -74,6 +74,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dependency.create": _roles(RTE, TEAM),
     "dependency.update": _roles(RTE, TEAM),
     "dependency.accept": _roles(RTE, TEAM),
+    "dependency.propose": _roles(RTE, TEAM),
+    "dependency.decline": _roles(RTE, TEAM),
     "dependency.done": _roles(RTE, TEAM),
     "dependency.comment": _roles(RTE, ARCH, TEAM, PM),
     "dependency.delete": _roles(RTE, TEAM),

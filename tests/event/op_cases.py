@@ -200,6 +200,23 @@ def _dependency_provided(a: Arena, role: str) -> OpBody:
     return a.on("dependency", dep, "")
 
 
+def _request_of_team_a(a: Arena) -> str:
+    return a.make(
+        "dependency.create", need=a.unique("Feed"), requesting_team_id=a.team_b, provider_team_id=a.team_a
+    )
+
+
+@case("dependency.propose")
+def _dependency_proposed(a: Arena, role: str) -> OpBody:
+    """Team A answers team B's request with another iteration."""
+    return a.on("dependency", _request_of_team_a(a), "", promised_iteration_id=a.iteration_2)
+
+
+@case("dependency.decline")
+def _dependency_declined(a: Arena, role: str) -> OpBody:
+    return a.on("dependency", _request_of_team_a(a), "", answer="Not our component")
+
+
 @case("objective.create")
 def _objective_create(a: Arena, role: str) -> OpBody:
     args = {"statement": "Cut P1 incidents from 12 to under 5", "team_id": a.team_a, "committed": True}
