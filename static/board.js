@@ -84,6 +84,107 @@
     });
   }
 
+  // --- dependencies: ask for one from a card, change or delete one from the list ------------------
+
+  function cardById(featureId) {
+    return featureId ? document.getElementById("card-" + featureId) : null;
+  }
+
+  function teamName(teamId) {
+    var label = teamId ? document.querySelector("#team-" + CSS.escape(teamId) + " .team-name") : null;
+    return label ? label.textContent.trim() : "";
+  }
+
+  // spec: {requestingTeam, requestingFeature, providerTeam, providerFeature, externalParty, need, neededBy}
+  // plus, to change an existing one, {dep, version}.
+  function openDep(anchor, spec) {
+    var pop = document.getElementById("dep-editor");
+    if (!pop) return;
+    var editing = !!spec.dep;
+    var requester = cardById(spec.requestingFeature);
+    pop.querySelector(".editor-title").textContent = editing ? "Change the dependency" : "Ask for a dependency";
+    pop.querySelector(".dep-editor-from").textContent =
+      (teamName(spec.requestingTeam) || "A team") + (requester ? " needs, for “" + requester.dataset.title + "”:" : " needs:");
+    open(pop, anchor, function (form) {
+      if (form.classList.contains("delete-dep")) {
+        form.hidden = !editing;
+        setField(form, "target", spec.dep);
+        setField(form, "base_version", spec.version);
+        return;
+      }
+      setField(form, "type", editing ? "dependency.update" : "dependency.create");
+      setField(form, "target", spec.dep);
+      setField(form, "base_version", spec.version);
+      setField(form, "args.requesting_team_id", spec.requestingTeam);
+      setField(form, "args.requesting_feature_id", spec.requestingFeature);
+      setField(form, "args.need", spec.need);
+      setField(form, "args.provider_team_id", spec.providerTeam);
+      setField(form, "args.provider_feature_id", spec.providerFeature);
+      setField(form, "args.external_party", spec.externalParty);
+      setField(form, "args.needed_by_iteration_id", spec.neededBy);
+      form.querySelector("button[type=submit]").textContent = editing ? "Save" : "Ask for it";
+    });
+    var need = pop.querySelector("input[name='args.need']");
+    if (need) need.focus();
+  }
+
+  function askFrom(card, provider) {
+    var providerCard = provider && provider.matches(".card[data-feature]") ? provider : null;
+    openDep(card, {
+      requestingTeam: card.dataset.team,
+      requestingFeature: card.dataset.feature,
+      providerTeam: providerCard ? providerCard.dataset.team : provider ? provider.dataset.team : "",
+      providerFeature: providerCard ? providerCard.dataset.feature : "",
+      need: providerCard ? providerCard.dataset.title : "",
+    });
+  }
+
+  function editDep(button) {
+    var li = document.getElementById("dep-" + button.dataset.editDep);
+    if (!li) return;
+    var d = li.dataset;
+    openDep(button, {
+      dep: d.dep, version: d.version, need: d.need, requestingTeam: d.requestingTeam,
+      requestingFeature: d.requestingFeature, providerTeam: d.providerTeam, providerFeature: d.providerFeature,
+      externalParty: d.externalParty, neededBy: d.neededBy,
+    });
+  }
+
+  // Choosing their feature names their team too.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[name='args.provider_feature_id']")) return;
+    var chosen = select.selectedOptions[0];
+    if (chosen && chosen.dataset.team) setField(select.form, "args.provider_team_id", chosen.dataset.team);
+  });
+
+  // A team member asks for their own team's features only; the server refuses the rest all the same.
+  function mayAskFor(teamId) {
+    var role = body.dataset.role;
+    return role === "rte" || (role === "team" && teamId === body.dataset.myTeam);
+  }
+
+  function markDependencyControls(root) {
+    (root || document).querySelectorAll(".string-handle").forEach(function (handle) {
+      var card = handle.closest(".card[data-feature]");
+      var hide = !card || !mayAskFor(card.dataset.team);
+      if (handle.hidden !== hide) handle.hidden = hide;
+    });
+    (root || document).querySelectorAll("[data-edit-dep]").forEach(function (button) {
+      var li = document.getElementById("dep-" + button.dataset.editDep);
+      var hide = !li || !mayAskFor(li.dataset.requestingTeam);
+      if (button.hidden !== hide) button.hidden = hide;
+    });
+  }
+
+  // A button that deletes asks first, and says what goes with it.
+  document.addEventListener("htmx:confirm", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    var button = trigger && trigger.submitter;
+    var question = button && button.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   function editableAt(target) {
     if (target.closest(".editor-pop, form, a, button")) return null;
     var card = target.closest(".card[data-feature]");
@@ -95,6 +196,16 @@
     var target = event.target;
     if (target.closest("[data-action=cancel]")) {
       close(true);
+      return;
+    }
+    var handle = target.closest(".string-handle");
+    if (handle) {
+      askFrom(handle.closest(".card[data-feature]"), null);
+      return;
+    }
+    var depButton = target.closest("[data-edit-dep]");
+    if (depButton) {
+      editDep(depButton);
       return;
     }
     var item = editableAt(target);
@@ -154,7 +265,56 @@
 
   var dragged = null;
 
+  // Drawing a string: drag a card's ⤳ handle onto the card (or the team row) that provides it.
+  var drawing = null; // the requesting card
+
+  function stringTarget(event) {
+    if (!drawing || !event.target.closest) return null;
+    var card = event.target.closest(".card[data-feature]");
+    if (card && card !== drawing && card.dataset.team) return card;
+    return card ? null : event.target.closest(".team-row[data-team]");
+  }
+
   document.addEventListener("dragstart", function (event) {
+    var handle = event.target.closest && event.target.closest(".string-handle");
+    if (!handle) return;
+    event.stopPropagation();
+    close(false);
+    drawing = handle.closest(".card[data-feature]");
+    event.dataTransfer.effectAllowed = "link";
+    event.dataTransfer.setData("text/plain", "needs:" + drawing.dataset.feature);
+    drawing.classList.add("drawing-string");
+  }, true);
+
+  document.addEventListener("dragover", function (event) {
+    var target = stringTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "link";
+    document.querySelectorAll(".string-over").forEach(function (el) {
+      if (el !== target) el.classList.remove("string-over");
+    });
+    target.classList.add("string-over");
+  });
+
+  document.addEventListener("drop", function (event) {
+    var target = stringTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    var card = drawing;
+    endDrawing();
+    askFrom(card, target);
+  });
+
+  function endDrawing() {
+    if (drawing) drawing.classList.remove("drawing-string");
+    drawing = null;
+    document.querySelectorAll(".string-over").forEach(function (el) { el.classList.remove("string-over"); });
+  }
+  document.addEventListener("dragend", endDrawing);
+
+  document.addEventListener("dragstart", function (event) {
+    if (drawing) return;
     var card = event.target.closest && event.target.closest(".card[data-feature]");
     if (!card || !canMove()) return;
     close(false);
@@ -435,6 +595,7 @@
       redrawPending = false;
       applyFilters();
       markDraggable();
+      markDependencyControls();
       drawStrings();
       if (openEditor && openEditor.pop.hidden === false && openEditor.anchor.id) {
         var fresh = document.getElementById(openEditor.anchor.id);

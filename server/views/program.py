@@ -97,6 +97,7 @@ class ProgramBoard:
     backlog: list[Card]
     strings: list[String]
     counters: Counters
+    features: list[Feature]
     summary: PlanSummary = field(repr=False)
 
     @property
@@ -231,6 +232,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
         backlog=backlog,
         strings=strings,
         counters=counters,
+        features=sorted(state.features, key=lambda f: (team_names.get(f.team_id or "", "~"), f.title)),
         summary=summary,
     )
 

@@ -78,6 +78,8 @@ class DependencyLine:
     requesting_feature: Feature | None
     needed_by: Iteration | None
     delivered_in: Iteration | None
+    promised: Iteration | None
+    provider_work: Story | Feature | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class TeamBoard:
     iterations: list[Iteration]
     columns: list[Column]
     unplanned_stories: list[Story]
+    stories: list[Story]
     features: list[Feature]
     feature_titles: dict[str, str]
     objectives: list[ObjectiveLine]
@@ -144,6 +147,9 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
             requesting_feature=all_features.get(dep.requesting_feature_id or ""),
             needed_by=needed_by(state, dep),
             delivered_in=delivering_iteration(state, dep),
+            promised=state.get(Iteration, dep.promised_iteration_id),
+            provider_work=state.get(Story, dep.provider_story_id)
+            or state.get(Feature, dep.provider_feature_id),
         )
 
     deps = sorted(state.dependencies, key=lambda d: d.need.lower())
@@ -155,6 +161,7 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
         iterations=iterations,
         columns=columns,
         unplanned_stories=[s for s in stories if s.iteration_id not in known_iterations],
+        stories=stories,
         features=features,
         feature_titles={f.id: f.title for f in state.features},
         objectives=[

@@ -1,0 +1,99 @@
+"""Setting up a board the way a Release Train Engineer does it, in the browser only: the home page, the
+admin page's forms and join links, the team pages' quick-add forms. No API call, no CLI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser import LAPTOP
+from tests.conftest import LiveServer
+
+
+@dataclass
+class UiBoard:
+    """A board made in the browser: its id, its server and the RTE's page."""
+
+    id: str
+    server: LiveServer
+    rte: Page
+    contexts: list[BrowserContext]
+
+    def url(self, path: str) -> str:
+        return f"{self.server.url}/b/{self.id}/{path}"
+
+    def team_id(self, name: str) -> str:
+        self.rte.goto(self.url("program"))
+        href = self.rte.locator(".team-row .team-name", has_text=name).get_attribute("href") or ""
+        return href.rsplit("/", 1)[1]
+
+    def add_team(self, name: str) -> None:
+        self.rte.goto(self.url("admin"))
+        form = self.rte.locator("form", has=self.rte.get_by_role("button", name="Add team"))
+        form.get_by_label("Team name").fill(name)
+        form.get_by_role("button", name="Add team").click()
+        expect(self.rte.locator("#admin-train")).to_contain_text(name)
+
+    def add_iteration(self, name: str) -> None:
+        self.rte.goto(self.url("admin"))
+        form = self.rte.locator("form", has=self.rte.get_by_role("button", name="Add iteration"))
+        form.get_by_label("Name").fill(name)
+        form.get_by_role("button", name="Add iteration").click()
+        expect(self.rte.locator("#admin-train")).to_contain_text(name)
+
+    def add_feature(self, team: str, title: str, iteration: str) -> None:
+        """The RTE adds a feature from the team's page."""
+        self.rte.goto(self.url(f"team/{self.team_id(team)}"))
+        form = self.rte.locator("#team-features form.quick-add")
+        form.get_by_label("New feature title").fill(title)
+        form.get_by_label("Iteration").select_option(label=iteration)
+        form.get_by_role("button", name="Add").click()
+        expect(self.rte.locator("#team-features .feature-list")).to_contain_text(title)
+
+    def join(self, browser: Browser, role: str, name: str, team: str | None = None) -> Page:
+        """The RTE makes a join link on the admin page; a new person opens it and gives their name."""
+        self.rte.goto(self.url("admin"))
+        form = self.rte.locator("form.make-link")
+        form.locator("select[name=role]").select_option(value=role)
+        if team:
+            form.locator("select[name=team_id]").select_option(label=team)
+        form.get_by_role("button", name="Make link").click()
+        url = self.rte.locator("[data-fresh-url]").last.input_value()
+        context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(url)
+        page.get_by_label("Your name").fill(name)
+        page.get_by_role("button", name="Join").click()
+        page.wait_for_url(re.compile(rf"/b/{re.escape(self.id)}/"))
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -> UiBoard:
+    """An empty board made from the home page; the maker is its RTE."""
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(server.url + "/")
+    page.get_by_label("Name of the ART").fill(name)
+    page.get_by_role("button", name="Create the board").click()
+    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    board_id = page.url.rstrip("/").split("/")[-2]
+    return UiBoard(board_id, server, page, [context])
+
+
+def add_story(page: Page, iteration: str, title: str, points: int) -> None:
+    """A team member adds a story to one of their iterations on their team page."""
+    column = page.locator(".it-col", has=page.locator("h2", has_text=iteration))
+    form = column.locator("form.quick-add")
+    form.get_by_label("New story title").fill(title)
+    form.get_by_label("Points").fill(str(points))
+    form.get_by_role("button", name="Add story").click()
+    expect(column.locator(".story", has_text=title)).to_be_visible()
