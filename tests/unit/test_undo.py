@@ -79,6 +79,8 @@ CASES: dict[str, Callable[[Session], tuple[str | None, dict[str, Any]]]] = {
     "dependency.update": lambda s: ("d1", {"need": "A faster API"}),
     "dependency.accept": lambda s: ("d1", {"provider_story_id": None}),
     "dependency.done": lambda s: ("d1", {"done": True}),
+    "dependency.propose": lambda s: ("d1", {"promised_iteration_id": "i3", "answer": "I1 is full"}),
+    "dependency.decline": lambda s: ("d1", {"answer": "Not our component"}),
     "dependency.comment": lambda s: ("d1", {"comment": "On track"}),
     "dependency.delete": lambda s: ("d1", {}),
     "objective.create": lambda s: (None, {"id": "o2", "team_id": "bravo", "statement": "Launch"}),
