@@ -23,6 +23,7 @@ from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
 from server.oppath import OpPath
+from server.origin import CrossSiteFormGuard
 from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people, sync
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_middleware(CrossSiteFormGuard, public_url=settings.public_url, trusted_proxies=settings.proxies)
     app.add_middleware(
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.cdn import CDN_SCRIPTS
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -15,7 +17,10 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline'; "
+        # Exactly the pinned CDN files (server/cdn.py), not every script of the CDN host.
+        b"default-src 'self'; script-src 'self' "
+        + " ".join(script.url for script in CDN_SCRIPTS).encode()
+        + b"; style-src 'self' 'unsafe-inline'; "
         b"img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
         b"form-action 'self'",
     ),

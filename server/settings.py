@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     admin_token: str = ""
     demo_on_empty: bool = True
     public_url: str = ""
+    # Addresses of the operator's reverse proxies, comma-separated: only their X-Forwarded-Host is
+    # believed (in the same-origin checks); from anyone else a forwarded header is ignored.
+    trusted_proxies: str = ""
 
     # Limits at every door.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def is_sqlite(self) -> bool:

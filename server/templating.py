@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from board.errors import PiboardError
 from board.model import StoryStatus
+from server.cdn import CDN_SCRIPTS
 from server.errors import STATUS
 from server.package_files import package_folder
 
@@ -16,6 +17,7 @@ STATIC_DIR = package_folder("static")
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
+templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 

@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -44,6 +43,7 @@ from server.hub import (
 )
 from server.limits import TokenBucket
 from server.opdoor import op_from_fields, parse_op
+from server.origin import cross_origin
 from server.schemas import OpIn
 
 router = APIRouter(tags=["live"])
@@ -96,25 +96,6 @@ def ack_frame(committed: Committed) -> str:
     )
 
 
-def cross_origin(websocket: WebSocket, public_url: str) -> bool:
-    """A page of another site must not ride on the board's cookie (cross-site websocket hijacking).
-    Same origin: the page's host is the one the browser connected to (``Host``, or the proxy's
-    ``X-Forwarded-Host``) or the configured public URL's. Host names are compared without the port,
-    because proxies often pass ``Host`` without it."""
-    origin = websocket.headers.get("origin")
-    if not origin:
-        return False
-    hosts = [websocket.headers.get("host", ""), websocket.headers.get("x-forwarded-host", "")]
-    allowed = {_hostname(h) for h in hosts if h}
-    if public_url:
-        allowed.add((urlsplit(public_url).hostname or "").lower())
-    return (urlsplit(origin).hostname or "").lower() not in allowed - {""}
-
-
-def _hostname(host_header: str) -> str:
-    return (urlsplit(f"//{host_header.split(',')[0].strip()}").hostname or "").lower()
-
-
 def authenticate(services: Services, board_id: str, session: str | None) -> Actor:
     """In a worker thread: the participant of the session, on a board that exists."""
     actor = services.auth.actor(board_id, session)
@@ -136,7 +117,9 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
     await websocket.accept()
     session = session_of(websocket, board_id)
     from_cookie = session is not None and session == websocket.cookies.get(session_cookie_name(board_id))
-    if from_cookie and cross_origin(websocket, services.settings.public_url):
+    settings = services.settings
+    client = websocket.client.host if websocket.client else None
+    if from_cookie and cross_origin(websocket.headers, client, settings.public_url, settings.proxies):
         await close_with(websocket, CLOSE_FORBIDDEN_ORIGIN, "forbidden", "this page's origin may not connect")
         return
     try:
@@ -158,7 +141,6 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
     conn = hub.connection(board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name)
     websocket.app.state.access.watch(conn, session)
     door = LiveDoor(services, conn, websocket, session)
-    settings = services.settings
     welcome = {
         "type": "welcome",
         "board_id": board_id,
