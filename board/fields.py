@@ -237,4 +237,29 @@ class DaysOff:
         return {str(k)[:64]: days.clean(f"{name}[{k}]", v) or 0 for k, v in value.items()}
 
 
-Field = Text | Int | Float | Bool | Choice | Date | Color | Ref | RefList | DaysOff
+@dataclass(frozen=True)
+class Record:
+    """A small flat record of plain values (text, whole numbers, yes/no, none): what an import
+    remembers of the values it wrote, or of the mapping a person chose."""
+
+    max_keys: int = 12
+    max_text: int = 200
+
+    def clean(self, name: str, value: Any) -> dict[str, Any]:
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict) or len(value) > self.max_keys:
+            raise Invalid(f"{name} must be a record of at most {self.max_keys} values")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or not 0 < len(key) <= 200:
+                raise Invalid(f"{name} has a key that is not short text")
+            if isinstance(item, str):
+                item = Text(self.max_text).clean(f"{name}[{key}]", item)
+            elif item is not None and not isinstance(item, bool | int):
+                raise Invalid(f"{name}[{key}] must be text, a whole number, yes/no or empty")
+            out[key] = item
+        return out
+
+
+Field = Text | Int | Float | Bool | Choice | Date | Color | Ref | RefList | DaysOff | Record

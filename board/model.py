@@ -120,6 +120,9 @@ class Meta(Item):
     # Execution: after the baseline the PI runs; velocity below this share of the plan is flagged.
     execution_started: bool = False
     velocity_threshold: float = 0.7
+    # The choices of the last Jira import (issue type -> kind, status -> status, ...), proposed
+    # again at the next one.
+    import_mapping: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,6 +166,9 @@ class Feature(Item):
     iteration_id: str | None = None
     state: FeatureState = FeatureState.FUNNEL
     external_key: str = ""
+    # What the last import wrote (title, team, iteration number, state, ...), so a re-import
+    # tells an edit made on the board from a change in the file.
+    imported: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +182,9 @@ class Story(Item):
     status: StoryStatus = StoryStatus.TODO
     blocked_reason: str = ""
     external_key: str = ""
+    # Stories of the same team that must be done first (a Jira "blocks" link inside a team).
+    after: list[str] = field(default_factory=list)
+    imported: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -207,6 +216,8 @@ class Dependency(Item):
     comment: str = ""
     # The provider's words with a proposal or a decline.
     answer: str = ""
+    # The Jira link it came from, "PROVIDER-KEY>REQUESTER-KEY", so a re-import finds it again.
+    external_key: str = ""
 
 
 @dataclass

@@ -181,6 +181,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "end": f.Date(),
         "planning_target": f.Float(0.1, 1.0),
         "velocity_threshold": f.Float(0.1, 1.0),
+        "import_mapping": f.Record(max_keys=400),
     },
     "iteration": {
         "number": f.Int(1, 30),
@@ -208,6 +209,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "iteration_id": f.Ref("iteration"),
         "state": f.Choice(FeatureState),
         "external_key": f.Text(40),
+        "imported": f.Record(),
     },
     "story": {
         "title": f.Text(200, required=True),
@@ -218,6 +220,8 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "status": f.Choice(StoryStatus),
         "blocked_reason": f.Text(200),
         "external_key": f.Text(40),
+        "after": f.RefList("story"),
+        "imported": f.Record(),
     },
     "milestone": {
         "title": f.Text(120, required=True),
@@ -235,6 +239,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "provider_feature_id": f.Ref("feature"),
         "provider_story_id": f.Ref("story"),
         "promised_iteration_id": f.Ref("iteration"),
+        "external_key": f.Text(90),
     },
     "objective": {
         "team_id": f.Ref("team", nullable=False),
@@ -463,6 +468,28 @@ def _validate(tx: Tx, item: Item) -> None:
         raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
     if isinstance(item, Story) and item.status == StoryStatus.BLOCKED and not item.blocked_reason:
         raise Invalid("a blocked story says why: give a blocked_reason")
+    if isinstance(item, Story) and item.after:
+        _check_story_order(tx, item)
+
+
+def _check_story_order(tx: Tx, story: Story) -> None:
+    """A story comes after other stories of its own team, and never (through others) after itself."""
+    if story.id in story.after:
+        raise Invalid("a story cannot come after itself")
+    for other_id in story.after:
+        other = tx.get(Story, other_id)
+        if other is not None and other.team_id != story.team_id:
+            raise Invalid("a story comes after stories of its own team only; across teams it is a dependency")
+    stories = {s.id: s for s in tx.all(Story)}
+    stories[story.id] = story
+    todo, seen = list(story.after), set()
+    while todo:
+        current = todo.pop()
+        if current == story.id:
+            raise Invalid("this order is a circle: a story would come after itself")
+        if current not in seen:
+            seen.add(current)
+            todo.extend(stories[current].after if current in stories else [])
 
 
 @handles(*(f"{k}.update" for k in PLAN_KINDS), "board.update")
@@ -598,6 +625,9 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
                 tx.put(obj)
     if isinstance(item, Story):
         _unlink(tx, Dependency, "provider_story_id", item.id)
+        for later in tx.all(Story):
+            if item.id in later.after:
+                tx.put(dataclasses.replace(later, after=[x for x in later.after if x != item.id]))
     tx.delete(kind, item.id)
 
 

@@ -838,3 +838,39 @@ def test_moving_a_feature_carries_its_stories_along(plan: Session) -> None:
     plan.do("feature.move", "f1", team_id="bravo")
     assert {s.team_id for s in plan.state.stories if s.feature_id == "f1"} == {"bravo"}
     assert plan.get("story", "other").team_id == "alpha"
+
+
+# --- the order between a team's stories ---------------------------------------------------------------
+
+
+def test_a_story_comes_after_stories_of_its_own_team(plan: Session) -> None:
+    plan.story("s1", "alpha", "i1", 3)
+    plan.story("s2", "alpha", "i2", 5)
+    plan.do("story.update", "s2", after=["s1"])
+    assert plan.get("story", "s2").after == ["s1"]
+
+
+def test_a_story_never_comes_after_another_teams_story(plan: Session) -> None:
+    plan.story("s1", "alpha", "i1", 3)
+    plan.story("s2", "bravo", "i2", 5)
+    with pytest.raises(Invalid, match="own team"):
+        plan.do("story.update", "s2", after=["s1"])
+
+
+@pytest.mark.parametrize("chain", [["s1"], ["s2", "s1"]])
+def test_a_story_never_comes_after_itself(plan: Session, chain: list[str]) -> None:
+    plan.story("s1", "alpha", "i1", 3)
+    plan.story("s2", "alpha", "i2", 5)
+    plan.do("story.update", "s2", after=["s1"])
+    before = plan.snapshot()
+    with pytest.raises(Invalid, match="itself"):
+        plan.do("story.update", "s1", after=chain)
+    assert plan.snapshot() == before
+
+
+def test_deleting_a_story_takes_it_out_of_the_order(plan: Session) -> None:
+    plan.story("s1", "alpha", "i1", 3)
+    plan.story("s2", "alpha", "i2", 5)
+    plan.do("story.update", "s2", after=["s1"])
+    plan.do("story.delete", "s1")
+    assert plan.get("story", "s2").after == []
