@@ -9,7 +9,6 @@ all-or-nothing batch on an existing board, applied as the person who asked for i
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import threading
@@ -22,12 +21,14 @@ from typing import Any
 from board import Actor, BoardState, Role
 from board.errors import Forbidden, PiboardError
 from board.events import Committed
-from board.ops import Context, Op
+from board.ops import Context, Op, apply_op
 from board.roles import PERMISSIONS
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
 from server.exports.jira import JiraPreview, export_jira_csv, preview_jira
+from server.exports.jira_file import read_jira_file
+from server.exports.jira_mapping import detect_project
 from server.exports.picture import program_board_png, program_board_svg
 from server.exports.report import html_to_pdf, pi_report_html
 from server.oppath import BatchRefused, OpPath, new_id
@@ -240,55 +241,96 @@ def _may(actor: Actor, op_type: str) -> bool:
     return actor.role in PERMISSIONS.get(op_type, frozenset())
 
 
-def restrict_to_role(preview: JiraPreview, actor: Actor) -> JiraPreview:
-    """What ``actor`` may create of ``preview``; the rest moves to ``skipped``, each with its line.
-
-    Product Management imports features (their ranking and content are theirs); stories and
-    dependencies belong to the teams and the RTE (the role table in board/)."""
-    skipped = list(preview.skipped)
-    keep: dict[str, Any] = {}
-    if preview.stories and not _may(actor, "story.create"):
-        skipped.extend(
-            Problem(s.line, "stories are created by their team or the RTE", key=s.key or s.ref)
-            for s in preview.stories
-        )
-        keep["stories"] = []
-    if preview.dependencies and not (_may(actor, "dependency.create") and "stories" not in keep):
-        skipped.extend(
-            Problem(d.line, "dependencies are raised by the teams or the RTE", key=d.requester_key)
-            for d in preview.dependencies
-        )
-        keep["dependencies"] = []
-    if not keep:
-        return preview
-    skipped.sort(key=lambda p: (p.line is None, p.line or 0))
-    return dataclasses.replace(preview, skipped=skipped, **keep)
+def _allowed_kinds(actor: Actor) -> list[str]:
+    """Product Management imports features (theirs to rank); stories belong to the teams and the RTE."""
+    return [kind for kind in ("feature", "story") if _may(actor, f"{kind}.create")]
 
 
 def jira_preview(
-    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, *, create_teams: bool = False
+    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
 ) -> tuple[BoardState, JiraPreview]:
+    """The preview of importing ``data`` into the board as it is now, with ``choices`` made."""
     require_jira_importer(actor)
-    if create_teams and not _may(actor, "team.create"):
-        raise Forbidden("only the RTE creates teams; import without creating teams")
     state = oppath.state(board_id)
-    return state, restrict_to_role(preview_jira(data, state, create_teams=create_teams), actor)
+    return state, preview_jira(data, state, choices, allowed_kinds=_allowed_kinds(actor))
+
+
+def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]:
+    """The preview's ops, then (for the RTE, who sets up the board) the mapping remembered."""
+    if (preview.new_teams and not _may(actor, "team.create")) or (
+        preview.new_iterations and not _may(actor, "iteration.create")
+    ):
+        raise Forbidden("only the RTE creates teams and iterations; map them to existing ones")
+    ops = preview.ops(state, new_id=new_id)
+    memory = preview.mapping.memory()
+    if _may(actor, "board.update") and memory != state.meta.import_mapping:
+        ops.append(
+            Op(
+                "board.update",
+                None,
+                state.meta.version,
+                {"import_mapping": memory},
+                f"jira:{len(ops)}:mapping",
+            )
+        )
+    return ops
+
+
+def _refused_batch(exc: BatchRefused, ops: list[Op]) -> FileRefused:
+    problem = Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}) was refused: {exc.cause.reason}")
+    return FileRefused([problem])
 
 
 def jira_apply(
-    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, *, create_teams: bool = False
+    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
 ) -> tuple[JiraPreview, list[Committed]]:
     """Map the file onto the board as it is now and apply it in one all-or-nothing batch."""
-    state, preview = jira_preview(oppath, board_id, data, actor, create_teams=create_teams)
-    ops = preview.ops(state, new_id=new_id)
+    state, preview = jira_preview(oppath, board_id, data, actor, choices)
+    ops = _jira_ops(preview, state, actor)
     if not ops:
         return preview, []
     try:
         return preview, oppath.submit_batch(board_id, ops, actor)
     except BatchRefused as exc:
-        raise FileRefused(
-            [Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}) was refused: {exc.cause.reason}")]
-        ) from None
+        raise _refused_batch(exc, ops) from None
+
+
+def _new_board_state(name: str) -> BoardState:
+    """A board just created, as ``board.create`` leaves it: what a new board's preview maps onto."""
+    state = BoardState("new")
+    apply_op(state, Op("board.create", args={"name": name}), IMPORTER, Context(time.time(), new_id, 1))
+    return state
+
+
+def jira_board_name(data: bytes | str) -> str:
+    """A new board's name: the file's project, else a plain one."""
+    return (detect_project(read_jira_file(data)) or "Imported from Jira")[:120]
+
+
+def jira_preview_new_board(
+    data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
+) -> JiraPreview:
+    """The preview of a new board made from ``data`` (by the RTE who makes it)."""
+    return preview_jira(data, _new_board_state(name or jira_board_name(data)), choices)
+
+
+def jira_new_board(
+    oppath: OpPath, data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
+) -> tuple[str, JiraPreview]:
+    """A new board made from ``data``: ``board.create`` and the whole import in one transaction."""
+    name = name or jira_board_name(data)
+    preview = jira_preview_new_board(data, choices, name=name)
+    ops: list[Op] = []
+
+    def file_ops(created: BoardState) -> list[Op]:
+        ops.extend(_jira_ops(preview, created, IMPORTER))
+        return ops
+
+    try:
+        board_id = oppath.create_board(name, IMPORTER, then=file_ops)
+    except BatchRefused as exc:
+        raise _refused_batch(exc, ops) from None
+    return board_id, preview
 
 
 def problems_body(exc: FileRefused) -> dict[str, Any]:

@@ -71,9 +71,14 @@ REFS: dict[str, dict[str, str]] = {
 }
 
 # Fields an import sets by a later op, or that are derived / not settable at all.
+# Fields that name several items of a kind.
+LIST_REFS: dict[str, dict[str, str]] = {"objective": {"feature_ids": "feature"}, "story": {"after": "story"}}
+
 _NOT_CREATE_ARGS: dict[str, set[str]] = {
     "dependency": {"status", "comment", "state", "at_risk"},
     "objective": {"planned_bv", "actual_bv"},
+    # A story's order names other stories: set once every story exists.
+    "story": {"after"},
     "risk": {"roam", "raised_by"},
 }
 
@@ -225,11 +230,12 @@ def read_board_json(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
                     problems.append(
                         Problem(None, f"{section}[{n}].{name}: no {ref_kind} '{value}' in this file")
                     )
-            if kind == "objective":
-                for ref in row.get("feature_ids") or []:
-                    if ref not in ids["feature"]:
+            for name, ref_kind in LIST_REFS.get(kind, {}).items():
+                refs = row.get(name) or []
+                for ref in refs if isinstance(refs, list) else [refs]:
+                    if ref not in ids[ref_kind]:
                         problems.append(
-                            Problem(None, f"{section}[{n}].feature_ids: no feature '{ref}' in this file")
+                            Problem(None, f"{section}[{n}].{name}: no {ref_kind} '{ref}' in this file")
                         )
             if kind == "member" and not isinstance(row.get("days_off", {}), dict):
                 problems.append(Problem(None, f"{section}[{n}].days_off must be an object"))
@@ -348,6 +354,10 @@ def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> 
             plan.change("feature.update", new, fixes, where)
     for where, row in rows("stories"):
         plan.create("story", {**_args("story", row, plan), "id": plan.fresh("story", row["id"])}, where)
+    for where, row in rows("stories"):
+        if row.get("after"):
+            after = [plan.ref("story", x) for x in row["after"]]
+            plan.change("story.update", plan.ref("story", row["id"]), {"after": after}, where)
     for where, row in rows("milestones"):
         new = plan.fresh("milestone", row["id"])
         plan.create("milestone", {**_args("milestone", row, plan), "id": new}, where)

@@ -1,11 +1,12 @@
-"""Jira: import features and stories from a Jira CSV export (with a preview), and export a CSV
-that Jira's CSV importer takes back.
+"""Jira: a CSV export becomes a preview of every row's fate, then ops; and the board becomes a
+CSV that Jira's importer (and this one) takes back.
 
-``preview_jira(data, state)`` reads the file as Jira writes it (quoted multi-line fields,
-repeated ``Sprint`` and link columns) and says what will be created and what cannot be
-mapped and why, each with the line it starts on. A broken file raises
-:class:`~server.exports.common.FileRefused` with every problem and its line; nothing is
-applied. ``preview.ops(state)`` gives the ops that apply the preview.
+``preview_jira(data, state, choices)`` reads the file (:mod:`server.exports.jira_file`),
+proposes a mapping (:mod:`server.exports.jira_mapping`) changed by ``choices``, and says for
+every row what happens to it, with its line: created, updated (field by field, conflicts
+marked), unchanged, counted into its parent, or skipped and why. It lists the links and their
+fate, the items gone from the file, the teams and iterations it creates and the columns it did
+not use. ``preview.ops(state)`` gives the ops that apply it; a re-import finds items by key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,751 +32,887 @@ from board.model import (
     Team,
 )
 from board.ops import Op
-from server.exports.common import FileRefused, Problem, decode_text, neutralise, unneutralise
+from server.exports.common import Problem, neutralise
+from server.exports.jira_file import JiraFile, JiraRow, read_jira_file
+from server.exports.jira_mapping import (
+    ID_HEADERS,
+    KEY_HEADERS,
+    PARENT_HEADERS,
+    SPRINT_HEADERS,
+    STATUS_HEADERS,
+    TYPE_HEADERS,
+    Candidates,
+    JiraMapping,
+    candidates,
+    choose,
+    detect,
+)
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_FIELD = 128 * 1024
+MAX_TITLE = 200
+BLOCKS = "blocks"
+_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-\d+$")
 
-# Our name for a column -> the headers Jira uses for it (case-insensitive), in order of preference.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "summary": ("Summary",),
-    "key": ("Issue key", "Key"),
-    "id": ("Issue id", "Issue ID"),
-    "type": ("Issue Type", "Issuetype"),
-    "status": ("Status",),
-    "sprint": ("Sprint", "Custom field (Sprint)"),
-    "points": (
-        "Story Points",
-        "Custom field (Story Points)",
-        "Custom field (Story point estimate)",
-        "Story point estimate",
-    ),
-    "parent": ("Parent", "Parent id", "Parent key", "Custom field (Epic Link)", "Epic Link", "Parent Link"),
-    "team": ("Team", "Custom field (Team)", "Team Name", "Component/s", "Components", "Component"),
-    "blocks": ("Outward issue link (Blocks)", 'Link "blocks"', "Link blocks"),
-    "blocked_by": ("Inward issue link (Blocks)", 'Link "is blocked by"', "Link is blocked by"),
-    "description": ("Description",),
-    "labels": ("Labels",),
-}
-
-FEATURE_TYPES = {"epic", "feature", "capability", "enabler"}
-STORY_TYPES = {"story", "task", "bug", "spike", "improvement", "technical debt", "enabler story"}
-SUBTASK_TYPES = {"sub-task", "subtask", "sub task"}
-DONE_STATUSES = {"done", "closed", "resolved", "complete", "completed", "accepted"}
-PROGRESS_STATUSES = {"in progress", "in review", "in development", "review", "testing", "in test", "doing"}
-
-_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+# What each row of the file becomes.
+CREATE, UPDATE, UNCHANGED, COUNTED, SKIP = "create", "update", "unchanged", "counted", "skip"
+# What each Blocks link becomes.
+DEPENDENCY, ORDER, EXTERNAL, KEPT, IGNORED = "dependency", "order", "external", "kept", "ignored"
 
 
-# --- reading the file --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a re-import would change, or a conflict between the board and the file."""
+
+    field: str
+    board: Any
+    file: Any
+    conflict: bool
+    winner: str  # "file" or "board"
 
 
 @dataclass
-class JiraIssue:
+class RowFate:
     line: int
     key: str
-    issue_id: str
-    summary: str
     type: str
-    status: str
-    sprints: list[str]
-    points: str
-    parent: str
-    team: str
-    blocks: list[str]
-    blocked_by: list[str]
-    description: str
-    labels: list[str]
+    fate: str
+    kind: str = ""
+    title: str = ""
+    reason: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    changes: list[FieldChange] = field(default_factory=list)
+    points_in_file: int = 0
+    # Written when the item is created, never compared: a feature's description and kind.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def ref(self) -> str:
-        return self.key or self.issue_id or f"line {self.line}"
-
-
-def read_jira_csv(data: bytes | str) -> list[JiraIssue]:
-    """Parse a Jira CSV export; :class:`FileRefused` with line numbers if it is broken."""
-    size = len(data.encode("utf-8") if isinstance(data, str) else data)
-    if size > MAX_BYTES:
-        raise FileRefused(
-            [Problem(None, f"the file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES // 2**20} MB")]
-        )
-    text = decode_text(data, "CSV file")
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise FileRefused([Problem(line, "the file holds NUL bytes: it is not a CSV text file")])
-    if not text.strip():
-        raise FileRefused([Problem(1, "the file is empty")])
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    problems: list[Problem] = []
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    old_limit = csv.field_size_limit(MAX_FIELD)
-    try:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                message = str(exc)
-                if "unexpected end of data" in message or "EOF" in message:
-                    problems.append(
-                        Problem(start, "a quoted field opens here and is never closed (unbalanced quotes)")
-                    )
-                elif "field larger than" in message:
-                    problems.append(Problem(start, f"a field is larger than {MAX_FIELD // 1024} KB"))
-                else:
-                    problems.append(Problem(reader.line_num, f"broken CSV: {message}"))
-                break
-            if any(cell.strip() for cell in row):
-                records.append((start, row))
-                if len(records) > MAX_ROWS + 1:
-                    raise FileRefused([Problem(start, f"the file has more than {MAX_ROWS} issues; split it")])
-            start = reader.line_num + 1
-    finally:
-        csv.field_size_limit(old_limit)
-    if problems:
-        raise FileRefused(problems)
-    if not records:
-        raise FileRefused([Problem(1, "the file is empty")])
-    header_line, header = records[0]
-    columns = _columns(header, header_line)
-    issues = []
-    width = len(header)
-    for line, row in records[1:]:
-        if len(row) != width:
-            problems.append(
-                Problem(
-                    line, f"this row has {len(row)} fields, the header has {width} (a quote out of place?)"
-                )
-            )
-            continue
-        issues.append(_issue(line, row, columns))
-    if problems:
-        raise FileRefused(problems)
-    return issues
-
-
-def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") and "summary" in first.lower() else ","
-
-
-def _columns(header: list[str], line: int) -> dict[str, list[int]]:
-    names = [h.strip().lower() for h in header]
-    found: dict[str, list[int]] = {}
-    for ours, headers in COLUMNS.items():
-        # Every column of every alias, in order of preference: the first non-empty cell wins
-        # (a file may hold both "Parent" and "Epic Link", or several "Component/s").
-        idx = [n for h in headers for n, name in enumerate(names) if name == h.lower()]
-        if idx:
-            found[ours] = idx
-    problems = []
-    for required in ("summary", "type"):
-        if required not in found:
-            problems.append(Problem(line, f"no '{COLUMNS[required][0]}' column"))
-    if "key" not in found and "id" not in found:
-        problems.append(Problem(line, "no 'Issue key' or 'Issue id' column"))
-    if problems:
-        shown = ", ".join(h for h in header[:12] if h)
-        problems.append(
-            Problem(line, f"this does not look like a Jira CSV export (columns found: {shown or 'none'})")
-        )
-        raise FileRefused(problems)
-    return found
-
-
-def _issue(line: int, row: list[str], cols: dict[str, list[int]]) -> JiraIssue:
-    def one(name: str) -> str:
-        for i in cols.get(name, []):
-            value = unneutralise(row[i].strip())
-            if value:
-                return value
-        return ""
-
-    def many(name: str) -> list[str]:
-        out = []
-        for i in cols.get(name, []):
-            for part in re.split(r"[,\s]+", row[i].strip()) if name in ("blocks", "blocked_by") else [row[i]]:
-                part = unneutralise(part.strip())
-                if part and part not in out:
-                    out.append(part)
-        return out
-
-    return JiraIssue(
-        line=line,
-        key=one("key"),
-        issue_id=one("id"),
-        summary=one("summary"),
-        type=one("type"),
-        status=one("status"),
-        sprints=many("sprint"),
-        points=one("points"),
-        parent=one("parent"),
-        team=one("team"),
-        blocks=many("blocks"),
-        blocked_by=many("blocked_by"),
-        description=unneutralise(row[cols["description"][0]]) if "description" in cols else "",
-        labels=[x for label in many("labels") for x in label.split()],
-    )
-
-
-# --- the preview ---------------------------------------------------------------------------------------
+    def conflicts(self) -> list[FieldChange]:
+        return [c for c in self.changes if c.conflict]
 
 
 @dataclass(frozen=True)
-class PlannedFeature:
+class LinkFate:
     line: int
-    ref: str  # issue key, else issue id: how other rows of the file name it
+    provider: str
+    requester: str
+    fate: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Gone:
+    kind: str
     key: str
     title: str
-    team: str | None
-    iteration: int | None
-    kind: FeatureKind
-    state: FeatureState
-    description: str
+    action: str
 
 
 @dataclass(frozen=True)
-class PlannedStory:
-    line: int
-    ref: str
-    key: str
-    title: str
-    feature_key: str | None
-    team: str
-    iteration: int | None
-    points: int
-    status: StoryStatus
+class Choice:
+    """One choice of the mapping step: sent back as ``name=value``."""
 
-
-@dataclass(frozen=True)
-class PlannedDependency:
-    line: int
-    need: str
-    provider_key: str
-    requester_key: str
-    provider_team: str
-    requesting_team: str
-    needed_by: int | None
+    name: str
+    label: str
+    current: str
+    options: list[tuple[str, str]]
 
 
 @dataclass
 class JiraPreview:
-    """What an import will create, and what it cannot map (and why), each with its line."""
-
-    teams: list[str] = field(default_factory=list)
-    features: list[PlannedFeature] = field(default_factory=list)
-    stories: list[PlannedStory] = field(default_factory=list)
-    dependencies: list[PlannedDependency] = field(default_factory=list)
-    skipped: list[Problem] = field(default_factory=list)
+    mapping: JiraMapping
+    offer: Candidates
+    rows: list[RowFate] = field(default_factory=list)
+    links: list[LinkFate] = field(default_factory=list)
+    gone: list[Gone] = field(default_factory=list)
+    new_teams: list[str] = field(default_factory=list)
+    new_iterations: list[tuple[int, str]] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    # Issues already on the board (by key): key -> (kind, id), used to link new items to them.
-    existing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The board's iterations (number, name): what a sprint may map to.
+    iterations: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.teams or self.features or self.stories or self.dependencies)
+    def counts(self) -> dict[str, int]:
+        out = {fate: 0 for fate in (CREATE, UPDATE, UNCHANGED, COUNTED, SKIP)}
+        for row in self.rows:
+            out[row.fate] += 1
+        out["conflicts"] = sum(len(r.conflicts) for r in self.rows)
+        out["dependencies"] = sum(1 for link in self.links if link.fate in (DEPENDENCY, EXTERNAL))
+        out["orders"] = sum(1 for link in self.links if link.fate == ORDER)
+        out["gone"] = len(self.gone)
+        out["teams"] = len(self.new_teams)
+        out["iterations"] = len(self.new_iterations)
+        return out
+
+    def points(self) -> dict[str, int]:
+        """The file's story points, and where they went: onto the board or with a skipped row."""
+        imported = sum(r.values.get("points", 0) for r in self.rows if r.kind == "story" and r.fate != SKIP)
+        total = sum(r.points_in_file for r in self.rows)
+        return {"file": total, "board": imported, "not_imported": total - imported}
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "teams": list(self.teams),
-            "features": [_plain(f) for f in self.features],
-            "stories": [_plain(s) for s in self.stories],
-            "dependencies": [_plain(d) for d in self.dependencies],
-            "skipped": [p.to_dict() for p in self.skipped],
+            "counts": self.counts(),
+            "points": self.points(),
+            "mapping": self.mapping.memory(),
+            "rows": [_plain(r) for r in self.rows],
+            "links": [_plain(link) for link in self.links],
+            "gone": [_plain(g) for g in self.gone],
+            "new_teams": list(self.new_teams),
+            "new_iterations": [{"number": n, "name": name} for n, name in self.new_iterations],
+            "unused_columns": list(self.unused_columns),
             "warnings": [p.to_dict() for p in self.warnings],
         }
 
+    def choices(self) -> list[Choice]:
+        """Every choice of the mapping with its options, as the mapping step shows them."""
+        m, offer = self.mapping, self.offer
+        kinds = [
+            ("feature", "feature"),
+            ("story", "story"),
+            ("subtask", "count into its story"),
+            ("skip", "skip"),
+        ]
+        statuses = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
+        sprint_targets = [("new", "a new iteration"), ("backlog", "the backlog")]
+        sprint_targets += [
+            (str(n), f"iteration {n}" + (f" ({name})" if name else "")) for n, name in self.iterations
+        ]
+        out = [
+            Choice(
+                "team",
+                "Team from",
+                m.team_column or "none",
+                [("none", "no column"), *[(c, c) for c in offer.team_columns]],
+            ),
+            Choice(
+                "create-teams",
+                "Create missing teams",
+                "yes" if m.create_teams else "no",
+                [("yes", "yes"), ("no", "no")],
+            ),
+            Choice(
+                "points",
+                "Story points from",
+                "|".join(m.points_columns),
+                [("", "no column"), *[(c, c) for c in offer.points_columns]],
+            ),
+        ]
+        if "|".join(m.points_columns) not in [c.current for c in out[2:3]] + offer.points_columns + [""]:
+            out[2].options.append(("|".join(m.points_columns), " then ".join(m.points_columns)))
+        out += [
+            Choice(f"type:{t}", f"Issue type {t} ({n})", m.kind_of(t), kinds) for t, n in offer.types.items()
+        ]
+        out += [
+            Choice(f"status:{st}", f"Status {st} ({n})", m.statuses.get(st, "todo"), statuses)
+            for st, n in offer.statuses.items()
+        ]
+        out += [
+            Choice(f"sprint:{sp}", f"Sprint {sp}", m.sprints.get(sp, "new"), sprint_targets)
+            for sp in offer.sprints
+        ]
+        if self.gone:
+            out.append(
+                Choice(
+                    "removed",
+                    "Items gone from the file",
+                    m.removed,
+                    [("keep", "keep on the board"), ("delete", "delete")],
+                )
+            )
+        for row in self.rows:
+            for c in row.conflicts:
+                name = f"conflict:{row.key}.{c.field}"
+                options = [
+                    ("board", f"keep the board's ({c.board})"),
+                    ("file", f"take the file's ({c.file})"),
+                ]
+                out.append(Choice(name, f"{row.key} {c.field}", c.winner, options))
+        return out
+
     def ops(self, state: BoardState, *, new_id: Callable[[], str] | None = None) -> list[Op]:
         """The ops that apply this preview to ``state`` (the board it was previewed against)."""
-        return _ops(self, state, new_id or (lambda: uuid.uuid4().hex[:20]))
+        return _OpsBuilder(self, state, new_id or (lambda: uuid.uuid4().hex[:20])).build()
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    out = {}
-    for k, v in vars(obj).items():
-        out[k] = v.value if hasattr(v, "value") else v
+    out: dict[str, Any] = {}
+    for name, value in vars(obj).items():
+        if isinstance(value, list):
+            value = [_plain(v) if hasattr(v, "__dict__") else v for v in value]
+        out[name] = value
+    if isinstance(obj, RowFate):
+        out["changes"] = [vars(c) for c in obj.changes]
     return out
 
 
-def preview_jira(data: bytes | str, state: BoardState, *, create_teams: bool = False) -> JiraPreview:
-    """Read a Jira CSV export and map it onto ``state``: sprints → iterations, teams by name.
+def preview_jira(
+    data: bytes | str,
+    state: BoardState,
+    choices: list[str] | None = None,
+    *,
+    allowed_kinds: Collection[str] = ("feature", "story"),
+) -> JiraPreview:
+    """What importing ``data`` into ``state`` does with the proposed mapping changed by ``choices``.
 
-    ``create_teams``: teams named in the file but missing on the board are created
-    (otherwise their issues are listed as not mapped).
-    """
-    issues = read_jira_csv(data)
-    return _map(issues, state, create_teams)
+    ``allowed_kinds``: what the person importing may create (Product Management: features only);
+    rows of the other kinds are skipped with the reason."""
+    jira = read_jira_file(data)
+    mapping = detect(jira, state, state.meta.import_mapping if state.items["meta"] else None)
+    mapping = choose(mapping, choices or [], jira=jira)
+    return _Planner(jira, state, mapping, set(allowed_kinds)).plan()
 
 
-class _Mapper:
-    def __init__(self, state: BoardState, preview: JiraPreview, create_teams: bool) -> None:
+# --- planning ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Issue:
+    row: JiraRow
+    key: str
+    issue_id: str
+    type: str
+    kind: str
+    title: str
+    fate: RowFate
+
+
+class _Planner:
+    def __init__(self, jira: JiraFile, state: BoardState, mapping: JiraMapping, allowed: set[str]) -> None:
+        self.jira = jira
         self.state = state
-        self.preview = preview
-        self.create_teams = create_teams
+        self.mapping = mapping
+        self.allowed = allowed
+        self.preview = JiraPreview(mapping, candidates(jira))
         self.teams = {t.name.lower(): t.name for t in state.of(Team).values()}
-        self.iterations = state.iterations
+        self.on_board: dict[str, Feature | Story] = {}
+        for item in _keyed(state):
+            self.on_board.setdefault(item.external_key, item)
+        self.iterations = {i.number: i for i in state.of(Iteration).values()}
+        self.preview.iterations = [(i.number, i.name) for i in state.iterations]
+        self.sprint_numbers = self._sprint_numbers()
+        self.issues: list[_Issue] = []
+        self.by_ref: dict[str, _Issue] = {}
 
-    def team(self, name: str) -> str | None:
+    def plan(self) -> JiraPreview:
+        self._read_rows()
+        features = [i for i in self.issues if i.kind == "feature" and i.fate.fate != SKIP]
+        stories = [i for i in self.issues if i.kind == "story" and i.fate.fate != SKIP]
+        for issue in features:
+            self._plan_feature(issue)
+        for issue in stories:
+            self._plan_story(issue)
+        for issue in self.issues:
+            if issue.kind == "subtask" and issue.fate.fate != SKIP:
+                self._count_subtask(issue)
+        for issue in features:
+            self._place_feature(issue, stories)
+        for issue in features + stories:
+            if issue.fate.fate != SKIP:
+                self._compare(issue)
+        self._links()
+        self._gone()
+        self._unused_columns()
+        self.preview.rows = [i.fate for i in self.issues]
+        return self.preview
+
+    # -- rows
+
+    def _read_rows(self) -> None:
+        seen: set[str] = set()
+        for row in self.jira.rows:
+            key = self.jira.value(row, *KEY_HEADERS)
+            issue_id = self.jira.value(row, *ID_HEADERS)
+            issue_type = self.jira.value(row, *TYPE_HEADERS) or "(empty)"
+            kind = self.mapping.kind_of(issue_type)
+            title = " ".join(self.jira.value(row, "Summary").split())
+            fate = RowFate(row.line, key or issue_id, issue_type, CREATE, kind, title)
+            fate.points_in_file = self._points(row, fate, warn=False)
+            issue = _Issue(row, key or issue_id, issue_id, issue_type, kind, title, fate)
+            self.issues.append(issue)
+            reason = self._refusal(issue, seen)
+            if reason:
+                fate.fate, fate.reason = SKIP, reason
+            for ref in {key, issue_id} - {""}:
+                self.by_ref.setdefault(ref, issue)
+            seen.add(issue.key)
+
+    def _refusal(self, issue: _Issue, seen: set[str]) -> str:
+        if not issue.key:
+            return "no Issue key or Issue id"
+        if issue.key in seen:
+            return "this issue key appears twice in the file"
+        if issue.kind == "skip":
+            return f"issue type '{issue.type}' is mapped to skip"
+        if not issue.title:
+            return "no Summary"
+        if len(issue.key) > 40:
+            return "issue key longer than 40 characters"
+        if issue.kind in ("feature", "story") and issue.kind not in self.allowed:
+            return f"{issue.kind}s are created by the teams or the RTE, not by your role"
+        if issue.kind == "subtask" and "story" not in self.allowed:
+            return "sub-tasks count into stories, which the teams or the RTE import"
+        on_board = self.on_board.get(issue.key)
+        if on_board is not None and on_board.kind != issue.kind:
+            return (
+                f"on the board as a {on_board.kind}, here mapped to {issue.kind}: "
+                f"map type:{issue.type}={on_board.kind} to update it"
+            )
+        if len(issue.title) > MAX_TITLE:
+            self._warn(issue, f"summary longer than {MAX_TITLE} characters: shortened")
+            issue.title = issue.fate.title = issue.title[: MAX_TITLE - 1].rstrip() + "…"
+        return ""
+
+    def _warn(self, issue: _Issue, message: str) -> None:
+        self.preview.warnings.append(Problem(issue.row.line, message, issue.key))
+
+    def _points(self, row: JiraRow, fate: RowFate, *, warn: bool) -> int:
+        for header in self.mapping.points_columns:
+            raw = self.jira.value(row, header).replace(",", ".")
+            if not raw:
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                if warn:
+                    self.preview.warnings.append(
+                        Problem(
+                            row.line, f"story points '{raw[:20]}' in '{header}' are not a number", fate.key
+                        )
+                    )
+                continue
+            if not math.isfinite(value) or not 0 <= value <= 100:
+                if warn:
+                    self.preview.warnings.append(
+                        Problem(row.line, f"story points {raw[:20]} are outside 0–100: not counted", fate.key)
+                    )
+                return 0
+            if not value.is_integer() and warn:
+                self.preview.warnings.append(
+                    Problem(row.line, f"story points {raw} rounded up to {math.ceil(value)}", fate.key)
+                )
+            return math.ceil(value)
+        return 0
+
+    # -- teams and iterations
+
+    def _team(self, name: str) -> str | None:
+        name = " ".join(name.split())[:60]
         if not name:
             return None
         found = self.teams.get(name.lower())
-        if found is None and self.create_teams and len(name) <= 60:
-            self.teams[name.lower()] = name
-            self.preview.teams.append(name)
-            found = name
+        if found is None and self.mapping.create_teams:
+            self.teams[name.lower()] = found = name
+            self.preview.new_teams.append(name)
         return found
 
-    def iteration(self, issue: JiraIssue) -> Iteration | None:
-        if not issue.sprints:
-            return None
-        sprint = issue.sprints[-1]
-        if len(issue.sprints) > 1:
-            self.preview.warnings.append(
-                Problem(
-                    issue.line,
-                    f"in several sprints ({', '.join(issue.sprints)}): planned in the last, '{sprint}'",
-                    issue.ref,
-                )
-            )
-        by_name = [i for i in self.iterations if i.name and i.name.lower() == sprint.lower()]
-        if by_name:
-            return by_name[0]
-        match = _NUMBER.search(sprint)
-        if match:
-            number = int(match.group(1))
-            by_number = [i for i in self.iterations if i.number == number]
-            if by_number:
-                return by_number[0]
-        self.preview.warnings.append(
-            Problem(
-                issue.line,
-                f"sprint '{sprint}' matches no iteration by name or number: left in the backlog",
-                issue.ref,
-            )
+    def _team_in_file(self, row: JiraRow) -> str:
+        return self.jira.value(row, self.mapping.team_column) if self.mapping.team_column else ""
+
+    def _sprint_numbers(self) -> dict[str, int | None]:
+        """Each sprint of the file -> the iteration number it maps to (None: the backlog)."""
+        out: dict[str, int | None] = {}
+        taken = set(self.iterations)
+        new = [s for s in self.preview.offer.sprints if self.mapping.sprints.get(s, "new") == "new"]
+        numbers = [re.findall(r"\d+", s) for s in new]
+        own = [int(n[-1]) for n in numbers if n]
+        if (
+            len(own) == len(new)
+            and len(set(own)) == len(own)
+            and all(1 <= n <= 30 and n not in taken for n in own)
+        ):
+            proposed = dict(zip(new, own, strict=True))
+        else:
+            start = max(taken, default=0)
+            proposed = {s: start + n for n, s in enumerate(new, start=1)}
+        for sprint in self.preview.offer.sprints:
+            target = self.mapping.sprints.get(sprint, "new")
+            if target == "backlog":
+                out[sprint] = None
+            elif target == "new":
+                number = proposed[sprint]
+                if number > 30:
+                    self.preview.warnings.append(
+                        Problem(
+                            None,
+                            f"sprint '{sprint}': a board holds iterations 1–30 only; left in the backlog",
+                        )
+                    )
+                    out[sprint] = None
+                    continue
+                out[sprint] = number
+                self.preview.new_iterations.append((number, sprint[:60]))
+            else:
+                number = int(target)
+                if number not in self.iterations:
+                    self.preview.warnings.append(
+                        Problem(
+                            None, f"sprint '{sprint}': there is no iteration {number} on the board; backlog"
+                        )
+                    )
+                out[sprint] = number if number in self.iterations else None
+        return out
+
+    def _iteration(self, issue: _Issue) -> int | None:
+        sprints = self.jira.values(issue.row, SPRINT_HEADERS[0]) + self.jira.values(
+            issue.row, SPRINT_HEADERS[1]
         )
+        if not sprints:
+            return None
+        number = self.sprint_numbers.get(sprints[-1])
+        existing = self.iterations.get(number) if number is not None else None
+        if existing is not None and existing.is_ip:
+            self._warn(
+                issue, f"sprint '{sprints[-1]}' is the IP iteration, which holds no feature work: backlog"
+            )
+            return None
+        return number
+
+    def _parent(self, issue: _Issue) -> tuple[str, _Issue | None]:
+        """The parent's key, and its row when it is in the file."""
+        for header in PARENT_HEADERS:
+            for ref in self.jira.values(issue.row, header):
+                parent = self.by_ref.get(ref)
+                if parent is not None:
+                    return parent.key, parent
+                if ref in self.on_board:
+                    return ref, None
+        return "", None
+
+    # -- features and stories
+
+    def _plan_feature(self, issue: _Issue) -> None:
+        named = self._team_in_file(issue.row)
+        issue.fate.values = {
+            "title": issue.title,
+            "team": self._team(named) if named else None,
+            "iteration": self._iteration(issue),
+            "status": self.mapping.status_of(self.jira.value(issue.row, *STATUS_HEADERS)).value,
+            "parent": "",
+        }
+        labels = " ".join(self.jira.values(issue.row, "Labels")).lower().split()
+        enabler = issue.type.lower() == "enabler" or "enabler" in labels
+        issue.fate.extra = {
+            "description": self.jira.raw(issue.row, "Description").strip()[:4000],
+            "feature_kind": (FeatureKind.ENABLER if enabler else FeatureKind.FEATURE).value,
+        }
+        if issue.fate.points_in_file:
+            self._warn(issue, f"a {issue.type}'s own {issue.fate.points_in_file} points are not counted")
+
+    def _plan_story(self, issue: _Issue) -> None:
+        parent_key, parent = self._parent(issue)
+        feature_key = ""
+        if parent is not None and parent.kind == "feature" and parent.fate.fate != SKIP:
+            feature_key = parent.key
+        elif parent is None and parent_key and self.on_board[parent_key].kind == "feature":
+            feature_key = parent_key
+        named = self._team_in_file(issue.row)
+        team = self._team(named) if named else None
+        if team is None and not named and parent is not None and feature_key:
+            team = parent.fate.values.get("team")
+        if team is None and not named and feature_key and parent is None:
+            on_board = self.state.get(Team, self.on_board[feature_key].team_id)
+            team = on_board.name if on_board else None
+        if team is None and not named and self.mapping.default_team:
+            team = self._team(self.mapping.default_team)
+        if team is None:
+            issue.fate.fate = SKIP
+            issue.fate.reason = (
+                f"no team named '{named}' on this board (choose to create teams)"
+                if named
+                else "no team: choose a team column or a default team"
+            )
+            return
+        issue.fate.values = {
+            "title": issue.title,
+            "team": team,
+            "iteration": self._iteration(issue),
+            "points": self._points(issue.row, issue.fate, warn=True),
+            "status": self.mapping.status_of(self.jira.value(issue.row, *STATUS_HEADERS)).value,
+            "parent": feature_key,
+        }
+        if parent_key and not feature_key:
+            self._warn(issue, f"parent '{parent_key}' is not an imported epic: the story has no feature")
+
+    def _count_subtask(self, issue: _Issue) -> None:
+        _, parent = self._parent(issue)
+        if parent is None or parent.kind != "story" or parent.fate.fate == SKIP:
+            issue.fate.fate = SKIP
+            issue.fate.reason = "a sub-task whose story is not imported"
+            return
+        points = self._points(issue.row, issue.fate, warn=True)
+        parent.fate.values["points"] = min(100, parent.fate.values["points"] + points)
+        issue.fate.fate = COUNTED
+        issue.fate.values = {"points": points}
+        issue.fate.reason = f"counted into {parent.key}" + (f" (+{points} points)" if points else "")
+
+    def _place_feature(self, issue: _Issue, stories: list[_Issue]) -> None:
+        """A feature without a team or a sprint goes where its stories are."""
+        values = issue.fate.values
+        kids = [s for s in stories if s.fate.fate != SKIP and s.fate.values.get("parent") == issue.key]
+        if values["team"] is None and not self._team_in_file(issue.row):
+            kid_teams = {k.fate.values["team"] for k in kids}
+            values["team"] = kid_teams.pop() if len(kid_teams) == 1 else None
+        if (
+            values["iteration"] is None
+            and not self.jira.values(issue.row, SPRINT_HEADERS[0])
+            and values["team"]
+        ):
+            planned = [k.fate.values["iteration"] for k in kids if k.fate.values["team"] == values["team"]]
+            numbers = [n for n in planned if n is not None]
+            values["iteration"] = max(numbers) if numbers else None
+
+    # -- re-import
+
+    def _compare(self, issue: _Issue) -> None:
+        item = self.on_board.get(issue.key)
+        if item is None:
+            return
+        board = board_values(self.state, item)
+        fate = issue.fate
+        snapshot = item.imported
+        for name, file_value in fate.values.items():
+            board_value = board.get(name)
+            if board_value == file_value:
+                continue
+            if name in snapshot and snapshot[name] == board_value:
+                fate.changes.append(FieldChange(name, board_value, file_value, False, "file"))
+            elif name in snapshot and snapshot[name] == file_value:
+                continue  # edited on the board; the file has not changed since: the board's stays
+            else:
+                winner = self.mapping.side_of(issue.key, name)
+                fate.changes.append(FieldChange(name, board_value, file_value, True, winner))
+        applied = [c for c in fate.changes if c.winner == "file"]
+        fate.fate = UPDATE if applied or snapshot != fate.values else UNCHANGED
+
+    def _gone(self) -> None:
+        keys = {i.key for i in self.issues}
+        projects = {m.group(1) for k in keys if (m := _KEY.match(k))}
+        for key, item in sorted(self.on_board.items()):
+            match = _KEY.match(key)
+            if key in keys or match is None or match.group(1) not in projects:
+                continue
+            if item.kind not in self.allowed:
+                continue
+            self.preview.gone.append(Gone(item.kind, key, item.title, self.mapping.removed))
+
+    # -- links
+
+    def _links(self) -> None:
+        pairs: dict[tuple[str, str], int] = {}
+        for issue in self.issues:
+            for header in self.jira.distinct_headers():
+                link = re.match(r"^(inward|outward) issue link \((.+)\)$", header, re.IGNORECASE)
+                if link is None or link.group(2).strip().lower() != BLOCKS:
+                    continue
+                for other in self.jira.values(issue.row, header):
+                    ref = self.by_ref[other].key if other in self.by_ref else other
+                    pair = (issue.key, ref) if link.group(1).lower() == "outward" else (ref, issue.key)
+                    pairs.setdefault(pair, issue.row.line)
+        existing = {d.external_key for d in self.state.of(Dependency).values() if d.external_key}
+        for (provider, requester), line in pairs.items():
+            self.preview.links.append(self._link(provider, requester, line, existing))
+
+    def _end(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """A link end as (kind, values): a row imported now, or an item on the board."""
+        issue = self.by_ref.get(key)
+        if issue is not None and issue.kind in ("feature", "story") and issue.fate.fate != SKIP:
+            return issue.kind, issue.fate.values
+        item = self.on_board.get(key)
+        if item is not None and issue is None:
+            return item.kind, board_values(self.state, item)
         return None
 
+    def _link(self, provider: str, requester: str, line: int, existing: set[str]) -> LinkFate:
+        def fate(kind: str, reason: str = "") -> LinkFate:
+            return LinkFate(line, provider, requester, kind, reason)
 
-def _kind(issue: JiraIssue) -> str | None:
-    t = issue.type.strip().lower()
-    if t in FEATURE_TYPES:
-        return "feature"
-    if t in STORY_TYPES:
-        return "story"
-    return None
+        for key in (provider, requester):
+            issue = self.by_ref.get(key)
+            if issue is not None and (issue.fate.fate == SKIP or issue.kind not in ("feature", "story")):
+                why = issue.fate.reason or f"it is a {issue.kind}"
+                return fate(IGNORED, f"{key} is not imported ({why})")
+        p, r = self._end(provider), self._end(requester)
+        if r is None:
+            return fate(
+                IGNORED, f"{requester} is not in this file or on the board: nothing here waits for it"
+            )
+        if f"{provider}>{requester}" in existing:
+            return fate(KEPT, "already on the board")
+        if not r[1].get("team"):
+            return fate(IGNORED, f"{requester} has no team")
+        if p is None:
+            return fate(EXTERNAL, f"{provider} is not in this file: an external party")
+        if not p[1].get("team"):
+            return fate(IGNORED, f"{provider} has no team")
+        if p[1]["team"] != r[1]["team"]:
+            return fate(DEPENDENCY)
+        if p[0] == r[0] == "story":
+            return fate(ORDER, f"within team {r[1]['team']}: {requester} comes after {provider}")
+        return fate(IGNORED, f"within team {r[1]['team']}: an epic and its work need no dependency")
+
+    # -- columns not used
+
+    def _unused_columns(self) -> None:
+        filled = {h: sum(1 for row in self.jira.rows if self.jira.values(row, h)) for h in self._relevant()}
+        for header, rows in filled.items():
+            if rows:
+                self.preview.unused_columns.append(f"{header} ({rows} rows filled)")
+
+    def _relevant(self) -> list[str]:
+        used = {self.mapping.team_column, *self.mapping.points_columns}
+        relevant = [*self.preview.offer.points_columns, *self.preview.offer.team_columns, "Assignee"]
+        relevant += [
+            h for h in self.jira.distinct_headers() if "epic name" in h.lower() or "fix version" in h.lower()
+        ]
+        return [h for h in dict.fromkeys(relevant) if h and h not in used and self.jira.has(h)]
 
 
-def _points(issue: JiraIssue, preview: JiraPreview) -> int:
-    raw = issue.points.replace(",", ".").strip()
-    if not raw:
-        return 0
-    try:
-        value = float(raw)
-    except ValueError:
-        preview.warnings.append(
-            Problem(issue.line, f"story points '{raw}' are not a number: set to 0", issue.ref)
+def _keyed(state: BoardState) -> list[Feature | Story]:
+    """The features and stories that came from Jira (they carry its key)."""
+    items: list[Feature | Story] = [*state.of(Feature).values(), *state.of(Story).values()]
+    return [item for item in items if item.external_key]
+
+
+def board_values(state: BoardState, item: Feature | Story) -> dict[str, Any]:
+    """An item's compared fields as an import writes them: names and numbers, never ids."""
+    team = state.get(Team, item.team_id)
+    iteration = state.get(Iteration, item.iteration_id)
+    values: dict[str, Any] = {
+        "title": item.title,
+        "team": team.name if team else None,
+        "iteration": iteration.number if iteration else None,
+    }
+    if isinstance(item, Story):
+        feature = state.get(Feature, item.feature_id)
+        values.update(
+            points=item.points, status=item.status.value, parent=feature.external_key if feature else ""
         )
-        return 0
-    if not math.isfinite(value) or not 0 <= value <= 100:
-        preview.warnings.append(
-            Problem(issue.line, f"story points {raw} are outside 0–100: set to 0", issue.ref)
-        )
-        return 0
-    if not value.is_integer():
-        rounded = math.ceil(value)
-        preview.warnings.append(Problem(issue.line, f"story points {raw} rounded up to {rounded}", issue.ref))
-        return rounded
-    return int(value)
+    else:
+        values.update(status=_feature_status(item.state).value, parent="")
+    return values
 
 
-def _status(issue: JiraIssue) -> StoryStatus:
-    s = issue.status.strip().lower()
-    if s in DONE_STATUSES:
+def _feature_status(state: FeatureState) -> StoryStatus:
+    if state == FeatureState.DONE:
         return StoryStatus.DONE
-    if s in PROGRESS_STATUSES:
+    if state == FeatureState.IN_PROGRESS:
         return StoryStatus.IN_PROGRESS
     return StoryStatus.TODO
 
 
-def _title(issue: JiraIssue, preview: JiraPreview) -> str:
-    title = " ".join(issue.summary.split())
-    if len(title) > 200:
-        preview.warnings.append(
-            Problem(issue.line, "summary longer than 200 characters: shortened", issue.ref)
-        )
-        title = title[:199].rstrip() + "…"
-    return title
+def _feature_state(status: str, planned: bool) -> FeatureState:
+    if status == StoryStatus.DONE.value:
+        return FeatureState.DONE
+    if status == StoryStatus.IN_PROGRESS.value:
+        return FeatureState.IN_PROGRESS
+    return FeatureState.PLANNED if planned else FeatureState.FUNNEL
 
 
-def _map(issues: list[JiraIssue], state: BoardState, create_teams: bool) -> JiraPreview:
-    preview = JiraPreview()
-    m = _Mapper(state, preview, create_teams)
-    by_ref: dict[str, JiraIssue] = {}
-    for issue in issues:
-        for ref in (issue.key, issue.issue_id):
-            if ref:
-                by_ref.setdefault(ref, issue)
-    on_board: dict[str, tuple[str, str]] = {}
-    for f in state.of(Feature).values():
-        if f.external_key:
-            on_board[f.external_key] = ("feature", f.id)
-    for s in state.of(Story).values():
-        if s.external_key:
-            on_board[s.external_key] = ("story", s.id)
+# --- the ops ---------------------------------------------------------------------------------------------
 
-    # Pass 1: which rows map at all.
-    mapped: dict[int, str] = {}  # line -> "feature" | "story"
-    seen_keys: set[str] = set()
-    for issue in issues:
-        kind = _kind(issue)
-        if issue.key and issue.key in seen_keys:
-            preview.skipped.append(Problem(issue.line, "this issue key appears twice in the file", issue.ref))
-            continue
-        if issue.key:
-            seen_keys.add(issue.key)
-        if not issue.summary.strip():
-            preview.skipped.append(Problem(issue.line, "no Summary", issue.ref))
-        elif issue.type.strip().lower() in SUBTASK_TYPES:
-            preview.skipped.append(
-                Problem(issue.line, "sub-tasks are not planned on the board (their story is)", issue.ref)
-            )
-        elif kind is None:
-            preview.skipped.append(
-                Problem(
-                    issue.line,
-                    f"issue type '{issue.type or '(empty)'}' is not mapped: features come from Epics, "
-                    "stories from Stories, Tasks, Bugs and Spikes",
-                    issue.ref,
-                )
-            )
-        elif issue.key and issue.key in on_board:
-            preview.existing[issue.key] = on_board[issue.key]
-            preview.skipped.append(
-                Problem(
-                    issue.line,
-                    f"already on the board as a {on_board[issue.key][0]}: left as it is",
-                    issue.ref,
-                )
-            )
-        elif len(issue.key) > 40:
-            preview.skipped.append(Problem(issue.line, "issue key longer than 40 characters", issue.ref))
-        else:
-            mapped[issue.line] = kind
 
-    def parent_of(issue: JiraIssue) -> JiraIssue | None:
-        parent = by_ref.get(issue.parent) if issue.parent else None
-        return parent if parent is not None and mapped.get(parent.line) == "feature" else None
+class _OpsBuilder:
+    def __init__(self, preview: JiraPreview, state: BoardState, new_id: Callable[[], str]) -> None:
+        self.preview = preview
+        self.state = state
+        self.new_id = new_id
+        self.ops: list[Op] = []
+        self.teams = {t.name.lower(): t.id for t in state.of(Team).values()}
+        self.iterations = {i.number: i.id for i in state.of(Iteration).values()}
+        self.items: dict[str, tuple[str, str]] = {}  # key -> (kind, id)
+        self.planned = {
+            r.key: r.values for r in preview.rows if r.fate != SKIP and r.kind in ("feature", "story")
+        }
+        self.versions: dict[str, int] = {}
+        for item in _keyed(state):
+            self.items.setdefault(item.external_key, (item.kind, item.id))
+            self.versions[item.id] = item.version
 
-    # Pass 2: stories (they tell a feature without its own sprint where it is delivered).
-    story_team: dict[int, str] = {}
-    story_iteration: dict[int, Iteration | None] = {}
-    children: dict[int, list[JiraIssue]] = {}
-    feature_team: dict[int, str | None] = {}
-    for issue in issues:
-        if mapped.get(issue.line) == "feature":
-            feature_team[issue.line] = m.team(issue.team) if issue.team else None
-            if issue.team and feature_team[issue.line] is None:
-                preview.warnings.append(
-                    Problem(
-                        issue.line,
-                        f"no team named '{issue.team}' on this board: the feature has no team",
-                        issue.ref,
-                    )
-                )
-    for issue in issues:
-        if mapped.get(issue.line) != "story":
-            continue
-        parent = parent_of(issue)
-        team = m.team(issue.team) if issue.team else None
-        if team is None and not issue.team and parent is not None:
-            team = feature_team.get(parent.line)
-        if team is None:
-            why = (
-                f"no team named '{issue.team}' on this board"
-                if issue.team
-                else "no team: fill Team or Component/s (or the epic's)"
+    def add(self, op_type: str, args: dict[str, Any], target: str | None = None) -> None:
+        base = None
+        if target is not None:
+            base = self.versions[target]
+            self.versions[target] = base + 1
+        self.ops.append(Op(op_type, target, base, args, client_op_id=f"jira:{len(self.ops)}:{op_type}"))
+
+    def build(self) -> list[Op]:
+        for name in self.preview.new_teams:
+            self.teams[name.lower()] = self.new_id()
+            self.add("team.create", {"id": self.teams[name.lower()], "name": name})
+        for number, name in self.preview.new_iterations:
+            self.iterations[number] = self.new_id()
+            self.add("iteration.create", {"id": self.iterations[number], "number": number, "name": name})
+        rows = [r for r in self.preview.rows if r.fate in (CREATE, UPDATE)]
+        for kind in ("feature", "story"):
+            for row in rows:
+                if row.kind == kind:
+                    self._row(row)
+        self._orders()
+        self._dependencies()
+        self._removals()
+        return self.ops
+
+    def _args(self, row: RowFate, values: dict[str, Any]) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "title":
+                args["title"] = value
+            elif name == "team":
+                args["team_id"] = self.teams.get(value.lower()) if value else None
+            elif name == "iteration":
+                args["iteration_id"] = self.iterations.get(value) if value is not None else None
+            elif name == "points":
+                args["points"] = value
+            elif name == "status" and row.kind == "story":
+                args["status"] = value
+            elif name == "parent" and row.kind == "story":
+                parent = self.items.get(value)
+                args["feature_id"] = parent[1] if parent and parent[0] == "feature" else None
+        if row.kind == "feature" and ("status" in values or "iteration" in values):
+            full = row.values
+            args["state"] = _feature_state(full["status"], full["iteration"] is not None).value
+        return args
+
+    def _row(self, row: RowFate) -> None:
+        snapshot = dict(row.values)
+        if row.fate == CREATE:
+            item_id = self.new_id()
+            self.items[row.key] = (row.kind, item_id)
+            self.versions[item_id] = 0
+            args = {
+                "id": item_id,
+                **self._args(row, row.values),
+                **row.extra,
+                "external_key": row.key,
+                "imported": snapshot,
+            }
+            self.ops.append(
+                Op(f"{row.kind}.create", args=args, client_op_id=f"jira:{len(self.ops)}:{row.kind}.create")
             )
-            preview.skipped.append(Problem(issue.line, why, issue.ref))
-            del mapped[issue.line]
-            continue
-        story_team[issue.line] = team
-        story_iteration[issue.line] = m.iteration(issue)
-        if parent is not None:
-            children.setdefault(parent.line, []).append(issue)
-        elif issue.parent and issue.parent not in on_board:
-            preview.warnings.append(
-                Problem(
-                    issue.line, f"parent '{issue.parent}' is not an epic in this file: no feature", issue.ref
-                )
+            self.versions[item_id] = 1
+            return
+        _, item_id = self.items[row.key]
+        changed = {c.field: c.file for c in row.changes if c.winner == "file"}
+        self.add(f"{row.kind}.update", {**self._args(row, changed), "imported": snapshot}, item_id)
+
+    def _orders(self) -> None:
+        after: dict[str, list[str]] = {}
+        for link in self.preview.links:
+            if link.fate == ORDER:
+                after.setdefault(link.requester, []).append(self.items[link.provider][1])
+        for key, firsts in after.items():
+            _, story_id = self.items[key]
+            story = self.state.get(Story, story_id)
+            current = story.after if story else []
+            wanted = list(dict.fromkeys([*current, *firsts]))
+            if wanted != current:
+                self.add("story.update", {"after": wanted}, story_id)
+
+    def _dependencies(self) -> None:
+        for link in self.preview.links:
+            if link.fate not in (DEPENDENCY, EXTERNAL):
+                continue
+            r_kind, r_id = self.items[link.requester]
+            requester = self._item(link.requester)
+            args: dict[str, Any] = {
+                "id": self.new_id(),
+                "need": f"{link.provider} blocks {link.requester}"[:300],
+                "requesting_team_id": self.teams.get((requester["team"] or "").lower()),
+                "requesting_feature_id": r_id
+                if r_kind == "feature"
+                else self._feature_id(requester["parent"]),
+                "external_key": f"{link.provider}>{link.requester}"[:90],
+            }
+            if r_kind == "story" and requester["iteration"] is not None:
+                args["needed_by_iteration_id"] = self.iterations.get(requester["iteration"])
+            if link.fate == EXTERNAL:
+                args["external_party"] = link.provider[:80]
+            else:
+                p_kind, p_id = self.items[link.provider]
+                provider = self._item(link.provider)
+                args["provider_team_id"] = self.teams.get(provider["team"].lower())
+                args["provider_story_id" if p_kind == "story" else "provider_feature_id"] = p_id
+            self.ops.append(
+                Op("dependency.create", args=args, client_op_id=f"jira:{len(self.ops)}:dependency.create")
             )
 
-    for issue in issues:
-        if mapped.get(issue.line) != "feature":
-            continue
-        team = feature_team[issue.line]
-        kids = children.get(issue.line, [])
-        if team is None and not issue.team:
-            kid_teams = {story_team[k.line] for k in kids}
-            team = kid_teams.pop() if len(kid_teams) == 1 else None
-        it = m.iteration(issue)
-        if it is None and not issue.sprints and team is not None:
-            planned = [story_iteration[k.line] for k in kids if story_team[k.line] == team]
-            numbers = [i for i in planned if i is not None and not i.is_ip]
-            it = max(numbers, key=lambda i: i.number) if numbers else None
-        if it is not None and it.is_ip:
-            preview.warnings.append(
-                Problem(issue.line, "the IP iteration holds no feature work: left in the backlog", issue.ref)
-            )
-            it = None
-        feature_team[issue.line] = team
-        is_enabler = issue.type.lower() == "enabler" or "enabler" in [x.lower() for x in issue.labels]
-        state_ = (
-            FeatureState.DONE
-            if _status(issue) == StoryStatus.DONE
-            else FeatureState.IN_PROGRESS
-            if _status(issue) == StoryStatus.IN_PROGRESS
-            else FeatureState.PLANNED
-            if it is not None
-            else FeatureState.FUNNEL
-        )
-        preview.features.append(
-            PlannedFeature(
-                line=issue.line,
-                ref=_issue_ref(issue),
-                key=issue.key,
-                title=_title(issue, preview),
-                team=team,
-                iteration=it.number if it else None,
-                kind=FeatureKind.ENABLER if is_enabler else FeatureKind.FEATURE,
-                state=state_,
-                description=issue.description[:4000],
-            )
-        )
-    for issue in issues:
-        if mapped.get(issue.line) != "story":
-            continue
-        parent = parent_of(issue)
-        feature_key = _issue_ref(parent) if parent else (issue.parent if issue.parent in on_board else None)
-        if issue.parent in on_board:
-            preview.existing[issue.parent] = on_board[issue.parent]
-        it = story_iteration[issue.line]
-        preview.stories.append(
-            PlannedStory(
-                line=issue.line,
-                ref=_issue_ref(issue),
-                key=issue.key,
-                title=_title(issue, preview),
-                feature_key=feature_key,
-                team=story_team[issue.line],
-                iteration=it.number if it else None,
-                points=_points(issue, preview),
-                status=_status(issue),
-            )
-        )
-
-    # Pass 3: "blocks" links across teams become dependencies.
-    planned_refs: dict[str, tuple[str, str | None, int | None, str | None]] = {}
-    for pf in preview.features:
-        planned_refs[pf.ref] = ("feature", pf.team, pf.iteration, None)
-    for ps in preview.stories:
-        planned_refs[ps.ref] = ("story", ps.team, ps.iteration, ps.feature_key)
-
-    def on_board_ref(key: str) -> tuple[str, str | None, int | None, str | None] | None:
-        """An issue already on the board (by key), as a link end."""
-        if key not in on_board:
-            return None
-        kind, item_id = on_board[key]
+    def _item(self, key: str) -> dict[str, Any]:
+        """The values an item will have after this import: the file's row, else the board's."""
+        if key in self.planned:
+            return self.planned[key]
+        kind, item_id = self.items[key]
         item: Feature | Story | None = (
-            state.get(Feature, item_id) if kind == "feature" else state.get(Story, item_id)
+            self.state.get(Feature, item_id) if kind == "feature" else self.state.get(Story, item_id)
         )
-        if item is None:
-            return None
-        preview.existing[key] = on_board[key]
-        it = state.get(Iteration, item.iteration_id)
-        team_ = state.get(Team, item.team_id)
-        return kind, team_.name if team_ else None, it.number if it else None, None
+        assert item is not None, "a link end is a row of the file or an item on the board"
+        return board_values(self.state, item)
 
-    ids_to_ref = {i.issue_id: _issue_ref(i) for i in issues if i.issue_id}
-    pairs: dict[tuple[str, str], int] = {}
-    for issue in issues:
-        me = _issue_ref(issue)
-        for other in issue.blocks:
-            pairs.setdefault((me, ids_to_ref.get(other, other)), issue.line)
-        for other in issue.blocked_by:
-            pairs.setdefault((ids_to_ref.get(other, other), me), issue.line)
-    for (provider, requester), line in pairs.items():
-        p = planned_refs.get(provider) or on_board_ref(provider)
-        r = planned_refs.get(requester) or on_board_ref(requester)
-        if provider in on_board and requester in on_board:
-            preview.skipped.append(
-                Problem(line, f"link '{provider}' blocks '{requester}': both already on the board", provider)
-            )
-            continue
-        missing = [ref for ref, got in ((provider, p), (requester, r)) if got is None]
-        if missing or p is None or r is None:
-            preview.skipped.append(
-                Problem(
-                    line,
-                    f"link '{provider}' blocks '{requester}': "
-                    f"{', '.join(missing)} is not imported from this file",
-                    provider,
-                )
-            )
-            continue
-        if not p[1] or not r[1]:
-            preview.skipped.append(
-                Problem(line, f"link '{provider}' blocks '{requester}': both ends need a team", provider)
-            )
-            continue
-        if p[1] == r[1]:
-            preview.skipped.append(
-                Problem(
-                    line,
-                    f"link '{provider}' blocks '{requester}' within team {p[1]}: "
-                    "a story order, not a dependency",
-                    provider,
-                )
-            )
-            continue
-        provider_issue = by_ref.get(provider)
-        need = f"{provider}: {' '.join(provider_issue.summary.split())}" if provider_issue else provider
-        preview.dependencies.append(
-            PlannedDependency(
-                line=line,
-                need=need[:300],
-                provider_key=provider,
-                requester_key=requester,
-                provider_team=p[1],
-                requesting_team=r[1],
-                needed_by=r[2] if r[0] == "story" else None,
-            )
-        )
-    preview.skipped.sort(key=lambda p: (p.line or 0, p.message))
-    preview.warnings.sort(key=lambda p: (p.line or 0, p.message))
-    return preview
+    def _feature_id(self, key: str) -> str | None:
+        found = self.items.get(key)
+        return found[1] if found and found[0] == "feature" else None
 
-
-def _issue_ref(issue: JiraIssue) -> str:
-    return issue.key or issue.issue_id or f"line {issue.line}"
-
-
-def _ops(preview: JiraPreview, state: BoardState, new_id: Callable[[], str]) -> list[Op]:
-    teams = {t.name.lower(): t.id for t in state.of(Team).values()}
-    iterations = {i.number: i.id for i in state.of(Iteration).values()}
-    ops: list[Op] = []
-    problems: list[Problem] = []
-
-    def add(op_type: str, args: dict[str, Any]) -> None:
-        ops.append(Op(op_type, args=args, client_op_id=f"jira:{len(ops)}:{op_type}"))
-
-    for name in preview.teams:
-        if name.lower() not in teams:
-            teams[name.lower()] = new_id()
-            add("team.create", {"id": teams[name.lower()], "name": name})
-
-    def team(name: str | None, line: int) -> str | None:
-        if name is None:
-            return None
-        if name.lower() not in teams:
-            problems.append(Problem(line, f"team '{name}' is no longer on the board"))
-            return None
-        return teams[name.lower()]
-
-    def iteration(number: int | None, line: int) -> str | None:
-        if number is None:
-            return None
-        if number not in iterations:
-            problems.append(Problem(line, f"iteration {number} is no longer on the board"))
-        return iterations.get(number)
-
-    refs: dict[str, tuple[str, str]] = dict(preview.existing)
-    for f in preview.features:
-        fid = new_id()
-        refs[f.ref] = ("feature", fid)
-        args: dict[str, Any] = {
-            "id": fid,
-            "title": f.title,
-            "description": f.description,
-            "feature_kind": f.kind.value,
-            "state": f.state.value,
-            "team_id": team(f.team, f.line),
-            "iteration_id": iteration(f.iteration, f.line),
-            "external_key": f.key,
-        }
-        add("feature.create", args)
-    story_feature: dict[str, str | None] = {}
-    for s in preview.stories:
-        sid = new_id()
-        refs[s.ref] = ("story", sid)
-        feature = refs.get(s.feature_key or "")
-        story_feature[sid] = feature[1] if feature and feature[0] == "feature" else None
-        add(
-            "story.create",
-            {
-                "id": sid,
-                "title": s.title,
-                "feature_id": story_feature[sid],
-                "team_id": team(s.team, s.line),
-                "iteration_id": iteration(s.iteration, s.line),
-                "points": s.points,
-                "status": s.status.value,
-                "external_key": s.key,
-            },
-        )
-    for d in preview.dependencies:
-        pkind, pid = refs[d.provider_key]
-        rkind, rid = refs[d.requester_key]
-        args = {
-            "id": new_id(),
-            "need": d.need,
-            "requesting_team_id": team(d.requesting_team, d.line),
-            "provider_team_id": team(d.provider_team, d.line),
-            "requesting_feature_id": rid if rkind == "feature" else story_feature.get(rid),
-            "needed_by_iteration_id": iteration(d.needed_by, d.line),
-        }
-        args["provider_story_id" if pkind == "story" else "provider_feature_id"] = pid
-        add("dependency.create", args)
-    if problems:
-        raise FileRefused(problems)
-    return ops
+    def _removals(self) -> None:
+        for gone in sorted(self.preview.gone, key=lambda g: g.kind != "story"):
+            if gone.action == "delete":
+                _, item_id = self.items[gone.key]
+                self.add(f"{gone.kind}.delete", {}, item_id)
 
 
 # --- export for Jira's CSV importer ------------------------------------------------------------------
 
 
 def export_jira_csv(state: BoardState) -> bytes:
-    """Features as Epics and stories as Stories, with parents, sprints, points, teams and
-    "blocks" links by ``Issue id`` (map them in Jira's CSV importer). Text cells are neutralised
-    against spreadsheet formulas (a leading apostrophe; :func:`preview_jira` strips it again)."""
+    """Features as Epics and stories as Stories in the columns Jira itself exports (``Issue key``,
+    ``Parent``, ``Custom field (Epic Name)``, one ``Sprint`` column, ``Custom field (Story
+    Points)`` left empty when unknown, ``Outward issue link (Blocks)``): keys and sprint names as
+    they came in, and every dependency as a Blocks link, so this importer rebuilds the board.
+    Text cells are neutralised against spreadsheet formulas."""
     features = state.features
     stories = sorted(state.stories, key=lambda s: (s.feature_id or "", s.title))
+    taken = {x.external_key for x in _keyed(state)}
+    keys: dict[str, str] = {}
     ids: dict[str, str] = {}
-    for n, item in enumerate([*features, *stories], start=1):
-        ids[item.id] = str(n)
-    blocks: dict[str, list[str]] = {}
+    n = 0
+    items: list[Feature | Story] = [*features, *stories]
+    for item in items:
+        ids[item.id] = str(10_000 + len(ids))
+        key = item.external_key
+        while not key:
+            n += 1
+            key = f"PIB-{n}" if f"PIB-{n}" not in taken else ""
+        keys[item.id] = key
+    by_key = {key: item_id for item_id, key in keys.items()}
+    outward: dict[str, list[str]] = {}
+    inward: dict[str, list[str]] = {}
     for dep in state.of(Dependency).values():
+        requester = _requester(dep, by_key)
         provider = dep.provider_story_id or dep.provider_feature_id
-        requester = dep.requesting_feature_id
-        if provider in ids and requester in ids:
-            blocks.setdefault(provider, []).append(ids[requester])
-    width = max((len(v) for v in blocks.values()), default=0) or 1
+        if requester is None:
+            continue
+        if provider in keys:
+            outward.setdefault(provider, []).append(keys[requester])
+        elif dep.external_party:
+            inward.setdefault(requester, []).append(dep.external_party)
+    for s in stories:  # a team's stories in an order: Blocks links between them
+        for first in s.after:
+            if first in keys:
+                outward.setdefault(first, []).append(keys[s.id])
+    out_width = max((len(v) for v in outward.values()), default=0) or 1
+    in_width = max((len(v) for v in inward.values()), default=0) or 1
     header = [
-        "Issue id",
-        "Issue key",
         "Summary",
+        "Issue key",
+        "Issue id",
         "Issue Type",
         "Status",
         "Parent",
+        "Custom field (Epic Name)",
         "Sprint",
-        "Story Points",
+        "Custom field (Story Points)",
         "Team",
         "Labels",
         "Description",
-        *['Link "blocks"'] * width,
+        *["Outward issue link (Blocks)"] * out_width,
+        *["Inward issue link (Blocks)"] * in_width,
     ]
 
     def sprint(iteration_id: str | None) -> str:
@@ -786,52 +923,50 @@ def export_jira_csv(state: BoardState) -> bytes:
         t = state.get(Team, team_id)
         return t.name if t else ""
 
-    status_of = {
-        FeatureState.FUNNEL: "To Do",
-        FeatureState.PLANNED: "To Do",
-        FeatureState.IN_PROGRESS: "In Progress",
-        FeatureState.DONE: "Done",
+    def links(item_id: str) -> list[str]:
+        out, inn = outward.get(item_id, []), inward.get(item_id, [])
+        return [*out, *[""] * (out_width - len(out)), *inn, *[""] * (in_width - len(inn))]
+
+    status_name = {
         StoryStatus.TODO: "To Do",
         StoryStatus.IN_PROGRESS: "In Progress",
         StoryStatus.DONE: "Done",
     }
     rows: list[list[str]] = []
     for f in features:
-        links = blocks.get(f.id, [])
         rows.append(
             [
-                ids[f.id],
-                f.external_key,
                 f.title,
+                keys[f.id],
+                ids[f.id],
                 "Epic",
-                status_of[f.state],
+                status_name[_feature_status(f.state)],
                 "",
+                f.title,
                 sprint(f.iteration_id),
                 "",
                 team(f.team_id),
                 "enabler" if f.feature_kind == FeatureKind.ENABLER else "",
                 _description(f),
-                *links,
-                *[""] * (width - len(links)),
+                *links(f.id),
             ]
         )
     for s in stories:
-        links = blocks.get(s.id, [])
         rows.append(
             [
-                ids[s.id],
-                s.external_key,
                 s.title,
+                keys[s.id],
+                ids[s.id],
                 "Story",
-                status_of[s.status],
+                status_name[s.status],
                 ids.get(s.feature_id or "", ""),
+                "",
                 sprint(s.iteration_id),
-                str(s.points),
+                f"{s.points}.0" if s.points else "",
                 team(s.team_id),
                 "",
                 "",
-                *links,
-                *[""] * (width - len(links)),
+                *links(s.id),
             ]
         )
     buf = io.StringIO()
@@ -840,6 +975,15 @@ def export_jira_csv(state: BoardState) -> bytes:
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
     return buf.getvalue().encode("utf-8")
+
+
+def _requester(dep: Dependency, by_key: dict[str, str]) -> str | None:
+    """The item that needs a dependency: the Jira issue it came from, else the requesting feature."""
+    if dep.external_key and ">" in dep.external_key:
+        found = by_key.get(dep.external_key.rsplit(">", 1)[1])
+        if found is not None:
+            return found
+    return dep.requesting_feature_id
 
 
 def _description(f: Feature) -> str:

@@ -32,7 +32,6 @@ from server.export_door import (
     require_jira_importer,
 )
 from server.exports.common import FileRefused
-from server.exports.jira import JiraPreview
 from server.exports.report import PdfError
 from server.limits import RateLimiter
 from server.provision import require_admin_token
@@ -186,22 +185,32 @@ async def report_pdf(board_id: str, request: Request, actor: CurrentActor, servi
 # --- imports --------------------------------------------------------------------------------------------
 
 
+# The mapping choices a form may send with its file (one ``map`` field per choice).
+MAX_FORM_FIELDS = 400
+
+
 @dataclass
 class Upload:
     data: bytes
-    fields: dict[str, str]
+    fields: list[tuple[str, str]]
+
+    def field(self, name: str) -> str | None:
+        return next((v for k, v in self.fields if k == name), None)
+
+    def every(self, name: str) -> list[str]:
+        return [v for k, v in self.fields if k == name]
 
 
 async def read_upload(request: Request, limit: int) -> Upload:
     """The file of an import: the whole body, or the ``file`` field of a multipart form."""
-    fields: dict[str, str] = {}
+    fields: list[tuple[str, str]] = []
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        async with request.form(max_files=1, max_fields=8, max_part_size=1024) as form:
+        async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=1024) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise Invalid("send the file in a form field named 'file'")
             data = await upload.read(limit + 1)
-            fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     else:
         data = await request.body()
     if len(data) > limit:
@@ -255,10 +264,6 @@ async def import_board(
     )
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in {"1", "true", "yes", "on"}
-
-
 @router.post(
     "/{board_id}/import/jira",
     responses={**REFUSALS, **FILE_REFUSED},
@@ -269,27 +274,38 @@ async def import_jira(
     request: Request,
     actor: CurrentActor,
     services: ServicesDep,
-    preview: Annotated[bool, Query(description="true: only say what would be created")] = True,
-    create_teams: Annotated[bool, Query(description="create teams named in the file (RTE)")] = False,
+    preview: Annotated[bool, Query(description="true: only say what would happen")] = True,
+    choices: Annotated[
+        list[str] | None,
+        Query(
+            alias="map",
+            description="mapping choices, e.g. type:Incident=story, default-team=Phoenix, sprint:S0=new",
+        ),
+    ] = None,
 ) -> Response:
-    """Features, stories and dependencies from a Jira CSV export (RTE or Product Management).
+    """Features, stories, iterations and dependencies from a Jira CSV export (RTE or Product
+    Management), mapped, previewed, then applied; a re-import updates the items by their key.
 
-    ``preview=true`` (the default) answers what would be created and what cannot be mapped,
-    and why, with line numbers; ``preview=false`` applies it in one all-or-nothing batch."""
+    ``preview=true`` (the default) answers the mapping (proposed, the board's remembered
+    choices, then ``map``) and every row's fate with its line; ``preview=false`` applies it in
+    one all-or-nothing batch. Choices come as ``map`` query parameters or form fields."""
     htmx = request.headers.get("hx-request") == "true"
     try:
         require_jira_importer(actor)
         upload = await read_upload(request, services.settings.max_import_bytes)
-        create_teams = create_teams or _truthy(upload.fields.get("create_teams"))
+        choices = [*(choices or []), *upload.every("map")]
+        default_team = upload.field("map-default-team")
+        if default_team is not None:
+            choices.append(f"default-team={default_team}")
         if preview:
             state, planned = await run_in_threadpool(
-                jira_preview, services.oppath, board_id, upload.data, actor, create_teams=create_teams
+                jira_preview, services.oppath, board_id, upload.data, actor, choices
             )
             seq = state.seq
         else:
             services.limiter.check(actor.id)
             planned, committed = await run_in_threadpool(
-                jira_apply, services.oppath, board_id, upload.data, actor, create_teams=create_teams
+                jira_apply, services.oppath, board_id, upload.data, actor, choices
             )
             seq = committed[-1].seq if committed else services.oppath.state(board_id).seq
     except FileRefused as exc:
@@ -299,20 +315,10 @@ async def import_jira(
             raise
         # The page's form shows why, where the preview would have been.
         return refusal_fragment(request, exc)
-    body = {"preview": preview, "seq": seq, **planned.to_dict()}
     if htmx:
         return templates.TemplateResponse(
             request,
             "parts/jira_preview.html",
-            {"preview": planned, "applied": not preview, "board_id": board_id, "counts": _counts(planned)},
+            {"preview": planned, "applied": not preview, "board_id": board_id, "counts": planned.counts()},
         )
-    return JSONResponse(body)
-
-
-def _counts(preview: JiraPreview) -> dict[str, int]:
-    return {
-        "teams": len(preview.teams),
-        "features": len(preview.features),
-        "stories": len(preview.stories),
-        "dependencies": len(preview.dependencies),
-    }
+    return JSONResponse({"preview": preview, "seq": seq, **planned.to_dict()})
