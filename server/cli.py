@@ -175,16 +175,26 @@ def export(
 @app.command("import")
 def import_(
     file: Annotated[Path | None, typer.Argument(help="A piboard JSON export: becomes a new board.")] = None,
-    jira: Annotated[Path | None, typer.Option(help="A Jira CSV export to import into --board.")] = None,
-    board: Annotated[str | None, typer.Option(help="Board id (with --jira).")] = None,
-    preview: Annotated[bool, typer.Option(help="With --jira: only show what would be created.")] = False,
-    create_teams: Annotated[bool, typer.Option(help="With --jira: create teams the file names.")] = False,
+    jira: Annotated[
+        Path | None, typer.Option(help="A Jira CSV export: a new board, or into --board (re-import by key).")
+    ] = None,
+    board: Annotated[str | None, typer.Option(help="With --jira: the board to import into.")] = None,
+    preview: Annotated[bool, typer.Option(help="With --jira: only show what would happen.")] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="With --jira: a mapping choice, e.g. type:Incident=story, sprint:Sprint 0=new, "
+            "team=Team Name, points=Custom field (Story Points), removed=delete, conflicts=file (repeat it).",
+        ),
+    ] = None,
+    default_team: Annotated[
+        str | None, typer.Option(help="With --jira: the team of rows that name none.")
+    ] = None,
 ) -> None:
-    """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV into a board."""
+    """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV export."""
     if (file is None) == (jira is None):
-        raise typer.BadParameter("give either FILE.json or --jira FILE.csv --board BOARD_ID")
-    if jira is not None and not board:
-        raise typer.BadParameter("--jira needs --board BOARD_ID", param_hint="--board")
+        raise typer.BadParameter("give either FILE.json or --jira FILE.csv")
     source = file or jira
     assert source is not None
     settings = get_settings()
@@ -194,11 +204,11 @@ def import_(
         )
         raise typer.Exit(code=1)
     data = source.read_bytes()
+    choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
     services = build_services(settings)
     try:
         if jira is not None:
-            assert board is not None
-            _import_jira(services, board, data, preview=preview, create_teams=create_teams)
+            _import_jira(services, board, data, choices, preview=preview)
             return
         with _progress_bar("importing") as progress:
             board_id, events = export_door.import_board_file(services.oppath, data, progress=progress)
@@ -212,24 +222,49 @@ def import_(
     typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 
-def _import_jira(services: Services, board: str, data: bytes, *, preview: bool, create_teams: bool) -> None:
-    if preview:
-        _, planned = export_door.jira_preview(
-            services.oppath, board, data, CLI_ACTOR, create_teams=create_teams
-        )
+def _import_jira(
+    services: Services, board: str | None, data: bytes, choices: list[str], *, preview: bool
+) -> None:
+    """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
+    from server.exports.jira import SKIP
+
+    new_board = None
+    if board is None and preview:
+        planned = export_door.jira_preview_new_board(data, choices)
+    elif board is None:
+        new_board, planned = export_door.jira_new_board(services.oppath, data, choices)
+    elif preview:
+        _, planned = export_door.jira_preview(services.oppath, board, data, CLI_ACTOR, choices)
     else:
-        planned, _ = export_door.jira_apply(
-            services.oppath, board, data, CLI_ACTOR, create_teams=create_teams
+        planned, _ = export_door.jira_apply(services.oppath, board, data, CLI_ACTOR, choices)
+    for row in planned.rows:
+        what = row.reason or "; ".join(f"{c.field}: {c.board} -> {c.file}" for c in row.changes)
+        kind = f" {row.kind}" if row.fate != SKIP and row.kind in ("feature", "story") else ""
+        typer.echo(f"line {row.line}: {row.key} ({row.type}) {row.fate}{kind}{': ' + what if what else ''}")
+    for link in planned.links:
+        typer.echo(
+            f"line {link.line}: {link.provider} blocks {link.requester}: {link.fate} {link.reason}".rstrip()
         )
-    verb = "would create" if preview else "created"
-    typer.echo(
-        f"{verb}: {len(planned.teams)} teams, {len(planned.features)} features, "
-        f"{len(planned.stories)} stories, {len(planned.dependencies)} dependencies"
-    )
-    for problem in planned.skipped:
-        typer.echo(f"not mapped: {problem}")
+    for gone in planned.gone:
+        typer.echo(f"gone from the file: {gone.key} {gone.title} ({gone.action})")
+    for column in planned.unused_columns:
+        typer.echo(f"not used: {column}")
     for problem in planned.warnings:
         typer.echo(f"warning: {problem}")
+    counts, points = planned.counts(), planned.points()
+    verb = "would be" if preview else "were"
+    typer.echo(
+        f"{counts['create']} {verb} created, {counts['update']} updated, {counts['skip']} skipped; "
+        f"{counts['dependencies']} dependencies, {counts['orders']} story orders, "
+        f"{counts['teams']} new teams, {counts['iterations']} new iterations; "
+        f"points {points['file']} in the file, {points['board']} on the board"
+    )
+    if new_board is not None:
+        made = services.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
+        settings = get_settings()
+        typer.echo(f"Board {new_board} made from the Jira export.", err=True)
+        typer.echo(f"board id: {new_board}")
+        typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 
 @db_app.command("upgrade")

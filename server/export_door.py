@@ -263,7 +263,8 @@ def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]
         raise Forbidden("only the RTE creates teams and iterations; map them to existing ones")
     ops = preview.ops(state, new_id=new_id)
     memory = preview.mapping.memory()
-    if _may(actor, "board.update") and memory != state.meta.import_mapping:
+    # An import that changes nothing changes nothing: not even the remembered mapping.
+    if ops and _may(actor, "board.update") and memory != state.meta.import_mapping:
         ops.append(
             Op(
                 "board.update",

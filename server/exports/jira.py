@@ -40,6 +40,7 @@ from server.exports.jira_mapping import (
     PARENT_HEADERS,
     SPRINT_HEADERS,
     STATUS_HEADERS,
+    STATUSES,
     TYPE_HEADERS,
     Candidates,
     JiraMapping,
@@ -171,7 +172,7 @@ class JiraPreview:
             ("subtask", "count into its story"),
             ("skip", "skip"),
         ]
-        statuses = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
+        statuses = [(s, s.replace("_", " ")) for s in STATUSES]
         sprint_targets = [("new", "a new iteration"), ("backlog", "the backlog")]
         sprint_targets += [
             (str(n), f"iteration {n}" + (f" ({name})" if name else "")) for n, name in self.iterations
@@ -931,6 +932,7 @@ def export_jira_csv(state: BoardState) -> bytes:
         StoryStatus.TODO: "To Do",
         StoryStatus.IN_PROGRESS: "In Progress",
         StoryStatus.DONE: "Done",
+        StoryStatus.BLOCKED: "Blocked",
     }
     rows: list[list[str]] = []
     for f in features:

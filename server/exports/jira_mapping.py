@@ -21,7 +21,8 @@ from board.model import BoardState, StoryStatus
 from server.exports.jira_file import JiraFile
 
 KINDS = ("feature", "story", "subtask", "skip")
-STATUSES = tuple(s.value for s in StoryStatus)
+# What a Jira status may map to (a blocked story needs a reason, which a file does not give).
+STATUSES = (StoryStatus.TODO.value, StoryStatus.IN_PROGRESS.value, StoryStatus.DONE.value)
 SPRINT_TARGETS = ("new", "backlog")
 REMOVED = ("keep", "delete")
 SIDES = ("board", "file")
@@ -99,7 +100,8 @@ class JiraMapping:
         }
         out.update({f"type:{k}": v for k, v in self.types.items()})
         out.update({f"status:{k}": v for k, v in self.statuses.items()})
-        out.update({f"sprint:{k}": v for k, v in self.sprints.items()})
+        # "new" is not remembered: once made, the iteration is found by its name.
+        out.update({f"sprint:{k}": v for k, v in self.sprints.items() if v != "new"})
         return {k: v for k, v in out.items() if len(k) <= 200 and len(str(v)) <= 200}
 
 

@@ -1,44 +1,67 @@
-"""The download menu every board page carries, and its Jira import form, in a real Chromium."""
+"""The download menu every board page carries, and the Jira import's mapping step, in a real Chromium."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
-from test_doors_jira import by_key, jira_target
-from test_jira import ROWS, jira_csv
+from playwright.sync_api import Browser, expect
+from test_doors_jira import jira_target
+from test_jira import FIXTURES
 
-from tests.browser import PageAs
+from tests.browser import LAPTOP, PageAs
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
 
 
-def test_download_menu_and_jira_import_in_the_browser(e2e_server: LiveServer, page_as: PageAs) -> None:
+def test_download_menu(e2e_server: LiveServer, page_as: PageAs) -> None:
     board = jira_target(e2e_server)
     page = page_as(board, "rte", "Rita", block_cdn=True)
-
     page.get_by_text("Download", exact=True).click()
     with page.expect_download() as download:
         page.get_by_role("menuitem", name="Board (JSON)").click()
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert download.value.suggested_filename == f"jira-target-{today}.json"
 
-    data, _ = jira_csv(ROWS)
-    page.set_input_files(
-        "#jira-import input[type=file]", files=[{"name": "jira.csv", "mimeType": "text/csv", "buffer": data}]
-    )
-    seq = board.read()["seq"]
-    page.get_by_role("button", name="Preview").click()
-    page.wait_for_selector("#jira-result .jira-preview")
-    assert "Will create: 0 teams, 2 features, 6 stories, 2 dependencies" in page.inner_text("#jira-result")
-    assert "Ghost Team" in page.inner_text("#jira-result .jira-skipped")
-    assert board.read()["seq"] == seq, "the preview changed nothing"
 
-    page.get_by_role("button", name="Import these 10 items").click()
-    page.wait_for_selector("#jira-result .jira-done")
-    assert "Imported 2 features, 6 stories, 2 dependencies" in page.inner_text("#jira-result")
-    assert {"PAY-1", "PAY-2", "PAY-4"} <= set(by_key(board.read()))
+def test_a_new_board_from_a_jira_export_through_the_mapping_step(
+    browser: Browser, e2e_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(e2e_server.url + "/")
+    page.get_by_label("Name of the ART").fill("Orbit ART")
+    page.get_by_label("Program Increment").fill("PI 24.2")
+    page.get_by_role("button", name="Create the board").click()
+    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    board_url = page.url.rsplit("/", 1)[0]
+
+    page.get_by_text("Download", exact=True).click()
+    page.set_input_files("#jira-import input[type=file]", str(FIXTURES / "cloud_team_managed.csv"))
+    page.get_by_role("button", name="Preview").click()
+    result = page.locator("#jira-result")
+    expect(result.locator("tr[data-key='OM-3']")).to_have_attribute("data-fate", "create")
+    expect(result.locator(".jira-points")).to_contain_text("35 in the file, 35 onto the board")
+    expect(result).to_contain_text("OM Sprint 0 — Setup")
+
+    # The RTE skips Tasks: the preview follows, and says why for each Task.
+    result.locator("select[data-choice='type:Task']").select_option("type:Task=skip")
+    expect(result.locator("tr[data-key='OM-3']")).to_have_attribute("data-fate", "skip")
+    expect(result.locator("tr[data-key='OM-3']")).to_contain_text("issue type 'Task' is mapped to skip")
+    expect(result.locator(".jira-points")).to_contain_text("3 with skipped rows")
+    expect(result.locator("select[data-choice='type:Task']")).to_have_value("type:Task=skip")
+
+    result.get_by_role("button", name="Import").click()
+    expect(result.locator(".jira-done")).to_contain_text("Imported: 7 created")
+
+    page.goto(board_url + "/program")
+    expect(page.locator("body")).to_contain_text("Onboarding flow")
+    expect(page.locator("body")).to_contain_text("OM Sprint 1")
+    expect(page.locator("body")).not_to_contain_text("Set up CI pipeline")
+    context.close()
 
 
 def test_the_jira_form_is_for_the_rte_and_product_management(e2e_server: LiveServer, page_as: PageAs) -> None:
@@ -52,4 +75,3 @@ def test_the_jira_form_is_for_the_rte_and_product_management(e2e_server: LiveSer
         page.get_by_text("Download", exact=True).click()
         assert page.get_by_role("menuitem", name="PI report (PDF)").is_visible()
         assert page.locator(".downloads-jira").is_visible() == shown, role
-        assert not page.locator(".downloads-rte-only").is_visible()

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from test_doors import comparable
+from test_jira import FIXTURES
 
 from server.app import build_services
 from server.deps import Services
-from server.export_door import import_board_file
 from server.exports.board_json import export_board
-from server.exports.jira import export_jira_csv
 from server.provision import create_board_with_rte
 from server.settings import Settings
 from tests.integration.test_cli import env_for
@@ -70,21 +69,41 @@ def test_export_and_import_on_the_command_line(tmp_path: Path) -> None:
     token = imported.stdout.strip().rsplit("/", 1)[1]
     assert services.auth.link_for_token(token).board_id == new_id, "the link opens the new board as RTE"
 
-    # Jira round trip: the board's Jira export, into a board with the same teams and iterations only.
-    (tmp_path / "jira.csv").write_bytes(export_jira_csv(services.oppath.state(board_id)))
-    bare = {**doc, "meta": {**doc["meta"], "name": "Bare ART"}}
-    for section in ("features", "stories", "dependencies", "objectives"):
-        bare[section] = []
-    bare_id, _ = import_board_file(services.oppath, json.dumps(bare))
-    jira = ["import", "--jira", str(tmp_path / "jira.csv"), "--board", bare_id]
-    preview = piboard([*jira, "--preview"], env, tmp_path).stdout
-    planned = f"would create: 0 teams, {len(doc['features'])} features, {len(doc['stories'])} stories"
-    assert planned in preview, preview
-    assert exported(services, bare_id)["features"] == [], "a preview changes nothing"
-    assert f"created: 0 teams, {len(doc['features'])} features" in piboard(jira, env, tmp_path).stdout
-    after = exported(services, bare_id)
-    assert sorted(f["title"] for f in after["features"]) == sorted(f["title"] for f in doc["features"])
-    assert sum(s["points"] for s in after["stories"]) == sum(s["points"] for s in doc["stories"])
+
+def test_jira_on_the_command_line_a_new_board_then_a_re_import(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    services = services_on(tmp_path)
+    source = FIXTURES / "cloud_custom_type.csv"
+    boards = services.oppath.boards()
+
+    preview = piboard(["import", "--jira", str(source), "--preview"], env, tmp_path).stdout
+    assert "line 2: OPS-201 (Work Request) create story" in preview, preview
+    assert services.oppath.boards() == boards, "a preview makes nothing"
+
+    made = piboard(["import", "--jira", str(source), "--default-team", "Service Desk"], env, tmp_path)
+    board_id = re.search(r"^board id: (\S+)$", made.stdout, re.M).group(1)  # type: ignore[union-attr]
+    token = re.search(r"^http://127\.0\.0\.1:8000/join/(\S+)$", made.stdout, re.M).group(1)  # type: ignore[union-attr]
+    assert services.auth.link_for_token(token).board_id == board_id, "the RTE's link to the new board"
+    state = services.oppath.state(board_id)
+    assert state.meta.name == "Operations Desk"
+    assert {t.name for t in state.teams} == {"Identity", "Workplace", "Compliance", "Service Desk"}
+    assert len(state.stories) == 10 and sum(s.points for s in state.stories) == 29
+
+    changed = source.read_text(encoding="utf-8").replace(
+        "VPN certificate renewal", "VPN certificates renewed"
+    )
+    (tmp_path / "newer.csv").write_text(changed, encoding="utf-8")
+    again = ["import", "--jira", str(tmp_path / "newer.csv"), "--board", board_id]
+    shown = piboard([*again, "--preview"], env, tmp_path).stdout
+    assert (
+        "OPS-203 (Work Request) update story: title: VPN certificate renewal -> VPN certificates renewed"
+        in shown
+    )
+    piboard([*again, "--map", "type:Work Request=story", "--map", "removed=delete"], env, tmp_path)
+    titles = {s.title for s in services.oppath.state(board_id).stories}
+    assert "VPN certificates renewed" in titles and len(titles) == 10
+    bad = piboard([*again, "--map", "type:Work Request=incident"], env, tmp_path, ok=False)
+    assert "choose one of" in bad.stderr
 
 
 def test_bad_files_are_refused_with_where_and_nothing_is_made(tmp_path: Path) -> None:
