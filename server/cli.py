@@ -267,6 +267,60 @@ def _import_jira(
         typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 
+def _sqlite_file_or_exit(what: str) -> Path:
+    """The SQLite file of the settings; on PostgreSQL, the pg_dump way (docs/operations.md) and exit."""
+    settings = get_settings()
+    if settings.sqlite_file is None:
+        typer.echo(
+            f"error: piboard {what} works on SQLite; this database is {settings.database_label()}.\n"
+            "On PostgreSQL use pg_dump / pg_restore as docs/operations.md shows.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    return settings.sqlite_file
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write (must not exist yet).")],
+) -> None:
+    """Copy the database to FILE while the server keeps serving (SQLite's online backup)."""
+    from server.backup import BackupRefused
+    from server.backup import backup as copy_database
+
+    database = _sqlite_file_or_exit("backup")
+    try:
+        found = copy_database(database, file)
+    except BackupRefused as exc:
+        typer.echo(f"error: {exc.reason}; nothing was written", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"{file}: {found.describe()} (copied from {database})")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by 'piboard backup'.")],
+    replace: Annotated[
+        bool, typer.Option(help="Replace an existing database (kept beside it under a dated name).")
+    ] = False,
+) -> None:
+    """Bring back a backup as the database, on a stopped server; then run the migrations."""
+    from server.backup import BackupRefused, contents
+    from server.backup import restore as put_back
+    from server.db import upgrade
+
+    database = _sqlite_file_or_exit("restore")
+    try:
+        kept = put_back(file, database, replace=replace)
+    except BackupRefused as exc:
+        typer.echo(f"error: {exc.reason}; nothing was changed", err=True)
+        raise typer.Exit(code=1) from None
+    if kept is not None:
+        typer.echo(f"the replaced database is kept as {kept}")
+    upgrade(get_settings().database_url)
+    typer.echo(f"{database}: restored from {file}: {contents(database).describe()}")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest version (also done at every start)."""
