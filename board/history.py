@@ -167,3 +167,41 @@ def item_history(state: BoardState, events: list[Committed], kind: str, item_id:
                     )
                 )
     return sorted(lines, key=lambda a: a.seq, reverse=True)
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A moment people remember on the timeline: an agenda item starting, the baseline, the lock."""
+
+    seq: int
+    at: float
+    label: str
+    day: int | None = None
+
+
+# The events that make a landmark, for a reader to fetch only those.
+LANDMARK_OPS = ("board.create", "timer.start", "timer.advance", "baseline.take", "plan.lock", "vote.reveal")
+
+
+def landmarks(state: BoardState, events: list[Committed]) -> list[Landmark]:
+    """The landmarks among ``events`` (any; others are passed over), in seq order. Agenda items are
+    named as they are now, and only where the event moved the agenda on (not a restart)."""
+    found: list[Landmark] = []
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.op.type == "board.create":
+            found.append(Landmark(event.seq, event.at, "Board created"))
+        elif event.op.type in ("timer.start", "timer.advance"):
+            meta = next((c for c in event.changes if c.kind == "meta"), None)
+            agenda_id = (meta.after or {}).get("current_agenda_item") if meta else None
+            if meta is None or (meta.before or {}).get("current_agenda_item") == agenda_id:
+                continue
+            item = state.items["agenda"].get(str(agenda_id))
+            title = getattr(item, "title", "") or "an agenda item since deleted"
+            found.append(Landmark(event.seq, event.at, title, getattr(item, "day", None)))
+        elif event.op.type == "baseline.take":
+            found.append(Landmark(event.seq, event.at, "Baseline taken"))
+        elif event.op.type == "plan.lock":
+            found.append(Landmark(event.seq, event.at, "Plan locked for the final review"))
+        elif event.op.type == "vote.reveal":
+            found.append(Landmark(event.seq, event.at, "Confidence vote revealed"))
+    return found

@@ -24,7 +24,20 @@ from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
 from server.oppath import OpPath
 from server.origin import CrossSiteFormGuard
-from server.routes import boards, event_pages, exports, forms, health, join, links, live, pages, people, sync
+from server.routes import (
+    boards,
+    event_pages,
+    exports,
+    forms,
+    health,
+    history,
+    join,
+    links,
+    live,
+    pages,
+    people,
+    sync,
+)
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 from server.version import __version__
@@ -100,7 +113,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, exports, boards, links, join, forms, live, pages, event_pages, people, sync):
+    for module in (
+        health,
+        exports,
+        boards,
+        links,
+        join,
+        forms,
+        live,
+        pages,
+        event_pages,
+        people,
+        sync,
+        history,
+    ):
         app.include_router(module.router)
     app.include_router(links.join_router)
     return app

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Text, cast, select
 
 from board import BoardState
 from board.errors import NotFound
@@ -184,6 +184,36 @@ class BoardStore:
             .first()
         )
         return self._decoded(board_id, row) if row is not None else None
+
+    def event(self, board_id: str, seq: int) -> Committed | None:
+        """One event by its seq, or None."""
+        with self.engine.connect() as conn:
+            return self._event(conn, board_id, seq)
+
+    def events_of_types(self, board_id: str, op_types: Sequence[str]) -> list[Committed]:
+        """Every event of these op types, in seq order (the timeline's landmarks)."""
+        query = (
+            select(EVENT)
+            .where(EVENT.c.board_id == board_id, EVENT.c.op_type.in_(list(op_types)))
+            .order_by(EVENT.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [self._decoded(board_id, r) for r in conn.execute(query).mappings()]
+
+    def events_touching(self, board_id: str, item_id: str) -> list[Committed]:
+        """Every event that changed the item ``item_id`` (any kind), in seq order. The text search
+        only narrows the rows read; which change is the item's is decided on the decoded events."""
+        query = (
+            select(EVENT)
+            .where(
+                EVENT.c.board_id == board_id,
+                cast(EVENT.c.changes, Text).contains(item_id, autoescape=True),
+            )
+            .order_by(EVENT.c.seq)
+        )
+        with self.engine.connect() as conn:
+            events = [self._decoded(board_id, r) for r in conn.execute(query).mappings()]
+        return [e for e in events if any(c.id == item_id for c in e.changes)]
 
     def state_at(self, board_id: str, seq: int) -> BoardState:
         """The board as it was right after event ``seq`` (the newest state for a later seq), replayed

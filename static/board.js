@@ -32,7 +32,7 @@
 
   function open(pop, anchor, fill) {
     close(false);
-    pop.querySelectorAll(".refusal-slot").forEach(function (s) { s.textContent = ""; });
+    pop.querySelectorAll(".refusal-slot, .activity-slot").forEach(function (s) { s.textContent = ""; });
     pop.querySelectorAll("form").forEach(fill);
     openEditor = { pop: pop, anchor: anchor };
     anchor.classList.add("editing");

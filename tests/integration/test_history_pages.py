@@ -1,0 +1,130 @@
+"""The history doors on a live server: an item's activity in words, the past as it was, compare, replay."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import BoardHandle
+
+
+def make(board: BoardHandle, session: str, type: str, **args: Any) -> str:
+    r = board.op(session, type, args=args)
+    assert r.status_code == 200, r.text
+    return str(next(c["id"] for c in r.json()["changes"] if c["before"] is None))
+
+
+def version(board: BoardHandle, kind: str, item_id: str) -> int:
+    return int(board.read()["items"][kind][item_id]["version"])
+
+
+def get(board: BoardHandle, session: str, path: str, **params: Any) -> Any:
+    with board.server.client(session) as c:
+        return c.get(f"/b/{board.id}{path}", params=params)
+
+
+@pytest.fixture
+def planned(board: BoardHandle) -> dict[str, str]:
+    """Two teams, three iterations, a feature with a story; Ana (team Atlas) then moves the feature."""
+    ids = {
+        "atlas": make(board, board.rte_session, "team.create", name="Atlas"),
+        "borealis": make(board, board.rte_session, "team.create", name="Borealis"),
+    }
+    for n in (1, 2, 3):
+        ids[f"i{n}"] = make(board, board.rte_session, "iteration.create", number=n, name=f"Iteration {n}")
+    ids["pm"] = board.join("pm", "Paul")
+    ids["ana"] = board.join("team", "Ana", ids["atlas"])
+    ids["feature"] = make(
+        board,
+        ids["pm"],
+        "feature.create",
+        title="Checkout <b>v2</b>",
+        team_id=ids["atlas"],
+        iteration_id=ids["i1"],
+    )
+    ids["story"] = make(
+        board,
+        ids["ana"],
+        "story.create",
+        title="Pay",
+        feature_id=ids["feature"],
+        iteration_id=ids["i1"],
+        points=3,
+    )
+    ids["before_move"] = str(board.read()["seq"])
+    r = board.op(
+        ids["ana"],
+        "feature.move",
+        target=ids["feature"],
+        base_version=version(board, "feature", ids["feature"]),
+        args={"iteration_id": ids["i2"]},
+    )
+    assert r.status_code == 200, r.text
+    ids["move"] = str(r.json()["seq"])
+    return ids
+
+
+def test_a_cards_history_tells_who_moved_it_where_in_words(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    r = get(board, planned["pm"], "/activity/feature", target=planned["feature"])
+    assert r.status_code == 200
+    text = re.sub(r"\s+", " ", r.text)
+    assert "Ana moved it from Iteration 1 to Iteration 2" in text
+    assert "Paul created it" in text
+    assert "Checkout &lt;b&gt;v2&lt;/b&gt;" in text and "<b>v2" not in text
+    story = re.sub(r"\s+", " ", get(board, planned["ana"], "/activity/story", target=planned["story"]).text)
+    assert "Ana moved it from Iteration 1 to Iteration 2 (following a change to its feature)" in story
+
+
+def test_only_who_may_undo_gets_an_undo_button(board: BoardHandle, planned: dict[str, str]) -> None:
+    def undo_targets(session: str) -> list[str]:
+        html = get(board, session, "/activity/feature", target=planned["feature"]).text
+        return re.findall(r'name="target" value="(\d+)"', html)
+
+    assert undo_targets(planned["ana"]) == [planned["move"]]  # her own move, not Paul's create
+    assert planned["move"] in undo_targets(board.rte_session)
+    assert undo_targets(board.join("observer", "Screen")) == []
+
+
+def test_the_past_shows_the_feature_where_it_was_while_the_board_moves_on(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    past = get(board, board.rte_session, "/history/past", at=planned["before_move"], show="program")
+    assert past.status_code == 200
+    assert "The past" in past.text and " inert" in past.text
+    now = get(board, board.rte_session, "/history/past", at=planned["move"], show="program")
+    assert planned["feature"] in past.text and planned["feature"] in now.text
+    assert f'data-iteration="{planned["i1"]}"' in past.text.split(f'id="card-{planned["feature"]}"')[1][:400]
+    assert f'data-iteration="{planned["i2"]}"' in now.text.split(f'id="card-{planned["feature"]}"')[1][:400]
+    assert "Now" in now.text
+
+
+@pytest.mark.parametrize("show", ["objectives", "team:{atlas}"])
+def test_the_past_of_the_other_views(board: BoardHandle, planned: dict[str, str], show: str) -> None:
+    r = get(board, board.rte_session, "/history/past", at=planned["move"], show=show.format(**planned))
+    assert r.status_code == 200 and "The past" not in r.text and "Now" in r.text
+
+
+def test_a_view_the_past_cannot_show_is_refused(board: BoardHandle, planned: dict[str, str]) -> None:
+    r = get(board, board.rte_session, "/history/past", at=1, show="admin")
+    assert r.status_code == 422 and "the past can be shown as" in r.text
+
+
+def test_compare_lists_what_moved_between_two_moments(board: BoardHandle, planned: dict[str, str]) -> None:
+    r = get(board, board.rte_session, "/history/compare", **{"from": planned["before_move"], "to": "now"})
+    assert r.status_code == 200
+    text = re.sub(r"\s+", " ", r.text)
+    assert "Moved (2)" in text  # the feature and the story that follows it
+    assert "<strong>Checkout &lt;b&gt;v2&lt;/b&gt;</strong> moved from Atlas / Iteration 1 to Atlas / Iteration 2" in text
+    refused = get(board, board.rte_session, "/history/compare", **{"from": "baseline", "to": "now"})
+    assert refused.status_code == 422 and "no baseline has been taken yet" in refused.text
+
+
+def test_the_history_and_replay_pages_open(board: BoardHandle, planned: dict[str, str]) -> None:
+    for path in ("/history", "/replay"):
+        r = get(board, board.rte_session, path)
+        assert r.status_code == 200, r.text
+        assert 'id="timeline-at"' in r.text and "Board created" in r.text
