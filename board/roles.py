@@ -128,6 +128,12 @@ def authorise(actor: Actor, op_type: str) -> None:
         raise Forbidden("a team member must belong to a team")
 
 
+def require_rte(actor: Actor, what: str) -> None:
+    """Settings outside the plan (join links, the alerts webhook) are the facilitator's alone."""
+    if actor.role != RTE:
+        raise Forbidden(f"only the RTE {what}")
+
+
 def require_own_team(actor: Actor, *team_ids: str | None) -> None:
     """A team member may only touch items of their own team."""
     if actor.role != TEAM:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
 from board.errors import PiboardError
+from board.events import Committed
 from server.access import AccessWatch
 from server.auth import ACCESS_CHANNEL, Auth
 from server.clock import CLOCK
@@ -37,21 +39,25 @@ from server.routes import (
     pages,
     people,
     sync,
+    webhooks,
 )
 from server.settings import Settings, get_settings
 from server.templating import STATIC_DIR
 from server.version import __version__
+from server.webhooks import Webhooks
 
 
 def build_services(settings: Settings) -> Services:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+    oppath = OpPath(engine)
     return Services(
         settings=settings,
         engine=engine,
-        oppath=OpPath(engine),
+        oppath=oppath,
         auth=Auth(engine, settings.signing_key()),
         limiter=RateLimiter(settings.ops_per_second, settings.ops_burst),
+        webhooks=Webhooks(engine, oppath, CLOCK, settings.webhook_retry_delays, settings.public_url),
     )
 
 
@@ -69,9 +75,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
-        watch = ExecutionWatch(hub, services.oppath, CLOCK, settings.execution_tick)
+        hooks = services.webhooks
+        watch = ExecutionWatch(
+            hub,
+            services.oppath,
+            CLOCK,
+            settings.execution_tick,
+            on_change=hooks.soon,
+            also_watch=hooks.boards,
+        )
         app.state.execution_watch = watch
         watch.start()
+        loop = asyncio.get_running_loop()
+
+        # Alerts follow changes: after a commit (in a worker thread), look for new ones on the loop.
+        def look_for_alerts(board_id: str, _events: list[Committed]) -> None:
+            loop.call_soon_threadsafe(hooks.soon, board_id)
+
+        services.oppath.on_commit(look_for_alerts)
         access.start()
         # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN,
         # and so do their changes of access (a revoked link ends its sockets on every process).
@@ -93,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if bridge is not None:
             await bridge.stop()
         await watch.stop()
+        await hooks.stop()
         await hub.stop()
         services.engine.dispose()
 
@@ -126,7 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         people,
         sync,
         history,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(links.join_router)
+    app.include_router(webhooks.form_router)
     return app

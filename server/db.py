@@ -87,6 +87,31 @@ class ParticipantRow(SQLModel, table=True):
     removed_at: datetime | None = None
 
 
+class WebhookRow(SQLModel, table=True):
+    """Where a board's alerts are posted (a Slack or Microsoft Teams incoming webhook), and which
+    alerts it has been told of already. Integration settings, not the plan: no op, no event."""
+
+    __tablename__ = "webhook"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    url: str = Field(max_length=500)
+    sent: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One attempt to post alerts to a board's webhook: the log the RTE reads when posts fail."""
+
+    __tablename__ = "webhook_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    at: datetime = Field(default_factory=utcnow)
+    attempt: int = 1
+    alerts: int = 0
+    status_code: int | None = None
+    ok: bool = False
+    error: str = Field(default="", max_length=300)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

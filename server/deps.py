@@ -14,6 +14,7 @@ from server.auth import Auth, session_cookie_name
 from server.limits import RateLimiter
 from server.oppath import OpPath
 from server.settings import Settings
+from server.webhooks import Webhooks
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Services:
     oppath: OpPath
     auth: Auth
     limiter: RateLimiter
+    webhooks: Webhooks
 
 
 def get_services(request: Request) -> Services:

@@ -2,7 +2,8 @@
 
 Execution state is derived from the plan and the clock (``board.execution``), so nobody writes it.
 The watch looks at the clock every ``execution_tick`` seconds; when the set of closed iterations of
-a board being watched changes, it tells that board's screens to fetch what they show again.
+a board being watched changes, it tells that board's screens to fetch what they show again (and
+``on_change``, which posts new alerts to the board's webhook).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
@@ -23,8 +25,18 @@ log = logging.getLogger("piboard.execution")
 
 
 class ExecutionWatch:
-    def __init__(self, hub: Hub, store: BoardStore, clock: Clock, tick: float) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        store: BoardStore,
+        clock: Clock,
+        tick: float,
+        on_change: Callable[[str], None],
+        also_watch: Callable[[], list[str]],
+    ) -> None:
         self.hub = hub
+        self.on_change = on_change
+        self.also_watch = also_watch
         self.store = store
         self.clock = clock
         self.tick = tick
@@ -55,17 +67,24 @@ class ExecutionWatch:
         return state, frozenset(i.id for i in closed_iterations(state, self.clock.today()))
 
     async def check(self) -> list[str]:
-        """Refresh the screens of every watched board whose closed iterations changed; returns them."""
+        """Refresh the screens of every watched board whose closed iterations changed; returns them.
+
+        Watched are the boards someone has open here, and those ``also_watch`` names (boards with a
+        webhook, whose alerts must go out with nobody looking). A board seen for the first time is
+        handed to ``on_change`` too: what arose while nobody watched is posted then."""
         refreshed: list[str] = []
-        for board_id in list(self.hub.channels):
+        also = await run_in_threadpool(self.also_watch)
+        for board_id in dict.fromkeys([*self.hub.channels, *also]):
             state, closed = await run_in_threadpool(self._closed_now, board_id)
             if closed is None:
                 self._closed.pop(board_id, None)
                 continue
             before = self._closed.get(board_id)
             self._closed[board_id] = closed
-            if before is not None and before != closed:
-                log.info("board %s: iterations closed changed; refreshing its screens", board_id)
-                self.hub.refresh(state)
-                refreshed.append(board_id)
+            if before != closed:
+                if before is not None:
+                    log.info("board %s: iterations closed changed; refreshing its screens", board_id)
+                    self.hub.refresh(state)
+                    refreshed.append(board_id)
+                self.on_change(board_id)
         return refreshed

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     htmx_cdn: bool = True
     # How often the server looks at the clock for iterations that closed (execution state follows).
     execution_tick: float = Field(default=30.0, gt=0)
+    # Seconds to wait before each retry of a failed webhook post.
+    webhook_retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
 
     @model_validator(mode="after")
     def _files_in_data_dir(self) -> Settings:

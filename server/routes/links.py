@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from board import Actor, Role
-from board.errors import Forbidden, IllegalTransition, NotFound
+from board import Actor, Role, roles
+from board.errors import IllegalTransition, NotFound
 from server.auth import JoinLink
 from server.deps import CurrentActor, Services, ServicesDep
 from server.routes.boards import REFUSALS, join_url
@@ -16,8 +16,7 @@ join_router = APIRouter(prefix="/api/join", tags=["join links"])
 
 
 def require_rte(actor: Actor) -> None:
-    if actor.role != Role.RTE:
-        raise Forbidden("only the RTE manages join links")
+    roles.require_rte(actor, "manages join links")
 
 
 def make_link(

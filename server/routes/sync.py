@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import BoardState
+from board import BoardState, Role
 from board.errors import PiboardError
 from board.execution import Alert, alerts
 from server.clock import CLOCK
 from server.deps import Services, ServicesDep
 from server.routes.pages import _load, _refused, page_context
+from server.routes.webhooks import webhook_public
 from server.templating import templates
 from server.views.sync import build_sync
 
@@ -65,6 +66,8 @@ async def sync_page(board_id: str, request: Request, services: ServicesDep) -> R
     )
     page = await run_in_threadpool(build_sync, state, baseline, today, earlier)
     context = page_context(request, services, state, actor, "sync")
+    if actor.role == Role.RTE:
+        context["webhook"] = await run_in_threadpool(webhook_public, services, board_id)
     response = templates.TemplateResponse(request, "sync.html", {**context, "sync": page})
     response.set_cookie(
         seen_cookie(board_id),

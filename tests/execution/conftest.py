@@ -20,6 +20,12 @@ def clock() -> Iterator[Clock]:
 @pytest.fixture(scope="module")
 def watched_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     db: Path = tmp_path_factory.mktemp("execution") / "piboard.db"
-    server = start_server(f"sqlite:///{db}", ops_per_second=1000.0, ops_burst=1000, execution_tick=0.2)
+    server = start_server(
+        f"sqlite:///{db}",
+        ops_per_second=1000.0,
+        ops_burst=1000,
+        execution_tick=0.2,
+        webhook_retry_delays=[0.05, 0.05, 0.05],
+    )
     yield server
     server.stop()

@@ -1,0 +1,241 @@
+"""Alerts posted to a board's webhook: the JSON Slack and Microsoft Teams incoming webhooks take.
+
+After a change (or the clock closing an iteration) the alerts that hold now are compared with the
+ones the webhook was told of; the new ones are posted, with retries, and every attempt is logged.
+A webhook is the board's integration setting, not part of the plan: setting it is no op, and a
+failed post changes nothing on the board or in its event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from board import BoardState
+from board.errors import Invalid
+from board.execution import Alert, alerts
+from server.clock import Clock
+from server.db import WebhookDeliveryRow, WebhookRow
+from server.store import BoardStore
+
+log = logging.getLogger("piboard.webhooks")
+
+MAX_URL = 500
+DEBOUNCE_SECONDS = 1.0
+
+
+def check_url(url: str) -> str:
+    """An http(s) URL with a host, or a refusal that says why."""
+    url = url.strip()
+    if len(url) > MAX_URL:
+        raise Invalid(f"the webhook URL is longer than {MAX_URL} characters")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise Invalid("the webhook URL must start with https:// (or http://) and name a host")
+    return url
+
+
+def payload(board_name: str, base_url: str, new: Sequence[Alert]) -> dict[str, Any]:
+    """``text`` is what Slack and Teams show; ``alerts`` is for programs."""
+    lines = [f"piboard · {board_name}: {len(new)} new alert{'s' if len(new) != 1 else ''}"]
+    lines += [f"• {a.kind.value.replace('_', ' ').upper()}: {a.text}" for a in new]
+    if base_url:
+        lines.append(base_url)
+    return {
+        "text": "\n".join(lines),
+        "alerts": [
+            {
+                "kind": a.kind.value,
+                "item_kind": a.item_kind,
+                "item_id": a.item_id,
+                "team_ids": list(a.team_ids),
+                "text": a.text,
+            }
+            for a in new
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    at: str
+    attempt: int
+    alerts: int
+    status_code: int | None
+    ok: bool
+    error: str
+
+
+class Webhooks:
+    def __init__(
+        self,
+        engine: Engine,
+        store: BoardStore,
+        clock: Clock,
+        retry_delays: Sequence[float] = (1.0, 5.0, 30.0),
+        public_url: str = "",
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+        self.retry_delays = tuple(retry_delays)
+        self.public_url = public_url.rstrip("/")
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._running: set[asyncio.Task[int]] = set()
+        self._lock = asyncio.Lock()
+
+    # --- settings (the RTE's) --------------------------------------------------------------------
+
+    def boards(self) -> list[str]:
+        """The boards that have a webhook."""
+        with Session(self.engine) as db:
+            return list(db.exec(select(WebhookRow.board_id)).all())
+
+    def url_of(self, board_id: str) -> str:
+        with Session(self.engine) as db:
+            row = db.get(WebhookRow, board_id)
+            return row.url if row else ""
+
+    def set_url(self, board_id: str, url: str) -> None:
+        """Set (or with an empty ``url``, remove) the board's webhook. A new URL is told only of
+        alerts that arise from now on, not of everything that holds already."""
+        url = check_url(url) if url.strip() else ""
+        state = self.store.state(board_id)
+        with Session(self.engine) as db:
+            row = db.get(WebhookRow, board_id)
+            if not url:
+                if row is not None:
+                    db.delete(row)
+            else:
+                keys = [_key(a) for a in self._alerts(state)]
+                db.merge(WebhookRow(board_id=board_id, url=url, sent=keys))
+            db.commit()
+
+    def deliveries(self, board_id: str, limit: int = 20) -> list[Delivery]:
+        with Session(self.engine) as db:
+            rows = db.exec(
+                select(WebhookDeliveryRow)
+                .where(WebhookDeliveryRow.board_id == board_id)
+                .order_by(col(WebhookDeliveryRow.id).desc())
+                .limit(limit)
+            ).all()
+        return [
+            Delivery(r.at.isoformat(timespec="seconds"), r.attempt, r.alerts, r.status_code, r.ok, r.error)
+            for r in rows
+        ]
+
+    # --- what to post --------------------------------------------------------------------------
+
+    def _alerts(self, state: BoardState) -> list[Alert]:
+        meta = state.meta
+        if not meta.execution_started:
+            return []
+        baseline = self.store.state_at(state.board_id, meta.baseline_seq) if meta.baseline_seq else state
+        return alerts(state, self.clock.today(), baseline, meta.velocity_threshold)
+
+    def _new_alerts(self, board_id: str) -> tuple[str, str, list[Alert]] | None:
+        with Session(self.engine) as db:
+            row = db.get(WebhookRow, board_id)
+            if row is None:
+                return None
+            url, sent = row.url, set(row.sent)
+        state = self.store.state(board_id)
+        new = [a for a in self._alerts(state) if _key(a) not in sent]
+        return url, state.meta.name, new
+
+    def _mark_sent(self, board_id: str, new: Sequence[Alert]) -> None:
+        with Session(self.engine) as db:
+            row = db.get(WebhookRow, board_id)
+            if row is not None:
+                row.sent = sorted(set(row.sent) | {_key(a) for a in new})
+                db.add(row)
+                db.commit()
+
+    def _log(self, board_id: str, attempt: int, count: int, status: int | None, ok: bool, error: str) -> None:
+        with Session(self.engine) as db:
+            db.add(
+                WebhookDeliveryRow(
+                    board_id=board_id,
+                    attempt=attempt,
+                    alerts=count,
+                    status_code=status,
+                    ok=ok,
+                    error=error[:300],
+                )
+            )
+            db.commit()
+
+    # --- posting --------------------------------------------------------------------------------
+
+    def soon(self, board_id: str) -> None:
+        """Check the board shortly (changes come in bursts: one post for a burst). Call on the loop."""
+        if board_id in self._pending:
+            return
+        loop = asyncio.get_running_loop()
+        self._pending[board_id] = loop.call_later(DEBOUNCE_SECONDS, self._start_check, board_id)
+
+    def _start_check(self, board_id: str) -> None:
+        self._pending.pop(board_id, None)
+        task = asyncio.create_task(self.check(board_id))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def check(self, board_id: str) -> int:
+        """Post what is new for the board's webhook; returns how many alerts were delivered."""
+        async with self._lock:  # one post at a time: the same alert is never sent twice
+            found = await run_in_threadpool(self._new_alerts, board_id)
+            if found is None or not found[2]:
+                return 0
+            url, name, new = found
+            base = f"{self.public_url}/b/{board_id}/sync" if self.public_url else ""
+            body = payload(name, base, new)
+            if await self._post(board_id, url, body, len(new)):
+                await run_in_threadpool(self._mark_sent, board_id, new)
+                return len(new)
+            return 0
+
+    async def _post(self, board_id: str, url: str, body: dict[str, Any], count: int) -> bool:
+        attempts = len(self.retry_delays) + 1
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
+            for attempt in range(1, attempts + 1):
+                status: int | None = None
+                try:
+                    response = await client.post(url, json=body)
+                    status = response.status_code
+                    ok, error = response.is_success, "" if response.is_success else response.text[:200]
+                except httpx.HTTPError as exc:
+                    ok, error = False, f"{type(exc).__name__}: {exc}"
+                await run_in_threadpool(self._log, board_id, attempt, count, status, ok, error)
+                if ok:
+                    return True
+                if attempt < attempts:
+                    await asyncio.sleep(self.retry_delays[attempt - 1])
+        log.warning(
+            "webhook of board %s failed %d times; the alerts are posted with the next change",
+            board_id,
+            attempts,
+        )
+        return False
+
+    async def stop(self) -> None:
+        for handle in self._pending.values():
+            handle.cancel()
+        self._pending.clear()
+        for task in list(self._running):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _key(alert: Alert) -> str:
+    return "|".join(alert.key)
