@@ -23,6 +23,7 @@ from board.errors import Forbidden, PiboardError
 from board.events import Committed
 from board.ops import Context, Op, apply_op
 from board.roles import PERMISSIONS
+from server.exports.audit import audit_csv, audit_jsonl
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
@@ -65,6 +66,8 @@ class ExportFile:
 
 
 Renderer = Callable[[BoardState, BoardState | None, Progress | None], bytes]
+# A format of the event log itself (the audit trail) is given every event too.
+LogRenderer = Callable[[BoardState, list[Committed]], bytes]
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,16 @@ class ExportFormat:
     suffix: str  # what follows the board's slug and date in the file name
     media_type: str
     render: Renderer
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """A format of the event log itself (the audit trail): rendered from every event."""
+
+    suffix: str
+    media_type: str
+    render: LogRenderer
     inline: bool = False
 
 
@@ -92,7 +105,7 @@ def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | No
 
 CSV = "text/csv; charset=utf-8"
 
-FORMATS: dict[str, ExportFormat] = {
+FORMATS: dict[str, ExportFormat | LogFormat] = {
     "json": ExportFormat(".json", "application/json", lambda s, b, p: export_board_json(s, baseline=b)),
     "zip": ExportFormat(
         "-csv.zip", "application/zip", lambda s, b, p: export_csv_zip(s, baseline=b, progress=p)
@@ -109,6 +122,8 @@ FORMATS: dict[str, ExportFormat] = {
         inline=True,
     ),
     "pdf": ExportFormat("-report.pdf", "application/pdf", _pdf),
+    "audit.jsonl": LogFormat("-audit.jsonl", "application/x-ndjson", audit_jsonl),
+    "audit.csv": LogFormat("-audit.csv", CSV, audit_csv),
 }
 CSV_PARTS = (*PARTS, "baseline")
 
@@ -169,7 +184,7 @@ def export_file(
         part = format_name[4:]
         if part not in CSV_PARTS:
             raise ValueError(f"no CSV part '{part}'; parts: {', '.join(CSV_PARTS)}")
-        fmt = _csv_format(part)
+        fmt: ExportFormat | LogFormat = _csv_format(part)
     elif format_name in FORMATS:
         fmt = FORMATS[format_name]
     else:
@@ -178,7 +193,10 @@ def export_file(
     baseline = baselines.of(state)
     if format_name == "csv:baseline" and baseline is None:
         raise NoBaseline("no baseline was taken on this board yet (the RTE takes it at the end of the event)")
-    content = fmt.render(state, baseline, progress)
+    if isinstance(fmt, LogFormat):
+        content = fmt.render(state, oppath.events_between(board_id, 0, state.seq))
+    else:
+        content = fmt.render(state, baseline, progress)
     day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     return ExportFile(content, fmt.media_type, f"{slug(state.meta.name)}-{day}{fmt.suffix}", fmt.inline)
 

@@ -147,6 +147,24 @@ async def export_jira(
     return await _download(request, board_id, actor, services, "jira")
 
 
+@router.get(
+    "/{board_id}/export/audit.jsonl", response_class=Response, responses=_media("application/x-ndjson")
+)
+async def export_audit_jsonl(
+    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+) -> Response:
+    """The whole event log, one JSON event per line (its public shape: ballots redacted)."""
+    return await _download(request, board_id, actor, services, "audit.jsonl")
+
+
+@router.get("/{board_id}/export/audit.csv", response_class=Response, responses=_media("text/csv"))
+async def export_audit_csv(
+    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+) -> Response:
+    """The whole event log, one row per item an event changed, what changed in words."""
+    return await _download(request, board_id, actor, services, "audit.csv")
+
+
 @router.get("/{board_id}/export/{part}.csv", response_class=Response, responses=_media("text/csv"))
 async def export_part(
     board_id: str, part: str, request: Request, actor: CurrentActor, services: ServicesDep
