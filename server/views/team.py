@@ -20,6 +20,7 @@ from board.model import (
     Story,
     Team,
 )
+from board.story_order import comes_after, out_of_order
 from board.summary import PlanSummary, plan_summary
 from server.clock import CLOCK
 from server.live_render import renders
@@ -90,6 +91,15 @@ class ObjectiveLine:
 
 
 @dataclass(frozen=True)
+class StoryOrder:
+    """The stories one story comes after (Jira "blocks" inside the team), and those of them
+    not planned in its iteration or earlier."""
+
+    after: list[Story]
+    late: list[Story]
+
+
+@dataclass(frozen=True)
 class TeamBoard:
     board_id: str
     name: str
@@ -101,6 +111,7 @@ class TeamBoard:
     stories: list[Story]
     features: list[Feature]
     feature_titles: dict[str, str]
+    story_order: dict[str, StoryOrder]
     objectives: list[ObjectiveLine]
     risks: list[Risk]
     requested_of_us: list[DependencyLine]
@@ -164,6 +175,9 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
         stories=stories,
         features=features,
         feature_titles={f.id: f.title for f in state.features},
+        story_order={
+            s.id: StoryOrder(comes_after(state, s), out_of_order(state, s)) for s in stories if s.after
+        },
         objectives=[
             ObjectiveLine(o, o.id in summary.vague_objectives, o.id in summary.at_risk.objectives)
             for o in sorted(state.objectives, key=lambda o: (not o.committed, o.statement.lower()))

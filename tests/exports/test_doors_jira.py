@@ -141,3 +141,27 @@ def test_the_page_form_gets_html_fragments(target: BoardHandle) -> None:
     with target.server.client(observer) as c:
         r = c.post(url, params={"preview": "true"}, files=files, headers=headers)
         assert r.status_code == 403 and 'role="alert"' in r.text and "Product Management" in r.text
+
+
+def test_a_teams_story_order_shows_on_its_team_board(target: BoardHandle) -> None:
+    data = (FIXTURES / "cloud_team_managed.csv").read_bytes()
+    # OM-6 comes after OM-4; planning OM-6 in Sprint 1 and OM-4 in Sprint 2 puts it too early.
+    data = data.replace(b'OM Sprint 1,,"19/Apr', b'OM Sprint 2,,"19/Apr', 1)
+    data = data.replace(
+        b"OM Sprint 2,,,10000,Onboarding flow,To Do,02/Apr",
+        b"OM Sprint 1,,,10000,Onboarding flow,To Do,02/Apr",
+    )
+    choices = ["team=none", "default-team=Apollo"]
+    applied = post(target, target.rte_session, data, preview=False, map=choices)
+    assert applied.status_code == 200, applied.text
+    order = {link["requester"]: link for link in applied.json()["links"] if link["fate"] == "order"}
+    assert set(order) == {"OM-4", "OM-5", "OM-6"}
+    read = target.read()
+    apollo = next(t["id"] for t in read["items"]["team"].values() if t["name"] == "Apollo")
+    with target.rte() as c:
+        page = c.get(f"/b/{target.id}/team/{apollo}").text
+    assert page.count('class="story-after"') == 2 and "after OM-3" in page
+    assert (
+        '<span class="story-after out-of-order" title="Planned before what it comes after: OM-4">after OM-4'
+        in page
+    )
