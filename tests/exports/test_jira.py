@@ -315,6 +315,16 @@ def test_export_then_a_fresh_board_from_it_equals_the_board(name: str) -> None:
     assert comparable(fresh.state) == comparable(b.state)
 
 
+def test_the_sample_export_of_the_demo_art_imports_whole() -> None:
+    sample = Path(__file__).parents[2] / "docs" / "samples" / "jira-demo-art.csv"
+    b = new_board()
+    preview = preview_jira(sample.read_bytes(), b.state)
+    apply(b, preview)
+    assert {r.fate for r in preview.rows} == {"create"} and len(b.state.teams) == 8
+    assert len(b.state.stories) > 200 and len(b.state.of(Dependency)) == preview.counts()["dependencies"] > 10
+    assert preview.points()["file"] == sum(s.points for s in b.state.stories)
+
+
 # --- broken files: refused, with line numbers, nothing applied ------------------------------------------
 
 
