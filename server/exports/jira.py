@@ -647,6 +647,9 @@ class _Planner:
         if p[1]["team"] != r[1]["team"]:
             return fate(DEPENDENCY)
         if p[0] == r[0] == "story":
+            before, after = self.on_board.get(provider), self.on_board.get(requester)
+            if isinstance(after, Story) and before is not None and before.id in after.after:
+                return fate(KEPT, "already on the board")
             return fate(ORDER, f"within team {r[1]['team']}: {requester} comes after {provider}")
         return fate(IGNORED, f"within team {r[1]['team']}: an epic and its work need no dependency")
 
