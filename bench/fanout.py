@@ -1,22 +1,33 @@
-"""Fan-out: N websocket clients on one board, one edit per interval; edit→client latency and memory.
+"""Fan-out: N websocket screens on one board at an edit rate; edit → every-screen latency and memory.
 
-    .venv/bin/python bench/fanout.py                 # N = 100, 500, 1000; prints a table
-    .venv/bin/python bench/fanout.py --json          # the same figures as JSON
-    .venv/bin/python bench/fanout.py --clients 50 --edits 20
+    .venv/bin/python bench/fanout.py                       # 200 and 1,000 JSON clients at 20 edits/s
+    .venv/bin/python bench/fanout.py --clients 1000 --rate 5
+    .venv/bin/python bench/fanout.py --html --clients 100 300 --rate 10
+    .venv/bin/python bench/fanout.py --max-rate --clients 1000   # highest rate before p99 passes 1 s
+    .venv/bin/python bench/fanout.py --issue --json          # every case of issue 13, as JSON
 
-For each N the same client process runs the same work against two servers, each a subprocess of
-its own (so its RSS is its own):
+One driver (this process) runs the same work against three servers started side by side in the same
+run, each a subprocess of its own (so its RSS is its own):
 
-* piboard — the real app under uvicorn (SQLite file, default ``ws`` implementation); every edit is a
-  ``risk.create`` op sent over the socket by one more connection (the editor), committed through the
-  op path and broadcast by the hub as a JSON ``event`` frame;
-* floor  — a bare ``websockets`` server that answers the editor's message with ``websockets.broadcast``
-  of an event frame of the same shape and size: no database, no hub; the lower bound of this machine.
+* floor — a bare Python ``websockets`` server that answers the editor's message with
+  ``websockets.broadcast`` of an event frame of the same shape and size: no database, no hub;
+* y-websocket — the Node relay of Yjs (``@y/websocket-server``), what a user might pick instead; the
+  editor sends each edit as a Yjs document update holding the same event text. The bench installs it
+  from npm into ``bench/.y-websocket/`` (git-ignored) on first use; without ``node`` and ``npm`` it is
+  skipped with a message saying so;
+* piboard — the real app under uvicorn with the options ``piboard serve`` uses (SQLite file). JSON
+  mode: every edit is a ``risk.create`` op sent over the socket by one more connection (the editor),
+  committed through the op path and broadcast by the hub. HTML mode (``--html``): the board is the demo
+  ART, the screens are browsers (``mode: html``) spread over the program, team, screen, risks and
+  objectives views, and every edit is a ``story.move`` (a card dragged to another iteration); each
+  view's fragments are rendered and sent. The floor runs beside it (y-websocket has no HTML mode).
 
-Latency is measured in the client process from the editor's send to each client's receipt of that
-event (``delivery``), and to the last of the N clients (``all``). Memory per connection is the server's
-RSS after N clients said hello, minus its RSS before, divided by N. Client and servers share the
-machine's cores, so the figures include the client's own receive loop (the floor has it too).
+Latency is measured in the driver from the editor's send to each screen's receipt of that event
+(``delivery``) and to the last of the N screens (``all``); ``late`` counts deliveries that took over
+2 s and ``missing`` those that never came. Memory per connection is the server's RSS after the N
+screens said hello, minus its RSS before, divided by N. The driver shares the machine's cores with the
+servers, so every figure includes the driver's own receive loop (the floor's too): compare the columns
+of one run, and read the load average printed beside them.
 """
 
 from __future__ import annotations
@@ -28,13 +39,15 @@ import json
 import os
 import re
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +55,56 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
+RELAY_DIR = Path(__file__).resolve().parent / ".y-websocket"
+RELAY_PACKAGES = ["@y/websocket-server@0.1.1", "yjs@13"]  # y-websocket ≥ 2 moved its server here
+RELAY_SCRIPT = RELAY_DIR / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
 EVENT_SEQ = re.compile(r'"type":"event","seq":(\d+)')
+EVENT_SEQ_BYTES = re.compile(rb'"type":"event","seq":(\d+)')
+HTML_SEQ = re.compile(r'id="live-seq" hx-swap-oob="true" data-seq="(\d+)"')
 CONNECT_BATCH = 50
+LATE_SECONDS = 2.0
+MAX_RATE_P99_MS = 1000.0
+RATE_LADDER = [10, 20, 40, 60, 80, 100, 150, 200, 300, 400, 600, 800]
+SERVERS = ("floor", "y-websocket", "piboard")
+HTML_VIEWS = ["program", "team", "screen", "risks", "objectives"]
 
 
 @dataclass
 class Result:
     server: str
+    mode: str
     clients: int
+    rate: float
     edits: int
     delivery_p50_ms: float
     delivery_p99_ms: float
     delivery_max_ms: float
     all_p50_ms: float
     all_p99_ms: float
-    all_max_ms: float
+    late: int
+    late_pct: float
     missing: int
     connect_s: float
     rss_per_conn_kb: float
+    load_avg: float
+
+
+@dataclass
+class MaxRate:
+    server: str
+    clients: int
+    sustained_rate: float  # the highest rate whose p99 stayed within 1 s with nothing lost
+    steps: list[Result] = field(default_factory=list)
 
 
 # --- the servers (run as subprocesses of this script) ----------------------------------------------
 
 
-def serve_piboard(port: int, db: str) -> None:
+def serve_piboard(port: int, db: str, ws: str) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.cli import uvicorn_options
     from server.settings import Settings
 
     settings = Settings(
@@ -77,10 +113,27 @@ def serve_piboard(port: int, db: str) -> None:
         secret_file=Path(db + ".secret"),
         ops_per_second=1000.0,
         ops_burst=1000,
-        ws_heartbeat=600.0,  # the bench clients do not answer the app heartbeat
+        ws_heartbeat=600.0,  # the bench screens do not answer the app heartbeat
         demo_on_empty=False,
     )
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", backlog=4096)
+    options = {**uvicorn_options(settings), **({"ws": ws} if ws else {})}
+    uvicorn.run(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", backlog=4096, **options
+    )
+
+
+def floor_event(seq: int, op: dict[str, Any]) -> str:
+    """An event frame of the shape and size piboard sends for a ``risk.create``."""
+    after = {"id": f"r{seq}", "version": 1, **op.get("args", {}), "roam": "unroamed", "owner": ""}
+    event = {
+        "type": "event",
+        "seq": seq,
+        "op": op,
+        "changes": [{"kind": "risk", "id": after["id"], "before": None, "after": after}],
+        "actor": {"name": "Editor", "role": "rte", "team_id": None},
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+    }
+    return json.dumps(event, separators=(",", ":"))
 
 
 def serve_floor(port: int) -> None:
@@ -101,28 +154,77 @@ def serve_floor(port: int) -> None:
                     continue
                 seq += 1
                 op = frame["op"]
-                after = {"id": f"r{seq}", "version": 1, **op["args"], "roam": "unroamed", "owner": ""}
-                event = {
-                    "type": "event",
-                    "seq": seq,
-                    "op": op,
-                    "changes": [{"kind": "risk", "id": after["id"], "before": None, "after": after}],
-                    "actor": {"name": "Editor", "role": "rte", "team_id": None},
-                    "at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-                }
-                broadcast(watchers, json.dumps(event, separators=(",", ":")))
+                broadcast(watchers, floor_event(seq, op))
                 await ws.send(json.dumps({"type": "ack", "client_op_id": op["client_op_id"], "seq": seq}))
         finally:
             watchers.discard(ws)
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", port, ping_interval=None, backlog=4096):
+        async with serve(handler, "127.0.0.1", port, ping_interval=None, backlog=4096, max_queue=None):
             await asyncio.Future()
 
     asyncio.run(main())
 
 
-# --- the clients -----------------------------------------------------------------------------------
+def install_relay() -> str | None:
+    """Install the y-websocket relay from npm into bench/.y-websocket; the reason when it cannot be."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node and npm are not installed: y-websocket skipped (apt-get install nodejs npm)"
+    if RELAY_SCRIPT.exists():
+        return None
+    RELAY_DIR.mkdir(exist_ok=True)
+    (RELAY_DIR / "package.json").write_text('{"private": true, "type": "module"}\n')
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--silent", *RELAY_PACKAGES],
+        cwd=RELAY_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0 or not RELAY_SCRIPT.exists():
+        return f"npm install of {' '.join(RELAY_PACKAGES)} failed: y-websocket skipped\n{done.stderr[-2000:]}"
+    return None
+
+
+# --- Yjs updates for the relay (lib0 encoding, update format v1) -----------------------------------
+
+
+def var_uint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append(0x80 | (n & 0x7F))
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def var_bytes(data: bytes) -> bytes:
+    return var_uint(len(data)) + data
+
+
+def yjs_map_set(client: int, key: str, value: str) -> bytes:
+    """A Yjs update: a new client's first item, ``doc.getMap("events").set(key, value)``."""
+    info = 0x20 | 8  # has a parent sub (the map key); content: ContentAny
+    item = (
+        bytes([info])
+        + var_uint(1)  # parent is a root type, named:
+        + var_bytes(b"events")
+        + var_bytes(key.encode())
+        + var_uint(1)  # ContentAny of one value: a string
+        + bytes([119])
+        + var_bytes(value.encode())
+    )
+    structs = var_uint(1) + var_uint(1) + var_uint(client) + var_uint(0) + item
+    return structs + var_uint(0)  # and an empty delete set
+
+
+def relay_update_message(seq: int, op: dict[str, Any]) -> bytes:
+    """The y-websocket sync message (messageSync, messageYjsUpdate) of one edit."""
+    update = yjs_map_set(1_000_000 + seq, f"e{seq}", floor_event(seq, op))
+    return var_uint(0) + var_uint(2) + var_bytes(update)
+
+
+# --- the driver ------------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -138,10 +240,20 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def start(kind: str, port: int, db: str) -> subprocess.Popen[bytes]:
-    args = [sys.executable, str(Path(__file__).resolve()), "--serve", kind, "--port", str(port), "--db", db]
-    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + 30
+def load_avg() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def start(kind: str, port: int, db: str, ws: str) -> subprocess.Popen[bytes]:
+    if kind == "y-websocket":
+        args = ["node", str(RELAY_SCRIPT)]
+        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+        proc = subprocess.Popen(args, cwd=RELAY_DIR, env=env, stdout=subprocess.DEVNULL)
+    else:
+        me = str(Path(__file__).resolve())
+        args = [sys.executable, me, "--serve", kind, "--port", str(port), "--db", db, "--ws", ws]
+        proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return proc
@@ -150,53 +262,94 @@ def start(kind: str, port: int, db: str) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{kind} server did not start")
 
 
-def make_board(base: str) -> tuple[str, str, str]:
-    """A fresh board: (board id, the RTE's session for the editor, an observer session for the watchers)."""
-    with httpx.Client(base_url=base, timeout=30) as c:
-        created = c.post("/api/boards", json={"name": "Bench ART"}).raise_for_status().json()
-        board_id, rte = created["board"]["id"], created["rte_session"]
-        link = c.post(
-            f"/api/boards/{board_id}/links",
-            json={"role": "observer"},
-            headers={"Authorization": f"Bearer {rte}"},
-        ).raise_for_status()
-        token = link.json()["join_url"].rsplit("/", 1)[1]
-        joined = c.post("/api/join", json={"token": token, "name": "Watcher"}).raise_for_status()
-        return board_id, rte, joined.json()["session"]
+@dataclass
+class Board:
+    ws_url: str
+    editor_session: str = "-"
+    watcher_session: str = "-"
+    views: list[str] = field(default_factory=lambda: ["program"])
+    moves: list[dict[str, Any]] = field(default_factory=list)  # HTML mode: story.move ops to send
 
 
-class Watchers:
-    def __init__(self) -> None:
+def make_piboard_board(base: str, board_id_hint: str, html: bool) -> Board:
+    """A fresh board (the demo ART in HTML mode): the RTE edits, an observer watches."""
+    with httpx.Client(base_url=base, timeout=60) as c:
+        created = c.post("/api/boards", json={"name": f"Bench {board_id_hint}", "demo": html})
+        created.raise_for_status()
+        board_id, rte = created.json()["board"]["id"], created.json()["rte_session"]
+        auth = {"Authorization": f"Bearer {rte}"}
+        link = c.post(f"/api/boards/{board_id}/links", json={"role": "observer"}, headers=auth)
+        token = link.raise_for_status().json()["join_url"].rsplit("/", 1)[1]
+        watcher = c.post("/api/join", json={"token": token, "name": "Watcher"}).raise_for_status()
+        board = Board(base.replace("http://", "ws://") + f"/b/{board_id}/ws", rte, watcher.json()["session"])
+        if html:
+            items = c.get(f"/api/boards/{board_id}", headers=auth).raise_for_status().json()["items"]
+            board.views, board.moves = html_views_and_moves(items)
+        return board
+
+
+def html_views_and_moves(items: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The mixed views (every team page among them) and one move per story to the next iteration."""
+    teams = [t["id"] for t in items["team"].values()]
+    views = ["program", "screen", "risks", "objectives"] + [f"team:{t}" for t in teams]
+    order = [
+        i["id"] for i in sorted(items["iteration"].values(), key=lambda i: i["number"]) if not i["is_ip"]
+    ]
+    moves = []
+    for story in items["story"].values():
+        if story.get("iteration_id") in order:
+            nxt = order[(order.index(story["iteration_id"]) + 1) % len(order)]
+            moves.append(
+                {
+                    "type": "story.move",
+                    "target": story["id"],
+                    "base_version": story["version"],
+                    "args": {"iteration_id": nxt},
+                }
+            )
+    return views, moves
+
+
+class Screens:
+    """N websocket clients that note when each event reaches them."""
+
+    def __init__(self, kind: str, mode: str) -> None:
+        self.kind = kind
+        self.mode = mode
         self.arrivals: dict[int, list[float]] = {}
         self.tasks: list[asyncio.Task[None]] = []
         self.sockets: list[ClientConnection] = []
 
-    async def open(self, url: str, session: str, count: int) -> None:
-        async def one() -> None:
+    async def open(self, board: Board, count: int) -> None:
+        async def one(index: int) -> None:
+            headers = {"Authorization": f"Bearer {board.watcher_session}"}
             ws = await connect(
-                url,
-                additional_headers={"Authorization": f"Bearer {session}"},
-                open_timeout=60,
-                ping_interval=None,
-                max_queue=None,
+                board.ws_url, additional_headers=headers, open_timeout=120, ping_interval=None, max_queue=None
             )
-            await ws.send(json.dumps({"type": "hello", "last_seq": 0, "view": "program", "mode": "json"}))
-            first = json.loads(await ws.recv())
-            welcome = first[0] if isinstance(first, list) else first  # frames may come as one array
-            assert welcome["type"] == "welcome", welcome
+            view = board.views[index % len(board.views)]
+            hello = {"type": "hello", "last_seq": None, "view": view, "mode": self.mode, "name": "bench"}
+            if self.kind != "y-websocket":  # the relay speaks Yjs only: it just starts syncing
+                await ws.send(json.dumps(hello))
+            await ws.recv()  # the welcome (y-websocket: its first sync message)
             self.sockets.append(ws)
             self.tasks.append(asyncio.create_task(self.read(ws)))
 
         for first in range(0, count, CONNECT_BATCH):
-            await asyncio.gather(*(one() for _ in range(min(CONNECT_BATCH, count - first))))
+            await asyncio.gather(*(one(first + k) for k in range(min(CONNECT_BATCH, count - first))))
 
     async def read(self, ws: ClientConnection) -> None:
+        arrivals = self.arrivals
         with contextlib.suppress(Exception):
             async for message in ws:
                 now = time.monotonic()
-                assert isinstance(message, str)
-                for seq in EVENT_SEQ.findall(message):
-                    self.arrivals.setdefault(int(seq), []).append(now)
+                if isinstance(message, bytes):
+                    seqs: list[Any] = EVENT_SEQ_BYTES.findall(message)
+                elif message.startswith("<"):
+                    seqs = HTML_SEQ.findall(message)
+                else:
+                    seqs = EVENT_SEQ.findall(message)
+                for seq in seqs:
+                    arrivals.setdefault(int(seq), []).append(now)
 
     async def close(self) -> None:
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
@@ -204,84 +357,253 @@ class Watchers:
             task.cancel()
 
 
+class Editor:
+    """The one connection that edits: sends an edit, learns the seq it became."""
+
+    def __init__(self, kind: str, board: Board) -> None:
+        self.kind = kind
+        self.board = board
+        self.seq_of: dict[str, int] = {}
+        self.next_seq = 0
+        self.ws: ClientConnection | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        headers = {"Authorization": f"Bearer {self.board.editor_session}"}
+        self.ws = await connect(
+            self.board.ws_url, additional_headers=headers, ping_interval=None, max_size=None
+        )
+        if self.kind != "y-websocket":
+            hello = {"type": "hello", "last_seq": None, "view": "admin", "mode": "json", "name": "editor"}
+            await self.ws.send(json.dumps(hello))
+        self.reader = asyncio.create_task(self.read_acks())
+
+    async def read_acks(self) -> None:
+        assert self.ws is not None
+        with contextlib.suppress(Exception):
+            async for message in self.ws:
+                if isinstance(message, bytes) or '"ack"' not in message:
+                    continue
+                frames = json.loads(message)
+                for frame in frames if isinstance(frames, list) else [frames]:
+                    if frame.get("type") == "ack":
+                        self.seq_of[frame["client_op_id"]] = frame["seq"]
+
+    async def edit(self, op_id: str, op: dict[str, Any]) -> None:
+        assert self.ws is not None
+        if self.kind == "y-websocket":
+            self.next_seq += 1
+            self.seq_of[op_id] = self.next_seq
+            await self.ws.send(relay_update_message(self.next_seq, {**op, "client_op_id": op_id}))
+        else:
+            await self.ws.send(json.dumps({"type": "op", "op": {**op, "client_op_id": op_id}}))
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run_case(kind: str, base: str, n: int, edits: int, interval: float, pid: int) -> Result:
-    if kind == "piboard":
-        board_id, editor_session, watcher_session = await asyncio.to_thread(make_board, base)
-        url = base.replace("http://", "ws://") + f"/b/{board_id}/ws"
-    else:
-        editor_session = watcher_session = "-"
-        url = base.replace("http://", "ws://") + "/"
-    await asyncio.sleep(0.5)
-    rss_before = rss_kb(pid)
-    watchers = Watchers()
-    t0 = time.monotonic()
-    await watchers.open(url, watcher_session, n)
-    connect_s = time.monotonic() - t0
-    await asyncio.sleep(1.0)  # presence settles
-    rss_after = rss_kb(pid)
+def edit_ops(board: Board, mode: str, count: int, first: int) -> list[dict[str, Any]]:
+    if board.moves:
+        return board.moves[first : first + count]
+    risk = {"type": "risk.create"}
+    return [
+        {**risk, "args": {"title": f"Bench risk {first + k}", "description": "x" * 120}} for k in range(count)
+    ]
 
-    editor = await connect(
-        url, additional_headers={"Authorization": f"Bearer {editor_session}"}, ping_interval=None
-    )
-    await editor.send(json.dumps({"type": "hello", "last_seq": None, "view": "program", "mode": "json"}))
+
+async def run_phase(
+    kind: str,
+    mode: str,
+    board: Board,
+    screens: Screens,
+    editor: Editor,
+    n: int,
+    rate: float,
+    edits: int,
+    first: int,
+) -> tuple[int, list[float], list[float], int]:
+    """Send ``edits`` edits at ``rate``/s; (edits sent, deliveries, to-all times, missing)."""
+    ops = edit_ops(board, mode, edits, first)
     sent: dict[str, float] = {}
-    seq_of: dict[str, int] = {}
-
-    async def read_acks() -> None:
-        with contextlib.suppress(Exception):
-            async for message in editor:
-                assert isinstance(message, str)
-                frames = json.loads(message)
-                for frame in frames if isinstance(frames, list) else [frames]:
-                    if frame.get("type") == "ack":
-                        seq_of[frame["client_op_id"]] = frame["seq"]
-
-    acks = asyncio.create_task(read_acks())
-    for k in range(edits):
-        op_id = f"bench-{k}"
-        op = {"type": "risk.create", "args": {"title": f"Bench risk {k}", "description": "x" * 120}}
+    t0 = time.monotonic()
+    for k, op in enumerate(ops):
+        delay = t0 + k / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        op_id = f"bench-{first + k}"
         sent[op_id] = time.monotonic()
-        await editor.send(json.dumps({"type": "op", "op": {**op, "client_op_id": op_id}}))
-        await asyncio.sleep(interval)
+        await editor.edit(op_id, op)
+
+    def all_arrived() -> bool:
+        if len(editor.seq_of.keys() & sent.keys()) < len(sent):
+            return False
+        return all(len(screens.arrivals.get(editor.seq_of[i], [])) >= n for i in sent)
+
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        done = len(seq_of) == edits and all(len(watchers.arrivals.get(s, [])) >= n for s in seq_of.values())
-        if done:
-            break
+    while time.monotonic() < deadline and not all_arrived():
         await asyncio.sleep(0.05)
     deliveries: list[float] = []
     to_all: list[float] = []
     missing = 0
     for op_id, t_sent in sent.items():
-        seq = seq_of.get(op_id)
-        arrived = watchers.arrivals.get(seq, []) if seq is not None else []
+        seq = editor.seq_of.get(op_id)
+        arrived = screens.arrivals.get(seq, []) if seq is not None else []
         missing += n - len(arrived)
         deliveries.extend(t - t_sent for t in arrived)
         if len(arrived) >= n:
             to_all.append(max(arrived) - t_sent)
-    acks.cancel()
-    await editor.close()
-    await watchers.close()
+    return len(sent), deliveries, to_all, missing
+
+
+def result(
+    kind: str,
+    mode: str,
+    n: int,
+    rate: float,
+    phase: tuple[int, list[float], list[float], int],
+    connect_s: float,
+    rss: float,
+    load: float,
+) -> Result:
+    edits, deliveries, to_all, missing = phase
     ms = 1000.0
+    late = sum(1 for d in deliveries if d > LATE_SECONDS)
+
+    def pick(values: list[float], fn: Callable[[list[float]], float]) -> float:
+        return round(fn(values) * ms, 1) if values else -1
+
     return Result(
         server=kind,
+        mode=mode,
         clients=n,
+        rate=rate,
         edits=edits,
-        delivery_p50_ms=round(statistics.median(deliveries) * ms, 1) if deliveries else -1,
-        delivery_p99_ms=round(percentile(deliveries, 0.99) * ms, 1) if deliveries else -1,
-        delivery_max_ms=round(max(deliveries) * ms, 1) if deliveries else -1,
-        all_p50_ms=round(statistics.median(to_all) * ms, 1) if to_all else -1,
-        all_p99_ms=round(percentile(to_all, 0.99) * ms, 1) if to_all else -1,
-        all_max_ms=round(max(to_all) * ms, 1) if to_all else -1,
+        delivery_p50_ms=pick(deliveries, statistics.median),
+        delivery_p99_ms=pick(deliveries, lambda v: percentile(v, 0.99)),
+        delivery_max_ms=pick(deliveries, max),
+        all_p50_ms=pick(to_all, statistics.median),
+        all_p99_ms=pick(to_all, lambda v: percentile(v, 0.99)),
+        late=late,
+        late_pct=round(100 * (late + missing) / max(1, edits * n), 1),
         missing=missing,
         connect_s=round(connect_s, 2),
-        rss_per_conn_kb=round((rss_after - rss_before) / n, 1),
+        rss_per_conn_kb=rss,
+        load_avg=load,
     )
+
+
+Phases = Callable[[Callable[[float, int], Awaitable[Result]]], Awaitable[None]]
+
+
+async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: str, phases: Phases) -> None:
+    """Open a board and N screens on one server, run ``phases`` on them, close everything."""
+    if kind == "piboard":
+        board = await asyncio.to_thread(make_piboard_board, base, tag, mode == "html")
+    else:
+        board = Board(base.replace("http://", "ws://") + f"/{tag}")
+    await asyncio.sleep(0.5)
+    rss_before = rss_kb(pid)
+    screens = Screens(kind, mode)
+    t0 = time.monotonic()
+    await screens.open(board, n)
+    connect_s = time.monotonic() - t0
+    await asyncio.sleep(1.0)  # presence settles
+    rss = round((rss_kb(pid) - rss_before) / n, 1)
+    editor = Editor(kind, board)
+    await editor.open()
+    sent = 0
+
+    async def phase(rate: float, edits: int) -> Result:
+        nonlocal sent
+        if board.moves:
+            edits = min(edits, len(board.moves) - sent)
+        figures = await run_phase(kind, mode, board, screens, editor, n, rate, edits, sent)
+        sent += figures[0]
+        await asyncio.sleep(0.5)
+        return result(kind, mode, n, rate, figures, connect_s, rss, load_avg())
+
+    try:
+        await phases(phase)
+    finally:
+        await editor.close()
+        await screens.close()
+
+
+class Bench:
+    """The three servers, started once for the whole run."""
+
+    def __init__(self, servers: list[str], ws: str, tmp: str) -> None:
+        self.servers = list(servers)
+        self.ws = ws
+        self.tmp = tmp
+        self.procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+        self.notes: list[str] = []
+        self.cases = 0
+
+    def __enter__(self) -> Bench:
+        if "y-websocket" in self.servers:
+            why = install_relay()
+            if why:
+                self.notes.append(why)
+                print(why, file=sys.stderr)
+                self.servers.remove("y-websocket")
+        for kind in self.servers:
+            port = free_port()
+            self.procs[kind] = (
+                start(kind, port, str(Path(self.tmp) / "bench.db"), self.ws),
+                f"http://127.0.0.1:{port}",
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc, _ in self.procs.values():
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def kinds(self, mode: str) -> list[str]:
+        return [k for k in self.servers if mode == "json" or k != "y-websocket"]
+
+    async def case(self, mode: str, n: int, rate: float, seconds: float) -> list[Result]:
+        results: list[Result] = []
+        for kind in self.kinds(mode):
+            proc, base = self.procs[kind]
+            self.cases += 1
+
+            async def one(phase: Callable[[float, int], Awaitable[Result]]) -> None:
+                results.append(await phase(rate, max(20, round(rate * seconds))))
+
+            await with_screens(kind, mode, base, proc.pid, n, f"case{self.cases}", one)
+        return results
+
+    async def max_rate(self, n: int, seconds: float) -> list[MaxRate]:
+        found: list[MaxRate] = []
+        for kind in self.kinds("json"):
+            proc, base = self.procs[kind]
+            self.cases += 1
+            best = MaxRate(kind, n, 0.0)
+
+            async def climb(phase: Callable[[float, int], Awaitable[Result]], best: MaxRate = best) -> None:
+                for rate in RATE_LADDER:
+                    step = await phase(rate, max(20, round(rate * seconds)))
+                    best.steps.append(step)
+                    if step.missing or step.delivery_p99_ms > MAX_RATE_P99_MS or step.delivery_p99_ms < 0:
+                        return
+                    best.sustained_rate = rate
+
+            await with_screens(kind, "json", base, proc.pid, n, f"case{self.cases}", climb)
+            found.append(best)
+        return found
 
 
 def raise_file_limit(needed: int) -> None:
@@ -290,70 +612,117 @@ def raise_file_limit(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
 
 
-async def bench(sizes: list[int], edits: int, interval: float) -> list[Result]:
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            for kind in ("piboard", "floor"):
-                port = free_port()
-                db = str(Path(tmp) / f"bench-{n}.db")
-                proc = start(kind, port, db)
-                try:
-                    results.append(
-                        await run_case(kind, f"http://127.0.0.1:{port}", n, edits, interval, proc.pid)
-                    )
-                finally:
-                    proc.terminate()
-                    try:
-                        proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-    return results
+# The cases of issue 13: (mode, clients, edits per second).
+ISSUE_CASES = [
+    ("json", 200, 20.0),
+    ("json", 1000, 5.0),
+    ("json", 1000, 20.0),
+    ("html", 100, 10.0),
+    ("html", 300, 10.0),
+]
 
 
-def print_table(results: list[Result], interval: float) -> None:
-    print(f"fan-out: one edit every {interval * 1000:.0f} ms; latency from the editor's send (ms)")
-    head = (
-        f"{'N':>5} {'server':<8} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} {'all p99':>8} "
-        f"{'all max':>8} | {'missing':>7} {'connect s':>9} {'KB/conn':>8}"
-    )
-    print(head)
-    print("-" * len(head))
-    for r in results:
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "load_avg_before": list(os.getloadavg()),
+        "results": [],
+        "max_rate": [],
+        "notes": [],
+    }
+    cases: list[tuple[str, int, float]]
+    if args.issue:
+        cases = ISSUE_CASES
+    elif args.max_rate:
+        cases = []
+    else:
+        cases = [("html" if args.html else "json", n, args.rate) for n in args.clients]
+    with tempfile.TemporaryDirectory() as tmp, Bench(args.servers, args.ws, tmp) as b:
+        out["notes"] = b.notes
+        for mode, n, rate in cases:
+            out["results"] += [asdict(r) for r in await b.case(mode, n, rate, args.seconds)]
+            if not args.json:
+                print_rows(out["results"][-len(b.kinds(mode)) :])
+        if args.max_rate or args.issue:
+            for n in [1000] if args.issue else args.clients:
+                found = await b.max_rate(n, args.seconds)
+                out["max_rate"] += [asdict(m) for m in found]
+                if not args.json:
+                    print_max_rate(found)
+    out["load_avg_after"] = list(os.getloadavg())
+    return out
+
+
+HEAD = (
+    f"{'mode':<4} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} "
+    f"{'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} {'load':>5}"
+)
+_printed_head = False
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    global _printed_head
+    if not _printed_head:
+        print("latency from the editor's send (ms); late%: deliveries over 2 s or never")
+        print(HEAD)
+        print("-" * len(HEAD))
+        _printed_head = True
+    for r in rows:
         print(
-            f"{r.clients:>5} {r.server:<8} {r.delivery_p50_ms:>7} {r.delivery_p99_ms:>7} "
-            f"{r.delivery_max_ms:>7} | "
-            f"{r.all_p50_ms:>8} {r.all_p99_ms:>8} {r.all_max_ms:>8} | {r.missing:>7} {r.connect_s:>9} "
-            f"{r.rss_per_conn_kb:>8}"
+            f"{r['mode']:<4} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
+            f"{r['delivery_p50_ms']:>7} {r['delivery_p99_ms']:>7} {r['delivery_max_ms']:>7} | "
+            f"{r['all_p50_ms']:>8} {r['all_p99_ms']:>8} | {r['late_pct']:>6} {r['missing']:>7} "
+            f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['load_avg']:>5}",
+            flush=True,
         )
-    print("p50/p99/max: each delivery to each client; all: until the last of the N clients had it.")
+
+
+def print_max_rate(found: list[MaxRate]) -> None:
+    for m in found:
+        steps = ", ".join(
+            f"{s.rate:g}/s p99 {s.delivery_p99_ms} ms" + (f" ({s.missing} lost)" if s.missing else "")
+            for s in m.steps
+        )
+        print(
+            f"max rate at {m.clients} clients, {m.server}: {m.sustained_rate:g} edits/s  [{steps}]",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--clients", type=int, nargs="*", default=[100, 500, 1000])
-    parser.add_argument("--edits", type=int, default=30)
-    parser.add_argument("--interval", type=float, default=0.2, help="seconds between edits")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--clients", type=int, nargs="*", default=[200, 1000])
+    parser.add_argument("--rate", type=float, default=20.0, help="edits per second (default 20)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="how long each case edits (≥ 20 edits)")
+    parser.add_argument("--html", action="store_true", help="browser screens on mixed views of the demo ART")
+    parser.add_argument("--max-rate", action="store_true", help="climb the edit rate until p99 passes 1 s")
+    parser.add_argument(
+        "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"
+    )
+    parser.add_argument("--servers", nargs="*", default=list(SERVERS), choices=SERVERS)
+    parser.add_argument(
+        "--ws", default="", help="uvicorn websocket implementation (default: piboard serve's)"
+    )
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     parser.add_argument("--serve", choices=["piboard", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    raise_file_limit(2 * max(args.clients or [0]) + 256)
+    raise_file_limit(2 * max([*args.clients, 1000]) + 256)
     if args.serve == "piboard":
-        serve_piboard(args.port, args.db)
+        serve_piboard(args.port, args.db, args.ws)
         return
     if args.serve == "floor":
         serve_floor(args.port)
         return
-    results = asyncio.run(bench(args.clients, args.edits, args.interval))
+    with contextlib.suppress(ImportError):
+        import uvloop  # the driver's receive loop is part of every figure: keep it lean
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    out = asyncio.run(bench(args))
     if args.json:
-        out: dict[str, Any] = {"interval_s": args.interval, "results": [asdict(r) for r in results]}
         print(json.dumps(out, indent=2))
-    else:
-        print_table(results, args.interval)
 
 
 if __name__ == "__main__":
