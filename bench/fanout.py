@@ -86,6 +86,7 @@ class Result:
     missing: int
     connect_s: float
     rss_per_conn_kb: float
+    cpu_us_per_delivery: float  # the server's CPU time (user + system) while editing, per delivery
     load_avg: float
 
 
@@ -238,6 +239,13 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system, its threads included): unlike latency, it does not
+    depend on how busy the shared machine is."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load_avg() -> float:
@@ -471,6 +479,7 @@ def result(
     phase: tuple[int, list[float], list[float], int],
     connect_s: float,
     rss: float,
+    cpu_s: float,
     load: float,
 ) -> Result:
     edits, deliveries, to_all, missing = phase
@@ -496,6 +505,7 @@ def result(
         missing=missing,
         connect_s=round(connect_s, 2),
         rss_per_conn_kb=rss,
+        cpu_us_per_delivery=round(cpu_s * 1e6 / max(1, len(deliveries)), 1),
         load_avg=load,
     )
 
@@ -525,10 +535,12 @@ async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: s
         nonlocal sent
         if board.moves:
             edits = min(edits, len(board.moves) - sent)
+        cpu_before = cpu_seconds(pid)
         figures = await run_phase(kind, mode, board, screens, editor, n, rate, edits, sent)
+        cpu = cpu_seconds(pid) - cpu_before
         sent += figures[0]
         await asyncio.sleep(0.5)
-        return result(kind, mode, n, rate, figures, connect_s, rss, load_avg())
+        return result(kind, mode, n, rate, figures, connect_s, rss, cpu, load_avg())
 
     try:
         await phases(phase)
@@ -654,7 +666,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 HEAD = (
     f"{'mode':<4} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} "
-    f"{'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} {'load':>5}"
+    f"{'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} {'CPU µs':>7} {'load':>5}"
 )
 _printed_head = False
 
@@ -671,7 +683,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
             f"{r['mode']:<4} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
             f"{r['delivery_p50_ms']:>7} {r['delivery_p99_ms']:>7} {r['delivery_max_ms']:>7} | "
             f"{r['all_p50_ms']:>8} {r['all_p99_ms']:>8} | {r['late_pct']:>6} {r['missing']:>7} "
-            f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['load_avg']:>5}",
+            f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['cpu_us_per_delivery']:>7} {r['load_avg']:>5}",
             flush=True,
         )
 

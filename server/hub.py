@@ -114,6 +114,7 @@ class Connection:
     state: ConnectionState = ConnectionState.GREETING
     close_code: int | None = None
     last_heard: float = field(default_factory=time.monotonic)
+    sending_since: float | None = None  # when the send in progress began (None: not sending)
     on_drop: Callable[[Connection], None] | None = None
     _closing_reason: str = field(default="", init=False)
     closed_event: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -206,30 +207,34 @@ class Connection:
                 self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
                 return
             message, close_next = self._coalesce(frame)
+            # No timer per send: a socket that can take the bytes takes them without suspending, and
+            # the hub's send watchdog drops one whose send has been pending longer than send_timeout.
+            self.sending_since = time.monotonic()
             try:
-                await asyncio.wait_for(self.peer.send_text(message), self.send_timeout)
-            except TimeoutError:
-                self.drop(CLOSE_TRY_AGAIN, "fell behind (send timed out): reconnect to catch up")
-                return
+                await self.peer.send_text(message)
             except Exception:  # the peer went away; the receiving side notices and cleans up
                 self.drop(CLOSE_NORMAL, "connection lost")
                 return
+            self.sending_since = None
             if close_next:
                 self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
                 return
+
+    def send_overdue(self, now: float) -> bool:
+        return self.sending_since is not None and now - self.sending_since > self.send_timeout
 
     def _coalesce(self, first: str) -> tuple[str, bool]:
         """A JSON client that has fallen a little behind gets what is queued as one array message:
         one send and one parse instead of dozens (HTML frames always go one by one, for htmx)."""
         if self.mode != "json" or self._queue.empty():
             return first, False
-        frames = [first]
+        frames = [_array_items(first)]
         size = len(first)
         while not self._queue.empty() and size < COALESCE_BYTES:
             frame = self._queue.get_nowait()
             if frame is None:
                 return "[" + ",".join(frames) + "]", True
-            frames.append(frame)
+            frames.append(_array_items(frame))
             size += len(frame)
         return "[" + ",".join(frames) + "]", False
 
@@ -254,6 +259,32 @@ class Channel:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
     presence_timer: asyncio.TimerHandle | None = None
+
+
+def _array_items(frame: str) -> str:
+    """A frame as items of a JSON array: an array (a batch) gives its items, an object itself."""
+    return frame[1:-1] if frame.startswith("[") else frame
+
+
+def batch_messages(frames: list[str]) -> list[str]:
+    """JSON frames as few messages as can be: arrays of up to ``COALESCE_BYTES`` (docs/protocol.md: an
+    array is its frames in order), a lone frame as itself."""
+    messages: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for frame in frames:
+        if chunk and size + len(frame) > COALESCE_BYTES:
+            messages.append(_one_message(chunk))
+            chunk, size = [], 0
+        chunk.append(frame)
+        size += len(frame)
+    if chunk:
+        messages.append(_one_message(chunk))
+    return messages
+
+
+def _one_message(frames: list[str]) -> str:
+    return frames[0] if len(frames) == 1 else "[" + ",".join(frames) + "]"
 
 
 def event_frame(state: BoardState, event: Committed) -> str:
@@ -293,8 +324,11 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self._listening = False
-        self.stats = {"broadcast_batches": 0, "renders": 0, "dropped": 0}
+        # Work per broadcast: renders (HTML, once per view) and encodes (JSON, once per event) must not
+        # grow with the number of connections (tests/live/test_send_work.py holds it so).
+        self.stats = {"broadcast_batches": 0, "renders": 0, "encodes": 0, "dropped": 0}
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -305,10 +339,12 @@ class Hub:
             self.oppath.on_commit(self._on_commit)
             self._listening = True
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="ws-heartbeat")
+        self._watchdog = asyncio.create_task(self._send_watchdog(), name="ws-send-watchdog")
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        for task in (self._heartbeat, self._watchdog):
+            if task is not None:
+                task.cancel()
         connections = [c for ch in self.channels.values() for c in ch.connections]
         for conn in connections:
             conn.drop(CLOSE_RESTART, "server restarting: reconnect")
@@ -479,19 +515,26 @@ class Hub:
         )
 
     def _deliver(self, ch: Channel, state: BoardState, batch: list[Committed]) -> None:
-        """Serialise once per mode and view, then queue the same strings for every live connection."""
+        """Encode each event once (JSON) or render each view once (HTML), then queue the same strings for
+        every live connection: one queued message per connection and batch, so one wake of its sender."""
         self.stats["broadcast_batches"] += 1
         last = batch[-1].seq
-        json_frames: list[tuple[int, str]] | None = None
+        json_frames: list[str] = []
+        json_messages: dict[int, list[str]] = {}  # by the index of the first event a connection needs
         html_by_view: dict[str, str] = {}
         for conn in list(ch.live):
             if conn.sent_seq >= last:
                 continue
             if conn.mode == "json":
-                if json_frames is None:
-                    json_frames = [(e.seq, event_frame(state, e)) for e in batch]
-                for seq, event_json in json_frames:
-                    if seq > conn.sent_seq and not conn.send(event_json):
+                if not json_frames:
+                    json_frames = [event_frame(state, e) for e in batch]
+                    self.stats["encodes"] += len(batch)
+                first = 0 if conn.sent_seq < batch[0].seq else conn.sent_seq - batch[0].seq + 1
+                messages = json_messages.get(first)
+                if messages is None:
+                    messages = json_messages[first] = batch_messages(json_frames[first:])
+                for message in messages:
+                    if not conn.send(message):
                         break
             else:
                 fragments = html_by_view.get(conn.view)
@@ -543,6 +586,19 @@ class Hub:
         for conn in list(ch.connections):
             if conn.welcomed:
                 conn.send(frame)
+
+    # --- slow clients ---------------------------------------------------------------------------
+
+    async def _send_watchdog(self) -> None:
+        """Drop a connection whose send has been pending for longer than the send timeout: its client
+        stopped reading. One sweep for all connections instead of a timer around every send."""
+        period = min(1.0, self.settings.ws_send_timeout / 4)
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for ch in list(self.channels.values()):
+                for conn in [c for c in ch.connections if c.send_overdue(now)]:
+                    conn.drop(CLOSE_TRY_AGAIN, "fell behind (send timed out): reconnect to catch up")
 
     # --- heartbeat ------------------------------------------------------------------------------
 
