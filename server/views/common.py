@@ -1,20 +1,30 @@
 """What every page's view-model and live renderer share: the state before a batch, and region diffs.
 
-A live renderer is stateless: it is given the board *after* a batch of events. To send only
-the regions that changed, it rebuilds the board as it was *before* the batch (each change
-carries its ``before``), renders every region of the view both ways and keeps the ones whose
-HTML differs. Rendering a view twice costs a few milliseconds and is exact: a region changes
-on screen if and only if its HTML changed, whatever rule (cascade, load, state) changed it.
+A live renderer is given the board *after* a batch of events. To send only the regions that
+changed, it compares every region of the view as rendered before the batch and after it, and
+keeps the ones whose HTML differs. That is exact: a region changes on screen if and only if its
+HTML changed, whatever rule (cascade, load, state) changed it.
+
+The "before" of a batch is the "after" of the batch just broadcast, so each rendering is kept
+(per board and view, for the seq it shows) and the next batch starts from it: a live view is
+rendered once per batch, not twice. When no rendering of that seq is kept (the first batch, a
+catch-up from further back), the board before the batch is rebuilt from the changes' ``before``
+and rendered. The derived plan (loads, cascades) of one state is computed once for all views.
 """
 
 from __future__ import annotations
 
+import datetime
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from board import BoardState
 from board.events import Committed, Direction, replay_events
+from board.summary import PlanSummary, plan_summary
+from server.clock import CLOCK
 from server.templating import templates
 
 V = TypeVar("V")
@@ -37,15 +47,86 @@ def render_part(template: str, **context: object) -> str:
     return templates.env.get_template(template).render(**context)
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """A view's regions (element id → HTML, in page order) for the board at one seq, and its layout."""
+
+    seq: int
+    layout: object
+    regions: dict[str, str]
+
+
+class Renderings:
+    """The newest rendering of each (board, view), so that the next batch need not render its "before".
+    Bounded: the least recently used are forgotten (they are only ever a saving)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str], Rendering] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recall(self, board_id: str, view: str, seq: int) -> Rendering | None:
+        with self._lock:
+            kept = self._kept.get((board_id, view))
+            return kept if kept is not None and kept.seq == seq else None
+
+    def keep(self, board_id: str, view: str, rendering: Rendering) -> None:
+        with self._lock:
+            self._kept[(board_id, view)] = rendering
+            self._kept.move_to_end((board_id, view))
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+RENDERINGS = Renderings(size=128)
+
+
+def _no_layout(model: object) -> None:
+    return None
+
+
 def changed_regions(
-    before: V,
-    after: V,
+    state: BoardState,
+    events: Sequence[Committed],
+    view: str,
+    build: Callable[[BoardState], V],
     regions_of: Callable[[V], list[Region]],
-    layout_of: Callable[[V], object],
-    whole: Callable[[V], Region],
+    layout_of: Callable[[V], object] = _no_layout,
+    whole: Callable[[V], Region] | None = None,
 ) -> str:
-    """The out-of-band HTML for the regions that differ; the whole view when its layout changed."""
-    if layout_of(before) != layout_of(after):
-        return whole(after).html
-    old = {r.id: r.html for r in regions_of(before)}
-    return "".join(r.html for r in regions_of(after) if old.get(r.id) != r.html)
+    """The out-of-band HTML of ``view``'s regions that ``events`` changed (``state`` is the board after
+    them); the whole view when its layout changed. ``view`` names what ``build`` and ``regions_of``
+    render, arguments included (``team:t1``): it keys the kept renderings."""
+    model = build(state)
+    after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+    before = None
+    if _exactly_after(state, events):
+        before = RENDERINGS.recall(state.board_id, view, events[0].seq - 1)
+    if before is None:
+        earlier = build(state_before(state, events))
+        before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
+    RENDERINGS.keep(state.board_id, view, after)
+    if whole is not None and before.layout != after.layout:
+        return whole(model).html
+    return "".join(html for region_id, html in after.regions.items() if before.regions.get(region_id) != html)
+
+
+def _exactly_after(state: BoardState, events: Sequence[Committed]) -> bool:
+    """``state`` is the board right after ``events``, which follow one another: so the board before them
+    is the board at the seq before the first."""
+    return state.seq == events[-1].seq and events[-1].seq - events[0].seq == len(events) - 1
+
+
+_last_summary: tuple[BoardState, datetime.date, PlanSummary] | None = None
+
+
+def summary_of(state: BoardState) -> PlanSummary:
+    """The derived plan of ``state`` today, computed once however many views of a broadcast need it."""
+    global _last_summary
+    today = CLOCK.today()
+    last = _last_summary
+    if last is not None and last[0] is state and last[1] == today:
+        return last[2]
+    summary = plan_summary(state, today)
+    _last_summary = (state, today, summary)
+    return summary

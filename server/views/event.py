@@ -15,7 +15,6 @@ timer itself changed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from board import BoardState
@@ -36,7 +35,7 @@ from board.objectives import Predictability, is_vague, predictability
 from board.summary import roam_counts
 from board.vote import REWORK_BELOW, Tally, tally_round
 from server.live_render import renders, renders_also
-from server.views.common import Region, render_part, state_before
+from server.views.common import Region, changed_regions, render_part, state_before
 
 # Every page with the top bar (and so the timer).
 BOARD_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
@@ -187,7 +186,7 @@ def vote_regions(page: VotePage, board_id: str) -> list[Region]:
 
 @renders("vote")
 def render_vote(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    return _diff(state, events, lambda s: vote_regions(vote_page(s), s.board_id))
+    return changed_regions(state, events, "vote", vote_page, lambda p: vote_regions(p, state.board_id))
 
 
 # --- risks and ROAM ------------------------------------------------------------------------------------
@@ -275,7 +274,7 @@ def risk_regions(board: RiskBoard, board_id: str) -> list[Region]:
 
 @renders("risks")
 def render_risks(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    return _diff(state, events, lambda s: risk_regions(risk_board(s), s.board_id))
+    return changed_regions(state, events, "risks", risk_board, lambda b: risk_regions(b, state.board_id))
 
 
 # --- the big screen's event parts -------------------------------------------------------------------------
@@ -301,7 +300,7 @@ def screen_regions(state: BoardState) -> list[Region]:
 
 @renders_also("screen")
 def screen_event_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    return _diff(state, events, screen_regions)
+    return changed_regions(state, events, "screen-events", _same, screen_regions)
 
 
 # --- objectives and business value -------------------------------------------------------------------------
@@ -383,7 +382,9 @@ def render_objectives(state: BoardState, events: list[Committed], arg: str | Non
         # A team came or went: the page's layout changed, so the whole page is sent again.
         page = objectives_page(state)
         return render_part("event/objectives_body.html", page=page, board_id=state.board_id, oob=True)
-    return _diff(state, events, lambda s: objective_regions(objectives_page(s), s.board_id))
+    return changed_regions(
+        state, events, "objectives", objectives_page, lambda p: objective_regions(p, state.board_id)
+    )
 
 
 # --- agenda ----------------------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ def agenda_regions(page: AgendaPage, board_id: str) -> list[Region]:
 
 @renders("agenda")
 def render_agenda(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    html = _diff(state, events, lambda s: agenda_regions(agenda_page(s), s.board_id))
+    html = changed_regions(state, events, "agenda", agenda_page, lambda p: agenda_regions(p, state.board_id))
     before, after = timer_part(state_before(state, events)), timer_part(state)
     if before.key != after.key:
         # The agenda page shows the countdown large as well as in its top bar.
@@ -458,15 +459,12 @@ def admin_regions(state: BoardState) -> list[Region]:
 
 @renders("admin")
 def render_admin(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    return _diff(state, events, admin_regions)
+    return changed_regions(state, events, "admin", _same, admin_regions)
 
 
 # --- shared ----------------------------------------------------------------------------------------------
 
 
-def _diff(
-    state: BoardState, events: list[Committed], regions_of: Callable[[BoardState], list[Region]]
-) -> str:
-    """The regions whose HTML the batch changed (each carries ``hx-swap-oob``)."""
-    old = {r.id: r.html for r in regions_of(state_before(state, events))}
-    return "".join(r.html for r in regions_of(state) if old.get(r.id) != r.html)
+def _same(state: BoardState) -> BoardState:
+    """For views whose regions are rendered from the board itself."""
+    return state

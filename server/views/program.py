@@ -15,10 +15,9 @@ from board.dependencies import delivering_iteration, needed_by
 from board.events import Committed
 from board.execution import BROKEN
 from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
-from board.summary import PlanSummary, plan_summary
-from server.clock import CLOCK
+from board.summary import PlanSummary
 from server.live_render import renders
-from server.views.common import Region, changed_regions, render_part, state_before
+from server.views.common import Region, changed_regions, render_part, summary_of
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def _milestone_iteration(milestone: Milestone, iterations: list[Iteration]) -> s
 
 
 def build_program(state: BoardState, summary: PlanSummary | None = None) -> ProgramBoard:
-    summary = summary or plan_summary(state, CLOCK.today())
+    summary = summary or summary_of(state)
     iterations = state.iterations
     teams = state.teams
     team_names = {t.id: t.name for t in teams}
@@ -265,8 +264,10 @@ def program_grid(board: ProgramBoard, *, compact: bool = False) -> Region:
 
 def program_update(state: BoardState, events: list[Committed], *, compact: bool) -> str:
     return changed_regions(
-        build_program(state_before(state, events)),
-        build_program(state),
+        state,
+        events,
+        "screen" if compact else "program",
+        build_program,
         lambda b: program_regions(b, compact=compact),
         lambda b: b.layout,
         lambda b: program_grid(b, compact=compact),

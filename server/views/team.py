@@ -21,10 +21,9 @@ from board.model import (
     Team,
 )
 from board.story_order import comes_after, out_of_order
-from board.summary import PlanSummary, plan_summary
-from server.clock import CLOCK
+from board.summary import PlanSummary
 from server.live_render import renders
-from server.views.common import Region, changed_regions, render_part, state_before
+from server.views.common import Region, changed_regions, render_part, summary_of
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
     team = state.get(Team, team_id)
     if team is None:
         raise NotFound(f"no team '{team_id}' on this board")
-    summary = summary or plan_summary(state, CLOCK.today())
+    summary = summary or summary_of(state)
     iterations = state.iterations
     stories = sorted(
         (s for s in state.stories if s.team_id == team_id), key=lambda s: (s.feature_id or "~", s.title)
@@ -224,9 +223,14 @@ def team_whole(board: TeamBoard) -> Region:
 def render_team(state: BoardState, events: list[Committed], team_id: str | None) -> str:
     if team_id is None or state.get(Team, team_id) is None:
         return ""
-    before = state_before(state, events)
-    if before.get(Team, team_id) is None:
-        return team_whole(build_team(state, team_id)).html
+    if any(c.kind == Team.kind and c.id == team_id and c.before is None for e in events for c in e.changes):
+        return team_whole(build_team(state, team_id)).html  # the team is new: there was no page before
     return changed_regions(
-        build_team(before, team_id), build_team(state, team_id), team_regions, lambda b: b.layout, team_whole
+        state,
+        events,
+        f"team:{team_id}",
+        lambda s: build_team(s, team_id),
+        team_regions,
+        lambda b: b.layout,
+        team_whole,
     )

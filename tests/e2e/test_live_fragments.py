@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from server.live_render import render_update
+from server.views import common
 from tests.conftest import BoardHandle, LiveServer
 from tests.e2e.conftest import build_plan
 
@@ -81,3 +84,35 @@ def test_pages_ask_for_a_session_first(live_server: LiveServer, board: BoardHand
         r = c.get(f"/b/{board.id}/program")
     assert r.status_code == 401
     assert "join link" in r.text
+
+
+def test_fragments_from_the_kept_rendering_are_those_of_rebuilding_the_board_before(
+    live_server: LiveServer, board: BoardHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's "before" is taken from the rendering kept for the previous batch; the fragments are
+    exactly those of rendering the board rebuilt as it was before the batch."""
+    build_plan(board)
+    oppath = live_server.services.oppath
+    views = ("program", "screen", "risks", "objectives", "team:atlas", "team:comet")
+    state = oppath.state(board.id)
+    for view in views:  # the renderings of the current seq are kept
+        render_update(view, state, oppath.events_since(board.id, state.seq - 1))
+    edits: list[tuple[str, dict[str, object]]] = [
+        ("feature.move", {"target": "payapi", "args": {"iteration_id": "it4"}}),
+        ("risk.create", {"args": {"title": "Vendor late", "team_id": "comet"}}),
+        ("feature.move", {"target": "payapi", "args": {"iteration_id": "it2"}}),
+        ("team.create", {"args": {"name": "Dynamo"}}),
+    ]
+    for type, body in edits:
+        seq = oppath.state(board.id).seq
+        if "target" in body:
+            body = {**body, "base_version": version(board, "feature", str(body["target"]))}
+        board.op(board.rte_session, type, **body).raise_for_status()
+        events, state = oppath.events_since(board.id, seq), oppath.state(board.id)
+        assert all(common.RENDERINGS.recall(board.id, v, seq) is not None for v in views)
+        kept = {view: render_update(view, state, events) for view in views}
+        with monkeypatch.context() as m:
+            m.setattr(common, "RENDERINGS", common.Renderings(size=0))  # keeps nothing: always rebuilds
+            rebuilt = {view: render_update(view, state, events) for view in views}
+        assert kept == rebuilt, type
+        assert kept["program"], type

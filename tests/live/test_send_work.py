@@ -1,0 +1,94 @@
+"""The work of a broadcast does not grow with the screens watching: each event is encoded once and each
+view rendered once per batch, whether 2 or 60 connections get it; one queued message per connection and
+batch; and a client whose send hangs is dropped by the send watchdog (no timer per send)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BoardHandle, LiveServer, create_board, start_server
+from tests.live.client import LiveClient, read_until_close, run_async, stalled_client
+
+EDITS = 12
+
+
+def broadcast_work(board: BoardHandle, watchers: int) -> dict[str, int]:
+    """Connect ``watchers`` JSON screens and as many HTML ones (program view), make ``EDITS`` edits, and
+    return what the hub did for them: encodes, renders and batches."""
+    hub = board.server.app.state.hub
+    start = board.read()["seq"]
+
+    async def scenario() -> dict[str, int]:
+        url, session = board.server.ws_url, board.rte_session
+        screens = [
+            await LiveClient.connect(url, board.id, session, last_seq=start, mode=mode)
+            for mode in ("json", "html")
+            for _ in range(watchers)
+        ]
+        for c in screens:
+            await c.wait_welcome()
+        before = dict(hub.stats)
+        for k in range(EDITS):
+            await asyncio.to_thread(board.op, session, "risk.create", args={"title": f"Risk {k}"})
+        for c in screens[:watchers]:
+            await c.wait_events(EDITS)
+            assert [e["seq"] for e in c.events] == list(range(start + 1, start + EDITS + 1))
+        for c in screens[watchers:]:
+            await c.wait_until(lambda c=c: f'data-seq="{start + EDITS}"' in "".join(c.raw))
+        work = {key: hub.stats[key] - before[key] for key in ("encodes", "renders", "broadcast_batches")}
+        for c in screens:
+            await c.close()
+        return work
+
+    return run_async(scenario())
+
+
+def test_encodes_and_renders_per_event_do_not_grow_with_the_number_of_connections(board: BoardHandle) -> None:
+    few = broadcast_work(board, watchers=2)
+    many = broadcast_work(board, watchers=30)
+    for work in (few, many):
+        assert work["encodes"] == EDITS  # each event encoded once, for every JSON screen
+        assert work["renders"] == work["broadcast_batches"] <= EDITS  # one render of the one view per batch
+
+
+@pytest.fixture
+def hanging_server(tmp_path: Path) -> Iterator[LiveServer]:
+    # A queue long enough never to fill: only the send timeout can drop the stalled client.
+    server = start_server(
+        f"sqlite:///{tmp_path / 'hang.db'}",
+        ops_per_second=1000.0,
+        ops_burst=1000,
+        ws_send_queue=100_000,
+        ws_send_timeout=1.0,
+    )
+    yield server
+    server.stop()
+
+
+def test_a_client_whose_send_hangs_is_dropped_after_the_send_timeout(hanging_server: LiveServer) -> None:
+    handle = create_board(hanging_server)
+    start = handle.read()["seq"]
+    hub = hanging_server.app.state.hub
+    big = "x" * 30_000
+
+    async def scenario() -> int | None:
+        stalled = stalled_client(hanging_server.url, handle.id, handle.rte_session, start)
+        writer = await LiveClient.connect(hanging_server.ws_url, handle.id, handle.rte_session, last_seq=start)
+        await writer.wait_welcome()
+        k = 0
+        # Big events fill the stalled client's socket until a send stays pending; then the watchdog acts.
+        while hub.stats["dropped"] == 0 and k < 2000:
+            await writer.op("risk.create", args={"title": f"Big {k}", "description": big[: 1990 + k % 7]})
+            k += 1
+            await asyncio.sleep(0.005)
+        await writer.wait_until(lambda: hub.stats["dropped"] >= 1, timeout=30)
+        code = await read_until_close(stalled, timeout=30)
+        stalled.close()
+        await writer.close()
+        return code
+
+    assert run_async(scenario()) == 1013
