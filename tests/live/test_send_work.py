@@ -77,7 +77,8 @@ def test_a_client_whose_send_hangs_is_dropped_after_the_send_timeout(hanging_ser
 
     async def scenario() -> int | None:
         stalled = stalled_client(hanging_server.url, handle.id, handle.rte_session, start)
-        writer = await LiveClient.connect(hanging_server.ws_url, handle.id, handle.rte_session, last_seq=start)
+        url, session = hanging_server.ws_url, handle.rte_session
+        writer = await LiveClient.connect(url, handle.id, session, last_seq=start)
         await writer.wait_welcome()
         k = 0
         # Big events fill the stalled client's socket until a send stays pending; then the watchdog acts.
