@@ -1,4 +1,9 @@
-"""The ``piboard`` command: serve the board, make the demo, upgrade the database."""
+"""The ``piboard`` command: serve the board, make the demo, upgrade the database.
+
+Each command imports what it needs when it runs: ``piboard --help`` (or a typo) answers at once
+instead of loading the web application, the database layer and every export format first
+(bench/cli_startup.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,58 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from board import Actor, Role
-from board.errors import PiboardError
-from server import export_door
-from server.app import build_services, create_app
-from server.deps import Services
-from server.exports.common import FileRefused
-from server.provision import create_board_with_rte, ensure_demo
-from server.settings import get_settings
+from board.model import Role
 
-# Whoever runs the command line runs the server: they act as the RTE.
-CLI_ACTOR = Actor(id="cli", name="Command line", role=Role.RTE)
-_stderr = Console(stderr=True)
+if TYPE_CHECKING:
+    from board.roles import Actor
+    from server.deps import Services
+    from server.export_door import Progress
+    from server.exports.common import FileRefused
+    from server.settings import Settings
 
 app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 
 
+def _settings() -> Settings:
+    from server.settings import get_settings
+
+    return get_settings()
+
+
+def _services() -> Services:
+    from server.app import build_services
+
+    return build_services(_settings())
+
+
+def _cli_actor() -> Actor:
+    from board.roles import Actor
+
+    # Whoever runs the command line runs the server: they act as the RTE.
+    return Actor(id="cli", name="Command line", role=Role.RTE)
+
+
 def _base_url(host: str, port: int) -> str:
-    return get_settings().public_url or f"http://{host}:{port}"
+    return _settings().public_url or f"http://{host}:{port}"
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn (bench/fanout.py runs the same)."""
+    # Frames a little over the limit get the door's "too_large" answer; far bigger ones are cut off by
+    # the websocket layer (close 1009) before they are ever held in memory whole.
+    # No per-message compression: it would compress every frame once per connection (a deflate context
+    # each), the largest cost of a broadcast to a thousand screens; live frames are small.
+    return {
+        "ws": "websockets-sansio",
+        "ws_max_size": 4 * settings.max_ws_message_bytes,
+        "ws_per_message_deflate": False,
+    }
 
 
 def _print_version(wanted: bool) -> None:
@@ -58,7 +88,12 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 0,
 ) -> None:
     """Serve the board. On first start with an empty database, the demo ART is created."""
-    settings = get_settings()
+    import uvicorn
+
+    from server.app import create_app
+    from server.provision import ensure_demo
+
+    settings = _settings()
     host, port = host or settings.host, port or settings.port
     from server.version import __version__
 
@@ -71,20 +106,16 @@ def serve(
         token = ensure_demo(fastapi_app.state.services)
         if token:
             typer.echo(f"Demo ART created. Open as RTE: {_base_url(host, port)}/join/{token}")
-    # Frames a little over the limit get the door's "too_large" answer; far bigger ones are cut off by
-    # the websocket layer (close 1009) before they are ever held in memory whole.
-    ws_max = 4 * settings.max_ws_message_bytes
-    uvicorn.run(
-        fastapi_app, host=host, port=port, ws="websockets-sansio", ws_max_size=ws_max, log_level="info"
-    )
+    uvicorn.run(fastapi_app, host=host, port=port, log_level="info", **uvicorn_options(settings))
 
 
 @app.command()
 def demo(name: Annotated[str, typer.Option(help="Name of the demo board.")] = "Demo ART") -> None:
     """Create a demo ART (8 teams, 5 iterations + IP, features, stories, dependencies, risks)."""
-    services = build_services(get_settings())
-    board_id, token, _ = create_board_with_rte(services, name, demo=True)
-    base = _base_url(get_settings().host, get_settings().port)
+    from server.provision import create_board_with_rte
+
+    board_id, token, _ = create_board_with_rte(_services(), name, demo=True)
+    base = _base_url(_settings().host, _settings().port)
     typer.echo(f"Board {board_id} created. Open as RTE: {base}/join/{token}")
 
 
@@ -95,17 +126,21 @@ def link(
     team: Annotated[str | None, typer.Option(help="Team id, for a team link.")] = None,
 ) -> None:
     """Make a new join link (for example when the RTE's link was lost)."""
-    services = build_services(get_settings())
+    services = _services()
     services.oppath.state(board)
     made = services.auth.create_link(board, role, team, label=f"{role.value} (command line)")
-    typer.echo(f"{_base_url(get_settings().host, get_settings().port)}/join/{made.token}")
+    typer.echo(f"{_base_url(_settings().host, _settings().port)}/join/{made.token}")
 
 
 @contextmanager
-def _progress_bar(what: str) -> Iterator[export_door.Progress]:
+def _progress_bar(what: str) -> Iterator[Progress]:
     """A progress bar on stderr; the work reports ``(done, total, step)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True, console=_stderr) as bar:
+    with Bar(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(what, total=None)
 
         def advance(done: int, total: int, step: str) -> None:
@@ -127,7 +162,7 @@ def db_check() -> None:
     piboard: broken text, items that no longer decode). Boards open anyway; exit code 1 if any."""
     from server.row_problems import scan_board
 
-    services = build_services(get_settings())
+    services = _services()
     found = 0
     for board in services.oppath.boards():
         for problem in scan_board(services.oppath, board["id"]):
@@ -152,11 +187,14 @@ def export(
     ] = "json",
 ) -> None:
     """Write an export of a board (with the baseline diff once a baseline was taken)."""
+    from board.errors import PiboardError
+    from server import export_door
+
     if fmt not in export_door.format_names():
         raise typer.BadParameter(
             f"choose one of {', '.join(export_door.format_names())}", param_hint="--format"
         )
-    services = build_services(get_settings())
+    services = _services()
     try:
         with _progress_bar(f"exporting {fmt}") as progress:
             file = export_door.export_file(
@@ -193,11 +231,15 @@ def import_(
     ] = None,
 ) -> None:
     """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV export."""
+    from board.errors import PiboardError
+    from server import export_door
+    from server.exports.common import FileRefused
+
     if (file is None) == (jira is None):
         raise typer.BadParameter("give either FILE.json or --jira FILE.csv")
     source = file or jira
     assert source is not None
-    settings = get_settings()
+    settings = _settings()
     if source.stat().st_size > settings.max_import_bytes:
         typer.echo(
             f"error: {source} is over max_import_bytes ({settings.max_import_bytes:,} bytes)", err=True
@@ -205,7 +247,7 @@ def import_(
         raise typer.Exit(code=1)
     data = source.read_bytes()
     choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
-    services = build_services(settings)
+    services = _services()
     try:
         if jira is not None:
             _import_jira(services, board, data, choices, preview=preview)
@@ -226,6 +268,7 @@ def _import_jira(
     services: Services, board: str | None, data: bytes, choices: list[str], *, preview: bool
 ) -> None:
     """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
+    from server import export_door
     from server.exports.jira import SKIP
 
     new_board = None
@@ -234,9 +277,9 @@ def _import_jira(
     elif board is None:
         new_board, planned = export_door.jira_new_board(services.oppath, data, choices)
     elif preview:
-        _, planned = export_door.jira_preview(services.oppath, board, data, CLI_ACTOR, choices)
+        _, planned = export_door.jira_preview(services.oppath, board, data, _cli_actor(), choices)
     else:
-        planned, _ = export_door.jira_apply(services.oppath, board, data, CLI_ACTOR, choices)
+        planned, _ = export_door.jira_apply(services.oppath, board, data, _cli_actor(), choices)
     for row in planned.rows:
         what = row.reason or "; ".join(f"{c.field}: {c.board} -> {c.file}" for c in row.changes)
         kind = f" {row.kind}" if row.fate != SKIP and row.kind in ("feature", "story") else ""
@@ -261,7 +304,7 @@ def _import_jira(
     )
     if new_board is not None:
         made = services.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
-        settings = get_settings()
+        settings = _settings()
         typer.echo(f"Board {new_board} made from the Jira export.", err=True)
         typer.echo(f"board id: {new_board}")
         typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
@@ -269,7 +312,7 @@ def _import_jira(
 
 def _sqlite_file_or_exit(what: str) -> Path:
     """The SQLite file of the settings; on PostgreSQL, the pg_dump way (docs/operations.md) and exit."""
-    settings = get_settings()
+    settings = _settings()
     if settings.sqlite_file is None:
         typer.echo(
             f"error: piboard {what} works on SQLite; this database is {settings.database_label()}.\n"
@@ -317,7 +360,7 @@ def restore(
         raise typer.Exit(code=1) from None
     if kept is not None:
         typer.echo(f"the replaced database is kept as {kept}")
-    upgrade(get_settings().database_url)
+    upgrade(_settings().database_url)
     typer.echo(f"{database}: restored from {file}: {contents(database).describe()}")
 
 
@@ -326,7 +369,7 @@ def db_upgrade() -> None:
     """Bring the database schema to the newest version (also done at every start)."""
     from server.db import upgrade
 
-    upgrade(get_settings().database_url)
+    upgrade(_settings().database_url)
     typer.echo("database is up to date")
 
 
