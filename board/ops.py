@@ -334,6 +334,18 @@ def handles(*op_types: str) -> Callable[[Handler], Handler]:
 
 def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Change]:
     """Check and apply one op. Returns the changes; raises a ``Refused`` and changes nothing otherwise."""
+    tx = _checked(state, op, actor, ctx)
+    changes = tx.changes()
+    tx.commit()
+    return changes
+
+
+def preview_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Change]:
+    """What ``apply_op`` would change, checked and refused the same way, leaving the board as it is."""
+    return _checked(state, op, actor, ctx).changes()
+
+
+def _checked(state: BoardState, op: Op, actor: Actor, ctx: Context) -> Tx:
     may_send(state, actor, op.type)
     if len(op.args) > MAX_ARGS:
         raise Invalid(f"an op takes at most {MAX_ARGS} arguments")
@@ -348,9 +360,7 @@ def apply_op(state: BoardState, op: Op, actor: Actor, ctx: Context) -> list[Chan
         raise Invalid(f"unknown op '{op.type}'")
     tx = Tx(state)
     handler(tx, op, actor, ctx)
-    changes = tx.changes()
-    tx.commit()
-    return changes
+    return tx
 
 
 def may_send(state: BoardState, actor: Actor, op_type: str) -> None:
@@ -528,13 +538,18 @@ def _reopen_if_redirected(dep: Dependency, values: dict[str, Any]) -> None:
 def _move(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Re-plan a card onto a cell: a team row and an iteration column (None: back to the backlog)."""
     kind = op.type.split(".")[0]
-    values = _clean(kind, op.args, creating=False, only={"team_id", "iteration_id", "rank"})
+    args = dict(op.args)
+    # A feature's stories move with it unless the mover says to move the feature alone.
+    carry = kind == "feature" and f.Bool().clean("carry_stories", args.pop("carry_stories", True))
+    values = _clean(kind, args, creating=False, only={"team_id", "iteration_id", "rank"})
     if not values:
         raise Invalid("a move names a team_id, an iteration_id or a rank")
-    _op_on_existing_field_update(tx, op, actor, kind, values)
+    _op_on_existing_field_update(tx, op, actor, kind, values, carry_stories=carry)
 
 
-def _op_on_existing_field_update(tx: Tx, op: Op, actor: Actor, kind: str, values: dict[str, Any]) -> None:
+def _op_on_existing_field_update(
+    tx: Tx, op: Op, actor: Actor, kind: str, values: dict[str, Any], *, carry_stories: bool
+) -> None:
     cls = _MODEL_FOR_KIND[kind]
     item = tx.require(cls, op.target, _need_version(op))
     _narrow_for_actor(tx, actor, kind, item, values)
@@ -548,7 +563,8 @@ def _op_on_existing_field_update(tx: Tx, op: Op, actor: Actor, kind: str, values
             item.state = FeatureState.FUNNEL
         before = tx.state.get(Feature, item.id)
         assert before is not None, "tx.require found it"
-        _carry_stories(tx, before, item)
+        if carry_stories:
+            _carry_stories(tx, before, item)
     _validate(tx, item)
     tx.put(item)
 
