@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from board.capacity import Load, load_ratio
 from board.events import Direction, replay
-from board.model import BoardState, Dependency, Objective, Story, item_from_dict
+from board.model import BoardState, Dependency, Iteration, Objective, Story, item_from_dict
 from board.ops import Change
 
 
@@ -68,7 +68,7 @@ def consequences(
     after = replay(state, changes, Direction.FORWARD, seq=state.seq)
     loads = [
         LoadChange(load_ratio(state, team_id, iteration_id), load_ratio(after, team_id, iteration_id))
-        for team_id, iteration_id in sorted(cells)
+        for team_id, iteration_id in sorted(cells, key=lambda cell: (cell[0], _number(state, cell[1])))
     ]
     return Consequences(
         stories_moved=moved,
@@ -77,3 +77,8 @@ def consequences(
         objectives=objectives,
         loads=[change for change in loads if change.before.load != change.after.load],
     )
+
+
+def _number(state: BoardState, iteration_id: str) -> int:
+    iteration = state.get(Iteration, iteration_id)
+    return iteration.number if iteration else 0

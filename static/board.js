@@ -60,6 +60,7 @@
     var pop = document.getElementById("feature-editor");
     if (!pop) return;
     open(pop, card, function (form) {
+      form.dataset.undoText = "Moved “" + card.dataset.title + "”.";
       setField(form, "target", card.dataset.feature);
       setField(form, "base_version", card.dataset.version);
       setField(form, "args.title", card.dataset.title);
@@ -362,8 +363,26 @@
     fields.set("base_version", card.dataset.version);
     fields.set("args.team_id", cell.dataset.team);
     fields.set("args.iteration_id", cell.dataset.iteration);
-    fields.set("client_op_id", "drag-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8));
     card.classList.add("pending");
+    // Say first what the move takes with it (its stories, the loads they change); then send it.
+    window.piboardConfirm.previewThen(fields, "move", function (choice) {
+      if (choice === "cancel") {
+        card.classList.remove("pending");
+        undoMove(move);
+        return;
+      }
+      if (choice === "alone") fields.set("args.carry_stories", "false");
+      fields.set("client_op_id", "drag-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8));
+      postMove(move, cell, fields);
+    }, function (refusal) {
+      card.classList.remove("pending");
+      undoMove(move);
+      showRefusal(move.card, refusal, 409);
+    });
+  }
+
+  function postMove(move, cell, fields) {
+    var card = move.card;
     fetch("/b/" + encodeURIComponent(boardId) + "/ops", {
       method: "POST",
       body: fields,
@@ -372,7 +391,11 @@
     })
       .then(function (response) {
         card.classList.remove("pending");
-        if (response.status === 204) return;
+        if (response.status === 204) {
+          var seq = response.headers.get("X-Piboard-Seq");
+          if (seq) window.piboardConfirm.offerUndo(seq, "Moved “" + card.dataset.title + "” to " + cellName(cell) + ".");
+          return;
+        }
         return response.text().then(function (html) {
           undoMove(move);
           showRefusal(move.card, html, response.status);
@@ -383,6 +406,10 @@
         undoMove(move);
         showRefusal(move.card, "", 0);
       });
+  }
+
+  function cellName(cell) {
+    return cell.getAttribute("aria-label") || "the backlog";
   }
 
   function undoMove(move) {

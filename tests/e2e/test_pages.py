@@ -35,6 +35,9 @@ def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
     expect(other.locator("#strings-layer g.str-committed")).to_have_count(1)
 
     pm.drag_and_drop("#card-payapi", cell(pm, "atlas", "it4"))
+    # Its story moves with it: the mover is told, with the loads, before it is applied.
+    expect(pm.locator("#confirm-op")).to_contain_text("1 story moves with it")
+    pm.locator("#confirm-op").get_by_role("button", name="Move with its stories").click()
 
     # The other person sees the card move and its red string turn to conflict, without reloading.
     expect(other.locator(f"{cell(other, 'atlas', 'it4')} #card-payapi")).to_be_visible()

@@ -89,11 +89,13 @@ def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -
     return UiBoard(board_id, server, page, [context])
 
 
-def add_story(page: Page, iteration: str, title: str, points: int) -> None:
-    """A team member adds a story to one of their iterations on their team page."""
+def add_story(page: Page, iteration: str, title: str, points: int, feature: str | None = None) -> None:
+    """A team member (or the RTE) adds a story to one of a team's iterations on its team page."""
     column = page.locator(".it-col", has=page.locator("h2", has_text=iteration))
     form = column.locator("form.quick-add")
     form.get_by_label("New story title").fill(title)
     form.get_by_label("Points").fill(str(points))
+    if feature:
+        form.get_by_label("Feature").select_option(label=feature)
     form.get_by_role("button", name="Add story").click()
     expect(column.locator(".story", has_text=title)).to_be_visible()

@@ -1,0 +1,121 @@
+"""Moving and deleting on a board set up in the browser: what goes with it is shown first, and a move
+can be taken back at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.conftest import LiveServer
+from tests.e2e.ui_setup import UiBoard, add_story, new_board
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """Atlas: "Payments API" in I1 with its story "Intents" (5 points); an unrelated story in I2 (3)."""
+    board = new_board(browser, live_server)
+    board.add_team("Atlas")
+    for iteration in ("I1", "I2", "I3"):
+        board.add_iteration(iteration)
+    board.add_feature("Atlas", "Payments API", "I1")
+    add_story(board.rte, "I1", "Intents", 5, feature="Payments API")
+    add_story(board.rte, "I2", "Refunds", 3)
+    yield board
+    board.close()
+
+
+def cell_of(page: Page, iteration: str) -> Locator:
+    return page.locator(f".team-row .cell[aria-label$=', {iteration}']")
+
+
+def test_a_move_shows_the_stories_and_loads_it_changes_then_can_be_undone(art: UiBoard) -> None:
+    page = art.rte
+    page.goto(art.url("program"))
+    card = page.locator(".card", has_text="Payments API")
+    dialog = page.locator("#confirm-op")
+
+    # Cancel: nothing moves.
+    card.drag_to(cell_of(page, "I2"))
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("1 story moves with it")
+    expect(dialog).to_contain_text("Intents → Atlas · I2")
+    rows = dialog.locator(".load-changes tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(re.compile(r"Atlas · I1\s*5\s*0"))
+    expect(rows.nth(1)).to_contain_text(re.compile(r"Atlas · I2\s*3\s*8"))
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(cell_of(page, "I1").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(cell_of(page, "I1").locator(".load-badge")).to_contain_text("5/0")
+
+    # Move with its stories, then undo it.
+    card.drag_to(cell_of(page, "I2"))
+    dialog.get_by_role("button", name="Move with its stories").click()
+    expect(cell_of(page, "I2").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(cell_of(page, "I2").locator(".load-badge")).to_contain_text("8/0")
+    toast = page.locator("#undo-toast")
+    expect(toast).to_contain_text("Moved “Payments API” to Atlas, I2.")
+    toast.get_by_role("button", name="Undo").click()
+    expect(toast).to_contain_text("Undone.")
+    expect(cell_of(page, "I1").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(cell_of(page, "I1").locator(".load-badge")).to_contain_text("5/0")
+    expect(cell_of(page, "I2").locator(".load-badge")).to_contain_text("3/0")
+
+    # Move only the feature: its story stays where it is.
+    page.locator(".card", has_text="Payments API").drag_to(cell_of(page, "I3"))
+    dialog.get_by_role("button", name="Move only the feature").click()
+    expect(cell_of(page, "I3").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(cell_of(page, "I1").locator(".load-badge")).to_contain_text("5/0")
+    expect(cell_of(page, "I3").locator(".load-badge")).to_have_count(0)
+
+
+def test_a_move_that_takes_nothing_with_it_asks_nothing(art: UiBoard) -> None:
+    page = art.rte
+    page.goto(art.url("program"))
+    page.locator(".card", has_text="Payments API").click()
+    editor = page.locator("#feature-editor")
+    editor.get_by_label("Iteration").select_option(label="I3")
+    editor.get_by_role("button", name="Move", exact=True).click()
+    expect(page.locator("#confirm-op")).to_be_visible()
+    page.locator("#confirm-op").get_by_role("button", name="Move only the feature").click()
+    expect(cell_of(page, "I3").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(page.locator("#undo-toast")).to_contain_text("Moved “Payments API”.")
+    # Back to I2: no story moves with it now, so it is applied without a question.
+    page.locator(".card", has_text="Payments API").click()
+    editor.get_by_label("Iteration").select_option(label="I2")
+    editor.get_by_role("button", name="Move", exact=True).click()
+    expect(cell_of(page, "I2").locator(".card", has_text="Payments API")).to_be_visible()
+    expect(page.locator("#confirm-op")).to_be_hidden()
+
+
+def test_deleting_a_feature_says_what_goes_with_it(art: UiBoard) -> None:
+    page = art.rte
+    page.goto(art.url("program"))
+    page.locator(".card", has_text="Payments API").click()
+    page.locator("#feature-editor").get_by_role("button", name="Delete feature…").click()
+    dialog = page.locator("#confirm-op")
+    expect(dialog).to_contain_text('Delete feature "Payments API"?')
+    expect(dialog).to_contain_text("1 story loses its feature and stays planned: Intents.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.locator(".card", has_text="Payments API")).to_be_visible()
+    page.locator(".card", has_text="Payments API").click()
+    page.locator("#feature-editor").get_by_role("button", name="Delete feature…").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator(".card", has_text="Payments API")).to_have_count(0)
+    expect(cell_of(page, "I1").locator(".load-badge")).to_contain_text("5/0")
+
+
+def test_a_team_member_deletes_a_story_after_seeing_the_load_it_frees(art: UiBoard, browser: Browser) -> None:
+    member = art.join(browser, "team", "Ann Atlas", "Atlas")
+    member.goto(art.url(f"team/{art.team_id('Atlas')}"))
+    member.locator(".story", has_text="Refunds").click()
+    member.locator("#story-editor").get_by_role("button", name="Delete story…").click()
+    dialog = member.locator("#confirm-op")
+    expect(dialog).to_contain_text('Delete story "Refunds"?')
+    expect(dialog.locator(".load-changes tbody tr")).to_contain_text(re.compile(r"Atlas · I2\s*3\s*0"))
+    dialog.get_by_role("button", name="Delete").click()
+    expect(member.locator(".story", has_text="Refunds")).to_have_count(0)
