@@ -23,6 +23,7 @@ from board.errors import Forbidden, PiboardError
 from board.events import Committed
 from board.ops import Context, Op, apply_op
 from board.roles import PERMISSIONS
+from server.clock import CLOCK
 from server.exports.audit import audit_csv, audit_jsonl
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
@@ -89,7 +90,7 @@ class LogFormat:
 
 
 def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
-    html = pi_report_html(state, baseline=baseline)
+    html = pi_report_html(state, baseline=baseline, today=CLOCK.today())
     if progress:
         progress(1, 2, "report")
     if not PDF_SLOTS.acquire(timeout=PDF_WAIT_SECONDS):
@@ -106,7 +107,9 @@ def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | No
 CSV = "text/csv; charset=utf-8"
 
 FORMATS: dict[str, ExportFormat | LogFormat] = {
-    "json": ExportFormat(".json", "application/json", lambda s, b, p: export_board_json(s, baseline=b)),
+    "json": ExportFormat(
+        ".json", "application/json", lambda s, b, p: export_board_json(s, baseline=b, today=CLOCK.today())
+    ),
     "zip": ExportFormat(
         "-csv.zip", "application/zip", lambda s, b, p: export_csv_zip(s, baseline=b, progress=p)
     ),
@@ -118,7 +121,7 @@ FORMATS: dict[str, ExportFormat | LogFormat] = {
     "html": ExportFormat(
         "-report.html",
         "text/html; charset=utf-8",
-        lambda s, b, p: pi_report_html(s, baseline=b).encode("utf-8"),
+        lambda s, b, p: pi_report_html(s, baseline=b, today=CLOCK.today()).encode("utf-8"),
         inline=True,
     ),
     "pdf": ExportFormat("-report.pdf", "application/pdf", _pdf),

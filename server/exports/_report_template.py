@@ -109,6 +109,20 @@ td.num, th.num { text-align: right; }
 </table>
 <p class="meta">Load = story points planned; capacity = 8 points per full-time person per two weeks minus days off. Red: over capacity.</p>
 
+{% if execution %}
+<h2 id="execution">How the PI is going ({{ execution.today.isoformat() }})</h2>
+<p>{{ execution.progress.done }} of {{ execution.progress.planned }} story points done{% if execution.progress.percent is not none %} ({{ execution.progress.percent }} %){% endif %}; {{ execution.alerts | length }} alert{{ '' if execution.alerts | length == 1 else 's' }}.</p>
+<div class="charts">{{ execution.burn_up }}{{ execution.health }}</div>
+<table>
+<tr><th>Team</th><th>Iteration</th><th class="num">Done</th><th class="num">Planned at baseline</th><th class="num">Capacity</th></tr>
+{% for t in execution.teams %}{% for v in t.velocities %}
+<tr><td>{{ t.team.name }}</td><td>{{ execution.labels[v.iteration_id] }}</td><td class="num{% if v.iteration_id in t.drops %} bad{% endif %}">{{ v.done }}{% if v.iteration_id in t.drops %} ▼{% endif %}</td><td class="num">{{ v.planned_at_baseline }}</td><td class="num">{{ v.capacity | round(1) }}</td></tr>
+{% endfor %}{% endfor %}
+</table>
+{% if execution.alerts %}<ul class="alerts">{% for a in execution.alerts %}<li><strong>{{ a.kind.value | replace('_', ' ') }}</strong>: {{ a.text }}</li>{% endfor %}</ul>{% endif %}
+{{ execution.features }}
+{% endif %}
+
 {% if baseline is not none %}
 <h2>Changes since the baseline</h2>
 {% if baseline %}

@@ -19,6 +19,15 @@ from typing import Any
 
 from board.dependencies import cascade, dependency_state
 from board.errors import Refused
+from board.execution import (
+    alerts,
+    current_iteration,
+    dependency_healths,
+    execution_cascade,
+    slipped_stories,
+    velocity_drop,
+    velocity_table,
+)
 from board.model import (
     BoardState,
     DependencyStatus,
@@ -48,8 +57,8 @@ SECTIONS: dict[str, str] = {
     "agenda": "agenda",
 }
 
-META_FIELDS = ("name", "pi_name", "start", "end", "planning_target")
-META_EXPORTED = (*META_FIELDS, "locked", "rework", "baseline_seq")
+META_FIELDS = ("name", "pi_name", "start", "end", "planning_target", "velocity_threshold")
+META_EXPORTED = (*META_FIELDS, "locked", "rework", "baseline_seq", "execution_started")
 
 # Reference fields: kind -> field -> referenced kind.
 REFS: dict[str, dict[str, str]] = {
@@ -97,6 +106,7 @@ def export_board(
     *,
     baseline: BoardState | None = None,
     exported_at: str | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The board as a JSON-ready dict. Ballots are not exported; revealed rounds' results are."""
     meta = state.meta
@@ -159,14 +169,42 @@ def export_board(
                 for c in diff.changes
             ],
         }
+    if today is not None and meta.execution_started:
+        doc["execution"] = execution_section(state, baseline or state, today)
     return doc
 
 
+def execution_section(state: BoardState, baseline: BoardState, today: dt.date) -> dict[str, Any]:
+    """How the PI stood on ``today``: derived, so an import recomputes it and never reads it back."""
+    current = current_iteration(state, today)
+    threshold = state.meta.velocity_threshold
+    return {
+        "today": today.isoformat(),
+        "current_iteration_id": current.id if current else None,
+        "dependency_states": {k: v.value for k, v in dependency_healths(state, today).items()},
+        "slipped_stories": sorted(s.id for s in slipped_stories(state, today)),
+        "features_at_risk": sorted(execution_cascade(state, today).features),
+        "objectives_at_risk": sorted(execution_cascade(state, today).objectives),
+        "velocity": [
+            {**vars(v), "ratio": v.ratio, "drop": velocity_drop(v, threshold)}
+            for v in velocity_table(state, baseline, today)
+        ],
+        "alerts": [
+            {"kind": a.kind.value, "item_kind": a.item_kind, "item_id": a.item_id, "text": a.text}
+            for a in alerts(state, today, baseline, threshold)
+        ],
+    }
+
+
 def export_board_json(
-    state: BoardState, *, baseline: BoardState | None = None, exported_at: str | None = None
+    state: BoardState,
+    *,
+    baseline: BoardState | None = None,
+    exported_at: str | None = None,
+    today: dt.date | None = None,
 ) -> bytes:
     """:func:`export_board` as UTF-8 JSON bytes (indented, keys in a stable order)."""
-    doc = export_board(state, baseline=baseline, exported_at=exported_at)
+    doc = export_board(state, baseline=baseline, exported_at=exported_at, today=today)
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -393,6 +431,10 @@ def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> 
             plan.change("agenda.update", new, {"order": 0}, where)
     for new, where in deferred_ip:
         plan.change("iteration.update", new, {"is_ip": True}, where)
+    if doc.get("meta", {}).get("execution_started"):
+        # The PI was running: it runs on, measured against the plan as imported.
+        plan.add(Op("baseline.take"), "meta.execution_started")
+        plan.add(Op("execution.start"), "meta.execution_started")
     if doc.get("meta", {}).get("locked"):
         plan.add(Op("plan.lock"), "meta.locked")
     return plan

@@ -134,6 +134,7 @@ def stories_rows(state: BoardState, diff: BaselineDiff | None = None) -> Rows:
         "Iteration",
         "Points",
         "Status",
+        "Blocked because",
         *_baseline_header(diff),
     ]
     rows = [
@@ -146,6 +147,7 @@ def stories_rows(state: BoardState, diff: BaselineDiff | None = None) -> Rows:
             iteration_label(state, s.iteration_id),
             s.points,
             s.status.value,
+            s.blocked_reason,
             *_baseline_columns(diff, s.id),
         ]
         for s in _story_order(state)

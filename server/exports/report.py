@@ -35,6 +35,7 @@ from server.exports.common import (
     vote_scope,
 )
 from server.exports.picture import program_board_svg
+from server.views.sync import build_sync
 
 CHROMIUM = os.environ.get("PIBOARD_CHROMIUM", "/usr/bin/chromium")
 ROAM_ORDER = (Roam.UNROAMED, Roam.OWNED, Roam.ACCEPTED, Roam.MITIGATED, Roam.RESOLVED)
@@ -218,10 +219,17 @@ def report_context(
 
 
 def pi_report_html(
-    state: BoardState, *, baseline: BoardState | None = None, generated_at: str | None = None
+    state: BoardState,
+    *,
+    baseline: BoardState | None = None,
+    generated_at: str | None = None,
+    today: dt.date | None = None,
 ) -> str:
-    """The printable PI report as a standalone HTML page (no scripts, nothing fetched)."""
+    """The printable PI report as a standalone HTML page (no scripts, nothing fetched). Once the
+    PI's execution has started, ``today`` adds how it is going: figures, charts and alerts."""
     context = report_context(state, baseline=baseline, generated_at=generated_at)
+    running = today is not None and state.meta.execution_started
+    context["execution"] = build_sync(state, baseline, today) if running and today is not None else None
     svg = program_board_svg(state)
     svg = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
     # The SVG is built by picture.py, which escapes every user text itself.

@@ -14,6 +14,7 @@ from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import build_plan
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def op(board: BoardHandle, type: str, target: str | None = None, **args: Any) -> None:
@@ -70,7 +71,7 @@ def test_burn_up_points_are_the_plan_the_baseline_and_what_is_done(
     burn = charts(sync(board))["burn-up"]
     values = {
         (c.get("data-series"), c.get("data-iteration")): int(c.get("data-value", "-1"))
-        for c in burn.iter("{http://www.w3.org/2000/svg}circle")
+        for c in burn.iter(f"{SVG_NS}circle")
     }
     # baseline: I1 30, I2 +13 = 43, I3 +8 = 51, I4 51; planned now: I3 43, I4 51; done: 21 by I1 and I2
     assert [values[("baseline", f"it{n}")] for n in range(1, 5)] == [30, 43, 51, 51]
@@ -95,7 +96,7 @@ def test_late_dependency_in_the_sync_view_and_the_health_strip(
     strip = charts(html)["dependency-health"]
     cells = {
         (r.get("data-iteration"), r.get("data-state")): int(r.get("data-count", "0"))
-        for r in strip.iter("{http://www.w3.org/2000/svg}rect")
+        for r in strip.iter(f"{SVG_NS}rect")
         if r.get("data-state")
     }
     assert cells == {("it3", "late"): 1}
