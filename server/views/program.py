@@ -82,6 +82,10 @@ class Counters:
     unroamed_risks: int
     features_planned: int
     features_total: int
+    # During the PI's execution: dependencies past their need and stories not done in time.
+    executing: bool = False
+    late: int = 0
+    slipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,9 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
         overloaded=sum(1 for load in loads if load.overloaded),
         above_target=sum(1 for load in loads if load.level == "above_target"),
         unroamed_risks=summary.roam_counts.get(Roam.UNROAMED, 0),
+        executing=state.meta.execution_started,
+        late=summary.late_count,
+        slipped=len(summary.slipped),
         features_planned=sum(1 for f in state.features if _planned(f)),
         features_total=len(state.features),
     )

@@ -14,6 +14,7 @@ from board.execution import (
     Progress,
     Velocity,
     alerts,
+    alerts_for,
     burn_up,
     current_iteration,
     dependency_healths,
@@ -73,6 +74,10 @@ class SyncPage:
     health: Markup
     features: Markup
     labels: dict[str, str]
+
+    def for_team(self, team_id: str) -> list[Alert]:
+        """What concerns one team: its own alerts and the ART-wide ones."""
+        return alerts_for(self.alerts, team_id)
 
 
 def _label(it: Iteration) -> str:

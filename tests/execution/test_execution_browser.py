@@ -82,6 +82,7 @@ def test_a_late_providing_story_shows_on_every_screen_live(
     expect(program.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
     expect(program.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
     expect(program.locator("#strings-layer g.str-late")).to_have_count(1)
+    expect(program.locator("[data-counter=late] .n")).to_have_text("1")
     expect(screen.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
     expect(atlas.locator("#story-pay1")).to_have_class(re.compile(r"\bis-slipped\b"), timeout=15_000)
     assert reloads == {"comet": [], "screen": [], "program": []}, (
@@ -92,5 +93,12 @@ def test_a_late_providing_story_shows_on_every_screen_live(
     expect(rte.locator('.alert[data-kind="late"][data-item="dep1"]')).to_be_visible()
     expect(rte.locator('.alert[data-kind="at_risk"][data-item="obj-co"]')).to_be_visible()
     expect(rte.locator("#sync-team-comet")).to_contain_text("LATE Payments API")
+    # Carl sees what concerns Comet first; a link takes him to the dependency on his team's page.
+    comet.goto(f"{watched_server.url}/b/{board.id}/sync")
+    mine = comet.locator("#my-alerts")
+    expect(mine.locator('.alert[data-kind="late"][data-item="dep1"]')).to_be_visible()
+    expect(mine.locator('.alert[data-item="ls0"]')).to_have_count(0)  # Atlas's slipped story is not Comet's
+    mine.locator('.alert[data-kind="late"] a').click()
+    expect(comet).to_have_url(re.compile(r"/team/comet#depout-dep1$"))
     screenshot(rte, "sync-late-dependency")
     screenshot(program, "program-late-dependency")
