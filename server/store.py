@@ -31,7 +31,7 @@ EVENT = EventRow.__table__  # type: ignore[attr-defined]
 CATCH_UP_EVENTS = 200
 MAX_SEQ = 2**31 - 1  # the event.seq column is a 32-bit integer
 # state_at keeps the board as of every this many events (met on the way) to start later replays from.
-SNAPSHOT_EVERY = 500
+SNAPSHOT_EVERY = 200
 # What decoding a stored item that no longer fits its kind raises.
 UNDECODABLE = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -226,22 +226,35 @@ class BoardStore:
         snapshots = self._snapshots.setdefault(board_id, {})
         below = max((s for s in snapshots if s <= seq), default=0)
         above = min((s for s in snapshots if s >= seq), default=now.seq)
-        start = snapshots.get(above, now)
         with self.engine.connect() as conn:
             if above - seq < seq - below:
+                start, direction = snapshots.get(above, now), Direction.BACKWARD
                 rows = self._change_rows(conn, board_id, seq, above)
-                return self._replay(start, rows, Direction.BACKWARD, seq)
-            state = snapshots.get(below) or BoardState(board_id, 0)
-            rows = self._change_rows(conn, board_id, below, seq)
-        # Forward in blocks, keeping the board at every block's end as a snapshot for later replays.
+            else:
+                start, direction = snapshots.get(below) or BoardState(board_id, 0), Direction.FORWARD
+                rows = self._change_rows(conn, board_id, below, seq)
+        return self._replay_to(start, rows, direction, seq, snapshots)
+
+    def _replay_to(
+        self,
+        state: BoardState,
+        rows: list[ChangeRow],
+        direction: Direction,
+        seq: int,
+        snapshots: dict[int, BoardState],
+    ) -> BoardState:
+        """Replay ``rows`` (in seq order) onto ``state`` to reach ``seq``, block by block, keeping the
+        board at every multiple of ``SNAPSHOT_EVERY`` met on the way as a snapshot for later replays."""
+        forward = direction is Direction.FORWARD
         block: list[ChangeRow] = []
-        for row in rows:
+        for row in rows if forward else reversed(rows):
             block.append(row)
-            if row.seq % SNAPSHOT_EVERY == 0 or row.seq == seq:
-                state = self._replay(state, block, Direction.FORWARD, row.seq)
+            reached = row.seq if forward else row.seq - 1
+            if reached == seq or (reached > 0 and reached % SNAPSHOT_EVERY == 0):
+                state = self._replay(state, block if forward else block[::-1], direction, reached)
                 block = []
-                if row.seq % SNAPSHOT_EVERY == 0:
-                    snapshots[row.seq] = state
+                if reached % SNAPSHOT_EVERY == 0:
+                    snapshots[reached] = state
         return state
 
     def boards(self) -> list[dict[str, Any]]:
