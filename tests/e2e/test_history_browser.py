@@ -1,0 +1,201 @@
+"""History in a real browser: a card's story, the timeline scrubbed to the past while another person
+keeps editing, compare, and undo of a feature move on every screen. Each board starts empty and is set
+up through the pages a Release Train Engineer uses (home page, admin, team breakout)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from server.auth import session_cookie_name
+from tests.browser import LAPTOP, PageAs, screenshot
+from tests.conftest import BoardHandle, LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Train:
+    """A board made in the browser: its RTE's page, and the ids the pages gave its parts."""
+
+    board: BoardHandle
+    rte: Page
+    atlas: str
+    iterations: list[str]
+    feature: str
+    story: str
+
+    def url(self, path: str) -> str:
+        return f"{self.board.server.url}/b/{self.board.id}{path}"
+
+    def cell(self, iteration: int) -> str:
+        return f".team-row .cell[data-team='{self.atlas}'][data-iteration='{self.iterations[iteration - 1]}']"
+
+
+@pytest.fixture
+def rte_context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def train(e2e_server: LiveServer, rte_context: BrowserContext) -> Train:
+    """The RTE creates a board, a team and three iterations, then a feature with a story, by hand."""
+    page = rte_context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(e2e_server.url + "/")
+    page.get_by_label("Name of the ART").fill("History ART")
+    page.get_by_role("button", name="Create the board").click()
+    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    board_id = page.url.split("/b/")[1].split("/")[0]
+    session = next(c["value"] for c in rte_context.cookies() if c["name"] == session_cookie_name(board_id))
+    board = BoardHandle(e2e_server, board_id, session)
+
+    page.get_by_label("Team name").fill("Atlas")
+    page.get_by_role("button", name="Add team").click()
+    expect(page.locator("#admin-train")).to_contain_text("Atlas")
+    for n in (1, 2, 3):
+        page.locator("#admin-train").get_by_label("Name", exact=True).fill(f"Iteration {n}")
+        page.get_by_role("button", name="Add iteration").click()
+        expect(page.locator("#admin-train")).to_contain_text(f"Iteration {n}")
+
+    page.reload()  # the navigation names a team page once there is a team
+    page.get_by_role("link", name="Team", exact=True).click()
+    page.wait_for_url(re.compile(r"/team/"))
+    atlas = page.url.rsplit("/", 1)[1]
+    columns = page.locator(".it-col")
+    iterations = [str(columns.nth(n).get_attribute("data-iteration")) for n in range(3)]
+    features = page.locator("#team-features")
+    features.get_by_label("New feature title").fill("Checkout")
+    features.get_by_label("Iteration").select_option(label="Iteration 1")
+    features.get_by_role("button", name="Add").click()
+    expect(features).to_contain_text("Checkout")
+    first = page.locator(f"#col-{iterations[0]}")
+    first.get_by_label("New story title").fill("Pay by card")
+    first.get_by_label("Feature", exact=True).select_option(label="Checkout")
+    first.get_by_role("button", name="Add story").click()
+    story = first.locator(".story", has_text="Pay by card")
+    expect(story).to_be_visible()
+    story_id = str(story.get_attribute("data-story"))
+
+    page.goto(f"{e2e_server.url}/b/{board_id}/program")
+    card = page.locator(".card", has_text="Checkout")
+    return Train(
+        board,
+        page,
+        atlas,
+        iterations,
+        str(card.get_attribute("data-feature")),
+        story_id,
+    )
+
+
+def move_feature(page: Page, train: Train, iteration: int) -> None:
+    """Re-plan the feature with its card's editor, as a person does."""
+    page.locator(f"#card-{train.feature}").click()
+    editor = page.locator("#feature-editor")
+    editor.locator(".move-feature").get_by_label("Iteration").select_option(label=f"Iteration {iteration}")
+    editor.get_by_role("button", name="Move").click()
+    expect(page.locator(f"{train.cell(iteration)} #card-{train.feature}")).to_be_visible()
+
+
+def open_history(page: Page, train: Train) -> None:
+    page.locator(f"#card-{train.feature}").click()
+    editor = page.locator("#feature-editor")
+    editor.get_by_role("button", name="History").click()
+    expect(editor.locator(".activity")).to_be_visible()
+
+
+def moved_by(page_as: PageAs, train: Train, name: str) -> Page:
+    """Another person (Product Management) moves the feature from Iteration 1 to Iteration 2."""
+    pm = page_as(train.board, "pm", name)
+    pm.goto(train.url("/program"))
+    move_feature(pm, train, 2)
+    return pm
+
+
+def test_a_person_reads_in_a_cards_history_who_moved_it_where(train: Train, page_as: PageAs) -> None:
+    moved_by(page_as, train, "Paula")
+    rte = train.rte
+    expect(rte.locator(f"{train.cell(2)} #card-{train.feature}")).to_be_visible()  # live, no reload
+    open_history(rte, train)
+    activity = rte.locator("#feature-editor .activity")
+    expect(activity).to_contain_text("Paula moved it from Iteration 1 to Iteration 2")
+    expect(activity).to_contain_text("RTE created it")
+    screenshot(rte, "card-history")
+
+
+def test_the_rte_scrubs_to_before_a_move_while_another_person_keeps_editing(
+    train: Train, page_as: PageAs
+) -> None:
+    pm = moved_by(page_as, train, "Paula")
+    rte = train.rte
+    open_history(rte, train)
+    move_seq = int(str(rte.locator("#feature-editor .activity li").first.get_attribute("data-seq")))
+
+    rte.get_by_role("link", name="History").click()
+    rte.wait_for_url(re.compile(r"/history"))
+    rte.locator("#timeline-at").fill(str(move_seq - 1))
+    past = rte.locator("#past")
+    expect(past).to_have_attribute("data-at", str(move_seq - 1))
+    expect(past.locator(".past-banner")).to_contain_text("The past")
+    expect(past.locator(f"{train.cell(1)} #card-{train.feature}")).to_be_visible()
+    expect(past.locator(".past-view")).to_have_attribute("inert", "")
+
+    # Paula goes on planning: the timeline's end moves on, the past on screen stays where it was.
+    move_feature(pm, train, 3)
+    expect(rte.locator("#history-now")).to_contain_text(f"Now: event {move_seq + 1}")
+    expect(past.locator(f"{train.cell(1)} #card-{train.feature}")).to_be_visible()
+    screenshot(rte, "history-past")
+
+    # Nothing of hers was lost: back at now, the feature is where she put it last.
+    rte.get_by_role("button", name="Now").click()
+    expect(past).to_have_attribute("data-at", str(move_seq + 1))
+    expect(past.locator(f"{train.cell(3)} #card-{train.feature}")).to_be_visible()
+
+
+def test_compare_shows_what_moved_between_two_moments(train: Train, page_as: PageAs) -> None:
+    moved_by(page_as, train, "Paula")
+    rte = train.rte
+    open_history(rte, train)
+    move_seq = int(str(rte.locator("#feature-editor .activity li").first.get_attribute("data-seq")))
+    rte.goto(train.url("/history"))
+    rte.get_by_label("From", exact=True).fill(str(move_seq - 1))
+    rte.get_by_label("To", exact=True).fill("now")
+    rte.get_by_role("button", name="Compare").click()
+    result = rte.locator("#compare-result")
+    expect(result).to_contain_text("Moved (2)")
+    expect(result.locator("li[data-kind=feature]")).to_contain_text("Checkout")
+    expect(result.locator("li[data-kind=feature]")).to_contain_text(
+        "moved from Atlas / Iteration 1 to Atlas / Iteration 2"
+    )
+    expect(result.locator("li[data-kind=story]")).to_contain_text("Pay by card")
+    screenshot(rte, "history-compare")
+
+
+def test_undoing_a_feature_move_puts_the_feature_and_its_stories_back_on_every_screen(
+    train: Train, page_as: PageAs
+) -> None:
+    pm = moved_by(page_as, train, "Paula")
+    team = page_as(train.board, "team", "Tom", train.atlas)
+    team.goto(train.url(f"/team/{train.atlas}"))
+    expect(team.locator(f"#col-{train.iterations[1]} #story-{train.story}")).to_be_visible()
+
+    open_history(pm, train)
+    line = pm.locator("#feature-editor .activity li", has_text="Paula moved it")
+    line.get_by_role("button", name="Undo").click()
+
+    for page in (pm, train.rte):
+        expect(page.locator(f"{train.cell(1)} #card-{train.feature}")).to_be_visible()
+    expect(team.locator(f"#col-{train.iterations[0]} #story-{train.story}")).to_be_visible()
+    expect(team.locator(f"#col-{train.iterations[1]} #story-{train.story}")).to_have_count(0)
+
+    # The undo is itself in the card's story, and undoable (a redo) by whoever may.
+    open_history(train.rte, train)
+    expect(train.rte.locator("#feature-editor .activity li").first).to_contain_text("Paula undid event")
+    screenshot(train.rte, "history-undone")
