@@ -105,8 +105,18 @@ def team_progress(state: BoardState, team_id: str) -> Progress:
     return _progress(s for s in state.stories if s.team_id == team_id)
 
 
-def provider_done(state: BoardState, dep: Dependency) -> bool:
-    """Has the provider delivered? Said so on the dependency, or its providing story/feature is done."""
+def progress_by_feature(state: BoardState) -> dict[str, Progress]:
+    """Every feature's progress in one pass over the stories."""
+    by_feature: dict[str, list[Story]] = {}
+    for s in state.stories:
+        if s.feature_id:
+            by_feature.setdefault(s.feature_id, []).append(s)
+    return {fid: _progress(stories) for fid, stories in by_feature.items()}
+
+
+def provider_done(state: BoardState, dep: Dependency, progress: dict[str, Progress] | None = None) -> bool:
+    """Has the provider delivered? Said so on the dependency, or its providing story/feature is done.
+    (``progress``: :func:`progress_by_feature`, when checking many dependencies.)"""
     if dep.status == DependencyStatus.DONE:
         return True
     story = state.get(Story, dep.provider_story_id)
@@ -116,44 +126,52 @@ def provider_done(state: BoardState, dep: Dependency) -> bool:
     if feature is not None:
         if feature.state == FeatureState.DONE:
             return True
-        progress = feature_progress(state, feature.id)
-        return progress.planned > 0 and progress.done == progress.planned
+        made = progress.get(feature.id) if progress is not None else feature_progress(state, feature.id)
+        return made is not None and made.planned > 0 and made.done == made.planned
     return False
 
 
-def dependency_late(state: BoardState, dep: Dependency, today: datetime.date) -> bool:
+def dependency_late(
+    state: BoardState, dep: Dependency, today: datetime.date, progress: dict[str, Progress] | None = None
+) -> bool:
     """The needed-by iteration has closed and the provider has not delivered (teams or external)."""
-    if provider_done(state, dep):
+    if provider_done(state, dep, progress):
         return False
     need = needed_by(state, dep)
     return need is not None and iteration_closed(need, today)
 
 
-def dependency_health(state: BoardState, dep: Dependency, today: datetime.date) -> DependencyState:
+def dependency_health(
+    state: BoardState, dep: Dependency, today: datetime.date, progress: dict[str, Progress] | None = None
+) -> DependencyState:
     """A dependency's state during execution. Done once delivered; in conflict when the provider's
     work is (re-)planned past the need; late when the need has passed undelivered; otherwise the
     plan's state."""
-    if provider_done(state, dep):
+    if provider_done(state, dep, progress):
         return DependencyState.DONE
     planned = dependency_state(state, dep)
     if planned == DependencyState.CONFLICT:
         return DependencyState.CONFLICT
-    if dependency_late(state, dep, today):
+    if dependency_late(state, dep, today, progress):
         return DependencyState.LATE
     return planned
 
 
 def dependency_healths(state: BoardState, today: datetime.date) -> dict[str, DependencyState]:
-    return {d.id: dependency_health(state, d, today) for d in state.dependencies}
+    progress = progress_by_feature(state)
+    return {d.id: dependency_health(state, d, today, progress) for d in state.dependencies}
 
 
 BROKEN = frozenset({DependencyState.LATE, DependencyState.CONFLICT})
 
 
-def execution_cascade(state: BoardState, today: datetime.date) -> Cascade:
+def execution_cascade(
+    state: BoardState, today: datetime.date, health: dict[str, DependencyState] | None = None
+) -> Cascade:
     """What late and conflicted dependencies put at risk: the requesting features, what those
-    features deliver to others, and the objectives linked to any feature at risk."""
-    health = dependency_healths(state, today)
+    features deliver to others, and the objectives linked to any feature at risk.
+    (``health``: :func:`dependency_healths`, when the caller has it already.)"""
+    health = health if health is not None else dependency_healths(state, today)
     return cascade_from(state, [d for d in state.dependencies if health[d.id] in BROKEN])
 
 
@@ -307,8 +325,9 @@ def alerts(
                     f"“{story.title}” is blocked: {story.blocked_reason}",
                 )
             )
+    healths = dependency_healths(state, today)
     for dep in state.dependencies:
-        health = dependency_health(state, dep, today)
+        health = healths[dep.id]
         teams = tuple(t for t in (dep.requesting_team_id, dep.provider_team_id) if t)
         provider = _team_name(state, dep.provider_team_id) if dep.provider_team_id else dep.external_party
         if health == DependencyState.LATE:
@@ -327,7 +346,7 @@ def alerts(
                     f"“{dep.need}” from {provider} comes too late",
                 )
             )
-    at_risk = execution_cascade(state, today)
+    at_risk = execution_cascade(state, today, healths)
     for feature_id in sorted(at_risk.features):
         feature = state.get(Feature, feature_id)
         if feature is not None:

@@ -81,7 +81,8 @@ def roam_counts(state: BoardState) -> dict[Roam, int]:
 def plan_summary(state: BoardState, today: datetime.date | None = None) -> PlanSummary:
     """Once the PI's execution has started, ``today`` decides what is late and slipped."""
     if today is not None and state.meta.execution_started:
-        states, at_risk = dependency_healths(state, today), execution_cascade(state, today)
+        states = dependency_healths(state, today)
+        at_risk = execution_cascade(state, today, states)
         slipped = {s.id for s in slipped_stories(state, today)}
     else:
         states, at_risk, slipped = dependency_states(state), cascade(state), set()
