@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from board import fields as f
 from board import undo
 from board.agenda import DEFAULT_AGENDA
-from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
+from board.errors import IllegalTransition, Invalid, NotFound, Stale
 from board.model import (
     AgendaItem,
     Ballot,
@@ -43,7 +43,7 @@ from board.model import (
     VoteStatus,
     item_from_dict,
 )
-from board.roles import PLAN_OPS, Actor, authorise, require_own_team
+from board.roles import Actor, authorise
 from board.vote import ballots_of, tally_round
 
 if TYPE_CHECKING:
@@ -365,17 +365,18 @@ def _checked(state: BoardState, op: Op, actor: Actor, ctx: Context) -> Tx:
 
 def may_send(state: BoardState, actor: Actor, op_type: str) -> None:
     """Refuse an op type the actor may not send on this board now: their role's, and the plan lock."""
-    authorise(actor, op_type)
     meta = state.items["meta"].get("meta")
-    if op_type in PLAN_OPS and isinstance(meta, Meta) and meta.locked and actor.role != Role.RTE:
-        raise IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
+    authorise(actor, op_type, locked=isinstance(meta, Meta) and meta.locked)
 
 
 # --- generic create / update / delete -----------------------------------------------------------
 
 
-def _narrow_for_actor(tx: Tx, actor: Actor, kind: str, before: Item | None, values: dict[str, Any]) -> None:
-    """Team members touch their own team's items only; the Architect only enablers."""
+def _narrow_for_actor(
+    op_type: str, actor: Actor, kind: str, before: Item | None, values: dict[str, Any]
+) -> None:
+    """Ask the role rule with the teams the op touches (the item's, the one it goes to) and, for a
+    feature, whether it is an enabler before and after."""
     teams = []
     if before is not None:
         teams.append(_team_of(before))
@@ -384,15 +385,15 @@ def _narrow_for_actor(tx: Tx, actor: Actor, kind: str, before: Item | None, valu
             teams.append(values["requesting_team_id"])
     elif "team_id" in values:
         teams.append(values["team_id"])
-    require_own_team(actor, *teams)
-    if actor.role == Role.ARCHITECT and kind == "feature":
+    enabler = None
+    if kind == "feature":
         kinds = {values.get("feature_kind", FeatureKind.FEATURE if before is None else None)}
         if before is not None:
             assert isinstance(before, Feature)
             kinds.add(before.feature_kind)
         kinds.discard(None)
-        if kinds != {FeatureKind.ENABLER}:
-            raise Forbidden("the System Architect may change enablers only")
+        enabler = kinds == {FeatureKind.ENABLER}
+    authorise(actor, op_type, *teams, enabler=enabler)
 
 
 # The kinds of item people create, update and delete with the generic ops.
@@ -414,12 +415,12 @@ PLAN_KINDS = (
 def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     values = _clean(kind, op.args, creating=True)
-    _narrow_for_actor(tx, actor, kind, None, values)
+    _narrow_for_actor(op.type, actor, kind, None, values)
     _check_refs(tx, kind, values)
     cls = _MODEL_FOR_KIND[kind]
     item = cls(id=_proposed_id(tx, cls, op.args.get("id")) or ctx.new_id(), **values)
     _derive_on_create(tx, item, actor)
-    require_own_team(actor, _team_of(item))
+    _narrow_for_actor(op.type, actor, kind, item, {})
     _validate(tx, item)
     tx.put(item)
 
@@ -512,7 +513,7 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     values = _clean(kind, op.args, creating=False)
     if not values:
         raise Invalid("nothing to change")
-    _narrow_for_actor(tx, actor, kind, item, values)
+    _narrow_for_actor(op.type, actor, kind, item, values)
     _check_refs(tx, kind, values)
     if isinstance(item, Dependency):
         _reopen_if_redirected(item, values)
@@ -552,7 +553,7 @@ def _op_on_existing_field_update(
 ) -> None:
     cls = _MODEL_FOR_KIND[kind]
     item = tx.require(cls, op.target, _need_version(op))
-    _narrow_for_actor(tx, actor, kind, item, values)
+    _narrow_for_actor(op.type, actor, kind, item, values)
     _check_refs(tx, kind, values)
     for name, value in values.items():
         setattr(item, name, value)
@@ -603,7 +604,7 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     cls = _MODEL_FOR_KIND[kind]
     item = tx.require(cls, op.target, _need_version(op))
-    _narrow_for_actor(tx, actor, kind, item, {})
+    _narrow_for_actor(op.type, actor, kind, item, {})
     if isinstance(item, Team | Iteration):
         field_name = "team_id" if isinstance(item, Team) else "iteration_id"
         planned = [
@@ -662,7 +663,7 @@ def _unlink(tx: Tx, cls: type[Any], field_name: str, item_id: str) -> None:
 def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The provider answers: it will deliver with this feature / story (or, external, in this iteration)."""
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
-    require_own_team(actor, _answering_team(dep))
+    authorise(actor, op.type, _answering_team(dep))
     if dep.status == DependencyStatus.DONE:
         raise IllegalTransition("this dependency is done already")
     values = _clean(
@@ -722,7 +723,7 @@ def _open_request(tx: Tx, op: Op, actor: Actor) -> Dependency:
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
     if not dep.provider_team_id:
         raise Invalid("an external party's answer is recorded with accept, by the requesting team")
-    require_own_team(actor, dep.provider_team_id)
+    authorise(actor, op.type, dep.provider_team_id)
     if dep.status == DependencyStatus.DONE:
         raise IllegalTransition("this dependency is done already")
     return dep
@@ -736,7 +737,7 @@ def _answering_team(dep: Dependency) -> str | None:
 @handles("dependency.done")
 def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
-    require_own_team(actor, _answering_team(dep))
+    authorise(actor, op.type, _answering_team(dep))
     dep.status = (
         DependencyStatus.DONE
         if f.Bool().clean("done", op.args.get("done", True))
@@ -748,8 +749,7 @@ def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 @handles("dependency.comment")
 def _comment_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     dep: Dependency = tx.require(Dependency, op.target, _need_version(op))
-    if actor.role == Role.TEAM and actor.team_id not in (dep.requesting_team_id, dep.provider_team_id):
-        raise Forbidden("only the two teams of a dependency may comment on it")
+    authorise(actor, op.type, dep.requesting_team_id, dep.provider_team_id)
     dep.comment = f.Text(1000).clean("comment", op.args.get("comment"))
     tx.put(dep)
 
@@ -777,7 +777,7 @@ def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 @handles("risk.roam")
 def _roam(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     risk: Risk = tx.require(Risk, op.target, _need_version(op))
-    require_own_team(actor, risk.team_id)
+    authorise(actor, op.type, risk.team_id)
     roam = f.Choice(Roam).clean("roam", op.args.get("roam"))
     assert isinstance(roam, Roam)
     owner = f.Text(80).clean("owner", op.args.get("owner", risk.owner))
@@ -876,8 +876,7 @@ def _cast(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     vote: VoteRound = tx.require(VoteRound, op.target)
     if vote.status != VoteStatus.OPEN:
         raise IllegalTransition("this vote round is closed")
-    if vote.team_id and not (actor.role == Role.TEAM and actor.team_id == vote.team_id):
-        raise Forbidden("this round is for the members of one team")
+    authorise(actor, op.type, vote.team_id or None)
     if set(op.args) - {"value", "reason"}:
         raise Invalid("a vote takes a value 1–5 and an optional reason")
     value = f.Int(1, 5).clean("value", op.args.get("value"))
@@ -1036,7 +1035,8 @@ def _undo(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     event = undo.event_to_undo(op.target, ctx.history)
     undo.check_may_undo(event, actor, ctx.now)
     original, depth = undo.undone_op(event, ctx.history)
-    may_send(tx.state, actor, undo.inverse_op_type(original, depth))
+    inverse = undo.inverse_op_type(original, depth)
+    may_send(tx.state, actor, inverse)
     undo.check_unchanged_since(tx.state, event)
     prefix = original.op.type.split(".")[0]
     main_kind = "meta" if prefix == "board" else prefix
@@ -1045,12 +1045,12 @@ def _undo(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         now = tx.state.items[change.kind].get(change.id)
         if change.before is None:
             if change.kind == main_kind:
-                _narrow_for_actor(tx, actor, change.kind, now, {})
+                _narrow_for_actor(inverse, actor, change.kind, now, {})
             tx.delete(change.kind, change.id)
             continue
         item = item_from_dict(change.kind, change.before)
         if change.kind == main_kind:
-            _narrow_for_actor(tx, actor, change.kind, now, _owner_fields(item))
+            _narrow_for_actor(inverse, actor, change.kind, now, _owner_fields(item))
         tx.put(item)
         restored.append(item)
     for item in restored:  # after all are back: an item may name another restored with it

@@ -1,15 +1,17 @@
 """Who may do what: the role × op table of DOMAIN.md, as data.
 
 The table says which roles may send an op at all. Team members are further held to
-their own team's items, and the Architect to enablers; ``board.ops`` applies those
-narrower checks because they depend on the item the op touches.
+their own team's items, the Architect to enablers, and everyone but the RTE to a locked plan.
+:func:`refusal` is the one rule that says all of it: ``board.ops`` asks it with the teams and
+kind of the items an op touches, and every page asks it (as ``may``) before showing a control.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from board.errors import Forbidden
+from board.errors import Forbidden, IllegalTransition, Refused
 from board.model import Role
 
 RTE = Role.RTE
@@ -117,15 +119,36 @@ PLAN_OPS = frozenset(
 )
 
 
-def authorise(actor: Actor, op_type: str) -> None:
-    """Refuse an op the actor's role may not send at all."""
+FEATURE_OPS = frozenset(op for op in PERMISSIONS if op.startswith("feature."))
+
+
+def refusal(
+    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+) -> Refused | None:
+    """Why ``actor`` may not send ``op_type``, or None if they may: the one rule of who may do what.
+
+    ``teams`` are the teams whose items the op touches (an item's team, the team it moves to);
+    leave them out to ask about the op in general. ``enabler`` says whether the feature(s) a
+    feature op touches are enablers (None: no feature in particular). ``locked`` is the plan's
+    lock. ``board.ops`` asks this rule before it applies an op, and the templates ask it before
+    they show a control, so a page never offers what the server would refuse.
+    """
     allowed = PERMISSIONS.get(op_type)
     if allowed is None:
-        raise Forbidden(f"unknown op '{op_type}'")
+        return Forbidden(f"unknown op '{op_type}'")
     if actor.role not in allowed:
-        raise Forbidden(f"the {actor.role.value} role may not do '{op_type}'")
+        return Forbidden(f"the {actor.role.value} role may not do '{op_type}'")
     if actor.role == TEAM and not actor.team_id:
-        raise Forbidden("a team member must belong to a team")
+        return Forbidden("a team member must belong to a team")
+    if locked and op_type in PLAN_OPS and actor.role != RTE:
+        return IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
+    if teams:
+        narrowed = _TEAM_RULES.get(op_type, _own_team_only)(actor, teams)
+        if narrowed is not None:
+            return Forbidden(narrowed)
+    if actor.role == ARCH and op_type in FEATURE_OPS and enabler is False:
+        return Forbidden("the System Architect may change enablers only")
+    return None
 
 
 def require_rte(actor: Actor, what: str) -> None:
@@ -134,10 +157,45 @@ def require_rte(actor: Actor, what: str) -> None:
         raise Forbidden(f"only the RTE {what}")
 
 
-def require_own_team(actor: Actor, *team_ids: str | None) -> None:
-    """A team member may only touch items of their own team."""
-    if actor.role != TEAM:
-        return
-    for team_id in team_ids:
-        if team_id != actor.team_id:
-            raise Forbidden("team members may only change their own team's items")
+def may(
+    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+) -> bool:
+    """Whether :func:`refusal` lets ``actor`` send ``op_type`` (what a page asks before showing a control)."""
+    return refusal(actor, op_type, *teams, enabler=enabler, locked=locked) is None
+
+
+def authorise(
+    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+) -> None:
+    """Refuse, with its reason, an op :func:`refusal` does not allow."""
+    refused = refusal(actor, op_type, *teams, enabler=enabler, locked=locked)
+    if refused is not None:
+        raise refused
+
+
+def _own_team_only(actor: Actor, teams: tuple[str | None, ...]) -> str | None:
+    """A team member touches only their own team's items."""
+    if actor.role == TEAM and any(team_id != actor.team_id for team_id in teams):
+        return "team members may only change their own team's items"
+    return None
+
+
+def _either_team(actor: Actor, teams: tuple[str | None, ...]) -> str | None:
+    """A dependency's two teams (requesting and providing) may both comment on it."""
+    if actor.role == TEAM and actor.team_id not in teams:
+        return "only the two teams of a dependency may comment on it"
+    return None
+
+
+def _team_round_voters(actor: Actor, teams: tuple[str | None, ...]) -> str | None:
+    """A team's vote round is for that team's members only, whatever the role of anyone else."""
+    team_id = teams[0]
+    if team_id is not None and not (actor.role == TEAM and actor.team_id == team_id):
+        return "this round is for the members of one team"
+    return None
+
+
+_TEAM_RULES: dict[str, Callable[[Actor, tuple[str | None, ...]], str | None]] = {
+    "dependency.comment": _either_team,
+    "vote.cast": _team_round_voters,
+}

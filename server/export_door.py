@@ -22,7 +22,7 @@ from board import Actor, BoardState, Role
 from board.errors import Forbidden, PiboardError
 from board.events import Committed
 from board.ops import Context, Op, apply_op
-from board.roles import PERMISSIONS
+from board.roles import may
 from server.clock import CLOCK
 from server.exports.audit import audit_csv, audit_jsonl
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
@@ -253,18 +253,18 @@ def import_board_file(
 JIRA_IMPORTERS = frozenset({Role.RTE, Role.PRODUCT_MANAGEMENT})
 
 
+def may_import_jira(actor: Actor) -> bool:
+    return actor.role in JIRA_IMPORTERS
+
+
 def require_jira_importer(actor: Actor) -> None:
-    if actor.role not in JIRA_IMPORTERS:
+    if not may_import_jira(actor):
         raise Forbidden("only the RTE or Product Management import from Jira")
-
-
-def _may(actor: Actor, op_type: str) -> bool:
-    return actor.role in PERMISSIONS.get(op_type, frozenset())
 
 
 def _allowed_kinds(actor: Actor) -> list[str]:
     """Product Management imports features (theirs to rank); stories belong to the teams and the RTE."""
-    return [kind for kind in ("feature", "story") if _may(actor, f"{kind}.create")]
+    return [kind for kind in ("feature", "story") if may(actor, f"{kind}.create")]
 
 
 def jira_preview(
@@ -278,14 +278,14 @@ def jira_preview(
 
 def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]:
     """The preview's ops, then (for the RTE, who sets up the board) the mapping remembered."""
-    if (preview.new_teams and not _may(actor, "team.create")) or (
-        preview.new_iterations and not _may(actor, "iteration.create")
+    if (preview.new_teams and not may(actor, "team.create")) or (
+        preview.new_iterations and not may(actor, "iteration.create")
     ):
         raise Forbidden("only the RTE creates teams and iterations; map them to existing ones")
     ops = preview.ops(state, new_id=new_id)
     memory = preview.mapping.memory()
     # An import that changes nothing changes nothing: not even the remembered mapping.
-    if ops and _may(actor, "board.update") and memory != state.meta.import_mapping:
+    if ops and may(actor, "board.update") and memory != state.meta.import_mapping:
         ops.append(
             Op(
                 "board.update",

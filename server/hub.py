@@ -10,7 +10,7 @@ to the highest seq it was told of, exactly once, in order.
 Each connection has a bounded send queue drained by its own sender task with a send
 timeout, so broadcasting never awaits a client: a client whose queue is full, whose send
 times out or that stops answering the heartbeat is dropped (close code 1013, "try again
-later") and catches up when it reconnects. Events are rendered once per view (HTML) or
+later") and catches up when it reconnects. Events are rendered once per view and audience (HTML) or
 serialised once (JSON) and the same string goes to every connection that needs it.
 """
 
@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from board import Actor, BoardState
 from board.events import Committed, public_event
 from board.public import public_state
-from server.live_render import RENDERERS, render_update, split_view
+from server.live_render import RENDERERS, Audience, audience_of, lock_changed, render_update, split_view
 from server.oppath import OpPath
 from server.settings import Settings
 
@@ -303,13 +303,14 @@ def reset_frame(state: BoardState, mode: Mode) -> str:
     return dumps({"type": "reset", "seq": state.seq})
 
 
-def html_frame(view: str, state: BoardState, events: list[Committed]) -> str:
-    """The fragments of a view for a batch of events. A view no renderer knows, or a renderer that
-    fails, gets a reset instead: the browser fetches the page again rather than show it stale."""
-    if split_view(view)[0] not in RENDERERS:
+def html_frame(view: str, audience: Audience, state: BoardState, events: list[Committed]) -> str:
+    """The fragments of a view for an audience and a batch of events. A view no renderer knows, a
+    renderer that fails or a lock that changed every control gets a reset instead: the browser
+    fetches the page again rather than show it stale."""
+    if split_view(view)[0] not in RENDERERS or lock_changed(events):
         return reset_frame(state, "html")
     try:
-        body = render_update(view, state, events) or ""
+        body = render_update(view, state, events, audience) or ""
     except Exception:
         log.exception("live renderer for view %r failed; telling its browsers to reload", view)
         return reset_frame(state, "html")
@@ -455,7 +456,8 @@ class Hub:
             for event in events:
                 await conn.send_patiently(event_frame(state, event))
         else:
-            await conn.send_patiently(html_frame(conn.view, state, events))
+            audience = audience_of(conn.view, conn.actor)
+            await conn.send_patiently(html_frame(conn.view, audience, state, events))
         conn.sent_seq = events[-1].seq
 
     def leave(self, conn: Connection) -> None:
@@ -515,13 +517,14 @@ class Hub:
         )
 
     def _deliver(self, ch: Channel, state: BoardState, batch: list[Committed]) -> None:
-        """Encode each event once (JSON) or render each view once (HTML), then queue the same strings for
-        every live connection: one queued message per connection and batch, so one wake of its sender."""
+        """Encode each event once (JSON) or render each view once per audience (HTML), then queue the
+        same strings for every live connection: one queued message per connection and batch, so one
+        wake of its sender."""
         self.stats["broadcast_batches"] += 1
         last = batch[-1].seq
         json_frames: list[str] = []
         json_messages: dict[int, list[str]] = {}  # by the index of the first event a connection needs
-        html_by_view: dict[str, str] = {}
+        html_by_view: dict[tuple[str, Audience], str] = {}
         for conn in list(ch.live):
             if conn.sent_seq >= last:
                 continue
@@ -537,9 +540,10 @@ class Hub:
                     if not conn.send(message):
                         break
             else:
-                fragments = html_by_view.get(conn.view)
+                key = (conn.view, audience_of(conn.view, conn.actor))
+                fragments = html_by_view.get(key)
                 if fragments is None:
-                    fragments = html_by_view[conn.view] = html_frame(conn.view, state, batch)
+                    fragments = html_by_view[key] = html_frame(*key, state, batch)
                     self.stats["renders"] += 1
                 conn.send(fragments)
             conn.sent_seq = last

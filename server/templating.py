@@ -1,13 +1,23 @@
-"""Jinja2 set-up: autoescaping on for every template, so user text is always inert."""
+"""Jinja2 set-up: autoescaping on for every template, so user text is always inert; and ``may``,
+the role rule of :mod:`board.roles` as every template asks it before it shows a control."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from board.errors import PiboardError
 from board.model import StoryStatus
+from board.roles import Actor, may
 from server.cdn import CDN_SCRIPTS
 from server.errors import STATUS
 from server.package_files import package_folder
@@ -20,6 +30,44 @@ templates.env.autoescape = True
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a page or a live fragment is rendered for: what ``may`` asks about."""
+
+    actor: Actor
+    locked: bool
+
+
+# The viewer of the live fragments being rendered (server.live_render sets it per audience), for
+# templates rendered outside a page response, which carries its own ``viewer``.
+_LIVE_VIEWER: ContextVar[Viewer | None] = ContextVar("live_viewer", default=None)
+
+
+@contextmanager
+def rendering_for(viewer: Viewer) -> Iterator[None]:
+    token = _LIVE_VIEWER.set(viewer)
+    try:
+        yield
+    finally:
+        _LIVE_VIEWER.reset(token)
+
+
+def live_viewer() -> Viewer | None:
+    return _LIVE_VIEWER.get()
+
+
+@pass_context
+def _may(context: Context, op_type: str, *teams: str | None, enabler: bool | None = None) -> bool:
+    """``may("objective.update", o.team_id)`` in a template: whether this page's viewer could send it."""
+    viewer: Any = context.get("viewer") or live_viewer()
+    if not isinstance(viewer, Viewer):
+        raise RuntimeError("a template asked 'may' without a viewer to ask about")
+    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked)
+
+
+templates.env.globals["may"] = _may
 
 
 def refusal_fragment(request: Request, exc: PiboardError) -> Response:

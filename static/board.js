@@ -58,7 +58,12 @@
 
   function openFeature(card) {
     var pop = document.getElementById("feature-editor");
-    if (!pop) return;
+    // Each card says what its viewer may do with it (the server's role rule, asked as it rendered).
+    var mayEdit = card.dataset.mayEdit === "true";
+    var mayMove = card.dataset.mayMove === "true";
+    if (!pop || !(mayEdit || mayMove)) return;
+    pop.querySelector("form.edit-feature").hidden = !mayEdit;
+    pop.querySelector("form.move-feature").hidden = !mayMove;
     open(pop, card, function (form) {
       form.dataset.undoText = "Moved “" + card.dataset.title + "”.";
       setField(form, "target", card.dataset.feature);
@@ -73,7 +78,7 @@
 
   function openStory(item) {
     var pop = document.getElementById("story-editor");
-    if (!pop || body.dataset.canEdit !== "true") return;
+    if (!pop || item.dataset.mayEdit !== "true") return;
     open(pop, item, function (form) {
       setField(form, "target", item.dataset.story);
       setField(form, "base_version", item.dataset.version);
@@ -159,25 +164,6 @@
     if (chosen && chosen.dataset.team) setField(select.form, "args.provider_team_id", chosen.dataset.team);
   });
 
-  // A team member asks for their own team's features only; the server refuses the rest all the same.
-  function mayAskFor(teamId) {
-    var role = body.dataset.role;
-    return role === "rte" || (role === "team" && teamId === body.dataset.myTeam);
-  }
-
-  function markDependencyControls(root) {
-    (root || document).querySelectorAll(".string-handle").forEach(function (handle) {
-      var card = handle.closest(".card[data-feature]");
-      var hide = !card || !mayAskFor(card.dataset.team);
-      if (handle.hidden !== hide) handle.hidden = hide;
-    });
-    (root || document).querySelectorAll("[data-edit-dep]").forEach(function (button) {
-      var li = document.getElementById("dep-" + button.dataset.editDep);
-      var hide = !li || !mayAskFor(li.dataset.requestingTeam);
-      if (button.hidden !== hide) button.hidden = hide;
-    });
-  }
-
   // A button that deletes asks first, and says what goes with it.
   document.addEventListener("htmx:confirm", function (event) {
     var trigger = event.detail.triggeringEvent;
@@ -253,17 +239,6 @@
 
   // --- drag & drop --------------------------------------------------------------------------------
 
-  function canMove() {
-    return body.dataset.canMove === "true";
-  }
-
-  function markDraggable(root) {
-    if (!canMove()) return;
-    (root || document).querySelectorAll(".card[data-feature]").forEach(function (card) {
-      card.setAttribute("draggable", "true");
-    });
-  }
-
   var dragged = null;
 
   // Drawing a string: drag a card's ⤳ handle onto the card (or the team row) that provides it.
@@ -317,7 +292,7 @@
   document.addEventListener("dragstart", function (event) {
     if (drawing) return;
     var card = event.target.closest && event.target.closest(".card[data-feature]");
-    if (!card || !canMove()) return;
+    if (!card || card.dataset.mayMove !== "true") return;
     close(false);
     dragged = { card: card, from: card.parentElement, next: card.nextSibling };
     event.dataTransfer.effectAllowed = "move";
@@ -621,8 +596,6 @@
     requestAnimationFrame(function () {
       redrawPending = false;
       applyFilters();
-      markDraggable();
-      markDependencyControls();
       drawStrings();
       if (openEditor && openEditor.pop.hidden === false && openEditor.anchor.id) {
         var fresh = document.getElementById(openEditor.anchor.id);

@@ -14,23 +14,22 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, BoardState, Role
+from board import Actor, BoardState
 from board.errors import PiboardError
 from board.model import Team
 from server.auth import Unauthenticated
 from server.deps import Services, ServicesDep, session_of
 from server.errors import STATUS
+from server.export_door import may_import_jira
+from server.live_render import screen_viewer
 from server.provision import create_board_with_rte, require_admin_token
 from server.routes.join import signed_in_redirect
-from server.templating import templates
+from server.templating import Viewer, templates
 from server.views.event import ROAM_COLUMNS, featured_round, risk_board, timer_part
 from server.views.program import build_program
 from server.views.team import build_team
 
 router = APIRouter(tags=["pages"])
-
-# Roles that may re-plan features by dragging them (team members only their own, the server checks).
-MOVERS = {Role.RTE, Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.TEAM}
 
 
 def page_context(
@@ -46,7 +45,9 @@ def page_context(
         "view": view,
         "actor": actor,
         "role": actor.role.value,
-        "can_move": actor.role in MOVERS,
+        # Whom ``may`` asks about: every control on the page is shown only if the server would take it.
+        "viewer": Viewer(actor, state.meta.locked),
+        "may_import_jira": may_import_jira(actor),
         "teams": teams,
         "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
         "htmx_cdn": services.settings.htmx_cdn,
@@ -127,12 +128,7 @@ async def team_page(board_id: str, team_id: str, request: Request, services: Ser
     except PiboardError as exc:
         return _refused(request, exc)
     context = page_context(request, services, state, actor, f"team:{team_id}")
-    own = actor.role == Role.RTE or (actor.role == Role.TEAM and actor.team_id == team_id)
-    context.update(
-        board=board,
-        can_edit_team=own and not (state.meta.locked and actor.role != Role.RTE),
-        can_edit_features=actor.role in {Role.RTE, Role.PRODUCT_MANAGEMENT, Role.ARCHITECT},
-    )
+    context.update(board=board)
     return templates.TemplateResponse(request, "team.html", context)
 
 
@@ -147,8 +143,8 @@ async def screen_page(board_id: str, request: Request, services: ServicesDep) ->
     # The big screen never edits, whoever opened it.
     context.update(
         board=board,
-        can_move=False,
         role="observer",
+        viewer=Viewer(screen_viewer(), state.meta.locked),
         vote=featured_round(state),
         rework=state.meta.rework,
         risks=risk_board(state),

@@ -25,7 +25,7 @@ from board import BoardState
 from board.events import Committed, Direction, replay_events
 from board.summary import PlanSummary, plan_summary
 from server.clock import CLOCK
-from server.templating import templates
+from server.templating import Viewer, live_viewer, templates
 
 V = TypeVar("V")
 
@@ -78,7 +78,14 @@ class Renderings:
                 self._kept.popitem(last=False)
 
 
-RENDERINGS = Renderings(size=128)
+RENDERINGS = Renderings(size=512)
+
+
+def rendering_key(view: str, viewer: Viewer | None) -> str:
+    """What a view shows depends on whom it is rendered for (the controls ``may`` lets them see)."""
+    if viewer is None:
+        return view
+    return f"{view}|{viewer.actor.role.value}:{viewer.actor.team_id or ''}:{viewer.locked}"
 
 
 def _no_layout(model: object) -> None:
@@ -99,6 +106,7 @@ def changed_regions(
     render, arguments included (``team:t1``): it keys the kept renderings."""
     model = build(state)
     after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+    view = rendering_key(view, live_viewer())
     before = None
     if _exactly_after(state, events):
         before = RENDERINGS.recall(state.board_id, view, events[0].seq - 1)

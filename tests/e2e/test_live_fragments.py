@@ -6,12 +6,17 @@ import re
 
 import pytest
 
+from board import Actor
+from board.model import Role
 from server.live_render import render_update
+from server.templating import Viewer
 from server.views import common
 from tests.conftest import BoardHandle, LiveServer
 from tests.e2e.conftest import build_plan
 
 OOB_IDS = re.compile(r'id="([^"]+)"[^>]*hx-swap-oob')
+
+RTE_AUDIENCE = (Role.RTE, None)  # the RTE sees every control
 
 
 def after_op(server: LiveServer, board: BoardHandle, type: str, **body: object) -> dict[str, str]:
@@ -23,7 +28,7 @@ def after_op(server: LiveServer, board: BoardHandle, type: str, **body: object) 
     events = oppath.events_since(board.id, seq)
     state = oppath.state(board.id)
     views = ("program", "screen", "team:atlas", "team:borealis", "team:comet")
-    return {view: render_update(view, state, events) or "" for view in views}
+    return {view: render_update(view, state, events, RTE_AUDIENCE) or "" for view in views}
 
 
 def version(board: BoardHandle, kind: str, item_id: str) -> int:
@@ -96,7 +101,7 @@ def test_fragments_from_the_kept_rendering_are_those_of_rebuilding_the_board_bef
     views = ("program", "screen", "risks", "objectives", "team:atlas", "team:comet")
     state = oppath.state(board.id)
     for view in views:  # the renderings of the current seq are kept
-        render_update(view, state, oppath.events_since(board.id, state.seq - 1))
+        render_update(view, state, oppath.events_since(board.id, state.seq - 1), RTE_AUDIENCE)
     edits: list[tuple[str, dict[str, object]]] = [
         ("feature.move", {"target": "payapi", "args": {"iteration_id": "it4"}}),
         ("risk.create", {"args": {"title": "Vendor late", "team_id": "comet"}}),
@@ -109,10 +114,11 @@ def test_fragments_from_the_kept_rendering_are_those_of_rebuilding_the_board_bef
             body = {**body, "base_version": version(board, "feature", str(body["target"]))}
         board.op(board.rte_session, type, **body).raise_for_status()
         events, state = oppath.events_since(board.id, seq), oppath.state(board.id)
-        assert all(common.RENDERINGS.recall(board.id, v, seq) is not None for v in views)
-        kept = {view: render_update(view, state, events) for view in views}
+        rte = Viewer(Actor("", "", Role.RTE), locked=False)
+        assert all(common.RENDERINGS.recall(board.id, common.rendering_key(v, rte), seq) for v in views)
+        kept = {view: render_update(view, state, events, RTE_AUDIENCE) for view in views}
         with monkeypatch.context() as m:
             m.setattr(common, "RENDERINGS", common.Renderings(size=0))  # keeps nothing: always rebuilds
-            rebuilt = {view: render_update(view, state, events) for view in views}
+            rebuilt = {view: render_update(view, state, events, RTE_AUDIENCE) for view in views}
         assert kept == rebuilt, type
         assert kept["program"], type

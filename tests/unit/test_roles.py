@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from plan_builder import ARCH, BO, OBSERVER, PM, RTE, member_of
 
-from board.errors import Forbidden
+from board.errors import Forbidden, IllegalTransition
 from board.model import Role
 from board.ops import OP_TYPES
-from board.roles import PERMISSIONS, PLAN_OPS, Actor, authorise, require_own_team
+from board.roles import PERMISSIONS, PLAN_OPS, Actor, authorise, may, refusal
 
 TEAM = member_of("alpha")
 
@@ -125,10 +125,39 @@ def test_plan_ops_cover_the_plan_but_not_business_value_or_comments() -> None:
     assert not {op for op in PLAN_OPS if op.split(".")[0] in {"vote", "timer", "risk", "agenda", "board"}}
 
 
-def test_require_own_team() -> None:
-    require_own_team(TEAM, "alpha", "alpha")
-    require_own_team(RTE, "bravo")
-    with pytest.raises(Forbidden):
-        require_own_team(TEAM, "alpha", "bravo")
-    with pytest.raises(Forbidden):
-        require_own_team(TEAM, None)
+def test_team_members_touch_their_own_teams_items_only() -> None:
+    assert may(TEAM, "story.update", "alpha", "alpha")
+    assert may(RTE, "story.update", "bravo")
+    assert not may(TEAM, "story.update", "alpha", "bravo")
+    assert not may(TEAM, "risk.roam", None)
+    with pytest.raises(Forbidden, match="their own team"):
+        authorise(TEAM, "objective.update", "bravo")
+
+
+def test_the_architect_changes_enablers_only() -> None:
+    assert may(ARCH, "feature.update", enabler=True)
+    assert may(ARCH, "feature.create")  # in general: yes, an enabler
+    assert not may(ARCH, "feature.update", enabler=False)
+    assert may(PM, "feature.update", enabler=False)
+    with pytest.raises(Forbidden, match="enablers only"):
+        authorise(ARCH, "feature.move", None, enabler=False)
+
+
+def test_either_team_of_a_dependency_comments() -> None:
+    assert may(TEAM, "dependency.comment", "bravo", "alpha")
+    assert not may(TEAM, "dependency.comment", "bravo", "charlie")
+    assert may(PM, "dependency.comment", "bravo", "charlie")
+
+
+def test_a_team_round_is_for_that_teams_members_only() -> None:
+    assert may(TEAM, "vote.cast", "alpha")
+    assert not may(TEAM, "vote.cast", "bravo")
+    assert not may(RTE, "vote.cast", "alpha")
+    assert may(BO, "vote.cast", None)
+
+
+def test_a_locked_plan_is_the_rtes_alone() -> None:
+    assert not may(TEAM, "story.create", "alpha", locked=True)
+    assert may(RTE, "story.create", "alpha", locked=True)
+    assert may(TEAM, "risk.create", locked=True)  # risks and votes go on
+    assert isinstance(refusal(PM, "feature.update", locked=True), IllegalTransition)
