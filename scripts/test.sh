@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Python deps, Debian's chromium, poppler, PostgreSQL) and runs every test:
+# Installs what the tests need (Python deps, Debian's chromium, poppler, npm's axe-core, PostgreSQL) and runs every test:
 # lint, types, unit, integration (SQLite and PostgreSQL), live websocket, browser (Playwright) and fuzz tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 ldconfig -p | grep -q 'libcairo\.so\.2' || missing+=(libcairo2)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -17,6 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scripts/ensure_postgres.sh
+# axe-core for the accessibility audit (tests/axe.py), pinned by tests/a11y/package-lock.json.
+[ -e tests/a11y/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/a11y --no-audit --no-fund --silent
 EXTRAS=test source scripts/_setup.sh
 
 .venv/bin/ruff check .

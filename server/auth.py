@@ -2,18 +2,22 @@
 
 Join links are access control, not part of the plan, so they live beside the op path
 (their tokens must never reach the event log). Only a token's SHA-256 is stored; a
-revoked link ends the sessions made with it at their next request.
+revoked link ends the sessions made with it at their next request. A link's token is an HMAC
+of its id under the server's secret key, so the RTE's admin page can show every live link again
+(to copy, or as a QR code on the big screen) without the token being stored anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
@@ -37,7 +41,9 @@ class JoinLink:
     team_id: str | None
     label: str
     revoked: bool
-    token: str | None = None  # only known right after creation
+    token: str | None = None  # None for a link made before tokens were derived (or under another key)
+    created_at: datetime | None = None
+    uses: int = 0  # how many people joined with it
 
 
 def _hash(token: str) -> str:
@@ -57,8 +63,13 @@ class Auth:
     def __init__(self, engine: Engine, signing_key: str) -> None:
         self.engine = engine
         self._signer = URLSafeSerializer(signing_key, salt="piboard-session")
+        self._link_key = hashlib.sha256(b"piboard-join-link:" + signing_key.encode()).digest()
         self._listeners: list[AccessListener] = []
         self._postgres = engine.dialect.name == "postgresql"
+
+    def _token_for(self, link_id: str) -> str:
+        digest = hmac.new(self._link_key, link_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def on_access_change(self, listener: AccessListener) -> None:
         """``listener(board_id)`` runs after a link is revoked or a participant removed or merged."""
@@ -78,8 +89,10 @@ class Auth:
             raise Invalid("a team join link names its team")
         if role != Role.TEAM and team_id:
             raise Invalid("only team links name a team")
-        token = secrets.token_urlsafe(24)
-        link = JoinLink(new_id(), board_id, role, team_id, label[:80], False, token)
+        link_id = new_id()
+        token = self._token_for(link_id)
+        created = utcnow()
+        link = JoinLink(link_id, board_id, role, team_id, label[:80], False, token, created)
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             conn.execute(
                 insert(LINK).values(
@@ -89,18 +102,45 @@ class Auth:
                     role=role.value,
                     team_id=team_id,
                     label=link.label,
-                    created_at=utcnow(),
+                    created_at=created,
                 )
             )
         return link
 
     def links(self, board_id: str) -> list[JoinLink]:
+        """Every link of the board, oldest first, with how often it was used and, while it is live,
+        its token (recomputed; a link whose stored hash does not match has none to show)."""
+        uses = (
+            select(PARTICIPANT.c.link_id, func.count().label("uses"))
+            .where(PARTICIPANT.c.board_id == board_id)
+            .group_by(PARTICIPANT.c.link_id)
+            .subquery()
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(select(LINK).where(LINK.c.board_id == board_id).order_by(LINK.c.created_at))
-            return [
-                JoinLink(r.id, r.board_id, Role(r.role), r.team_id, r.label, r.revoked_at is not None)
-                for r in rows
-            ]
+            rows = conn.execute(
+                select(LINK, func.coalesce(uses.c.uses, 0).label("uses"))
+                .outerjoin(uses, uses.c.link_id == LINK.c.id)
+                .where(LINK.c.board_id == board_id)
+                .order_by(LINK.c.created_at, LINK.c.id)
+            ).all()
+        out = []
+        for r in rows:
+            token = self._token_for(r.id)
+            live = r.revoked_at is None and hmac.compare_digest(_hash(token), r.token_hash)
+            out.append(
+                JoinLink(
+                    r.id,
+                    r.board_id,
+                    Role(r.role),
+                    r.team_id,
+                    r.label,
+                    r.revoked_at is not None,
+                    token if live else None,
+                    r.created_at,
+                    int(r.uses),
+                )
+            )
+        return out
 
     def revoke(self, board_id: str, link_id: str) -> None:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():

@@ -15,12 +15,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Role
-from board.errors import Invalid, PiboardError
+from board.errors import Invalid, NotFound, PiboardError
 from board.model import Ballot, Team, VoteStatus
 from board.objectives import is_vague
 from server.auth import JoinLink
 from server.deps import Services, ServicesDep
 from server.errors import STATUS
+from server.qr import qr_svg
 from server.routes.boards import join_url
 from server.routes.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.routes.pages import _load, _refused, page_context
@@ -164,7 +165,12 @@ def link_label(link: JoinLink, teams: dict[str, Team] | None = None) -> str:
 
 
 def _links_context(
-    services: Services, state: BoardState, fresh: list[tuple[JoinLink, str]], error: str = ""
+    request: Request,
+    services: Services,
+    state: BoardState,
+    fresh: list[JoinLink],
+    notes: list[str] | None = None,
+    error: str = "",
 ) -> dict[str, Any]:
     teams = state.of(Team)
     return {
@@ -172,10 +178,21 @@ def _links_context(
         "links": services.auth.links(state.board_id),
         "teams": state.teams,
         "roles": [(r.value, ROLE_LABELS[r]) for r in LINK_ROLES],
-        "fresh": fresh,
+        "fresh_ids": {link.id for link in fresh},
+        "notes": notes or [],
         "error": error,
         "link_label": lambda link: link_label(link, teams),
+        "link_url": lambda link: join_url(request, link.token),
+        "qr": qr_svg,
     }
+
+
+def _uses(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def _live_for(links: list[JoinLink], role: Role, team_id: str | None) -> list[JoinLink]:
+    return [link for link in links if not link.revoked and (link.role, link.team_id) == (role, team_id)]
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -186,24 +203,26 @@ async def admin(board_id: str, request: Request, services: ServicesDep) -> Respo
         services,
         "admin",
         "event/admin.html",
-        lambda s: {"meta": s.meta, "iterations": s.iterations, **_links_context(services, s, [])},
+        lambda s: {"meta": s.meta, "iterations": s.iterations, **_links_context(request, services, s, [])},
     )
 
 
 async def _links_answer(board_id: str, request: Request, services: Services, make: Any) -> Response:
-    """Run a join-link action as the RTE and answer the links panel, with new URLs shown once."""
+    """Run a join-link action as the RTE and answer the links panel, saying what the action did
+    (a link is never replaced, or made beside another, without a word)."""
     try:
         state, actor = await _load(board_id, request, services)
         require_rte(actor)
     except PiboardError as exc:
         return refusal_fragment(request, exc)
+    notes: list[str] = []
     try:
-        made: list[JoinLink] = await run_in_threadpool(make, state, actor)
-        fresh = [(link, join_url(request, link.token)) for link in made if link.token]
-        context, status = _links_context(services, state, fresh), 200
+        made: list[JoinLink] = await run_in_threadpool(make, state, actor, notes)
+        context, status = _links_context(request, services, state, made, notes), 200
     except PiboardError as exc:
-        context, status = _links_context(services, state, [], exc.reason), STATUS.get(exc.code, 400)
-    # A link URL is a secret: never cached, never shown again.
+        context = _links_context(request, services, state, [], error=exc.reason)
+        status = STATUS.get(exc.code, 400)
+    # A link URL is a secret: never cached.
     response = templates.TemplateResponse(request, "event/links.html", context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -218,34 +237,56 @@ async def admin_make_link(
     team_id: Annotated[str, Form(max_length=40)] = "",
     label: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    def make(state: BoardState, actor: Actor) -> list[JoinLink]:
+    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
         try:
             chosen = Role(role)
         except ValueError:
             raise Invalid("choose a role") from None
         if chosen == Role.TEAM and not team_id:
             raise Invalid("a team link names its team: choose the team")
-        return [make_link(services, board_id, actor, chosen, team_id or None, label)]
+        others = _live_for(services.auth.links(board_id), chosen, team_id or None)
+        link = make_link(services, board_id, actor, chosen, team_id or None, label)
+        name = link_label(link, state.of(Team))
+        notes.append(f"Made a new link for {name}.")
+        if others:
+            notes.append(
+                f"{len(others)} other live link(s) for {name} keep working "
+                f"({_uses(sum(o.uses for o in others))} joined with them); revoke them below if need be."
+            )
+        return [link]
 
     return await _links_answer(board_id, request, services, make)
 
 
 @router.post("/admin/links/all", response_class=HTMLResponse)
 async def admin_make_all_links(board_id: str, request: Request, services: ServicesDep) -> Response:
-    def make(state: BoardState, actor: Actor) -> list[JoinLink]:
+    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        """A link for every role and team that has no live one yet; the live ones stay as they are."""
         wanted: list[tuple[Role, str | None]] = [
             (r, None) for r in (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Role.OBSERVER)
         ]
         wanted += [(Role.TEAM, t.id) for t in state.teams]
-        return [make_link(services, board_id, actor, r, t) for r, t in wanted]
+        links = services.auth.links(board_id)
+        missing = [(r, t) for r, t in wanted if not _live_for(links, r, t)]
+        made = [make_link(services, board_id, actor, r, t) for r, t in missing]
+        kept = len(wanted) - len(missing)
+        notes.append(
+            f"Made {len(made)} new link(s)"
+            + (f"; {kept} role(s) or team(s) had a live link already, which keeps working." if kept else ".")
+        )
+        return made
 
     return await _links_answer(board_id, request, services, make)
 
 
 @router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
 async def admin_revoke_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
-    def revoke(state: BoardState, actor: Actor) -> list[JoinLink]:
+    def revoke(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        old = _link(services, board_id, link_id)
         revoke_unless_last_rte(services, board_id, actor, link_id)
+        notes.append(
+            f"Revoked the link for {link_label(old, state.of(Team))}: {_uses(old.uses)} lost access."
+        )
         return []
 
     return await _links_answer(board_id, request, services, revoke)
@@ -253,7 +294,44 @@ async def admin_revoke_link(board_id: str, link_id: str, request: Request, servi
 
 @router.post("/admin/links/{link_id}/remake", response_class=HTMLResponse)
 async def admin_remake_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
-    def remake(state: BoardState, actor: Actor) -> list[JoinLink]:
-        return [remake_link(services, board_id, actor, link_id)]
+    def remake(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        old = _link(services, board_id, link_id)
+        link = remake_link(services, board_id, actor, link_id)
+        name = link_label(link, state.of(Team))
+        if old.revoked:
+            notes.append(f"Made a new link for {name}.")
+        else:
+            notes.append(
+                f"Replaced the link for {name}: the old one no longer works "
+                f"({_uses(old.uses)} joined with it and need the new one)."
+            )
+        return [link]
 
     return await _links_answer(board_id, request, services, remake)
+
+
+def _link(services: Services, board_id: str, link_id: str) -> JoinLink:
+    found = next((link for link in services.auth.links(board_id) if link.id == link_id), None)
+    if found is None:
+        raise NotFound("no such join link on this board")
+    return found
+
+
+@router.get("/admin/links/{link_id}/qr", response_class=HTMLResponse)
+async def admin_link_qr(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    """One live link's QR code, large, for the big screen: people in the room scan it."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+        link = await run_in_threadpool(_link, services, board_id, link_id)
+        if link.token is None:
+            raise NotFound("this link is revoked, or made before links could be shown again")
+    except PiboardError as exc:
+        return _refused(request, exc)
+    url = join_url(request, link.token)
+    label = link_label(link, state.of(Team))
+    context = page_context(request, services, state, actor, "admin")
+    context.update(label=label, url=url, qr=qr_svg(url, f"QR code of the join link for {label}"))
+    response = templates.TemplateResponse(request, "event/link_qr.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    return response

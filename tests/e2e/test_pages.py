@@ -126,13 +126,20 @@ def test_refused_edits_are_shown_where_they_happened_and_change_nothing(
     second.keyboard.press("Escape")
     expect(second.locator("#feature-editor")).to_be_hidden()
 
-    # A team member may not re-plan another team's feature: refused next to the card, which stays.
+    # A team member may not re-plan another team's feature: its card does not move (the server would
+    # refuse it), while the team's own cards do.
+    expect(comet.locator("#card-checkout")).to_have_attribute("draggable", "true")
+    expect(comet.locator("#card-payapi")).to_have_attribute("data-may-move", "false")
     comet.drag_and_drop("#card-payapi", cell(comet, "atlas", "it3"))
+    expect(comet.locator(f"{cell(comet, 'atlas', 'it2')} #card-payapi")).to_be_visible()
+    assert item(board, "feature", "payapi")["iteration_id"] == "it2"
+    # A move of another team's card sent anyway is refused next to the card, which stays.
+    comet.drag_and_drop("#card-checkout", cell(comet, "atlas", "it3"))
     toast = comet.locator(".refusal-pop .refusal")
     expect(toast).to_contain_text("own team")
     expect(toast).to_have_attribute("data-code", "forbidden")
-    expect(comet.locator(f"{cell(comet, 'atlas', 'it2')} #card-payapi")).to_be_visible()
-    assert item(board, "feature", "payapi")["iteration_id"] == "it2"
+    expect(comet.locator(f"{cell(comet, 'comet', 'it3')} #card-checkout")).to_be_visible()
+    assert item(board, "feature", "checkout")["team_id"] == "comet"
 
 
 def test_the_big_screen_follows_another_persons_edit(
@@ -254,14 +261,21 @@ def test_a_quick_add_refused_by_the_server_says_why_beside_the_form(
     board, _ = planned_board
     ann = page_as(board, "team", "Ann Atlas", "atlas")
     stories_before = len(board.read()["items"]["story"])
-    locked = board.op(board.rte_session, "plan.lock")
-    assert locked.status_code == 200, locked.text
+    # A title of blanks passes the browser's "required" but not the server: refused beside the form.
     add = ann.locator("#col-it3 form.quick-add")
-    add.locator("input[name='args.title']").fill("Sneaked in after the lock")
+    add.locator("input[name='args.title']").fill("   ")
     add.locator("input[name='args.title']").press("Enter")
     refusal = add.locator(".refusal-slot .refusal")
-    expect(refusal).to_contain_text("locked")
-    expect(refusal).to_have_attribute("data-code", "illegal")
-    expect(add.locator("input[name='args.title']")).to_have_value("Sneaked in after the lock")
+    expect(refusal).to_contain_text("title must not be empty")
+    expect(refusal).to_have_attribute("data-code", "invalid")
     assert len(board.read()["items"]["story"]) == stories_before
-    screenshot(ann, "team-refused-locked")
+    screenshot(ann, "team-refused-quick-add")
+    # Once the plan is locked, a team member's breakout offers no story or objective form (the page
+    # reloads), only the risk form (risks go on); a story sent anyway is refused.
+    assert board.op(board.rte_session, "plan.lock").status_code == 200
+    expect(ann.locator("form.quick-add input[name=type][value='risk.create']")).to_have_count(1)
+    expect(ann.locator("form.quick-add")).to_have_count(1)
+    member = board.join("team", "Al Atlas", "atlas")
+    refused = board.op(member, "story.create", args={"title": "Late", "team_id": "atlas", "points": 1})
+    assert refused.status_code == 409 and "locked" in refused.json()["reason"]
+    assert len(board.read()["items"]["story"]) == stories_before

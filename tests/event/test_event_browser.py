@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -330,13 +331,26 @@ def test_the_rte_makes_revokes_and_remakes_a_join_link(
         goto(page, board, "objectives")
         expect(page.locator(".me")).to_contain_text("Bea <Owner>")
 
-        # The URL is shown once: reloading the admin page does not show it again.
+        # Every live link stays on the admin page, with how often it was used, to copy or to scan.
         goto(rte, board, "admin")
         expect(rte.locator("[data-fresh-url]")).to_have_count(0)
         row = rte.locator("table.links tr", has_text="Business Owner").first
-        rte.once("dialog", lambda dialog: dialog.accept())
+        expect(row.locator("[data-link-url]")).to_have_value(url)
+        expect(row.locator("[data-uses]")).to_have_text("1 person")
+        row.locator(".qr-code summary").click()
+        expect(row.locator("svg.qr title")).to_have_text("QR code of the join link for Business Owner")
+        dialogs: list[str] = []
+
+        def accept(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.accept()
+
+        rte.once("dialog", accept)
         row.locator("[data-action=revoke]").click()
         expect(rte.locator("table.links tr.revoked")).to_have_count(1)
+        assert "1 person who joined with it" in dialogs[0]
+        notes = rte.locator(".link-notes")
+        expect(notes).to_contain_text("Revoked the link for Business Owner: 1 person lost access")
         response = page.goto(f"{board.server.url}/b/{board.id}/objectives")
         assert response is not None and response.status == 401
         expect(page.locator("body")).to_contain_text("revoked")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import BoardHandle
 
 
@@ -70,3 +72,47 @@ def test_the_last_rte_link_cannot_be_revoked_only_remade(board: BoardHandle) -> 
         assert rte.get(f"/api/boards/{board.id}/links").status_code == 200  # still in charge
         page = rte.post(f"/b/{board.id}/admin/links/{rte_link['id']}/revoke")
         assert page.status_code == 409 and "last RTE link" in page.text
+
+
+def test_the_admin_page_lists_every_live_link_with_its_use_and_qr_code(board: BoardHandle) -> None:
+    with board.rte() as rte:
+        made = rte.post(f"/b/{board.id}/admin/links", data={"role": "pm"})
+        assert made.status_code == 200 and "Made a new link for Product Management." in made.text
+        url = re.search(r'value="([^"]+)"[^>]*data-fresh-url', made.text)
+        assert url is not None
+        token = url.group(1).rsplit("/", 1)[1]
+        for name in ("Paula", "Peter"):
+            assert rte.post("/api/join", json={"token": token, "name": name}).status_code == 200
+        page = rte.get(f"/b/{board.id}/admin").text
+        row = page[page.index("Product Management</span>") :]
+        row = row[: row.index("</tr>")]
+        assert url.group(1) in row and 'data-uses="2"' in row and "2 people" in row
+        assert '<svg viewBox="' in row and "QR code of the join link for Product Management" in row
+
+        # A second link for the same role says the first keeps working; nothing is replaced silently.
+        second = rte.post(f"/b/{board.id}/admin/links", data={"role": "pm"}).text
+        assert (
+            "1 other live link(s) for Product Management keep working (2 people joined with them)" in second
+        )
+        # "Every role and team" makes only what is missing.
+        all_links = rte.post(f"/b/{board.id}/admin/links/all").text
+        assert "Made 3 new link(s); 1 role(s) or team(s) had a live link already" in all_links
+        assert all_links.count("data-fresh-url") == 3  # Architect, Business Owner, observer
+        # Replacing a used link says who loses access.
+        pm_link = next(
+            link
+            for link in rte.get(f"/api/boards/{board.id}/links").json()
+            if link["role"] == "pm" and not link["revoked"]
+        )
+        replaced = rte.post(f"/b/{board.id}/admin/links/{pm_link['id']}/remake").text
+        assert "Replaced the link for Product Management: the old one no longer works (2 people" in replaced
+        new_link = next(
+            link
+            for link in rte.get(f"/api/boards/{board.id}/links").json()
+            if link["role"] == "pm" and not link["revoked"]
+        )
+        qr = rte.get(f"/b/{board.id}/admin/links/{new_link['id']}/qr")
+        assert qr.status_code == 200 and 'class="qr"' in qr.text and qr.headers["cache-control"] == "no-store"
+    member = board.join("observer", "Otto")
+    with board.server.client(member) as otto:
+        assert otto.get(f"/b/{board.id}/admin/links/{new_link['id']}/qr").status_code == 403

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from board.model import Ballot, BoardState, Roam
+from server.templating import Viewer, rendering_for
 from server.views.event import (
     objectives_page,
     risk_board,
@@ -16,7 +17,7 @@ from server.views.event import (
     vote_page,
     vote_regions,
 )
-from tests.unit.plan_builder import BO, T0, Session, member_of
+from tests.unit.plan_builder import BO, RTE, T0, Session, member_of
 
 
 def voting_board(values: list[int]) -> Session:
@@ -31,7 +32,9 @@ def voting_board(values: list[int]) -> Session:
 
 
 def html_of(state: BoardState) -> str:
-    regions = vote_regions(vote_page(state), state.board_id) + screen_regions(state)
+    # As the RTE sees it, with every control: no ballot may show through any of them.
+    with rendering_for(Viewer(RTE, locked=False)):
+        regions = vote_regions(vote_page(state), state.board_id) + screen_regions(state)
     return "".join(r.html for r in regions)
 
 
