@@ -44,6 +44,7 @@ from board.model import (
     item_from_dict,
 )
 from board.roles import Actor, authorise
+from board.setup import holdings
 from board.vote import ballots_of, tally_round
 
 if TYPE_CHECKING:
@@ -606,30 +607,16 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     item = tx.require(cls, op.target, _need_version(op))
     _narrow_for_actor(op.type, actor, kind, item, {})
     if isinstance(item, Team | Iteration):
-        field_name = "team_id" if isinstance(item, Team) else "iteration_id"
-        planned = [
-            x
-            for x in tx.all(Feature) + tx.all(Story) + tx.all(Member)
-            if getattr(x, field_name, None) == item.id
-        ]
-        if planned:
+        held = holdings(tx.all, item)
+        if held.planned:
             raise IllegalTransition(
-                f"{len(planned)} features, stories or members still belong to this {kind}; move them first"
+                f"{len(held.planned)} features, stories or members still belong to this {kind}; "
+                "move them first"
             )
         # Nothing else may be left pointing at a team or iteration that is gone.
-        ref_fields = (
-            ("team_id", "requesting_team_id", "provider_team_id")
-            if isinstance(item, Team)
-            else ("iteration_id", "needed_by_iteration_id", "promised_iteration_id")
-        )
-        referring = [
-            x
-            for x in tx.all(Objective) + tx.all(Risk) + tx.all(Dependency) + tx.all(Milestone)
-            if any(getattr(x, name, None) == item.id for name in ref_fields)
-        ]
-        if referring:
+        if held.naming:
             raise IllegalTransition(
-                f"{len(referring)} objectives, risks, dependencies or milestones still name this {kind}; "
+                f"{len(held.naming)} objectives, risks, dependencies or milestones still name this {kind}; "
                 "change them first"
             )
     if isinstance(item, Feature):
@@ -654,6 +641,21 @@ def _unlink(tx: Tx, cls: type[Any], field_name: str, item_id: str) -> None:
             other = dataclasses.replace(other)
             setattr(other, field_name, None)
             tx.put(other)
+
+
+@handles("iteration.reorder")
+def _reorder_iterations(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Number the iterations 1, 2, 3… in the order given (every iteration, once)."""
+    if set(op.args) - {"order"}:
+        raise Invalid("a reorder takes only the order: every iteration id, first to last")
+    order = f.RefList("iteration", max_items=30).clean("order", op.args.get("order"))
+    iterations = {i.id: i for i in tx.all(Iteration)}
+    if sorted(order) != sorted(iterations):
+        raise Invalid("the order must name every iteration of the board once")
+    for number, iteration_id in enumerate(order, start=1):
+        iteration = iterations[iteration_id]
+        if iteration.number != number:
+            tx.put(dataclasses.replace(iteration, number=number))
 
 
 # --- dependencies ---------------------------------------------------------------------------------

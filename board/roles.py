@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "iteration.create": _roles(RTE),
     "iteration.update": _roles(RTE),
     "iteration.delete": _roles(RTE),
+    "iteration.reorder": _roles(RTE),
     "team.create": _roles(RTE),
     "team.update": _roles(RTE),
     "team.delete": _roles(RTE),

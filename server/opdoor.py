@@ -20,7 +20,8 @@ ENVELOPE = ("type", "target", "base_version", "client_op_id")
 
 
 def op_from_fields(fields: Iterable[tuple[str, Any]]) -> OpIn:
-    """Build an op from flat (name, value) pairs; repeated ``args.x`` names make a list."""
+    """Build an op from flat (name, value) pairs; repeated ``args.x`` names make a list, and
+    ``args.x.k`` names make a mapping ``x`` (e.g. a member's days off per iteration)."""
     envelope: dict[str, Any] = {}
     args: dict[str, Any] = {}
     for name, value in fields:
@@ -28,6 +29,13 @@ def op_from_fields(fields: Iterable[tuple[str, Any]]) -> OpIn:
             envelope[name] = value if value != "" else None
         elif name == "args":
             args.update(_json_object(value))
+        elif name.startswith("args.") and "." in name[5:]:
+            # args.days_off.<iteration id>: one entry of a mapping argument.
+            key, entry = name[5:].split(".", 1)
+            mapping = args.setdefault(key, {})
+            if not isinstance(mapping, dict):
+                raise Invalid(f"args.{key} is given both as a value and as entries")
+            mapping[entry] = value
         elif name.startswith("args."):
             key = name[5:]
             if key in args:

@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from board.errors import PiboardError
-from board.model import StoryStatus
+from board.model import MilestoneKind, StoryStatus
 from board.roles import Actor, may
 from server.cdn import CDN_SCRIPTS
 from server.errors import STATUS
@@ -30,6 +30,7 @@ templates.env.autoescape = True
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
+templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]
 
 
 @dataclass(frozen=True)

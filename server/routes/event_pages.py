@@ -34,6 +34,7 @@ from server.views.event import (
     risk_board,
     vote_page,
 )
+from server.views.setup import admin_setup
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
 
@@ -203,7 +204,7 @@ async def admin(board_id: str, request: Request, services: ServicesDep) -> Respo
         services,
         "admin",
         "event/admin.html",
-        lambda s: {"meta": s.meta, "iterations": s.iterations, **_links_context(request, services, s, [])},
+        lambda s: {**admin_setup(s), **_links_context(request, services, s, [])},
     )
 
 

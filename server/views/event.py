@@ -36,6 +36,7 @@ from board.summary import roam_counts
 from board.vote import REWORK_BELOW, Tally, tally_round
 from server.live_render import renders, renders_also
 from server.views.common import Region, changed_regions, render_part, state_before
+from server.views.setup import admin_setup
 
 # Every page with the top bar (and so the timer).
 BOARD_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
@@ -444,14 +445,10 @@ def render_agenda(state: BoardState, events: list[Committed], arg: str | None) -
 
 
 def admin_regions(state: BoardState) -> list[Region]:
-    ctx = {
-        "board_id": state.board_id,
-        "meta": state.meta,
-        "teams": state.teams,
-        "oob": True,
-        "iterations": state.iterations,
-    }
+    ctx = {"board_id": state.board_id, "teams": state.teams, "oob": True, **admin_setup(state)}
     return [
+        Region("admin-checklist", render_part("event/admin_checklist.html", **ctx)),
+        Region("admin-pi", render_part("event/admin_pi.html", **ctx)),
         Region("admin-lock", render_part("event/admin_lock.html", **ctx)),
         Region("admin-train", render_part("event/admin_train.html", **ctx)),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from board import BoardState
-from board.capacity import Load
+from board.capacity import Load, member_capacity
 from board.dependencies import delivering_iteration, needed_by
 from board.errors import NotFound
 from board.events import Committed
@@ -14,6 +14,7 @@ from board.model import (
     DependencyState,
     Feature,
     Iteration,
+    Member,
     Objective,
     Risk,
     Roam,
@@ -99,6 +100,14 @@ class StoryOrder:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A member of the team and what they bring to each iteration (``board.capacity``'s rule)."""
+
+    member: Member
+    capacity: list[tuple[Iteration, float]]
+
+
+@dataclass(frozen=True)
 class TeamBoard:
     board_id: str
     name: str
@@ -116,6 +125,7 @@ class TeamBoard:
     requested_of_us: list[DependencyLine]
     we_need: list[DependencyLine]
     summary: PlanSummary
+    people: list[Person]
 
     @property
     def layout(self) -> tuple[str, ...]:
@@ -189,6 +199,11 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
         requested_of_us=[line(d, d.requesting_team_id) for d in deps if d.provider_team_id == team_id],
         we_need=[line(d, d.provider_team_id) for d in deps if d.requesting_team_id == team_id],
         summary=summary,
+        people=[
+            Person(m, [(it, member_capacity(m, it)) for it in iterations])
+            for m in sorted(state.of(Member).values(), key=lambda m: m.name.lower())
+            if m.team_id == team_id
+        ],
     )
 
 
@@ -201,6 +216,7 @@ TEAM_PARTS = {
     "risks": "parts/team_risks.html",
     "deps-in": "parts/team_deps_in.html",
     "deps-out": "parts/team_deps_out.html",
+    "people": "parts/team_people.html",
 }
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from board import Actor, Op, apply_op
+from board import Actor, apply_op
 from board.errors import Forbidden, IllegalTransition, Refused
 from board.ops import Context
+from server.opdoor import op_from_fields
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import build_plan
 
@@ -63,6 +64,9 @@ class _Controls(HTMLParser):
         self._select: str | None = None
         self._editor_depth = 0
         self._depth = 0
+        self._forms: list[dict[str, Any]] = []
+        # Fields outside their form (a table row's inputs naming the row's form with form="…").
+        self._outside: dict[str, dict[str, str]] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -71,7 +75,10 @@ class _Controls(HTMLParser):
         if "editor-pop" in a.get("class", "").split():
             self._editor_depth = self._depth
         if tag == "form" and not self._editor_depth and "/ops" in a.get("hx-post", ""):
-            self._form = {"fields": {}, "choices": {}}
+            self._form = {"id": a.get("id", ""), "fields": {}, "choices": {}}
+        if a.get("form") and a.get("name"):
+            self._outside.setdefault(a["form"], {})[a["name"]] = a.get("value") or "x"
+            return
         if self._form is None:
             self._card_controls(tag, a)
             return
@@ -93,15 +100,20 @@ class _Controls(HTMLParser):
         if tag == "select":
             self._select = None
         if tag == "form" and self._form is not None:
-            self._close_form(self._form)
+            self._forms.append(self._form)
             self._form = None
         if self._editor_depth and self._depth == self._editor_depth:
             self._editor_depth = 0
         if tag not in {"input", "br", "img", "meta", "link"}:
             self._depth -= 1
 
-    def _close_form(self, form: dict[str, Any]) -> None:
-        fields: dict[str, str] = form["fields"]
+    def close(self) -> None:
+        super().close()
+        for form in self._forms:
+            self._add_form(form)
+
+    def _add_form(self, form: dict[str, Any]) -> None:
+        fields: dict[str, str] = {**self._outside.get(form["id"], {}), **form["fields"]}
         version = fields.get("base_version")
         choices: dict[str, list[str]] = form["choices"]
         # A choice of team or kind the page offers is a control of its own (each may be refused).
@@ -131,6 +143,7 @@ class _Controls(HTMLParser):
 def controls_on(html: str) -> list[Control]:
     parser = _Controls()
     parser.feed(html)
+    parser.close()
     return parser.controls
 
 
@@ -138,7 +151,13 @@ def refused_for_role(state: Any, control: Control, actor: Actor) -> bool:
     """Whether the server refuses this control's op to this participant for who they are (their
     role, team, or the lock) rather than for what was typed or the item's state."""
     ids = itertools.count()
-    op = Op(control.op_type, control.target, control.base_version, dict(control.args))
+    # The page's fields become an op the way the form door reads them.
+    envelope = [
+        ("type", control.op_type),
+        ("target", control.target or ""),
+        ("base_version", control.base_version),
+    ]
+    op = op_from_fields(envelope + [(f"args.{k}", v) for k, v in control.args]).to_op()
     ctx = Context(now=2_000_000_000.0, new_id=lambda: f"probe{next(ids)}", seq=state.seq + 1)
     try:
         apply_op(state.copy(), op, actor, ctx)

@@ -119,6 +119,13 @@ def _iteration_delete(a: Arena, role: str) -> OpBody:
     return a.on("iteration", a.make("iteration.create", number=number), "iteration.delete")
 
 
+@case("iteration.reorder")
+def _iteration_reorder(a: Arena, role: str) -> OpBody:
+    """Every iteration, the last first: a real change of order each time."""
+    by_number = sorted(a.items("iteration").values(), key=lambda i: i["number"])
+    return {"type": "iteration.reorder", "args": {"order": [i["id"] for i in reversed(by_number)]}}
+
+
 @case("team.create")
 def _team_create(a: Arena, role: str) -> OpBody:
     return {"type": "team.create", "args": {"name": a.unique("Team")}}
