@@ -52,6 +52,7 @@ CASES: dict[str, Callable[[Session], tuple[str | None, dict[str, Any]]]] = {
     "iteration.create": lambda s: (None, {"id": "i9", "number": 9}),
     "iteration.update": lambda s: ("i4", {"name": "Hardening"}),
     "iteration.delete": lambda s: ("i4", {}),
+    "iteration.reorder": lambda s: (None, {"order": [i.id for i in reversed(s.state.iterations)]}),
     "team.create": lambda s: (None, {"id": "delta", "name": "Delta"}),
     "team.update": lambda s: ("charlie", {"color": "#123456"}),
     "team.delete": lambda s: (s.do("team.create", id="echo", name="Echo") and "echo", {}),
