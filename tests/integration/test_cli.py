@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from server.app import build_services
 from server.provision import ensure_demo
 from server.settings import Settings
 from tests.conftest import LiveServer, free_port, start_server
+from tests.serving import piboard_serve
 
 PIBOARD = [sys.executable, "-m", "server.cli"]
 
@@ -40,35 +40,16 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_serve_creates_the_demo_and_its_rte_link_works(tmp_path: Path) -> None:
     port = free_port()
     env = env_for(tmp_path, PIBOARD_PORT=str(port))
-    proc = subprocess.Popen([*PIBOARD, "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        link = ""
-        deadline = time.monotonic() + 60
-        while not link and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            found = re.search(r"Open as RTE: (\S+)", line)
-            link = found.group(1) if found else ""
-        assert link.startswith(f"http://127.0.0.1:{port}/join/")
-        with httpx.Client(timeout=10) as client:
-            for _ in range(100):
-                try:
-                    client.get(f"http://127.0.0.1:{port}/healthz")
-                    break
-                except httpx.ConnectError:
-                    time.sleep(0.1)
-            joined = client.post(link, data={"name": "Rita"}, follow_redirects=False)
+    with piboard_serve([*PIBOARD, "serve"], port, env, tmp_path) as serving:
+        assert serving.rte_link.startswith(f"{serving.url}/join/")
+        with httpx.Client(base_url=serving.url, timeout=10) as client:
+            joined = client.post(serving.rte_link, data={"name": "Rita"}, follow_redirects=False)
             assert joined.status_code == 303
             board_id = joined.headers["location"].split("/")[2]
             # the client keeps the session cookie the join page set, as a browser would
-            board = client.get(f"http://127.0.0.1:{port}/api/boards/{board_id}").json()
-        assert len(board["items"]["team"]) == 8
-        assert board["derived"]["conflict_count"] >= 3
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stdout is not None:
-            proc.stdout.close()
+            board = client.get(f"/api/boards/{board_id}").json()
+    assert len(board["items"]["team"]) == 8
+    assert board["derived"]["conflict_count"] >= 3
 
 
 def test_db_upgrade_demo_and_link_commands(tmp_path: Path) -> None:

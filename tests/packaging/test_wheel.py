@@ -23,7 +23,7 @@ import pytest
 
 from server.version import __version__
 from tests.conftest import free_port
-from tests.packaging.processes import output_lines, wait_until_healthy
+from tests.serving import Serving, piboard_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 # The repository's top-level folders and the package names the wheel carries them under.
@@ -116,48 +116,28 @@ def test_the_installed_package_is_the_venvs_own(installed: Installed, tmp_path: 
 
 
 @pytest.fixture
-def serving(installed: Installed, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    """``piboard serve`` of the installed wheel, in an empty working folder; its URL and first lines."""
+def serving(installed: Installed, tmp_path: Path) -> Iterator[Serving]:
+    """``piboard serve`` of the installed wheel, in an empty working folder."""
     port = free_port()
-    proc = subprocess.Popen(
-        [installed.bin("piboard"), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean_env(PIBOARD_HTMX_CDN="true"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        lines = output_lines(proc, until=lambda line: "Open as RTE:" in line, deadline_s=60)
-        wait_until_healthy(url, deadline_s=30)
-        yield url, lines
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stdout is not None:
-            proc.stdout.close()
+    command = [installed.bin("piboard"), "serve", "--port", str(port)]
+    with piboard_serve(command, port, clean_env(PIBOARD_HTMX_CDN="true"), tmp_path) as serving:
+        yield serving
 
 
 def sri(content: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()
 
 
-def test_serve_from_anywhere_shows_the_demo_with_its_static_files(
-    serving: tuple[str, list[str]], tmp_path: Path
-) -> None:
-    url, lines = serving
-    banner = "\n".join(lines)
+def test_serve_from_anywhere_shows_the_demo_with_its_static_files(serving: Serving, tmp_path: Path) -> None:
+    banner = "\n".join(serving.lines)
     assert f"piboard {__version__}" in banner
-    assert f"URL:      {url}" in banner
+    assert f"URL:      {serving.url}" in banner
     assert f"database: {tmp_path / 'piboard.db'}" in banner
     assert f"secret:   {tmp_path / '.piboard-secret'}" in banner
-    link = re.search(r"Open as RTE: (\S+)", banner)
-    assert link is not None
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with httpx.Client(base_url=serving.url, timeout=30) as client:
         assert client.get("/healthz").json()["version"] == __version__
         assert client.get("/openapi.json").json()["info"]["version"] == __version__
-        joined = client.post(link.group(1), data={"name": "Rita"}, follow_redirects=True)
+        joined = client.post(serving.rte_link, data={"name": "Rita"}, follow_redirects=True)
         assert joined.status_code == 200
         page = client.get("/b/demo/program").text
         assert "Demo ART" in page
