@@ -235,6 +235,19 @@ class BoardStore:
                 rows = self._change_rows(conn, board_id, below, seq)
         return self._replay_to(start, rows, direction, seq, snapshots)
 
+    def keep_snapshots(self, board_id: str) -> None:
+        """Replay the history not yet met once, forward, keeping its snapshots: done when a history
+        page opens, so scrubbing its timeline never waits for a replay from the start."""
+        now = self.state(board_id)
+        snapshots = self._snapshots.setdefault(board_id, {})
+        below = max(snapshots, default=0)
+        if now.seq - below < SNAPSHOT_EVERY:
+            return
+        with self.engine.connect() as conn:
+            rows = self._change_rows(conn, board_id, below, now.seq)
+        start = snapshots.get(below) or BoardState(board_id, 0)
+        self._replay_to(start, rows, Direction.FORWARD, now.seq, snapshots)
+
     def _replay_to(
         self,
         state: BoardState,

@@ -6,6 +6,7 @@ Everything here reads; undo is an op (``event.undo``) sent to the form door like
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -67,6 +68,8 @@ async def _history(
         state, actor = await _load(board_id, request, services)
         show = past_view_name(show)
         timeline = await run_in_threadpool(_timeline, services, state)
+        # The timeline is about to be scrubbed: meet the whole history once, in the background.
+        asyncio.get_running_loop().run_in_executor(None, services.oppath.keep_snapshots, board_id)
         past = await run_in_threadpool(
             _past, services, state, min(at if at is not None else state.seq, state.seq), show
         )

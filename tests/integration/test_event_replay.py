@@ -17,6 +17,7 @@ from board.public import public_state
 from server import store
 from server.db import make_engine, upgrade
 from server.oppath import OpPath
+from server.store import BoardStore
 
 RTE = Actor("rte", "Rita", Role.RTE)
 KINDS = ("team", "iteration", "feature", "story", "dependency", "objective", "risk", "milestone")
@@ -149,3 +150,8 @@ def test_the_log_replayed_forward_and_backward_gives_every_state(
             assert public_state(state) == seen[event.seq - 1]
     for seq, expected in seen.items():
         assert public_state(oppath.state_at(board_id, seq)) == expected, seq
+    # A store that met the whole history first (as opening the history page makes it) agrees.
+    opened = BoardStore(oppath.engine)
+    opened.keep_snapshots(board_id)
+    for seq, expected in seen.items():
+        assert public_state(opened.state_at(board_id, seq)) == expected, seq
