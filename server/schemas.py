@@ -112,3 +112,23 @@ class BoardRead(BaseModel):
         default_factory=list,
         description="stored rows that could not be read as stored (repaired or left out)",
     )
+
+
+class WebhookUpdate(BaseModel):
+    url: str = Field(default="", max_length=500, description="an incoming-webhook URL; empty: no webhook")
+
+
+class DeliveryPublic(BaseModel):
+    """One attempt to post alerts to the webhook, and the answer it got."""
+
+    at: str
+    attempt: int
+    alerts: int
+    status_code: int | None
+    ok: bool
+    error: str
+
+
+class WebhookPublic(BaseModel):
+    url: str
+    deliveries: list[DeliveryPublic]

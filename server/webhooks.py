@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ from board.errors import Invalid
 from board.execution import Alert, alerts
 from server.clock import Clock
 from server.db import WebhookDeliveryRow, WebhookRow
+from server.schemas import DeliveryPublic
 from server.store import BoardStore
 
 log = logging.getLogger("piboard.webhooks")
@@ -64,16 +64,6 @@ def payload(board_name: str, base_url: str, new: Sequence[Alert]) -> dict[str, A
             for a in new
         ],
     }
-
-
-@dataclass(frozen=True)
-class Delivery:
-    at: str
-    attempt: int
-    alerts: int
-    status_code: int | None
-    ok: bool
-    error: str
 
 
 class Webhooks:
@@ -121,7 +111,7 @@ class Webhooks:
                 db.merge(WebhookRow(board_id=board_id, url=url, sent=keys))
             db.commit()
 
-    def deliveries(self, board_id: str, limit: int = 20) -> list[Delivery]:
+    def deliveries(self, board_id: str, limit: int = 20) -> list[DeliveryPublic]:
         with Session(self.engine) as db:
             rows = db.exec(
                 select(WebhookDeliveryRow)
@@ -130,7 +120,14 @@ class Webhooks:
                 .limit(limit)
             ).all()
         return [
-            Delivery(r.at.isoformat(timespec="seconds"), r.attempt, r.alerts, r.status_code, r.ok, r.error)
+            DeliveryPublic(
+                at=r.at.isoformat(timespec="seconds"),
+                attempt=r.attempt,
+                alerts=r.alerts,
+                status_code=r.status_code,
+                ok=r.ok,
+                error=r.error,
+            )
             for r in rows
         ]
 

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, roles
 from board.errors import PiboardError
 from server.deps import CurrentActor, Services, ServicesDep
 from server.routes.boards import REFUSALS
+from server.schemas import WebhookPublic, WebhookUpdate
 from server.templating import refusal_fragment, templates
 from server.webhooks import MAX_URL
 
@@ -23,29 +23,11 @@ form_router = APIRouter(prefix="/b/{board_id}/webhook", tags=["pages"])
 WHAT = "sets the alerts webhook"
 
 
-class WebhookUpdate(BaseModel):
-    url: str = Field(default="", max_length=MAX_URL, description="empty: no webhook")
-
-
-class DeliveryPublic(BaseModel):
-    at: str
-    attempt: int
-    alerts: int
-    status_code: int | None
-    ok: bool
-    error: str
-
-
-class WebhookPublic(BaseModel):
-    url: str
-    deliveries: list[DeliveryPublic]
-
-
 def webhook_public(services: Services, board_id: str) -> WebhookPublic:
     hooks = services.webhooks
     return WebhookPublic(
         url=hooks.url_of(board_id),
-        deliveries=[DeliveryPublic(**d.__dict__) for d in hooks.deliveries(board_id)],
+        deliveries=hooks.deliveries(board_id),
     )
 
 

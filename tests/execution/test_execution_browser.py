@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from server.clock import Clock
 from tests.browser import FULL_HD, PageAs, screenshot
-from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.conftest import build_plan
+from tests.conftest import LiveServer
+from tests.execution.rocket import rocket, rte_op
 
 pytestmark = pytest.mark.e2e
-
-
-def rest(board: BoardHandle, type: str, **args: Any) -> None:
-    r = board.op(board.rte_session, type, args=args)
-    assert r.status_code == 200, r.text
 
 
 def navigations(page: Page) -> list[str]:
@@ -33,19 +27,10 @@ def navigations(page: Page) -> list[str]:
 def test_a_late_providing_story_shows_on_every_screen_live(
     watched_server: LiveServer, page_as: PageAs, clock: Clock
 ) -> None:
-    board = create_board(watched_server, name="Rocket ART")
-    build_plan(board)
     # Comet's objective hangs on Checkout v2 (I3), which needs Atlas's Payments API by I3.
-    rest(
-        board,
-        "objective.create",
-        id="obj-co",
-        team_id="comet",
-        statement="Checkout v2 live in 2 shops by I3",
-        feature_ids=["checkout"],
-    )
-    rest(board, "plan.lock")
-    rest(board, "baseline.take")
+    board = rocket(watched_server, running=False)
+    rte_op(board, "plan.lock")
+    rte_op(board, "baseline.take")
     clock.travel_to(datetime.date(2026, 4, 10))  # Iteration 3 is running
 
     rte = page_as(board, "rte", "Rita RTE", viewport=FULL_HD)

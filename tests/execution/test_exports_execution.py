@@ -7,50 +7,20 @@ import csv
 import datetime
 import io
 import json
-from typing import Any
 
 from server.clock import Clock
-from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.conftest import build_plan
-from tests.execution.test_sync_page import SVG_NS, charts
-
-
-def rest(board: BoardHandle, type: str, **body: Any) -> None:
-    r = board.op(board.rte_session, type, **body)
-    assert r.status_code == 200, r.text
-
-
-def version(board: BoardHandle, kind: str, item_id: str) -> int:
-    return int(board.read()["items"][kind][item_id]["version"])
+from tests.conftest import BoardHandle, LiveServer
+from tests.execution.rocket import SVG_NS, charts, rocket, rte_op
 
 
 def executing_with_a_blocked_story(server: LiveServer) -> BoardHandle:
-    board = create_board(server, name="Rocket ART")
-    build_plan(board)
-    rest(
-        board,
-        "board.update",
-        target="meta",
-        base_version=version(board, "meta", "meta"),
-        args={"velocity_threshold": 0.6},
-    )
-    rest(board, "plan.lock")
-    rest(board, "baseline.take")
-    rest(board, "execution.start")
-    rest(
-        board,
-        "story.update",
-        target="ls0",
-        base_version=version(board, "story", "ls0"),
-        args={"status": "done"},
-    )
-    rest(
-        board,
-        "story.update",
-        target="co1",
-        base_version=version(board, "story", "co1"),
-        args={"status": "blocked", "blocked_reason": "=waiting for the Payments API"},
-    )
+    board = rocket(server, comet_objective=False, running=False)
+    rte_op(board, "board.update", "meta", velocity_threshold=0.6)
+    rte_op(board, "plan.lock")
+    rte_op(board, "baseline.take")
+    rte_op(board, "execution.start")
+    rte_op(board, "story.update", "ls0", status="done")
+    rte_op(board, "story.update", "co1", status="blocked", blocked_reason="=waiting for the Payments API")
     return board
 
 
@@ -124,8 +94,7 @@ def test_the_report_tells_how_the_pi_is_going(watched_server: LiveServer, clock:
 
 
 def test_the_report_before_execution_has_no_execution_section(watched_server: LiveServer) -> None:
-    board = create_board(watched_server, name="Planning only")
-    build_plan(board)
+    board = rocket(watched_server, comet_objective=False, running=False)
     with board.rte() as c:
         html = c.get(f"/api/boards/{board.id}/report.html").text
     assert 'id="execution"' not in html

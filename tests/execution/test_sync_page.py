@@ -4,50 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import xml.etree.ElementTree as ET
-from typing import Any
 
 import httpx
 
 from server.clock import Clock
-from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.conftest import build_plan
-
-SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-def op(board: BoardHandle, type: str, target: str | None = None, **args: Any) -> None:
-    body: dict[str, Any] = {"args": args}
-    if target:
-        kind = "meta" if type.startswith("board.") else type.split(".")[0]
-        body.update(target=target, base_version=board.read()["items"][kind][target]["version"])
-    r = board.op(board.rte_session, type, **body)
-    assert r.status_code == 200, r.text
-
-
-def charts(html: str) -> dict[str, ET.Element]:
-    found = {}
-    for svg in SVG.findall(html):
-        root = ET.fromstring(svg)
-        found.setdefault(root.get("data-chart", ""), root)
-    return found
-
-
-def executing_board(server: LiveServer) -> BoardHandle:
-    board = create_board(server, name="Rocket ART")
-    build_plan(board)
-    op(
-        board,
-        "objective.create",
-        team_id="comet",
-        statement="Checkout v2 live in 2 shops by I3",
-        feature_ids=["checkout"],
-    )
-    op(board, "plan.lock")
-    op(board, "baseline.take")
-    op(board, "execution.start")
-    return board
+from tests.conftest import BoardHandle, LiveServer
+from tests.execution.rocket import SVG_NS, charts, rocket, rte_op
 
 
 def sync(board: BoardHandle, client: httpx.Client | None = None) -> str:
@@ -63,11 +25,11 @@ def sync(board: BoardHandle, client: httpx.Client | None = None) -> str:
 def test_burn_up_points_are_the_plan_the_baseline_and_what_is_done(
     watched_server: LiveServer, clock: Clock
 ) -> None:
-    board = executing_board(watched_server)
+    board = rocket(watched_server)
     clock.travel_to(datetime.date(2026, 3, 20))  # iteration 1 closed, iteration 2 closed, 3 not started
-    op(board, "story.update", "ls0", status="done")  # 13 points done in I1
-    op(board, "story.update", "ls1", status="done")  # 8 more
-    op(board, "story.move", "co1", iteration_id="it4")  # Comet re-plans 8 points from I3 to I4
+    rte_op(board, "story.update", "ls0", status="done")  # 13 points done in I1
+    rte_op(board, "story.update", "ls1", status="done")  # 8 more
+    rte_op(board, "story.move", "co1", iteration_id="it4")  # Comet re-plans 8 points from I3 to I4
     burn = charts(sync(board))["burn-up"]
     values = {
         (c.get("data-series"), c.get("data-iteration")): int(c.get("data-value", "-1"))
@@ -83,7 +45,7 @@ def test_burn_up_points_are_the_plan_the_baseline_and_what_is_done(
 def test_late_dependency_in_the_sync_view_and_the_health_strip(
     watched_server: LiveServer, clock: Clock
 ) -> None:
-    board = executing_board(watched_server)
+    board = rocket(watched_server)
     clock.travel_to(datetime.date(2026, 4, 10))
     html = sync(board)
     assert 'data-kind="late"' not in html
@@ -107,7 +69,7 @@ def test_late_dependency_in_the_sync_view_and_the_health_strip(
 
 
 def test_alerts_new_since_your_last_visit(watched_server: LiveServer, clock: Clock) -> None:
-    board = executing_board(watched_server)
+    board = rocket(watched_server)
     clock.travel_to(datetime.date(2026, 3, 20))
     with board.rte() as browser_like:
         first = sync(board, browser_like)
@@ -120,8 +82,8 @@ def test_alerts_new_since_your_last_visit(watched_server: LiveServer, clock: Clo
 
 
 def test_user_text_in_charts_is_escaped(watched_server: LiveServer, clock: Clock) -> None:
-    board = executing_board(watched_server)
-    op(board, "feature.update", "ledger", title='<script>alert(1)</script> & "Ledger"')
+    board = rocket(watched_server)
+    rte_op(board, "feature.update", "ledger", title='<script>alert(1)</script> & "Ledger"')
     html = sync(board)
     assert "<script>alert(1)</script>" not in html
     charts(html)  # every chart still parses as XML

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from server.clock import Clock
-from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.conftest import build_plan
+from tests.conftest import BoardHandle, LiveServer
+from tests.execution.rocket import rocket, rte_op
 
 
 class Receiver:
@@ -70,20 +70,6 @@ def until(condition: Callable[[], Any], what: str, seconds: float = 15.0) -> Any
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def rest(board: BoardHandle, type: str, **body: Any) -> None:
-    r = board.op(board.rte_session, type, **body)
-    assert r.status_code == 200, r.text
-
-
-def executing(server: LiveServer) -> BoardHandle:
-    board = create_board(server, name="Rocket ART")
-    build_plan(board)
-    rest(board, "plan.lock")
-    rest(board, "baseline.take")
-    rest(board, "execution.start")
-    return board
-
-
 def set_webhook(board: BoardHandle, url: str, session: str | None = None) -> Any:
     with board.server.client(session or board.rte_session) as c:
         return c.put(f"/api/boards/{board.id}/webhook", json={"url": url})
@@ -102,7 +88,7 @@ def test_new_alerts_are_posted_after_two_failures_and_nothing_else_changes(
     watched_server: LiveServer, clock: Clock, receiver: Callable[[list[int]], Receiver]
 ) -> None:
     clock.travel_to(datetime.date(2026, 4, 10))
-    board = executing(watched_server)
+    board = rocket(watched_server)
     slack = receiver([500, 503])
     assert set_webhook(board, slack.url).status_code == 200
     before = board.read()
@@ -125,13 +111,7 @@ def test_new_alerts_are_posted_after_two_failures_and_nothing_else_changes(
     assert (after["seq"], after["items"]) == (before["seq"], before["items"])  # posting changed nothing
 
     # A later change posts only what is new since: the story Comet now marks blocked.
-    rest(
-        board,
-        "story.update",
-        target="co1",
-        base_version=after["items"]["story"]["co1"]["version"],
-        args={"status": "blocked", "blocked_reason": "waiting for the Payments API"},
-    )
+    rte_op(board, "story.update", "co1", status="blocked", blocked_reason="waiting for the Payments API")
     until(lambda: len(slack.posts) == 4, "the post of the blocked story")
     assert [(a["kind"], a["item_id"]) for a in slack.posts[-1][1]["alerts"]] == [("blocked", "co1")]
 
@@ -140,7 +120,7 @@ def test_a_webhook_that_always_fails_keeps_the_alerts_for_the_next_change(
     watched_server: LiveServer, clock: Clock, receiver: Callable[[list[int]], Receiver]
 ) -> None:
     clock.travel_to(datetime.date(2026, 4, 10))
-    board = executing(watched_server)
+    board = rocket(watched_server)
     down = receiver([500, 500, 500, 500])
     set_webhook(board, down.url)
     before = seq(board)
@@ -148,7 +128,7 @@ def test_a_webhook_that_always_fails_keeps_the_alerts_for_the_next_change(
     until(lambda: len(down.posts) == 4, "four attempts")
     assert seq(board) == before
     # The next change posts the alerts that never got through, with its own.
-    rest(board, "risk.create", args={"title": "Payments partner on strike"})
+    rte_op(board, "risk.create", title="Payments partner on strike")
     until(lambda: len(down.posts) == 5, "the post after the next change")
     kinds = {a["kind"] for a in down.posts[-1][1]["alerts"]}
     assert {"late", "unroamed_risk"} <= kinds
@@ -157,7 +137,7 @@ def test_a_webhook_that_always_fails_keeps_the_alerts_for_the_next_change(
 def test_only_the_rte_sets_a_webhook_and_bad_urls_are_refused(
     watched_server: LiveServer, receiver: Callable[[list[int]], Receiver]
 ) -> None:
-    board = executing(watched_server)
+    board = rocket(watched_server)
     member = board.join("team", "Carl Comet", "comet")
     refused = set_webhook(board, "https://hooks.example.test/x", session=member)
     assert refused.status_code == 403 and "only the RTE" in refused.text
