@@ -47,6 +47,7 @@ from server.exports.jira_mapping import (
     candidates,
     choose,
     detect,
+    iteration_named,
 )
 
 MAX_TITLE = 200
@@ -332,9 +333,13 @@ class _Planner:
             reason = self._refusal(issue, seen)
             if reason:
                 fate.fate, fate.reason = SKIP, reason
-            for ref in {key, issue_id} - {""}:
-                self.by_ref.setdefault(ref, issue)
             seen.add(issue.key)
+        # A row is named by its key; by its issue id only where no key is the same text.
+        for issue in self.issues:
+            self.by_ref.setdefault(issue.key, issue)
+        for issue in self.issues:
+            if issue.issue_id:
+                self.by_ref.setdefault(issue.issue_id, issue)
 
     def _refusal(self, issue: _Issue, seen: set[str]) -> str:
         if not issue.key:
@@ -412,7 +417,11 @@ class _Planner:
         """Each sprint of the file -> the iteration number it maps to (None: the backlog)."""
         out: dict[str, int | None] = {}
         taken = set(self.iterations)
-        new = [s for s in self.preview.offer.sprints if self.mapping.sprints.get(s, "new") == "new"]
+        new = [
+            s
+            for s in self.preview.offer.sprints
+            if self.mapping.sprints.get(s, "new") == "new" and iteration_named(self.state, s) is None
+        ]
         numbers = [re.findall(r"\d+", s) for s in new]
         own = [int(n[-1]) for n in numbers if n]
         if (
@@ -426,7 +435,10 @@ class _Planner:
             proposed = {s: start + n for n, s in enumerate(new, start=1)}
         for sprint in self.preview.offer.sprints:
             target = self.mapping.sprints.get(sprint, "new")
-            if target == "backlog":
+            made = iteration_named(self.state, sprint)
+            if target == "new" and made is not None:
+                out[sprint] = made.number  # made by an earlier import
+            elif target == "backlog":
                 out[sprint] = None
             elif target == "new":
                 number = proposed[sprint]
@@ -626,6 +638,8 @@ class _Planner:
         def fate(kind: str, reason: str = "") -> LinkFate:
             return LinkFate(line, provider, requester, kind, reason)
 
+        if provider == requester:
+            return fate(IGNORED, "an issue that blocks itself")
         for key in (provider, requester):
             issue = self.by_ref.get(key)
             if issue is not None and (issue.fate.fate == SKIP or issue.kind not in ("feature", "story")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from server.exports.common import FileRefused, Problem, decode_text, unneutralise
@@ -18,6 +19,16 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 2_000
 MAX_FIELD = 128 * 1024
+
+# Control characters never belong in a board's text; a lone surrogate is not a character at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: str, *, lines: bool = False) -> str:
+    """A cell as plain text: control characters and lone surrogates out; one line unless ``lines``."""
+    value = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", unneutralise(value)))
+    return value.replace("\r\n", "\n") if lines else " ".join(value.split())
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class JiraFile:
         """Every filled cell of the columns named ``header`` (case-insensitive), in order."""
         out = []
         for n in self._index.get(header.strip().lower(), []):
-            value = unneutralise(row.cells[n].strip())
+            value = clean_text(row.cells[n])
             if value and value not in out:
                 out.append(value)
         return out
@@ -62,7 +73,7 @@ class JiraFile:
     def raw(self, row: JiraRow, header: str) -> str:
         """The first column named ``header`` as written (multi-line text kept)."""
         columns = self._index.get(header.strip().lower(), [])
-        return unneutralise(row.cells[columns[0]]) if columns else ""
+        return clean_text(row.cells[columns[0]], lines=True) if columns else ""
 
     def distinct_headers(self) -> list[str]:
         return list(dict.fromkeys(h.strip() for h in self.header if h.strip()))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.errors import Invalid
-from board.model import BoardState, StoryStatus
+from board.model import BoardState, Iteration, StoryStatus
 from server.exports.jira_file import JiraFile
 
 KINDS = ("feature", "story", "subtask", "skip")
@@ -221,10 +221,14 @@ def _default_status(jira: JiraFile, status: str) -> str:
 
 
 def _default_sprint(sprint: str, state: BoardState) -> str:
-    for it in state.iterations:
-        if it.name and it.name.strip().lower() == sprint.strip().lower():
-            return str(it.number)
-    return "new"
+    found = iteration_named(state, sprint)
+    return str(found.number) if found is not None else "new"
+
+
+def iteration_named(state: BoardState, sprint: str) -> Iteration | None:
+    """The board's iteration a sprint made (its name, as an iteration keeps it: at most 60 characters)."""
+    name = sprint.strip()[:60].strip().lower()
+    return next((it for it in state.iterations if it.name and it.name.strip().lower() == name), None)
 
 
 def choose(
