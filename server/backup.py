@@ -68,6 +68,8 @@ def _copy(source: Path, target: Path) -> None:
     """Copy with the online backup API into ``target``.partial, then move it into place in one step."""
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Readable by its owner only: it holds every participant's name and the whole plan.
+    partial.touch(mode=0o600)
     try:
         with (
             closing(sqlite3.connect(source, timeout=30)) as src,

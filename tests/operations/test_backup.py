@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,7 +125,8 @@ def test_a_backup_never_overwrites_and_checks_what_it_wrote(tmp_path: Path) -> N
     first = piboard(data, "backup", str(target))
     assert first.returncode == 0, first.stderr
     assert "1 boards" in first.stdout
-    with sqlite3.connect(target) as conn:
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with closing(sqlite3.connect(target)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     before = target.read_bytes()
     second = piboard(data, "backup", str(target))
@@ -135,7 +138,7 @@ def test_a_backup_never_overwrites_and_checks_what_it_wrote(tmp_path: Path) -> N
 def test_restore_refuses_what_is_not_a_piboard_backup_and_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (tmp_path / "notes.txt").write_text("not a database")
-    with sqlite3.connect(tmp_path / "other.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "other.db")) as conn:
         conn.execute("CREATE TABLE t (x)")
     for bad, reason in (("notes.txt", "not an SQLite database"), ("other.db", "not a piboard database")):
         done = piboard(data, "restore", str(tmp_path / bad))
@@ -166,6 +169,6 @@ def test_restore_over_a_database_needs_replace_and_a_stopped_server(tmp_path: Pa
     replaced = piboard(data, "restore", "--replace", str(backup_file))
     assert replaced.returncode == 0, replaced.stderr
     (kept,) = data.glob("piboard.db.before-restore-*")
-    with sqlite3.connect(kept) as old, sqlite3.connect(database) as new:
+    with closing(sqlite3.connect(kept)) as old, closing(sqlite3.connect(database)) as new:
         assert old.execute("SELECT count(*) FROM board").fetchone()[0] == 2
         assert new.execute("SELECT count(*) FROM board").fetchone()[0] == 1
