@@ -129,3 +129,30 @@ def test_the_history_and_replay_pages_open(board: BoardHandle, planned: dict[str
         r = get(board, board.rte_session, path)
         assert r.status_code == 200, r.text
         assert 'id="timeline-at"' in r.text and "Board created" in r.text
+
+
+def test_risks_objectives_and_dependencies_open_their_history_too(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    risk = make(board, planned["ana"], "risk.create", title="Vendor late", team_id=planned["atlas"])
+    board.op(planned["ana"], "risk.roam", target=risk, base_version=1, args={"roam": "owned", "owner": "Ana"})
+    objective = make(board, planned["ana"], "objective.create", team_id=planned["atlas"], statement="Ship it")
+    dep = make(
+        board,
+        planned["ana"],
+        "dependency.create",
+        need="An API",
+        requesting_team_id=planned["atlas"],
+        provider_team_id=planned["borealis"],
+    )
+    pages = {"risk": ("/risks", risk), "objective": ("/objectives", objective)}
+    pages["dependency"] = (f"/team/{planned['atlas']}", dep)
+    for kind, (page, item_id) in pages.items():
+        html = get(board, planned["ana"], page).text
+        assert f"/b/{board.id}/activity/{kind}?target={item_id}" in html, kind
+    story = re.sub(r"\s+", " ", get(board, planned["ana"], "/activity/risk", target=risk).text)
+    assert (
+        "Ana changed its owner from nothing to Ana and changed its ROAM status from unroamed to owned"
+        in story
+    )
+    assert "Ana created it" in get(board, planned["ana"], "/activity/dependency", target=dep).text
