@@ -26,6 +26,8 @@ class Card:
     at_risk: bool
     conflicted: bool
     dependency_count: int
+    # Broken only by lateness (the PI's execution), not by the plan: the mark says "late".
+    late: bool = False
 
     @property
     def dom_id(self) -> str:
@@ -130,6 +132,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
     stories = state.of(Story)
 
     conflicted_features: set[str] = set()
+    planned_conflicts: set[str] = set()
     deps_per_feature: dict[str, int] = {}
     strings: list[String] = []
     for dep in sorted(state.dependencies, key=lambda d: (d.requesting_team_id or "", d.need)):
@@ -143,6 +146,8 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
             deps_per_feature[fid] = deps_per_feature.get(fid, 0) + 1
             if dep_state in BROKEN:
                 conflicted_features.add(fid)
+            if dep_state == DependencyState.CONFLICT:
+                planned_conflicts.add(fid)
         requesting = state.get(Feature, dep.requesting_feature_id)
         providing = state.get(Feature, provider_feature_id)
         from_id = f"card-{requesting.id}" if requesting and _planned(requesting) else None
@@ -173,6 +178,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
             at_risk=feature.id in summary.at_risk.features,
             conflicted=feature.id in conflicted_features,
             dependency_count=deps_per_feature.get(feature.id, 0),
+            late=feature.id in conflicted_features and feature.id not in planned_conflicts,
         )
 
     by_cell: dict[tuple[str, str], list[Card]] = {}

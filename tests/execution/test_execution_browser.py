@@ -66,6 +66,7 @@ def test_a_late_providing_story_shows_on_every_screen_live(
     expect(comet.locator("#obj-obj-co .mark-risk")).to_have_text("⚠ at risk")
     expect(program.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
     expect(program.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
+    expect(program.locator("#card-checkout .mark-conflict")).to_have_text("◷ late")
     expect(program.locator("#strings-layer g.str-late")).to_have_count(1)
     expect(program.locator("[data-counter=late] .n")).to_have_text("1")
     expect(screen.locator("#dep-dep1")).to_have_attribute("data-state", "late", timeout=15_000)
