@@ -106,6 +106,22 @@ def page_as(browser: Browser) -> Iterator[PageAs]:
         context.close()
 
 
+def board_from_home(
+    browser: Browser, server: LiveServer, name: str, pi_name: str
+) -> tuple[BrowserContext, Page]:
+    """A new board made as a person makes one, with the home page's form; the page lands on its
+    admin page (the maker is its RTE). Close the context when done."""
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server.url + "/")
+    page.get_by_label("Name of the ART").fill(name)
+    page.get_by_label("Program Increment").fill(pi_name)
+    page.get_by_role("button", name="Create the board").click()
+    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    return context, page
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a screenshot as test-artifacts/screenshots/<name>-<w>x<h>.png (people look at these)."""
     size = page.viewport_size or LAPTOP

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import LAPTOP, screenshot
+from tests.browser import board_from_home, screenshot
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -16,14 +14,7 @@ pytestmark = pytest.mark.e2e
 def test_the_rte_creates_a_board_and_lands_on_its_admin_page(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/")
-    page.get_by_label("Name of the ART").fill("Phoenix <ART>")
-    page.get_by_label("Program Increment").fill("PI 27.2")
-    page.get_by_role("button", name="Create the board").click()
-    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    context, page = board_from_home(browser, live_server, "Phoenix <ART>", "PI 27.2")
     expect(page.locator(".board-name")).to_have_text("Phoenix <ART>")
     expect(page.locator("#join-links")).to_be_visible()
     screenshot(page, "admin-new-board")

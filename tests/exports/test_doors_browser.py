@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from playwright.sync_api import Browser, expect
 from test_doors_jira import jira_target
 from test_jira import FIXTURES
 
-from tests.browser import LAPTOP, PageAs
+from tests.browser import PageAs, board_from_home
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -29,14 +28,7 @@ def test_download_menu(e2e_server: LiveServer, page_as: PageAs) -> None:
 def test_a_new_board_from_a_jira_export_through_the_mapping_step(
     browser: Browser, e2e_server: LiveServer
 ) -> None:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(e2e_server.url + "/")
-    page.get_by_label("Name of the ART").fill("Orbit ART")
-    page.get_by_label("Program Increment").fill("PI 24.2")
-    page.get_by_role("button", name="Create the board").click()
-    page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
+    context, page = board_from_home(browser, e2e_server, "Orbit ART", "PI 24.2")
     board_url = page.url.rsplit("/", 1)[0]
 
     page.get_by_text("Download", exact=True).click()
