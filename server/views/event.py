@@ -39,7 +39,7 @@ from server.views.common import Region, changed_regions, render_part, state_befo
 from server.views.setup import admin_setup
 
 # Every page with the top bar (and so the timer).
-BOARD_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
+BOARD_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin", "history")
 ROAM_COLUMNS: tuple[tuple[Roam, str], ...] = (
     (Roam.UNROAMED, "Un-ROAMed"),
     (Roam.RESOLVED, "Resolved"),

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from board import Role
+from server.live_render import render_update
 from tests.conftest import BoardHandle
 
 
@@ -156,3 +158,17 @@ def test_risks_objectives_and_dependencies_open_their_history_too(
         in story
     )
     assert "Ana created it" in get(board, planned["ana"], "/activity/dependency", target=dep).text
+
+
+def test_a_live_event_moves_the_timelines_now_and_leaves_the_past_alone(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    oppath = board.server.services.oppath
+    seq = oppath.state(board.id).seq
+    make(board, planned["ana"], "risk.create", title="Vendor <i>late</i>", team_id=planned["atlas"])
+    events = oppath.events_since(board.id, seq)
+    html = render_update("history", oppath.state(board.id), events, (Role.OBSERVER, None))
+    assert html is not None
+    assert f'id="history-now" hx-swap-oob="true" data-seq="{seq + 1}"' in html
+    assert "latest: Ana, risk create" in html
+    assert 'id="past"' not in html  # the moment on screen is the viewer's own, never replaced
