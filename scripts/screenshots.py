@@ -2,7 +2,7 @@
 
 Run it after changing how the program board or the big screen look:
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py [--out FOLDER]
 
 It starts ``piboard serve`` on a free port with an empty data folder (so the demo ART is made), joins as
 the RTE through the printed link in Debian's Chromium (Playwright), and photographs the program board
@@ -11,6 +11,7 @@ and the big screen at full HD.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -34,16 +35,18 @@ OUT = ROOT / "docs" / "img"
 SHOTS = {"program-board": "/b/demo/program", "big-screen": "/b/demo/screen"}
 
 
-def photograph(page: Page, url: str, name: str) -> Path:
+def photograph(page: Page, url: str, path: Path) -> Path:
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    path = OUT / f"{name}.png"
     page.screenshot(path=str(path))
     return path
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNG files (default: docs/img)")
+    out: Path = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIBOARD_")}
@@ -58,7 +61,7 @@ def main() -> None:
             page.get_by_role("button", name="Join").click()
             page.wait_for_url(re.compile(r"/b/demo/"))
             for name, path in SHOTS.items():
-                print(photograph(page, serving.url + path, name).relative_to(ROOT))
+                print(photograph(page, serving.url + path, out / f"{name}.png"))
             browser.close()
 
 
