@@ -37,7 +37,9 @@ from server.exports.jira_file import JiraFile, JiraRow, read_jira_file
 from server.exports.jira_mapping import (
     ID_HEADERS,
     KEY_HEADERS,
+    LINK_HEADER,
     PARENT_HEADERS,
+    PROJECT_HEADERS,
     SPRINT_HEADERS,
     STATUS_HEADERS,
     STATUSES,
@@ -164,6 +166,15 @@ class JiraPreview:
             "warnings": [p.to_dict() for p in self.warnings],
         }
 
+    def _points_options(self) -> list[tuple[str, str]]:
+        """Each candidate column, none, and (when several are used) the columns in use, in order."""
+        options = [("", "no column"), *[(c, c) for c in self.offer.points_columns]]
+        if len(self.mapping.points_columns) > 1:
+            options.insert(
+                0, ("|".join(self.mapping.points_columns), ", then ".join(self.mapping.points_columns))
+            )
+        return options
+
     def choices(self) -> list[Choice]:
         """Every choice of the mapping with its options, as the mapping step shows them."""
         m, offer = self.mapping, self.offer
@@ -191,15 +202,8 @@ class JiraPreview:
                 "yes" if m.create_teams else "no",
                 [("yes", "yes"), ("no", "no")],
             ),
-            Choice(
-                "points",
-                "Story points from",
-                "|".join(m.points_columns),
-                [("", "no column"), *[(c, c) for c in offer.points_columns]],
-            ),
+            Choice("points", "Story points from", "|".join(m.points_columns), self._points_options()),
         ]
-        if "|".join(m.points_columns) not in [c.current for c in out[2:3]] + offer.points_columns + [""]:
-            out[2].options.append(("|".join(m.points_columns), " then ".join(m.points_columns)))
         out += [
             Choice(f"type:{t}", f"Issue type {t} ({n})", m.kind_of(t), kinds) for t, n in offer.types.items()
         ]
@@ -613,7 +617,7 @@ class _Planner:
         pairs: dict[tuple[str, str], int] = {}
         for issue in self.issues:
             for header in self.jira.distinct_headers():
-                link = re.match(r"^(inward|outward) issue link \((.+)\)$", header, re.IGNORECASE)
+                link = LINK_HEADER.match(header)
                 if link is None or link.group(2).strip().lower() != BLOCKS:
                     continue
                 for other in self.jira.values(issue.row, header):
@@ -674,10 +678,15 @@ class _Planner:
         for header, rows in filled.items():
             if rows:
                 self.preview.unused_columns.append(f"{header} ({rows} rows filled)")
+        for link_type, count in self.preview.offer.link_types.items():
+            if link_type.strip().lower() != BLOCKS and count:
+                self.preview.unused_columns.append(f"{link_type} links ({count}): counted, not imported")
 
     def _relevant(self) -> list[str]:
         used = {self.mapping.team_column, *self.mapping.points_columns}
-        relevant = [*self.preview.offer.points_columns, *self.preview.offer.team_columns, "Assignee"]
+        # The project is offered as the default team, not as a column.
+        teams = [h for h in self.preview.offer.team_columns if h not in PROJECT_HEADERS]
+        relevant = [*self.preview.offer.points_columns, *teams, "Assignee"]
         relevant += [
             h for h in self.jira.distinct_headers() if "epic name" in h.lower() or "fix version" in h.lower()
         ]

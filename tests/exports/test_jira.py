@@ -142,6 +142,43 @@ def test_team_managed_defaults_sprint_zero_default_team_and_placeholder_points()
     assert [t.name for t in b.state.teams] == ["Orbit Mobile"]
 
 
+@pytest.mark.parametrize("name", FILES)
+def test_sending_back_every_shown_choice_gives_the_same_preview(name: str) -> None:
+    """What the mapping step does on every change: it sends each choice as shown."""
+    data = (FIXTURES / name).read_bytes()
+    state = new_board().state
+    preview = preview_jira(data, state)
+    shown = preview.choices()
+    for choice in shown:
+        assert choice.current in [value for value, _ in choice.options], choice
+    again = preview_jira(data, state, [f"{c.name}={c.current}" for c in shown])
+    assert [(r.key, r.fate, r.values) for r in again.rows] == [
+        (r.key, r.fate, r.values) for r in preview.rows
+    ]
+
+
+def test_relevant_columns_and_links_not_used_are_listed() -> None:
+    preview = preview_jira((FIXTURES / "cloud_all_fields.csv").read_bytes(), new_board().state)
+    assert preview.mapping.points_columns == [
+        "Custom field (Story Points)",
+        "Custom field (Story point estimate)",
+    ]
+    points = next(c for c in preview.choices() if c.name == "points")
+    assert points.options[0] == (
+        points.current,
+        "Custom field (Story Points), then Custom field (Story point estimate)",
+    )
+    assert preview.unused_columns == [
+        "Original estimate (3 rows filled)",
+        "Assignee (22 rows filled)",
+        "Fix versions (19 rows filled)",
+        "Custom field (Epic Name) (3 rows filled)",
+        "Cloners links (1): counted, not imported",
+        "Duplicate links (1): counted, not imported",
+        "Relates links (1): counted, not imported",
+    ]
+
+
 def test_a_mapping_choice_changes_the_preview() -> None:
     data = (FIXTURES / "cloud_custom_type.csv").read_bytes()
     b = new_board()
