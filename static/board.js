@@ -61,9 +61,11 @@
     // Each card says what its viewer may do with it (the server's role rule, asked as it rendered).
     var mayEdit = card.dataset.mayEdit === "true";
     var mayMove = card.dataset.mayMove === "true";
-    if (!pop || !(mayEdit || mayMove)) return;
+    var mayDelete = card.dataset.mayDelete === "true";
+    if (!pop || !(mayEdit || mayMove || mayDelete)) return;
     pop.querySelector("form.edit-feature").hidden = !mayEdit;
     pop.querySelector("form.move-feature").hidden = !mayMove;
+    pop.querySelector("form.delete-feature").hidden = !mayDelete;
     open(pop, card, function (form) {
       form.dataset.undoText = "Moved “" + card.dataset.title + "”.";
       setField(form, "target", card.dataset.feature);

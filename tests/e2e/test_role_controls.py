@@ -136,6 +136,8 @@ class _Controls(HTMLParser):
             self.controls.append(Control("feature.update", a["data-feature"], version, (("title", "x"),)))
         if card and a.get("data-may-move") == "true":
             self.controls.append(Control("feature.move", a["data-feature"], version, (("rank", "1"),)))
+        if card and a.get("data-may-delete") == "true":
+            self.controls.append(Control("feature.delete", a["data-feature"], version, ()))
         if "data-story" in a and a.get("data-may-edit") == "true":
             self.controls.append(Control("story.update", a["data-story"], version, (("title", "x"),)))
 
