@@ -1,0 +1,89 @@
+"""Accessibility: axe-core finds no serious or critical violation on any page, empty board or demo,
+for the RTE (who sees every control) and for a team member; and the pages work from the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.axe import serious_violations
+from tests.browser import FULL_HD, PageAs
+from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.e2e.conftest import Plan
+
+BOARD_PAGES = ("program", "objectives", "risks", "vote", "agenda", "admin", "screen")
+
+
+def audit_pages(page: Page, board: BoardHandle, pages: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {}
+    for name in pages:
+        page.goto(f"{board.server.url}/b/{board.id}/{name}")
+        page.wait_for_selector("#conn-status[data-state=live]")
+        found[name] = serious_violations(page)
+    return found
+
+
+@pytest.mark.parametrize("demo", [False, True], ids=["empty board", "demo"])
+def test_every_page_has_no_serious_accessibility_violation(
+    e2e_server: LiveServer, page_as: PageAs, demo: bool
+) -> None:
+    board = create_board(e2e_server, name="Axe ART", demo=demo)
+    rte = page_as(board, "rte", "Rita", viewport=FULL_HD, block_cdn=True)
+    pages = BOARD_PAGES
+    if demo:
+        team_id = sorted(board.read()["items"]["team"])[0]
+        pages = (*BOARD_PAGES, f"team/{team_id}")
+    found = audit_pages(rte, board, pages)
+    if demo:
+        member = page_as(board, "team", "Tess", team_id, block_cdn=True)
+        theirs = tuple(p for p in pages if p != "admin")  # the admin page is the RTE's
+        found.update({f"{p} as team member": v for p, v in audit_pages(member, board, theirs).items()})
+    assert {p: v for p, v in found.items() if v} == {}
+
+
+def test_home_and_join_pages_have_no_serious_accessibility_violation(
+    e2e_server: LiveServer, page_as: PageAs
+) -> None:
+    board = create_board(e2e_server, name="Axe home ART")
+    rte = page_as(board, "rte", "Rita", block_cdn=True)
+    rte.goto(f"{e2e_server.url}/")
+    assert serious_violations(rte) == []
+    with board.rte() as c:
+        link = c.post(f"/api/boards/{board.id}/links", json={"role": "pm"}).json()["join_url"]
+    rte.goto(link)
+    assert serious_violations(rte) == []
+
+
+def test_a_team_member_plans_from_the_keyboard(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    """Add a story and change its points with the keyboard alone: focus moves, typing, Enter, Escape."""
+    board, _ = planned_board
+    ann = page_as(board, "team", "Ann Atlas", "atlas")
+    title = ann.locator("#col-it3 form.quick-add input[name='args.title']")
+    title.focus()
+    ann.keyboard.type("Refund webhook")
+    ann.keyboard.press("Tab")
+    expect(ann.locator("#col-it3 form.quick-add input[name='args.points']")).to_be_focused()
+    ann.keyboard.press("Control+A")
+    ann.keyboard.type("5")
+    ann.keyboard.press("Enter")
+    story = ann.locator("#col-it3 .story", has_text="Refund webhook")
+    expect(story).to_be_visible()
+    story.focus()
+    ann.keyboard.press("Enter")
+    points = ann.locator("#story-editor input[name='args.points']")
+    expect(ann.locator("#story-editor")).to_be_visible()
+    points.focus()
+    ann.keyboard.press("Control+A")
+    ann.keyboard.type("8")
+    ann.keyboard.press("Enter")
+    expect(ann.locator("#story-editor")).to_be_hidden()
+    expect(ann.locator("#col-it3 .story", has_text="Refund webhook").locator(".points")).to_have_text("8")
+    # Escape closes an editor without saving and gives focus back to the story.
+    ann.locator("#col-it3 .story", has_text="Refund webhook").focus()
+    ann.keyboard.press("Enter")
+    expect(ann.locator("#story-editor")).to_be_visible()
+    ann.keyboard.press("Escape")
+    expect(ann.locator("#story-editor")).to_be_hidden()
+    expect(ann.locator("#col-it3 .story", has_text="Refund webhook")).to_be_focused()
