@@ -29,7 +29,7 @@ from server.export_door import (
     jira_preview,
 )
 from server.exports.board_json import export_board
-from server.exports.jira import export_jira_csv
+from server.exports.jira_export import export_jira_csv
 from server.provision import FOUNDER, create_board_with_rte
 from server.settings import Settings
 

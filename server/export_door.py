@@ -28,7 +28,8 @@ from server.exports.audit import audit_csv, audit_jsonl
 from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
-from server.exports.jira import JiraPreview, export_jira_csv, preview_jira
+from server.exports.jira import JiraPreview, preview_jira
+from server.exports.jira_export import export_jira_csv
 from server.exports.jira_file import read_jira_file
 from server.exports.jira_mapping import detect_project
 from server.exports.picture import program_board_png, program_board_svg

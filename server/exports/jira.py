@@ -1,5 +1,5 @@
-"""Jira: a CSV export becomes a preview of every row's fate, then ops; and the board becomes a
-CSV that Jira's importer (and this one) takes back.
+"""Jira import: a CSV export becomes a preview of every row's fate, then ops (the board's own
+export for Jira is :mod:`server.exports.jira_export`).
 
 ``preview_jira(data, state, choices)`` reads the file (:mod:`server.exports.jira_file`),
 proposes a mapping (:mod:`server.exports.jira_mapping`) changed by ``choices``, and says for
@@ -11,8 +11,6 @@ not use. ``preview.ops(state)`` gives the ops that apply it; a re-import finds i
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import uuid
@@ -32,7 +30,7 @@ from board.model import (
     Team,
 )
 from board.ops import Op
-from server.exports.common import Problem, neutralise
+from server.exports.common import Problem
 from server.exports.jira_file import JiraFile, JiraRow, read_jira_file
 from server.exports.jira_mapping import (
     ID_HEADERS,
@@ -290,7 +288,7 @@ class _Planner:
         self.preview = JiraPreview(mapping, candidates(jira))
         self.teams = {t.name.lower(): t.name for t in state.of(Team).values()}
         self.on_board: dict[str, Feature | Story] = {}
-        for item in _keyed(state):
+        for item in keyed_items(state):
             self.on_board.setdefault(item.external_key, item)
         self.iterations = {i.number: i for i in state.of(Iteration).values()}
         self.preview.iterations = [(i.number, i.name) for i in state.iterations]
@@ -693,7 +691,7 @@ class _Planner:
         return [h for h in dict.fromkeys(relevant) if h and h not in used and self.jira.has(h)]
 
 
-def _keyed(state: BoardState) -> list[Feature | Story]:
+def keyed_items(state: BoardState) -> list[Feature | Story]:
     """The features and stories that came from Jira (they carry its key)."""
     items: list[Feature | Story] = [*state.of(Feature).values(), *state.of(Story).values()]
     return [item for item in items if item.external_key]
@@ -714,11 +712,11 @@ def board_values(state: BoardState, item: Feature | Story) -> dict[str, Any]:
             points=item.points, status=item.status.value, parent=feature.external_key if feature else ""
         )
     else:
-        values.update(status=_feature_status(item.state).value, parent="")
+        values.update(status=feature_status(item.state).value, parent="")
     return values
 
 
-def _feature_status(state: FeatureState) -> StoryStatus:
+def feature_status(state: FeatureState) -> StoryStatus:
     if state == FeatureState.DONE:
         return StoryStatus.DONE
     if state == FeatureState.IN_PROGRESS:
@@ -750,7 +748,7 @@ class _OpsBuilder:
             r.key: r.values for r in preview.rows if r.fate != SKIP and r.kind in ("feature", "story")
         }
         self.versions: dict[str, int] = {}
-        for item in _keyed(state):
+        for item in keyed_items(state):
             self.items.setdefault(item.external_key, (item.kind, item.id))
             self.versions[item.id] = item.version
 
@@ -882,139 +880,3 @@ class _OpsBuilder:
             if gone.action == "delete":
                 _, item_id = self.items[gone.key]
                 self.add(f"{gone.kind}.delete", {}, item_id)
-
-
-# --- export for Jira's CSV importer ------------------------------------------------------------------
-
-
-def export_jira_csv(state: BoardState) -> bytes:
-    """Features as Epics and stories as Stories in the columns Jira itself exports (``Issue key``,
-    ``Parent``, ``Custom field (Epic Name)``, one ``Sprint`` column, ``Custom field (Story
-    Points)`` left empty when unknown, ``Outward issue link (Blocks)``): keys and sprint names as
-    they came in, and every dependency as a Blocks link, so this importer rebuilds the board.
-    Text cells are neutralised against spreadsheet formulas."""
-    features = state.features
-    stories = sorted(state.stories, key=lambda s: (s.feature_id or "", s.title))
-    taken = {x.external_key for x in _keyed(state)}
-    keys: dict[str, str] = {}
-    ids: dict[str, str] = {}
-    n = 0
-    items: list[Feature | Story] = [*features, *stories]
-    for item in items:
-        ids[item.id] = str(10_000 + len(ids))
-        key = item.external_key
-        while not key:
-            n += 1
-            key = f"PIB-{n}" if f"PIB-{n}" not in taken else ""
-        keys[item.id] = key
-    by_key = {key: item_id for item_id, key in keys.items()}
-    outward: dict[str, list[str]] = {}
-    inward: dict[str, list[str]] = {}
-    for dep in state.of(Dependency).values():
-        requester = _requester(dep, by_key)
-        provider = dep.provider_story_id or dep.provider_feature_id
-        if requester is None:
-            continue
-        if provider in keys:
-            outward.setdefault(provider, []).append(keys[requester])
-        elif dep.external_party:
-            inward.setdefault(requester, []).append(dep.external_party)
-    for s in stories:  # a team's stories in an order: Blocks links between them
-        for first in s.after:
-            if first in keys:
-                outward.setdefault(first, []).append(keys[s.id])
-    out_width = max((len(v) for v in outward.values()), default=0) or 1
-    in_width = max((len(v) for v in inward.values()), default=0) or 1
-    header = [
-        "Summary",
-        "Issue key",
-        "Issue id",
-        "Issue Type",
-        "Status",
-        "Parent",
-        "Custom field (Epic Name)",
-        "Sprint",
-        "Custom field (Story Points)",
-        "Team",
-        "Labels",
-        "Description",
-        *["Outward issue link (Blocks)"] * out_width,
-        *["Inward issue link (Blocks)"] * in_width,
-    ]
-
-    def sprint(iteration_id: str | None) -> str:
-        it = state.get(Iteration, iteration_id)
-        return (it.name or f"Iteration {it.number}") if it else ""
-
-    def team(team_id: str | None) -> str:
-        t = state.get(Team, team_id)
-        return t.name if t else ""
-
-    def links(item_id: str) -> list[str]:
-        out, inn = outward.get(item_id, []), inward.get(item_id, [])
-        return [*out, *[""] * (out_width - len(out)), *inn, *[""] * (in_width - len(inn))]
-
-    status_name = {
-        StoryStatus.TODO: "To Do",
-        StoryStatus.IN_PROGRESS: "In Progress",
-        StoryStatus.DONE: "Done",
-        StoryStatus.BLOCKED: "Blocked",
-    }
-    rows: list[list[str]] = []
-    for f in features:
-        rows.append(
-            [
-                f.title,
-                keys[f.id],
-                ids[f.id],
-                "Epic",
-                status_name[_feature_status(f.state)],
-                "",
-                f.title,
-                sprint(f.iteration_id),
-                "",
-                team(f.team_id),
-                "enabler" if f.feature_kind == FeatureKind.ENABLER else "",
-                _description(f),
-                *links(f.id),
-            ]
-        )
-    for s in stories:
-        rows.append(
-            [
-                s.title,
-                keys[s.id],
-                ids[s.id],
-                "Story",
-                status_name[s.status],
-                ids.get(s.feature_id or "", ""),
-                "",
-                sprint(s.iteration_id),
-                f"{s.points}.0" if s.points else "",
-                team(s.team_id),
-                "",
-                "",
-                *links(s.id),
-            ]
-        )
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return buf.getvalue().encode("utf-8")
-
-
-def _requester(dep: Dependency, by_key: dict[str, str]) -> str | None:
-    """The item that needs a dependency: the Jira issue it came from, else the requesting feature."""
-    if dep.external_key and ">" in dep.external_key:
-        found = by_key.get(dep.external_key.rsplit(">", 1)[1])
-        if found is not None:
-            return found
-    return dep.requesting_feature_id
-
-
-def _description(f: Feature) -> str:
-    if f.acceptance:
-        return f"{f.description}\n\nAcceptance criteria:\n{f.acceptance}".strip()
-    return f.description

@@ -16,7 +16,8 @@ from board.model import BoardState
 from board.ops import apply_op
 from server.exports.board_json import build_board, export_board_json
 from server.exports.csv_files import export_csv_zip
-from server.exports.jira import export_jira_csv, preview_jira
+from server.exports.jira import preview_jira
+from server.exports.jira_export import export_jira_csv
 from server.exports.picture import program_board_png, program_board_svg
 
 demo = pytest.importorskip("board.demo")
@@ -51,6 +52,11 @@ def test_demo_jira_round_trip(demo_board: BoardState) -> None:
     b.op("board.create", name="Next")
     preview = preview_jira(export_jira_csv(demo_board), b.state)
     assert preview.counts()["create"] == len(demo_board.stories) + len(demo_board.features)
+    # Every dependency with a providing story or feature, or an external party, is a Blocks link.
+    linked = [
+        d for d in demo_board.dependencies if d.provider_story_id or d.provider_feature_id or d.external_party
+    ]
+    assert preview.counts()["dependencies"] == len(linked) > 20
     for op in preview.ops(b.state):
         b.op(op.type, op.target, **op.args)
     assert sum(s.points for s in b.state.stories) == sum(s.points for s in demo_board.stories)

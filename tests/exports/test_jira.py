@@ -16,7 +16,8 @@ from exports_boards import RTE, Builder
 from board.model import BoardState, Dependency, Feature, Iteration, Story, Team
 from board.ops import Op, apply_op
 from server.exports.common import FileRefused
-from server.exports.jira import JiraPreview, export_jira_csv, preview_jira
+from server.exports.jira import JiraPreview, preview_jira
+from server.exports.jira_export import export_jira_csv
 from server.exports.jira_file import MAX_ROWS
 
 FIXTURES = Path(__file__).with_name("jira")
