@@ -3,7 +3,7 @@
 SQLite's online backup API copies the database in one step, inside one read transaction: the copy is
 the database as it was when the copy began, while the server goes on writing (WAL). Every event
 committed before then is in it. A PostgreSQL database is backed up with pg_dump instead
-(docs/operations.md gives the commands).
+(server/backup_postgres.py).
 """
 
 from __future__ import annotations

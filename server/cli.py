@@ -310,58 +310,58 @@ def _import_jira(
         typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 
-def _sqlite_file_or_exit(what: str) -> Path:
-    """The SQLite file of the settings; on PostgreSQL, the pg_dump way (docs/operations.md) and exit."""
-    settings = _settings()
-    if settings.sqlite_file is None:
-        typer.echo(
-            f"error: piboard {what} works on SQLite; this database is {settings.database_label()}.\n"
-            "On PostgreSQL use pg_dump / pg_restore as docs/operations.md shows.",
-            err=True,
-        )
-        raise typer.Exit(code=2)
-    return settings.sqlite_file
-
-
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="The backup file to write (must not exist yet).")],
 ) -> None:
-    """Copy the database to FILE while the server keeps serving (SQLite's online backup)."""
+    """Copy the database to FILE while the server keeps serving (SQLite's online backup; PostgreSQL's
+    pg_dump)."""
+    from server import backup_postgres
     from server.backup import BackupRefused
-    from server.backup import backup as copy_database
+    from server.backup import backup as copy_sqlite
 
-    database = _sqlite_file_or_exit("backup")
+    settings = _settings()
     try:
-        found = copy_database(database, file)
+        if settings.sqlite_file is not None:
+            found = copy_sqlite(settings.sqlite_file, file)
+            typer.echo(f"{file}: {found.describe()} (copied from {settings.sqlite_file})")
+        else:
+            size = backup_postgres.backup(settings.database_url, file)
+            typer.echo(f"{file}: pg_dump archive, {size:,} bytes (of {settings.database_label()})")
     except BackupRefused as exc:
         typer.echo(f"error: {exc.reason}; nothing was written", err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"{file}: {found.describe()} (copied from {database})")
 
 
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup made by 'piboard backup'.")],
     replace: Annotated[
-        bool, typer.Option(help="Replace an existing database (kept beside it under a dated name).")
+        bool, typer.Option(help="Replace a database that holds boards (a copy of it is kept first).")
     ] = False,
 ) -> None:
-    """Bring back a backup as the database, on a stopped server; then run the migrations."""
+    """Bring back a backup as the database, on stopped servers; then run the migrations."""
+    from server import backup_postgres
     from server.backup import BackupRefused, contents
-    from server.backup import restore as put_back
+    from server.backup import restore as put_back_sqlite
     from server.db import upgrade
 
-    database = _sqlite_file_or_exit("restore")
+    settings = _settings()
     try:
-        kept = put_back(file, database, replace=replace)
+        if settings.sqlite_file is not None:
+            kept = put_back_sqlite(file, settings.sqlite_file, replace=replace)
+        else:
+            kept = backup_postgres.restore(
+                file, settings.database_url, replace=replace, keep_in=settings.data_dir
+            )
     except BackupRefused as exc:
         typer.echo(f"error: {exc.reason}; nothing was changed", err=True)
         raise typer.Exit(code=1) from None
     if kept is not None:
         typer.echo(f"the replaced database is kept as {kept}")
-    upgrade(_settings().database_url)
-    typer.echo(f"{database}: restored from {file}: {contents(database).describe()}")
+    upgrade(settings.database_url)
+    held = f": {contents(settings.sqlite_file).describe()}" if settings.sqlite_file else ""
+    typer.echo(f"{settings.database_label()}: restored from {file}{held}")
 
 
 @db_app.command("upgrade")
