@@ -71,11 +71,18 @@ def _may(context: Context, op_type: str, *teams: str | None, enabler: bool | Non
 templates.env.globals["may"] = _may
 
 
+def _current_version(exc: PiboardError) -> int | None:
+    """A stale edit's refusal carries the item as it is now: its version lets the person retry on it."""
+    current = exc.detail.get("current")
+    version = current.get("version") if isinstance(current, dict) else None
+    return version if isinstance(version, int) else None
+
+
 def refusal_fragment(request: Request, exc: PiboardError) -> Response:
     """The small HTML answer a refused form or htmx request shows next to what was refused."""
     return templates.TemplateResponse(
         request,
         "parts/refusal.html",
-        {"reason": exc.reason, "code": exc.code},
+        {"reason": exc.reason, "code": exc.code, "version": _current_version(exc)},
         status_code=STATUS.get(exc.code, 400),
     )

@@ -33,7 +33,10 @@
   function open(pop, anchor, fill) {
     close(false);
     pop.querySelectorAll(".refusal-slot, .activity-slot").forEach(function (s) { s.textContent = ""; });
-    pop.querySelectorAll("form").forEach(fill);
+    pop.querySelectorAll("form").forEach(function (form) {
+      form.dataset.pendingFor = anchor.id || "";
+      fill(form);
+    });
     openEditor = { pop: pop, anchor: anchor };
     anchor.classList.add("editing");
     place(pop, anchor);
@@ -222,11 +225,19 @@
     }
   });
 
-  // A saved edit answers 204: close the editor, or clear a quick-add form for the next entry.
+  // A saved edit answers 204: close the editor, or clear a quick-add form for the next entry. An edit
+  // that could not reach the server waits in the outbox (static/live.js) and is treated the same way.
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    var form = event.detail.elt;
-    if (!xhr || xhr.status !== 204 || !form || form.tagName !== "FORM") return;
+    if (!xhr || xhr.status !== 204) return;
+    saved(event.detail.elt);
+  });
+  document.addEventListener("piboard:queued", function (event) {
+    saved(event.target);
+  });
+
+  function saved(form) {
+    if (!form || form.tagName !== "FORM") return;
     form.querySelectorAll(".refusal-slot").forEach(function (s) { s.textContent = ""; });
     if (form.closest(".editor-pop")) {
       close(true);
@@ -237,7 +248,7 @@
         text.focus();
       }
     }
-  });
+  }
 
   // --- drag & drop --------------------------------------------------------------------------------
 
@@ -360,29 +371,16 @@
 
   function postMove(move, cell, fields) {
     var card = move.card;
-    fetch("/b/" + encodeURIComponent(boardId) + "/ops", {
-      method: "POST",
-      body: fields,
-      credentials: "same-origin",
-      headers: { "HX-Request": "true" },
-    })
-      .then(function (response) {
-        card.classList.remove("pending");
-        if (response.status === 204) {
-          var seq = response.headers.get("X-Piboard-Seq");
-          if (seq) window.piboardConfirm.offerUndo(seq, "Moved “" + card.dataset.title + "” to " + cellName(cell) + ".");
-          return;
-        }
-        return response.text().then(function (html) {
-          undoMove(move);
-          showRefusal(move.card, html, response.status);
-        });
-      })
-      .catch(function () {
-        card.classList.remove("pending");
-        undoMove(move);
-        showRefusal(move.card, "", 0);
-      });
+    window.piboardSendOp(fields, card.id, function (status, html, seq) {
+      card.classList.remove("pending");
+      if (status === 0) return; // not reached the server: it waits in the outbox, shown as pending
+      if (status === 204) {
+        if (seq) window.piboardConfirm.offerUndo(seq, "Moved “" + card.dataset.title + "” to " + cellName(cell) + ".");
+        return;
+      }
+      undoMove(move);
+      showRefusal(move.card, html, status);
+    });
   }
 
   function cellName(cell) {

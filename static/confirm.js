@@ -131,26 +131,23 @@
       var fields = new URLSearchParams();
       fields.set("type", "event.undo");
       fields.set("target", String(seq));
-      fields.set("client_op_id", "undo-" + seq + "-" + Math.random().toString(36).slice(2, 8));
       button.disabled = true;
-      fetch(base, { method: "POST", body: fields, credentials: "same-origin", headers: { "HX-Request": "true" } })
-        .then(function (response) {
-          if (response.status === 204) {
-            label.textContent = "Undone. ";
-            button.remove();
-            setTimeout(function () { toast.remove(); }, 3000);
-            return;
-          }
-          return response.text().then(function (html) {
-            toast.innerHTML = html; // the form door's refusal fragment, escaped by the server
-            toast.setAttribute("role", "alert");
-            setTimeout(function () { toast.remove(); }, 8000);
-          });
-        })
-        .catch(function () {
-          label.textContent = "Not undone: the server could not be reached. ";
-          button.disabled = false;
-        });
+      window.piboardSendOp(fields, "", function (status, html) {
+        if (status === 0) {
+          label.textContent = "The undo waits to be sent. ";
+          button.remove();
+          return;
+        }
+        if (status === 204) {
+          label.textContent = "Undone. ";
+          button.remove();
+          setTimeout(function () { toast.remove(); }, 3000);
+          return;
+        }
+        toast.innerHTML = html; // the form door's refusal fragment, escaped by the server
+        toast.setAttribute("role", "alert");
+        setTimeout(function () { toast.remove(); }, 8000);
+      });
     });
   }
 

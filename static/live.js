@@ -19,6 +19,10 @@
  *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/live_render.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
  *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset.
+ *   Forms that post ops to the form door (hx-post="/b/{board}/ops") get a client_op_id; one that cannot
+ *       reach the server is kept in the outbox (#outbox) and sent again (see "the outbox" below); it
+ *       dispatches "piboard:queued" on the form, and marks the element named by the form's
+ *       data-pending-for with the class "op-waiting" while it waits. #conn-status then says "offline".
  */
 (function () {
   "use strict";
@@ -45,19 +49,26 @@
   var refetching = false;
   var newestDuringRefetch = 0; // fragments dropped while a fresh page was on its way
   var socket = null; // the ws extension's public interface, once open
+  var requestsFailing = false; // the last request to the server did not reach it
+  var shownState = "connecting"; // what the socket says, whatever the requests do
 
   function statusElement() {
     return document.getElementById("conn-status") || document.getElementById("connection-status");
   }
 
   function setStatus(state, text) {
+    if (state !== "offline") shownState = state;
+    if (requestsFailing && (state === "live" || state === "catching-up")) {
+      state = "offline";
+      text = offlineText();
+    }
     var el = statusElement();
     if (el) {
       el.dataset.state = state;
       var label = el.querySelector(".conn-text") || el;
       label.textContent = text;
     }
-    body.classList.toggle("live-reconnecting", state !== "live");
+    body.classList.toggle("live-reconnecting", state !== "live" && state !== "offline");
     body.classList.toggle("live-ended", state === "ended");
     body.setAttribute("aria-busy", state === "live" ? "false" : "true");
   }
@@ -244,6 +255,7 @@
     unacked.forEach(function (sent) {
       socket.sendImmediately(sent.message);
     });
+    flushOutbox();
   });
 
   body.addEventListener("htmx:wsClose", function (evt) {
@@ -304,6 +316,263 @@
     setSeq(fragmentSeq);
     setStatus("live", "live");
   });
+
+
+  // --- the outbox: page edits that could not reach the server are kept and sent again ---------------
+  //
+  // Page forms post ops to the form door (POST /b/{board}/ops). Each gets a client_op_id before it
+  // leaves, so sending it again is safe (the server applies an op once). One that does not reach the
+  // server (offline, server down, 502–504) is kept here in order, shown as pending on the item it
+  // edits (data-pending-for on the form names it) and in the outbox panel, and the badge says
+  // "offline". It is sent again when the browser is back online, when the socket reconnects, and every
+  // few seconds. A stale refusal offers "Reload and retry": the same text, on the item as it is now.
+  var opsUrl = "/b/" + encodeURIComponent(boardId) + "/ops";
+  var UNREACHED = [0, 502, 503, 504];
+  var OUTBOX_RETRY_MS = 3000;
+  var outbox = []; // {fields: URLSearchParams, anchorId, label}
+  var flushing = false;
+  var retryTimer = null;
+
+  function newClientOpId() {
+    opCounter += 1;
+    return "web-" + clientId + "-" + opCounter;
+  }
+
+  function isOpPost(config) {
+    return !!config && String(config.verb).toLowerCase() === "post" && config.path === opsUrl;
+  }
+
+  function offlineText() {
+    return outbox.length ? "offline · " + outbox.length + " pending" : "offline";
+  }
+
+  function requestsReach(ok) {
+    if (requestsFailing === !ok) {
+      if (!ok) setStatus("offline", offlineText());
+      return;
+    }
+    requestsFailing = !ok;
+    if (ok) setStatus(shownState, shownState === "live" ? "live" : statusText(shownState));
+    else setStatus("offline", offlineText());
+  }
+
+  function statusText(state) {
+    return { connecting: "connecting…", reconnecting: "reconnecting…", "catching-up": "catching up…" }[state] || state;
+  }
+
+  var KIND_WORDS = { dependency: "dependency", feature: "feature", story: "story", milestone: "milestone", objective: "objective", risk: "risk" };
+
+  function labelOf(fields) {
+    var type = fields.get("type") || "";
+    var kind = KIND_WORDS[type.split(".")[0]] || type.split(".")[0];
+    var verb = type.split(".")[1];
+    var text = fields.get("args.title") || fields.get("args.need") || fields.get("args.statement") || fields.get("args.name") || "";
+    var what = verb === "create" ? "New " + kind : verb === "delete" ? "Delete " + kind : "Change to " + kind;
+    return what + (text ? " “" + text + "”" : "");
+  }
+
+  function outboxPanel() {
+    var panel = document.getElementById("outbox");
+    if (!panel) {
+      panel = document.createElement("aside");
+      panel.id = "outbox";
+      panel.className = "outbox";
+      panel.setAttribute("aria-live", "polite");
+      panel.setAttribute("aria-label", "Edits waiting to be sent");
+      body.appendChild(panel);
+    }
+    return panel;
+  }
+
+  function renderOutbox() {
+    var panel = outboxPanel();
+    var refused = panel.querySelectorAll(".outbox-refused");
+    panel.textContent = "";
+    if (outbox.length) {
+      var head = document.createElement("p");
+      head.className = "outbox-head";
+      head.textContent = outbox.length === 1 ? "1 edit is waiting to be sent:" : outbox.length + " edits are waiting to be sent:";
+      panel.appendChild(head);
+      var list = document.createElement("ul");
+      outbox.forEach(function (entry) {
+        var li = document.createElement("li");
+        li.className = "outbox-item";
+        li.textContent = "⏳ " + entry.label;
+        list.appendChild(li);
+      });
+      panel.appendChild(list);
+    }
+    refused.forEach(function (box) { panel.appendChild(box); });
+    panel.hidden = !panel.firstChild;
+    markPending();
+  }
+
+  // The items with an edit waiting are marked; live updates re-render them, so this runs after each.
+  function markPending() {
+    var waiting = {};
+    outbox.forEach(function (entry) { if (entry.anchorId) waiting[entry.anchorId] = true; });
+    document.querySelectorAll(".op-waiting").forEach(function (el) {
+      if (!waiting[el.id]) {
+        el.classList.remove("op-waiting");
+        el.removeAttribute("data-pending-note");
+      }
+    });
+    Object.keys(waiting).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && !el.classList.contains("op-waiting")) {
+        el.classList.add("op-waiting");
+        el.setAttribute("data-pending-note", "pending");
+      }
+    });
+  }
+
+  function keep(fields, elt) {
+    if (!fields.get("client_op_id")) fields.set("client_op_id", newClientOpId());
+    var anchorId = elt && elt.dataset ? elt.dataset.pendingFor || "" : "";
+    outbox.push({ fields: fields, anchorId: anchorId, label: labelOf(fields) });
+    requestsReach(false);
+    renderOutbox();
+    if (elt) elt.dispatchEvent(new CustomEvent("piboard:queued", { bubbles: true, detail: { label: labelOf(fields) } }));
+    scheduleRetry();
+  }
+
+  function scheduleRetry() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      flushOutbox();
+    }, OUTBOX_RETRY_MS);
+  }
+
+  function flushOutbox() {
+    if (flushing || !outbox.length) return;
+    flushing = true;
+    var entry = outbox[0];
+    fetch(opsUrl, { method: "POST", body: entry.fields, credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (UNREACHED.indexOf(response.status) >= 0) throw new Error("HTTP " + response.status);
+        outbox.shift();
+        requestsReach(true);
+        if (response.status === 204) return null;
+        return response.text().then(function (html) { refusedLater(entry, html); });
+      })
+      .then(function () {
+        flushing = false;
+        renderOutbox();
+        if (outbox.length) flushOutbox();
+      })
+      .catch(function () {
+        flushing = false;
+        requestsReach(false);
+        renderOutbox();
+        scheduleRetry();
+      });
+  }
+
+  // An edit sent again was refused (someone changed the item meanwhile, say): keep its text, say why.
+  function refusedLater(entry, html) {
+    var panel = outboxPanel();
+    var box = document.createElement("div");
+    box.className = "outbox-refused";
+    box.setAttribute("role", "alert");
+    var what = document.createElement("p");
+    what.className = "outbox-what";
+    what.textContent = entry.label;
+    box.appendChild(what);
+    var reason = document.createElement("div");
+    reason.innerHTML = html; // the form door's refusal fragment, rendered (and escaped) by the server
+    box.appendChild(reason);
+    var retry = reason.querySelector("[data-reload-retry]");
+    if (retry) {
+      retry.addEventListener("click", function () {
+        entry.fields.set("base_version", retry.dataset.version);
+        entry.fields.set("client_op_id", newClientOpId());
+        box.remove();
+        outbox.push(entry);
+        renderOutbox();
+        flushOutbox();
+      });
+    }
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.textContent = "Discard";
+    drop.addEventListener("click", function () {
+      box.remove();
+      renderOutbox();
+    });
+    box.appendChild(drop);
+    panel.appendChild(box);
+    panel.hidden = false;
+    refetchPage(); // what this page showed of the refused edit gives way to the board as it is
+  }
+
+  // Every op a page form posts carries its client_op_id from the first try on.
+  body.addEventListener("htmx:configRequest", function (evt) {
+    if (!isOpPost(evt.detail)) return;
+    var data = evt.detail.formData;
+    if (data && !data.get("client_op_id")) data.set("client_op_id", newClientOpId());
+    else if (!data && !evt.detail.parameters.client_op_id) evt.detail.parameters.client_op_id = newClientOpId();
+  });
+
+  // A proxy's error page is not a refusal: nothing to show in the form, the op goes to the outbox.
+  body.addEventListener("htmx:beforeSwap", function (evt) {
+    if (isOpPost(evt.detail.requestConfig) && UNREACHED.indexOf(evt.detail.xhr.status) >= 0) {
+      evt.detail.shouldSwap = false;
+    }
+  });
+
+  // Runs before the pages' own handlers (capture on window): an op that did not reach the server is
+  // kept, not reported as refused.
+  window.addEventListener("htmx:afterRequest", function (evt) {
+    var detail = evt.detail;
+    if (!isOpPost(detail.requestConfig)) return;
+    var status = detail.xhr ? detail.xhr.status : 0;
+    if (UNREACHED.indexOf(status) < 0) {
+      requestsReach(true);
+      if (status === 409 && detail.target) detail.target.piboardRefusedForm = detail.elt;
+      return;
+    }
+    evt.stopImmediatePropagation();
+    keep(new URLSearchParams(detail.requestConfig.formData), detail.elt);
+  }, true);
+
+  // "Reload and retry" next to a stale refusal in a form: the same text, on the current version.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-reload-retry]");
+    if (!button || button.closest("#outbox")) return;
+    var slot = button.closest(".refusal-slot");
+    var form = slot && (slot.piboardRefusedForm || slot.closest("form"));
+    if (!form) return;
+    var version = form.querySelector("input[name=base_version]");
+    if (version) version.value = button.dataset.version;
+    slot.textContent = "";
+    if (form.requestSubmit) form.requestSubmit();
+    else htmx.trigger(form, "submit");
+  });
+
+  window.addEventListener("online", flushOutbox);
+  if (window.MutationObserver) {
+    new MutationObserver(function () { if (outbox.length) markPending(); })
+      .observe(body, { childList: true, subtree: true });
+  }
+
+  // Other scripts send ops outside htmx (a drag, an undo): through here, with the same outbox.
+  // then(status, html) runs once the server answered; an op that did not reach it waits in the outbox.
+  window.piboardSendOp = function (fields, pendingFor, then) {
+    if (!fields.get("client_op_id")) fields.set("client_op_id", newClientOpId());
+    fetch(opsUrl, { method: "POST", body: fields, credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (UNREACHED.indexOf(response.status) >= 0) throw new Error("HTTP " + response.status);
+        requestsReach(true);
+        return response.text().then(function (html) { then(response.status, html, response.headers.get("X-Piboard-Seq")); });
+      })
+      .catch(function () {
+        var anchor = document.createElement("span");
+        anchor.dataset.pendingFor = pendingFor || "";
+        keep(fields, anchor);
+        then(0, "", null);
+      });
+  };
 
   ensureSeqMarker();
   setStatus("connecting", "connecting…");
