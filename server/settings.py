@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_ws_message_bytes: int = Field(default=64 * 1024, ge=1024)
     ops_per_second: float = Field(default=20.0, gt=0)
     ops_burst: int = Field(default=40, ge=1)
+    # Reading the past (time travel, replay, an item's history) replays events: per participant.
+    history_reads_per_second: float = Field(default=10.0, gt=0)
+    history_reads_burst: int = Field(default=30, ge=1)
     max_events_per_catch_up: int = Field(default=500, ge=1)
     ws_send_queue: int = Field(default=256, ge=1)
     ws_send_timeout: float = Field(default=5.0, gt=0)

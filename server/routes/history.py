@@ -13,11 +13,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import BoardState
+from board import Actor, BoardState
 from board.errors import Invalid, PiboardError
 from board.history import HISTORY_KINDS, LANDMARK_OPS, landmarks
 from board.model import Team
 from server.deps import Services, ServicesDep
+from server.errors import RateLimited
+from server.limits import RateLimiter
 from server.routes.pages import _load, _refused, page_context
 from server.templating import refusal_fragment, templates
 from server.views.event import objectives_page
@@ -37,7 +39,24 @@ router = APIRouter(prefix="/b/{board_id}", tags=["history"])
 
 Seq = Annotated[int, Query(ge=0, le=2**31 - 1)]
 Show = Annotated[str, Query(max_length=60)]
-REPLAY_SPEEDS = (1, 2, 5, 10, 25)  # events per second on the big screen
+REPLAY_SPEEDS = (1, 5, 25, 100, 500)  # events per second on the big screen
+
+
+async def _read(board_id: str, request: Request, services: Services) -> tuple[BoardState, Actor]:
+    """The board and the viewer, within the viewer's rate of history reads (each may replay events)."""
+    state, actor = await _load(board_id, request, services)
+    limiter: RateLimiter | None = getattr(request.app.state, "history_reads", None)
+    if limiter is None:
+        settings = services.settings
+        limiter = RateLimiter(settings.history_reads_per_second, settings.history_reads_burst)
+        request.app.state.history_reads = limiter
+    try:
+        limiter.check(actor.id)
+    except RateLimited:
+        raise RateLimited(
+            f"too many history reads: at most {limiter.rate:g} per second; slow down and retry"
+        ) from None
+    return state, actor
 
 
 def _timeline(services: Services, state: BoardState) -> Timeline:
@@ -65,7 +84,7 @@ async def _history(
     board_id: str, request: Request, services: Services, at: int | None, show: str, template: str
 ) -> Response:
     try:
-        state, actor = await _load(board_id, request, services)
+        state, actor = await _read(board_id, request, services)
         show = past_view_name(show)
         timeline = await run_in_threadpool(_timeline, services, state)
         # The timeline is about to be scrubbed: meet the whole history once, in the background.
@@ -94,7 +113,7 @@ async def past_fragment(
     """The board as it was right after event ``at``, read-only: the fragment the timeline swaps in.
     Also the hook for any page that plays the event back (the big screen's scenes)."""
     try:
-        state, actor = await _load(board_id, request, services)
+        state, actor = await _read(board_id, request, services)
         show = past_view_name(show)
         past = await run_in_threadpool(_past, services, state, min(at, state.seq), show)
     except PiboardError as exc:
@@ -130,7 +149,7 @@ async def compare_fragment(
 ) -> Response:
     """What moved, was added or dropped between two moments ("baseline" and "now" name those)."""
     try:
-        state, _actor = await _load(board_id, request, services)
+        state, _actor = await _read(board_id, request, services)
         first, second = (_moment_seq(state, name) for name in (earlier, later))
         first, second = min(first, second), max(first, second)
         comparison = await run_in_threadpool(_compare, services, state, first, second)
@@ -169,7 +188,7 @@ async def activity_fragment(
     try:
         if kind not in HISTORY_KINDS:
             raise Invalid(f"history is kept for {', '.join(HISTORY_KINDS)}")
-        state, actor = await _load(board_id, request, services)
+        state, actor = await _read(board_id, request, services)
         events = await run_in_threadpool(services.oppath.events_touching, board_id, target)
     except PiboardError as exc:
         return refusal_fragment(request, exc)

@@ -101,6 +101,7 @@ def move_feature(page: Page, train: Train, iteration: int) -> None:
     editor = page.locator("#feature-editor")
     editor.locator(".move-feature").get_by_label("Iteration").select_option(label=f"Iteration {iteration}")
     editor.get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="Move with its stories").click()  # the board asks first
     expect(page.locator(f"{train.cell(iteration)} #card-{train.feature}")).to_be_visible()
 
 

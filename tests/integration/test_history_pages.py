@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from board import Role
 from server.live_render import render_update
-from tests.conftest import BoardHandle
+from tests.conftest import BoardHandle, create_board, start_server
 
 
 def make(board: BoardHandle, session: str, type: str, **args: Any) -> str:
@@ -172,3 +173,18 @@ def test_a_live_event_moves_the_timelines_now_and_leaves_the_past_alone(
     assert f'id="history-now" hx-swap-oob="true" data-seq="{seq + 1}"' in html
     assert "latest: Ana, risk create" in html
     assert 'id="past"' not in html  # the moment on screen is the viewer's own, never replaced
+
+
+def test_reading_the_past_is_limited_per_participant(tmp_path: Path) -> None:
+    server = start_server(
+        f"sqlite:///{tmp_path / 'h.db'}", history_reads_per_second=0.01, history_reads_burst=2
+    )
+    try:
+        board = create_board(server)
+        answers = [get(board, board.rte_session, "/history/past", at=1).status_code for _ in range(3)]
+        assert answers == [200, 200, 429]
+        refused = get(board, board.rte_session, "/activity/risk", target="x")
+        assert "too many history reads" in refused.text
+        assert get(board, board.join("observer", "Screen"), "/history/past", at=1).status_code == 200
+    finally:
+        server.stop()
