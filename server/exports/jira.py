@@ -11,6 +11,7 @@ not use. ``preview.ops(state)`` gives the ops that apply it; a re-import finds i
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import uuid
@@ -38,7 +39,6 @@ from server.exports.jira_mapping import (
     LINK_HEADER,
     PARENT_HEADERS,
     PROJECT_HEADERS,
-    SPRINT_HEADERS,
     STATUS_HEADERS,
     STATUSES,
     TYPE_HEADERS,
@@ -48,6 +48,7 @@ from server.exports.jira_mapping import (
     choose,
     detect,
     iteration_named,
+    sprints_of,
 )
 
 MAX_TITLE = 200
@@ -454,7 +455,7 @@ class _Planner:
                     out[sprint] = None
                     continue
                 out[sprint] = number
-                self.preview.new_iterations.append((number, sprint[:60]))
+                self.preview.new_iterations.append((number, sprint[:60].strip()))
             else:
                 number = int(target)
                 if number not in self.iterations:
@@ -467,9 +468,7 @@ class _Planner:
         return out
 
     def _iteration(self, issue: _Issue) -> int | None:
-        sprints = self.jira.values(issue.row, SPRINT_HEADERS[0]) + self.jira.values(
-            issue.row, SPRINT_HEADERS[1]
-        )
+        sprints = [sprint.name for sprint in sprints_of(self.jira, issue.row)]
         if not sprints:
             return None
         number = self.sprint_numbers.get(sprints[-1])
@@ -566,11 +565,7 @@ class _Planner:
         if values["team"] is None and not self._team_in_file(issue.row):
             kid_teams = {k.fate.values["team"] for k in kids}
             values["team"] = kid_teams.pop() if len(kid_teams) == 1 else None
-        if (
-            values["iteration"] is None
-            and not self.jira.values(issue.row, SPRINT_HEADERS[0])
-            and values["team"]
-        ):
+        if values["iteration"] is None and not sprints_of(self.jira, issue.row) and values["team"]:
             planned = [k.fate.values["iteration"] for k in kids if k.fate.values["team"] == values["team"]]
             numbers = [n for n in planned if n is not None]
             values["iteration"] = max(numbers) if numbers else None
@@ -724,6 +719,15 @@ def feature_status(state: FeatureState) -> StoryStatus:
     return StoryStatus.TODO
 
 
+def _dated(start: str | None, end: str | None) -> dict[str, Any]:
+    """An iteration's dates from its sprint's, and its length in weeks (1–6) when both are known."""
+    out: dict[str, Any] = {k: v for k, v in (("start", start), ("end", end)) if v}
+    if start and end and end >= start:
+        days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+        out["weeks"] = min(6, max(1, round(days / 7)))
+    return out
+
+
 def _feature_state(status: str, planned: bool) -> FeatureState:
     if status == StoryStatus.DONE.value:
         return FeatureState.DONE
@@ -763,9 +767,16 @@ class _OpsBuilder:
         for name in self.preview.new_teams:
             self.teams[name.lower()] = self.new_id()
             self.add("team.create", {"id": self.teams[name.lower()], "name": name})
+        dates = {name[:60].strip(): days for name, days in self.preview.offer.sprint_dates.items()}
         for number, name in self.preview.new_iterations:
             self.iterations[number] = self.new_id()
-            self.add("iteration.create", {"id": self.iterations[number], "number": number, "name": name})
+            args = {
+                "id": self.iterations[number],
+                "number": number,
+                "name": name,
+                **_dated(*dates.get(name, (None, None))),
+            }
+            self.add("iteration.create", args)
         rows = [r for r in self.preview.rows if r.fate in (CREATE, UPDATE)]
         for kind in ("feature", "story"):
             for row in rows:

@@ -18,7 +18,7 @@ from typing import Any
 
 from board.errors import Invalid
 from board.model import BoardState, Iteration, StoryStatus
-from server.exports.jira_file import JiraFile
+from server.exports.jira_file import JiraFile, JiraRow
 
 KINDS = ("feature", "story", "subtask", "skip")
 # What a Jira status may map to (a blocked story needs a reason, which a file does not give).
@@ -47,6 +47,39 @@ TEAM_HEADERS = (
     "Components",
 )
 LINK_HEADER = re.compile(r"^(inward|outward) issue link \((.+)\)$", re.IGNORECASE)
+
+# Older Jira Server exports write a sprint as the Java object it is:
+# com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=12,...,name=Sprint 12,startDate=2024-03-04T…,…]
+_SPRINT_OBJECT = re.compile(r"^com\.atlassian\.greenhopper\.service\.sprint\.Sprint@\w*\[(.*)\]$", re.DOTALL)
+_SPRINT_FIELD = re.compile(r"(\w+)=(.*?)(?=,\w+=|$)", re.DOTALL)
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass(frozen=True)
+class Sprint:
+    name: str
+    start: str | None = None
+    end: str | None = None
+
+
+def sprint_of(value: str) -> Sprint:
+    """A Sprint cell: a name, or (older Jira Server) the sprint object with its name and dates."""
+    found = _SPRINT_OBJECT.match(value)
+    if found is None:
+        return Sprint(value)
+    fields = dict(_SPRINT_FIELD.findall(found.group(1)))
+
+    def day(name: str) -> str | None:
+        date = _ISO_DATE.match(fields.get(name, ""))
+        return date.group(1) if date else None
+
+    return Sprint(fields.get("name", "").strip() or value, day("startDate"), day("endDate"))
+
+
+def sprints_of(jira: JiraFile, row: JiraRow) -> list[Sprint]:
+    """The sprints an issue was in, oldest first (as Jira writes its Sprint columns)."""
+    return [sprint_of(v) for header in SPRINT_HEADERS for v in jira.values(row, header)]
+
 
 _FEATURE_TYPES = {"epic", "feature", "capability", "enabler", "initiative"}
 _SUBTASK_TYPES = {"sub-task", "subtask", "sub task", "sub-bug"}
@@ -115,19 +148,21 @@ class Candidates:
     statuses: dict[str, int]
     sprints: list[str]
     link_types: dict[str, int]
+    # A sprint's dates, when the file carries them.
+    sprint_dates: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 def candidates(jira: JiraFile) -> Candidates:
     types: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    sprints: dict[str, None] = {}
+    sprints: dict[str, Sprint] = {}
     for row in jira.rows:
         types[jira.value(row, *TYPE_HEADERS) or "(empty)"] += 1
         status = jira.value(row, *STATUS_HEADERS)
         if status:
             statuses[status] += 1
-        for sprint in jira.values(row, SPRINT_HEADERS[0]) + jira.values(row, SPRINT_HEADERS[1]):
-            sprints.setdefault(sprint, None)
+        for sprint in sprints_of(jira, row):
+            sprints.setdefault(sprint.name, sprint)
     links: Counter[str] = Counter()
     for header in jira.distinct_headers():
         match = LINK_HEADER.match(header)
@@ -138,8 +173,9 @@ def candidates(jira: JiraFile) -> Candidates:
         points_columns=_points_candidates(jira),
         types=dict(types),
         statuses=dict(statuses),
-        sprints=sprint_order(list(sprints)),
+        sprints=sprint_order(list(sprints.values())),
         link_types=dict(links),
+        sprint_dates={s.name: (s.start, s.end) for s in sprints.values() if s.start or s.end},
     )
 
 
@@ -151,15 +187,17 @@ def _points_candidates(jira: JiraFile) -> list[str]:
     return points + estimates
 
 
-def sprint_order(sprints: list[str]) -> list[str]:
-    """Sprints in the order they ran: by the last number in their names when every name has one
-    (Jira lists sprints by their own ids, not by when they ran), else as the file met them."""
-    numbers = [re.findall(r"\d+", s) for s in sprints]
+def sprint_order(sprints: list[Sprint]) -> list[str]:
+    """Sprint names in the order the sprints ran: by start date when every sprint has one, else by
+    the last number in their names when every name has one (Jira lists an issue's sprints by their
+    own ids, not by when they ran), else as the file met them."""
+    if sprints and all(s.start for s in sprints):
+        return [s.name for s in sorted(sprints, key=lambda s: s.start or "")]
+    numbers = [re.findall(r"\d+", s.name) for s in sprints]
     if sprints and all(numbers):
-        return [
-            s for _, s in sorted(zip([int(n[-1]) for n in numbers], sprints, strict=True), key=lambda p: p[0])
-        ]
-    return sprints
+        order = sorted(zip([int(n[-1]) for n in numbers], range(len(sprints)), strict=True))
+        return [sprints[i].name for _, i in order]
+    return [s.name for s in sprints]
 
 
 def detect(jira: JiraFile, state: BoardState, remembered: dict[str, Any] | None = None) -> JiraMapping:

@@ -444,3 +444,33 @@ def test_a_semicolon_export_from_a_european_excel_reads_the_same() -> None:
     semicolons = preview_jira(buf.getvalue().encode(), b.state)
     commas = preview_jira(text.encode(), b.state)
     assert [(r.key, r.values) for r in semicolons.rows] == [(r.key, r.values) for r in commas.rows]
+
+
+def test_sprints_written_as_jira_server_objects_give_names_dates_and_order() -> None:
+    """Older Jira Server exports write each sprint as its Java object, dates included."""
+
+    def as_object(name: str, start: str, end: str) -> str:
+        return (
+            f"com.atlassian.greenhopper.service.sprint.Sprint@5e1c9a3b[id={name[-2:]},rapidViewId=7,"
+            f"state=CLOSED,name={name},startDate={start}T09:00:00.000+01:00,endDate={end}T17:00:00.000+01:00,"
+            f"completeDate=<null>,activatedDate={start}T09:05:00.000+01:00,sequence={name[-2:]},goal=]"
+        )
+
+    text = (FIXTURES / "dc_company_managed.csv").read_text(encoding="utf-8")
+    dates = {
+        11: ("2024-02-19", "2024-03-01"),
+        12: ("2024-03-04", "2024-03-15"),
+        13: ("2024-03-18", "2024-03-29"),
+    }
+    dates[14] = ("2024-04-01", "2024-04-26")
+    for n, (start, end) in dates.items():
+        text = text.replace(f"Payments Sprint {n},", f'"{as_object(f"Payments Sprint {n}", start, end)}",')
+    b = new_board()
+    apply(b, preview_jira(text.encode(), b.state))
+    got = [(i.number, i.name, i.start, i.end, i.weeks) for i in b.state.iterations]
+    assert got == [
+        (11, "Payments Sprint 11", "2024-02-19", "2024-03-01", 2),
+        (12, "Payments Sprint 12", "2024-03-04", "2024-03-15", 2),
+        (13, "Payments Sprint 13", "2024-03-18", "2024-03-29", 2),
+        (14, "Payments Sprint 14", "2024-04-01", "2024-04-26", 4),
+    ]
