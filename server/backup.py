@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,34 +65,45 @@ def contents(path: Path) -> Contents:
     return Contents(boards, events, revision[0] if revision else "none")
 
 
-def _copy(source: Path, target: Path) -> None:
-    """Copy with the online backup API into ``target``.partial, then move it into place in one step."""
+@contextmanager
+def new_file(target: Path) -> Iterator[Path]:
+    """Where to write a backup (or a restored database) that appears whole or not at all.
+
+    ``target`` must not exist yet; the block writes the ``.partial`` file yielded, which is moved into
+    place in one step when the block succeeds and removed when it fails.
+    """
+    if target.exists():
+        raise BackupRefused(f"{target} exists: a backup never overwrites, choose a new file name")
+    if not target.parent.is_dir():
+        raise BackupRefused(f"the folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     # Readable by its owner only: it holds every participant's name and the whole plan.
     partial.touch(mode=0o600)
     try:
-        with (
-            closing(sqlite3.connect(source, timeout=30)) as src,
-            closing(sqlite3.connect(partial)) as dst,
-        ):
-            src.backup(dst)  # all pages in one step: one consistent snapshot
-            # One self-contained file, no -wal beside it.
-            dst.execute("PRAGMA journal_mode=DELETE")
-        contents(partial)
+        yield partial
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy with the online backup API, checked before it takes its place."""
+    with (
+        new_file(target) as partial,
+        closing(sqlite3.connect(source, timeout=30)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst)  # all pages in one step: one consistent snapshot
+        # One self-contained file, no -wal beside it.
+        dst.execute("PRAGMA journal_mode=DELETE")
+        contents(partial)
 
 
 def backup(database: Path, target: Path) -> Contents:
     """Copy the (possibly serving) database to ``target``, which must not exist yet."""
     if not database.is_file():
         raise BackupRefused(f"there is no database at {database}")
-    if target.exists():
-        raise BackupRefused(f"{target} exists: a backup never overwrites, choose a new file name")
-    if not target.parent.is_dir():
-        raise BackupRefused(f"the folder {target.parent} does not exist")
     _copy(database, target)
     return contents(target)
 

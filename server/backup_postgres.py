@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from server.backup import BackupRefused
+from server.backup import BackupRefused, new_file
 from server.db import make_engine
 
 
@@ -42,20 +42,10 @@ def _run(tool: str, *args: str, env: dict[str, str]) -> str:
 
 def backup(url: str, target: Path) -> int:
     """``pg_dump`` the database to ``target`` (which must not exist yet); returns its size in bytes."""
-    if target.exists():
-        raise BackupRefused(f"{target} exists: a backup never overwrites, choose a new file name")
-    if not target.parent.is_dir():
-        raise BackupRefused(f"the folder {target.parent} does not exist")
     database, env = _libpq(url)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    partial.touch(mode=0o600)  # the whole plan and everyone's names: its owner only
-    try:
+    with new_file(target) as partial:
         _run("pg_dump", "--format=custom", f"--file={partial}", f"--dbname={database}", env=env)
         _run("pg_restore", "--list", str(partial), env=env)  # the archive reads whole
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     return target.stat().st_size
 
 
