@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from board.events import Committed
 
 MAX_ARGS = 40
+# How many choices of its last import a board remembers.
+IMPORT_MAPPING_KEYS = 400
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
@@ -182,7 +184,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "end": f.Date(),
         "planning_target": f.Float(0.1, 1.0),
         "velocity_threshold": f.Float(0.1, 1.0),
-        "import_mapping": f.Record(max_keys=400),
+        "import_mapping": f.Record(max_keys=IMPORT_MAPPING_KEYS),
     },
     "iteration": {
         "number": f.Int(1, 30),

@@ -647,7 +647,7 @@ class _Planner:
             return fate(
                 IGNORED, f"{requester} is not in this file or on the board: nothing here waits for it"
             )
-        if f"{provider}>{requester}" in existing:
+        if link_key(provider, requester) in existing:
             return fate(KEPT, "already on the board")
         if not r[1].get("team"):
             return fate(IGNORED, f"{requester} has no team")
@@ -684,6 +684,11 @@ class _Planner:
             h for h in self.jira.distinct_headers() if "epic name" in h.lower() or "fix version" in h.lower()
         ]
         return [h for h in dict.fromkeys(relevant) if h and h not in used and self.jira.has(h)]
+
+
+def link_key(provider: str, requester: str) -> str:
+    """How a dependency names the Jira link it came from (a dependency's external key)."""
+    return f"{provider}>{requester}"[:90]
 
 
 def keyed_items(state: BoardState) -> list[Feature | Story]:
@@ -856,7 +861,7 @@ class _OpsBuilder:
                 "requesting_feature_id": r_id
                 if r_kind == "feature"
                 else self._feature_id(requester["parent"]),
-                "external_key": f"{link.provider}>{link.requester}"[:90],
+                "external_key": link_key(link.provider, link.requester),
             }
             if r_kind == "story" and requester["iteration"] is not None:
                 args["needed_by_iteration_id"] = self.iterations.get(requester["iteration"])

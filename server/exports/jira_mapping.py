@@ -18,6 +18,7 @@ from typing import Any
 
 from board.errors import Invalid
 from board.model import BoardState, Iteration, StoryStatus
+from board.ops import IMPORT_MAPPING_KEYS
 from server.exports.jira_file import JiraFile, JiraRow
 
 KINDS = ("feature", "story", "subtask", "skip")
@@ -135,7 +136,9 @@ class JiraMapping:
         out.update({f"status:{k}": v for k, v in self.statuses.items()})
         # "new" is not remembered: once made, the iteration is found by its name.
         out.update({f"sprint:{k}": v for k, v in self.sprints.items() if v != "new"})
-        return {k: v for k, v in out.items() if len(k) <= 200 and len(str(v)) <= 200}
+        kept = {k: v for k, v in out.items() if len(k) <= 200 and len(str(v)) <= 200}
+        # Team and points first, then types, statuses and sprints, as many as a board keeps.
+        return dict(list(kept.items())[:IMPORT_MAPPING_KEYS])
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,8 @@ async def import_jira(
         require_jira_importer(actor)
         upload = await read_upload(request, services.settings.max_import_bytes)
         choices = [*(choices or []), *upload.every("map")]
+        if len(choices) > MAX_FORM_FIELDS:
+            raise Invalid(f"at most {MAX_FORM_FIELDS} mapping choices")
         default_team = upload.field("map-default-team")
         if default_team is not None:
             choices.append(f"default-team={default_team}")

@@ -165,3 +165,8 @@ def test_a_teams_story_order_shows_on_its_team_board(target: BoardHandle) -> Non
         '<span class="story-after out-of-order" title="Planned before what it comes after: OM-4">after OM-4'
         in page
     )
+
+
+def test_too_many_mapping_choices_are_refused(target: BoardHandle) -> None:
+    r = post(target, target.rte_session, DC, preview=True, map=[f"type:T{n}=story" for n in range(401)])
+    assert r.status_code == 422 and "at most 400 mapping choices" in r.text

@@ -14,7 +14,7 @@ import pytest
 from exports_boards import RTE, Builder
 
 from board.model import BoardState, Dependency, Feature, Iteration, Story, Team
-from board.ops import Op, apply_op
+from board.ops import IMPORT_MAPPING_KEYS, Op, apply_op
 from server.exports.common import FileRefused
 from server.exports.jira import JiraPreview, preview_jira
 from server.exports.jira_export import export_jira_csv
@@ -474,3 +474,25 @@ def test_sprints_written_as_jira_server_objects_give_names_dates_and_order() -> 
         (13, "Payments Sprint 13", "2024-03-18", "2024-03-29", 2),
         (14, "Payments Sprint 14", "2024-04-01", "2024-04-26", 4),
     ]
+
+
+def test_a_file_with_more_choices_than_a_board_remembers_still_imports() -> None:
+    rows = "".join(f"Thing {n},X-{n},Type {n}\r\n" for n in range(IMPORT_MAPPING_KEYS + 50))
+    data = f"Summary,Issue key,Issue Type\r\n{rows}".encode()
+    b = new_board()
+    preview = preview_jira(data, b.state, ["default-team=Ops"])
+    memory = preview.mapping.memory()
+    assert len(memory) == IMPORT_MAPPING_KEYS and memory["default-team"] == "Ops"
+    apply(b, preview)
+    ctx = b.context()
+    apply_op(b.state, Op("board.update", None, b.state.meta.version, {"import_mapping": memory}), RTE, ctx)
+    assert len(b.state.stories) == IMPORT_MAPPING_KEYS + 50
+
+
+def test_a_link_to_an_outside_issue_with_a_long_name_is_made_once() -> None:
+    far = "OUTSIDE-" + "9" * 120
+    text = f'Summary,Issue key,Issue Type,Team,Inward issue link (Blocks)\r\nWait,W-1,Story,Ops,"{far}"\r\n'
+    b = new_board()
+    apply(b, preview_jira(text.encode(), b.state))
+    again = preview_jira(text.encode(), b.state)
+    assert [link.fate for link in again.links] == ["kept"] and again.ops(b.state) == []
