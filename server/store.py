@@ -224,8 +224,9 @@ class BoardStore:
         if seq < 1:
             raise NotFound(f"board '{board_id}' has no event {seq}")
         snapshots = self._snapshots.setdefault(board_id, {})
-        below = max((s for s in snapshots if s <= seq), default=0)
-        above = min((s for s in snapshots if s >= seq), default=now.seq)
+        known = list(snapshots)  # a copy: another thread may be adding snapshots meanwhile
+        below = max((s for s in known if s <= seq), default=0)
+        above = min((s for s in known if s >= seq), default=now.seq)
         with self.engine.connect() as conn:
             if above - seq < seq - below:
                 start, direction = snapshots.get(above, now), Direction.BACKWARD
@@ -240,7 +241,7 @@ class BoardStore:
         page opens, so scrubbing its timeline never waits for a replay from the start."""
         now = self.state(board_id)
         snapshots = self._snapshots.setdefault(board_id, {})
-        below = max(snapshots, default=0)
+        below = max(list(snapshots), default=0)
         if now.seq - below < SNAPSHOT_EVERY:
             return
         with self.engine.connect() as conn:
