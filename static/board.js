@@ -95,6 +95,20 @@
     });
   }
 
+  // A milestone is a button only for those who may change it (the server's role rule, asked as it rendered).
+  function openMilestone(mark) {
+    var pop = document.getElementById("milestone-editor");
+    if (!pop) return;
+    open(pop, mark, function (form) {
+      setField(form, "target", mark.dataset.milestone);
+      setField(form, "base_version", mark.dataset.version);
+      setField(form, "args.title", mark.dataset.title);
+      setField(form, "args.date", mark.dataset.date);
+      setField(form, "args.milestone_kind", mark.dataset.kind);
+      setField(form, "args.iteration_id", mark.dataset.iteration);
+    });
+  }
+
   // --- dependencies: ask for one from a card, change or delete one from the list ------------------
 
   function cardById(featureId) {
@@ -193,6 +207,11 @@
     var handle = target.closest(".string-handle");
     if (handle) {
       askFrom(handle.closest(".card[data-feature]"), null);
+      return;
+    }
+    var milestone = target.closest("button.milestone[data-milestone]");
+    if (milestone) {
+      openMilestone(milestone);
       return;
     }
     var depButton = target.closest("[data-edit-dep]");

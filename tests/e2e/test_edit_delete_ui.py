@@ -119,3 +119,47 @@ def test_a_team_member_deletes_a_story_after_seeing_the_load_it_frees(art: UiBoa
     expect(dialog.locator(".load-changes tbody tr")).to_contain_text(re.compile(r"Atlas · I2\s*3\s*0"))
     dialog.get_by_role("button", name="Delete").click()
     expect(member.locator(".story", has_text="Refunds")).to_have_count(0)
+
+
+def test_a_milestone_is_made_changed_and_deleted_on_the_program_board(art: UiBoard) -> None:
+    page = art.rte
+    page.goto(art.url("program"))
+    page.locator("#add-milestone summary").click()
+    page.get_by_label("Milestone title").fill("Beta <release>")
+    page.get_by_label("Milestone iteration").select_option(label="I2")
+    page.get_by_role("button", name="Add milestone").click()
+    mark = page.locator("#milestones .milestone", has_text="Beta <release>")
+    expect(mark).to_be_visible()
+
+    mark.focus()
+    page.keyboard.press("Enter")
+    editor = page.locator("#milestone-editor")
+    expect(editor.get_by_label("Title")).to_have_value("Beta <release>")
+    editor.get_by_label("Title").fill("Public beta")
+    editor.get_by_label("Iteration").select_option(label="I3")
+    editor.get_by_label("Title").press("Enter")
+    expect(editor).to_be_hidden()
+    cells = page.locator("#milestones .milestone-cell")
+    expect(cells.nth(2)).to_contain_text("Public beta")
+    expect(cells.nth(1)).not_to_contain_text("Beta")
+
+    page.locator("#milestones .milestone", has_text="Public beta").click()
+    editor.get_by_role("button", name="Delete milestone…").click()
+    dialog = page.locator("#confirm-op")
+    expect(dialog).to_contain_text('Delete milestone "Public beta"?')
+    expect(dialog).to_contain_text("Nothing else goes with it.")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#milestones .milestone")).to_have_count(0)
+
+
+def test_milestones_are_not_controls_for_a_team_member(art: UiBoard, browser: Browser) -> None:
+    art.rte.goto(art.url("program"))
+    art.rte.locator("#add-milestone summary").click()
+    art.rte.get_by_label("Milestone title").fill("Trade show")
+    art.rte.get_by_label("Milestone iteration").select_option(label="I1")
+    art.rte.get_by_role("button", name="Add milestone").click()
+    expect(art.rte.locator("#milestones button.milestone", has_text="Trade show")).to_be_visible()
+    member = art.join(browser, "team", "Ann Atlas", "Atlas")
+    member.goto(art.url("program"))
+    expect(member.locator("#milestones .milestone", has_text="Trade show")).to_be_visible()
+    expect(member.locator("#milestones button.milestone")).to_have_count(0)
