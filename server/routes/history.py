@@ -6,11 +6,11 @@ Everything here reads; undo is an op (``event.undo``) sent to the form door like
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
@@ -87,8 +87,6 @@ async def _history(
         state, actor = await _read(board_id, request, services)
         show = past_view_name(show)
         timeline = await run_in_threadpool(_timeline, services, state)
-        # The timeline is about to be scrubbed: meet the whole history once, in the background.
-        asyncio.get_running_loop().run_in_executor(None, services.oppath.keep_snapshots, board_id)
         past = await run_in_threadpool(
             _past, services, state, min(at if at is not None else state.seq, state.seq), show
         )
@@ -103,7 +101,9 @@ async def _history(
         **past,
     )
     context["can_move"] = False
-    return templates.TemplateResponse(request, template, context)
+    # The timeline is about to be scrubbed: meet the whole history once, after the page is sent.
+    keep = BackgroundTask(services.oppath.keep_snapshots, board_id)
+    return templates.TemplateResponse(request, template, context, background=keep)
 
 
 @router.get("/history/past", response_class=HTMLResponse)
