@@ -55,6 +55,8 @@ LINK_ROLES = (
     Role.OBSERVER,
     Role.RTE,
 )
+# The roles besides the RTE and the teams that an event needs a link for.
+EVENT_ROLES = (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Role.OBSERVER)
 MAX_VAGUE_CHECK = 500
 
 
@@ -174,9 +176,11 @@ def _links_context(
     error: str = "",
 ) -> dict[str, Any]:
     teams = state.of(Team)
+    links = services.auth.links(state.board_id)
     return {
         "board_id": state.board_id,
-        "links": services.auth.links(state.board_id),
+        "links": links,
+        "link_gaps": _without_link(links, state),
         "teams": state.teams,
         "roles": [(r.value, ROLE_LABELS[r]) for r in LINK_ROLES],
         "fresh_ids": {link.id for link in fresh},
@@ -186,6 +190,14 @@ def _links_context(
         "link_url": lambda link: join_url(request, link.token),
         "qr": qr_svg,
     }
+
+
+def _without_link(links: list[JoinLink], state: BoardState) -> list[str]:
+    """Who cannot join yet: the roles and teams of the event without a live link (the setup checklist's
+    part about people)."""
+    missing = [ROLE_LABELS[r] for r in EVENT_ROLES if not _live_for(links, r, None)]
+    missing += [f"team {t.name}" for t in state.teams if not _live_for(links, Role.TEAM, t.id)]
+    return missing
 
 
 def _uses(count: int) -> str:
@@ -263,9 +275,7 @@ async def admin_make_link(
 async def admin_make_all_links(board_id: str, request: Request, services: ServicesDep) -> Response:
     def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
         """A link for every role and team that has no live one yet; the live ones stay as they are."""
-        wanted: list[tuple[Role, str | None]] = [
-            (r, None) for r in (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Role.OBSERVER)
-        ]
+        wanted: list[tuple[Role, str | None]] = [(r, None) for r in EVENT_ROLES]
         wanted += [(Role.TEAM, t.id) for t in state.teams]
         links = services.auth.links(board_id)
         missing = [(r, t) for r, t in wanted if not _live_for(links, r, t)]

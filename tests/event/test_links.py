@@ -116,3 +116,15 @@ def test_the_admin_page_lists_every_live_link_with_its_use_and_qr_code(board: Bo
     member = board.join("observer", "Otto")
     with board.server.client(member) as otto:
         assert otto.get(f"/b/{board.id}/admin/links/{new_link['id']}/qr").status_code == 403
+
+
+def test_the_links_panel_says_who_cannot_join_yet(board: BoardHandle) -> None:
+    assert board.op(board.rte_session, "team.create", args={"name": "Atlas"}).status_code == 200
+    with board.rte() as rte:
+        page = rte.get(f"/b/{board.id}/admin").text
+        assert (
+            "No live link yet for: Product Management, System Architect, Business Owner, "
+            "Observer / big screen, team Atlas." in page
+        )
+        done = rte.post(f"/b/{board.id}/admin/links/all").text
+        assert "Every role and team has a live link." in done
