@@ -1,8 +1,10 @@
 """How long the event views take to render, on the demo ART (8 teams, ~250 stories, risks, objectives).
 
 For each view, the live renderer is timed on a typical batch of one event (the hub renders once per
-view per batch, and sends the same bytes to every browser of that view), and the page's view-model
-on a page load. Prints a table, or JSON with ``--json``.
+view and audience per batch, and sends the same bytes to every browser of that audience on that view),
+and the page's view-model on a page load. The program board is also timed for every audience a demo
+event has (each role, and each team's members), which is what one batch costs the hub when all of
+them watch it. Prints a table, or JSON with ``--json``.
 
     .venv/bin/python bench/bench_event_views.py [--json] [--rounds N]
 """
@@ -83,6 +85,24 @@ def main() -> None:
             **timed(lambda v=view, e=events: render_update(v, state, e, AUDIENCE), options.rounds),  # type: ignore[misc]
             "bytes": len(render_update(view, state, events, AUDIENCE) or ""),
         }
+    # Live fragments are rendered once per view and audience: what a batch costs when every role
+    # and every team's members watch the program board.
+    audiences = [(r, None) for r in (Role.RTE, Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER)]
+    audiences += [(Role.OBSERVER, None)] + [(Role.TEAM, t.id) for t in state.teams]
+    story = next(s for s in state.stories if s.iteration_id)
+    later = next(i.id for i in state.iterations if i.id != story.iteration_id and not i.is_ip)
+    move = apply(
+        state, Op("story.move", target=story.id, base_version=story.version, args={"iteration_id": later})
+    )
+    label = f"program (story moved), {len(audiences)} audiences"
+    results[label] = {
+        **timed(lambda: [render_update("program", state, [move], a) for a in audiences], options.rounds),
+        "bytes": sum(len(render_update("program", state, [move], a) or "") for a in audiences),
+    }
+    results["program (story moved), one audience"] = {
+        **timed(lambda: render_update("program", state, [move], AUDIENCE), options.rounds),
+        "bytes": len(render_update("program", state, [move], AUDIENCE) or ""),
+    }
     pages = {
         "objectives view-model (page load)": lambda: objectives_page(state),
         "risks view-model (page load)": lambda: risk_board(state),
