@@ -59,7 +59,7 @@ def test_db_upgrade_demo_and_link_commands(tmp_path: Path) -> None:
     board_id = re.search(r"Board (\S+) created", out)
     assert board_id is not None
     link = run(["link", board_id.group(1), "--role", "observer"], env, tmp_path)
-    assert re.fullmatch(r"http://127\.0\.0\.1:8000/join/[\w-]{32}\n", link)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/join/[\w-]{43}\n", link)
 
 
 def test_link_for_an_unknown_board_is_refused(tmp_path: Path) -> None:
