@@ -274,15 +274,26 @@ def jira_preview(
     """The preview of importing ``data`` into the board as it is now, with ``choices`` made."""
     require_jira_importer(actor)
     state = oppath.state(board_id)
-    return state, preview_jira(data, state, choices, allowed_kinds=_allowed_kinds(actor))
+    preview = preview_jira(data, state, choices, allowed_kinds=_allowed_kinds(actor))
+    if _needs_setup_by_another(preview, actor):
+        preview.warnings.insert(0, Problem(None, SETUP_IS_THE_RTES))
+    return state, preview
+
+
+SETUP_IS_THE_RTES = "only the RTE creates teams and iterations; map them to existing ones"
+
+
+def _needs_setup_by_another(preview: JiraPreview, actor: Actor) -> bool:
+    return bool(
+        (preview.new_teams and not may(actor, "team.create"))
+        or (preview.new_iterations and not may(actor, "iteration.create"))
+    )
 
 
 def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]:
     """The preview's ops, then (for the RTE, who sets up the board) the mapping remembered."""
-    if (preview.new_teams and not may(actor, "team.create")) or (
-        preview.new_iterations and not may(actor, "iteration.create")
-    ):
-        raise Forbidden("only the RTE creates teams and iterations; map them to existing ones")
+    if _needs_setup_by_another(preview, actor):
+        raise Forbidden(SETUP_IS_THE_RTES)
     ops = preview.ops(state, new_id=new_id)
     memory = preview.mapping.memory()
     # An import that changes nothing changes nothing: not even the remembered mapping.

@@ -101,6 +101,8 @@ def test_only_the_rte_and_product_management_import(target: BoardHandle) -> None
     assert target.read()["seq"] == seq
 
     pm = target.join("pm", "Paula PM")
+    shown = post(target, pm, DC, preview=True).json()
+    assert shown["warnings"][0]["message"].startswith("only the RTE creates teams and iterations")
     assert post(target, pm, DC, preview=False).status_code == 403, "new teams and iterations: the RTE's"
     choices = [
         "team=none",
