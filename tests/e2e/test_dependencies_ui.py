@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, add_story, new_board
+from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, new_board
 
 pytestmark = pytest.mark.e2e
 
@@ -35,16 +35,6 @@ def team_page(board: UiBoard, browser: Browser, name: str, team: str) -> Page:
     page.goto(board.url(f"team/{board.team_id(team)}"))
     expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
     return page
-
-
-def accept_dialogs(page: Page, answers: list[str]) -> None:
-    """Say yes to every confirmation, and keep what was asked."""
-
-    def answer(dialog: Dialog) -> None:
-        answers.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
 
 
 def test_a_team_asks_another_which_answers_and_the_plan_decides_the_state(

@@ -16,11 +16,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser import screenshot
 from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, add_story, new_board
+from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, ask_for, new_board
 
 pytestmark = pytest.mark.e2e
 
@@ -65,14 +65,6 @@ def add_person(page: Page, name: str, fte: str = "1") -> None:
 
 def person_row(page: Page, name: str) -> Locator:
     return page.locator("#people tr[data-member]", has=page.locator(f"input[value='{name}']"))
-
-
-def accept_dialogs(page: Page, asked: list[str]) -> None:
-    def answer(dialog: Dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
 
 
 def test_an_rte_and_two_teams_plan_a_pi_from_an_empty_database(rita: UiBoard, browser: Browser) -> None:
@@ -175,13 +167,7 @@ def test_an_rte_and_two_teams_plan_a_pi_from_an_empty_database(rita: UiBoard, br
     screenshot(ann, "scenario-team-overloaded")
 
     # --- Comet asks Atlas for the Payments API; Atlas accepts with its story and an iteration ---
-    carl.locator("#deps-out summary", has_text="We need").click()
-    ask = carl.locator("#deps-out form.add-dep")
-    ask.get_by_label("What we need").fill("Payments API")
-    ask.get_by_label("From team").select_option(label="Atlas")
-    ask.get_by_label("Needed by").select_option(label="I1")
-    ask.get_by_label("For our feature").select_option(label="Checkout v2")
-    ask.get_by_role("button", name="Ask for it").click()
+    ask_for(carl, "Payments API", "Atlas", needed_by="I1", for_feature="Checkout v2")
     ours = carl.locator("#deps-out li.dep")
     theirs = ann.locator("#deps-in li.dep")
     expect(theirs).to_contain_text("Comet needs “Payments API” by I1 for Checkout v2")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.browser import LAPTOP
 from tests.conftest import LiveServer
@@ -103,3 +103,24 @@ def add_story(
     form.get_by_role("button", name="Add story").click()
     if wait:
         expect(column.locator(".story", has_text=title)).to_be_visible()
+
+
+def ask_for(page: Page, need: str, provider: str, needed_by: str, for_feature: str) -> None:
+    """A team member asks another team for something on their team page ("We need…")."""
+    page.locator("#deps-out summary", has_text="We need").click()
+    ask = page.locator("#deps-out form.add-dep")
+    ask.get_by_label("What we need").fill(need)
+    ask.get_by_label("From team").select_option(label=provider)
+    ask.get_by_label("Needed by").select_option(label=needed_by)
+    ask.get_by_label("For our feature").select_option(label=for_feature)
+    ask.get_by_role("button", name="Ask for it").click()
+
+
+def accept_dialogs(page: Page, answers: list[str]) -> None:
+    """Say yes to every confirmation, and keep what was asked."""
+
+    def answer(dialog: Dialog) -> None:
+        answers.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
