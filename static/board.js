@@ -131,7 +131,7 @@
     pop.querySelector(".dep-editor-from").textContent =
       (teamName(spec.requestingTeam) || "A team") + (requester ? " needs, for “" + requester.dataset.title + "”:" : " needs:");
     open(pop, anchor, function (form) {
-      if (form.classList.contains("delete-dep")) {
+      if (form.classList.contains("delete-dependency")) {
         form.hidden = !editing;
         setField(form, "target", spec.dep);
         setField(form, "base_version", spec.version);

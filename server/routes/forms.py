@@ -19,21 +19,26 @@ from board.consequences import Consequences, consequences
 from board.errors import PiboardError
 from board.history import item_label
 from board.ops import Context, preview_op
-from server.deps import CurrentActor, ServicesDep
+from server.deps import CurrentActor, Services, ServicesDep
 from server.opdoor import op_from_fields
 from server.templating import refusal_fragment, templates
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
 
 
+async def _op_of(request: Request, actor: Actor, services: Services) -> Op:
+    """The op a page's form sends, within the sender's rate."""
+    form = await request.form()
+    services.limiter.check(actor.id)
+    return op_from_fields(form.multi_items()).to_op()
+
+
 @router.post("/ops", response_class=HTMLResponse)
 async def post_form_op(
     board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
 ) -> Response:
-    form = await request.form()
     try:
-        services.limiter.check(actor.id)
-        op = op_from_fields(form.multi_items()).to_op()
+        op = await _op_of(request, actor, services)
         committed = await run_in_threadpool(services.oppath.submit, board_id, op, actor)
     except PiboardError as exc:
         return refusal_fragment(request, exc)
@@ -44,10 +49,8 @@ async def post_form_op(
 async def preview_form_op(
     board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
 ) -> Response:
-    form = await request.form()
     try:
-        services.limiter.check(actor.id)
-        op = op_from_fields(form.multi_items()).to_op()
+        op = await _op_of(request, actor, services)
         state = await run_in_threadpool(services.oppath.state, board_id)
         result = _preview(state, op, actor)
     except PiboardError as exc:

@@ -152,12 +152,13 @@ def test_a_string_is_drawn_from_card_to_card_and_changed_and_deleted_on_the_prog
     expect(string).to_contain_text("“Payments API sandbox”")
     expect(comet.locator("#strings-layer g.str-conflict .badge")).to_have_count(1)
 
-    asked: list[str] = []
-    accept_dialogs(comet, asked)
     string.get_by_role("button", name=re.compile("Edit the dependency")).click()
-    dialog.get_by_role("button", name="Delete dependency").click()
+    dialog.get_by_role("button", name="Delete dependency…").click()
+    confirm = comet.locator("#confirm-op")
+    expect(confirm).to_contain_text('Delete dependency "Payments API sandbox"?')
+    expect(confirm).to_contain_text("Nothing else goes with it.")
+    confirm.get_by_role("button", name="Delete").click()
     expect(comet.locator("#strings li")).to_have_count(0)
-    assert asked and "Delete this dependency?" in asked[0]
 
 
 def test_the_keyboard_asks_for_a_dependency_on_a_team_row(art: UiBoard, browser: Browser) -> None:
