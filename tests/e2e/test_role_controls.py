@@ -32,7 +32,18 @@ PARTICIPANTS = (
     ("team", "comet"),
     ("observer", None),
 )
-PAGES = ("program", "team/atlas", "team/comet", "objectives", "risks", "vote", "agenda", "admin", "screen")
+PAGES = (
+    "program",
+    "team/atlas",
+    "team/comet",
+    "objectives",
+    "risks",
+    "vote",
+    "agenda",
+    "admin",
+    "screen",
+    "sync",
+)
 
 
 @dataclass(frozen=True)
