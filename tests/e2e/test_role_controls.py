@@ -15,11 +15,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from board import Actor, apply_op
 from board.errors import Forbidden, IllegalTransition, Refused
 from board.ops import Context
 from server.opdoor import op_from_fields
+from tests.browser import PageAs
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import build_plan
 
@@ -289,3 +291,15 @@ def test_a_team_member_lands_on_their_own_teams_part_of_every_page(e2e_server: L
     assert re.findall(r'href="#objectives-team-(\w+)"', jump.group(0)) == ["comet", "atlas", "borealis"]
     assert 'id="objectives-team-comet"' in objectives
     assert "Comet (your team)" in team_page
+
+
+def test_a_team_member_narrows_the_risks_to_their_own_team(e2e_server: LiveServer, page_as: PageAs) -> None:
+    board = a_board_with_everything(e2e_server)
+    al = page_as(board, "team", "Al", "atlas", block_cdn=True)
+    al.goto(f"{e2e_server.url}/b/{board.id}/risks")
+    cards = al.locator(".roam-board .risk-card")
+    expect(cards).to_have_count(2)  # Atlas's risk and the ART's
+    al.get_by_label("Only Atlas").check()
+    shown = al.locator(".roam-board .risk-card:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("data-team", "atlas")
