@@ -273,7 +273,7 @@
 
   var dragged = null;
 
-  // Drawing a string: drag a card's ⤳ handle onto the card (or the team row) that provides it.
+  // Drawing a string: drag a card's → handle onto the card (or the team row) that provides it.
   var drawing = null; // the requesting card
 
   function stringTarget(event) {
