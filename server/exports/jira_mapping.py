@@ -262,8 +262,14 @@ def _default_status(jira: JiraFile, status: str) -> str:
 
 
 def _default_sprint(sprint: str, state: BoardState) -> str:
+    """The iteration of the sprint's name; else of the sprint's number ("Sprint 3" -> 3, never the
+    IP iteration); else a new one."""
     found = iteration_named(state, sprint)
-    return str(found.number) if found is not None else "new"
+    if found is not None:
+        return str(found.number)
+    number = re.findall(r"\d+", sprint)
+    by_number = [it for it in state.iterations if number and it.number == int(number[-1]) and not it.is_ip]
+    return str(by_number[0].number) if by_number else "new"
 
 
 def iteration_named(state: BoardState, sprint: str) -> Iteration | None:

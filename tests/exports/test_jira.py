@@ -496,3 +496,13 @@ def test_a_link_to_an_outside_issue_with_a_long_name_is_made_once() -> None:
     apply(b, preview_jira(text.encode(), b.state))
     again = preview_jira(text.encode(), b.state)
     assert [link.fate for link in again.links] == ["kept"] and again.ops(b.state) == []
+
+
+def test_sprints_map_onto_a_prepared_boards_iterations_by_name_then_number() -> None:
+    b = new_board()
+    for n in range(1, 6):
+        b.op("iteration.create", number=n, name="IP" if n == 5 else f"Iteration {n}", is_ip=n == 5)
+    b.op("iteration.create", number=6, name="OM Sprint 2")
+    preview = preview_jira((FIXTURES / "cloud_team_managed.csv").read_bytes(), b.state)
+    assert preview.mapping.sprints == {"OM Sprint 0 — Setup": "new", "OM Sprint 1": "1", "OM Sprint 2": "6"}
+    assert preview.new_iterations == [(7, "OM Sprint 0 — Setup")]
