@@ -153,7 +153,8 @@ def test_a_teams_story_order_shows_on_its_team_board(target: BoardHandle) -> Non
         b"OM Sprint 2,,,10000,Onboarding flow,To Do,02/Apr",
         b"OM Sprint 1,,,10000,Onboarding flow,To Do,02/Apr",
     )
-    choices = ["team=none", "default-team=Apollo"]
+    sprints = ["sprint:OM Sprint 0 — Setup=1", "sprint:OM Sprint 1=2", "sprint:OM Sprint 2=3"]
+    choices = ["team=none", "default-team=Apollo", *sprints]
     applied = post(target, target.rte_session, data, preview=False, map=choices)
     assert applied.status_code == 200, applied.text
     order = {link["requester"]: link for link in applied.json()["links"] if link["fate"] == "order"}
