@@ -209,6 +209,11 @@
       askFrom(handle.closest(".card[data-feature]"), null);
       return;
     }
+    var featureItem = target.closest("button.feature-item[data-feature]");
+    if (featureItem) {
+      openFeature(featureItem);
+      return;
+    }
     var milestone = target.closest("button.milestone[data-milestone]");
     if (milestone) {
       openMilestone(milestone);

@@ -163,3 +163,24 @@ def test_milestones_are_not_controls_for_a_team_member(art: UiBoard, browser: Br
     member.goto(art.url("program"))
     expect(member.locator("#milestones .milestone", has_text="Trade show")).to_be_visible()
     expect(member.locator("#milestones button.milestone")).to_have_count(0)
+
+
+def test_a_feature_is_renamed_and_deleted_from_its_team_page(art: UiBoard) -> None:
+    page = art.rte
+    page.goto(art.url(f"team/{art.team_id('Atlas')}"))
+    features = page.locator("#team-features")
+    features.get_by_role("button", name="Feature Payments API: change, move or delete").click()
+    editor = page.locator("#feature-editor")
+    expect(editor.get_by_label("Title")).to_have_value("Payments API")
+    editor.get_by_label("Title").fill("Payments API v2")
+    editor.get_by_role("button", name="Save").click()
+    expect(page.locator("#team-features .feature-list")).to_contain_text("Payments API v2")
+    expect(page.locator(".story", has_text="Intents")).to_be_visible()
+
+    page.locator("#team-features button.feature-item", has_text="Payments API v2").click()
+    editor.get_by_role("button", name="Delete feature…").click()
+    dialog = page.locator("#confirm-op")
+    expect(dialog).to_contain_text("1 story loses its feature and stays planned: Intents.")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#team-features li.empty")).to_have_text("No features for this team yet.")
+    expect(page.locator(".story", has_text="Intents")).to_be_visible()
