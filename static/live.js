@@ -397,7 +397,7 @@
       outbox.forEach(function (entry) {
         var li = document.createElement("li");
         li.className = "outbox-item";
-        li.textContent = "⏳ " + entry.label;
+        li.textContent = "◷ " + entry.label;
         list.appendChild(li);
       });
       panel.appendChild(list);

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, new_board
 
@@ -61,6 +62,7 @@ def test_a_team_asks_another_which_answers_and_the_plan_decides_the_state(
     expect(theirs).to_contain_text("Comet needs “Payments API <v1>” by I2 for Checkout v2")
     expect(theirs).to_contain_text("Waiting for our answer")
     expect(atlas.locator("#team-counters [data-counter=requests] .n")).to_have_text("1")
+    screenshot(atlas, "team-dependency-request")
 
     # Atlas accepts with its story: committed on both pages.
     accept = theirs.locator("form.accept-dep")

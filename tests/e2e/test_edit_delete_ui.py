@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.browser import screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, add_story, new_board
 
@@ -48,6 +49,7 @@ def test_a_move_shows_the_stories_and_loads_it_changes_then_can_be_undone(art: U
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text(re.compile(r"Atlas · I1\s*5\s*0"))
     expect(rows.nth(1)).to_contain_text(re.compile(r"Atlas · I2\s*3\s*8"))
+    screenshot(page, "program-move-consequences")
     dialog.get_by_role("button", name="Cancel").click()
     expect(cell_of(page, "I1").locator(".card", has_text="Payments API")).to_be_visible()
     expect(cell_of(page, "I1").locator(".load-badge")).to_contain_text("5/0")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import screenshot
 from tests.conftest import LiveServer, start_server
 from tests.e2e.ui_setup import UiBoard, add_story, new_board
 
@@ -67,6 +68,7 @@ def test_edits_made_offline_are_pending_then_applied_once_when_back(art: UiBoard
     expect(outbox).to_contain_text("New story “Refunds”")
     expect(ann.locator("#conn-status")).to_have_attribute("data-state", "offline")
     expect(ann.locator("#conn-status")).to_contain_text("offline · 2 pending")
+    screenshot(ann, "team-offline-pending")
 
     # The others do not see it yet.
     rte = art.rte
