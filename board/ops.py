@@ -891,6 +891,33 @@ def _cast(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     tx.put(ballot)
 
 
+def _voter_of(ballot: Ballot) -> str:
+    """The participant a ballot belongs to (its id is ``<round>:<participant>``)."""
+    return ballot.id.removeprefix(f"{ballot.round_id}:")
+
+
+@handles("vote.merge_voter")
+def _merge_voter(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """One person, one vote: the ballots of a participant the RTE merged into another (one person who
+    joined twice) become that one's, unless it voted in the round itself (then only its own counts);
+    without ``into_voter`` (a removed participant) they are dropped."""
+    if set(op.args) - {"from_voter", "into_voter", "into_name"}:
+        raise Invalid("merging voters takes from_voter, into_voter and into_name")
+    source = f.Ref("participant", nullable=False).clean("from_voter", op.args.get("from_voter"))
+    into = f.Ref("participant").clean("into_voter", op.args.get("into_voter"))
+    into_name = f.Text(80).clean("into_name", op.args.get("into_name"))
+    if source == into:
+        raise Invalid("a participant cannot be merged into itself")
+    for ballot in tx.all(Ballot):
+        if _voter_of(ballot) != source:
+            continue
+        tx.delete("ballot", ballot.id)
+        kept_id = f"{ballot.round_id}:{into}"
+        if into is not None and tx.get(Ballot, kept_id) is None:
+            moved = dataclasses.replace(ballot, id=kept_id, voter=into_name or ballot.voter)
+            tx.put(moved)
+
+
 @handles("vote.explain")
 def _explain(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """After the reveal, a low voter says why; the reason becomes an un-ROAMed risk."""

@@ -97,6 +97,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "vote.explain": PARTICIPANTS,
     "vote.close": _roles(RTE),
     "vote.reveal": _roles(RTE),
+    "vote.merge_voter": _roles(RTE),
     "agenda.create": _roles(RTE),
     "agenda.update": _roles(RTE),
     "agenda.delete": _roles(RTE),

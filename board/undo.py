@@ -32,6 +32,7 @@ NOT_UNDOABLE = frozenset(
         "vote.explain",
         "vote.close",
         "vote.reveal",
+        "vote.merge_voter",  # goes with merging or removing a participant, which is not a board edit
         "timer.start",
         "timer.pause",
         "timer.resume",

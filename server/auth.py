@@ -15,6 +15,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
@@ -161,12 +162,16 @@ class Auth:
             raise Forbidden("this join link is not valid (revoked or mistyped); ask the RTE for a new one")
         return JoinLink(row.id, row.board_id, Role(row.role), row.team_id, row.label, False)
 
-    def join(self, token: str, name: str) -> tuple[Actor, str]:
-        """Join with a link and a name; returns the actor and its signed session."""
+    def join(self, token: str, name: str, session: str | None = None) -> tuple[Actor, str]:
+        """Join with a link and a name; returns the actor and its signed session. A browser that joined
+        with this link before (its ``session``) returns to the same participant: one person, one vote."""
         name = name.strip()
         if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
             raise Invalid("say your name (1–80 characters)")
         link = self.link_for_token(token)
+        returning = self.returning(link, session)
+        if returning is not None and session is not None:
+            return returning, session
         participant_id = new_id()
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             conn.execute(
@@ -177,8 +182,34 @@ class Auth:
         actor = Actor(participant_id, name, link.role, link.team_id)
         return actor, self._signer.dumps({"p": participant_id, "b": link.board_id})
 
+    def returning(self, link: JoinLink, session: str | None) -> Actor | None:
+        """The participant this browser already is on the link's board, if it joined with this link."""
+        payload = self._payload(link.board_id, session) if session else None
+        if payload is None:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(PARTICIPANT.c.link_id).where(
+                    PARTICIPANT.c.id == payload.get("p"), PARTICIPANT.c.board_id == link.board_id
+                )
+            ).first()
+        if row is None or row.link_id != link.id:
+            return None
+        try:
+            return self.actor(link.board_id, session)
+        except Unauthenticated:
+            return None
+
+    def _payload(self, board_id: str, session: str | None) -> dict[str, object] | None:
+        try:
+            payload = self._signer.loads(session or "")
+        except BadSignature:
+            return None
+        return payload if isinstance(payload, dict) and payload.get("b") == board_id else None
+
     def actor(self, board_id: str, session: str | None) -> Actor:
-        """The participant a session belongs to, if it is valid for this board and its link not revoked."""
+        """The participant a session belongs to (or the one it was merged into), if it is valid for
+        this board, not removed, and its link not revoked."""
         if not session:
             raise Unauthenticated("join this board first: open your join link")
         try:
@@ -188,14 +219,115 @@ class Auth:
         if not isinstance(payload, dict) or payload.get("b") != board_id:
             raise Unauthenticated("this session belongs to another board")
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(PARTICIPANT.c.id, PARTICIPANT.c.name, LINK.c.role, LINK.c.team_id, LINK.c.revoked_at)
-                .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
-                .where(PARTICIPANT.c.id == payload.get("p"), PARTICIPANT.c.board_id == board_id)
-            ).first()
+            row = self._participant(conn, board_id, payload.get("p"))
+            if row is not None and row.merged_into is not None:
+                row = self._participant(conn, board_id, row.merged_into)
         if row is None:
             raise Unauthenticated("this session is not known here; open your join link again")
+        if row.removed_at is not None:
+            raise Unauthenticated("the RTE removed you from this board; ask them for a join link")
         if row.revoked_at is not None:
             raise Unauthenticated("your join link was revoked by the RTE")
         # A name stored before names were checked is shown repaired rather than breaking every frame.
         return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id)
+
+    @staticmethod
+    def _participant(conn: Connection, board_id: str, participant_id: object) -> Any:
+        return conn.execute(
+            select(
+                PARTICIPANT.c.id,
+                PARTICIPANT.c.name,
+                PARTICIPANT.c.merged_into,
+                PARTICIPANT.c.removed_at,
+                LINK.c.role,
+                LINK.c.team_id,
+                LINK.c.revoked_at,
+            )
+            .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
+            .where(PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == board_id)
+        ).first()
+
+    # --- the RTE's view of who joined -------------------------------------------------------------
+
+    def participants(self, board_id: str) -> list[Participant]:
+        """Everyone who joined the board and is neither merged into another nor removed."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(PARTICIPANT, LINK.c.role, LINK.c.team_id, LINK.c.revoked_at)
+                .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
+                .where(
+                    PARTICIPANT.c.board_id == board_id,
+                    PARTICIPANT.c.merged_into.is_(None),
+                    PARTICIPANT.c.removed_at.is_(None),
+                )
+                .order_by(PARTICIPANT.c.created_at)
+            )
+            return [
+                Participant(
+                    r.id,
+                    repaired(r.name)[0],
+                    Role(r.role),
+                    r.team_id,
+                    r.link_id,
+                    r.created_at,
+                    r.revoked_at is not None,
+                )
+                for r in rows
+            ]
+
+    def merge(self, board_id: str, source: str, into: str) -> None:
+        """``source`` was the same person as ``into``: its sessions (and those merged into it) become
+        ``into``'s. Their ballots are merged by the ``vote.merge_voter`` op (server/routes/people.py)."""
+        active = {p.id for p in self.participants(board_id)}
+        if source == into or source not in active or into not in active:
+            raise NotFound("choose two different people who are on this board")
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            conn.execute(
+                update(PARTICIPANT)
+                .where(PARTICIPANT.c.board_id == board_id, PARTICIPANT.c.merged_into == source)
+                .values(merged_into=into)
+            )
+            conn.execute(update(PARTICIPANT).where(PARTICIPANT.c.id == source).values(merged_into=into))
+            self._access_changed(conn, board_id)
+        self._tell(board_id)
+
+    def remove(self, board_id: str, participant_id: str) -> None:
+        """End a participant's sessions for good (not a person of this train, or a leftover)."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                update(PARTICIPANT)
+                .where(
+                    PARTICIPANT.c.id == participant_id,
+                    PARTICIPANT.c.board_id == board_id,
+                    PARTICIPANT.c.removed_at.is_(None),
+                )
+                .values(removed_at=utcnow())
+            )
+            if done.rowcount == 0:
+                raise NotFound("no such participant on this board")
+            self._access_changed(conn, board_id)
+        self._tell(board_id)
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str
+    role: Role
+    team_id: str | None
+    link_id: str
+    joined_at: datetime
+    link_revoked: bool
+
+
+def same_person_key(name: str) -> str:
+    """Names that differ only in case and spacing are taken for the same person."""
+    return " ".join(name.casefold().split())
+
+
+def likely_duplicates(people: list[Participant]) -> list[list[Participant]]:
+    """Groups of participants with the same name (as ``same_person_key`` sees it), oldest first."""
+    groups: dict[str, list[Participant]] = {}
+    for person in people:
+        groups.setdefault(same_person_key(person.name), []).append(person)
+    return [group for group in groups.values() if len(group) > 1]

@@ -30,6 +30,11 @@ def join_page(token: str, request: Request, services: ServicesDep) -> Response:
         link = services.auth.link_for_token(token)
     except PiboardError as exc:
         return templates.TemplateResponse(request, "join.html", {"error": exc.reason}, status_code=403)
+    session = request.cookies.get(session_cookie_name(link.board_id))
+    returning = services.auth.returning(link, session)
+    if returning is not None and session is not None:  # this browser joined with this link before
+        url = landing_url(link.board_id, returning.role, returning.team_id)
+        return signed_in_redirect(request, url, link.board_id, session)
     state = services.oppath.state(link.board_id)
     team = state.items["team"].get(link.team_id or "")
     return templates.TemplateResponse(
@@ -42,8 +47,9 @@ def join_submit(
     token: str, name: Annotated[str, Form()], request: Request, services: ServicesDep
 ) -> Response:
     try:
-        actor, session = services.auth.join(token, name)
         link = services.auth.link_for_token(token)
+        cookie = request.cookies.get(session_cookie_name(link.board_id))
+        actor, session = services.auth.join(token, name, cookie)
     except PiboardError as exc:
         return templates.TemplateResponse(
             request, "join.html", {"error": exc.reason, "token": token}, status_code=400

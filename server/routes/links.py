@@ -94,9 +94,12 @@ def remake(
 
 
 @join_router.post("", response_model=Joined, responses=REFUSALS)
-def join(body: JoinIn, services: ServicesDep) -> Joined:
-    """Exchange a join token and a name for a session (send it as ``Authorization: Bearer …``)."""
-    actor, session = services.auth.join(body.token, body.name)
+def join(body: JoinIn, request: Request, services: ServicesDep) -> Joined:
+    """Exchange a join token and a name for a session (send it as ``Authorization: Bearer …``).
+    A client that sends the session it got from this link before gets the same participant back."""
+    header = request.headers.get("authorization", "")
+    earlier = header[7:].strip() if header.lower().startswith("bearer ") else None
+    actor, session = services.auth.join(body.token, body.name, earlier)
     board_id = services.auth.link_for_token(body.token).board_id
     return Joined(
         board_id=board_id,

@@ -3,17 +3,25 @@ twice), merging and removing participants, and stored rows that could not be rea
 
 The panel is its own fragment (``GET /b/{board}/admin/people``), loaded by the admin page and
 answered again after each action, so it lives beside the page's other sections without touching them.
+Merging or removing a participant changes who a session is (server/auth.py) and, through the op
+path, whose ballots count (``vote.merge_voter``): one person, one vote.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from board.errors import PiboardError
+from board import Actor, Op
+from board.errors import Invalid, PiboardError
+from board.model import Team
+from server.auth import likely_duplicates
 from server.deps import Services, ServicesDep
+from server.errors import STATUS
+from server.routes.event_pages import ROLE_LABELS
 from server.routes.links import require_rte
 from server.routes.pages import _load
 from server.templating import refusal_fragment, templates
@@ -21,19 +29,78 @@ from server.templating import refusal_fragment, templates
 router = APIRouter(prefix="/b/{board_id}/admin/people", tags=["pages"])
 
 
-def people_context(services: Services, board_id: str, error: str = "") -> dict[str, Any]:
+def people_context(services: Services, board_id: str, actor: Actor, error: str = "") -> dict[str, Any]:
+    people = services.auth.participants(board_id)
+    teams = services.oppath.state(board_id).of(Team)
+    duplicates = likely_duplicates(people)
     return {
         "board_id": board_id,
+        "me": actor.id,
+        "people": people,
+        "duplicate_ids": {p.id for group in duplicates for p in group},
+        "duplicates": duplicates,
+        "role_label": lambda p: (
+            ROLE_LABELS[p.role] + (f" · {teams[p.team_id].name}" if p.team_id in teams else "")
+        ),
         "row_problems": services.oppath.row_problems.of(board_id),
         "error": error,
     }
 
 
-@router.get("", response_class=HTMLResponse)
-async def people_panel(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def _panel(board_id: str, request: Request, services: Services, action: Any = None) -> Response:
     try:
         _, actor = await _load(board_id, request, services)
         require_rte(actor)
     except PiboardError as exc:
         return refusal_fragment(request, exc)
-    return templates.TemplateResponse(request, "event/people.html", people_context(services, board_id))
+    error, status = "", 200
+    if action is not None:
+        try:
+            await run_in_threadpool(action, actor)
+        except PiboardError as exc:
+            error, status = exc.reason, STATUS.get(exc.code, 400)
+    context = await run_in_threadpool(people_context, services, board_id, actor, error)
+    return templates.TemplateResponse(request, "event/people.html", context, status_code=status)
+
+
+@router.get("", response_class=HTMLResponse)
+async def people_panel(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _panel(board_id, request, services)
+
+
+@router.post("/{participant_id}/merge", response_class=HTMLResponse)
+async def merge_participant(
+    board_id: str,
+    participant_id: str,
+    request: Request,
+    services: ServicesDep,
+    into: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """``participant_id`` is the same person as ``into``: one participant, one ballot per round."""
+
+    def merge(actor: Actor) -> None:
+        people = {p.id: p for p in services.auth.participants(board_id)}
+        if participant_id not in people or into not in people or participant_id == into:
+            raise Invalid("choose two different people who are on this board")
+        args = {"from_voter": participant_id, "into_voter": into, "into_name": people[into].name}
+        services.oppath.submit(board_id, Op("vote.merge_voter", args=args), actor)
+        services.auth.merge(board_id, participant_id, into)
+
+    return await _panel(board_id, request, services, merge)
+
+
+@router.post("/{participant_id}/remove", response_class=HTMLResponse)
+async def remove_participant(
+    board_id: str, participant_id: str, request: Request, services: ServicesDep
+) -> Response:
+    """End a participant's sessions; their ballots stop counting."""
+
+    def remove(actor: Actor) -> None:
+        if participant_id == actor.id:
+            raise Invalid("you cannot remove yourself")
+        if participant_id not in {p.id for p in services.auth.participants(board_id)}:
+            raise Invalid("no such participant on this board")
+        services.oppath.submit(board_id, Op("vote.merge_voter", args={"from_voter": participant_id}), actor)
+        services.auth.remove(board_id, participant_id)
+
+    return await _panel(board_id, request, services, remove)

@@ -280,6 +280,14 @@ def _vote_reveal(a: Arena, role: str) -> OpBody:
     return {"type": "vote.reveal", "target": round_id}
 
 
+@case("vote.merge_voter")
+def _vote_merge_voter(a: Arena, role: str) -> OpBody:
+    return {
+        "type": "vote.merge_voter",
+        "args": {"from_voter": a.unique("someone"), "into_voter": a.unique("else")},
+    }
+
+
 @case("agenda.create")
 def _agenda_create(a: Arena, role: str) -> OpBody:
     return {"type": "agenda.create", "args": {"title": a.unique("Lunch"), "day": 1, "minutes": 45}}

@@ -77,8 +77,8 @@ def ws_close_code(board: BoardHandle, headers: dict[str, str]) -> int | None:
             },
             origin=Origin(headers["origin"]),
         ) as ws:
-            await ws.send('{"type":"hello"}')
             try:
+                await ws.send('{"type":"hello"}')
                 first = await ws.recv()
                 if '"welcome"' in str(first):
                     return None
