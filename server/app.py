@@ -24,8 +24,9 @@ from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
-from server.oppath import OpPath
+from server.oppath import OpPath, SharedRate
 from server.origin import CrossSiteFormGuard
+from server.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
 from server.routes import (
     boards,
     event_pages,
@@ -51,6 +52,8 @@ def build_services(settings: Settings) -> Services:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     oppath = OpPath(engine)
+    if not settings.is_sqlite:  # several processes may serve one participant: limit them together too
+        oppath.shared_rate = SharedRate(settings.ops_per_second, settings.ops_burst)
     return Services(
         settings=settings,
         engine=engine,
@@ -68,9 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access = AccessWatch(hub, services.auth)
     services.auth.on_access_change(access.changed)
 
+    # Several processes on PostgreSQL: presence is shared through the database too.
+    presence = None if settings.is_sqlite else PresenceBridge(services.engine, hub, 3 * settings.ws_heartbeat)
+
     def recheck_all() -> None:
         for board_id in list(hub.channels):
             access.changed(board_id)
+        if presence is not None:
+            presence.recheck_all()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,14 +111,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.database_url,
                 hub,
                 hub.channels.keys,
-                channels={ACCESS_CHANNEL: access.changed},
+                channels={
+                    ACCESS_CHANNEL: access.changed,
+                    PRESENCE_CHANNEL: presence.heard if presence is not None else access.changed,
+                },
                 on_connect=recheck_all,
             )
         )
         app.state.listen_bridge = bridge
         if bridge is not None:
             bridge.start()
+        if presence is not None:
+            presence.start()
         yield
+        if presence is not None:
+            await presence.stop()
         if bridge is not None:
             await bridge.stop()
         await watch.stop()

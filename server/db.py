@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint, create_engine, event, text
+from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, create_engine, event, text
 from sqlalchemy.engine import make_url as engine_url
 from sqlmodel import Field, SQLModel
 
@@ -48,6 +48,8 @@ class EventRow(SQLModel, table=True):
     # A client_op_id is the sender's own: another participant reusing it is not a resend.
     __table_args__ = (
         UniqueConstraint("board_id", "actor_id", "client_op_id", name="uq_event_actor_client_op"),
+        # A participant's newest events: the rate limit shared by every process (server/oppath.py).
+        Index("ix_event_actor_seq", "board_id", "actor_id", "seq"),
     )
     board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
     seq: int = Field(primary_key=True)
@@ -110,6 +112,17 @@ class WebhookDeliveryRow(SQLModel, table=True):
     status_code: int | None = None
     ok: bool = False
     error: str = Field(default="", max_length=300)
+
+
+class PresenceRow(SQLModel, table=True):
+    """Who is connected to one board through one server process (scale-out on PostgreSQL): each
+    process keeps its own row fresh and tells the others with ``NOTIFY piboard_presence``."""
+
+    __tablename__ = "presence"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    process_id: str = Field(primary_key=True, max_length=40)
+    people: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 def make_engine(url: str) -> Engine:

@@ -330,6 +330,11 @@ class Hub:
         # Work per broadcast: renders (HTML, once per view) and encodes (JSON, once per event) must not
         # grow with the number of connections (tests/live/test_send_work.py holds it so).
         self.stats = {"broadcast_batches": 0, "renders": 0, "encodes": 0, "dropped": 0}
+        # Presence across processes (server/presence_bridge.py): who is connected to the other
+        # processes, per board, and where this process's own list goes when it changes.
+        self.remote_presence: dict[str, list[dict[str, Any]]] = {}
+        self.on_local_presence: Callable[[str, list[dict[str, Any]]], None] | None = None
+        self._published_presence: dict[str, list[dict[str, Any]]] = {}
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -470,6 +475,9 @@ class Hub:
             self.stats["dropped"] += 1
         if not ch.connections:
             self._forget_channel(ch)
+            # Nobody here any more: tell the other processes (no presence frame goes out here).
+            if self._published_presence.pop(ch.board_id, None) and self.on_local_presence is not None:
+                self.on_local_presence(ch.board_id, [])
         else:
             self._presence_changed(ch)
 
@@ -564,7 +572,8 @@ class Hub:
         if ch.presence_timer is None and self._loop is not None:
             ch.presence_timer = self._loop.call_later(PRESENCE_DEBOUNCE_SECONDS, self._send_presence, ch)
 
-    def presence(self, board_id: str) -> dict[str, Any]:
+    def local_presence(self, board_id: str) -> list[dict[str, Any]]:
+        """Who is connected to this process, one entry per participant, view and device."""
         ch = self.channels.get(board_id)
         connections = ch.connections if ch is not None else set()
         people: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -572,20 +581,44 @@ class Hub:
             if not conn.welcomed:
                 continue
             a = conn.actor
-            key = (a.id, conn.view, conn.device)
-            people[key] = {
+            people[(a.id, conn.view, conn.device)] = {
+                "id": a.id,
                 "name": a.name,
                 "role": a.role.value,
                 "team_id": a.team_id,
                 "view": conn.view,
                 "device": conn.device,
             }
-        listed = sorted(people.values(), key=lambda p: (p["name"].lower(), p["view"], p["device"]))
+        return sorted(people.values(), key=lambda p: (p["id"], p["view"], p["device"]))
+
+    def presence(self, board_id: str) -> dict[str, Any]:
+        """Everyone connected to the board, on this process and (on PostgreSQL) the others."""
+        people = {
+            (p["id"], p["view"], p["device"]): p
+            for p in [*self.remote_presence.get(board_id, []), *self.local_presence(board_id)]
+        }
+        listed = sorted(
+            ({k: v for k, v in p.items() if k != "id"} for p in people.values()),
+            key=lambda p: (p["name"].lower(), p["view"], p["device"]),
+        )
         participants = len({key[0] for key in people})
         return {"type": "presence", "count": participants, "people": listed[:PRESENCE_MAX_PEOPLE]}
 
+    def set_remote_presence(self, board_id: str, people: list[dict[str, Any]]) -> None:
+        """The other processes' list for a board changed (on the event loop's thread)."""
+        if self.remote_presence.get(board_id, []) == people:
+            return
+        self.remote_presence[board_id] = people
+        ch = self.channels.get(board_id)
+        if ch is not None:
+            self._presence_changed(ch)
+
     def _send_presence(self, ch: Channel) -> None:
         ch.presence_timer = None
+        local = self.local_presence(ch.board_id)
+        if self.on_local_presence is not None and self._published_presence.get(ch.board_id) != local:
+            self._published_presence[ch.board_id] = local
+            self.on_local_presence(ch.board_id, local)
         frame = dumps(self.presence(ch.board_id))
         for conn in list(ch.connections):
             if conn.welcomed:

@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
@@ -24,9 +25,30 @@ from board.errors import NotFound, PiboardError
 from board.events import Committed, to_row
 from board.ops import Context
 from server.db import utcnow
+from server.errors import RateLimited
 from server.store import BOARD, EVENT, ITEM, BoardStore
 
 NOTIFY_CHANNEL = "piboard_events"
+
+
+@dataclass(frozen=True)
+class SharedRate:
+    """At most ``burst`` accepted edits per participant in any ``burst / rate`` seconds, on every process
+    together: counted from the participant's newest events, under the board's row lock."""
+
+    rate: float
+    burst: int
+
+    def check(self, conn: Connection, board_id: str, actor_id: str, now: float) -> None:
+        oldest_of_burst = conn.execute(
+            select(EVENT.c.at)
+            .where(EVENT.c.board_id == board_id, EVENT.c.actor_id == actor_id)
+            .order_by(EVENT.c.seq.desc())
+            .offset(self.burst - 1)
+            .limit(1)
+        ).scalar_one_or_none()
+        if oldest_of_burst is not None and oldest_of_burst.timestamp() > now - self.burst / self.rate:
+            raise RateLimited(f"too many edits: at most {self.rate:g} per second; slow down and retry")
 
 
 def new_id() -> str:
@@ -58,6 +80,8 @@ class OpPath(BoardStore):
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._listeners: list[CommitListener] = []
+        # Several processes (PostgreSQL): a participant's edits are also limited across all of them.
+        self.shared_rate: SharedRate | None = None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -83,7 +107,7 @@ class OpPath(BoardStore):
 
     def submit(self, board_id: str, op: Op, actor: Actor) -> Committed:
         """Apply one op. Raises a ``Refused`` (nothing changed) or returns its committed event."""
-        return self._submit(board_id, [op], actor)[0]
+        return self._submit(board_id, [op], actor, limited=True)[0]
 
     def submit_batch(self, board_id: str, ops: list[Op], actor: Actor) -> list[Committed]:
         """Apply ops in order in one transaction: all are committed, or none (imports, the demo)."""
@@ -97,10 +121,11 @@ class OpPath(BoardStore):
         *,
         create_name: str | None = None,
         then: FollowUp | None = None,
+        limited: bool = False,
     ) -> list[Committed]:
         with self._board_lock(board_id):
             # Ops apply to a copy-on-write snapshot: a refusal or a failed commit leaves the cache as it was.
-            committed, state = self._write(board_id, ops, actor, create_name, then)
+            committed, state = self._write(board_id, ops, actor, create_name, then, limited)
             if state is not None:
                 self._remember(state)
         fresh = [c for c in committed if not c.duplicate]
@@ -110,7 +135,13 @@ class OpPath(BoardStore):
         return committed
 
     def _write(
-        self, board_id: str, ops: list[Op], actor: Actor, create_name: str | None, then: FollowUp | None
+        self,
+        board_id: str,
+        ops: list[Op],
+        actor: Actor,
+        create_name: str | None,
+        then: FollowUp | None,
+        limited: bool = False,
     ) -> tuple[list[Committed], BoardState | None]:
         results: list[Committed] = []
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
@@ -121,6 +152,12 @@ class OpPath(BoardStore):
             # Lock the board row before looking for duplicates: on PostgreSQL another process may be
             # committing the same client_op_id (a resend) right now; the lock makes us see its event.
             conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id).with_for_update())
+            if (
+                limited
+                and self.shared_rate is not None
+                and not self._already_applied(conn, board_id, ops[0], actor)
+            ):
+                self.shared_rate.check(conn, board_id, actor.id, self.clock())
             working = self._apply(conn, board_id, ops, actor, None, results)
             if then is not None and working is not None:
                 working = self._apply(conn, board_id, then(working.snapshot()), actor, working, results)

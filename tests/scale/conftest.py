@@ -28,6 +28,18 @@ def three_processes(pg_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]
 
 
 @pytest.fixture
+def two_processes(pg_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]]:
+    """Two server processes on one database, with an edit budget small enough to reach in a test."""
+    limits = {"PIBOARD_OPS_PER_SECOND": "1", "PIBOARD_OPS_BURST": "5"}
+    processes = [ServerProcess(pg_url, tmp_path, name=f"p{i}", env_overrides=limits) for i in range(2)]
+    try:
+        yield start_all(processes)
+    finally:
+        for p in processes:
+            p.stop()
+
+
+@pytest.fixture
 def two_servers(pg_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
     """Two servers in this process (each its own app, pool, hub and listen bridge) on one database."""
     a = start_server(pg_url, ops_per_second=1000.0, ops_burst=1000)

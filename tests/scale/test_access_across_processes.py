@@ -4,24 +4,11 @@ other within a second (the change of access travels through ``NOTIFY piboard_acc
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.live.client import LiveClient, run_async
-from tests.scale.procs import ServerProcess, create_board, start_all
-
-
-@pytest.fixture
-def two_processes(pg_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]]:
-    processes = [ServerProcess(pg_url, tmp_path, name=f"p{i}") for i in range(2)]
-    try:
-        yield start_all(processes)
-    finally:
-        for p in processes:
-            p.stop()
+from tests.scale.procs import ServerProcess, create_board
 
 
 def test_a_link_revoked_on_one_process_closes_its_sockets_on_the_other(
