@@ -250,3 +250,18 @@ def test_a_database_already_holding_broken_rows_opens_and_reports_them(tmp_path:
     assert done.returncode == 1, done.stderr
     assert "item risk/ghost" in done.stdout and "event " in done.stdout
     assert f"item risk/{risk}" not in done.stdout, "the item was fixed through the op path"
+
+
+def test_the_command_line_import_refuses_broken_text(tmp_path: Path) -> None:
+    """The CLI door: a board file whose ``\\ud800`` escape decodes to a lone surrogate makes no board."""
+    doc = {"schema": "piboard/1", "meta": {"name": "CLI"}, "risks": [{"id": "r1", "title": BROKEN_TITLE}]}
+    (tmp_path / "board.json").write_text(json.dumps(doc), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PIBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "PIBOARD_SECRET_FILE": "s",
+    }
+    command = [sys.executable, "-m", "server.cli", "import", str(tmp_path / "board.json")]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout
+    assert "broken character" in done.stderr and "/join/" not in done.stdout

@@ -66,3 +66,14 @@ def test_a_deep_first_frame_is_refused_with_an_error_and_4400(
 
     run_async(scenario())
     assert no_tracebacks(caplog) == []
+
+
+def test_the_rest_door_refuses_a_deep_body_without_a_traceback(
+    board: BoardHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = '{"type":"risk.create","args":{"title":"x","deep":' + DEEP + "}}"
+    with board.rte() as c:
+        r = c.post(f"/api/boards/{board.id}/ops", content=body, headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text
+    assert no_tracebacks(caplog) == []
+    assert board.read()["items"].get("risk", {}) == {}
