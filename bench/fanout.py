@@ -25,7 +25,9 @@ run, each a subprocess of its own (so its RSS is its own):
 Latency is measured in the driver from the editor's send to each screen's receipt of that event
 (``delivery``) and to the last of the N screens (``all``); ``late`` counts deliveries that took over
 2 s and ``missing`` those that never came. Memory per connection is the server's RSS after the N
-screens said hello, minus its RSS before, divided by N. The driver shares the machine's cores with the
+screens said hello, minus its RSS before, divided by N. ``CPU µs`` is the server process's CPU time
+(user + system) while the edits were sent and delivered, per delivery: unlike latency, it hardly
+depends on how busy the shared machine is. The driver shares the machine's cores with the
 servers, so every figure includes the driver's own receive loop (the floor's too): compare the columns
 of one run, and read the load average printed beside them.
 """

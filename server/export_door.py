@@ -2,8 +2,8 @@
 
 The pure formats live in :mod:`server.exports`; here they meet the op path. Exports read a
 board (and its baseline, replayed from the event table); imports go through
-:class:`~server.oppath.OpPath` only: a JSON import is checked in full on a scratch board
-first, then written as ``board.create`` plus one all-or-nothing batch; a Jira import is one
+:class:`~server.oppath.OpPath` only: a JSON import is ``board.create`` plus one
+all-or-nothing batch in the same transaction, applied once; a Jira import is one
 all-or-nothing batch on an existing board, applied as the person who asked for it.
 """
 
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from board import Actor, BoardState, Role
-from board.errors import Forbidden, PiboardError
+from board.errors import Forbidden, PiboardError, Refused
 from board.events import Committed
 from board.ops import Context, Op, apply_op
 from board.roles import may
 from server.clock import CLOCK
 from server.exports.audit import audit_csv, audit_jsonl
-from server.exports.board_json import build_board, create_op, export_board_json, import_ops, read_board_json
+from server.exports.board_json import create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
 from server.exports.jira import JiraPreview, preview_jira
@@ -215,35 +215,34 @@ def import_board_file(
 
     Raises :class:`FileRefused` and creates nothing when the file is broken or any op would be refused.
 
-    The whole file is applied to a scratch board first, so every refusal is found before the
-    database is touched; then ``board.create`` and every other op are written in one transaction
-    (the ops are built from the new board, whose default agenda the file's replaces).
+    ``board.create`` and every other op (built from the new board, whose default agenda the file's
+    replaces) are applied once, in one transaction: the first refused op rolls all of it back and
+    is reported with the place in the file it comes from.
     """
     doc = read_board_json(data)
-
-    def scratch_context(n: int) -> Context:
-        return Context(now=time.time(), new_id=new_id, seq=n + 1)
-
-    def checked(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done, total + 1, "checking")
-
-    checked_board = build_board(doc, "scratch", IMPORTER, scratch_context, new_id=new_id, progress=checked)
-    if progress is not None:
-        progress(len(checked_board.ops) - 1, len(checked_board.ops), "writing")
     name = str(doc["meta"]["name"])
+    create_args = create_op(doc).args
+    try:
+        _new_board_state(create_args)  # the file's meta is checked before the board row is written
+    except Refused as exc:
+        raise FileRefused([Problem(None, f"meta: {exc.reason}")]) from None
     ops: list[Op] = []
+    origins: list[str] = []
 
     def file_ops(created: BoardState) -> list[Op]:
-        ops.extend(import_ops(doc, created, new_id=new_id))
+        planned = import_ops(doc, created, new_id=new_id)
+        ops.extend(op for op, _ in planned)
+        origins.extend(origin for _, origin in planned)
+        if progress is not None:
+            progress(0, len(ops) + 1, "writing")
         return ops
 
     try:
-        board_id = oppath.create_board(name, IMPORTER, create_op(doc).args, then=file_ops)
+        board_id = oppath.create_board(name, IMPORTER, create_args, then=file_ops)
     except BatchRefused as exc:
-        # Only reachable if the real board differs from the scratch one; nothing was written.
-        problem = Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}): {exc.cause.reason}")
-        raise FileRefused([problem]) from None
+        raise FileRefused([Problem(None, f"{origins[exc.index]}: {exc.cause.reason}")]) from None
+    except Refused as exc:  # the file's only op
+        raise FileRefused([Problem(None, f"{origins[0]}: {exc.reason}")]) from None
     if progress is not None:
         progress(len(ops) + 1, len(ops) + 1, "written")
     return board_id, len(ops) + 1
@@ -329,10 +328,10 @@ def jira_apply(
         raise _refused_batch(exc, ops) from None
 
 
-def _new_board_state(name: str) -> BoardState:
-    """A board just created, as ``board.create`` leaves it: what a new board's preview maps onto."""
+def _new_board_state(args: dict[str, Any]) -> BoardState:
+    """A board just created, as ``board.create`` with ``args`` leaves it (raises its refusal)."""
     state = BoardState("new")
-    apply_op(state, Op("board.create", args={"name": name}), IMPORTER, Context(time.time(), new_id, 1))
+    apply_op(state, Op("board.create", args=args), IMPORTER, Context(time.time(), new_id, 1))
     return state
 
 
@@ -345,7 +344,7 @@ def jira_preview_new_board(
     data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
 ) -> JiraPreview:
     """The preview of a new board made from ``data`` (by the RTE who makes it)."""
-    return preview_jira(data, _new_board_state(name or jira_board_name(data)), choices)
+    return preview_jira(data, _new_board_state({"name": name or jira_board_name(data)}), choices)
 
 
 def jira_new_board(

@@ -3,10 +3,13 @@
 validate (done by the door) → authorise and apply (``board.apply_op``) → one database
 transaction that writes the changed item rows and appends one ``event`` row per op with
 the next gapless per-board ``seq`` → after commit, listeners (the live hub) are told.
+The ops of a transaction are applied in memory first; its rows are then written in a few bulk
+statements (each item row once, as it is at the end), so a 2,000-op import costs a handful of
+statements, not thousands.
 
-Writers of one board are serialised by the board row itself: the transaction starts by
-bumping ``board.seq`` (``UPDATE … RETURNING``), which takes the row lock on PostgreSQL and
-the write lock on SQLite (``BEGIN IMMEDIATE``). A refused op rolls back, so ``seq`` has no gaps.
+Writers of one board are serialised by the board row itself: the transaction starts by locking
+it (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` takes the write lock)
+and ends by setting ``board.seq`` to its last event's. A refused op rolls back, so ``seq`` has no gaps.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
 
 from board import Actor, BoardState, Op, apply_op
 from board.errors import NotFound, PiboardError
@@ -51,6 +54,14 @@ class SharedRate:
             raise RateLimited(f"too many edits: at most {self.rate:g} per second; slow down and retry")
 
 
+# An item row, named by bound parameters (for the executemany of a batch's updates and deletes).
+_ITEM_KEY = (
+    ITEM.c.board_id == bindparam("key_board_id"),
+    ITEM.c.kind == bindparam("key_kind"),
+    ITEM.c.item_id == bindparam("key_item_id"),
+)
+
+
 def new_id() -> str:
     return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
 
@@ -64,6 +75,64 @@ class BatchRefused(PiboardError):
         super().__init__(f"op {index + 1} was refused: {cause.reason}", index=index, cause=cause.code)
         self.index = index
         self.cause = cause
+
+
+@dataclass
+class _Batch:
+    """The events of one transaction, applied in memory, and the rows they will write."""
+
+    board_id: str
+    seq: int  # the newest seq: the board's before the batch, then its last event's
+    new_board: bool
+    results: list[Committed] = field(default_factory=list)
+    events: list[Committed] = field(default_factory=list)
+    # (kind, id) -> the item as it was before the batch and as it is after it (None: no row).
+    items: dict[tuple[str, str], tuple[dict[str, Any] | None, dict[str, Any] | None]] = field(
+        default_factory=dict
+    )
+    _by_client_op_id: dict[tuple[str, str], Committed] = field(default_factory=dict)
+
+    def applied(self, op: Op, actor: Actor) -> Committed | None:
+        """The event of this batch that already applied ``op`` (a resend within one batch)."""
+        event = self._by_client_op_id.get((actor.id, op.client_op_id))
+        return None if event is None else replace(event, changes=[], duplicate=True)
+
+    def event(self, seq: int) -> Committed | None:
+        """The event ``seq`` if this batch made it (its events follow one another)."""
+        if not self.events or not self.events[0].seq <= seq <= self.seq:
+            return None
+        return self.events[seq - self.events[0].seq]
+
+    def add(self, event: Committed) -> None:
+        self.seq = event.seq
+        self.events.append(event)
+        self.results.append(event)
+        self._by_client_op_id[(event.actor.id, event.client_op_id)] = event
+        for ch in event.changes:
+            first = self.items.get((ch.kind, ch.id), (ch.before, None))[0]
+            self.items[(ch.kind, ch.id)] = (first, ch.after)
+
+    def item_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """Rows to insert, update and delete to bring the item table to the batch's end."""
+        inserts, updates, deletes = [], [], []
+        for (kind, item_id), (before, after) in self.items.items():
+            key = {"key_board_id": self.board_id, "key_kind": kind, "key_item_id": item_id}
+            if after is None:
+                if before is not None:
+                    deletes.append(key)
+            elif before is None:
+                inserts.append(
+                    {
+                        "board_id": self.board_id,
+                        "kind": kind,
+                        "item_id": item_id,
+                        "version": after["version"],
+                        "data": after,
+                    }
+                )
+            else:
+                updates.append({**key, "new_version": after["version"], "new_data": after})
+        return inserts, updates, deletes
 
 
 CommitListener = Callable[[str, list[Committed]], None]
@@ -143,7 +212,6 @@ class OpPath(BoardStore):
         then: FollowUp | None,
         limited: bool = False,
     ) -> tuple[list[Committed], BoardState | None]:
-        results: list[Committed] = []
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             if create_name is not None:
                 conn.execute(
@@ -151,92 +219,94 @@ class OpPath(BoardStore):
                 )
             # Lock the board row before looking for duplicates: on PostgreSQL another process may be
             # committing the same client_op_id (a resend) right now; the lock makes us see its event.
-            conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id).with_for_update())
+            seq = conn.execute(
+                select(BOARD.c.seq).where(BOARD.c.id == board_id).with_for_update()
+            ).scalar_one_or_none()
+            if seq is None:
+                raise NotFound(f"no board '{board_id}'")
+            batch = _Batch(board_id, seq, new_board=create_name is not None)
             if (
                 limited
                 and self.shared_rate is not None
-                and not self._already_applied(conn, board_id, ops[0], actor)
+                and not self._already_applied(conn, batch, ops[0], actor)
             ):
                 self.shared_rate.check(conn, board_id, actor.id, self.clock())
-            working = self._apply(conn, board_id, ops, actor, None, results)
+            working = self._apply(conn, batch, ops, actor, None)
             if then is not None and working is not None:
-                working = self._apply(conn, board_id, then(working.snapshot()), actor, working, results)
-        return results, working
+                working = self._apply(conn, batch, then(working.snapshot()), actor, working)
+            if batch.events:
+                self._write_rows(conn, batch)
+        return batch.results, working
 
     def _apply(
-        self,
-        conn: Connection,
-        board_id: str,
-        ops: list[Op],
-        actor: Actor,
-        working: BoardState | None,
-        results: list[Committed],
+        self, conn: Connection, batch: _Batch, ops: list[Op], actor: Actor, working: BoardState | None
     ) -> BoardState | None:
         for index, op in enumerate(ops):
             if not op.client_op_id:
                 op = Op(op.type, op.target, op.base_version, op.args, client_op_id=f"srv-{new_id()}")
-            seen = self._already_applied(conn, board_id, op, actor)
+            seen = batch.applied(op, actor) or self._already_applied(conn, batch, op, actor)
             if seen is not None:
-                results.append(seen)
+                batch.results.append(seen)
                 continue
-            seq = conn.execute(
-                update(BOARD).where(BOARD.c.id == board_id).values(seq=BOARD.c.seq + 1).returning(BOARD.c.seq)
-            ).scalar_one_or_none()
-            if seq is None:
-                raise NotFound(f"no board '{board_id}'")
+            seq = batch.seq + 1
             if working is None:
-                working = self._current(conn, board_id, seq - 1)
+                working = self._current(conn, batch.board_id, batch.seq)
             now = self.clock()
             try:
-                context = Context(now, new_id, seq, history=lambda n: self._event(conn, board_id, n))
+                context = Context(now, new_id, seq, history=lambda n: self._history(conn, batch, n))
                 changes = apply_op(working, op, actor, context)
             except PiboardError as refusal:
                 if len(ops) > 1:
                     raise BatchRefused(index, refusal) from refusal
                 raise
             working.seq = seq
-            event = Committed(board_id, seq, op.client_op_id, op, changes, actor, now)
-            self._write_rows(conn, event)
-            results.append(event)
+            batch.add(Committed(batch.board_id, seq, op.client_op_id, op, changes, actor, now))
         return working
 
-    def _already_applied(self, conn: Connection, board_id: str, op: Op, actor: Actor) -> Committed | None:
+    def _history(self, conn: Connection, batch: _Batch, seq: int) -> Committed | None:
+        """An earlier event (an undo names one): of this batch, not written yet, or from the table."""
+        return batch.event(seq) or self._event(conn, batch.board_id, seq)
+
+    def _already_applied(self, conn: Connection, batch: _Batch, op: Op, actor: Actor) -> Committed | None:
+        if batch.new_board:  # a board made in this transaction has no earlier events
+            return None
         row = conn.execute(
             # Scoped to the sender: another participant cannot pre-claim someone's next id.
             select(EVENT.c.seq).where(
-                EVENT.c.board_id == board_id,
+                EVENT.c.board_id == batch.board_id,
                 EVENT.c.actor_id == actor.id,
                 EVENT.c.client_op_id == op.client_op_id,
             )
         ).first()
         if row is None:
             return None
-        return Committed(board_id, row.seq, op.client_op_id, op, [], actor, self.clock(), duplicate=True)
+        return Committed(
+            batch.board_id, row.seq, op.client_op_id, op, [], actor, self.clock(), duplicate=True
+        )
 
-    def _write_rows(self, conn: Connection, event: Committed) -> None:
-        board_id = event.board_id
-        for ch in event.changes:
-            key = (ITEM.c.board_id == board_id, ITEM.c.kind == ch.kind, ITEM.c.item_id == ch.id)
-            if ch.after is None:
-                conn.execute(delete(ITEM).where(*key))
-            elif ch.before is None:
-                conn.execute(
-                    insert(ITEM).values(
-                        board_id=board_id,
-                        kind=ch.kind,
-                        item_id=ch.id,
-                        version=ch.after["version"],
-                        data=ch.after,
-                    )
-                )
-            else:
-                conn.execute(update(ITEM).where(*key).values(version=ch.after["version"], data=ch.after))
-        conn.execute(insert(EVENT).values(**to_row(event)))
+    def _write_rows(self, conn: Connection, batch: _Batch) -> None:
+        """The batch's rows in a few statements (executemany), whatever its size: each item row once,
+        as it is after the batch, then the events, then the board's seq."""
+        inserts, updates, deletes = batch.item_rows()
+        if deletes:
+            conn.execute(delete(ITEM).where(*_ITEM_KEY), deletes)
+        if updates:
+            conn.execute(
+                update(ITEM)
+                .where(*_ITEM_KEY)
+                .values(version=bindparam("new_version"), data=bindparam("new_data")),
+                updates,
+            )
+        if inserts:
+            conn.execute(insert(ITEM), inserts)
+        conn.execute(insert(EVENT), [to_row(event) for event in batch.events])
+        conn.execute(update(BOARD).where(BOARD.c.id == batch.board_id).values(seq=batch.seq))
         if self._postgres:
-            # Delivered to every listening process when (and only if) this transaction commits.
+            # Delivered to every listening process when (and only if) this transaction commits; the
+            # newest seq is enough: a hub broadcasts every event up to the seq it is told of.
             conn.execute(
                 text("SELECT pg_notify(:ch, :payload)"),
-                {"ch": NOTIFY_CHANNEL, "payload": f"{board_id}:{event.seq}"},
+                {"ch": NOTIFY_CHANNEL, "payload": f"{batch.board_id}:{batch.seq}"},
             )
 
     def _board_lock(self, board_id: str) -> threading.Lock:

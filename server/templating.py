@@ -27,6 +27,9 @@ STATIC_DIR = package_folder("static")
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.autoescape = True
+# Templates ship with the package and never change under a running server: do not stat every
+# template file at every render (a live broadcast renders dozens of parts per event).
+templates.env.auto_reload = False
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]

@@ -345,13 +345,15 @@ def import_ops(
     state: BoardState,
     *,
     new_id: Callable[[], str] | None = None,
-) -> list[Op]:
-    """Every op after ``board.create`` that rebuilds the document on ``state`` (a just-created board).
+) -> list[tuple[Op, str]]:
+    """Every op after ``board.create`` that rebuilds the document on ``state`` (a just-created board),
+    each with the place in the file it comes from (to say where a refused op's data is).
 
     The default agenda that ``board.create`` laid down is replaced by the file's agenda.
     Ids are fresh: each create op proposes a new id (``args["id"]``), never the file's.
     """
-    return _plan(doc, state, new_id or _default_id).ops
+    plan = _plan(doc, state, new_id or _default_id)
+    return list(zip(plan.ops, plan.origin, strict=True))
 
 
 def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> _Plan:
