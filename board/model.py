@@ -83,6 +83,12 @@ class VoteStatus(str, enum.Enum):
     REVEALED = "revealed"
 
 
+class HelpStatus(str, enum.Enum):
+    OPEN = "open"
+    TAKEN = "taken"
+    CLOSED = "closed"
+
+
 class TimerStatus(str, enum.Enum):
     STOPPED = "stopped"
     RUNNING = "running"
@@ -123,6 +129,12 @@ class Meta(Item):
     # The choices of the last Jira import (issue type -> kind, status -> status, ...), proposed
     # again at the next one.
     import_mapping: dict[str, Any] = field(default_factory=dict)
+    # What the big screen shows (see board.room.SCENES) and, when it rotates, how long each page stays.
+    screen_scene: str = "board"
+    screen_rotate_seconds: int = 30
+    # The last "bring everyone here": the view every open page moves to, and when it was asked.
+    gather_view: str | None = None
+    gather_at: float | None = None
 
 
 @dataclass
@@ -272,6 +284,21 @@ class AgendaItem(Item):
     minutes: int = 30
 
 
+@dataclass
+class HelpRequest(Item):
+    """A team asks for someone at its table during a breakout: the System Architect, a Business Owner,
+    Product Management or the RTE. The queue is answered in the order asked."""
+
+    kind: ClassVar[str] = "help"
+    team_id: str | None = None
+    needs: Role = Role.ARCHITECT
+    note: str = ""
+    status: HelpStatus = HelpStatus.OPEN
+    asked_by: str = ""
+    asked_at: float = 0.0
+    taken_by: str = ""
+
+
 ITEM_TYPES: dict[str, type[Item]] = {
     cls.kind: cls
     for cls in (
@@ -288,6 +315,7 @@ ITEM_TYPES: dict[str, type[Item]] = {
         VoteRound,
         Ballot,
         AgendaItem,
+        HelpRequest,
     )
 }
 
@@ -329,6 +357,7 @@ _ENUMS: dict[str, type[enum.Enum]] = {
         Roam,
         VoteStatus,
         TimerStatus,
+        HelpStatus,
     )
 }
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from board import fields as f
 from board import undo
 from board.agenda import DEFAULT_AGENDA
-from board.errors import IllegalTransition, Invalid, NotFound, Stale
+from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
 from board.model import (
     AgendaItem,
     Ballot,
@@ -25,6 +25,8 @@ from board.model import (
     Feature,
     FeatureKind,
     FeatureState,
+    HelpRequest,
+    HelpStatus,
     Item,
     Iteration,
     Member,
@@ -44,6 +46,7 @@ from board.model import (
     item_from_dict,
 )
 from board.roles import Actor, authorise
+from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, may_answer, parse_scene
 from board.setup import holdings
 from board.vote import ballots_of, tally_round
 
@@ -1093,6 +1096,94 @@ def _owner_fields(item: Item) -> dict[str, Any]:
     """The fields of an item that say whose it is (checked for a team member or the Architect)."""
     names = ("team_id", "requesting_team_id", "feature_kind")
     return {name: getattr(item, name) for name in names if hasattr(item, name)}
+
+
+# --- the room: the big screen's scene, "bring everyone here", the help queue --------------------------
+
+
+@handles("screen.show")
+def _screen_show(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """The RTE chooses what the big screen shows; ``seconds`` is how long a rotation stays on a team."""
+    if set(op.args) - {"scene", "seconds"}:
+        raise Invalid("screen.show takes a scene and, for a rotation, seconds")
+    meta: Meta = tx.require(Meta, "meta")
+    meta.screen_scene = parse_scene(op.args.get("scene"), tx.state)
+    if "seconds" in op.args:
+        meta.screen_rotate_seconds = f.Int(*ROTATE_SECONDS).clean("seconds", op.args["seconds"]) or 30
+    tx.put(meta)
+
+
+@handles("room.gather")
+def _gather(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """ "Bring everyone here": every open page moves to one view."""
+    view = op.args.get("view")
+    if set(op.args) - {"view"} or view not in GATHER_VIEWS:
+        raise Invalid(f"view must be one of {', '.join(GATHER_VIEWS)}")
+    meta: Meta = tx.require(Meta, "meta")
+    meta.gather_view, meta.gather_at = view, ctx.now
+    tx.put(meta)
+
+
+@handles("help.ask")
+def _help_ask(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    if set(op.args) - {"team_id", "needs", "note"}:
+        raise Invalid("a help request takes team_id, needs and a note")
+    team_id = f.Ref("team").clean("team_id", op.args.get("team_id", actor.team_id))
+    if not team_id:
+        raise Invalid("name the team that needs help")
+    tx.require(Team, team_id)
+    authorise(actor, op.type, team_id)
+    try:
+        needs = Role(op.args.get("needs"))
+    except ValueError:
+        needs = None
+    if needs not in HELPERS:
+        raise Invalid(f"ask for one of: {', '.join(r.value for r in HELPERS)}")
+    note = f.Text(200).clean("note", op.args.get("note", "")) or ""
+    waiting = [
+        h
+        for h in tx.all(HelpRequest)
+        if h.team_id == team_id and h.needs == needs and h.status != HelpStatus.CLOSED
+    ]
+    if waiting:
+        raise IllegalTransition(f"this team has asked for the {HELPERS[needs]} already")
+    tx.put(
+        HelpRequest(
+            id=ctx.new_id(),
+            team_id=team_id,
+            needs=needs,
+            note=note,
+            asked_by=actor.name,
+            asked_at=ctx.now,
+        )
+    )
+
+
+@handles("help.take")
+def _help_take(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    request: HelpRequest = tx.require(HelpRequest, op.target)
+    if request.status != HelpStatus.OPEN:
+        raise IllegalTransition(
+            f"this request is {request.status.value}"
+            + (f" by {request.taken_by}" if request.taken_by else "")
+        )
+    if not may_answer(actor.role, request):
+        raise Forbidden(f"this team asked for the {HELPERS[request.needs]}")
+    request.status, request.taken_by = HelpStatus.TAKEN, actor.name
+    tx.put(request)
+
+
+@handles("help.close")
+def _help_close(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Done: the person who took it, the asking team, or the RTE closes it."""
+    request: HelpRequest = tx.require(HelpRequest, op.target)
+    if request.status == HelpStatus.CLOSED:
+        raise IllegalTransition("this request is closed already")
+    authorise(actor, op.type, request.team_id)
+    if actor.role != Role.TEAM and not may_answer(actor.role, request):
+        raise Forbidden(f"this team asked for the {HELPERS[request.needs]}")
+    request.status = HelpStatus.CLOSED
+    tx.put(request)
 
 
 OP_TYPES = frozenset(HANDLERS)

@@ -109,6 +109,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "timer.stop": _roles(RTE),
     # history: who may undo which event is board.undo's rule (their own recent ops; the RTE any)
     "event.undo": PARTICIPANTS,
+    # the room: the facilitator drives the screens; teams ask for help, the roles asked for answer
+    "screen.show": _roles(RTE),
+    "room.gather": _roles(RTE),
+    "help.ask": _roles(RTE, TEAM),
+    "help.take": _roles(RTE, PM, ARCH, BO),
+    "help.close": _roles(RTE, PM, ARCH, BO, TEAM),
 }
 
 # Changes to the plan itself: frozen for everyone but the RTE while the plan is locked.

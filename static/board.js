@@ -646,5 +646,6 @@
   }
   window.addEventListener("resize", scheduleRedraw);
   window.addEventListener("load", scheduleRedraw);
+  document.addEventListener("piboard:layout", scheduleRedraw); // the big screen turned a page or fitted cells
   scheduleRedraw();
 })();

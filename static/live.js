@@ -23,6 +23,7 @@
  *       reach the server is kept in the outbox (#outbox) and sent again (see "the outbox" below); it
  *       dispatches "piboard:queued" on the form, and marks the element named by the form's
  *       data-pending-for with the class "op-waiting" while it waits. #conn-status then says "offline".
+ *   Dispatching piboard:refresh on document.body fetches the page again (as after a reset).
  */
 (function () {
   "use strict";
@@ -170,6 +171,11 @@
           return;
         }
         main.replaceWith(freshMain);
+        // What this person may do may have changed (the plan was locked or unlocked): take the fresh
+        // page's data-can-* flags too.
+        Array.prototype.forEach.call(fresh.body.attributes, function (attr) {
+          if (attr.name.indexOf("data-can-") === 0) body.setAttribute(attr.name, attr.value);
+        });
         htmx.process(freshMain);
         var freshSeq = parseInt(fresh.body.dataset.seq || "0", 10) || 0;
         seq = freshSeq;
@@ -240,6 +246,9 @@
         break;
     }
   }
+
+  // Another script asks for the page to be fetched again (static/room.js, when the plan's lock changes).
+  body.addEventListener("piboard:refresh", refetchPage);
 
   body.addEventListener("htmx:wsConnecting", function () {
     setStatus(socket ? "reconnecting" : "connecting", socket ? "reconnecting…" : "connecting…");

@@ -37,10 +37,26 @@
     return null;
   }
 
+  // The moment a running countdown reaches zero, once per countdown (several timers may show it).
+  var signalled = {};
+  function signalEnd(el, left) {
+    var key = el.dataset.endsAt;
+    if (el.dataset.status !== "running" || !key || signalled[key]) return;
+    var before = el._pbLeft;
+    el._pbLeft = left;
+    if (before === undefined || before <= 0 || left > 0) return;
+    signalled[key] = true;
+    var title = el.querySelector(".timer-title");
+    document.dispatchEvent(new CustomEvent("piboard:time-up", {
+      detail: { title: title ? title.textContent : "" }
+    }));
+  }
+
   function tick() {
     var clientNow = Date.now() / 1000;
     document.querySelectorAll("[data-timer]").forEach(function (el) {
       var left = remaining(el, clientNow);
+      if (left !== null) signalEnd(el, left);
       var clock = el.querySelector("[data-timer-clock]");
       if (!clock) return;
       var text = left === null ? "--:--" : format(left);

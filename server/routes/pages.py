@@ -8,8 +8,10 @@ the fragments the renderers in ``server.views`` produce.
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
+import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,8 +27,10 @@ from server.live_render import screen_viewer
 from server.provision import create_board_with_rte, require_admin_token
 from server.routes.join import signed_in_redirect
 from server.templating import Viewer, templates
-from server.views.event import ROAM_COLUMNS, featured_round, risk_board, timer_part
+from server.views.event import timer_part
 from server.views.program import build_program
+from server.views.room import help_view, room_menu_context
+from server.views.screen import screen_context
 from server.views.team import build_team
 
 router = APIRouter(tags=["pages"])
@@ -54,6 +58,8 @@ def page_context(
         "locked": state.meta.locked,
         "baseline_taken": state.meta.baseline_seq is not None,
         "timer": timer_part(state),
+        "help": help_view(state),
+        **room_menu_context(state),
     }
 
 
@@ -138,16 +144,21 @@ async def screen_page(board_id: str, request: Request, services: ServicesDep) ->
         state, actor = await _load(board_id, request, services)
     except PiboardError as exc:
         return _refused(request, exc)
-    board = await run_in_threadpool(build_program, state)
+    screen = await run_in_threadpool(screen_context, state)
     context = page_context(request, services, state, actor, "screen")
     # The big screen never edits, whoever opened it.
-    context.update(
-        board=board,
-        role="observer",
-        viewer=Viewer(screen_viewer(), state.meta.locked),
-        vote=featured_round(state),
-        rework=state.meta.rework,
-        risks=risk_board(state),
-        labels=dict(ROAM_COLUMNS),
-    )
+    context.update(screen, role="observer", viewer=Viewer(screen_viewer(), state.meta.locked))
     return templates.TemplateResponse(request, "screen.html", context)
+
+
+@router.get("/b/{board_id}/screen/qr.svg")
+async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """The join scene's QR code: this board's address, as the room's phones reach this server."""
+    try:
+        await _load(board_id, request, services)
+    except PiboardError as exc:
+        return Response(status_code=STATUS.get(exc.code, 400))
+    base = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    svg = io.BytesIO()
+    segno.make(f"{base}/b/{board_id}/program", error="m").save(svg, kind="svg", scale=10, border=2)
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

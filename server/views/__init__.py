@@ -4,6 +4,6 @@ Importing this package registers the renderers of the program board, the team br
 the big screen.
 """
 
-from server.views import program, screen, team
+from server.views import program, room, screen, team
 
-__all__ = ["program", "screen", "team"]
+__all__ = ["program", "room", "screen", "team"]

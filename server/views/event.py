@@ -299,11 +299,6 @@ def screen_regions(state: BoardState) -> list[Region]:
     ]
 
 
-@renders_also("screen")
-def screen_event_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    return changed_regions(state, events, "screen-events", _same, screen_regions)
-
-
 # --- objectives and business value -------------------------------------------------------------------------
 
 

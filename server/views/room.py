@@ -1,0 +1,78 @@
+"""The room's shared parts, on every board page: the help queue and "bring everyone here".
+
+Both are viewer-independent regions (the same bytes to every browser of a view): who may take or
+close a request is decided by ``board.room`` on the server, and the page shows the controls by the
+role on ``body[data-role]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from board import BoardState
+from board.events import Committed
+from board.model import HelpRequest, HelpStatus, Role, Team
+from board.room import GATHER_VIEWS, HELPERS, SCENES, help_queue
+from server.live_render import renders_also
+from server.views.common import Region, render_part, state_before
+
+# Every page with the top bar (the same list as the timer's).
+ROOM_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
+
+
+@dataclass(frozen=True)
+class HelpRow:
+    request: HelpRequest
+    team: Team | None
+    place: int  # 1-based position in the queue
+
+    @property
+    def who(self) -> str:
+        return HELPERS.get(self.request.needs, self.request.needs.value)
+
+    @property
+    def taken(self) -> bool:
+        return self.request.status == HelpStatus.TAKEN
+
+
+@dataclass(frozen=True)
+class HelpQueue:
+    rows: list[HelpRow]
+    teams: list[Team]
+    helpers: dict[Role, str]
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for r in self.rows if not r.taken)
+
+
+def help_view(state: BoardState) -> HelpQueue:
+    rows = [HelpRow(h, state.get(Team, h.team_id), n) for n, h in enumerate(help_queue(state), start=1)]
+    return HelpQueue(rows, state.teams, HELPERS)
+
+
+def room_menu_context(state: BoardState) -> dict[str, object]:
+    return {
+        "meta": state.meta,
+        "teams": state.teams,
+        "scenes": SCENES,
+        "gather_views": GATHER_VIEWS,
+        "board_id": state.board_id,
+    }
+
+
+def room_regions(state: BoardState) -> list[Region]:
+    queue = help_view(state)
+    ctx = {"help": queue, "board_id": state.board_id, "oob": True}
+    return [
+        Region("help-menu", render_part("parts/help_menu.html", **ctx)),
+        Region("gather", render_part("parts/gather.html", meta=state.meta, oob=True)),
+        Region("room-menu", render_part("parts/room_menu.html", **room_menu_context(state), oob=True)),
+        Region("plan-lock", render_part("parts/plan_lock.html", locked=state.meta.locked, oob=True)),
+    ]
+
+
+@renders_also(*ROOM_VIEWS)
+def room_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
+    old = {r.id: r.html for r in room_regions(state_before(state, events))}
+    return "".join(r.html for r in room_regions(state) if old.get(r.id) != r.html)

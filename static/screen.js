@@ -1,0 +1,132 @@
+// The big screen's stage. The board keeps its whole height: when the ART has more teams than rows of a
+// legible height fit, the screen pages through them; the "team" scene shows one team and "rotate" each
+// team in turn (breakouts). Every cell that cannot show all its cards hides the ones that do not fit
+// and says how many it holds ("+5"; with no room for any card, "6 ▦"), so nothing is hidden silently.
+// The → and ← keys turn the page on a screen that has a keyboard; nothing here needs a click.
+"use strict";
+(function () {
+  var MIN_ROW_REM = 6.6; // a row shows at least its cell heads and one card with a two-line title
+  var PAGE_SECONDS = 20;
+  var page = 0;
+  var pageTimer = null;
+  var pageSeconds = 0;
+  var pending = false;
+
+  function screenEl() { return document.getElementById("screen"); }
+  function rem() { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }
+  function teamRows() { return Array.prototype.slice.call(document.querySelectorAll("#screen-stage .team-row")); }
+
+  function chunk(list, size) {
+    var out = [];
+    for (var i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+    return out;
+  }
+
+  // The pages of team rows for the current scene.
+  function pages(screen) {
+    var rows = teamRows();
+    var scene = screen.dataset.scene;
+    if (scene === "team") return [rows.filter(function (r) { return r.dataset.team === screen.dataset.team; })];
+    if (scene === "rotate") return rows.map(function (r) { return [r]; });
+    var wrap = screen.querySelector(".program-wrap");
+    var grid = screen.querySelector(".program-grid");
+    if (!wrap || !grid || !rows.length) return [rows];
+    var fixed = 0;
+    grid.querySelectorAll(".grid-head, .milestones-row").forEach(function (el) { fixed += el.offsetHeight + 3; });
+    var perPage = Math.max(1, Math.floor((wrap.clientHeight - fixed) / (MIN_ROW_REM * rem())));
+    if (perPage >= rows.length) return [rows];
+    var count = Math.ceil(rows.length / perPage);
+    return chunk(rows, Math.ceil(rows.length / count)); // pages of even size
+  }
+
+  // Hide the cards that do not fit their cell, and count them in the cell's head.
+  function fit(cell) {
+    var cards = cell.querySelectorAll(".card");
+    var more = cell.querySelector("[data-more]");
+    cards.forEach(function (c) { c.hidden = false; });
+    if (more) more.hidden = true;
+    var hidden = 0;
+    for (var i = cards.length - 1; i >= 0 && cell.scrollHeight > cell.clientHeight + 1; i--) {
+      cards[i].hidden = true;
+      hidden += 1;
+    }
+    if (more && hidden) {
+      more.hidden = false;
+      more.textContent = hidden === cards.length ? cards.length + " ▦" : "+" + hidden;
+      more.title = hidden === cards.length
+        ? cards.length + " features; no room to show them at this size"
+        : hidden + " more feature" + (hidden === 1 ? "" : "s") + " in this cell";
+    }
+    cell.dataset.hiddenCards = String(hidden);
+  }
+
+  function show() {
+    var screen = screenEl();
+    if (!screen) return;
+    var grid = screen.querySelector(".program-grid");
+    if (!grid) return;
+    var all = pages(screen);
+    if (page >= all.length) page = 0;
+    var current = all[page] || [];
+    teamRows().forEach(function (row) { row.classList.toggle("off-page", current.indexOf(row) === -1); });
+    grid.style.setProperty("--page-rows", String(Math.max(1, current.length)));
+    screen.dataset.page = String(page + 1);
+    screen.dataset.pages = String(all.length);
+    var label = document.getElementById("screen-page");
+    if (label) {
+      var first = teamRows().indexOf(current[0]) + 1;
+      var text = all.length > 1
+        ? "Teams " + first + "–" + (first + current.length - 1) + " of " + teamRows().length + " · page " + (page + 1) + " of " + all.length
+        : "";
+      if (label.textContent !== text) label.textContent = text;
+    }
+    current.forEach(function (row) { row.querySelectorAll(".cell").forEach(fit); });
+    document.dispatchEvent(new CustomEvent("piboard:layout"));
+    schedulePaging(screen, all.length);
+  }
+
+  function schedulePaging(screen, count) {
+    var seconds = count > 1 ? (screen.dataset.scene === "rotate" ? parseInt(screen.dataset.rotateSeconds, 10) || 30 : PAGE_SECONDS) : 0;
+    if (seconds === pageSeconds) return;
+    pageSeconds = seconds;
+    if (pageTimer) clearInterval(pageTimer);
+    pageTimer = seconds ? setInterval(function () { turn(1); }, seconds * 1000) : null;
+  }
+
+  function turn(by) {
+    var screen = screenEl();
+    if (!screen) return;
+    var count = parseInt(screen.dataset.pages || "1", 10) || 1;
+    page = (page + by + count) % count;
+    show();
+  }
+
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; show(); });
+  }
+
+  var scene = "";
+  new MutationObserver(function (mutations) {
+    for (var i = 0; i < mutations.length; i++) {
+      var t = mutations[i].target;
+      if (!(t instanceof Element) || !t.closest("[data-more], #screen-page, #strings-layer, [data-timer]")) {
+        var s = screenEl();
+        var now = s ? s.dataset.scene + ":" + s.dataset.team : "";
+        if (now !== scene) { scene = now; page = 0; } // a new scene starts on its first page
+        schedule();
+        return;
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("resize", schedule);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowRight") turn(1);
+    if (event.key === "ArrowLeft") turn(-1);
+  });
+  var first = screenEl();
+  scene = first ? first.dataset.scene + ":" + first.dataset.team : "";
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(schedule);
+  schedule();
+})();

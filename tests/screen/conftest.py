@@ -1,0 +1,5 @@
+"""The small planned ART of the page tests, reused by the big screen and room tests."""
+
+from tests.e2e.conftest import planned_board
+
+__all__ = ["planned_board"]
