@@ -4,6 +4,7 @@ allows exactly these files and nothing else of the CDN host."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -26,3 +27,8 @@ CDN_SCRIPTS = (
         "/static/vendor/htmx-ext-ws-2.0.4.min.js",
     ),
 )
+
+
+def loader_scripts() -> str:
+    """The list as static/htmx-loader.js reads it (JSON in its data-scripts), in load order."""
+    return json.dumps([{"cdn": s.url, "integrity": s.integrity, "local": s.fallback} for s in CDN_SCRIPTS])

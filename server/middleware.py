@@ -17,11 +17,14 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        # Exactly the pinned CDN files (server/cdn.py), not every script of the CDN host.
+        # Exactly the pinned CDN files (server/cdn.py), not every script of the CDN host. The page's
+        # loader (static/htmx-loader.js) fetches them first (connect-src), then runs them (script-src).
         b"default-src 'self'; script-src 'self' "
         + " ".join(script.url for script in CDN_SCRIPTS).encode()
         + b"; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; "
+        b"img-src 'self' data:; connect-src 'self' ws: wss: "
+        + " ".join(script.url for script in CDN_SCRIPTS).encode()
+        + b"; frame-ancestors 'none'; base-uri 'self'; "
         b"form-action 'self'",
     ),
 ]

@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 from board.errors import PiboardError
 from board.model import MilestoneKind, StoryStatus
 from board.roles import Actor, may
-from server.cdn import CDN_SCRIPTS
+from server.cdn import CDN_SCRIPTS, loader_scripts
 from server.errors import STATUS
 from server.package_files import package_folder
 
@@ -31,6 +31,7 @@ templates.env.autoescape = True
 # template file at every render (a live broadcast renders dozens of parts per event).
 templates.env.auto_reload = False
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
+templates.env.globals["cdn_loader"] = loader_scripts()
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]

@@ -19,17 +19,18 @@
  *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/live_render.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
  *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset.
+ *   Dispatching piboard:refresh on document.body fetches the page again (as after a reset).
+ *   htmx may arrive after this script (static/htmx-loader.js): the socket opens once it is there.
  *   Forms that post ops to the form door (hx-post="/b/{board}/ops") get a client_op_id; one that cannot
  *       reach the server is kept in the outbox (#outbox) and sent again (see "the outbox" below); it
  *       dispatches "piboard:queued" on the form, and marks the element named by the form's
  *       data-pending-for with the class "op-waiting" while it waits. #conn-status then says "offline".
- *   Dispatching piboard:refresh on document.body fetches the page again (as after a reset).
  */
 (function () {
   "use strict";
 
   var body = document.body;
-  if (!body || !body.dataset.board || typeof htmx === "undefined") {
+  if (!body || !body.dataset.board) {
     return;
   }
   var RECONNECTING_CODES = [1006, 1011, 1012, 1013]; // htmx-ext-ws reconnects on these only
@@ -583,9 +584,18 @@
       });
   };
 
+  function connect() {
+    body.setAttribute("hx-ext", ((body.getAttribute("hx-ext") || "") + " ws").trim());
+    body.setAttribute("ws-connect", "/b/" + encodeURIComponent(boardId) + "/ws");
+    htmx.process(body);
+  }
+
   ensureSeqMarker();
   setStatus("connecting", "connecting…");
-  body.setAttribute("hx-ext", ((body.getAttribute("hx-ext") || "") + " ws").trim());
-  body.setAttribute("ws-connect", "/b/" + encodeURIComponent(boardId) + "/ws");
-  htmx.process(body);
+  if (typeof htmx === "undefined") {
+    // static/htmx-loader.js is still fetching htmx (from the CDN, or the vendored copy): connect then.
+    document.addEventListener("piboard:htmx-ready", connect, { once: true });
+  } else {
+    connect();
+  }
 })();

@@ -66,6 +66,7 @@ class PageAs(Protocol):
         *,
         viewport: dict[str, int] | None = None,
         block_cdn: bool = False,
+        hang_cdn: bool = False,
     ) -> Page: ...
 
 
@@ -88,11 +89,14 @@ def page_as(browser: Browser) -> Iterator[PageAs]:
         *,
         viewport: dict[str, int] | None = None,
         block_cdn: bool = False,
+        hang_cdn: bool = False,
     ) -> Page:
         context = browser.new_context(viewport=viewport or LAPTOP)  # type: ignore[arg-type]
         contexts.append(context)
         if block_cdn:
             context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        if hang_cdn:
+            context.route(CDN, lambda route: None)  # a CDN that never answers: the request stays open
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.goto(join_link(board, role, team_id))

@@ -65,9 +65,9 @@ def room_regions(state: BoardState) -> list[Region]:
     queue = help_view(state)
     ctx = {"help": queue, "board_id": state.board_id, "oob": True}
     return [
-        Region("help-menu", render_part("parts/help_menu.html", **ctx)),
+        Region("help-panel", render_part("parts/help_menu.html", **ctx)),
         Region("gather", render_part("parts/gather.html", meta=state.meta, oob=True)),
-        Region("room-menu", render_part("parts/room_menu.html", **room_menu_context(state), oob=True)),
+        Region("room-panel", render_part("parts/room_menu.html", **room_menu_context(state), oob=True)),
         Region("plan-lock", render_part("parts/plan_lock.html", locked=state.meta.locked, oob=True)),
     ]
 

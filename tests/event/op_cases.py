@@ -323,6 +323,40 @@ def _timer_paused(a: Arena, role: str) -> OpBody:
     return {"type": "timer.resume"}
 
 
+@case("screen.show")
+def _screen_show(a: Arena, role: str) -> OpBody:
+    return {"type": "screen.show", "args": {"scene": "vote"}}
+
+
+@case("room.gather")
+def _gather(a: Arena, role: str) -> OpBody:
+    return {"type": "room.gather", "args": {"view": "vote"}}
+
+
+HELPING_ROLES = {"architect", "business_owner", "pm"}
+
+
+def _no_open_help(a: Arena) -> None:
+    for request in a.items("help").values():
+        if request["status"] != "closed":
+            a.rte_op("help.close", request["id"])
+
+
+@case("help.ask")
+def _help_ask(a: Arena, role: str) -> OpBody:
+    _no_open_help(a)
+    return {"type": "help.ask", "args": {"team_id": a.team_a, "needs": "architect"}}
+
+
+@case("help.take", "help.close")
+def _help_answer(a: Arena, role: str) -> OpBody:
+    """A request of team A for the role under test (the RTE answers any)."""
+    _no_open_help(a)
+    needs = role if role in HELPING_ROLES else "rte"
+    request = a.make("help.ask", team_id=a.team_a, needs=needs)
+    return {"type": "", "target": request}
+
+
 # Shared cases leave some args to the op type: these are the args each op of a shared case takes.
 ARGS_FOR: dict[str, dict[str, Any]] = {
     "member.update": {"fte": 0.5},
@@ -342,6 +376,8 @@ ARGS_FOR: dict[str, dict[str, Any]] = {
     "roam.focus": {},
     "agenda.delete": {},
     "timer.extend": {"minutes": 5},
+    "help.take": {},
+    "help.close": {},
 }
 
 

@@ -3,6 +3,8 @@ operator's proxies, and the CSP names the exact pinned CDN files."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from typing import Any
 
@@ -98,9 +100,18 @@ def test_the_csp_allows_exactly_the_pinned_cdn_files(board: BoardHandle) -> None
     script_src = re.search(r"script-src ([^;]+)", csp)
     assert script_src is not None
     assert script_src.group(1).split() == ["'self'", *(s.url for s in CDN_SCRIPTS)]
-    # The page loads exactly those (with their SRI), nothing else from a CDN.
-    loaded = re.findall(r'<script src="(https://[^"]+)" integrity="([^"]+)"', page.text)
-    assert loaded == [(s.url, s.integrity) for s in CDN_SCRIPTS]
+    connect_src = re.search(r"connect-src ([^;]+)", csp)
+    assert connect_src is not None
+    assert connect_src.group(1).split() == ["'self'", "ws:", "wss:", *(s.url for s in CDN_SCRIPTS)]
+    # The page loads exactly those (with their SRI), nothing else from a CDN: no script element names
+    # the CDN, the loader is given them (static/htmx-loader.js).
+    assert not re.findall(r'<script src="https://', page.text)
+    loader = re.search(r'<script src="/static/htmx-loader.js" data-scripts="([^"]+)"', page.text)
+    assert loader is not None
+    listed = json.loads(html.unescape(loader.group(1)))
+    assert [(s["cdn"], s["integrity"], s["local"]) for s in listed] == [
+        (s.url, s.integrity, s.fallback) for s in CDN_SCRIPTS
+    ]
 
 
 @pytest.mark.parametrize(

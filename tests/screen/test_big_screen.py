@@ -24,7 +24,9 @@ UHD = {"width": 3840, "height": 2160}
 
 # Everything the test reads of the stage in one pass: rows, cells, visible cards and their boxes.
 MEASURE = """() => {
-  const box = el => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const box = el => {
+    const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height};
+  };
   const px = (el, prop) => parseFloat(getComputedStyle(el)[prop]);
   const rows = [...document.querySelectorAll('#screen-stage .team-row:not(.off-page)')].map(row => ({
     team: row.dataset.team,

@@ -1,0 +1,78 @@
+// Loads htmx and its ws extension without ever making the page wait on the CDN. The pinned CDN copy
+// (with its SRI hash) is fetched first; if it has not arrived within DEADLINE_MS, or fails, or does not
+// match its hash, the vendored copy from /static/vendor is used instead. The page is never blocked:
+// it renders at once, and works within a second in a room whose network cannot reach the CDN.
+// When both are in, it sets window.piboardHtmx ("cdn" or "vendored") and piboardHtmxAt, and dispatches
+// "piboard:htmx-ready" on document (static/live.js starts then).
+"use strict";
+(function () {
+  var DEADLINE_MS = 500;
+  var me = document.currentScript;
+  var scripts = JSON.parse(me.dataset.scripts); // [{cdn, integrity, local}], htmx first
+  var contentLoaded = false;
+  document.addEventListener("DOMContentLoaded", function () { contentLoaded = true; });
+
+  function fromCdn(entry, signal) {
+    return fetch(entry.cdn, { integrity: entry.integrity, mode: "cors", credentials: "omit", signal: signal })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      });
+  }
+
+  // A script element, so the page's Content-Security-Policy (script-src) applies as to any script.
+  function load(src, integrity) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = src;
+      if (integrity) {
+        el.integrity = integrity;
+        el.crossOrigin = "anonymous";
+      }
+      el.async = false;
+      el.onload = resolve;
+      el.onerror = reject;
+      document.head.appendChild(el);
+    });
+  }
+
+  function inOrder(entries, srcOf, integrityOf) {
+    return entries.reduce(function (chain, entry) {
+      return chain.then(function () { return load(srcOf(entry), integrityOf(entry)); });
+    }, Promise.resolve());
+  }
+
+  // htmx starts itself on DOMContentLoaded, or at once when the document is complete; loaded in
+  // between, it would wait for an event that has passed: start it as it would have started.
+  function ensureStarted() {
+    if (!contentLoaded || document.readyState === "complete") return;
+    var meta = document.querySelector('meta[name="htmx-config"]');
+    if (meta) Object.assign(window.htmx.config, JSON.parse(meta.content));
+    window.htmx.process(document.body);
+  }
+
+  function ready(source) {
+    window.piboardHtmx = source;
+    window.piboardHtmxAt = performance.now(); // ms since the page was asked for
+    ensureStarted();
+    document.dispatchEvent(new CustomEvent("piboard:htmx-ready"));
+  }
+
+  function vendored() {
+    return inOrder(scripts, function (e) { return e.local; }, function () { return ""; })
+      .then(function () { ready("vendored"); });
+  }
+
+  // The CDN is asked first by fetch, which never holds up the page; once both files have arrived (and
+  // match their hashes) they are run from the browser's cache, as the script elements they are.
+  var controller = "AbortController" in window ? new AbortController() : null;
+  var timer = setTimeout(function () { if (controller) controller.abort(); }, DEADLINE_MS);
+  var deadline = new Promise(function (_, reject) { setTimeout(reject, DEADLINE_MS); });
+  var fetched = Promise.all(scripts.map(function (e) { return fromCdn(e, controller && controller.signal); }));
+  Promise.race([fetched, deadline])
+    .then(function () {
+      clearTimeout(timer);
+      return inOrder(scripts, function (e) { return e.cdn; }, function (e) { return e.integrity; });
+    })
+    .then(function () { ready("cdn"); }, vendored);
+})();

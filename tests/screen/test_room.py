@@ -1,0 +1,199 @@
+"""The facilitator's tools, with several people in real browsers (each their own context): the RTE drives
+the big screen and brings everyone to a view, the lock reaches open pages, teams ask for help, the end
+of the countdown reaches every screen, and no page waits on the CDN."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import FULL_HD, PageAs, screenshot
+from tests.conftest import BoardHandle
+from tests.e2e.conftest import Plan
+from tests.event.browser import goto, wait_live
+
+pytestmark = pytest.mark.e2e
+
+NO_RELOAD = "window.__stillThisPage = true"
+SAME_PAGE = "window.__stillThisPage === true"
+
+
+def room_menu(rte: Page) -> Page:
+    menu = rte.locator("#room-menu")
+    if not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
+    return rte
+
+
+def visible_rows(screen: Page) -> list[str]:
+    return screen.eval_on_selector_all(
+        "#screen-stage .team-row:not(.off-page)", "rows => rows.map(r => r.dataset.team)"
+    )
+
+
+def test_the_rte_chooses_the_screens_scene_and_brings_everyone_to_the_vote(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    screen = goto(page_as(board, "observer", "Room screen", viewport=FULL_HD), board, "screen")
+    rte = page_as(board, "rte", "Rita RTE")
+    member = page_as(board, "team", "Ann Atlas", "atlas")
+    for page in (screen, rte, member):
+        wait_live(page)
+    screen.evaluate(NO_RELOAD)
+    expect(screen.locator("#screen")).to_have_attribute("data-scene", "board")
+    assert visible_rows(screen) == ["atlas", "borealis", "comet"]
+    # Only the RTE has the remote.
+    expect(member.locator("#room-menu")).to_be_hidden()
+
+    room_menu(rte).locator("#room-menu [data-scene=vote]").click()
+    expect(screen.locator("#screen")).to_have_attribute("data-scene", "vote")
+    expect(screen.locator("#screen-stage #screen-vote")).to_be_attached()
+    room_menu(rte).locator("#room-menu [data-scene=join]").click()
+    expect(screen.locator(".stage-join img")).to_be_visible()
+    assert screen.locator(".stage-join img").evaluate("img => img.naturalWidth > 0")
+    screenshot(screen, "screen-join")
+
+    # One team on the whole stage, then teams in turn for the breakout.
+    room_menu(rte).locator("#room-menu select[name='args.scene']").select_option("team:comet")
+    room_menu(rte).locator("#room-menu button[data-scene=team]").click()
+    expect(screen.locator("#screen")).to_have_attribute("data-scene", "team")
+    expect(screen.locator("#screen-stage .team-row:not(.off-page)")).to_have_count(1)
+    assert visible_rows(screen) == ["comet"]
+    room_menu(rte).locator("#room-menu input[name='args.seconds']").fill("10")
+    room_menu(rte).locator("#room-menu button[data-scene=rotate]").click()
+    expect(screen.locator("#screen")).to_have_attribute("data-scene", "rotate")
+    assert visible_rows(screen) == ["atlas"]
+    # The rotation moves on by itself (10 s a team).
+    expect(screen.locator("#screen")).to_have_attribute("data-page", "2", timeout=15_000)
+    assert visible_rows(screen) == ["borealis"]
+    assert screen.evaluate(SAME_PAGE), "the screen reloaded"
+
+    # "Bring everyone here": every open page moves to the vote; the big screen keeps its scene.
+    member.evaluate(NO_RELOAD)
+    room_menu(rte).locator("#room-menu [data-gather=vote]").click()
+    member.wait_for_url(f"**/b/{board.id}/vote")
+    expect(member.locator("#vote-rounds")).to_be_attached()
+    assert screen.url.endswith("/screen") and screen.evaluate(SAME_PAGE)
+    # Each person's own team page, for the breakout.
+    room_menu(rte).locator("#room-menu [data-gather=team]").click()
+    member.wait_for_url(f"**/b/{board.id}/team/atlas")
+
+
+def test_lock_and_unlock_reach_an_open_team_page_without_reload(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    member = page_as(board, "team", "Ann Atlas", "atlas")
+    rte = goto(page_as(board, "rte", "Rita RTE"), board, "admin")
+    goto(member, board, "team/atlas")
+    wait_live(member)
+    wait_live(rte)
+    member.evaluate(NO_RELOAD)
+    add = member.locator("#col-it3 form.quick-add")
+    expect(add).to_be_visible()
+
+    rte.locator("[data-action=lock]").click()
+    expect(member.locator("#plan-lock")).to_be_visible()
+    expect(add).to_be_hidden()
+    assert member.evaluate("document.body.dataset.canEdit") == "false"
+
+    rte.locator("[data-action=unlock]").click()
+    expect(member.locator("#plan-lock")).to_be_hidden()
+    expect(add).to_be_visible()
+    assert member.evaluate(SAME_PAGE), "the page was reloaded"
+    # And it works again, without a reload.
+    add.locator("input[name='args.title']").fill("After the unlock")
+    add.locator("input[name='args.title']").press("Enter")
+    expect(member.locator("#col-it3")).to_contain_text("After the unlock")
+
+
+def test_a_help_request_reaches_the_architect_and_the_screen_and_is_taken_and_closed(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    screen = goto(page_as(board, "observer", "Room screen", viewport=FULL_HD), board, "screen")
+    member = page_as(board, "team", "Ann Atlas", "atlas")
+    architect = page_as(board, "architect", "Ada Architect")
+    owner = page_as(board, "business_owner", "Bea Owner")
+    for page in (screen, member, architect, owner):
+        wait_live(page)
+
+    member.locator("#help-menu summary").click()
+    ask = member.locator("#help-menu form.help-ask")
+    ask.locator("select[name='args.needs']").select_option("architect")
+    ask.locator("input[name='args.note']").fill("Checkout needs the System Architect")
+    ask.get_by_role("button", name="Ask for help").click()
+
+    request = screen.locator("#screen-help .help-row")
+    expect(request).to_have_count(1)
+    expect(request).to_contain_text("Atlas")
+    expect(request).to_contain_text("needs the System Architect")
+    expect(request).to_contain_text("waiting")
+    expect(architect.locator("#help-menu [data-help-count]")).to_have_text("1")
+    architect.locator("#help-menu summary").click()
+    row = architect.locator("#help-menu .help-row")
+    expect(row).to_contain_text("Checkout needs the System Architect")
+    # The Business Owner sees the queue but is not the one asked for.
+    owner.locator("#help-menu summary").click()
+    expect(owner.locator("#help-menu .help-row")).to_have_count(1)
+    expect(owner.locator("#help-menu .help-take button")).to_be_hidden()
+
+    row.get_by_role("button", name="I'm on it").click()
+    expect(request).to_contain_text("Ada Architect is on it")
+    expect(member.locator("#help-menu .help-row")).to_contain_text("Ada Architect is on it")
+    screenshot(screen, "screen-help")
+    architect.locator("#help-menu .help-row").get_by_role("button", name="Done").click()
+    expect(screen.locator("#screen-help .help-row")).to_have_count(0)
+    expect(architect.locator("#help-menu")).to_contain_text("No one is waiting for help")
+
+
+def test_the_end_of_the_countdown_is_signalled_on_every_screen(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    screen = page_as(board, "observer", "Room screen", viewport=FULL_HD)
+    laptop = page_as(board, "team", "Ann Atlas", "atlas")
+    for page in (screen, laptop):
+        page.clock.install()
+    goto(screen, board, "screen")
+    goto(laptop, board, "program")
+    rte = goto(page_as(board, "rte", "Rita RTE"), board, "agenda")
+    for page in (screen, laptop, rte):
+        wait_live(page)
+    add = rte.locator("details.add-agenda")
+    add.locator("summary").click()
+    add.locator("input[name='args.title']").fill("Quick check")
+    add.locator("input[name='args.minutes']").fill("1")
+    add.get_by_role("button", name="Add").click()
+    item = rte.locator(".agenda-item", has_text="Quick check")
+    item.locator("[data-action=start-item]").click()
+    expect(screen.locator("#screen-timer .timer-title")).to_contain_text("Quick check")
+    expect(laptop.locator("#timer .timer-title")).to_have_text("Quick check")
+    expect(screen.locator("#time-up")).to_be_hidden()
+
+    for page in (screen, laptop):
+        page.clock.run_for("01:05")
+    expect(screen.locator("#time-up")).to_be_visible()
+    expect(screen.locator("#time-up")).to_contain_text("Quick check")
+    # The laptop flashed its top bar (for a few seconds, so the moment is what stays on the body).
+    expect(laptop.locator("body")).to_have_attribute("data-time-up", re.compile(r"^\d+$"))
+    screenshot(screen, "screen-time-up")
+
+
+def test_a_page_works_within_a_second_when_the_cdn_never_answers(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    ann = page_as(board, "team", "Ann Atlas", "atlas", hang_cdn=True)
+    goto(ann, board, "team/atlas")
+    wait_live(ann)
+    assert ann.evaluate("window.piboardHtmx") == "vendored"
+    # Measured by the page itself, from the moment it was asked for.
+    assert ann.evaluate("window.piboardHtmxAt") < 1000
+    add = ann.locator("#col-it3 form.quick-add")
+    add.locator("input[name='args.title']").fill("Offline story")
+    add.locator("input[name='args.title']").press("Enter")
+    expect(ann.locator("#col-it3")).to_contain_text("Offline story")
