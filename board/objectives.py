@@ -32,6 +32,12 @@ def predictability(objectives: list[Objective]) -> Predictability:
     return Predictability(planned_bv=planned, actual_bv=actual)
 
 
+def is_measured(objectives: list[Objective]) -> bool:
+    """Predictability exists only once Business Owners rate actual value (after the PI); before that,
+    right after planning, there is nothing to measure, and 0 % would be a false alarm."""
+    return any(o.actual_bv is not None for o in objectives)
+
+
 def team_predictability(state: BoardState, team_id: str) -> Predictability:
     return predictability([o for o in state.objectives if o.team_id == team_id])
 

@@ -17,6 +17,10 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; page-break-i
 th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: #f0f3f8; }
 tr { page-break-inside: avoid; }
+thead { display: table-header-group; }
+/* A table's header and its first rows stay together, and a heading with what follows it. */
+thead, thead tr { break-inside: avoid; break-after: avoid; }
+h2, h3 { break-after: avoid; }
 td.num, th.num { text-align: right; }
 .meta { color: #555; }
 .cards { display: flex; gap: 4mm; margin: 4mm 0; }
@@ -25,8 +29,10 @@ td.num, th.num { text-align: right; }
 .bad, .conflict, .overloaded { color: #c00000; font-weight: bold; }
 .ok { color: #1d7a1d; }
 .vague { color: #b36b00; font-size: 8pt; }
-.board { page-break-before: always; page-break-after: always; }
-.board svg { width: 100%; height: auto; }
+/* The program board on one landscape page of its own: scaled down to fit, never split. */
+.board { page-break-before: always; break-inside: avoid; }
+.board h2 { margin-top: 0; }
+.board svg { display: block; width: 100%; height: 165mm; }
 .bar { display: inline-block; height: 3mm; background: #4a6fa5; vertical-align: middle; }
 </style>
 </head>
@@ -46,10 +52,12 @@ td.num, th.num { text-align: right; }
 {% for team in objective_teams %}
 <h3>{{ team.name }} — predictability {{ team.percent or "—" }}</h3>
 <table>
-<tr><th>Objective</th><th>Type</th><th class="num">Planned BV</th><th class="num">Actual BV</th><th>Features</th><th>At risk</th></tr>
+<thead><tr><th>Objective</th><th>Type</th><th class="num">Planned BV</th><th class="num">Actual BV</th><th>Features</th><th>At risk</th></tr></thead>
+<tbody>
 {% for o in team.objectives %}
 <tr><td>{{ o.statement }}{% if o.vague %} <span class="vague">(vague: no measure)</span>{% endif %}</td><td>{{ "committed" if o.committed else "uncommitted" }}</td><td class="num">{{ o.planned_bv if o.planned_bv is not none else "—" }}</td><td class="num">{{ o.actual_bv if o.actual_bv is not none else "—" }}</td><td>{{ o.features }}</td><td>{% if o.at_risk %}<span class="bad">at risk</span>{% endif %}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 {% else %}
 <p>No objectives.</p>
@@ -57,10 +65,12 @@ td.num, th.num { text-align: right; }
 
 <h2>Predictability</h2>
 <table>
-<tr><th>Team</th><th class="num">Planned BV (committed)</th><th class="num">Actual BV</th><th class="num">Predictability</th><th>Band 80–100 %</th></tr>
+<thead><tr><th>Team</th><th class="num">Planned BV (committed)</th><th class="num">Actual BV</th><th class="num">Predictability</th><th>Band 80–100 %</th></tr></thead>
+<tbody>
 {% for p in predictability %}
 <tr><td>{{ p.name }}</td><td class="num">{{ p.planned_bv }}</td><td class="num">{{ p.actual_bv }}</td><td class="num {{ p.css }}">{{ p.percent or "—" }}</td><td>{{ p.band }}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 
 <h2>Risks by ROAM state</h2>
@@ -68,10 +78,12 @@ td.num, th.num { text-align: right; }
 <h3>{{ group.label }} ({{ group.risks|length }})</h3>
 {% if group.risks %}
 <table>
-<tr><th>Risk</th><th>Owner</th><th>Team</th><th>Description</th></tr>
+<thead><tr><th>Risk</th><th>Owner</th><th>Team</th><th>Description</th></tr></thead>
+<tbody>
 {% for r in group.risks %}
 <tr><td>{{ r.title }}</td><td>{{ r.owner or "—" }}</td><td>{{ r.team }}</td><td>{{ r.description }}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 {% endif %}
 {% endfor %}
@@ -79,10 +91,12 @@ td.num, th.num { text-align: right; }
 <h2>Dependencies and conflicts</h2>
 {% if dependencies %}
 <table>
-<tr><th>State</th><th>Need</th><th>Requesting team</th><th>Provider</th><th>Needed by</th><th>Planned delivery</th><th>Comment</th></tr>
+<thead><tr><th>State</th><th>Need</th><th>Requesting team</th><th>Provider</th><th>Needed by</th><th>Planned delivery</th><th>Comment</th></tr></thead>
+<tbody>
 {% for d in dependencies %}
 <tr><td class="{{ d.state }}">{{ d.state_label }}</td><td>{{ d.need }}{% if d.feature %}<br><small>for {{ d.feature }}</small>{% endif %}</td><td>{{ d.requesting }}</td><td>{{ d.provider }}</td><td>{{ d.needed_by or "—" }}</td><td>{{ d.delivery or "—" }}</td><td>{{ d.comment }}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 {% else %}
 <p>No dependencies.</p>
@@ -91,10 +105,12 @@ td.num, th.num { text-align: right; }
 <h2>Confidence vote</h2>
 {% if votes %}
 <table>
-<tr><th>Voters</th><th class="num">Round</th><th class="num">Votes</th><th class="num">Average</th><th>Distribution (1 … 5)</th></tr>
+<thead><tr><th>Voters</th><th class="num">Round</th><th class="num">Votes</th><th class="num">Average</th><th>Distribution (1 … 5)</th></tr></thead>
+<tbody>
 {% for v in votes %}
 <tr><td>{{ v.scope }}</td><td class="num">{{ v.number }}</td><td class="num">{{ v.count }}</td><td class="num {{ v.css }}">{{ v.average }}</td><td>{% for value, n in v.distribution %}{{ value }}: {{ n }} <span class="bar" style="width: {{ n * 4 }}mm"></span> {% endfor %}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 {% else %}
 <p>No vote round has been revealed.</p>
@@ -102,10 +118,12 @@ td.num, th.num { text-align: right; }
 
 <h2>Load per team and iteration</h2>
 <table>
-<tr><th>Team</th>{% for it in iterations %}<th class="num">{{ it }}</th>{% endfor %}</tr>
+<thead><tr><th>Team</th>{% for it in iterations %}<th class="num">{{ it }}</th>{% endfor %}</tr></thead>
+<tbody>
 {% for row in load_rows %}
 <tr><td>{{ row.team }}</td>{% for cell in row.cells %}<td class="num {{ cell.css }}">{{ cell.load }} / {{ cell.capacity }}{% if cell.percent %} ({{ cell.percent }}){% endif %}</td>{% endfor %}</tr>
 {% endfor %}
+</tbody>
 </table>
 <p class="meta">Load = story points planned; capacity = 8 points per full-time person per two weeks minus days off. Red: over capacity.</p>
 
@@ -127,10 +145,12 @@ td.num, th.num { text-align: right; }
 <h2>Changes since the baseline</h2>
 {% if baseline %}
 <table>
-<tr><th>Change</th><th>Kind</th><th>Title</th><th>Baseline</th><th>Now</th></tr>
+<thead><tr><th>Change</th><th>Kind</th><th>Title</th><th>Baseline</th><th>Now</th></tr></thead>
+<tbody>
 {% for c in baseline %}
 <tr><td>{{ c.change }}</td><td>{{ c.kind }}</td><td>{{ c.title }}</td><td>{{ c.before }}</td><td>{{ c.after }}</td></tr>
 {% endfor %}
+</tbody>
 </table>
 {% else %}
 <p>Nothing has moved since the baseline.</p>

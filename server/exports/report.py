@@ -22,8 +22,8 @@ from markupsafe import Markup
 
 from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
-from board.model import BoardState, DependencyState, Roam
-from board.objectives import art_predictability, is_vague, team_predictability
+from board.model import BoardState, DependencyState, Objective, Roam
+from board.objectives import Predictability, art_predictability, is_measured, is_vague, team_predictability
 from server.exports._report_template import REPORT_TEMPLATE
 from server.exports.baseline import baseline_diff
 from server.exports.common import (
@@ -45,10 +45,20 @@ _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 TEMPLATE = _ENV.from_string(REPORT_TEMPLATE)
 
 
-def _css_ratio(ratio: float | None) -> str:
-    if ratio is None:
-        return ""
-    return "ok" if 0.8 <= ratio <= 1.0 else "bad"
+NOT_MEASURED = "not yet measured"
+
+
+def _predictability_row(name: str, p: Predictability, objectives: list[Objective]) -> dict[str, Any]:
+    """A predictability figure as the report prints it: "not yet measured" until actual BV is rated."""
+    measured = is_measured(objectives) and p.ratio is not None
+    return {
+        "name": name,
+        "planned_bv": p.planned_bv,
+        "actual_bv": p.actual_bv if measured else "—",
+        "percent": percent(p.ratio) if measured else NOT_MEASURED,
+        "css": ("ok" if p.in_band else "bad") if measured else "",
+        "band": ("in band" if p.in_band else "out of band") if measured else "—",
+    }
 
 
 def report_context(
@@ -63,23 +73,14 @@ def report_context(
     predictability = []
     for team in teams:
         objs = [o for o in state.objectives if o.team_id == team.id]
-        p = team_predictability(state, team.id)
-        predictability.append(
-            {
-                "name": team.name,
-                "planned_bv": p.planned_bv,
-                "actual_bv": p.actual_bv,
-                "percent": percent(p.ratio),
-                "css": _css_ratio(p.ratio),
-                "band": {True: "in band", False: "out of band", None: "—"}[p.in_band],
-            }
-        )
+        row = _predictability_row(team.name, team_predictability(state, team.id), objs)
+        predictability.append(row)
         if objs:
             objs.sort(key=lambda o: (not o.committed, -(o.planned_bv or 0)))
             objective_teams.append(
                 {
                     "name": team.name,
-                    "percent": percent(p.ratio),
+                    "percent": row["percent"],
                     "objectives": [
                         {
                             "statement": o.statement,
@@ -94,16 +95,8 @@ def report_context(
                     ],
                 }
             )
-    predictability.append(
-        {
-            "name": "ART",
-            "planned_bv": art.planned_bv,
-            "actual_bv": art.actual_bv,
-            "percent": percent(art.ratio),
-            "css": _css_ratio(art.ratio),
-            "band": {True: "in band", False: "out of band", None: "—"}[art.in_band],
-        }
-    )
+    art_row = _predictability_row("ART", art, state.objectives)
+    predictability.append(art_row)
     risk_groups = []
     for roam in ROAM_ORDER:
         risks = sorted((r for r in state.risks if r.roam == roam), key=lambda r: r.title.lower())
@@ -196,12 +189,7 @@ def report_context(
         "title": " — ".join(x for x in (meta.name, meta.pi_name) if x),
         "meta": meta,
         "generated_at": generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "art": {
-            "percent": percent(art.ratio),
-            "css": _css_ratio(art.ratio),
-            "planned_bv": art.planned_bv,
-            "actual_bv": art.actual_bv,
-        },
+        "art": art_row,
         "conflicts": sum(1 for d in deps if d["state"] == "conflict"),
         "unroamed": len(risk_groups[0]["risks"]),
         "risk_total": len(state.risks),

@@ -31,7 +31,7 @@ from board.model import (
     VoteRound,
     VoteStatus,
 )
-from board.objectives import Predictability, is_vague, predictability
+from board.objectives import Predictability, is_measured, is_vague, predictability
 from board.summary import roam_counts
 from board.vote import REWORK_BELOW, Tally, tally_round
 from server.live_render import renders, renders_also
@@ -348,19 +348,15 @@ def objectives_page(state: BoardState) -> ObjectivesPage:
                 committed=_rows([o for o in own if o.committed]),
                 uncommitted=_rows([o for o in own if not o.committed]),
                 predictability=predictability(own),
-                rated=_rated(own),
+                rated=is_measured(own),
             )
         )
     return ObjectivesPage(
         teams=teams,
         art=predictability(state.objectives),
         vague_count=sum(1 for o in state.objectives if is_vague(o.statement)),
-        rated=_rated(state.objectives),
+        rated=is_measured(state.objectives),
     )
-
-
-def _rated(objectives: list[Objective]) -> bool:
-    return any(o.actual_bv is not None for o in objectives)
 
 
 def objective_regions(page: ObjectivesPage, board_id: str) -> list[Region]:
