@@ -61,5 +61,38 @@ def timer_view(meta: Meta, now: float) -> TimerView:
     )
 
 
+@dataclass(frozen=True)
+class Slot:
+    """When an agenda item runs: minutes after midnight of its day, computed from the lengths before it."""
+
+    day: int
+    start: int
+    end: int
+
+    @staticmethod
+    def clock(minutes: int) -> str:
+        return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+    @property
+    def starts(self) -> str:
+        return self.clock(self.start)
+
+    @property
+    def ends(self) -> str:
+        return self.clock(self.end)
+
+
+def schedule(agenda: list[AgendaItem], day_start: str) -> dict[str, Slot]:
+    """Each item starts when the one before it on its day ends; the first at ``day_start`` ("09:00")."""
+    hours, minutes = (int(x) for x in day_start.split(":"))
+    slots: dict[str, Slot] = {}
+    at: dict[int, int] = {}
+    for item in sorted(agenda, key=lambda a: (a.day, a.order)):
+        start = at.get(item.day, hours * 60 + minutes)
+        slots[item.id] = Slot(item.day, start, start + item.minutes)
+        at[item.day] = start + item.minutes
+    return slots
+
+
 def current_item(agenda: list[AgendaItem], meta: Meta) -> AgendaItem | None:
     return next((a for a in agenda if a.id == meta.current_agenda_item), None)

@@ -12,6 +12,10 @@ from board.errors import Invalid
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# An IANA time zone name ("Europe/Berlin", "America/Argentina/Buenos_Aires", "UTC"); whether the
+# server knows it is the server's to say (board/ reads no time zone database).
+_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]{0,30}(/[A-Za-z0-9_+\-]{1,30}){0,2}$")
 # Code points no UTF-8 text can hold (unpaired UTF-16 surrogates), and NUL, which neither
 # PostgreSQL text nor JSON columns store. A string holding one cannot be sent to a browser.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -185,6 +189,24 @@ class Date:
 
 
 @dataclass(frozen=True)
+class ClockTime:
+    """A time of day, 24 h: "09:00"."""
+
+    def clean(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not _CLOCK.fullmatch(value):
+            raise Invalid(f"{name} must be a time of day like 09:00")
+        return value
+
+
+@dataclass(frozen=True)
+class TimeZone:
+    def clean(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not _ZONE.fullmatch(value):
+            raise Invalid(f"{name} must be a time zone name like Europe/Berlin or UTC")
+        return value
+
+
+@dataclass(frozen=True)
 class Color:
     def clean(self, name: str, value: Any) -> str:
         if not isinstance(value, str) or not _COLOR.fullmatch(value):
@@ -262,4 +284,18 @@ class Record:
         return out
 
 
-Field = Text | Int | Float | Bool | Choice | Date | Color | Ref | RefList | DaysOff | Record
+Field = (
+    Text
+    | Int
+    | Float
+    | Bool
+    | Choice
+    | Date
+    | ClockTime
+    | TimeZone
+    | Color
+    | Ref
+    | RefList
+    | DaysOff
+    | Record
+)

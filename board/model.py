@@ -129,6 +129,10 @@ class Meta(Item):
     # The choices of the last Jira import (issue type -> kind, status -> status, ...), proposed
     # again at the next one.
     import_mapping: dict[str, Any] = field(default_factory=dict)
+    # When the planning event runs: its first day, when each day starts, in which time zone.
+    event_date: str | None = None
+    day_start: str = "09:00"
+    time_zone: str = "UTC"
     # What the big screen shows (see board.room.SCENES) and, when it rotates, how long each page stays.
     screen_scene: str = "board"
     screen_rotate_seconds: int = 30

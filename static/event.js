@@ -114,6 +114,23 @@
     markVotes();
   });
 
-  new MutationObserver(markVotes).observe(document.body, { childList: true, subtree: true });
-  markVotes();
+  // The agenda's start times are in the event's time zone; a remote viewer elsewhere also sees their own.
+  function localTimes() {
+    var days = document.getElementById("agenda-days");
+    if (!days || typeof Intl === "undefined") return;
+    var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var differs = mine && mine !== days.dataset.timeZone;
+    days.querySelectorAll("[data-starts-at]").forEach(function (el) {
+      var out = el.parentNode.querySelector("[data-local-time]");
+      if (!out) return;
+      var text = differs
+        ? new Date(parseInt(el.dataset.startsAt, 10) * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }) + " your time"
+        : "";
+      if (out.textContent !== text) out.textContent = text;
+    });
+  }
+
+  function refresh() { markVotes(); localTimes(); }
+  new MutationObserver(refresh).observe(document.body, { childList: true, subtree: true });
+  refresh();
 })();

@@ -67,6 +67,7 @@ class PageAs(Protocol):
         viewport: dict[str, int] | None = None,
         block_cdn: bool = False,
         hang_cdn: bool = False,
+        timezone_id: str | None = None,
     ) -> Page: ...
 
 
@@ -90,8 +91,9 @@ def page_as(browser: Browser) -> Iterator[PageAs]:
         viewport: dict[str, int] | None = None,
         block_cdn: bool = False,
         hang_cdn: bool = False,
+        timezone_id: str | None = None,
     ) -> Page:
-        context = browser.new_context(viewport=viewport or LAPTOP)  # type: ignore[arg-type]
+        context = browser.new_context(viewport=viewport or LAPTOP, timezone_id=timezone_id)  # type: ignore[arg-type]
         contexts.append(context)
         if block_cdn:
             context.route(CDN, lambda route: route.abort("internetdisconnected"))

@@ -14,15 +14,18 @@ timer itself changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from board import BoardState
-from board.agenda import TimerView, current_item, timer_view
+from board.agenda import Slot, TimerView, current_item, schedule, timer_view
 from board.events import Committed
 from board.model import (
     AgendaItem,
     Ballot,
+    Meta,
     Objective,
     Risk,
     Roam,
@@ -395,6 +398,22 @@ class AgendaPage:
     current_id: str | None
     timer_status: TimerStatus
     is_last: bool
+    slots: dict[str, Slot]
+    meta: Meta
+
+    def starts_at(self, item: AgendaItem) -> int | None:
+        """When an item starts as a moment (epoch seconds), so a remote viewer's browser can show it in
+        their own time; None until the RTE gives the event's date, or for a time zone the server lacks."""
+        if not self.meta.event_date:
+            return None
+        try:
+            zone = ZoneInfo(self.meta.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        slot = self.slots[item.id]
+        day = dt.date.fromisoformat(self.meta.event_date) + dt.timedelta(days=slot.day - 1)
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        return int((midnight + dt.timedelta(minutes=slot.start)).timestamp())
 
 
 def agenda_page(state: BoardState) -> AgendaPage:
@@ -409,6 +428,8 @@ def agenda_page(state: BoardState) -> AgendaPage:
         current_id=current,
         timer_status=state.meta.timer_status,
         is_last=bool(agenda) and agenda[-1].id == current,
+        slots=schedule(agenda, state.meta.day_start),
+        meta=state.meta,
     )
 
 

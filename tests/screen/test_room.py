@@ -197,3 +197,57 @@ def test_a_page_works_within_a_second_when_the_cdn_never_answers(
     add.locator("input[name='args.title']").fill("Offline story")
     add.locator("input[name='args.title']").press("Enter")
     expect(ann.locator("#col-it3")).to_contain_text("Offline story")
+
+
+def test_the_agenda_is_a_timeline_in_the_events_time_zone_and_the_remote_viewers_own(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    rte = goto(page_as(board, "rte", "Rita RTE", timezone_id="Europe/Berlin"), board, "agenda")
+    remote = goto(
+        page_as(board, "team", "Ned Remote", "atlas", timezone_id="America/New_York"), board, "agenda"
+    )
+    for page in (rte, remote):
+        wait_live(page)
+    times = rte.locator("form.event-times")
+    times.locator("input[name='args.event_date']").fill("2027-01-11")
+    times.locator("input[name='args.day_start']").fill("09:00")
+    times.locator("input[name='args.time_zone']").fill("Europe/Berlin")
+    times.get_by_role("button", name="Set times").click()
+
+    first = remote.locator(".agenda-item", has_text="Business context")
+    second = remote.locator(".agenda-item", has_text="Product vision")
+    expect(first.locator(".starts")).to_have_text("09:00")
+    # Start times follow from the lengths before (Business context is 60 min).
+    expect(second.locator(".starts")).to_have_text("10:00")
+    # Berlin 09:00 in January is 03:00 in New York; the Berlin laptop is told nothing more.
+    expect(first.locator("[data-local-time]")).to_have_text("03:00 your time")
+    expect(
+        rte.locator(".agenda-item", has_text="Business context").locator("[data-local-time]")
+    ).to_have_text("")
+
+    # Editing opens on demand; a longer first item moves the next one's start.
+    item = rte.locator(".agenda-item", has_text="Business context")
+    expect(item.locator("input[name='args.title']")).to_be_hidden()
+    item.locator("summary").click()
+    item.locator("input[name='args.minutes']").fill("90")
+    item.get_by_role("button", name="Save").click()
+    expect(second.locator(".starts")).to_have_text("10:30")
+
+    # Removing an item asks first; declined, nothing changes.
+    dialogs: list[str] = []
+
+    def answer(dialog: object, accept: bool) -> None:
+        dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.accept() if accept else dialog.dismiss()  # type: ignore[attr-defined]
+
+    rte.once("dialog", lambda d: answer(d, False))
+    vision = rte.locator(".agenda-item", has_text="Product vision")
+    vision.locator("summary").click()
+    vision.get_by_role("button", name="Remove Product vision").click()
+    assert dialogs and "Product vision" in dialogs[0]
+    expect(remote.locator(".agenda-item", has_text="Product vision")).to_have_count(1)
+    rte.once("dialog", lambda d: answer(d, True))
+    vision.get_by_role("button", name="Remove Product vision").click()
+    expect(remote.locator(".agenda-item", has_text="Product vision")).to_have_count(0)
+    screenshot(rte, "agenda-timeline")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from board.agenda import DEFAULT_AGENDA, current_item, timer_view
+import pytest
+from plan_builder import Session
+
+from board.agenda import DEFAULT_AGENDA, current_item, schedule, timer_view
+from board.errors import Invalid
 from board.model import AgendaItem, Meta, TimerStatus
 
 
@@ -48,3 +52,33 @@ def test_current_item() -> None:
     agenda = [AgendaItem(id="a", title="A"), AgendaItem(id="b", title="B")]
     assert current_item(agenda, Meta(id="meta", current_agenda_item="b")) is agenda[1]
     assert current_item(agenda, Meta(id="meta")) is None
+
+
+def test_start_times_follow_from_the_lengths_before_each_item() -> None:
+    agenda = [
+        AgendaItem(id="b", day=1, order=20, title="Product vision", minutes=90),
+        AgendaItem(id="a", day=1, order=10, title="Business context", minutes=60),
+        AgendaItem(id="c", day=2, order=10, title="Planning adjustments", minutes=45),
+        AgendaItem(id="d", day=1, order=30, title="Breakout", minutes=180),
+    ]
+    slots = schedule(agenda, "08:30")
+    assert [(slots[i].starts, slots[i].ends) for i in "abdc"] == [
+        ("08:30", "09:30"),
+        ("09:30", "11:00"),
+        ("11:00", "14:00"),
+        ("08:30", "09:15"),
+    ]
+
+
+def test_event_day_start_and_time_zone_are_checked() -> None:
+    s = Session().create_board()
+    s.do("board.update", event_date="2027-01-11", day_start="08:30", time_zone="America/New_York")
+    assert (s.state.meta.day_start, s.state.meta.time_zone) == ("08:30", "America/New_York")
+    for bad in (
+        {"day_start": "8:30"},
+        {"day_start": "24:00"},
+        {"time_zone": "Europe/Ber lin"},
+        {"time_zone": ""},
+    ):
+        with pytest.raises(Invalid):
+            s.do("board.update", **bad)
