@@ -39,6 +39,12 @@ NOT_UNDOABLE = frozenset(
         "timer.extend",
         "timer.advance",
         "timer.stop",
+        # the room: what the screens show and who is helping whom, not the plan
+        "screen.show",
+        "room.gather",
+        "help.ask",
+        "help.take",
+        "help.close",
     }
 )
 # An undo (or redo) may follow a chain of undos this long back to the op it reverses.
