@@ -6,7 +6,7 @@
 // "piboard:htmx-ready" on document (static/live.js starts then).
 "use strict";
 (function () {
-  var DEADLINE_MS = 500;
+  var DEADLINE_MS = 400;
   var me = document.currentScript;
   var scripts = JSON.parse(me.dataset.scripts); // [{cdn, integrity, local}], htmx first
   var contentLoaded = false;
@@ -54,8 +54,11 @@
   function ready(source) {
     window.piboardHtmx = source;
     window.piboardHtmxAt = performance.now(); // ms since the page was asked for
-    ensureStarted();
-    document.dispatchEvent(new CustomEvent("piboard:htmx-ready"));
+    try {
+      ensureStarted();
+    } finally {
+      document.dispatchEvent(new CustomEvent("piboard:htmx-ready"));
+    }
   }
 
   function vendored() {

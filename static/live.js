@@ -19,7 +19,6 @@
  *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/live_render.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
  *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset.
- *   Dispatching piboard:refresh on document.body fetches the page again (as after a reset).
  *   htmx may arrive after this script (static/htmx-loader.js): the socket opens once it is there.
  *   Forms that post ops to the form door (hx-post="/b/{board}/ops") get a client_op_id; one that cannot
  *       reach the server is kept in the outbox (#outbox) and sent again (see "the outbox" below); it
@@ -173,10 +172,13 @@
         }
         main.replaceWith(freshMain);
         // What this person may do may have changed (the plan was locked or unlocked): take the fresh
-        // page's data-can-* flags too.
+        // page's data-can-* flags and its lock mark too.
         Array.prototype.forEach.call(fresh.body.attributes, function (attr) {
           if (attr.name.indexOf("data-can-") === 0) body.setAttribute(attr.name, attr.value);
         });
+        var freshLock = fresh.getElementById("plan-lock");
+        var lock = document.getElementById("plan-lock");
+        if (freshLock && lock) lock.replaceWith(freshLock);
         htmx.process(freshMain);
         var freshSeq = parseInt(fresh.body.dataset.seq || "0", 10) || 0;
         seq = freshSeq;
@@ -247,9 +249,6 @@
         break;
     }
   }
-
-  // Another script asks for the page to be fetched again (static/room.js, when the plan's lock changes).
-  body.addEventListener("piboard:refresh", refetchPage);
 
   body.addEventListener("htmx:wsConnecting", function () {
     setStatus(socket ? "reconnecting" : "connecting", socket ? "reconnecting…" : "connecting…");
@@ -592,8 +591,9 @@
 
   ensureSeqMarker();
   setStatus("connecting", "connecting…");
-  if (typeof htmx === "undefined") {
-    // static/htmx-loader.js is still fetching htmx (from the CDN, or the vendored copy): connect then.
+  if (typeof htmx === "undefined" || typeof htmx.createWebSocket !== "function") {
+    // static/htmx-loader.js is still fetching htmx and its ws extension (from the CDN, or the vendored
+    // copies): connect when both are in.
     document.addEventListener("piboard:htmx-ready", connect, { once: true });
   } else {
     connect();

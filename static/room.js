@@ -1,7 +1,6 @@
-// The room on every board page: "bring everyone here" moves this page when the RTE asks for it, a
-// change of the plan's lock fetches the page again (so its edit controls follow what the server now
-// allows, without a reload), and the end of the countdown is signalled on every screen: the top bar
-// flashes and the big screen shows "Time is up" and may play a short sound.
+// The room on every board page: "bring everyone here" moves this page when the RTE asks for it, and the
+// end of the countdown is signalled on every screen: the top bar flashes and the big screen shows
+// "Time is up" and may play a short sound. (A change of the plan's lock fetches the page again: live.js.)
 "use strict";
 (function () {
   var body = document.body;
@@ -14,7 +13,6 @@
   }
 
   var gatheredAt = read("gather", "data-at"); // what the page was rendered with is never a request to move
-  var locked = read("plan-lock", "data-locked");
 
   function here() { return (body.dataset.view || "").split(":")[0]; }
 
@@ -34,13 +32,7 @@
       // The big screen follows the RTE's scene instead; a page already there stays.
       if (view && here() !== "screen" && here() !== view) {
         location.assign(targetOf(view));
-        return;
       }
-    }
-    var nowLocked = read("plan-lock", "data-locked");
-    if (nowLocked && nowLocked !== locked) {
-      locked = nowLocked;
-      body.dispatchEvent(new CustomEvent("piboard:refresh"));
     }
   }
 
@@ -49,7 +41,7 @@
       var added = mutations[i].addedNodes;
       for (var j = 0; j < added.length; j++) {
         var id = added[j].id;
-        if (id === "gather" || id === "plan-lock") {
+        if (id === "gather") {
           onChange();
           return;
         }

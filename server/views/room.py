@@ -68,7 +68,6 @@ def room_regions(state: BoardState) -> list[Region]:
         Region("help-panel", render_part("parts/help_menu.html", **ctx)),
         Region("gather", render_part("parts/gather.html", meta=state.meta, oob=True)),
         Region("room-panel", render_part("parts/room_menu.html", **room_menu_context(state), oob=True)),
-        Region("plan-lock", render_part("parts/plan_lock.html", locked=state.meta.locked, oob=True)),
     ]
 
 
