@@ -450,7 +450,11 @@
 
   function currentFilter() {
     var params = new URLSearchParams(window.location.search);
-    return { team: params.get("team") || "", only: (params.get("only") || "").replace(/[^a-z-]/g, "") };
+    return {
+      team: params.get("team") || "",
+      only: (params.get("only") || "").replace(/[^a-z-]/g, ""),
+      overview: params.get("overview") === "1",
+    };
   }
 
   function showFilterInForm() {
@@ -460,11 +464,30 @@
     form.elements.namedItem("team").value = f.team;
     var only = form.querySelector("input[name=only][value='" + f.only + "']");
     if (only) only.checked = true;
+    var overview = document.getElementById("overview-toggle");
+    if (overview) overview.checked = f.overview;
     form.dataset.synced = "true";
+  }
+
+  // The overview: the whole ART on one screen. Cards shrink to their titles and the grid is scaled
+  // (CSS zoom, so the strings still meet the cards) to the height and width left in the window.
+  function applyOverview() {
+    var w = wrap();
+    var toggle = document.getElementById("overview-toggle");
+    var grid = w && w.querySelector(".program-grid");
+    if (!grid) return;
+    var on = !!(toggle && toggle.checked);
+    w.classList.toggle("overview", on);
+    grid.style.zoom = "";
+    if (!on) return;
+    var room = window.innerHeight - w.getBoundingClientRect().top - 8;
+    var scale = Math.min(1, room / grid.scrollHeight, w.clientWidth / grid.scrollWidth);
+    grid.style.zoom = String(Math.max(0.2, scale));
   }
 
   function applyFilters() {
     showFilterInForm();
+    applyOverview();
     var f = currentFilter();
     document.querySelectorAll(".program-wrap, .backlog").forEach(function (el) {
       el.dataset.only = f.only;
@@ -481,6 +504,8 @@
     var q = new URLSearchParams();
     if (form.elements.namedItem("team").value) q.set("team", form.elements.namedItem("team").value);
     if (only && only.value) q.set("only", only.value);
+    var overview = document.getElementById("overview-toggle");
+    if (overview && overview.checked) q.set("overview", "1");
     history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
     applyFilters();
     scheduleRedraw();
