@@ -252,3 +252,22 @@ def test_the_agenda_is_a_timeline_in_the_events_time_zone_and_the_remote_viewers
     vision.get_by_role("button", name="Remove Product vision").click()
     expect(remote.locator(".agenda-item", has_text="Product vision")).to_have_count(0)
     screenshot(rte, "agenda-timeline")
+
+
+def test_a_risk_is_dragged_between_roam_columns_and_the_room_sees_it(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    member = goto(page_as(board, "team", "Ann Atlas", "atlas", viewport=FULL_HD), board, "risks")
+    owner = goto(page_as(board, "business_owner", "Bea Owner", viewport=FULL_HD), board, "risks")
+    for page in (member, owner):
+        wait_live(page)
+    card = member.locator("#roam-col-unroamed .risk-card[data-risk=risk1]")
+    expect(card).to_have_attribute("draggable", "true")
+    # A Business Owner may not ROAM a team's risk: nothing to drag on their page.
+    expect(owner.locator("#roam-col-unroamed .risk-card[data-risk=risk1]")).not_to_have_attribute(
+        "draggable", "true"
+    )
+    card.drag_to(member.locator("#roam-col-mitigated"))
+    expect(owner.locator("#roam-col-mitigated .risk-card[data-risk=risk1]")).to_be_visible()
+    expect(owner.locator("#roam-col-unroamed .risk-card")).to_have_count(0)
