@@ -235,6 +235,7 @@ def test_the_rte_edits_the_default_agenda(e2e_server: LiveServer, page_as: PageA
     expect(rte.locator(".agenda-day[data-day='1'] .agenda-item")).to_have_count(7)
     expect(rte.locator(".agenda-day[data-day='2'] .agenda-item")).to_have_count(7)
     first = rte.locator(".agenda-day[data-day='1'] .agenda-item").first
+    first.locator("summary").click()  # editing opens on demand
     first.locator("input[name='args.minutes']").fill("45")
     first.get_by_role("button", name="Save").click()
     expect(rte.locator(".agenda-day[data-day='1'] .agenda-item").first.locator(".minutes")).to_have_text(
