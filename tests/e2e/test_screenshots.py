@@ -25,7 +25,7 @@ def test_every_page_fits_the_screen(
     for name in pages:
         rte.goto(f"{e2e_server.url}/b/{board.id}/{name}")
         rte.wait_for_selector("#conn-status[data-state=live]")
-        screenshot(rte, f"{'demo' if demo else 'empty'}-{name.replace('/', '-').split('-')[0]}")
+        screenshot(rte, f"pages-{'demo' if demo else 'empty'}-{name.split('/')[0]}")
         width = rte.evaluate("document.documentElement.scrollWidth")
         if width > viewport["width"]:
             too_wide[name] = width
