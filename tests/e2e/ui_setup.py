@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
-from tests.browser import LAPTOP
+from tests.browser import CDN, LAPTOP
 from tests.conftest import LiveServer
 
 
@@ -62,6 +62,8 @@ class UiBoard:
         form.get_by_role("button", name="Make link").click()
         url = self.rte.locator("[data-fresh-url]").last.input_value()
         context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+        # No network here: the CDN fails at once and the vendored htmx loads.
+        context.route(CDN, lambda route: route.abort("internetdisconnected"))
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -79,6 +81,8 @@ class UiBoard:
 def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -> UiBoard:
     """An empty board made from the home page; the maker is its RTE."""
     context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    # No network here: the CDN fails at once and the vendored htmx loads.
+    context.route(CDN, lambda route: route.abort("internetdisconnected"))
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(server.url + "/")
