@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_COOKIE_PREFIX = "pb_"
+# Sec-Fetch-Site values of a request a page of this site (or the person, typing a URL) made.
+SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
 
 
 def from_trusted_proxy(client_host: str | None, trusted_proxies: Collection[str]) -> bool:
@@ -62,10 +64,21 @@ class CrossSiteFormGuard:
             cookies = headers.get("cookie", "").split(";")
             uses_cookie = any(part.strip().startswith(SESSION_COOKIE_PREFIX) for part in cookies)
             host = client[0] if client else None
-            if uses_cookie and cross_origin(headers, host, self.public_url, self.trusted_proxies):
+            if uses_cookie and self.foreign(headers, host):
                 await _forbidden(send)
                 return
         await self.app(scope, receive, send)
+
+    def foreign(self, headers: Mapping[str, str], client_host: str | None) -> bool:
+        """Browsers say where a request comes from in ``Sec-Fetch-Site``; piboard's pages send
+        ``Origin: null`` on form posts (their Referrer-Policy is no-referrer), so the ``Origin`` check
+        is for browsers that do not send ``Sec-Fetch-Site``, and there ``null`` is foreign."""
+        site = headers.get("sec-fetch-site")
+        if site is not None:
+            return site not in SAME_ORIGIN_FETCHES
+        if headers.get("origin") == "null":
+            return True
+        return cross_origin(headers, client_host, self.public_url, self.trusted_proxies)
 
 
 async def _forbidden(send: Send) -> None:

@@ -47,6 +47,17 @@ def test_the_form_door_refuses_a_post_from_a_page_of_another_origin(board: Board
     assert sorted(risk_titles(board)) == ["By API", "Forged", "Forged"]
 
 
+def test_browsers_that_say_where_a_post_comes_from_are_believed(board: BoardHandle) -> None:
+    """``Sec-Fetch-Site`` is set by the browser, not the page: a foreign page cannot fake it. Our own
+    pages post with ``Origin: null`` (their Referrer-Policy is no-referrer) and ``same-origin``."""
+    assert form_post(board, origin="null", **{"sec-fetch-site": "same-origin"}) == 204
+    host = board.server.url.removeprefix("http://")
+    assert form_post(board, origin=f"http://{host}", **{"sec-fetch-site": "cross-site"}) == 403
+    assert form_post(board, origin="null", **{"sec-fetch-site": "same-site"}) == 403
+    assert form_post(board, origin="null") == 403, "no Sec-Fetch-Site: an opaque origin is foreign"
+    assert risk_titles(board) == ["Forged"]
+
+
 def test_a_forwarded_host_counts_only_from_a_configured_proxy(tmp_path: Any) -> None:
     """The probe's steps: a client-sent ``X-Forwarded-Host: evil.example`` made evil.example "same origin"."""
     forged = {"origin": "http://evil.example", "x-forwarded-host": "evil.example"}
