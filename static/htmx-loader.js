@@ -12,6 +12,23 @@
   var contentLoaded = false;
   document.addEventListener("DOMContentLoaded", function () { contentLoaded = true; });
 
+  // A form htmx will send, submitted before htmx is in: held (not sent by the browser as a plain form),
+  // and sent by htmx once it is there, so an early click is neither lost nor a page reload.
+  var held = [];
+  function hold(event) {
+    var form = event.target;
+    if (window.piboardHtmx || !form.matches || !form.matches("[hx-post], [hx-get], [hx-put], [hx-delete]")) return;
+    event.preventDefault();
+    if (held.indexOf(form) === -1) held.push(form);
+  }
+  document.addEventListener("submit", hold, true);
+
+  function sendHeld() {
+    document.removeEventListener("submit", hold, true);
+    held.forEach(function (form) { if (form.isConnected) window.htmx.trigger(form, "submit"); });
+    held = [];
+  }
+
   function fromCdn(entry, signal) {
     return fetch(entry.cdn, { integrity: entry.integrity, mode: "cors", credentials: "omit", signal: signal })
       .then(function (response) {
@@ -59,6 +76,9 @@
     } finally {
       document.dispatchEvent(new CustomEvent("piboard:htmx-ready"));
     }
+    // htmx takes over forms when it starts (at once, or on DOMContentLoaded): then send what was held.
+    if (contentLoaded) sendHeld();
+    else document.addEventListener("DOMContentLoaded", sendHeld);
   }
 
   function vendored() {
