@@ -186,3 +186,33 @@ def test_a_feature_is_renamed_and_deleted_from_its_team_page(art: UiBoard) -> No
     dialog.get_by_role("button", name="Delete").click()
     expect(page.locator("#team-features li.empty")).to_have_text("No features for this team yet.")
     expect(page.locator(".story", has_text="Intents")).to_be_visible()
+
+
+def test_a_risk_is_reworded_and_deleted_and_an_objective_deleted_after_a_question(art: UiBoard) -> None:
+    page = art.rte
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.goto(art.url(f"team/{art.team_id('Atlas')}"))
+    page.get_by_label("New risk").fill("Vendor late")
+    page.get_by_role("button", name="Raise").click()
+    page.get_by_label("New objective").fill("Cut P1 incidents from 12 to under 5")
+    page.locator("#objectives").get_by_role("button", name="Add").click()
+    expect(page.locator("#objectives")).to_contain_text("Cut P1 incidents")
+
+    page.goto(art.url("risks"))
+    card = page.locator(".risk-card", has_text="Vendor late")
+    card.locator("summary", has_text="Edit").click()
+    card.get_by_label("Title").fill("Vendor late by two weeks")
+    card.get_by_label("Description").fill("The PSP sandbox comes in I2")
+    card.get_by_role("button", name="Save").click()
+    card = page.locator(".risk-card", has_text="Vendor late by two weeks")
+    expect(card).to_contain_text("The PSP sandbox comes in I2")
+    card.get_by_role("button", name="Delete the risk Vendor late by two weeks").click()
+    expect(page.locator(".risk-card")).to_have_count(0)
+    assert "Delete the risk “Vendor late by two weeks”?" in asked[-1]
+
+    page.goto(art.url("objectives"))
+    objective = page.locator("li", has_text="Cut P1 incidents").last
+    objective.get_by_role("button", name="Delete").click()
+    expect(page.locator("li", has_text="Cut P1 incidents")).to_have_count(0)
+    assert "Delete the objective “Cut P1 incidents from 12 to under 5”?" in asked[-1]
