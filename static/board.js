@@ -69,44 +69,40 @@
     pop.querySelector("form.edit-feature").hidden = !mayEdit;
     pop.querySelector("form.move-feature").hidden = !mayMove;
     pop.querySelector("form.delete-feature").hidden = !mayDelete;
+    var fill = fillFrom(card, {
+      target: "feature", base_version: "version", "args.title": "title", "args.feature_kind": "kind",
+      "args.rank": "rank", "args.team_id": "team", "args.iteration_id": "iteration",
+    });
     open(pop, card, function (form) {
       form.dataset.undoText = "Moved “" + card.dataset.title + "”.";
-      setField(form, "target", card.dataset.feature);
-      setField(form, "base_version", card.dataset.version);
-      setField(form, "args.title", card.dataset.title);
-      setField(form, "args.feature_kind", card.dataset.kind);
-      setField(form, "args.rank", card.dataset.rank);
-      setField(form, "args.team_id", card.dataset.team);
-      setField(form, "args.iteration_id", card.dataset.iteration);
+      fill(form);
     });
   }
 
   function openStory(item) {
     var pop = document.getElementById("story-editor");
     if (!pop || item.dataset.mayEdit !== "true") return;
-    open(pop, item, function (form) {
-      setField(form, "target", item.dataset.story);
-      setField(form, "base_version", item.dataset.version);
-      setField(form, "args.title", item.dataset.title);
-      setField(form, "args.points", item.dataset.points);
-      setField(form, "args.iteration_id", item.dataset.iteration);
-      setField(form, "args.status", item.dataset.status);
-      setField(form, "args.blocked_reason", item.dataset.blockedReason);
-    });
+    open(pop, item, fillFrom(item, {
+      target: "story", base_version: "version", "args.title": "title", "args.points": "points",
+      "args.iteration_id": "iteration", "args.status": "status", "args.blocked_reason": "blockedReason",
+    }));
   }
 
   // A milestone is a button only for those who may change it (the server's role rule, asked as it rendered).
   function openMilestone(mark) {
     var pop = document.getElementById("milestone-editor");
     if (!pop) return;
-    open(pop, mark, function (form) {
-      setField(form, "target", mark.dataset.milestone);
-      setField(form, "base_version", mark.dataset.version);
-      setField(form, "args.title", mark.dataset.title);
-      setField(form, "args.date", mark.dataset.date);
-      setField(form, "args.milestone_kind", mark.dataset.kind);
-      setField(form, "args.iteration_id", mark.dataset.iteration);
-    });
+    open(pop, mark, fillFrom(mark, {
+      target: "milestone", base_version: "version", "args.title": "title", "args.date": "date",
+      "args.milestone_kind": "kind", "args.iteration_id": "iteration",
+    }));
+  }
+
+  // An editor's forms take their fields from the element it edits: field name -> data-* key.
+  function fillFrom(el, fields) {
+    return function (form) {
+      Object.keys(fields).forEach(function (name) { setField(form, name, el.dataset[fields[name]]); });
+    };
   }
 
   // --- dependencies: ask for one from a card, change or delete one from the list ------------------
