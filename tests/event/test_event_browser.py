@@ -327,6 +327,7 @@ def test_the_rte_makes_revokes_and_remakes_a_join_link(
 ) -> None:
     board, _ = planned_board
     rte = goto(page_as(board, "rte", "Rita RTE"), board, "admin")
+    wait_live(rte)  # htmx is loaded: the panel's forms answer in place
     rte.locator(".make-link select[name=role]").select_option("business_owner")
     rte.locator("[data-action=make-link]").click()
     url = rte.locator("[data-fresh-url]").input_value()
