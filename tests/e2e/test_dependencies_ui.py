@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, new_board
+from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 
@@ -126,6 +127,7 @@ def test_a_string_is_drawn_from_card_to_card_and_changed_and_deleted_on_the_prog
     comet.goto(art.url("program"))
     checkout = comet.locator(".card", has_text="Checkout v2")
     payments = comet.locator(".card", has_text="Payments API")
+    wait_live(comet)  # the page has settled (htmx and the socket are up): the cards no longer move
     expect(checkout.locator(".string-handle")).to_be_visible()
     # Not Comet's card: no handle to draw a string from it.
     expect(payments.locator(".string-handle")).to_be_hidden()
