@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from server.clock import Clock
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import LiveServer
+from tests.event.browser import wait_live
 from tests.execution.rocket import rocket, rte_op
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,8 @@ def test_a_late_providing_story_shows_on_every_screen_live(
     program = page_as(board, "pm", "Paula PM", viewport=FULL_HD)
     program.goto(f"{watched_server.url}/b/{board.id}/program")
     expect(program.locator("#dep-dep1")).to_have_attribute("data-state", "committed")
+    for page in (atlas, comet, screen, program):  # every screen is connected before time moves on
+        wait_live(page)
     reloads = {
         name: navigations(page) for name, page in (("comet", comet), ("screen", screen), ("program", program))
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -141,9 +142,11 @@ def test_serve_from_anywhere_shows_the_demo_with_its_static_files(serving: Servi
         assert joined.status_code == 200
         page = client.get("/b/demo/program").text
         assert "Demo ART" in page
-        # The page names the CDN's htmx with its SRI hash and our vendored copy as the fallback:
+        # The page's loader names the CDN's htmx with its SRI hash and our vendored copy as the fallback:
         # the copy is served and is byte for byte the file that hash names.
-        pinned = re.findall(r'integrity="(sha384-[^"]+)"\s+crossorigin="\w+" data-fallback="([^"]+)"', page)
+        listed = re.search(r'<script src="/static/htmx-loader.js" data-scripts="([^"]+)"', page)
+        assert listed, "the page loads htmx through static/htmx-loader.js"
+        pinned = [(s["integrity"], s["local"]) for s in json.loads(html.unescape(listed.group(1)))]
         assert any("/vendor/htmx-" in fallback for _, fallback in pinned)
         for integrity, fallback in pinned:
             copy = client.get(fallback)
