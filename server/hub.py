@@ -322,6 +322,8 @@ class Hub:
         self.oppath = oppath
         self.settings = settings
         self.channels: dict[str, Channel] = {}
+        # board id -> when the clock last changed what it shows (see refresh)
+        self.refreshed_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task[None] | None = None
@@ -424,8 +426,15 @@ class Hub:
         conn.start()
         return conn
 
-    async def join(self, conn: Connection, last_seq: int | None, welcome: dict[str, Any]) -> None:
-        """Welcome the connection, send exactly what it missed (or a reset), then make it live."""
+    async def join(
+        self,
+        conn: Connection,
+        last_seq: int | None,
+        welcome: dict[str, Any],
+        rendered_at: float | None = None,
+    ) -> None:
+        """Welcome the connection, send exactly what it missed (or a reset), then make it live. A page
+        rendered before the clock last changed what the board shows (``refresh``) gets a reset."""
         ch = self._channel(conn.board_id)
         ch.connections.add(conn)
         await ch.ready.wait()
@@ -435,7 +444,8 @@ class Hub:
         conn.move_to(ConnectionState.LIVE)
         self._presence_changed(ch)
         too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
-        if last_seq is None or last_seq > state.seq or too_far:
+        stale = rendered_at is not None and rendered_at < self.refreshed_at.get(conn.board_id, 0.0)
+        if last_seq is None or last_seq > state.seq or too_far or stale:
             conn.send(reset_frame(state, conn.mode))
             conn.sent_seq = state.seq
         else:
@@ -559,11 +569,13 @@ class Hub:
     def refresh(self, state: BoardState) -> None:
         """Something derived changed with no event (the clock closed an iteration): every screen of
         the board fetches what it shows again, as after a reset."""
+        self.refreshed_at[state.board_id] = time.time()
         ch = self.channels.get(state.board_id)
         if ch is None:
             return
         frames = {mode: reset_frame(state, mode) for mode in ("html", "json")}
-        for conn in list(ch.live):
+        # Welcomed ones still catching up too: they went past the moment their page was rendered.
+        for conn in [c for c in ch.connections if c.welcomed]:
             conn.send(frames[conn.mode])
 
     # --- presence -------------------------------------------------------------------------------

@@ -94,6 +94,7 @@
     return JSON.stringify({
       type: "hello",
       last_seq: seq,
+      rendered_at: parseFloat(body.dataset.renderedAt) || null,
       view: body.dataset.view || "program",
       mode: "html",
       name: (navigator.userAgent.indexOf("Mobile") >= 0 ? "mobile" : "browser")
@@ -183,6 +184,7 @@
         var freshSeq = parseInt(fresh.body.dataset.seq || "0", 10) || 0;
         seq = freshSeq;
         body.dataset.seq = String(seq);
+        if (fresh.body.dataset.renderedAt) body.dataset.renderedAt = fresh.body.dataset.renderedAt;
         refetching = false;
         if (newestDuringRefetch > seq) {
           refetchPage(); // a change arrived after the page was rendered: fetch once more

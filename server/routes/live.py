@@ -63,6 +63,8 @@ class Hello(BaseModel):
 
     type: Literal["hello"]
     last_seq: int | None = Field(default=None, ge=0)
+    # When the page was rendered (server time): a page older than the clock's last refresh is reset.
+    rendered_at: float | None = Field(default=None, ge=0)
     view: str = Field(default="program", pattern=r"^[a-z_]{1,20}(:[A-Za-z0-9_-]{1,40})?$")
     mode: Literal["json", "html"] = "json"
     name: str = Field(default="", max_length=40, pattern=r"^[^\x00-\x1f]*$")
@@ -155,7 +157,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         },
     }
     try:
-        await hub.join(conn, hello.last_seq, welcome)
+        await hub.join(conn, hello.last_seq, welcome, rendered_at=hello.rendered_at)
         await door.receive_loop()
     finally:
         conn.drop(CLOSE_NORMAL, "bye")

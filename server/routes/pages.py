@@ -9,6 +9,7 @@ the fragments the renderers in ``server.views`` produce.
 from __future__ import annotations
 
 import io
+import time
 from typing import Annotated, Any
 
 import segno
@@ -46,6 +47,9 @@ def page_context(
         "board_name": state.meta.name,
         "pi_name": state.meta.pi_name,
         "seq": state.seq,
+        # When the page was rendered: a socket that connects after the clock changed what it shows
+        # (an iteration closed) is told to fetch it again.
+        "rendered_at": time.time(),
         "view": view,
         "actor": actor,
         "role": actor.role.value,
