@@ -6,7 +6,15 @@
 
   var slider = document.getElementById("timeline-at");
   var form = document.getElementById("timeline");
-  if (!slider || !form || typeof htmx === "undefined") return;
+  if (!slider || !form) return;
+  // static/htmx-loader.js may still be fetching htmx: start when it is in (as static/live.js does).
+  if (typeof htmx === "undefined") {
+    document.addEventListener("piboard:htmx-ready", start, { once: true });
+  } else {
+    start();
+  }
+
+  function start() {
 
   function newest() {
     var now = document.getElementById("history-now");
@@ -79,5 +87,6 @@
       setPlaying(!playing);
       if (playing) run();
     });
+  }
   }
 })();
