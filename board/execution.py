@@ -412,7 +412,3 @@ def alerts_for(found: list[Alert], team_id: str | None) -> list[Alert]:
     if team_id is None:
         return found
     return [a for a in found if not a.team_ids or team_id in a.team_ids]
-
-
-def objectives_at_risk(state: BoardState, today: datetime.date) -> set[str]:
-    return execution_cascade(state, today).objectives

@@ -178,13 +178,15 @@ def execution_section(state: BoardState, baseline: BoardState, today: dt.date) -
     """How the PI stood on ``today``: derived, so an import recomputes it and never reads it back."""
     current = current_iteration(state, today)
     threshold = state.meta.velocity_threshold
+    healths = dependency_healths(state, today)
+    at_risk = execution_cascade(state, today, healths)
     return {
         "today": today.isoformat(),
         "current_iteration_id": current.id if current else None,
-        "dependency_states": {k: v.value for k, v in dependency_healths(state, today).items()},
+        "dependency_states": {k: v.value for k, v in healths.items()},
         "slipped_stories": sorted(s.id for s in slipped_stories(state, today)),
-        "features_at_risk": sorted(execution_cascade(state, today).features),
-        "objectives_at_risk": sorted(execution_cascade(state, today).objectives),
+        "features_at_risk": sorted(at_risk.features),
+        "objectives_at_risk": sorted(at_risk.objectives),
         "velocity": [
             {**vars(v), "ratio": v.ratio, "drop": velocity_drop(v, threshold)}
             for v in velocity_table(state, baseline, today)
