@@ -10,6 +10,7 @@ from markupsafe import Markup
 from board import BoardState
 from board.dependencies import needed_by
 from board.execution import (
+    BROKEN,
     Alert,
     Progress,
     Velocity,
@@ -33,8 +34,6 @@ from server.views.charts import (
     dependency_health_strip,
     plan_vs_baseline_chart,
 )
-
-TROUBLE = {DependencyState.LATE, DependencyState.CONFLICT}
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,8 @@ def _label(it: Iteration) -> str:
     return it.name or f"Iteration {it.number}"
 
 
-def health_columns(state: BoardState, today: datetime.date) -> list[HealthColumn]:
-    """Dependencies by the iteration they are needed by, counted per state (today's)."""
-    health = dependency_healths(state, today)
+def health_columns(state: BoardState, health: dict[str, DependencyState]) -> list[HealthColumn]:
+    """Dependencies by the iteration they are needed by, counted per state (today's ``health``)."""
     columns: list[HealthColumn] = []
     for it in state.iterations:
         counts: dict[str, int] = {}
@@ -126,7 +124,7 @@ def build_sync(
     found = alerts(state, today, base, threshold)
     new_keys = {a.key for a in new_alerts(found, at_last_visit)} if at_last_visit is not None else set()
     health = dependency_healths(state, today)
-    cascade = execution_cascade(state, today)
+    cascade = execution_cascade(state, today, health)
     velocities = velocity_table(state, base, today)
     names = {t.id: t.name for t in state.teams}
 
@@ -145,12 +143,12 @@ def build_sync(
                 late_for_us=[
                     trouble(d, d.provider_team_id)
                     for d in state.dependencies
-                    if d.requesting_team_id == team.id and health[d.id] in TROUBLE
+                    if d.requesting_team_id == team.id and health[d.id] in BROKEN
                 ],
                 late_from_us=[
                     trouble(d, d.requesting_team_id)
                     for d in state.dependencies
-                    if d.provider_team_id == team.id and health[d.id] in TROUBLE
+                    if d.provider_team_id == team.id and health[d.id] in BROKEN
                 ],
                 new_risks=[
                     r
@@ -178,7 +176,7 @@ def build_sync(
         teams=teams,
         burn_up=burn_up_chart(burn_up(state, base, today), "ART burn-up"),
         health=dependency_health_strip(
-            health_columns(state, today), "Dependency health by needed-by iteration"
+            health_columns(state, health), "Dependency health by needed-by iteration"
         ),
         features=plan_vs_baseline_chart(
             feature_rows(state, base), labels, "Features: baseline ○, now ●, done"
