@@ -48,6 +48,10 @@
     if (following && !playing) show(end);
   }).observe(document.getElementById("main"), { childList: true, subtree: true });
 
+  // A moment picked before htmx was in (its input event had no listener yet) is shown now.
+  var past = document.getElementById("past");
+  if (past && past.dataset.at !== slider.value) show(parseInt(slider.value, 10) || newest());
+
   // --- replay ----------------------------------------------------------------------------------
   var play = document.getElementById("replay-play");
   var speed = document.getElementById("replay-speed");

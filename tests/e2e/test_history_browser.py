@@ -5,14 +5,15 @@ up through the pages a Release Train Engineer uses (home page, admin, team break
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from server.auth import session_cookie_name
-from tests.browser import LAPTOP, PageAs, screenshot
+from tests.browser import CDN, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -158,6 +159,30 @@ def test_the_rte_scrubs_to_before_a_move_while_another_person_keeps_editing(
     rte.get_by_role("button", name="Now").click()
     expect(past).to_have_attribute("data-at", str(move_seq + 1))
     expect(past.locator(f"{train.cell(3)} #card-{train.feature}")).to_be_visible()
+
+
+def test_a_moment_picked_before_htmx_has_arrived_is_shown_once_it_has(train: Train, page_as: PageAs) -> None:
+    """On a slow link the timeline is on screen before htmx: a moment picked then is not lost."""
+    moved_by(page_as, train, "Paula")
+    rte = train.rte
+    held: list[Route] = []
+    rte.route(CDN, lambda route: None)  # the CDN never answers
+    # the vendored copy is still on its way
+    rte.route(re.compile(r"/static/vendor/htmx-\d"), lambda route: held.append(route))
+    rte.goto(train.url("/history"))
+    past = rte.locator("#past")
+    newest = str(past.get_attribute("data-newest"))
+    expect(past).to_have_attribute("data-at", newest)
+    rte.locator("#timeline-at").fill("1")
+    deadline = time.monotonic() + 10
+    while not held:  # the page is waiting on the vendored htmx
+        assert time.monotonic() < deadline, "the page never asked for htmx"
+        rte.wait_for_timeout(50)
+    expect(past).to_have_attribute("data-at", newest)
+    for route in held:
+        route.continue_()
+    expect(past).to_have_attribute("data-at", "1")
+    expect(past.locator(".past-banner")).to_contain_text("The past")
 
 
 def test_compare_shows_what_moved_between_two_moments(train: Train, page_as: PageAs) -> None:
