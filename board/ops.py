@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from board import fields as f
 from board import undo
 from board.agenda import DEFAULT_AGENDA
-from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
+from board.errors import IllegalTransition, Invalid, NotFound, Stale
 from board.model import (
     AgendaItem,
     Ballot,
@@ -46,7 +46,7 @@ from board.model import (
     item_from_dict,
 )
 from board.roles import Actor, authorise
-from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, may_answer, parse_scene
+from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, parse_scene
 from board.setup import holdings
 from board.vote import ballots_of, tally_round
 
@@ -1170,8 +1170,7 @@ def _help_take(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
             f"this request is {request.status.value}"
             + (f" by {request.taken_by}" if request.taken_by else "")
         )
-    if not may_answer(actor.role, request):
-        raise Forbidden(f"this team asked for the {HELPERS[request.needs]}")
+    authorise(actor, op.type, asked_for=request.needs)
     request.status, request.taken_by = HelpStatus.TAKEN, actor.name
     tx.put(request)
 
@@ -1182,9 +1181,7 @@ def _help_close(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     request: HelpRequest = tx.require(HelpRequest, op.target)
     if request.status == HelpStatus.CLOSED:
         raise IllegalTransition("this request is closed already")
-    authorise(actor, op.type, request.team_id)
-    if actor.role != Role.TEAM and not may_answer(actor.role, request):
-        raise Forbidden(f"this team asked for the {HELPERS[request.needs]}")
+    authorise(actor, op.type, request.team_id, asked_for=request.needs)
     request.status = HelpStatus.CLOSED
     tx.put(request)
 

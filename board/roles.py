@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from board.errors import Forbidden, IllegalTransition, Refused
 from board.model import Role
+from board.room import HELPERS
 
 RTE = Role.RTE
 PM = Role.PRODUCT_MANAGEMENT
@@ -129,17 +130,26 @@ PLAN_OPS = frozenset(
 
 FEATURE_OPS = frozenset(op for op in PERMISSIONS if op.startswith("feature."))
 
+# A help request is answered by the role it asks for (and the RTE, who answers any); its team closes it too.
+HELP_ANSWER_OPS = frozenset({"help.take", "help.close"})
+
 
 def refusal(
-    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+    actor: Actor,
+    op_type: str,
+    *teams: str | None,
+    enabler: bool | None = None,
+    locked: bool = False,
+    asked_for: Role | None = None,
 ) -> Refused | None:
     """Why ``actor`` may not send ``op_type``, or None if they may: the one rule of who may do what.
 
     ``teams`` are the teams whose items the op touches (an item's team, the team it moves to);
     leave them out to ask about the op in general. ``enabler`` says whether the feature(s) a
     feature op touches are enablers (None: no feature in particular). ``locked`` is the plan's
-    lock. ``board.ops`` asks this rule before it applies an op, and the templates ask it before
-    they show a control, so a page never offers what the server would refuse.
+    lock. ``asked_for`` is the role a help request asks for (None: no request in particular).
+    ``board.ops`` asks this rule before it applies an op, and the templates ask it before they
+    show a control, so a page never offers what the server would refuse.
     """
     allowed = PERMISSIONS.get(op_type)
     if allowed is None:
@@ -156,6 +166,8 @@ def refusal(
             return Forbidden(narrowed)
     if actor.role == ARCH and op_type in FEATURE_OPS and enabler is False:
         return Forbidden("the System Architect may change enablers only")
+    if op_type in HELP_ANSWER_OPS and asked_for is not None and actor.role not in {RTE, TEAM, asked_for}:
+        return Forbidden(f"this team asked for the {HELPERS[asked_for]}")
     return None
 
 
@@ -166,17 +178,27 @@ def require_rte(actor: Actor, what: str) -> None:
 
 
 def may(
-    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+    actor: Actor,
+    op_type: str,
+    *teams: str | None,
+    enabler: bool | None = None,
+    locked: bool = False,
+    asked_for: Role | None = None,
 ) -> bool:
     """Whether :func:`refusal` lets ``actor`` send ``op_type`` (what a page asks before showing a control)."""
-    return refusal(actor, op_type, *teams, enabler=enabler, locked=locked) is None
+    return refusal(actor, op_type, *teams, enabler=enabler, locked=locked, asked_for=asked_for) is None
 
 
 def authorise(
-    actor: Actor, op_type: str, *teams: str | None, enabler: bool | None = None, locked: bool = False
+    actor: Actor,
+    op_type: str,
+    *teams: str | None,
+    enabler: bool | None = None,
+    locked: bool = False,
+    asked_for: Role | None = None,
 ) -> None:
     """Refuse, with its reason, an op :func:`refusal` does not allow."""
-    refused = refusal(actor, op_type, *teams, enabler=enabler, locked=locked)
+    refused = refusal(actor, op_type, *teams, enabler=enabler, locked=locked, asked_for=asked_for)
     if refused is not None:
         raise refused
 

@@ -63,8 +63,3 @@ def help_queue(state: BoardState) -> list[HelpRequest]:
     """Requests not yet closed, in the order they were asked (taken ones stay, with who is on it)."""
     open_ones = [h for h in state.of(HelpRequest).values() if h.status != HelpStatus.CLOSED]
     return sorted(open_ones, key=lambda h: (h.asked_at, h.id))
-
-
-def may_answer(role: Role, request: HelpRequest) -> bool:
-    """The role asked for takes a request; the RTE may take any."""
-    return role == Role.RTE or role == request.needs

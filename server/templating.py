@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from board.errors import PiboardError
-from board.model import MilestoneKind, StoryStatus
+from board.model import MilestoneKind, Role, StoryStatus
 from board.roles import Actor, may
 from server.cdn import CDN_SCRIPTS, loader_scripts
 from server.errors import STATUS
@@ -64,12 +64,18 @@ def live_viewer() -> Viewer | None:
 
 
 @pass_context
-def _may(context: Context, op_type: str, *teams: str | None, enabler: bool | None = None) -> bool:
+def _may(
+    context: Context,
+    op_type: str,
+    *teams: str | None,
+    enabler: bool | None = None,
+    asked_for: Role | None = None,
+) -> bool:
     """``may("objective.update", o.team_id)`` in a template: whether this page's viewer could send it."""
     viewer: Any = context.get("viewer") or live_viewer()
     if not isinstance(viewer, Viewer):
         raise RuntimeError("a template asked 'may' without a viewer to ask about")
-    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked)
+    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked, asked_for=asked_for)
 
 
 templates.env.globals["may"] = _may

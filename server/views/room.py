@@ -1,8 +1,7 @@
 """The room's shared parts, on every board page: the help queue and "bring everyone here".
 
-Both are viewer-independent regions (the same bytes to every browser of a view): who may take or
-close a request is decided by ``board.room`` on the server, and the page shows the controls by the
-role on ``body[data-role]``.
+They are rendered once per audience (server.live_render): who may take or close a request is
+``board.roles``' rule, which the templates ask (``may``) before they show its controls.
 """
 
 from __future__ import annotations

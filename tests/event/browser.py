@@ -79,3 +79,16 @@ def wait_live(page: Page) -> None:
 
 def items(board: BoardHandle, kind: str) -> dict[str, dict[str, Any]]:
     return dict(board.read()["items"][kind])
+
+
+def forced_op(page: Page, board: BoardHandle, **fields: str) -> tuple[int, str]:
+    """Send, from this person's page, an op whose control their role is not shown (as a tampered page
+    would): the form door must refuse it. Returns the answer's status and text."""
+    answer: dict[str, Any] = page.evaluate(
+        """async ([url, fields]) => {
+            const r = await fetch(url, {method: "POST", body: new URLSearchParams(fields)});
+            return {status: r.status, text: await r.text()};
+        }""",
+        [f"/b/{board.id}/ops", fields],
+    )
+    return int(answer["status"]), str(answer["text"])

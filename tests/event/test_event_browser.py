@@ -12,22 +12,9 @@ from playwright.sync_api import Page, expect
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import Plan
-from tests.event.browser import FrameLog, goto, items, leaked_ballot_values, wait_live
+from tests.event.browser import FrameLog, forced_op, goto, items, leaked_ballot_values, wait_live
 
 pytestmark = pytest.mark.e2e
-
-
-def forced_op(page: Page, board: BoardHandle, **fields: str) -> tuple[int, str]:
-    """Send, from this person's page, an op whose control their role is not shown (as a tampered page
-    would): the form door must refuse it. Returns the answer's status and text."""
-    answer: dict[str, Any] = page.evaluate(
-        """async ([url, fields]) => {
-            const r = await fetch(url, {method: "POST", body: new URLSearchParams(fields)});
-            return {status: r.status, text: await r.text()};
-        }""",
-        [f"/b/{board.id}/ops", fields],
-    )
-    return int(answer["status"]), str(answer["text"])
 
 
 # --- roles: business value and opening a vote ---------------------------------------------------------

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
-from tests.event.browser import goto, wait_live
+from tests.event.browser import forced_op, goto, items, wait_live
 
 pytestmark = pytest.mark.e2e
 
@@ -135,10 +135,17 @@ def test_a_help_request_reaches_the_architect_and_the_screen_and_is_taken_and_cl
     architect.locator("#help-menu summary").click()
     row = architect.locator("#help-menu .help-row")
     expect(row).to_contain_text("Checkout needs the System Architect")
-    # The Business Owner sees the queue but is not the one asked for.
+    # The Business Owner sees the queue but is not the one asked for: the page offers no "I'm on it"
+    # (it asked the role rule), and the server refuses one sent anyway.
     owner.locator("#help-menu summary").click()
     expect(owner.locator("#help-menu .help-row")).to_have_count(1)
-    expect(owner.locator("#help-menu .help-take button")).to_be_hidden()
+    expect(owner.locator("#help-menu .help-take")).to_have_count(0)
+    expect(owner.locator("#help-menu .help-close")).to_have_count(0)
+    expect(architect.locator("#help-menu .help-take")).to_have_count(1)
+    help_id = str(row.get_attribute("data-help"))
+    status, text = forced_op(owner, board, type="help.take", target=help_id)
+    assert status == 403 and "asked for the System Architect" in text
+    assert items(board, "help")[help_id]["status"] == "open"
 
     row.get_by_role("button", name="I'm on it").click()
     expect(request).to_contain_text("Ada Architect is on it")

@@ -161,3 +161,15 @@ def test_a_locked_plan_is_the_rtes_alone() -> None:
     assert may(RTE, "story.create", "alpha", locked=True)
     assert may(TEAM, "risk.create", locked=True)  # risks and votes go on
     assert isinstance(refusal(PM, "feature.update", locked=True), IllegalTransition)
+
+
+def test_a_help_request_is_answered_by_the_role_it_asks_for_and_the_rte() -> None:
+    assert may(ARCH, "help.take", asked_for=Role.ARCHITECT)
+    assert may(RTE, "help.take", asked_for=Role.ARCHITECT)
+    assert not may(BO, "help.take", asked_for=Role.ARCHITECT)
+    assert may(BO, "help.take")  # in general: yes, when a team asks for a Business Owner
+    assert not may(PM, "help.close", "alpha", asked_for=Role.BUSINESS_OWNER)
+    assert may(TEAM, "help.close", "alpha", asked_for=Role.BUSINESS_OWNER)  # its own team's request
+    assert not may(TEAM, "help.close", "bravo", asked_for=Role.BUSINESS_OWNER)
+    with pytest.raises(Forbidden, match="asked for the System Architect"):
+        authorise(BO, "help.take", asked_for=Role.ARCHITECT)
