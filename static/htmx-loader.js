@@ -23,10 +23,25 @@
   }
   document.addEventListener("submit", hold, true);
 
+  // Likewise an element htmx fetches on click (a card's "History"), clicked before htmx is in: the
+  // click is remembered and given to htmx once it is there.
+  var clicked = [];
+  function holdClick(event) {
+    if (window.piboardHtmx || !event.target.closest) return;
+    var el = event.target.closest("[hx-get]:not(form), [hx-post]:not(form)");
+    var trigger = el && el.getAttribute("hx-trigger");
+    if (!el || (trigger && !/^\s*click\b/.test(trigger))) return;
+    if (clicked.indexOf(el) === -1) clicked.push(el);
+  }
+  document.addEventListener("click", holdClick, true);
+
   function sendHeld() {
     document.removeEventListener("submit", hold, true);
+    document.removeEventListener("click", holdClick, true);
     held.forEach(function (form) { if (form.isConnected) window.htmx.trigger(form, "submit"); });
+    clicked.forEach(function (el) { if (el.isConnected) window.htmx.trigger(el, "click"); });
     held = [];
+    clicked = [];
   }
 
   function fromCdn(entry, signal) {

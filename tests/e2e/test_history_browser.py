@@ -161,28 +161,72 @@ def test_the_rte_scrubs_to_before_a_move_while_another_person_keeps_editing(
     expect(past.locator(f"{train.cell(3)} #card-{train.feature}")).to_be_visible()
 
 
+def hold_htmx(page: Page) -> list[Route]:
+    """A slow link: the CDN never answers and the vendored htmx is held until the test lets it go."""
+    held: list[Route] = []
+    page.route(CDN, lambda route: None)
+    page.route(re.compile(r"/static/vendor/htmx-\d"), lambda route: held.append(route))
+    return held
+
+
+def wait_until_held(page: Page, held: list[Route]) -> None:
+    deadline = time.monotonic() + 10
+    while not held:  # the page has not asked for the vendored htmx yet
+        assert time.monotonic() < deadline, "the page never asked for htmx"
+        page.wait_for_timeout(50)
+
+
 def test_a_moment_picked_before_htmx_has_arrived_is_shown_once_it_has(train: Train, page_as: PageAs) -> None:
     """On a slow link the timeline is on screen before htmx: a moment picked then is not lost."""
     moved_by(page_as, train, "Paula")
     rte = train.rte
-    held: list[Route] = []
-    rte.route(CDN, lambda route: None)  # the CDN never answers
-    # the vendored copy is still on its way
-    rte.route(re.compile(r"/static/vendor/htmx-\d"), lambda route: held.append(route))
+    held = hold_htmx(rte)
     rte.goto(train.url("/history"))
     past = rte.locator("#past")
     newest = str(past.get_attribute("data-newest"))
     expect(past).to_have_attribute("data-at", newest)
     rte.locator("#timeline-at").fill("1")
-    deadline = time.monotonic() + 10
-    while not held:  # the page is waiting on the vendored htmx
-        assert time.monotonic() < deadline, "the page never asked for htmx"
-        rte.wait_for_timeout(50)
+    wait_until_held(rte, held)
     expect(past).to_have_attribute("data-at", newest)
     for route in held:
         route.continue_()
     expect(past).to_have_attribute("data-at", "1")
     expect(past.locator(".past-banner")).to_contain_text("The past")
+
+
+def test_a_cards_history_asked_for_before_htmx_has_arrived_opens_once_it_has(
+    train: Train, page_as: PageAs
+) -> None:
+    moved_by(page_as, train, "Paula")
+    rte = train.rte
+    held = hold_htmx(rte)
+    rte.goto(train.url("/program"))
+    wait_until_held(rte, held)
+    open_history_button = rte.locator("#feature-editor").get_by_role("button", name="History")
+    rte.locator(f"#card-{train.feature}").click()
+    open_history_button.click()
+    for route in held:
+        route.continue_()
+    activity = rte.locator("#feature-editor .activity")
+    expect(activity).to_contain_text("Paula moved it from Iteration 1 to Iteration 2")
+
+
+def test_a_risks_history_opened_before_htmx_has_arrived_loads_once_it_has(train: Train) -> None:
+    rte = train.rte
+    rte.goto(train.url("/risks"))
+    rte.get_by_text("Raise a risk").click()
+    rte.get_by_label("Risk", exact=True).fill("Payment provider late")
+    rte.get_by_role("button", name="Raise").click()
+    card = rte.locator(".risk-card", has_text="Payment provider late")
+    expect(card).to_be_visible()
+
+    held = hold_htmx(rte)
+    rte.reload()
+    wait_until_held(rte, held)
+    card.locator("summary", has_text="History").click()
+    for route in held:
+        route.continue_()
+    expect(card.locator(".activity")).to_contain_text("RTE created it")
 
 
 def test_compare_shows_what_moved_between_two_moments(train: Train, page_as: PageAs) -> None:
