@@ -136,6 +136,8 @@ class Meta(Item):
     # What the big screen shows (see board.room.SCENES) and, when it rotates, how long each page stays.
     screen_scene: str = "board"
     screen_rotate_seconds: int = 30
+    # The join link whose QR code the join scene shows (its id: the link itself is the server's).
+    screen_join_link: str | None = None
     # The last "bring everyone here": the view every open page moves to, and when it was asked.
     gather_view: str | None = None
     gather_at: float | None = None

@@ -1106,11 +1106,16 @@ def _owner_fields(item: Item) -> dict[str, Any]:
 
 @handles("screen.show")
 def _screen_show(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    """The RTE chooses what the big screen shows; ``seconds`` is how long a rotation stays on a team."""
-    if set(op.args) - {"scene", "seconds"}:
-        raise Invalid("screen.show takes a scene and, for a rotation, seconds")
+    """The RTE chooses what the big screen shows; ``seconds`` is how long a rotation stays on a team,
+    ``link`` the join link the join scene's QR code opens (the server checks it is a live one)."""
+    if set(op.args) - {"scene", "seconds", "link"}:
+        raise Invalid("screen.show takes a scene and, for a rotation, seconds, for the join scene a link")
     meta: Meta = tx.require(Meta, "meta")
     meta.screen_scene = parse_scene(op.args.get("scene"), tx.state)
+    if "link" in op.args:
+        if meta.screen_scene != "join":
+            raise Invalid("only the join scene shows a join link")
+        meta.screen_join_link = f.Text(40).clean("link", op.args["link"]) or None
     if "seconds" in op.args:
         meta.screen_rotate_seconds = f.Int(*ROTATE_SECONDS).clean("seconds", op.args["seconds"]) or 30
     tx.put(meta)

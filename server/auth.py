@@ -47,6 +47,12 @@ class JoinLink:
     uses: int = 0  # how many people joined with it
 
 
+def may_show_on_screen(link: JoinLink) -> bool:
+    """Whether a link's QR code may go on the big screen, for anyone in the room to scan: a live one,
+    never the RTE's (whoever scanned it would run the event)."""
+    return link.token is not None and not link.revoked and link.role != Role.RTE
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -18,7 +18,7 @@ from board import Actor, BoardState, Role
 from board.errors import Invalid, NotFound, PiboardError
 from board.model import Ballot, Team, VoteStatus
 from board.objectives import is_vague
-from server.auth import JoinLink
+from server.auth import JoinLink, may_show_on_screen
 from server.deps import Services, ServicesDep
 from server.errors import STATUS
 from server.qr import qr_svg
@@ -189,6 +189,8 @@ def _links_context(
         "link_label": lambda link: link_label(link, teams),
         "link_url": lambda link: join_url(request, link.token),
         "qr": qr_svg,
+        "on_screen": may_show_on_screen,
+        "screen_link": state.meta.screen_join_link,
     }
 
 

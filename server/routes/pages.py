@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
-from board.errors import PiboardError
+from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
-from server.auth import Unauthenticated
+from server.auth import Unauthenticated, may_show_on_screen
 from server.deps import Services, ServicesDep, session_of
 from server.errors import STATUS
 from server.export_door import may_import_jira
@@ -157,12 +157,25 @@ async def screen_page(board_id: str, request: Request, services: ServicesDep) ->
 
 @router.get("/b/{board_id}/screen/qr.svg")
 async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> Response:
-    """The join scene's QR code: this board's address, as the room's phones reach this server."""
+    """The join scene's QR code: the join link the RTE chose for it (Admin → Join links), as the room's
+    phones reach this server. Scanning it joins as that link's role; never as the RTE."""
     try:
-        await _load(board_id, request, services)
+        state, _ = await _load(board_id, request, services)
+        token = await run_in_threadpool(screen_join_token, services, board_id, state.meta.screen_join_link)
     except PiboardError as exc:
-        return Response(status_code=STATUS.get(exc.code, 400))
+        return Response(exc.reason, status_code=STATUS.get(exc.code, 400), media_type="text/plain")
     base = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     svg = io.BytesIO()
-    segno.make(f"{base}/b/{board_id}/program", error="m").save(svg, kind="svg", scale=10, border=2)
+    segno.make(f"{base}/join/{token}", error="m").save(svg, kind="svg", scale=10, border=2)
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def screen_join_token(services: Services, board_id: str, link_id: str | None) -> str:
+    """The token of the join link the big screen shows: a live link of this board, and not the RTE's
+    (a QR code on a projector is for anyone in the room to scan)."""
+    link = next((lk for lk in services.auth.links(board_id) if lk.id == link_id), None)
+    if link is None or link.token is None:
+        raise NotFound("no live join link is chosen for the big screen: pick one on Admin → Join links")
+    if not may_show_on_screen(link):
+        raise Forbidden("the RTE's own join link is never shown on the big screen")
+    return link.token

@@ -68,6 +68,7 @@ def screen_context(state: BoardState) -> dict[str, Any]:
         "help": help_view(state),
         "screen_timer": timer_part(state),
         "compact": True,
+        "join_link": state.meta.screen_join_link,
         **screen_parts(state),
     }
     if screen.scene == "agenda":

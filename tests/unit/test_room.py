@@ -123,3 +123,16 @@ def test_the_rte_asks_on_behalf_of_a_team_and_must_name_it(plan: Session) -> Non
         plan.do("help.ask", needs="architect")
     plan.do("help.ask", team_id="charlie", needs="rte")
     assert help_queue(plan.state)[0].team_id == "charlie"
+
+
+def test_the_join_scene_names_the_join_link_its_qr_code_opens(plan: Session) -> None:
+    plan.do("screen.show", scene="join", link="link-1")
+    assert (plan.state.meta.screen_scene, plan.state.meta.screen_join_link) == ("join", "link-1")
+    plan.do("screen.show", scene="board")
+    plan.do("screen.show", scene="join")  # the link chosen last is kept
+    assert plan.state.meta.screen_join_link == "link-1"
+    before = plan.snapshot()
+    for scene, link in (("board", "link-2"), ("join", "x" * 41), ("join", "a\x00b"), ("join", 7)):
+        with pytest.raises(Invalid):
+            plan.do("screen.show", scene=scene, link=link)
+    assert plan.snapshot() == before
