@@ -25,11 +25,10 @@ from server.export_door import (
     export_file,
     format_names,
     import_board_file,
-    jira_apply,
-    jira_preview,
 )
 from server.exports.board_json import export_board
 from server.exports.jira_export import export_jira_csv
+from server.jira_door import jira_apply, jira_preview
 from server.provision import FOUNDER, create_board_with_rte
 from server.settings import Settings
 

@@ -5,7 +5,7 @@ The export is generated in the shape of a Jira Cloud company-managed export (rep
 ``Component/s``, ``Watchers``, link and ``Comment`` columns, ``Custom field (…)`` columns, quoted
 multi-line descriptions): 100 epics, stories, tasks and bugs across 10 components and 6 sprints
 (Sprint 0 included), sub-tasks, and Blocks links inside and across teams and to other projects.
-Runs the door functions (``server.export_door``) on a temporary SQLite file and prints the figures;
+Runs the door functions (``server.jira_door``) on a temporary SQLite file and prints the figures;
 ``--json`` prints them as JSON.
 
     .venv/bin/python bench/jira_import.py [--issues 5000] [--json]
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from server.app import build_services
-from server.export_door import IMPORTER, jira_apply, jira_new_board, jira_preview, jira_preview_new_board
+from server.export_door import IMPORTER
+from server.jira_door import jira_apply, jira_new_board, jira_preview, jira_preview_new_board
 from server.settings import Settings
 
 HEADER = [

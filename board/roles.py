@@ -177,6 +177,18 @@ def require_rte(actor: Actor, what: str) -> None:
         raise Forbidden(f"only the RTE {what}")
 
 
+# Importing a Jira export: Product Management brings in its features, the RTE sets up the whole board.
+# Not an op itself: every op the import makes is checked again, as the importer's own.
+JIRA_IMPORTERS = _roles(RTE, PM)
+
+
+def jira_import_refusal(actor: Actor) -> Forbidden | None:
+    """Why ``actor`` may not import a Jira export, or None if they may (the door and the page ask it)."""
+    if actor.role not in JIRA_IMPORTERS:
+        return Forbidden("only the RTE or Product Management import from Jira")
+    return None
+
+
 def may(
     actor: Actor,
     op_type: str,

@@ -15,17 +15,19 @@ from sqlalchemy.exc import OperationalError
 from board.errors import PiboardError
 from board.events import Committed
 from server.access import AccessWatch
-from server.auth import ACCESS_CHANNEL, Auth
+from server.auth import ACCESS_CHANNEL
 from server.clock import CLOCK
-from server.db import make_engine, upgrade
 from server.deps import Services
-from server.errors import database_unavailable_handler, piboard_error_handler, request_validation_handler
+from server.error_handlers import (
+    database_unavailable_handler,
+    piboard_error_handler,
+    request_validation_handler,
+)
 from server.execution_watch import ExecutionWatch
 from server.hub import Hub
 from server.limits import RateLimiter
 from server.middleware import LimitsAndHeaders
 from server.notify import ListenBridge
-from server.oppath import OpPath, SharedRate
 from server.origin import CrossSiteFormGuard
 from server.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
 from server.routes import (
@@ -44,6 +46,7 @@ from server.routes import (
     webhooks,
 )
 from server.settings import Settings, get_settings
+from server.storage import open_storage
 from server.templating import STATIC_DIR
 from server.version import __version__
 from server.webhooks import Webhooks
@@ -57,18 +60,16 @@ GIL_SWITCH_SECONDS = 0.0005
 
 
 def build_services(settings: Settings) -> Services:
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    oppath = OpPath(engine)
-    if not settings.is_sqlite:  # several processes may serve one participant: limit them together too
-        oppath.shared_rate = SharedRate(settings.ops_per_second, settings.ops_burst)
+    storage = open_storage(settings)
     return Services(
-        settings=settings,
-        engine=engine,
-        oppath=oppath,
-        auth=Auth(engine, settings.signing_key()),
+        storage.settings,
+        storage.engine,
+        storage.oppath,
+        storage.auth,
         limiter=RateLimiter(settings.ops_per_second, settings.ops_burst),
-        webhooks=Webhooks(engine, oppath, CLOCK, settings.webhook_retry_delays, settings.public_url),
+        webhooks=Webhooks(
+            storage.engine, storage.oppath, CLOCK, settings.webhook_retry_delays, settings.public_url
+        ),
     )
 
 

@@ -19,10 +19,10 @@ from board.model import Role
 
 if TYPE_CHECKING:
     from board.roles import Actor
-    from server.deps import Services
     from server.export_door import Progress
     from server.exports.common import FileRefused
     from server.settings import Settings
+    from server.storage import Storage
 
 app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
@@ -35,10 +35,11 @@ def _settings() -> Settings:
     return get_settings()
 
 
-def _services() -> Services:
-    from server.app import build_services
+def _storage() -> Storage:
+    """The database side only: no command but ``serve`` builds the web application."""
+    from server.storage import open_storage
 
-    return build_services(_settings())
+    return open_storage(_settings())
 
 
 def _cli_actor() -> Actor:
@@ -114,7 +115,7 @@ def demo(name: Annotated[str, typer.Option(help="Name of the demo board.")] = "D
     """Create a demo ART (8 teams, 5 iterations + IP, features, stories, dependencies, risks)."""
     from server.provision import create_board_with_rte
 
-    board_id, token, _ = create_board_with_rte(_services(), name, demo=True)
+    board_id, token, _ = create_board_with_rte(_storage(), name, demo=True)
     base = _base_url(_settings().host, _settings().port)
     typer.echo(f"Board {board_id} created. Open as RTE: {base}/join/{token}")
 
@@ -126,15 +127,20 @@ def link(
     team: Annotated[str | None, typer.Option(help="Team id, for a team link.")] = None,
 ) -> None:
     """Make a new join link (for example when the RTE's link was lost)."""
-    services = _services()
-    services.oppath.state(board)
-    made = services.auth.create_link(board, role, team, label=f"{role.value} (command line)")
+    storage = _storage()
+    storage.oppath.state(board)
+    made = storage.auth.create_link(board, role, team, label=f"{role.value} (command line)")
     typer.echo(f"{_base_url(_settings().host, _settings().port)}/join/{made.token}")
 
 
 @contextmanager
-def _progress_bar(what: str) -> Iterator[Progress]:
-    """A progress bar on stderr; the work reports ``(done, total, step)``."""
+def _progress_bar(what: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr; the work reports ``(done, total, step)``. Only on a terminal: the bar
+    disappears when done, so elsewhere (a script, a pipe) it would show nothing and only cost the
+    start-up of its library."""
+    if not sys.stderr.isatty():
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
@@ -162,10 +168,10 @@ def db_check() -> None:
     piboard: broken text, items that no longer decode). Boards open anyway; exit code 1 if any."""
     from server.row_problems import scan_board
 
-    services = _services()
+    storage = _storage()
     found = 0
-    for board in services.oppath.boards():
-        for problem in scan_board(services.oppath, board["id"]):
+    for board in storage.oppath.boards():
+        for problem in scan_board(storage.oppath, board["id"]):
             found += 1
             typer.echo(f"board {problem.board_id}: {problem.row} {problem.problem}")
     typer.echo(f"{found} problem(s) found." if found else "Every stored row reads cleanly.", err=True)
@@ -194,11 +200,11 @@ def export(
         raise typer.BadParameter(
             f"choose one of {', '.join(export_door.format_names())}", param_hint="--format"
         )
-    services = _services()
+    storage = _storage()
     try:
         with _progress_bar(f"exporting {fmt}") as progress:
             file = export_door.export_file(
-                services.oppath, export_door.Baselines(services.oppath), board, fmt, progress=progress
+                storage.oppath, export_door.Baselines(storage.oppath), board, fmt, progress=progress
             )
     except PiboardError as exc:
         typer.echo(f"error: {exc.reason}", err=True)
@@ -247,39 +253,39 @@ def import_(
         raise typer.Exit(code=1)
     data = source.read_bytes()
     choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
-    services = _services()
+    storage = _storage()
     try:
         if jira is not None:
-            _import_jira(services, board, data, choices, preview=preview)
+            _import_jira(storage, board, data, choices, preview=preview)
             return
         with _progress_bar("importing") as progress:
-            board_id, events = export_door.import_board_file(services.oppath, data, progress=progress)
+            board_id, events = export_door.import_board_file(storage.oppath, data, progress=progress)
     except FileRefused as exc:
         raise _refused(exc) from None
     except PiboardError as exc:
         typer.echo(f"error: {exc.reason}", err=True)
         raise typer.Exit(code=1) from None
-    made = services.auth.create_link(board_id, Role.RTE, label="RTE (import)")
+    made = storage.auth.create_link(board_id, Role.RTE, label="RTE (import)")
     typer.echo(f"Board {board_id} imported ({events} events).", err=True)
     typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
 
 
 def _import_jira(
-    services: Services, board: str | None, data: bytes, choices: list[str], *, preview: bool
+    storage: Storage, board: str | None, data: bytes, choices: list[str], *, preview: bool
 ) -> None:
     """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
-    from server import export_door
+    from server import jira_door
     from server.exports.jira import SKIP
 
     new_board = None
     if board is None and preview:
-        planned = export_door.jira_preview_new_board(data, choices)
+        planned = jira_door.jira_preview_new_board(data, choices)
     elif board is None:
-        new_board, planned = export_door.jira_new_board(services.oppath, data, choices)
+        new_board, planned = jira_door.jira_new_board(storage.oppath, data, choices)
     elif preview:
-        _, planned = export_door.jira_preview(services.oppath, board, data, _cli_actor(), choices)
+        _, planned = jira_door.jira_preview(storage.oppath, board, data, _cli_actor(), choices)
     else:
-        planned, _ = export_door.jira_apply(services.oppath, board, data, _cli_actor(), choices)
+        planned, _ = jira_door.jira_apply(storage.oppath, board, data, _cli_actor(), choices)
     for row in planned.rows:
         what = row.reason or "; ".join(f"{c.field}: {c.board} -> {c.file}" for c in row.changes)
         kind = f" {row.kind}" if row.fate != SKIP and row.kind in ("feature", "story") else ""
@@ -303,7 +309,7 @@ def _import_jira(
         f"points {points['file']} in the file, {points['board']} on the board"
     )
     if new_board is not None:
-        made = services.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
+        made = storage.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
         settings = _settings()
         typer.echo(f"Board {new_board} made from the Jira export.", err=True)
         typer.echo(f"board id: {new_board}")

@@ -7,17 +7,20 @@ board). Everything else (join links, participants) supports the doors.
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, create_engine, event, text
 from sqlalchemy.engine import make_url as engine_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
 
 from server.package_files import package_folder
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = package_folder("migrations")
 
@@ -160,6 +163,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -170,12 +175,50 @@ def alembic_config(url: str) -> Config:
 MIGRATION_LOCK_KEY = 0x70B0A2D
 
 
+def migration_heads() -> frozenset[str]:
+    """The newest migrations' revisions, read from the files (what Alembic calls the heads)."""
+    revisions: dict[str, object] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        names: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"}:
+                        names[target.id] = ast.literal_eval(node.value)
+        revisions[str(names["revision"])] = names.get("down_revision")
+    earlier: set[object] = set()
+    for down in revisions.values():
+        earlier.update(down if isinstance(down, tuple | list) else [down])
+    return frozenset(revision for revision in revisions if revision not in earlier)
+
+
+def schema_is_current(url: str) -> bool:
+    """Whether the database is at the newest migration: one small query, no Alembic loaded. A
+    database that cannot be asked (none yet, no schema, not reachable) is not current."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stamped = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+    return frozenset(stamped) == migration_heads()
+
+
 def upgrade(url: str) -> None:
     """Bring the schema to the newest migration; a database made by an older piboard opens.
 
+    A database already there is only asked its revision: loading Alembic and its migration
+    environment costs more than a whole ``piboard import`` (bench/import_speed.py).
     On PostgreSQL several processes may start at once: they migrate one after the other under an
     advisory lock (the later ones find the schema already at head).
     """
+    if schema_is_current(url):
+        return
+    from alembic import command
+
     if not url.startswith("postgresql"):
         command.upgrade(alembic_config(url), "head")
         return

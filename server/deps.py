@@ -6,25 +6,19 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 from starlette.requests import HTTPConnection
 
 from board import Actor
-from server.auth import Auth, session_cookie_name
+from server.auth import session_cookie_name
 from server.limits import RateLimiter
-from server.oppath import OpPath
-from server.settings import Settings
+from server.storage import Storage
 from server.webhooks import Webhooks
 
 
 @dataclass
-class Services:
-    """The long-lived parts of one server process."""
+class Services(Storage):
+    """The long-lived parts of one server process: its storage, and what the web doors add."""
 
-    settings: Settings
-    engine: Engine
-    oppath: OpPath
-    auth: Auth
     limiter: RateLimiter
     webhooks: Webhooks
 

@@ -1,16 +1,14 @@
-"""The domain's exception tree, mapped at the HTTP boundary: one status per refusal kind."""
+"""The server's refusals beside the domain's, and the HTTP status of each refusal kind.
+
+No web framework here: the op path and the command line use these too; the handlers that turn them
+into answers are in :mod:`server.error_handlers`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-
 from board.errors import PiboardError
-from board.fields import repaired
 
 STATUS: dict[str, int] = {
     "invalid": 422,
@@ -50,22 +48,3 @@ def refusal_body(exc: PiboardError) -> dict[str, Any]:
     if exc.detail:
         body["detail"] = exc.detail
     return body
-
-
-async def piboard_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PiboardError)
-    return JSONResponse(refusal_body(exc), status_code=STATUS.get(exc.code, 400))
-
-
-async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
-    """A lost database connection is a 503 to retry, not a 500."""
-    body = {"error": Unavailable.code, "reason": DATABASE_UNAVAILABLE}
-    return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
-
-
-async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, with the refused input's broken text (a lone surrogate) shown as U+FFFD: an
-    answer that echoes it could not be encoded and would turn a clear refusal into a 500."""
-    assert isinstance(exc, RequestValidationError)
-    body, _ = repaired(jsonable_encoder({"detail": exc.errors()}))
-    return JSONResponse(body, status_code=422)

@@ -1,10 +1,9 @@
-"""Exports and imports as the doors use them: shared by the REST door and the command line.
+"""Exports and JSON imports as the doors use them: shared by the REST door and the command line.
 
 The pure formats live in :mod:`server.exports`; here they meet the op path. Exports read a
-board (and its baseline, replayed from the event table); imports go through
-:class:`~server.oppath.OpPath` only: a JSON import is ``board.create`` plus one
-all-or-nothing batch in the same transaction, applied once; a Jira import is one
-all-or-nothing batch on an existing board, applied as the person who asked for it.
+board (and its baseline, replayed from the event table); a JSON import goes through
+:class:`~server.oppath.OpPath` only: ``board.create`` plus one all-or-nothing batch in the same
+transaction, applied once. Jira imports are :mod:`server.jira_door`'s.
 """
 
 from __future__ import annotations
@@ -19,21 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from board import Actor, BoardState, Role
-from board.errors import Forbidden, PiboardError, Refused
+from board.errors import PiboardError, Refused
 from board.events import Committed
 from board.ops import Context, Op, apply_op
-from board.roles import may
 from server.clock import CLOCK
 from server.exports.audit import audit_csv, audit_jsonl
 from server.exports.board_json import create_op, export_board_json, import_ops, read_board_json
 from server.exports.common import FileRefused, Problem
 from server.exports.csv_files import PARTS, export_csv, export_csv_zip
-from server.exports.jira import JiraPreview, preview_jira
-from server.exports.jira_export import export_jira_csv
-from server.exports.jira_file import read_jira_file
-from server.exports.jira_mapping import detect_project
-from server.exports.picture import program_board_png, program_board_svg
-from server.exports.report import html_to_pdf, pi_report_html
 from server.oppath import BatchRefused, OpPath, new_id
 
 # (done, total, what): a command line draws a bar from it; the web door passes none.
@@ -90,7 +82,45 @@ class LogFormat:
     inline: bool = False
 
 
+# The picture, report and Jira formats load their modules when first rendered: the report's
+# templates alone take longer to load than a whole import takes (bench/import_speed.py).
+
+
+def _json(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    return export_board_json(state, baseline=baseline, today=CLOCK.today())
+
+
+def _zip(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    return export_csv_zip(state, baseline=baseline, progress=progress)
+
+
+def _jira(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    from server.exports.jira_export import export_jira_csv
+
+    return export_jira_csv(state)
+
+
+def _svg(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    from server.exports.picture import program_board_svg
+
+    return program_board_svg(state).encode("utf-8")
+
+
+def _png(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    from server.exports.picture import program_board_png
+
+    return program_board_png(state)
+
+
+def _html(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    from server.exports.report import pi_report_html
+
+    return pi_report_html(state, baseline=baseline, today=CLOCK.today()).encode("utf-8")
+
+
 def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
+    from server.exports.report import html_to_pdf, pi_report_html
+
     html = pi_report_html(state, baseline=baseline, today=CLOCK.today())
     if progress:
         progress(1, 2, "report")
@@ -108,23 +138,12 @@ def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | No
 CSV = "text/csv; charset=utf-8"
 
 FORMATS: dict[str, ExportFormat | LogFormat] = {
-    "json": ExportFormat(
-        ".json", "application/json", lambda s, b, p: export_board_json(s, baseline=b, today=CLOCK.today())
-    ),
-    "zip": ExportFormat(
-        "-csv.zip", "application/zip", lambda s, b, p: export_csv_zip(s, baseline=b, progress=p)
-    ),
-    "jira": ExportFormat("-jira.csv", CSV, lambda s, b, p: export_jira_csv(s)),
-    "svg": ExportFormat(
-        ".svg", "image/svg+xml", lambda s, b, p: program_board_svg(s).encode("utf-8"), inline=True
-    ),
-    "png": ExportFormat(".png", "image/png", lambda s, b, p: program_board_png(s)),
-    "html": ExportFormat(
-        "-report.html",
-        "text/html; charset=utf-8",
-        lambda s, b, p: pi_report_html(s, baseline=b, today=CLOCK.today()).encode("utf-8"),
-        inline=True,
-    ),
+    "json": ExportFormat(".json", "application/json", _json),
+    "zip": ExportFormat("-csv.zip", "application/zip", _zip),
+    "jira": ExportFormat("-jira.csv", CSV, _jira),
+    "svg": ExportFormat(".svg", "image/svg+xml", _svg, inline=True),
+    "png": ExportFormat(".png", "image/png", _png),
+    "html": ExportFormat("-report.html", "text/html; charset=utf-8", _html, inline=True),
     "pdf": ExportFormat("-report.pdf", "application/pdf", _pdf),
     "audit.jsonl": LogFormat("-audit.jsonl", "application/x-ndjson", audit_jsonl),
     "audit.csv": LogFormat("-audit.csv", CSV, audit_csv),
@@ -223,7 +242,7 @@ def import_board_file(
     name = str(doc["meta"]["name"])
     create_args = create_op(doc).args
     try:
-        _new_board_state(create_args)  # the file's meta is checked before the board row is written
+        new_board_state(create_args)  # the file's meta is checked before the board row is written
     except Refused as exc:
         raise FileRefused([Problem(None, f"meta: {exc.reason}")]) from None
     ops: list[Op] = []
@@ -248,122 +267,11 @@ def import_board_file(
     return board_id, len(ops) + 1
 
 
-# --- Jira -----------------------------------------------------------------------------------------------
-
-JIRA_IMPORTERS = frozenset({Role.RTE, Role.PRODUCT_MANAGEMENT})
-
-
-def may_import_jira(actor: Actor) -> bool:
-    return actor.role in JIRA_IMPORTERS
-
-
-def require_jira_importer(actor: Actor) -> None:
-    if not may_import_jira(actor):
-        raise Forbidden("only the RTE or Product Management import from Jira")
-
-
-def _allowed_kinds(actor: Actor) -> list[str]:
-    """Product Management imports features (theirs to rank); stories belong to the teams and the RTE."""
-    return [kind for kind in ("feature", "story") if may(actor, f"{kind}.create")]
-
-
-def jira_preview(
-    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
-) -> tuple[BoardState, JiraPreview]:
-    """The preview of importing ``data`` into the board as it is now, with ``choices`` made."""
-    require_jira_importer(actor)
-    state = oppath.state(board_id)
-    preview = preview_jira(data, state, choices, allowed_kinds=_allowed_kinds(actor))
-    if _needs_setup_by_another(preview, actor):
-        preview.warnings.insert(0, Problem(None, SETUP_IS_THE_RTES))
-    return state, preview
-
-
-SETUP_IS_THE_RTES = "only the RTE creates teams and iterations; map them to existing ones"
-
-
-def _needs_setup_by_another(preview: JiraPreview, actor: Actor) -> bool:
-    return bool(
-        (preview.new_teams and not may(actor, "team.create"))
-        or (preview.new_iterations and not may(actor, "iteration.create"))
-    )
-
-
-def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]:
-    """The preview's ops, then (for the RTE, who sets up the board) the mapping remembered."""
-    if _needs_setup_by_another(preview, actor):
-        raise Forbidden(SETUP_IS_THE_RTES)
-    ops = preview.ops(state, new_id=new_id)
-    memory = preview.mapping.memory()
-    # An import that changes nothing changes nothing: not even the remembered mapping.
-    if ops and may(actor, "board.update") and memory != state.meta.import_mapping:
-        ops.append(
-            Op(
-                "board.update",
-                None,
-                state.meta.version,
-                {"import_mapping": memory},
-                f"jira:{len(ops)}:mapping",
-            )
-        )
-    return ops
-
-
-def _refused_batch(exc: BatchRefused, ops: list[Op]) -> FileRefused:
-    problem = Problem(None, f"op {exc.index + 1} ({ops[exc.index].type}) was refused: {exc.cause.reason}")
-    return FileRefused([problem])
-
-
-def jira_apply(
-    oppath: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
-) -> tuple[JiraPreview, list[Committed]]:
-    """Map the file onto the board as it is now and apply it in one all-or-nothing batch."""
-    state, preview = jira_preview(oppath, board_id, data, actor, choices)
-    ops = _jira_ops(preview, state, actor)
-    if not ops:
-        return preview, []
-    try:
-        return preview, oppath.submit_batch(board_id, ops, actor)
-    except BatchRefused as exc:
-        raise _refused_batch(exc, ops) from None
-
-
-def _new_board_state(args: dict[str, Any]) -> BoardState:
+def new_board_state(args: dict[str, Any]) -> BoardState:
     """A board just created, as ``board.create`` with ``args`` leaves it (raises its refusal)."""
     state = BoardState("new")
     apply_op(state, Op("board.create", args=args), IMPORTER, Context(time.time(), new_id, 1))
     return state
-
-
-def jira_board_name(data: bytes | str) -> str:
-    """A new board's name: the file's project, else a plain one."""
-    return (detect_project(read_jira_file(data)) or "Imported from Jira")[:120]
-
-
-def jira_preview_new_board(
-    data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
-) -> JiraPreview:
-    """The preview of a new board made from ``data`` (by the RTE who makes it)."""
-    return preview_jira(data, _new_board_state({"name": name or jira_board_name(data)}), choices)
-
-
-def jira_new_board(
-    oppath: OpPath, data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
-) -> tuple[str, JiraPreview]:
-    """A new board made from ``data``: ``board.create`` and the whole import in one transaction."""
-    name = name or jira_board_name(data)
-    preview = jira_preview_new_board(data, choices, name=name)
-    ops: list[Op] = []
-
-    def file_ops(created: BoardState) -> list[Op]:
-        ops.extend(_jira_ops(preview, created, IMPORTER))
-        return ops
-
-    try:
-        board_id = oppath.create_board(name, IMPORTER, then=file_ops)
-    except BatchRefused as exc:
-        raise _refused_batch(exc, ops) from None
-    return board_id, preview
 
 
 def problems_body(exc: FileRefused) -> dict[str, Any]:

@@ -9,44 +9,44 @@ from sqlalchemy.exc import IntegrityError
 from board import Actor, Role
 from board.demo import demo_ops
 from board.errors import Forbidden
-from server.deps import Services
+from server.storage import Storage
 
 FOUNDER = Actor(id="founder", name="Board creator", role=Role.RTE)
 # One fixed id, so that several processes starting on an empty database make one demo, not several.
 DEMO_BOARD_ID = "demo"
 
 
-def require_admin_token(services: Services, given: str | None, doing: str) -> None:
+def require_admin_token(storage: Storage, given: str | None, doing: str) -> None:
     """Where the operator set ``PIBOARD_ADMIN_TOKEN``, making boards needs it (compared in constant time)."""
-    required = services.settings.admin_token
+    required = storage.settings.admin_token
     if required and not hmac.compare_digest(required.encode(), (given or "").encode()):
         raise Forbidden(f"{doing} needs the server's admin token")
 
 
 def create_board_with_rte(
-    services: Services, name: str, pi_name: str = "", *, demo: bool = False, board_id: str | None = None
+    storage: Storage, name: str, pi_name: str = "", *, demo: bool = False, board_id: str | None = None
 ) -> tuple[str, str, str]:
     """Create a board (with the demo ART's plan if asked); returns (board id, RTE join token, RTE session)."""
     if demo:
         ops = demo_ops()
-        board_id = services.oppath.create_board(
+        board_id = storage.oppath.create_board(
             name, FOUNDER, ops[0].args | {"name": name}, then=lambda _board: ops[1:], board_id=board_id
         )
     else:
         args = {"pi_name": pi_name} if pi_name else None
-        board_id = services.oppath.create_board(name, FOUNDER, args, board_id=board_id)
-    link = services.auth.create_link(board_id, Role.RTE, label="RTE")
+        board_id = storage.oppath.create_board(name, FOUNDER, args, board_id=board_id)
+    link = storage.auth.create_link(board_id, Role.RTE, label="RTE")
     assert link.token is not None
-    _, session = services.auth.join(link.token, "RTE")
+    _, session = storage.auth.join(link.token, "RTE")
     return board_id, link.token, session
 
 
-def ensure_demo(services: Services) -> str | None:
+def ensure_demo(storage: Storage) -> str | None:
     """On a server's first start with an empty database, make the demo ART; returns its RTE join token."""
-    if services.oppath.boards():
+    if storage.oppath.boards():
         return None
     try:
-        _, token, _ = create_board_with_rte(services, "Demo ART", demo=True, board_id=DEMO_BOARD_ID)
+        _, token, _ = create_board_with_rte(storage, "Demo ART", demo=True, board_id=DEMO_BOARD_ID)
     except IntegrityError:
         return None  # another process, started at the same moment, made it
     return token

@@ -2,9 +2,10 @@
 ``/report.html|pdf``, ``POST /api/boards/import`` and ``POST /api/boards/{board_id}/import/jira``.
 
 Any joined participant may download; imports go through the op path (see
-:mod:`server.export_door`). Files are larger than ops, so the import routes get their own
-body limit at the outer middleware (:func:`body_limits`, from ``settings.max_import_bytes``)
-and check the file's own size here; every other route keeps ``max_body_bytes``.
+:mod:`server.export_door` and :mod:`server.jira_door`). Files are larger than ops, so the import
+routes get their own body limit at the outer middleware (:func:`body_limits`, from
+``settings.max_import_bytes``) and check the file's own size here; every other route keeps
+``max_body_bytes``.
 """
 
 from __future__ import annotations
@@ -26,13 +27,11 @@ from server.export_door import (
     Baselines,
     export_file,
     import_board_file,
-    jira_apply,
-    jira_preview,
     problems_body,
-    require_jira_importer,
 )
 from server.exports.common import FileRefused
 from server.exports.report import PdfError
+from server.jira_door import jira_apply, jira_preview, require_jira_importer
 from server.limits import RateLimiter
 from server.provision import require_admin_token
 from server.routes.boards import REFUSALS, join_url

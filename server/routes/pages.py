@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from board import Actor, BoardState
 from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
+from board.roles import jira_import_refusal
 from server.auth import Unauthenticated, may_show_on_screen
 from server.deps import Services, ServicesDep, session_of
 from server.errors import STATUS
-from server.export_door import may_import_jira
 from server.live_render import screen_viewer
 from server.provision import create_board_with_rte, require_admin_token
 from server.routes.join import signed_in_redirect
@@ -55,7 +55,7 @@ def page_context(
         "role": actor.role.value,
         # Whom ``may`` asks about: every control on the page is shown only if the server would take it.
         "viewer": Viewer(actor, state.meta.locked),
-        "may_import_jira": may_import_jira(actor),
+        "may_import_jira": jira_import_refusal(actor) is None,
         "teams": teams,
         "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
         "htmx_cdn": services.settings.htmx_cdn,

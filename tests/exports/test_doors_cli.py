@@ -122,3 +122,39 @@ def test_bad_files_are_refused_with_where_and_nothing_is_made(tmp_path: Path) ->
     refused = piboard(jira, env, tmp_path, ok=False)
     assert "line 3" in refused.stderr, refused.stderr
     assert services.oppath.state(board_id).seq == seq
+
+
+# Runs the command as ``piboard`` does, then writes the names of every module it loaded to a file.
+LOADING = """
+import atexit, json, runpy, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+runpy.run_module("server.cli", run_name="__main__")
+"""
+WEB = ("fastapi", "starlette", "uvicorn", "httpx", "jinja2")
+
+
+def modules_loaded_by(args: list[str], env: dict[str, str], cwd: Path) -> set[str]:
+    out = cwd / "modules.json"
+    done = subprocess.run(
+        [sys.executable, "-c", LOADING, str(out), *args], env=env, cwd=cwd, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return {name.split(".")[0] for name in json.loads(out.read_text())}
+
+
+def test_an_import_loads_no_web_application_and_migrates_only_a_database_behind(tmp_path: Path) -> None:
+    services = services_on(tmp_path)
+    board_id, _, _ = create_board_with_rte(services, "Source ART", demo=True)
+    (tmp_path / "board.json").write_text(json.dumps(exported(services, board_id)), encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    env = env_for(fresh)
+
+    first = modules_loaded_by(["import", str(tmp_path / "board.json")], env, fresh)
+    assert first.isdisjoint(WEB), first & set(WEB)
+    assert "alembic" in first, "a new database is made by the migrations"
+    again = modules_loaded_by(["import", str(tmp_path / "board.json")], env, fresh)
+    assert again.isdisjoint({*WEB, "alembic"}), again & {*WEB, "alembic"}
+    imported = services_on(fresh).oppath.boards()
+    assert [b["name"] for b in imported] == ["Source ART", "Source ART"]

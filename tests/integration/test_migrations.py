@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from board.capacity import team_load
-from server.db import make_engine, upgrade
+from server.db import alembic_config, make_engine, migration_heads, schema_is_current, upgrade
 from server.oppath import OpPath
 
 OLD_DUMP = Path(__file__).resolve().parent.parent / "data" / "piboard-0.1.0.sql"
@@ -44,3 +46,21 @@ def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:
     upgrade(url)
     upgrade(url)
     assert OpPath(make_engine(url)).boards() == []
+
+
+def test_the_newest_revision_is_read_from_the_files_as_alembic_reads_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'any.db'}"
+    assert migration_heads() == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+def test_only_a_database_behind_the_newest_migration_is_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    assert not schema_is_current(url), "no schema yet"
+    upgrade(url)
+    assert schema_is_current(url)
+    command.downgrade(alembic_config(url), "-1")
+    assert not schema_is_current(url)
+    upgrade(url)
+    assert schema_is_current(url)
+    with make_engine(url).connect() as conn:
+        assert set(MigrationContext.configure(conn).get_current_heads()) == migration_heads()
