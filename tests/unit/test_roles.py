@@ -8,7 +8,7 @@ from plan_builder import ARCH, BO, OBSERVER, PM, RTE, member_of
 from board.errors import Forbidden, IllegalTransition
 from board.model import Role
 from board.ops import OP_TYPES
-from board.roles import PERMISSIONS, PLAN_OPS, Actor, authorise, may, refusal
+from board.roles import PERMISSIONS, PLAN_OPS, Actor, authorise, jira_import_refusal, may, refusal
 
 TEAM = member_of("alpha")
 
@@ -173,3 +173,10 @@ def test_a_help_request_is_answered_by_the_role_it_asks_for_and_the_rte() -> Non
     assert not may(TEAM, "help.close", "bravo", asked_for=Role.BUSINESS_OWNER)
     with pytest.raises(Forbidden, match="asked for the System Architect"):
         authorise(BO, "help.take", asked_for=Role.ARCHITECT)
+
+
+def test_product_management_and_the_rte_import_from_jira_and_no_one_else() -> None:
+    assert jira_import_refusal(RTE) is None and jira_import_refusal(PM) is None
+    for actor in (ARCH, BO, TEAM, OBSERVER):
+        refused = jira_import_refusal(actor)
+        assert isinstance(refused, Forbidden) and "Product Management" in refused.reason, actor.role
