@@ -3,9 +3,8 @@
 See docs/export-schema.md for the format. Import rebuilds an equal board with fresh ids:
 :func:`read_board_json` checks the file, :func:`create_op` is the ``board.create`` op,
 :func:`import_ops` is everything after it (it needs the created board, because
-``board.create`` lays down the default agenda with ids only known once applied), and
-:func:`build_board` does all three on a scratch board, refusing the whole file with a
-report when any op would be refused.
+``board.create`` lays down the default agenda with ids only known once applied);
+:func:`server.export_door.import_board_file` submits them through the op path.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.dependencies import cascade, dependency_state
-from board.errors import Refused
 from board.execution import (
     alerts,
     current_iteration,
@@ -35,8 +33,7 @@ from board.model import (
     Item,
     Roam,
 )
-from board.ops import FIELDS, Context, Op, apply_op
-from board.roles import Actor
+from board.ops import FIELDS, Op
 from server.exports.baseline import baseline_diff
 from server.exports.common import FileRefused, Problem, decode_text, revealed_rounds
 
@@ -456,49 +453,3 @@ def _args(kind: str, row: dict[str, Any], plan: _Plan | None = None) -> dict[str
             value = plan.ref(ref_kind, value)
         out[name] = value
     return out
-
-
-@dataclass
-class ImportResult:
-    """A board rebuilt from a file: the state, the ops that built it (to store as events), the id map."""
-
-    state: BoardState
-    ops: list[Op]
-    id_map: dict[tuple[str, str], str]
-
-
-def build_board(
-    data: bytes | str | dict[str, Any],
-    board_id: str,
-    actor: Actor,
-    make_context: Callable[[int], Context],
-    *,
-    new_id: Callable[[], str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImportResult:
-    """Read ``data`` and apply every op to a fresh board; refuse the whole file if any op is refused.
-
-    ``make_context(n)`` gives the :class:`Context` for the n-th op (0 is ``board.create``).
-    The server then stores ``result.ops`` as the new board's events in one transaction.
-    ``progress(done, total)`` is told after each op (a command line shows a bar).
-    """
-    doc = read_board_json(data)
-    state = BoardState(board_id)
-    first = create_op(doc)
-    try:
-        apply_op(state, first, actor, make_context(0))
-    except Refused as exc:
-        raise FileRefused([Problem(None, f"meta: {exc.reason}")]) from None
-    plan = _plan(doc, state, new_id or _default_id)
-    problems = []
-    for n, op in enumerate(plan.ops, start=1):
-        try:
-            apply_op(state, op, actor, make_context(n))
-        except Refused as exc:
-            problems.append(Problem(None, f"{plan.origin[n - 1]}: {exc.reason}"))
-            break
-        if progress is not None:
-            progress(n, len(plan.ops))
-    if problems:
-        raise FileRefused(problems)
-    return ImportResult(state=state, ops=[first, *plan.ops], id_map=plan.id_map)

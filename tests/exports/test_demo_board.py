@@ -10,15 +10,16 @@ import zipfile
 
 import pytest
 from exports_boards import RTE, Builder
-from test_board_json import canonical
+from test_board_json import canonical, rebuild
 
 from board.model import BoardState
 from board.ops import apply_op
-from server.exports.board_json import build_board, export_board_json
+from server.exports.board_json import export_board_json
 from server.exports.csv_files import export_csv_zip
 from server.exports.jira import preview_jira
 from server.exports.jira_export import export_jira_csv
 from server.exports.picture import program_board_png, program_board_svg
+from server.oppath import OpPath
 
 demo = pytest.importorskip("board.demo")
 
@@ -31,8 +32,8 @@ def demo_board() -> BoardState:
     return b.state
 
 
-def test_demo_round_trips_through_json(demo_board: BoardState) -> None:
-    result = build_board(export_board_json(demo_board), "copy", RTE, Builder().context)
+def test_demo_round_trips_through_json(oppath: OpPath, demo_board: BoardState) -> None:
+    result = rebuild(oppath, export_board_json(demo_board))
     assert canonical(result.state) == canonical(demo_board, result.id_map)
 
 
