@@ -42,6 +42,7 @@ from server.routes import (
     live,
     pages,
     people,
+    people_place,
     sync,
     webhooks,
 )
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages,
         event_pages,
         people,
+        people_place,
         sync,
         history,
         webhooks,

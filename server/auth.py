@@ -168,21 +168,30 @@ class Auth:
             raise Forbidden("this join link is not valid (revoked or mistyped); ask the RTE for a new one")
         return JoinLink(row.id, row.board_id, Role(row.role), row.team_id, row.label, False)
 
-    def join(self, token: str, name: str, session: str | None = None) -> tuple[Actor, str]:
-        """Join with a link and a name; returns the actor and its signed session. A browser that joined
-        with this link before (its ``session``) returns to the same participant: one person, one vote."""
+    def join(
+        self, token: str, name: str, session: str | None = None, *, remote: bool = False
+    ) -> tuple[Actor, str]:
+        """Join with a link and a name, in the room or ``remote``; returns the actor and its signed
+        session. A browser that joined with this link before (its ``session``) returns to the same
+        participant (one person, one vote), now where they say they are."""
         name = name.strip()
         if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
             raise Invalid("say your name (1–80 characters)")
         link = self.link_for_token(token)
         returning = self.returning(link, session)
         if returning is not None and session is not None:
+            self.set_remote(link.board_id, returning.id, remote)
             return returning, session
         participant_id = new_id()
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             conn.execute(
                 insert(PARTICIPANT).values(
-                    id=participant_id, board_id=link.board_id, link_id=link.id, name=name, created_at=utcnow()
+                    id=participant_id,
+                    board_id=link.board_id,
+                    link_id=link.id,
+                    name=name,
+                    created_at=utcnow(),
+                    remote=remote,
                 )
             )
         actor = Actor(participant_id, name, link.role, link.team_id)
@@ -237,6 +246,25 @@ class Auth:
         # A name stored before names were checked is shown repaired rather than breaking every frame.
         return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id)
 
+    # --- where a participant takes part: in the room or remote ------------------------------------
+
+    def is_remote(self, board_id: str, participant_id: str) -> bool:
+        with self.engine.connect() as conn:
+            remote = conn.execute(
+                select(PARTICIPANT.c.remote).where(
+                    PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == board_id
+                )
+            ).scalar()
+        return bool(remote)
+
+    def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            conn.execute(
+                update(PARTICIPANT)
+                .where(PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == board_id)
+                .values(remote=remote)
+            )
+
     @staticmethod
     def _participant(conn: Connection, board_id: str, participant_id: object) -> Any:
         return conn.execute(
@@ -277,6 +305,7 @@ class Auth:
                     r.link_id,
                     r.created_at,
                     r.revoked_at is not None,
+                    bool(r.remote),
                 )
                 for r in rows
             ]
@@ -324,6 +353,7 @@ class Participant:
     link_id: str
     joined_at: datetime
     link_revoked: bool
+    remote: bool = False
 
 
 def same_person_key(name: str) -> str:

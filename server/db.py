@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, create_engine, event, text
+from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, create_engine, event, false, text
 from sqlalchemy.engine import make_url as engine_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
@@ -90,6 +90,8 @@ class ParticipantRow(SQLModel, table=True):
     merged_into: str | None = Field(default=None, max_length=40)
     # The RTE removed this participant: its sessions end.
     removed_at: datetime | None = None
+    # Takes part from elsewhere ("I'm remote"), not in the room: said at joining, changed in their menu.
+    remote: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class WebhookRow(SQLModel, table=True):

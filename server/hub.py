@@ -110,6 +110,7 @@ class Connection:
     queue_size: int
     send_timeout: float
     device: str = ""
+    remote: bool = False  # the participant takes part from elsewhere, not in the room (presence says so)
     sent_seq: int = 0  # the newest seq this connection was given (dedupes broadcast vs catch-up)
     state: ConnectionState = ConnectionState.GREETING
     close_code: int | None = None
@@ -410,7 +411,15 @@ class Hub:
             del self.channels[ch.board_id]
 
     def connection(
-        self, board_id: str, actor: Actor, peer: Peer, *, view: str, mode: Mode, device: str = ""
+        self,
+        board_id: str,
+        actor: Actor,
+        peer: Peer,
+        *,
+        view: str,
+        mode: Mode,
+        device: str = "",
+        remote: bool = False,
     ) -> Connection:
         conn = Connection(
             board_id,
@@ -421,6 +430,7 @@ class Hub:
             queue_size=self.settings.ws_send_queue,
             send_timeout=self.settings.ws_send_timeout,
             device=device,
+            remote=remote,
             on_drop=self.leave,
         )
         conn.start()
@@ -600,21 +610,37 @@ class Hub:
                 "team_id": a.team_id,
                 "view": conn.view,
                 "device": conn.device,
+                "remote": conn.remote,
             }
         return sorted(people.values(), key=lambda p: (p["id"], p["view"], p["device"]))
 
-    def presence(self, board_id: str) -> dict[str, Any]:
-        """Everyone connected to the board, on this process and (on PostgreSQL) the others."""
+    def people_here(self, board_id: str) -> list[dict[str, Any]]:
+        """Everyone connected to the board, on this process and (on PostgreSQL) the others: one entry
+        per participant, view and device, with the participant's id."""
         people = {
             (p["id"], p["view"], p["device"]): p
             for p in [*self.remote_presence.get(board_id, []), *self.local_presence(board_id)]
         }
+        return list(people.values())
+
+    def presence(self, board_id: str) -> dict[str, Any]:
+        """The presence frame: everyone connected to the board (without their ids)."""
+        people = self.people_here(board_id)
         listed = sorted(
-            ({k: v for k, v in p.items() if k != "id"} for p in people.values()),
+            ({k: v for k, v in p.items() if k != "id"} for p in people),
             key=lambda p: (p["name"].lower(), p["view"], p["device"]),
         )
-        participants = len({key[0] for key in people})
+        participants = len({p["id"] for p in people})
         return {"type": "presence", "count": participants, "people": listed[:PRESENCE_MAX_PEOPLE]}
+
+    def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
+        """A participant said they are in the room or remote: their open pages' presence says so."""
+        ch = self.channels.get(board_id)
+        mine = [c for c in ch.connections if c.actor.id == participant_id] if ch is not None else []
+        for conn in mine:
+            conn.remote = remote
+        if ch is not None and mine:
+            self._presence_changed(ch)
 
     def set_remote_presence(self, board_id: str, people: list[dict[str, Any]]) -> None:
         """The other processes' list for a board changed (on the event loop's thread)."""

@@ -63,6 +63,7 @@ class JoinIn(BaseModel):
 
     token: str = Field(min_length=8, max_length=100)
     name: str = Field(min_length=1, max_length=80)
+    remote: bool = Field(default=False, description="takes part from elsewhere, not in the room")
 
 
 class ParticipantPublic(BaseModel):

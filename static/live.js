@@ -135,10 +135,12 @@
       item.textContent = p.name;
       var where = document.createElement("span");
       where.className = "presence-where";
-      where.textContent = " · " + String(p.role).replace("_", " ") + " · " + String(p.view).split(":")[0];
+      where.textContent = " · " + String(p.role).replace("_", " ") + " · " + String(p.view).split(":")[0] +
+        (p.remote ? " · remote" : "");
       item.appendChild(where);
       item.title = p.name + " · " + String(p.role).replace("_", " ") + " · " + p.view +
-        (p.device ? " · " + p.device : "");
+        (p.device ? " · " + p.device : "") + (p.remote ? " · remote" : " · in the room");
+      item.dataset.remote = p.remote ? "true" : "false";
       item.dataset.view = p.view;
       if (p.team_id) {
         item.dataset.team = p.team_id;

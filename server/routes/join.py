@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +14,9 @@ from server.deps import ServicesDep
 from server.templating import templates
 
 router = APIRouter(tags=["pages"])
+
+# Where a person takes part: in the room, or remote (presence shows it).
+Place = Literal["room", "remote"]
 
 
 def landing_url(board_id: str, role: Role, team_id: str | None) -> str:
@@ -44,12 +47,16 @@ def join_page(token: str, request: Request, services: ServicesDep) -> Response:
 
 @router.post("/join/{token}", response_class=HTMLResponse)
 def join_submit(
-    token: str, name: Annotated[str, Form()], request: Request, services: ServicesDep
+    token: str,
+    name: Annotated[str, Form()],
+    request: Request,
+    services: ServicesDep,
+    place: Annotated[Place, Form()] = "room",
 ) -> Response:
     try:
         link = services.auth.link_for_token(token)
         cookie = request.cookies.get(session_cookie_name(link.board_id))
-        actor, session = services.auth.join(token, name, cookie)
+        actor, session = services.auth.join(token, name, cookie, remote=place == "remote")
     except PiboardError as exc:
         return templates.TemplateResponse(
             request, "join.html", {"error": exc.reason, "token": token}, status_code=400

@@ -99,7 +99,7 @@ def join(body: JoinIn, request: Request, services: ServicesDep) -> Joined:
     A client that sends the session it got from this link before gets the same participant back."""
     header = request.headers.get("authorization", "")
     earlier = header[7:].strip() if header.lower().startswith("bearer ") else None
-    actor, session = services.auth.join(body.token, body.name, earlier)
+    actor, session = services.auth.join(body.token, body.name, earlier, remote=body.remote)
     board_id = services.auth.link_for_token(body.token).board_id
     return Joined(
         board_id=board_id,

@@ -98,11 +98,12 @@ def ack_frame(committed: Committed) -> str:
     )
 
 
-def authenticate(services: Services, board_id: str, session: str | None) -> Actor:
-    """In a worker thread: the participant of the session, on a board that exists."""
+def authenticate(services: Services, board_id: str, session: str | None) -> tuple[Actor, bool]:
+    """In a worker thread: the participant of the session, on a board that exists, and whether they
+    take part remotely (their presence says so)."""
     actor = services.auth.actor(board_id, session)
     services.oppath.state(board_id)  # NotFound if the board is gone
-    return actor
+    return actor, services.auth.is_remote(board_id, actor.id)
 
 
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
@@ -125,7 +126,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         await close_with(websocket, CLOSE_FORBIDDEN_ORIGIN, "forbidden", "this page's origin may not connect")
         return
     try:
-        actor = await run_in_threadpool(authenticate, services, board_id, session)
+        actor, remote = await run_in_threadpool(authenticate, services, board_id, session)
     except NotFound as exc:
         await close_with(websocket, CLOSE_NO_BOARD, exc.code, exc.reason)
         return
@@ -140,7 +141,9 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
     except (TimeoutError, _Disconnected):
         await close_with(websocket, CLOSE_PROTOCOL, "protocol", "say hello first")
         return
-    conn = hub.connection(board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name)
+    conn = hub.connection(
+        board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name, remote=remote
+    )
     websocket.app.state.access.watch(conn, session)
     door = LiveDoor(services, conn, websocket, session)
     welcome = {

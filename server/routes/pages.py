@@ -52,6 +52,7 @@ def page_context(
         "rendered_at": time.time(),
         "view": view,
         "actor": actor,
+        "me_remote": services.auth.is_remote(state.board_id, actor.id),
         "role": actor.role.value,
         # Whom ``may`` asks about: every control on the page is shown only if the server would take it.
         "viewer": Viewer(actor, state.meta.locked),

@@ -1,5 +1,6 @@
-"""The RTE's people panel on ``/b/{board}/admin``: who joined (with names that look like one person
-twice), merging and removing participants, and stored rows that could not be read as stored.
+"""The RTE's people panel on ``/b/{board}/admin``: who is online now, in the room or remote and in
+which breakout; who joined (with names that look like one person twice), merging and removing
+participants, and stored rows that could not be read as stored.
 
 The panel is its own fragment (``GET /b/{board}/admin/people``), loaded by the admin page and
 answered again after each action, so it lives beside the page's other sections without touching them.
@@ -15,26 +16,31 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, Op
+from board import Actor, BoardState, Op
 from board.errors import Invalid, PiboardError
 from board.model import Team
 from server.auth import likely_duplicates
 from server.deps import Services, ServicesDep
 from server.errors import STATUS
+from server.hub import Hub
 from server.routes.event_pages import ROLE_LABELS
 from server.routes.links import require_rte
 from server.routes.pages import _load
 from server.templating import refusal_fragment, templates
+from server.whereabouts import breakouts, whereabouts
 
 router = APIRouter(prefix="/b/{board_id}/admin/people", tags=["pages"])
 
 
-def people_context(services: Services, board_id: str, actor: Actor, error: str = "") -> dict[str, Any]:
+def people_context(
+    services: Services, board_id: str, actor: Actor, here: list[dict[str, Any]], error: str = ""
+) -> dict[str, Any]:
     people = services.auth.participants(board_id)
-    teams = services.oppath.state(board_id).of(Team)
+    state = services.oppath.state(board_id)
+    teams = state.of(Team)
     duplicates = likely_duplicates(people)
     return {
-        "board_id": board_id,
+        **online_context(state, here),
         "me": actor.id,
         "people": people,
         "duplicate_ids": {p.id for group in duplicates for p in group},
@@ -44,6 +50,18 @@ def people_context(services: Services, board_id: str, actor: Actor, error: str =
         ),
         "row_problems": services.oppath.row_problems.of(board_id),
         "error": error,
+    }
+
+
+def online_context(state: BoardState, here: list[dict[str, Any]]) -> dict[str, Any]:
+    """Who is online now (``here``: ``Hub.people_here``), by breakout, in the room or remote."""
+    online = whereabouts(here, state.of(Team))
+    return {
+        "board_id": state.board_id,
+        "online": online,
+        "breakouts": breakouts(online, state.teams),
+        "remote_count": sum(1 for p in online if p.remote),
+        "role_labels": ROLE_LABELS,
     }
 
 
@@ -59,13 +77,31 @@ async def _panel(board_id: str, request: Request, services: Services, action: An
             await run_in_threadpool(action, actor)
         except PiboardError as exc:
             error, status = exc.reason, STATUS.get(exc.code, 400)
-    context = await run_in_threadpool(people_context, services, board_id, actor, error)
+    here = _hub(request).people_here(board_id)
+    context = await run_in_threadpool(people_context, services, board_id, actor, here, error)
     return templates.TemplateResponse(request, "event/people.html", context, status_code=status)
+
+
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 @router.get("", response_class=HTMLResponse)
 async def people_panel(board_id: str, request: Request, services: ServicesDep) -> Response:
     return await _panel(board_id, request, services)
+
+
+@router.get("/online", response_class=HTMLResponse)
+async def people_online(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    context = online_context(state, _hub(request).people_here(board_id))
+    return templates.TemplateResponse(request, "event/people_online.html", context)
 
 
 @router.post("/{participant_id}/merge", response_class=HTMLResponse)

@@ -52,8 +52,11 @@ class UiBoard:
         form.get_by_role("button", name="Add").click()
         expect(self.rte.locator("#team-features .feature-list")).to_contain_text(title)
 
-    def join(self, browser: Browser, role: str, name: str, team: str | None = None) -> Page:
-        """The RTE makes a join link on the admin page; a new person opens it and gives their name."""
+    def join(
+        self, browser: Browser, role: str, name: str, team: str | None = None, *, remote: bool = False
+    ) -> Page:
+        """The RTE makes a join link on the admin page; a new person opens it, gives their name and
+        says they are in the room (or ``remote``)."""
         self.rte.goto(self.url("admin"))
         form = self.rte.locator("form.make-link")
         form.locator("select[name=role]").select_option(value=role)
@@ -69,6 +72,7 @@ class UiBoard:
         page.set_default_timeout(10_000)
         page.goto(url)
         page.get_by_label("Your name").fill(name)
+        page.get_by_label("I'm remote" if remote else "I'm in the room").check()
         page.get_by_role("button", name="Join").click()
         page.wait_for_url(re.compile(rf"/b/{re.escape(self.id)}/"))
         return page
