@@ -130,39 +130,7 @@
     });
   }
 
-  // The ROAM board: a risk card is dragged to another column. The drop presses that column's button on
-  // the card (the same form, op and refusal as a click), so only cards this person may ROAM are draggable.
-  function markDraggableRisks() {
-    document.querySelectorAll(".roam-column .risk-card").forEach(function (card) {
-      var movable = !!card.querySelector("form.roam-move");
-      if (movable !== (card.getAttribute("draggable") === "true")) card.setAttribute("draggable", movable ? "true" : "false");
-    });
-  }
-
-  var draggedRisk = null;
-  document.addEventListener("dragstart", function (ev) {
-    var card = ev.target.closest && ev.target.closest(".roam-column .risk-card[draggable=true]");
-    if (!card) return;
-    draggedRisk = card.dataset.risk;
-    ev.dataTransfer.setData("text/plain", draggedRisk);
-    ev.dataTransfer.effectAllowed = "move";
-  });
-  document.addEventListener("dragover", function (ev) {
-    var column = ev.target.closest && ev.target.closest(".roam-column");
-    if (column && draggedRisk) ev.preventDefault();
-  });
-  document.addEventListener("drop", function (ev) {
-    var column = ev.target.closest && ev.target.closest(".roam-column");
-    if (!column || !draggedRisk) return;
-    ev.preventDefault();
-    var card = document.querySelector(".roam-column .risk-card[data-risk='" + CSS.escape(draggedRisk) + "']");
-    draggedRisk = null;
-    var button = card && card.querySelector("[data-roam-to='" + CSS.escape(column.dataset.column) + "']");
-    if (button) button.click();
-  });
-  document.addEventListener("dragend", function () { draggedRisk = null; });
-
-  function refresh() { markVotes(); localTimes(); markDraggableRisks(); }
+  function refresh() { markVotes(); localTimes(); }
   new MutationObserver(refresh).observe(document.body, { childList: true, subtree: true });
   refresh();
 })();

@@ -14,12 +14,14 @@
 
   // A form htmx will send, submitted before htmx is in: held (not sent by the browser as a plain form),
   // and sent by htmx once it is there, so an early click is neither lost nor a page reload.
+  // The button pressed is kept: its name and value are part of what the form says (a BV of 8, a ROAM column).
   var held = [];
   function hold(event) {
     var form = event.target;
     if (window.piboardHtmx || !form.matches || !form.matches("[hx-post], [hx-get], [hx-put], [hx-delete]")) return;
     event.preventDefault();
-    if (held.indexOf(form) === -1) held.push(form);
+    held = held.filter(function (h) { return h.form !== form; });
+    held.push({ form: form, submitter: event.submitter || null });
   }
   document.addEventListener("submit", hold, true);
 
@@ -38,7 +40,12 @@
   function sendHeld() {
     document.removeEventListener("submit", hold, true);
     document.removeEventListener("click", holdClick, true);
-    held.forEach(function (form) { if (form.isConnected) window.htmx.trigger(form, "submit"); });
+    held.forEach(function (h) {
+      if (!h.form.isConnected) return;
+      // A click on the same button now goes through htmx, which sends that button's name and value.
+      if (h.submitter && h.submitter.name && h.submitter.isConnected) h.submitter.click();
+      else window.htmx.trigger(h.form, "submit");
+    });
     clicked.forEach(function (el) { if (el.isConnected) window.htmx.trigger(el, "click"); });
     held = [];
     clicked = [];

@@ -201,18 +201,24 @@ def test_a_risk_is_reworded_and_deleted_and_an_objective_deleted_after_a_questio
 
     page.goto(art.url("risks"))
     card = page.locator(".risk-card", has_text="Vendor late")
-    card.locator("summary", has_text="Edit").click()
-    card.get_by_label("Title").fill("Vendor late by two weeks")
-    card.get_by_label("Description").fill("The PSP sandbox comes in I2")
-    card.get_by_role("button", name="Save").click()
+    card.get_by_role("button", name="Edit “Vendor late”").click()
+    editor = page.locator("#risk-editor")
+    editor.get_by_label("Risk").fill("Vendor late by two weeks")
+    editor.get_by_label("What could happen").fill("The PSP sandbox comes in I2")
+    editor.get_by_role("button", name="Save").click()
     card = page.locator(".risk-card", has_text="Vendor late by two weeks")
     expect(card).to_contain_text("The PSP sandbox comes in I2")
-    card.get_by_role("button", name="Delete the risk Vendor late by two weeks").click()
+    card.get_by_role("button", name="Edit “Vendor late by two weeks”").click()
+    editor.get_by_role("button", name="Delete risk…").click()
+    dialog = page.locator("#confirm-op")
+    expect(dialog).to_contain_text('Delete risk "Vendor late by two weeks"?')
+    dialog.get_by_role("button", name="Delete", exact=True).click()
     expect(page.locator(".risk-card")).to_have_count(0)
-    assert "Delete the risk “Vendor late by two weeks”?" in asked[-1]
 
     page.goto(art.url("objectives"))
-    objective = page.locator("li", has_text="Cut P1 incidents").last
-    objective.get_by_role("button", name="Delete").click()
-    expect(page.locator("li", has_text="Cut P1 incidents")).to_have_count(0)
-    assert "Delete the objective “Cut P1 incidents from 12 to under 5”?" in asked[-1]
+    objective = page.locator(".objective-card", has_text="Cut P1 incidents")
+    objective.get_by_role("button", name="Delete the objective “Cut P1 incidents from 12 to under 5”").click()
+    expect(dialog).to_contain_text('Delete objective "Cut P1 incidents from 12 to under 5"?')
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.locator(".objective-card", has_text="Cut P1 incidents")).to_have_count(0)
+    assert asked == []  # every question was the page's own dialog, none the browser's

@@ -68,7 +68,7 @@ FIXED_ARGS = {"team_id", "feature_kind"}
 
 class _Controls(HTMLParser):
     """Collects the op forms (outside the one-for-all editors, which the cards govern) and the
-    feature cards and stories that say their viewer may edit or move them."""
+    feature cards, stories and risks that say their viewer may edit, move or delete them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,7 +85,7 @@ class _Controls(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag not in {"input", "br", "img", "meta", "link"}:
             self._depth += 1
-        if "editor-pop" in a.get("class", "").split():
+        if "editor-pop" in a.get("class", "").split() or tag == "dialog":
             self._editor_depth = self._depth
         if tag == "form" and not self._editor_depth and "/ops" in a.get("hx-post", ""):
             self._form = {"id": a.get("id", ""), "fields": {}, "choices": {}}
@@ -151,6 +151,11 @@ class _Controls(HTMLParser):
             self.controls.append(Control("feature.move", a["data-feature"], version, (("rank", "1"),)))
         if card and a.get("data-may-delete") == "true":
             self.controls.append(Control("feature.delete", a["data-feature"], version, ()))
+        risk = "risk-card" in a.get("class", "").split() and "data-risk" in a
+        if risk and a.get("data-may-edit") == "true":
+            self.controls.append(Control("risk.update", a["data-risk"], version, (("title", "x"),)))
+        if risk and a.get("data-may-delete") == "true":
+            self.controls.append(Control("risk.delete", a["data-risk"], version, ()))
         if "data-story" in a and a.get("data-may-edit") == "true":
             self.controls.append(Control("story.update", a["data-story"], version, (("title", "x"),)))
 

@@ -48,16 +48,15 @@ def test_team_member_cannot_set_bv_or_open_a_vote_and_a_business_owner_can(
     # The Business Owner sets it; the team sees it arrive without reloading.
     goto(member, board, "objectives")
     wait_live(member)
-    owner.locator("#objective-obj1 form.set-bv select").first.select_option("8")
-    owner.get_by_role("button", name="Set BV").first.click()
+    owner.locator("#objective-obj1 form.set-bv").get_by_role("button", name="8", exact=True).click()
     expect(member.locator("#objective-obj1 [data-bv]")).to_have_text("8")
     expect(owner.locator("#objective-obj1 [data-bv]")).to_have_text("8")
     assert items(board, "objective")["obj1"]["planned_bv"] == 8
     expect(member.locator("[data-predictability=atlas]")).to_have_text("–")  # nothing rated yet
 
     # After the PI, the actual value: predictability per team and for the ART follows.
-    owner.locator("#objective-obj1 form.set-actual-bv select").select_option("6")
-    owner.get_by_role("button", name="Set actual").first.click()
+    owner.get_by_label("Actual value (after the PI)").check()
+    owner.locator("#objective-obj1 form.set-actual-bv").get_by_role("button", name="6", exact=True).click()
     expect(member.locator("[data-predictability=atlas]")).to_have_text("75 %")
     expect(member.locator("[data-predictability=art]")).to_have_text("75 %")
 
@@ -290,6 +289,7 @@ def test_a_roam_session_walks_three_risks_on_the_big_screen(e2e_server: LiveServ
     rte.locator("[data-action=next-risk]").click()
     expect(focus.locator("h2")).to_have_text("C: key person leaves")
     # A team member ROAMs a risk of their own team during the session; the room sees it.
+    member.locator("#roam-col-unroamed details.roam-menu summary").click()
     member.locator("#roam-col-unroamed [data-roam-to=accepted]").click()
     expect(focus.locator("[data-roam-state]")).to_have_text("Accepted")
     expect(rte.locator("#roam-session")).to_contain_text("Every risk is ROAMed")

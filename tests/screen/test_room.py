@@ -242,20 +242,15 @@ def test_the_agenda_is_a_timeline_in_the_events_time_zone_and_the_remote_viewers
     expect(second.locator(".starts")).to_have_text("10:30")
 
     # Removing an item asks first; declined, nothing changes.
-    dialogs: list[str] = []
-
-    def answer(dialog: object, accept: bool) -> None:
-        dialogs.append(dialog.message)  # type: ignore[attr-defined]
-        dialog.accept() if accept else dialog.dismiss()  # type: ignore[attr-defined]
-
-    rte.once("dialog", lambda d: answer(d, False))
     vision = rte.locator(".agenda-item", has_text="Product vision")
     vision.locator("summary").click()
     vision.get_by_role("button", name="Remove Product vision").click()
-    assert dialogs and "Product vision" in dialogs[0]
+    confirm = rte.locator("#confirm-op")
+    expect(confirm).to_contain_text("Product vision")
+    confirm.get_by_role("button", name="Cancel").click()
     expect(remote.locator(".agenda-item", has_text="Product vision")).to_have_count(1)
-    rte.once("dialog", lambda d: answer(d, True))
     vision.get_by_role("button", name="Remove Product vision").click()
+    confirm.get_by_role("button", name="Delete", exact=True).click()
     expect(remote.locator(".agenda-item", has_text="Product vision")).to_have_count(0)
     screenshot(rte, "agenda-timeline")
 

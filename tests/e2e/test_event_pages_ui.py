@@ -1,0 +1,322 @@
+"""The objectives and risks pages as a product, on a board set up in the browser: objectives are cards per
+team with business value given on the card in one click; risks are a ROAM board whose cards are dragged
+(or moved from the keyboard) between columns and edited in an editor; deletes ask first. Several people
+at once, each in their own browser context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.axe import serious_violations
+from tests.browser import FULL_HD, screenshot
+from tests.conftest import LiveServer
+from tests.e2e.ui_setup import UiBoard, new_board
+from tests.event.browser import wait_live
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """An empty board with two teams, Atlas and Borealis, made by the RTE in the browser."""
+    board = new_board(browser, live_server)
+    board.add_team("Atlas")
+    board.add_team("Borealis")
+    yield board
+    board.close()
+
+
+def open_live(page: Page, board: UiBoard, view: str) -> Page:
+    page.goto(board.url(view))
+    wait_live(page)
+    return page
+
+
+def add_objective(page: Page, team: str, statement: str, *, committed: bool = True) -> None:
+    """A team member writes an objective on the objectives page."""
+    form = page.locator(".team-block", has=page.locator("h2", has_text=team)).locator("form.add-objective")
+    form.get_by_label(f"New objective for {team}").fill(statement)
+    form.get_by_label("Commitment").select_option("true" if committed else "false")
+    form.get_by_role("button", name="Add objective").click()
+    expect(page.locator(".objective-card", has_text=statement)).to_be_visible()
+
+
+def objective_card(page: Page, statement: str) -> Locator:
+    return page.locator(".objective-card", has_text=statement)
+
+
+def team_key(page: Page, team: str) -> str:
+    return (
+        page.locator(".team-objectives", has=page.locator("h2", has_text=team)).get_attribute("data-team")
+        or ""
+    )
+
+
+def raise_risk(page: Page, title: str, description: str = "") -> None:
+    """Someone raises a risk on the risks page (for their own team)."""
+    add = page.locator("details.add-risk")
+    if add.get_attribute("open") is None:
+        add.locator("summary").click()
+    add.get_by_label("Risk").fill(title)
+    add.get_by_label("What could happen").fill(description)
+    add.get_by_role("button", name="Raise").click()
+    expect(page.locator("#roam-col-unroamed .risk-card", has_text=title)).to_be_visible()
+
+
+def risk_in(page: Page, column: str, title: str) -> Locator:
+    return page.locator(f"#roam-col-{column} .risk-card", has=page.locator("h3", has_text=title))
+
+
+# --- objectives -------------------------------------------------------------------------------------------
+
+
+def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
+    art: UiBoard, browser: Browser
+) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    bea = art.join(browser, "business_owner", "Bea Owner")
+    open_live(ann, art, "objectives")
+    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")
+    add_objective(ann, "Atlas", "Dark mode live by iteration 4", committed=False)
+    add_objective(ann, "Atlas", "Improve stability")
+
+    rte = open_live(art.rte, art, "objectives")
+    open_live(bea, art, "objectives")
+    atlas = rte.locator(".team-objectives", has=rte.locator("h2", has_text="Atlas"))
+
+    # Cards per team, committed and uncommitted apart; the vague one is flagged.
+    committed = atlas.locator("[data-group=committed] .objective-card")
+    expect(committed).to_have_count(2)
+    expect(atlas.locator("[data-group=uncommitted] .objective-card")).to_have_text(
+        [re.compile("Dark mode live by iteration 4")]
+    )
+    expect(objective_card(rte, "Improve stability").locator(".vague-flag")).to_be_visible()
+    expect(objective_card(rte, "Cut P1 incidents").locator(".vague-flag")).to_have_count(0)
+
+    # The team member writes objectives but gives no business value: no picker on their cards.
+    expect(ann.locator(".bv-picker")).to_have_count(0)
+    expect(ann.locator(".bv-mode")).to_have_count(0)
+
+    # The Business Owner gives 8 with one click on the card; the RTE's open page shows it.
+    card = objective_card(bea, "Cut P1 incidents")
+    card.get_by_role("button", name="8", exact=True).click()
+    expect(objective_card(rte, "Cut P1 incidents").locator("[data-bv]")).to_have_text("8")
+    expect(objective_card(ann, "Cut P1 incidents").locator("[data-bv]")).to_have_text("8")
+    expect(card.get_by_role("button", name="8", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(atlas.locator(".figure small")).to_have_text("0 / 8 BV")
+    # Changed in one click too; the higher value sorts first.
+    objective_card(bea, "Improve stability").get_by_role("button", name="10", exact=True).click()
+    expect(objective_card(rte, "Improve stability").locator("[data-bv]")).to_have_text("10")
+    expect(committed.first).to_contain_text("Improve stability")
+    expect(atlas.locator(".figure small")).to_have_text("0 / 18 BV")
+    screenshot(bea, "objectives-cards-business-owner")
+
+    # After the PI: the actual value, on the same cards; predictability follows on every page.
+    bea.get_by_label("Actual value (after the PI)").check()
+    expect(objective_card(bea, "Cut P1 incidents").locator(".set-bv")).to_be_hidden()
+    objective_card(bea, "Cut P1 incidents").get_by_role("button", name="6", exact=True).click()
+    objective_card(bea, "Improve stability").get_by_role("button", name="9", exact=True).click()
+    expect(objective_card(rte, "Improve stability").locator("[data-actual-bv]")).to_have_text("9")
+    expect(rte.locator(f"[data-predictability={team_key(rte, 'Atlas')}]")).to_have_text("83 %")
+    expect(ann.locator("[data-predictability=art]")).to_have_text("83 %")
+    # The choice survives the live updates that just came in.
+    expect(bea.get_by_label("Actual value (after the PI)")).to_be_checked()
+
+
+def test_deleting_an_objective_asks_first_and_cancel_keeps_it(art: UiBoard, browser: Browser) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "objectives")
+    add_objective(ann, "Atlas", "Dark mode live by iteration 4", committed=False)
+    rte = open_live(art.rte, art, "objectives")
+
+    card = objective_card(ann, "Dark mode live by iteration 4")
+    card.get_by_role("button", name="Delete the objective “Dark mode live by iteration 4”").click()
+    dialog = ann.locator("#confirm-op")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text('Delete objective "Dark mode live by iteration 4"?')
+    screenshot(ann, "objectives-delete-asks")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(objective_card(rte, "Dark mode live by iteration 4")).to_be_visible()
+    expect(card).to_be_visible()
+
+    card.get_by_role("button", name="Delete the objective “Dark mode live by iteration 4”").click()
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(objective_card(rte, "Dark mode live by iteration 4")).to_have_count(0)
+    expect(objective_card(ann, "Dark mode live by iteration 4")).to_have_count(0)
+
+
+# --- risks --------------------------------------------------------------------------------------------------
+
+
+def test_a_risk_dragged_or_moved_from_the_keyboard_shows_moved_on_another_page(
+    art: UiBoard, browser: Browser
+) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    ann.set_viewport_size(FULL_HD)
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late", "The PSP sandbox may come after iteration 2")
+    raise_risk(ann, "Staging too small")
+    rte = open_live(art.rte, art, "risks")
+    expect(rte.locator("#roam-col-unroamed .risk-card")).to_have_count(2)
+
+    # Dragged to Owned: with no owner yet the card asks who, in place, instead of being refused.
+    card = risk_in(ann, "unroamed", "Vendor late")
+    expect(card).to_have_attribute("draggable", "true")
+    card.drag_to(ann.locator("#roam-col-owned"))
+    owner = card.get_by_label("Owner of Vendor late")
+    expect(owner).to_be_focused()
+    expect(card.locator(".refusal-slot")).to_contain_text("Owned needs an owner")
+    owner.fill("Dana")
+    card.drag_to(ann.locator("#roam-col-owned"))
+    expect(risk_in(rte, "owned", "Vendor late")).to_contain_text("owner Dana")
+    expect(risk_in(rte, "unroamed", "Vendor late")).to_have_count(0)
+    expect(rte.locator("#roam-col-owned [data-count]")).to_have_text("1")
+
+    # From the keyboard alone: the card's "Move to…" menu.
+    menu = risk_in(ann, "unroamed", "Staging too small").locator("details.roam-menu summary")
+    menu.focus()
+    ann.keyboard.press("Enter")
+    ann.keyboard.press("Tab")
+    expect(ann.get_by_label("Owner of Staging too small")).to_be_focused()
+    ann.keyboard.type("Sam")
+    for _ in range(2):  # Resolved, then Owned
+        ann.keyboard.press("Tab")
+    expect(ann.locator(":focus")).to_have_text("Owned")
+    ann.keyboard.press("Enter")
+    expect(risk_in(rte, "owned", "Staging too small")).to_contain_text("owner Sam")
+    expect(rte.locator("#roam-col-unroamed .risk-card")).to_have_count(0)
+
+    # And from Owned on to Mitigated by dragging again, seen by the RTE.
+    risk_in(ann, "owned", "Staging too small").drag_to(ann.locator("#roam-col-mitigated"))
+    expect(risk_in(rte, "mitigated", "Staging too small")).to_be_visible()
+    screenshot(ann, "risks-roam-board")
+
+
+def test_a_risks_text_is_edited_in_the_editor_and_shows_everywhere(art: UiBoard, browser: Browser) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late")
+    rte = open_live(art.rte, art, "risks")
+    editor = rte.locator("#risk-editor")
+
+    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    expect(editor).to_be_visible()
+    expect(editor.get_by_label("Risk")).to_have_value("Vendor late")
+    expect(editor.get_by_label("Risk")).to_be_focused()
+
+    # Bad input is refused with its reason, in the editor, and changes nothing.
+    editor.get_by_label("Risk").fill("   ")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.locator(".refusal")).to_contain_text("title")
+    expect(editor).to_be_visible()
+
+    editor.get_by_label("Risk").fill("Vendor <b>late</b> by two weeks")
+    editor.get_by_label("What could happen").fill("Certification slips past I3.\nPlan B: the old PSP.")
+    editor.get_by_label("Owner").fill("Dana")
+    screenshot(rte, "risks-editor")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor).to_be_hidden()
+    moved = risk_in(ann, "unroamed", "Vendor <b>late</b> by two weeks")
+    expect(moved).to_contain_text("Certification slips past I3.")
+    expect(moved).to_contain_text("owner Dana")
+    expect(risk_in(rte, "unroamed", "Vendor <b>late</b> by two weeks")).to_contain_text(
+        "Plan B: the old PSP."
+    )
+    # Focus is back on the card's Edit.
+    expect(rte.get_by_role("button", name="Edit “Vendor <b>late</b> by two weeks”")).to_be_focused()
+
+    # Cancel keeps the text as it was.
+    rte.get_by_role("button", name="Edit “Vendor <b>late</b> by two weeks”").click()
+    editor.get_by_label("Risk").fill("Something else")
+    editor.get_by_role("button", name="Cancel").click()
+    expect(editor).to_be_hidden()
+    expect(risk_in(ann, "unroamed", "Vendor <b>late</b> by two weeks")).to_be_visible()
+    expect(ann.locator(".risk-card", has_text="Something else")).to_have_count(0)
+
+    # A team member edits their own team's risk in the same editor; the RTE's page follows.
+    risk_in(ann, "unroamed", "by two weeks").get_by_role("button", name=re.compile("^Edit")).click()
+    ann.locator("#risk-editor").get_by_label("Owner").fill("Ann")
+    ann.locator("#risk-editor").get_by_role("button", name="Save").click()
+    expect(risk_in(rte, "unroamed", "by two weeks")).to_contain_text("owner Ann")
+
+
+def test_deleting_a_risk_asks_first_and_cancel_keeps_it(art: UiBoard, browser: Browser) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late")
+    rte = open_live(art.rte, art, "risks")
+    # Deleting is the RTE's: the team member's editor has no Delete.
+    risk_in(ann, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    expect(ann.locator("#risk-editor")).to_be_visible()
+    expect(ann.locator("#risk-editor form.delete-risk")).to_have_count(0)
+    ann.keyboard.press("Escape")
+    expect(ann.locator("#risk-editor")).to_be_hidden()
+
+    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    rte.locator("#risk-editor").get_by_role("button", name="Delete risk…").click()
+    confirm = rte.locator("#confirm-op")
+    expect(confirm).to_contain_text('Delete risk "Vendor late"?')
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(risk_in(ann, "unroamed", "Vendor late")).to_be_visible()
+    expect(risk_in(rte, "unroamed", "Vendor late")).to_be_visible()
+
+    rte.locator("#risk-editor").get_by_role("button", name="Delete risk…").click()
+    confirm.get_by_role("button", name="Delete", exact=True).click()
+    expect(rte.locator("#risk-editor")).to_be_hidden()
+    expect(ann.locator(".risk-card", has_text="Vendor late")).to_have_count(0)
+    expect(rte.locator(".risk-card", has_text="Vendor late")).to_have_count(0)
+
+
+# --- the agenda --------------------------------------------------------------------------------------------
+
+
+def test_removing_an_agenda_item_asks_first_and_cancel_keeps_it(art: UiBoard, browser: Browser) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "agenda")
+    rte = open_live(art.rte, art, "agenda")
+    vision = rte.locator(".agenda-item", has_text="Product vision")
+    vision.locator("summary").click()
+    vision.get_by_role("button", name="Remove Product vision").click()
+    confirm = rte.locator("#confirm-op")
+    expect(confirm).to_contain_text('Delete agenda "Product vision"?')
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(ann.locator(".agenda-item", has_text="Product vision")).to_have_count(1)
+    vision.get_by_role("button", name="Remove Product vision").click()
+    confirm.get_by_role("button", name="Delete", exact=True).click()
+    expect(ann.locator(".agenda-item", has_text="Product vision")).to_have_count(0)
+
+
+# --- accessibility ---------------------------------------------------------------------------------------
+
+
+def test_the_objectives_and_risks_pages_have_no_serious_accessibility_violation(
+    art: UiBoard, browser: Browser
+) -> None:
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    bea = art.join(browser, "business_owner", "Bea Owner")
+    open_live(ann, art, "objectives")
+    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")
+    add_objective(ann, "Atlas", "Improve stability", committed=False)
+    open_live(bea, art, "objectives")
+    objective_card(bea, "Cut P1 incidents").get_by_role("button", name="7", exact=True).click()
+    expect(objective_card(bea, "Cut P1 incidents").locator("[data-bv]")).to_have_text("7")
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late", "The PSP sandbox may come late")
+    risk_in(ann, "unroamed", "Vendor late").locator("details.roam-menu summary").click()
+
+    found = {
+        "objectives as business owner": serious_violations(bea),
+        "objectives as RTE": serious_violations(open_live(art.rte, art, "objectives")),
+        "risks as team member, move menu open": serious_violations(ann),
+    }
+    rte = open_live(art.rte, art, "risks")
+    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    expect(rte.locator("#risk-editor")).to_be_visible()
+    found["risks as RTE, editor open"] = serious_violations(rte)
+    assert {page: v for page, v in found.items() if v} == {}
