@@ -15,6 +15,7 @@ from tests.axe import serious_violations
 from tests.browser import FULL_HD, screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, new_board
+from tests.e2e.test_history_browser import hold_htmx, wait_until_held
 from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
@@ -125,6 +126,21 @@ def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     expect(ann.locator("[data-predictability=art]")).to_have_text("83 %")
     # The choice survives the live updates that just came in.
     expect(bea.get_by_label("Actual value (after the PI)")).to_be_checked()
+
+
+def test_a_bv_clicked_before_htmx_has_arrived_is_the_bv_given(art: UiBoard, browser: Browser) -> None:
+    """On a slow link the cards are on screen before htmx: the value of the button pressed then is sent."""
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "objectives")
+    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")
+    bea = art.join(browser, "business_owner", "Bea Owner")
+    held = hold_htmx(bea)
+    bea.goto(art.url("objectives"))
+    wait_until_held(bea, held)
+    objective_card(bea, "Cut P1 incidents").get_by_role("button", name="8", exact=True).click()
+    for route in held:
+        route.continue_()
+    expect(objective_card(ann, "Cut P1 incidents").locator("[data-bv]")).to_have_text("8")
 
 
 def test_deleting_an_objective_asks_first_and_cancel_keeps_it(art: UiBoard, browser: Browser) -> None:
