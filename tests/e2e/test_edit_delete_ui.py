@@ -203,7 +203,7 @@ def test_a_risk_is_reworded_and_deleted_and_an_objective_deleted_after_a_questio
     card = page.locator(".risk-card", has_text="Vendor late")
     card.get_by_role("button", name="Edit “Vendor late”").click()
     editor = page.locator("#risk-editor")
-    editor.get_by_label("Risk").fill("Vendor late by two weeks")
+    editor.get_by_label("Title").fill("Vendor late by two weeks")
     editor.get_by_label("What could happen").fill("The PSP sandbox comes in I2")
     editor.get_by_role("button", name="Save").click()
     card = page.locator(".risk-card", has_text="Vendor late by two weeks")

@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from tests.axe import serious_violations
 from tests.browser import FULL_HD, screenshot
 from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, new_board
 from tests.e2e.test_history_browser import hold_htmx, wait_until_held
+from tests.e2e.ui_setup import UiBoard, new_board
 from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
@@ -222,16 +222,16 @@ def test_a_risks_text_is_edited_in_the_editor_and_shows_everywhere(art: UiBoard,
 
     risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
     expect(editor).to_be_visible()
-    expect(editor.get_by_label("Risk")).to_have_value("Vendor late")
-    expect(editor.get_by_label("Risk")).to_be_focused()
+    expect(editor.get_by_label("Title")).to_have_value("Vendor late")
+    expect(editor.get_by_label("Title")).to_be_focused()
 
     # Bad input is refused with its reason, in the editor, and changes nothing.
-    editor.get_by_label("Risk").fill("   ")
+    editor.get_by_label("Title").fill("   ")
     editor.get_by_role("button", name="Save").click()
     expect(editor.locator(".refusal")).to_contain_text("title")
     expect(editor).to_be_visible()
 
-    editor.get_by_label("Risk").fill("Vendor <b>late</b> by two weeks")
+    editor.get_by_label("Title").fill("Vendor <b>late</b> by two weeks")
     editor.get_by_label("What could happen").fill("Certification slips past I3.\nPlan B: the old PSP.")
     editor.get_by_label("Owner").fill("Dana")
     screenshot(rte, "risks-editor")
@@ -248,7 +248,7 @@ def test_a_risks_text_is_edited_in_the_editor_and_shows_everywhere(art: UiBoard,
 
     # Cancel keeps the text as it was.
     rte.get_by_role("button", name="Edit “Vendor <b>late</b> by two weeks”").click()
-    editor.get_by_label("Risk").fill("Something else")
+    editor.get_by_label("Title").fill("Something else")
     editor.get_by_role("button", name="Cancel").click()
     expect(editor).to_be_hidden()
     expect(risk_in(ann, "unroamed", "Vendor <b>late</b> by two weeks")).to_be_visible()
