@@ -63,6 +63,29 @@ def live_viewer() -> Viewer | None:
     return _LIVE_VIEWER.get()
 
 
+# A question a template asks ``may``: the op type, the teams, ``enabler`` and ``asked_for``.
+Question = tuple[str, tuple[str | None, ...], bool | None, Role | None]
+
+# While a live region is rendered, the questions it asks and their answers (server.views.region_memo
+# reuses the rendering for every audience that gets the same answers).
+_ASKED: ContextVar[dict[Question, bool] | None] = ContextVar("asked", default=None)
+
+
+@contextmanager
+def noting_questions(asked: dict[Question, bool]) -> Iterator[None]:
+    token = _ASKED.set(asked)
+    try:
+        yield
+    finally:
+        _ASKED.reset(token)
+
+
+def answer(viewer: Viewer, question: Question) -> bool:
+    """The role rule's answer to a template's question, for ``viewer``."""
+    op_type, teams, enabler, asked_for = question
+    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked, asked_for=asked_for)
+
+
 @pass_context
 def _may(
     context: Context,
@@ -75,7 +98,12 @@ def _may(
     viewer: Any = context.get("viewer") or live_viewer()
     if not isinstance(viewer, Viewer):
         raise RuntimeError("a template asked 'may' without a viewer to ask about")
-    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked, asked_for=asked_for)
+    question = (op_type, teams, enabler, asked_for)
+    answered = answer(viewer, question)
+    asked = _ASKED.get()
+    if asked is not None:
+        asked[question] = answered
+    return answered
 
 
 templates.env.globals["may"] = _may

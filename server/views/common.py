@@ -25,7 +25,10 @@ from board import BoardState
 from board.events import Committed, Direction, replay_events
 from board.summary import PlanSummary, plan_summary
 from server.clock import CLOCK
-from server.templating import Viewer, live_viewer, templates
+from server.templating import Viewer, live_viewer
+from server.views.region_memo import live_view, render_part
+
+__all__ = ["MODELS", "Region", "changed_regions", "render_part", "state_before", "summary_of"]
 
 V = TypeVar("V")
 
@@ -41,10 +44,6 @@ class Region:
 
     id: str
     html: str
-
-
-def render_part(template: str, **context: object) -> str:
-    return templates.env.get_template(template).render(**context)
 
 
 @dataclass(frozen=True)
@@ -103,20 +102,52 @@ def changed_regions(
 ) -> str:
     """The out-of-band HTML of ``view``'s regions that ``events`` changed (``state`` is the board after
     them); the whole view when its layout changed. ``view`` names what ``build`` and ``regions_of``
-    render, arguments included (``team:t1``): it keys the kept renderings."""
-    model = build(state)
-    after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
-    view = rendering_key(view, live_viewer())
+    render, arguments included (``team:t1``): it keys the kept renderings. The regions are rendered
+    through :mod:`server.views.region_memo`, so only those whose reads changed are rendered again."""
+    model = MODELS.of(state, view, build)
+    with live_view(state.board_id, view):
+        after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+    key = rendering_key(view, live_viewer())
     before = None
     if _exactly_after(state, events):
-        before = RENDERINGS.recall(state.board_id, view, events[0].seq - 1)
+        before = RENDERINGS.recall(state.board_id, key, events[0].seq - 1)
     if before is None:
         earlier = build(state_before(state, events))
-        before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
-    RENDERINGS.keep(state.board_id, view, after)
+        with live_view(state.board_id, view):
+            before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
+    RENDERINGS.keep(state.board_id, key, after)
     if whole is not None and before.layout != after.layout:
-        return whole(model).html
+        with live_view(state.board_id, view + "|whole"):
+            return whole(model).html
     return "".join(html for region_id, html in after.regions.items() if before.regions.get(region_id) != html)
+
+
+class Models:
+    """The view-model of the newest state of each view: built once per batch, not once per audience
+    (a view-model never depends on who looks; only ``may``'s answers in the templates do). Bounded
+    like :class:`Renderings`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._last: OrderedDict[tuple[str, str], tuple[BoardState, datetime.date, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, state: BoardState, view: str, build: Callable[[BoardState], V]) -> V:
+        key, today = (state.board_id, view), CLOCK.today()
+        with self._lock:
+            last = self._last.get(key)
+        if last is not None and last[0] is state and last[1] == today:
+            return last[2]  # type: ignore[return-value]
+        model = build(state)
+        with self._lock:
+            self._last[key] = (state, today, model)
+            self._last.move_to_end(key)
+            while len(self._last) > self.size:
+                self._last.popitem(last=False)
+        return model
+
+
+MODELS = Models(size=256)
 
 
 def _exactly_after(state: BoardState, events: Sequence[Committed]) -> bool:

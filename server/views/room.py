@@ -13,7 +13,7 @@ from board.events import Committed
 from board.model import HelpRequest, HelpStatus, Role, Team
 from board.room import GATHER_VIEWS, HELPERS, SCENES, help_queue
 from server.live_render import renders_also
-from server.views.common import Region, render_part, state_before
+from server.views.common import Region, changed_regions, render_part
 
 # Every page with the top bar (the same list as the timer's).
 ROOM_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
@@ -72,5 +72,5 @@ def room_regions(state: BoardState) -> list[Region]:
 
 @renders_also(*ROOM_VIEWS)
 def room_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    old = {r.id: r.html for r in room_regions(state_before(state, events))}
-    return "".join(r.html for r in room_regions(state) if old.get(r.id) != r.html)
+    # The same regions on every view: rendered as one view of their own.
+    return changed_regions(state, events, "room", lambda s: s, room_regions)

@@ -20,7 +20,7 @@ from board import BoardState
 from board.events import Committed
 from board.model import Team
 from server.live_render import renders
-from server.views.common import Region, changed_regions, render_part, state_before
+from server.views.common import MODELS, Region, changed_regions, render_part, state_before
 from server.views.event import (
     agenda_page,
     objectives_page,
@@ -55,7 +55,8 @@ def build_screen(state: BoardState) -> Screen:
     team = state.get(Team, team_id or None)
     if name == "team" and team is None:
         name = "board"  # the team was removed: show the whole board
-    return Screen(name, team, state.meta.screen_rotate_seconds, build_program(state))
+    # The program board's view-model of this state, shared with the program view's live renderer.
+    return Screen(name, team, state.meta.screen_rotate_seconds, MODELS.of(state, "program", build_program))
 
 
 def screen_context(state: BoardState) -> dict[str, Any]:

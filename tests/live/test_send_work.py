@@ -1,6 +1,7 @@
 """The work of a broadcast does not grow with the screens watching: each event is encoded once and each
-view rendered once per batch, whether 2 or 60 connections get it; one queued message per connection and
-batch; and a client whose send hangs is dropped by the send watchdog (no timer per send)."""
+view rendered once per batch, whether 2 or 60 connections get it, and of a view only the regions the
+event touched are rendered again; one queued message per connection and batch; and a client whose
+send hangs is dropped by the send watchdog (no timer per send)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from server.views import region_memo
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.live.client import LiveClient, read_until_close, run_async, stalled_client
 
@@ -53,6 +55,70 @@ def test_encodes_and_renders_per_event_do_not_grow_with_the_number_of_connection
     for work in (few, many):
         assert work["encodes"] == EDITS  # each event encoded once, for every JSON screen
         assert work["renders"] == work["broadcast_batches"] <= EDITS  # one render of the one view per batch
+
+
+def story_moves(board: BoardHandle) -> list[dict[str, object]]:
+    """Two moves of Checkout's stories to the next iteration (the demo ART's ids are fixed)."""
+    items = board.read()["items"]
+    moves = []
+    for story_id in ("s-chk-oneclick-api", "s-pay-tokens"):
+        story = items["story"][story_id]
+        number = items["iteration"][story["iteration_id"]]["number"]
+        nxt = next(i["id"] for i in items["iteration"].values() if i["number"] == number % 5 + 1)
+        moves.append({"target": story_id, "base_version": story["version"], "args": {"iteration_id": nxt}})
+    return moves
+
+
+def region_work(server: LiveServer, watchers: int) -> dict[str, int]:
+    """On a fresh demo ART, ``watchers`` browsers per view and role (the RTE, an observer, a member of
+    Checkout) on the program, the big screen and two team pages; a story moves (after a first move that
+    fills the kept renderings); what rendering that second move took: views rendered (once per view and
+    audience), regions rendered again and regions reused."""
+    board = create_board(server, demo=True)
+    hub = server.app.state.hub
+    sessions = [board.rte_session, board.join("observer", "Olive"), board.join("team", "Tina", "chk")]
+    views = ["program", "screen", "team:chk", "team:pay"]
+    warm_up, move = story_moves(board)
+    start = board.read()["seq"]
+
+    async def scenario() -> dict[str, int]:
+        screens = [
+            await LiveClient.connect(server.ws_url, board.id, session, last_seq=start, view=view, mode="html")
+            for view in views
+            for session in sessions
+            for _ in range(watchers)
+        ]
+        for c in screens:
+            await c.wait_welcome()
+        work: dict[str, int] = {}
+        for seq, body in enumerate((warm_up, move), start=start + 1):
+            before = {"views": hub.stats["renders"], "regions": region_memo.MEMO.rendered}
+            before["reused"] = region_memo.MEMO.reused
+            await asyncio.to_thread(board.op, board.rte_session, "story.move", **body)
+            for c in screens:
+                await c.wait_until(lambda c=c, seq=seq: f'data-seq="{seq}"' in "".join(c.raw))
+            work = {
+                "views": hub.stats["renders"] - before["views"],
+                "regions": region_memo.MEMO.rendered - before["regions"],
+                "reused": region_memo.MEMO.reused - before["reused"],
+            }
+        for c in screens:
+            await c.close()
+        return work
+
+    return run_async(scenario())
+
+
+def test_a_move_renders_the_regions_it_touched_however_many_browsers_watch(live_server: LiveServer) -> None:
+    few = region_work(live_server, watchers=1)
+    many = region_work(live_server, watchers=6)
+    assert few == many  # nothing of it grows with the connections
+    # 4 views; the big screen is one audience, the others three.
+    assert few["views"] == 10
+    # Rendered again: the story's two columns, its team's row and counters, the strings of the dependency
+    # it delivers, per audience that sees other controls; not the views' other regions (every other
+    # team's row and column, the backlog, the room's menus), which are reused.
+    assert 0 < few["regions"] * 5 < few["regions"] + few["reused"]
 
 
 @pytest.fixture
