@@ -3,6 +3,7 @@ the role rule of :mod:`board.roles` as every template asks it before it shows a 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -80,8 +81,10 @@ def noting_questions(asked: dict[Question, bool]) -> Iterator[None]:
         _ASKED.reset(token)
 
 
+@functools.lru_cache(maxsize=8192)
 def answer(viewer: Viewer, question: Question) -> bool:
-    """The role rule's answer to a template's question, for ``viewer``."""
+    """The role rule's answer to a template's question, for ``viewer`` (a pure function of the two:
+    kept, as a live broadcast asks the same questions for every audience and batch)."""
     op_type, teams, enabler, asked_for = question
     return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked, asked_for=asked_for)
 
