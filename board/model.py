@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -341,14 +342,18 @@ def _plain(value: Any) -> Any:
 def item_from_dict(kind: str, data: dict[str, Any]) -> Item:
     """Rebuild an item from its stored dict; unknown keys (from a newer version) are ignored."""
     cls = ITEM_TYPES[kind]
-    known = {f.name: f for f in dataclasses.fields(cls)}
+    known = _field_types(kind)
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        f = known.get(name)
-        if f is None:
-            continue
-        kwargs[name] = _coerce(f.type, value)
+        if name in known:
+            kwargs[name] = _coerce(known[name], value)
     return cls(**kwargs)
+
+
+@functools.cache
+def _field_types(kind: str) -> dict[str, Any]:
+    """A kind's fields and their types, looked up once (boards are rebuilt item by item)."""
+    return {f.name: f.type for f in dataclasses.fields(ITEM_TYPES[kind])}
 
 
 _ENUMS: dict[str, type[enum.Enum]] = {

@@ -12,7 +12,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, create_engine, event, false, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    create_engine,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.engine import make_url as engine_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
@@ -63,6 +74,19 @@ class EventRow(SQLModel, table=True):
     changes: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     actor: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow)
+
+
+class SnapshotRow(SQLModel, table=True):
+    """The board as it was right after event ``seq``, so that ``state_at`` replays a few events instead
+    of the whole history (``server/snapshots.py``). Derived from the events: safe to lose or ignore."""
+
+    __tablename__ = "board_snapshot"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    seq: int = Field(primary_key=True)
+    # The encoding's version: a snapshot of another format is ignored (replayed from events instead).
+    format: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class JoinLinkRow(SQLModel, table=True):

@@ -29,7 +29,7 @@ from board.events import Committed, to_row
 from board.ops import Context
 from server.db import utcnow
 from server.errors import RateLimited
-from server.store import BOARD, EVENT, ITEM, BoardStore
+from server.store import BOARD, EVENT, ITEM, BoardStore, snapshot_due
 
 NOTIFY_CHANNEL = "piboard_events"
 
@@ -91,6 +91,8 @@ class _Batch:
         default_factory=dict
     )
     _by_client_op_id: dict[tuple[str, str], Committed] = field(default_factory=dict)
+    # The board at the snapshot moments this batch reached, to store once it has committed.
+    snapshots: list[BoardState] = field(default_factory=list)
 
     def applied(self, op: Op, actor: Actor) -> Committed | None:
         """The event of this batch that already applied ``op`` (a resend within one batch)."""
@@ -194,9 +196,13 @@ class OpPath(BoardStore):
     ) -> list[Committed]:
         with self._board_lock(board_id):
             # Ops apply to a copy-on-write snapshot: a refusal or a failed commit leaves the cache as it was.
-            committed, state = self._write(board_id, ops, actor, create_name, then, limited)
+            batch, state = self._write(board_id, ops, actor, create_name, then, limited)
             if state is not None:
                 self._remember(state)
+        # Committed: its snapshots are stored in the background (the edit never waits for them).
+        for snapshot in batch.snapshots:
+            self._keep_snapshot(snapshot, stored=False)
+        committed = batch.results
         fresh = [c for c in committed if not c.duplicate]
         if fresh:
             for listener in self._listeners:
@@ -211,7 +217,7 @@ class OpPath(BoardStore):
         create_name: str | None,
         then: FollowUp | None,
         limited: bool = False,
-    ) -> tuple[list[Committed], BoardState | None]:
+    ) -> tuple[_Batch, BoardState | None]:
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             if create_name is not None:
                 conn.execute(
@@ -236,7 +242,7 @@ class OpPath(BoardStore):
                 working = self._apply(conn, batch, then(working.snapshot()), actor, working)
             if batch.events:
                 self._write_rows(conn, batch)
-        return batch.results, working
+        return batch, working
 
     def _apply(
         self, conn: Connection, batch: _Batch, ops: list[Op], actor: Actor, working: BoardState | None
@@ -261,6 +267,8 @@ class OpPath(BoardStore):
                 raise
             working.seq = seq
             batch.add(Committed(batch.board_id, seq, op.client_op_id, op, changes, actor, now))
+            if snapshot_due(seq):
+                batch.snapshots.append(working.snapshot())
         return working
 
     def _history(self, conn: Connection, batch: _Batch, seq: int) -> Committed | None:

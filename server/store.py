@@ -2,8 +2,9 @@
 
 :class:`BoardStore` keeps the newest state of each board in memory and brings it forward from the
 events other processes committed (or re-reads the item rows when it is far behind). ``state_at``
-rebuilds the past with ``board.events.replay`` from the nearest known state, forward or backward,
-and keeps a snapshot every ``SNAPSHOT_EVERY`` events so scrubbing a long history stays fast.
+rebuilds the past with ``board.events.replay`` from the nearest known state, forward or backward:
+a snapshot, kept every ``SNAPSHOT_EVERY`` events in memory and in the database
+(``server.snapshots``), so that the past opens fast in any process, even after a restart.
 Event rows are decoded by ``board.events`` only. The writer (:class:`server.oppath.OpPath`) is a
 store that can also write.
 """
@@ -22,6 +23,7 @@ from board.model import Item, item_from_dict
 from board.ops import Change
 from server.db import BoardRow, EventRow, ItemRow
 from server.row_problems import RowProblems
+from server.snapshots import FORMAT, SNAPSHOT, SnapshotWriter, decode
 
 BOARD = BoardRow.__table__  # type: ignore[attr-defined]
 ITEM = ItemRow.__table__  # type: ignore[attr-defined]
@@ -30,10 +32,22 @@ EVENT = EventRow.__table__  # type: ignore[attr-defined]
 # A cached board this many events behind the table is brought forward from the events, not re-read.
 CATCH_UP_EVENTS = 200
 MAX_SEQ = 2**31 - 1  # the event.seq column is a 32-bit integer
-# state_at keeps the board as of every this many events (met on the way) to start later replays from.
+# The board is kept (stored, and in memory) as of every this many events, to start replays from:
+# ``state_at`` then replays at most about half as many events. See bench/bench_state_at.py.
 SNAPSHOT_EVERY = 200
 # What decoding a stored item that no longer fits its kind raises.
 UNDECODABLE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def snapshot_due(seq: int) -> bool:
+    """Whether the board as of event ``seq`` is kept as a snapshot (by the writer, or a replay)."""
+    return seq > 0 and seq % SNAPSHOT_EVERY == 0
+
+
+def nearest_start(seq: int, known: set[int]) -> int:
+    """The known moment (seqs of states at hand: 0 is the empty board) fewest events away from ``seq``;
+    of two as near, the earlier (a forward replay never needs the newest board read)."""
+    return min(known, key=lambda s: (abs(s - seq), s))
 
 
 class ChangeRow(NamedTuple):
@@ -45,7 +59,11 @@ class BoardStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: dict[str, BoardState] = {}
+        # The board at snapshot moments, by board and seq: met by replays, decoded, or just written.
         self._snapshots: dict[str, dict[int, BoardState]] = {}
+        self.snapshot_writer = SnapshotWriter(engine)
+        # How many events replays have applied (the figure that says how far a snapshot was).
+        self.events_replayed = 0
         self._postgres = engine.dialect.name == "postgresql"
         self._snapshot_options: dict[str, Any] = (
             {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
@@ -215,61 +233,128 @@ class BoardStore:
             events = [self._decoded(board_id, r) for r in conn.execute(query).mappings()]
         return [e for e in events if any(c.id == item_id for c in e.changes)]
 
+    def newest_seq(self, board_id: str) -> int:
+        """The seq of the board's newest event (a cheap look, without reading the board)."""
+        with self.engine.connect() as conn:
+            seq = conn.execute(select(BOARD.c.seq).where(BOARD.c.id == board_id)).scalar_one_or_none()
+        if seq is None:
+            raise NotFound(f"no board '{board_id}'")
+        return int(seq)
+
     def state_at(self, board_id: str, seq: int) -> BoardState:
         """The board as it was right after event ``seq`` (the newest state for a later seq), replayed
-        from the nearest state known: the start, a snapshot, or now (backward)."""
-        now = self.state(board_id)
-        if seq >= now.seq:
-            return now
+        from the nearest state known: the start, a snapshot (kept in memory or stored), or now."""
+        newest = self.newest_seq(board_id)
+        if seq >= newest:
+            return self.state(board_id)
         if seq < 1:
             raise NotFound(f"board '{board_id}' has no event {seq}")
-        snapshots = self._snapshots.setdefault(board_id, {})
-        known = list(snapshots)  # a copy: another thread may be adding snapshots meanwhile
-        below = max((s for s in known if s <= seq), default=0)
-        above = min((s for s in known if s >= seq), default=now.seq)
+        stored = self._stored(board_id)
+        start = self._start(board_id, seq, stored, newest)
         with self.engine.connect() as conn:
-            if above - seq < seq - below:
-                start, direction = snapshots.get(above, now), Direction.BACKWARD
-                rows = self._change_rows(conn, board_id, seq, above)
+            if start.seq <= seq:
+                rows, direction = self._change_rows(conn, board_id, start.seq, seq), Direction.FORWARD
             else:
-                start, direction = snapshots.get(below) or BoardState(board_id, 0), Direction.FORWARD
-                rows = self._change_rows(conn, board_id, below, seq)
-        return self._replay_to(start, rows, direction, seq, snapshots)
+                rows, direction = self._change_rows(conn, board_id, seq, start.seq), Direction.BACKWARD
+        return self._replay_to(start, rows, direction, seq, stored)
 
     def keep_snapshots(self, board_id: str) -> None:
-        """Replay the history not yet met once, forward, keeping its snapshots: done when a history
-        page opens, so scrubbing its timeline never waits for a replay from the start."""
-        now = self.state(board_id)
-        snapshots = self._snapshots.setdefault(board_id, {})
-        below = max(list(snapshots), default=0)
-        if now.seq - below < SNAPSHOT_EVERY:
+        """Store the snapshots the board's history is missing (a board from before they were kept, or
+        whose rows were lost), by one forward replay: done when a history page opens."""
+        newest = self.newest_seq(board_id)
+        stored = self._stored(board_id)
+        missing = [s for s in range(1, newest + 1) if snapshot_due(s) and s not in stored]
+        if not missing:
             return
+        start = self._start(board_id, missing[0], set(stored), newest=None, at_or_before=True)
         with self.engine.connect() as conn:
-            rows = self._change_rows(conn, board_id, below, now.seq)
-        start = snapshots.get(below) or BoardState(board_id, 0)
-        self._replay_to(start, rows, Direction.FORWARD, now.seq, snapshots)
+            rows = self._change_rows(conn, board_id, start.seq, newest)
+        self._replay_to(start, rows, Direction.FORWARD, newest, stored)
+
+    def flush_snapshots(self, timeout: float | None = None) -> None:
+        """Wait until the snapshots handed to the background writer are stored."""
+        self.snapshot_writer.flush(timeout)
+
+    def _stored(self, board_id: str) -> set[int]:
+        """The seqs of the board's stored snapshots this piboard can read (others are reported)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(SNAPSHOT.c.seq, SNAPSHOT.c.format).where(SNAPSHOT.c.board_id == board_id)
+            ).all()
+        for seq, stored_format in rows:
+            if stored_format != FORMAT:
+                self.row_problems.report(
+                    board_id,
+                    f"snapshot {seq}",
+                    f"was written in an older format ({stored_format}, now {FORMAT}); "
+                    "the past is replayed from the events instead, and the snapshot rewritten",
+                )
+        return {seq for seq, stored_format in rows if stored_format == FORMAT}
+
+    def _start(
+        self, board_id: str, seq: int, stored: set[int], newest: int | None, *, at_or_before: bool = False
+    ) -> BoardState:
+        """The known state nearest to ``seq`` to replay from (only those at or before it, if asked):
+        the empty board, a snapshot (in memory, or stored: one that does not decode is reported and
+        dropped from ``stored``), or now (unless ``newest`` is None)."""
+        kept = self._snapshots.setdefault(board_id, {})
+        while True:
+            known = {0, *kept, *stored} | ({newest} if newest is not None else set())
+            if at_or_before:
+                known = {s for s in known if s <= seq}
+            begin = nearest_start(seq, known)
+            if begin == 0:
+                return BoardState(board_id, 0)
+            if begin in kept:
+                return kept[begin]
+            if begin == newest:
+                return self.state(board_id)
+            state = self._stored_snapshot(board_id, begin)
+            if state is not None:
+                kept[begin] = state
+                return state
+            stored.discard(begin)
+
+    def _stored_snapshot(self, board_id: str, seq: int) -> BoardState | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                select(SNAPSHOT.c.data).where(SNAPSHOT.c.board_id == board_id, SNAPSHOT.c.seq == seq)
+            ).scalar_one_or_none()
+        if data is None:
+            return None
+        try:
+            return decode(board_id, seq, bytes(data))
+        except UNDECODABLE as exc:
+            self.row_problems.report(
+                board_id,
+                f"snapshot {seq}",
+                f"could not be read ({exc!r}); the past is replayed from the events instead",
+            )
+            return None
 
     def _replay_to(
-        self,
-        state: BoardState,
-        rows: list[ChangeRow],
-        direction: Direction,
-        seq: int,
-        snapshots: dict[int, BoardState],
+        self, state: BoardState, rows: list[ChangeRow], direction: Direction, seq: int, stored: set[int]
     ) -> BoardState:
         """Replay ``rows`` (in seq order) onto ``state`` to reach ``seq``, block by block, keeping the
-        board at every multiple of ``SNAPSHOT_EVERY`` met on the way as a snapshot for later replays."""
+        board at every snapshot moment met on the way: in memory, and stored if it was not."""
         forward = direction is Direction.FORWARD
         block: list[ChangeRow] = []
         for row in rows if forward else reversed(rows):
             block.append(row)
             reached = row.seq if forward else row.seq - 1
-            if reached == seq or (reached > 0 and reached % SNAPSHOT_EVERY == 0):
+            if reached == seq or snapshot_due(reached):
                 state = self._replay(state, block if forward else block[::-1], direction, reached)
+                self.events_replayed += len(block)
                 block = []
-                if reached % SNAPSHOT_EVERY == 0:
-                    snapshots[reached] = state
+                if snapshot_due(reached):
+                    self._keep_snapshot(state, stored=reached in stored)
         return state
+
+    def _keep_snapshot(self, state: BoardState, *, stored: bool) -> None:
+        """Remember the board at a snapshot moment; have it stored unless it is already."""
+        self._snapshots.setdefault(state.board_id, {})[state.seq] = state
+        if not stored:
+            self.snapshot_writer.keep(state)
 
     def boards(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -1,6 +1,7 @@
 """The event log is the board: for random op sequences on random boards (a real SQLite file), replaying
 the log forward from empty gives the stored board, and replaying it backward from now gives every
-earlier ``state_at(seq)``, whichever snapshot ``state_at`` starts from."""
+earlier ``state_at(seq)``, whichever snapshot ``state_at`` starts from; every snapshot the op path
+stores is the board at its moment."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from board import Actor, BoardState, Op, Refused, Role
 from board.events import Direction, replay, replay_events
@@ -17,6 +19,7 @@ from board.public import public_state
 from server import store
 from server.db import make_engine, upgrade
 from server.oppath import OpPath
+from server.snapshots import SNAPSHOT, decode
 from server.store import BoardStore
 
 RTE = Actor("rte", "Rita", Role.RTE)
@@ -150,6 +153,17 @@ def test_the_log_replayed_forward_and_backward_gives_every_state(
             assert public_state(state) == seen[event.seq - 1]
     for seq, expected in seen.items():
         assert public_state(oppath.state_at(board_id, seq)) == expected, seq
+    # Every snapshot the op path stored on the way is the board at its moment.
+    oppath.flush_snapshots(timeout=60)
+    with oppath.engine.connect() as conn:
+        rows = conn.execute(
+            select(SNAPSHOT.c.seq, SNAPSHOT.c.data)
+            .where(SNAPSHOT.c.board_id == board_id)
+            .order_by(SNAPSHOT.c.seq)
+        ).all()
+    assert [seq for seq, _ in rows] == [s for s in range(1, now.seq + 1) if s % snapshot_every == 0]
+    for seq, data in rows:
+        assert public_state(decode(board_id, seq, data)) == seen[seq], seq
     # A store that met the whole history first (as opening the history page makes it) agrees.
     opened = BoardStore(oppath.engine)
     opened.keep_snapshots(board_id)

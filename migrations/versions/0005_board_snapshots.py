@@ -1,0 +1,33 @@
+"""board snapshots: the board every few hundred events, so the past opens without replaying it all
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "board_snapshot",
+        sa.Column("board_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("format", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["board_id"], ["board.id"]),
+        sa.PrimaryKeyConstraint("board_id", "seq"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("board_snapshot")

@@ -1,0 +1,178 @@
+"""Stored snapshots: the past opens in a new process (after a restart) from the board kept every
+``SNAPSHOT_EVERY`` events in the database, replaying a few events instead of the whole history; a
+snapshot that cannot be read is passed over and reported, and the answer is still right. On a real
+SQLite file and on a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select, text, update
+
+from board import Actor, Op, Role
+from board.public import public_state
+from server import store
+from server.db import make_engine, upgrade
+from server.oppath import OpPath
+from server.snapshots import FORMAT, SNAPSHOT, encode
+from server.store import BoardStore
+
+RTE = Actor("rte", "Rita", Role.RTE)
+EVERY = 20
+Connect = Callable[[str], Engine]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url = str(request.getfixturevalue("postgres").create_database("snapshots"))
+    else:
+        url = f"sqlite:///{tmp_path / 'piboard.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[[str], Engine]]:
+    """Engines to the test's database (each one a process's), closed when the test ends."""
+    opened: list[Engine] = []
+
+    def engine(url: str) -> Engine:
+        opened.append(make_engine(url))
+        return opened[-1]
+
+    yield engine
+    for each in opened:
+        each.dispose()
+
+
+@pytest.fixture(autouse=True)
+def every_twenty_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "SNAPSHOT_EVERY", EVERY)
+
+
+def a_busy_board(oppath: OpPath, events: int) -> tuple[str, dict[int, Any]]:
+    """A board with ``events`` events (a team, then risks renamed over and over), and what a client
+    saw of it after each one."""
+    board_id = oppath.create_board("ART", RTE)
+    oppath.submit(board_id, Op("team.create", args={"id": "t1", "name": "Team One"}), RTE)
+    seen = {}
+    while (seq := oppath.state(board_id).seq) < events:
+        risks = sorted(oppath.state(board_id).risks, key=lambda r: r.id)
+        if seq % 3 == 2:
+            oppath.submit(board_id, Op("risk.create", args={"title": f"Risk {seq}", "team_id": "t1"}), RTE)
+        else:
+            risk = risks[seq % len(risks)]
+            oppath.submit(board_id, Op("risk.update", risk.id, risk.version, {"title": f"At {seq}"}), RTE)
+        seen[oppath.state(board_id).seq] = public_state(oppath.state(board_id))
+    oppath.flush_snapshots(timeout=60)
+    return board_id, seen
+
+
+def stored_seqs(engine: Engine, board_id: str) -> list[int]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(SNAPSHOT.c.seq).where(SNAPSHOT.c.board_id == board_id).order_by(SNAPSHOT.c.seq)
+            ).scalars()
+        )
+
+
+def test_a_restarted_process_opens_the_past_from_the_stored_snapshot(url: str, connect: Connect) -> None:
+    board_id, seen = a_busy_board(OpPath(connect(url)), 90)
+    reader = BoardStore(connect(url))
+    assert stored_seqs(reader.engine, board_id) == [20, 40, 60, 80]
+
+    assert public_state(reader.state_at(board_id, 43)) == seen[43]
+    assert reader.events_replayed == 3  # forward from the snapshot at 40, not 43 from the start
+
+    before = reader.events_replayed
+    assert public_state(reader.state_at(board_id, 57)) == seen[57]
+    assert reader.events_replayed - before == 3  # backward from the snapshot at 60
+
+
+def test_every_stored_snapshot_is_the_board_its_events_give(url: str, connect: Connect) -> None:
+    board_id, seen = a_busy_board(OpPath(connect(url)), 70)
+    reader = BoardStore(connect(url))
+    for seq in stored_seqs(reader.engine, board_id):
+        assert public_state(reader.state_at(board_id, seq)) == seen[seq]
+    assert reader.events_replayed == 0
+
+
+def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(
+    url: str, connect: Connect
+) -> None:
+    oppath = OpPath(connect(url))
+    board_id, seen = a_busy_board(oppath, 90)
+    other_board = oppath.create_board("Another ART", RTE)
+    with oppath.engine.begin() as conn:
+        at = (SNAPSHOT.c.board_id == board_id) & (SNAPSHOT.c.seq == 40)
+        conn.execute(update(SNAPSHOT).where(at).values(data=b"not a snapshot"))
+        # Another board's snapshot stored under this board's moment 60.
+        alien = encode(oppath.state(other_board))
+        conn.execute(
+            update(SNAPSHOT)
+            .where((SNAPSHOT.c.board_id == board_id) & (SNAPSHOT.c.seq == 60))
+            .values(data=alien)
+        )
+    reader = BoardStore(connect(url))
+    for seq in (41, 43, 57):
+        assert public_state(reader.state_at(board_id, seq)) == seen[seq], seq
+    problems = {p.row: p.problem for p in reader.row_problems.of(board_id)}
+    assert set(problems) == {"snapshot 40", "snapshot 60"}
+    assert "replayed from the events" in problems["snapshot 40"]
+
+
+def test_a_snapshot_of_an_older_format_is_ignored_reported_and_rewritten(url: str, connect: Connect) -> None:
+    board_id, seen = a_busy_board(OpPath(connect(url)), 50)
+    engine = connect(url)
+    with engine.begin() as conn:
+        conn.execute(update(SNAPSHOT).where(SNAPSHOT.c.board_id == board_id).values(format=FORMAT - 1))
+    reader = BoardStore(connect(url))
+    assert public_state(reader.state_at(board_id, 22)) == seen[22]
+    assert reader.events_replayed == 22  # forward from the start: no snapshot was usable
+    assert "older format" in {p.row: p.problem for p in reader.row_problems.of(board_id)}["snapshot 20"]
+
+    reader.keep_snapshots(board_id)  # what opening the history page does
+    reader.flush_snapshots(timeout=60)
+    with engine.connect() as conn:
+        formats = conn.execute(select(SNAPSHOT.c.format).where(SNAPSHOT.c.board_id == board_id)).scalars()
+        assert set(formats) == {FORMAT}
+    fresh = BoardStore(connect(url))
+    assert public_state(fresh.state_at(board_id, 22)) == seen[22]
+    assert fresh.events_replayed == 2
+
+
+def test_a_board_from_before_snapshots_fills_them_in_as_its_past_is_read(url: str, connect: Connect) -> None:
+    board_id, seen = a_busy_board(OpPath(connect(url)), 70)
+    engine = connect(url)
+    with engine.begin() as conn:
+        conn.execute(SNAPSHOT.delete())
+    reader = BoardStore(connect(url))
+    assert public_state(reader.state_at(board_id, 30)) == seen[30]  # 30 events forward, meeting 20
+    reader.flush_snapshots(timeout=60)
+    assert stored_seqs(engine, board_id) == [20]
+
+    reader.keep_snapshots(board_id)
+    reader.flush_snapshots(timeout=60)
+    assert stored_seqs(engine, board_id) == [20, 40, 60]
+    fresh = BoardStore(connect(url))
+    assert public_state(fresh.state_at(board_id, 62)) == seen[62]
+    assert fresh.events_replayed == 2
+
+
+def test_edits_are_accepted_when_a_snapshot_cannot_be_stored(
+    url: str, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    oppath = OpPath(connect(url))
+    with oppath.engine.begin() as conn:
+        conn.execute(text("DROP TABLE board_snapshot"))
+    with caplog.at_level(logging.WARNING, logger="piboard.snapshots"):
+        board_id, seen = a_busy_board(oppath, 45)
+    assert "snapshot at event 20 not stored" in caplog.text
+    assert [e.seq for e in oppath.events_since(board_id, 0)] == list(range(1, 46))
+    assert public_state(OpPath(oppath.engine).state(board_id)) == seen[45]
