@@ -2,24 +2,28 @@
 
 Two boards: the demo ART (8 teams, its whole plan as a few hundred events), and a 12-team ART with
 20,000 events (the plan, then a long day of moves and edits). For each, ``state_at`` is timed at
-moments spread over the history, three ways:
+moments spread over the history (37 events past a snapshot, and halfway between two), four ways:
 
-- ``cold``: a fresh store (another process, or after a restart): no snapshot yet, the replay starts
-  from the start or goes backward from now, whichever is nearer;
-- ``warm``: after ``keep_snapshots`` (which opening the history page starts in the background) met
-  the whole history once, keeping a snapshot every ``SNAPSHOT_EVERY`` events: the usual case while
-  someone scrubs the timeline;
-- ``scrub``: 50 random moments in a row on a warm store (what dragging the slider asks for).
+- ``cold``: a fresh store (another process, or after a restart): it starts from the nearest snapshot
+  the op path stored (every ``SNAPSHOT_EVERY`` events), or from now, and replays the rest;
+- ``none stored``: the same on a board from before snapshots were stored: the replay starts from the
+  start or goes backward from now, whichever is nearer (and stores the snapshots it meets);
+- ``warm``: a store that answered the moments before (their snapshots decoded, in memory);
+- ``scrub``: 50 random moments in a row on that store (what dragging the slider asks for).
+
+Then the edit path: single edits timed with snapshots kept and without, and what one snapshot
+costs the background thread that writes it.
 
 Prints a table, or JSON with ``--json``.
 
-    .venv/bin/python bench/bench_state_at.py [--json] [--events 20000] [--teams 12]
+    .venv/bin/python bench/bench_state_at.py [--json] [--events 20000] [--teams 12] [--snapshot-every 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -28,15 +32,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from board import Actor, BoardState, Op, Role
 from board.demo import demo_ops
 from server import store
 from server.db import make_engine, upgrade
 from server.oppath import OpPath
-from server.store import BoardStore
+from server.snapshots import SNAPSHOT, encode
+from server.store import BoardStore, snapshot_due
 
 RTE = Actor("rte", "RTE", Role.RTE)
 BATCH = 500
+FRACTIONS = (0.05, 0.25, 0.5, 0.75, 0.9)
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -110,21 +118,78 @@ def build(oppath: OpPath, teams: int, events: int) -> str:
     return board_id
 
 
-def measure(engine: Any, board_id: str, seq_now: int, rng: random.Random) -> dict[str, Any]:
-    # Moments between snapshots (a moment on a snapshot costs nothing to show).
-    moments = sorted({max(1, round(seq_now * f) + 37) for f in (0.05, 0.25, 0.5, 0.75, 0.9)})
-    cold = [timed(lambda s=s: BoardStore(engine).state_at(board_id, s)) for s in moments]
+def measure(oppath: OpPath, board_id: str, rng: random.Random) -> dict[str, Any]:
+    engine, seq_now, every = oppath.engine, oppath.state(board_id).seq, store.SNAPSHOT_EVERY
+    oppath.flush_snapshots()
+    # Moments just past a snapshot and halfway between two (the farthest a replay goes).
+    near = {round(seq_now * f) // every * every + off for f in FRACTIONS for off in (37, every // 2)}
+    moments = sorted(m for m in near if 0 < m < seq_now)
+    cold_stores = [BoardStore(engine) for _ in moments]
+    cold = [
+        timed(lambda s=s, r=r: r.state_at(board_id, s)) for s, r in zip(moments, cold_stores, strict=True)
+    ]
+    replayed = max(r.events_replayed for r in cold_stores)
+    for reader in cold_stores:
+        reader.flush_snapshots()
+    # A board from before stored snapshots: none in the table (the replay stores those it meets).
+    unstored = []
+    for s in moments:
+        forget_snapshots(engine)
+        reader = BoardStore(engine)
+        unstored.append(timed(lambda s=s, r=reader: r.state_at(board_id, s)))
+        reader.flush_snapshots()
+    forget_snapshots(engine)
+    filling = BoardStore(engine)
+    fill = timed(lambda: (filling.keep_snapshots(board_id), filling.flush_snapshots()))
     warm_store = BoardStore(engine)
     opened = timed(lambda: warm_store.keep_snapshots(board_id))  # what opening the history page starts
     warm = [timed(lambda s=s: warm_store.state_at(board_id, s)) for s in moments]
     scrub = [timed(lambda: warm_store.state_at(board_id, rng.randrange(1, seq_now))) for _ in range(50)]
     return {
         "events": seq_now,
-        "keep_snapshots_ms": round(opened, 1),
         "cold": summary(cold),
+        "cold_events_replayed_max": replayed,
+        "cold_none_stored": summary(unstored),
+        "fill_missing_ms": round(fill, 1),
+        "keep_snapshots_ms": round(opened, 1),
         "warm": summary(warm),
         "scrub": summary(scrub),
     }
+
+
+def forget_snapshots(engine: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(SNAPSHOT))
+
+
+def edit_path(oppath: OpPath, board_id: str, rng: random.Random, edits: int) -> dict[str, Any]:
+    """Single edits (a story moved), as a person makes them, with snapshots kept and without."""
+    figures: dict[str, Any] = {}
+    every = store.SNAPSHOT_EVERY
+    for label, snapshot_every in (("with_snapshots", every), ("without_snapshots", 2**31)):
+        store.SNAPSHOT_EVERY = snapshot_every
+        samples, on_snapshot = [], []
+        for _ in range(edits):
+            state = oppath.state(board_id)
+            story = state.items["story"][rng.choice(sorted(state.items["story"]))]
+            op = Op("story.move", story.id, story.version, {"iteration_id": f"i{rng.randrange(5)}"})
+            took = timed(lambda op=op: oppath.submit(board_id, op, RTE))
+            samples.append(took)
+            if snapshot_due(oppath.state(board_id).seq):
+                on_snapshot.append(took)
+        oppath.flush_snapshots()
+        figures[label] = {
+            **summary(samples),
+            "p99_ms": round(sorted(samples)[int(len(samples) * 0.99)], 1),
+        }
+        if on_snapshot:
+            figures[label]["on_snapshot_max_ms"] = round(max(on_snapshot), 1)
+    store.SNAPSHOT_EVERY = every
+    state = oppath.state(board_id)
+    writes = [timed(lambda: oppath.snapshot_writer.write(state)) for _ in range(5)]
+    figures["snapshot_write"] = summary(writes)  # on the background thread: encode and store
+    figures["snapshot_kb"] = round(len(encode(state)) / 1024, 1)
+    return figures
 
 
 def main() -> None:
@@ -132,34 +197,70 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--teams", type=int, default=12)
+    parser.add_argument("--snapshot-every", type=int, default=store.SNAPSHOT_EVERY)
+    parser.add_argument("--edits", type=int, default=400, help="single edits timed for the edit path")
     options = parser.parse_args()
+    store.SNAPSHOT_EVERY = options.snapshot_every
     rng = random.Random(1)
-    results: dict[str, Any] = {"snapshot_every": store.SNAPSHOT_EVERY}
+    results: dict[str, Any] = {"snapshot_every": store.SNAPSHOT_EVERY, "load_average": os.getloadavg()}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
         oppath = OpPath(make_engine(url))
         ops = demo_ops()
         demo = oppath.create_board("Demo ART", RTE, ops[0].args, then=lambda _board: ops[1:])
-        results["demo"] = measure(oppath.engine, demo, oppath.state(demo).seq, rng)
+        results["demo"] = measure(oppath, demo, rng)
         started = time.perf_counter()
         art = build(oppath, options.teams, options.events)
         results["build_s"] = round(time.perf_counter() - started, 1)
-        results["art"] = measure(oppath.engine, art, oppath.state(art).seq, rng)
+        results["art"] = measure(oppath, art, rng)
         results["art"]["teams"] = options.teams
+        results["edits"] = edit_path(oppath, art, rng, options.edits)
+    results["load_average"] = [*results["load_average"], *os.getloadavg()]
     if options.json:
         print(json.dumps(results, indent=2))
         return
     print(f"state_at on SQLite (a snapshot every {results['snapshot_every']} events), ms")
-    columns = ("cold med", "cold max", "warm med", "warm max", "scrub med", "scrub max")
-    print(f"{'board':<22}{'events':>8}" + "".join(f"{c:>11}" for c in columns))
+    columns = (
+        "cold med",
+        "cold max",
+        "none med",
+        "none max",
+        "warm med",
+        "warm max",
+        "scrub med",
+        "scrub max",
+    )
+    print(f"{'board':<16}{'events':>7}" + "".join(f"{c:>10}" for c in columns))
     for name, label in (("demo", "demo ART"), ("art", f"{options.teams}-team ART")):
         r = results[name]
-        figures = [r[part][stat] for part in ("cold", "warm", "scrub") for stat in ("median_ms", "max_ms")]
-        print(f"{label:<22}{r['events']:>8}" + "".join(f"{f:>11}" for f in figures))
+        parts = ("cold", "cold_none_stored", "warm", "scrub")
+        figures = [r[part][stat] for part in parts for stat in ("median_ms", "max_ms")]
+        print(f"{label:<16}{r['events']:>7}" + "".join(f"{f:>10}" for f in figures))
     for name in ("demo", "art"):
-        print(f"keep_snapshots ({name}, once per process and board): {results[name]['keep_snapshots_ms']} ms")
-    print(f"(building the {options.teams}-team ART took {results['build_s']} s)")
+        r = results[name]
+        print(
+            f"{name}: at most {r['cold_events_replayed_max']} events replayed cold; storing the missing "
+            f"snapshots of a board from before them: {r['fill_missing_ms']} ms (once per board)"
+        )
+    edits = results["edits"]
+    for label in ("with_snapshots", "without_snapshots"):
+        e = edits[label]
+        print(
+            f"{options.edits} single edits {label.replace('_', ' ')}: median {e['median_ms']} ms, "
+            f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms"
+            + (
+                f" (max of those on a snapshot: {e['on_snapshot_max_ms']} ms)"
+                if "on_snapshot_max_ms" in e
+                else ""
+            )
+        )
+    print(
+        f"one snapshot written in the background: median {edits['snapshot_write']['median_ms']} ms, "
+        f"{edits['snapshot_kb']} KB"
+    )
+    load = ", ".join(f"{x:.1f}" for x in results["load_average"])
+    print(f"(building the {options.teams}-team ART took {results['build_s']} s; load average {load})")
 
 
 if __name__ == "__main__":

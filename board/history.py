@@ -7,6 +7,7 @@ have a history here; ballots never do (their values are secret until revealed). 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -171,12 +172,18 @@ def item_history(state: BoardState, events: list[Committed], kind: str, item_id:
 
 @dataclass(frozen=True)
 class Landmark:
-    """A moment people remember on the timeline: an agenda item starting, the baseline, the lock."""
+    """A moment people remember on the timeline: an agenda item starting, the baseline, the lock.
+    An agenda item whose time has not come has no ``seq`` (shown, with nothing to show yet)."""
 
-    seq: int
-    at: float
+    seq: int | None
+    at: float | None
     label: str
     day: int | None = None
+    agenda_id: str | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.seq is not None
 
 
 # The events that make a landmark, for a reader to fetch only those.
@@ -197,7 +204,8 @@ def landmarks(state: BoardState, events: list[Committed]) -> list[Landmark]:
                 continue
             item = state.items["agenda"].get(str(agenda_id))
             title = getattr(item, "title", "") or "an agenda item since deleted"
-            found.append(Landmark(event.seq, event.at, title, getattr(item, "day", None)))
+            day = getattr(item, "day", None)
+            found.append(Landmark(event.seq, event.at, title, day, str(agenda_id)))
         elif event.op.type == "baseline.take":
             found.append(Landmark(event.seq, event.at, "Baseline taken"))
         elif event.op.type == "plan.lock":
@@ -205,3 +213,52 @@ def landmarks(state: BoardState, events: list[Committed]) -> list[Landmark]:
         elif event.op.type == "vote.reveal":
             found.append(Landmark(event.seq, event.at, "Confidence vote revealed"))
     return found
+
+
+# The first event at or after a moment (epoch seconds), as its seq, or None when there is none yet.
+FirstEventFrom = Callable[[float], int | None]
+
+
+def agenda_landmarks(
+    state: BoardState,
+    ran: Sequence[Landmark],
+    planned: Mapping[str, float | None],
+    now: float,
+    first_event_from: FirstEventFrom,
+) -> list[Landmark]:
+    """Every item of the agenda (both days) as a landmark, in agenda order: where the timer first
+    moved the agenda on to it (``ran``, from :func:`landmarks`), else at the first event at or after
+    its ``planned`` start (the board as it was then; the newest board when nothing happened since).
+    An item whose planned start is still to come, or unknown (no event date set), has no moment yet."""
+    timer: dict[str, Landmark] = {}
+    for mark in ran:
+        if mark.agenda_id is not None:
+            timer.setdefault(mark.agenda_id, mark)
+    marks = []
+    for item in state.agenda:
+        if item.id in timer:
+            marks.append(timer[item.id])
+            continue
+        starts = planned.get(item.id)
+        seq = None
+        if starts is not None and starts <= now:
+            seq = first_event_from(starts)
+            seq = state.seq if seq is None else seq
+        marks.append(Landmark(seq, starts, item.title, item.day, item.id))
+    return marks
+
+
+def timeline_landmarks(
+    state: BoardState,
+    events: list[Committed],
+    planned: Mapping[str, float | None],
+    now: float,
+    first_event_from: FirstEventFrom,
+) -> list[Landmark]:
+    """The timeline's landmarks: the events' (:func:`landmarks`) with every agenda item placed by
+    :func:`agenda_landmarks`; those reached in seq order, then those still to come in agenda order."""
+    found = landmarks(state, events)
+    on_agenda = {item.id for item in state.agenda}
+    others = [m for m in found if m.agenda_id not in on_agenda]  # an item since deleted stays
+    agenda = agenda_landmarks(state, found, planned, now, first_event_from)
+    return sorted(others + agenda, key=lambda m: (m.seq is None, m.seq or 0))  # stable: ties keep order

@@ -12,6 +12,7 @@ store that can also write.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Text, cast, select
@@ -217,6 +218,17 @@ class BoardStore:
         )
         with self.engine.connect() as conn:
             return [self._decoded(board_id, r) for r in conn.execute(query).mappings()]
+
+    def first_event_from(self, board_id: str, when: float) -> int | None:
+        """The seq of the board's first event at or after ``when`` (epoch seconds), or None."""
+        query = (
+            select(EVENT.c.seq)
+            .where(EVENT.c.board_id == board_id, EVENT.c.at >= datetime.fromtimestamp(when, UTC))
+            .order_by(EVENT.c.seq)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
 
     def events_touching(self, board_id: str, item_id: str) -> list[Committed]:
         """Every event that changed the item ``item_id`` (any kind), in seq order. The text search

@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
 from board.errors import Invalid, PiboardError
-from board.history import HISTORY_KINDS, LANDMARK_OPS, landmarks
+from board.history import HISTORY_KINDS, LANDMARK_OPS, timeline_landmarks
 from board.model import Team
+from server.clock import CLOCK
 from server.deps import Services, ServicesDep
 from server.errors import RateLimited
 from server.limits import RateLimiter
@@ -31,6 +32,7 @@ from server.views.history import (
     item_activity,
     moment,
     past_view_name,
+    planned_starts,
 )
 from server.views.program import build_program
 from server.views.team import build_team
@@ -60,7 +62,14 @@ async def _read(board_id: str, request: Request, services: Services) -> tuple[Bo
 
 
 def _timeline(services: Services, state: BoardState) -> Timeline:
-    marks = landmarks(state, services.oppath.events_of_types(state.board_id, LANDMARK_OPS))
+    oppath = services.oppath
+    marks = timeline_landmarks(
+        state,
+        oppath.events_of_types(state.board_id, LANDMARK_OPS),
+        planned_starts(state),
+        CLOCK.now().timestamp(),
+        lambda when: oppath.first_event_from(state.board_id, when),
+    )
     return Timeline(state.seq, marks, state.meta.baseline_seq)
 
 

@@ -18,6 +18,7 @@ from board.undo import NOT_UNDOABLE, check_may_undo
 from server.exports.baseline import BaselineDiff, baseline_diff
 from server.live_render import renders
 from server.views.common import render_part
+from server.views.event import agenda_page
 
 # What the time-travel page can show of the past: a view name and what people call it.
 PAST_VIEWS = {"program": "Program board", "objectives": "Objectives"}
@@ -95,6 +96,20 @@ class Timeline:
 
     def day_of(self, mark: Landmark) -> str:
         return f"Day {mark.day}" if mark.day else ""
+
+    def hint(self, mark: Landmark) -> str:
+        """What a landmark's tooltip says: its event, or when it is planned (still to come)."""
+        if mark.reached:
+            return f"event {mark.seq}"
+        if mark.at is None:
+            return "not reached yet (no event date set)"
+        return f"planned {clock_time(mark.at)}, not reached yet"
+
+
+def planned_starts(state: BoardState) -> dict[str, float | None]:
+    """When each agenda item is planned to start, by the agenda page's own rule (None: no date set)."""
+    page = agenda_page(state)
+    return {item.id: page.starts_at(item) for item in state.agenda}
 
 
 def past_view_name(show: str) -> str:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from board import Role
+from board import Actor, Op, Role
+from server.clock import CLOCK
+from server.db import make_engine, upgrade
 from server.live_render import render_update
+from server.oppath import OpPath
 from tests.conftest import BoardHandle, create_board, start_server
 
 
@@ -188,3 +192,51 @@ def test_reading_the_past_is_limited_per_participant(tmp_path: Path) -> None:
         assert get(board, board.join("observer", "Screen"), "/history/past", at=1).status_code == 200
     finally:
         server.stop()
+
+
+AGENDA_MARK = re.compile(
+    r'<button type="button" class="landmark landmark-agenda"(?: data-seq="(\d+)"| (disabled))'
+    r' title="[^"]*"><span class="landmark-day">Day (\d)</span> ([^<]+)</button>'
+)
+
+
+def test_every_agenda_item_of_both_days_is_on_the_timeline_those_to_come_disabled(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    """The event's first day was yesterday from 09:00 UTC; it is now yesterday's noon (the server's
+    clock): the morning's items are reached (before this board's first event: they open it), the
+    afternoon's and the second day's are still to come."""
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    meta = version(board, "meta", "meta")
+    times = {"event_date": yesterday.isoformat(), "day_start": "09:00", "time_zone": "UTC"}
+    assert board.op(
+        board.rte_session, "board.update", target="meta", base_version=meta, args=times
+    ).is_success
+    CLOCK.travel_to(datetime.combine(yesterday, time(12), UTC))
+    try:
+        html = get(board, board.rte_session, "/history").text
+    finally:
+        CLOCK.reset()
+    marks = [(day, title, seq or None) for seq, _disabled, day, title in AGENDA_MARK.findall(html)]
+    agenda = board.server.services.oppath.state(board.id).agenda
+    assert [(int(day), title) for day, title, _ in marks] == [(a.day, a.title) for a in agenda]
+    reached = [title for _, title, seq in marks if seq]
+    assert reached == ["Business context", "Product vision", "Architecture vision"]  # 09:00, 10:00, 11:30
+    assert {seq for _, _, seq in marks if seq} == {"1"}
+    assert "not reached yet" in html
+
+
+def test_the_first_event_from_a_moment(db_url: str) -> None:
+    upgrade(db_url)
+    at = [1_000_000.0]
+    oppath = OpPath(make_engine(db_url), clock=lambda: at[0])
+    rte = Actor("rte", "Rita", Role.RTE)
+    board_id = oppath.create_board("ART", rte)
+    for when in (2_000_000.0, 3_000_000.0):
+        at[0] = when
+        oppath.submit(board_id, Op("team.create", args={"name": f"Team {when}"}), rte)
+    assert oppath.first_event_from(board_id, 999_999.0) == 1
+    assert oppath.first_event_from(board_id, 1_500_000.5) == 2
+    assert oppath.first_event_from(board_id, 3_000_000.0) == 3
+    assert oppath.first_event_from(board_id, 3_000_000.5) is None
+    oppath.engine.dispose()
