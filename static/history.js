@@ -7,14 +7,6 @@
   var slider = document.getElementById("timeline-at");
   var form = document.getElementById("timeline");
   if (!slider || !form) return;
-  // static/htmx-loader.js may still be fetching htmx: start when it is in (as static/live.js does).
-  if (typeof htmx === "undefined") {
-    document.addEventListener("piboard:htmx-ready", start, { once: true });
-  } else {
-    start();
-  }
-
-  function start() {
 
   function newest() {
     var now = document.getElementById("history-now");
@@ -24,17 +16,28 @@
   function show(at) {
     slider.value = String(at);
     slider.setAttribute("aria-valuetext", "event " + at);
+    if (typeof htmx === "undefined") return Promise.resolve(); // start() shows it once htmx is in
     return htmx.ajax("GET", form.getAttribute("hx-get"), {
       source: form, target: "#past", swap: "outerHTML",
       values: { at: String(at), show: document.getElementById("timeline-show").value }
     });
   }
 
+  // Listened to at once: a landmark clicked before htmx is in moves the slider, and is shown by start().
   form.addEventListener("click", function (event) {
     var mark = event.target.closest(".landmark");
-    if (!mark) return;
+    if (!mark || mark.disabled) return;
     show(mark.dataset.seq === "now" ? newest() : parseInt(mark.dataset.seq, 10));
   });
+
+  // static/htmx-loader.js may still be fetching htmx: start when it is in (as static/live.js does).
+  if (typeof htmx === "undefined") {
+    document.addEventListener("piboard:htmx-ready", start, { once: true });
+  } else {
+    start();
+  }
+
+  function start() {
 
   // Live events move "now" on: the timeline grows, and a timeline left at the end keeps showing now.
   var following = parseInt(slider.value, 10) >= parseInt(slider.max, 10);
@@ -48,7 +51,7 @@
     if (following && !playing) show(end);
   }).observe(document.getElementById("main"), { childList: true, subtree: true });
 
-  // A moment picked before htmx was in (its input event had no listener yet) is shown now.
+  // A moment picked before htmx was in (a landmark, or the slider's input with no listener yet) is shown now.
   var past = document.getElementById("past");
   if (past && past.dataset.at !== slider.value) show(parseInt(slider.value, 10) || newest());
 

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
@@ -269,3 +270,42 @@ def test_undoing_a_feature_move_puts_the_feature_and_its_stories_back_on_every_s
     open_history(train.rte, train)
     expect(train.rte.locator("#feature-editor .activity li").first).to_contain_text("Paula undid event")
     screenshot(train.rte, "history-undone")
+
+
+def test_an_agenda_landmark_shows_the_board_as_it_was_when_that_item_was_due(train: Train) -> None:
+    """The RTE sets the event's first day and start (this very minute, UTC) on the agenda page, then
+    moves the feature on. On the timeline, the first agenda item opens the board as it was when that
+    item was due (the feature still in Iteration 1); the items still to come are there, disabled."""
+    rte = train.rte
+    # What the fixture set up happened before the minute the first item is due at.
+    setup_minute = int(time.time() // 60)
+    deadline = time.monotonic() + 75
+    while int(time.time() // 60) == setup_minute:
+        assert time.monotonic() < deadline, "the clock did not reach the next minute"
+        rte.wait_for_timeout(200)
+    due = datetime.now(UTC)
+    rte.goto(train.url("/agenda"))
+    times = rte.locator("form.event-times")
+    times.get_by_label("First day").fill(due.date().isoformat())
+    times.get_by_label("Days start at").fill(due.strftime("%H:%M"))
+    times.get_by_label("Time zone").fill("UTC")
+    times.get_by_role("button", name="Set times").click()
+    expect(rte.locator("#agenda-days time.starts").first).to_have_attribute(
+        "data-starts", due.strftime("%H:%M")
+    )
+
+    rte.goto(train.url("/program"))
+    move_feature(rte, train, 2)
+
+    rte.goto(train.url("/history"))
+    marks = rte.locator("#timeline .landmarks")
+    first_item = marks.get_by_role("button", name=re.compile("Day 1 Business context"))
+    expect(first_item).to_be_enabled()
+    expect(marks.get_by_role("button", name=re.compile("Day 1 Product vision"))).to_be_disabled()
+    expect(marks.get_by_role("button", name=re.compile("Day 2 Planning retrospective"))).to_be_disabled()
+    first_item.click()
+    past = rte.locator("#past")
+    expect(past).to_have_attribute("data-at", str(first_item.get_attribute("data-seq")))
+    expect(past.locator(".past-banner")).to_contain_text("The past")
+    expect(past.locator(f"{train.cell(1)} #card-{train.feature}")).to_be_visible()
+    screenshot(rte, "history-agenda-landmark")
