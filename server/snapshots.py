@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import zlib
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from sqlalchemy import Engine, delete, insert
@@ -29,6 +30,8 @@ SNAPSHOT = SnapshotRow.__table__  # type: ignore[attr-defined]
 # The encoding's version, stored with each row: change it whenever ``encode`` writes something an
 # older ``decode`` would misread (or an item's stored dict changes meaning), and older rows are ignored.
 FORMAT = 1
+# Boards kept in memory per board (a 12-team ART is about 1 MB of objects; a stored one decodes in ms).
+IN_MEMORY = 16
 # zlib's fastest level: a 12-team ART's 257 KB of JSON becomes 21 KB in under a millisecond.
 _LEVEL = 1
 
@@ -102,3 +105,32 @@ class SnapshotWriter:
                 )
         except Exception as exc:  # any: this runs on a background thread; the reader replays instead
             log.warning("board %s: snapshot at event %s not stored: %r", state.board_id, state.seq, exc)
+
+
+class RecentSnapshots:
+    """The boards at the snapshot moments this process used most recently (decoded or replayed),
+    at most ``IN_MEMORY`` per board, for the replays that follow (scrubbing a timeline)."""
+
+    def __init__(self) -> None:
+        self._by_board: dict[str, OrderedDict[int, BoardState]] = {}
+        self._guard = threading.Lock()
+
+    def seqs(self, board_id: str) -> set[int]:
+        with self._guard:
+            return set(self._by_board.get(board_id, ()))
+
+    def get(self, board_id: str, seq: int) -> BoardState | None:
+        with self._guard:
+            kept = self._by_board.get(board_id)
+            if kept is None or seq not in kept:
+                return None
+            kept.move_to_end(seq)
+            return kept[seq]
+
+    def put(self, state: BoardState) -> None:
+        with self._guard:
+            kept = self._by_board.setdefault(state.board_id, OrderedDict())
+            kept[state.seq] = state
+            kept.move_to_end(state.seq)
+            while len(kept) > IN_MEMORY:
+                kept.popitem(last=False)

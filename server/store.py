@@ -24,7 +24,7 @@ from board.model import Item, item_from_dict
 from board.ops import Change
 from server.db import BoardRow, EventRow, ItemRow
 from server.row_problems import RowProblems
-from server.snapshots import FORMAT, SNAPSHOT, SnapshotWriter, decode
+from server.snapshots import FORMAT, SNAPSHOT, RecentSnapshots, SnapshotWriter, decode
 
 BOARD = BoardRow.__table__  # type: ignore[attr-defined]
 ITEM = ItemRow.__table__  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ class BoardStore:
         self.engine = engine
         self._cache: dict[str, BoardState] = {}
         # The board at snapshot moments, by board and seq: met by replays, decoded, or just written.
-        self._snapshots: dict[str, dict[int, BoardState]] = {}
+        self._snapshots = RecentSnapshots()
         self.snapshot_writer = SnapshotWriter(engine)
         # How many events replays have applied (the figure that says how far a snapshot was).
         self.events_replayed = 0
@@ -309,7 +309,7 @@ class BoardStore:
         """The known state nearest to ``seq`` to replay from (only those at or before it, if asked):
         the empty board, a snapshot (in memory, or stored: one that does not decode is reported and
         dropped from ``stored``), or now (unless ``newest`` is None)."""
-        kept = self._snapshots.setdefault(board_id, {})
+        kept = self._snapshots.seqs(board_id)
         while True:
             known = {0, *kept, *stored} | ({newest} if newest is not None else set())
             if at_or_before:
@@ -317,14 +317,13 @@ class BoardStore:
             begin = nearest_start(seq, known)
             if begin == 0:
                 return BoardState(board_id, 0)
-            if begin in kept:
-                return kept[begin]
             if begin == newest:
                 return self.state(board_id)
-            state = self._stored_snapshot(board_id, begin)
+            state = self._snapshots.get(board_id, begin) or self._stored_snapshot(board_id, begin)
             if state is not None:
-                kept[begin] = state
+                self._snapshots.put(state)
                 return state
+            kept.discard(begin)
             stored.discard(begin)
 
     def _stored_snapshot(self, board_id: str, seq: int) -> BoardState | None:
@@ -364,7 +363,7 @@ class BoardStore:
 
     def _keep_snapshot(self, state: BoardState, *, stored: bool) -> None:
         """Remember the board at a snapshot moment; have it stored unless it is already."""
-        self._snapshots.setdefault(state.board_id, {})[state.seq] = state
+        self._snapshots.put(state)
         if not stored:
             self.snapshot_writer.keep(state)
 

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text, update
 
-from board import Actor, Op, Role
+from board import Actor, BoardState, Op, Role
 from board.public import public_state
 from server import store
 from server.db import make_engine, upgrade
 from server.oppath import OpPath
-from server.snapshots import FORMAT, SNAPSHOT, encode
-from server.store import BoardStore
+from server.snapshots import FORMAT, IN_MEMORY, SNAPSHOT, RecentSnapshots, encode
+from server.store import BoardStore, nearest_start
 
 RTE = Actor("rte", "Rita", Role.RTE)
 EVERY = 20
@@ -176,3 +176,20 @@ def test_edits_are_accepted_when_a_snapshot_cannot_be_stored(
     assert "snapshot at event 20 not stored" in caplog.text
     assert [e.seq for e in oppath.events_since(board_id, 0)] == list(range(1, 46))
     assert public_state(OpPath(oppath.engine).state(board_id)) == seen[45]
+
+
+def test_a_process_keeps_only_the_snapshots_it_used_last_in_memory() -> None:
+    recent = RecentSnapshots()
+    for seq in range(1, IN_MEMORY + 3):
+        recent.put(BoardState("b", seq))
+    assert recent.get("b", 3) is not None  # used again: kept over older ones
+    recent.put(BoardState("b", 100))
+    assert recent.seqs("b") == {3, *range(5, IN_MEMORY + 3), 100}
+    assert recent.get("b", 1) is None and recent.get("other", 3) is None
+
+
+def test_a_replay_starts_from_the_nearest_known_moment_the_earlier_of_two() -> None:
+    assert nearest_start(43, {0, 40, 60, 90}) == 40
+    assert nearest_start(57, {0, 40, 60, 90}) == 60
+    assert nearest_start(50, {0, 40, 60, 90}) == 40  # forward: never needs the newest board read
+    assert nearest_start(88, {0, 40, 60, 90}) == 90
