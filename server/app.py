@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await watch.stop()
         await hooks.stop()
         await hub.stop()
+        await asyncio.to_thread(services.oppath.close)  # the snapshots handed over are stored first
         services.engine.dispose()
 
     app = FastAPI(

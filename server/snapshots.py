@@ -68,12 +68,13 @@ class SnapshotWriter:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: dict[Future[None], tuple[str, int]] = {}
         self._guard = threading.Lock()
+        self._closed = False
 
     def keep(self, state: BoardState) -> None:
         """Store ``state`` (treated as read-only from now on) soon, replacing a row at its seq."""
         key = (state.board_id, state.seq)
         with self._guard:
-            if key in self._pending.values():
+            if self._closed or key in self._pending.values():
                 return
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piboard-snapshots")
@@ -90,6 +91,16 @@ class SnapshotWriter:
         with self._guard:
             pending = list(self._pending)
         wait(pending, timeout=timeout)
+
+    def close(self, timeout: float = 30) -> None:
+        """Store what was handed over (for at most ``timeout`` seconds), then take nothing more: the
+        engine is about to be closed, and a write after that would open it again."""
+        self.flush(timeout)
+        with self._guard:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def write(self, state: BoardState) -> None:
         """Encode and store one snapshot now. Never raises: a snapshot is only a shortcut."""

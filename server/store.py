@@ -287,6 +287,10 @@ class BoardStore:
         """Wait until the snapshots handed to the background writer are stored."""
         self.snapshot_writer.flush(timeout)
 
+    def close(self) -> None:
+        """Before the engine is disposed: the snapshots handed over are stored, no more are taken."""
+        self.snapshot_writer.close()
+
     def _stored(self, board_id: str) -> set[int]:
         """The seqs of the board's stored snapshots this piboard can read (others are reported)."""
         with self.engine.connect() as conn:

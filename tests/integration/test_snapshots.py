@@ -6,7 +6,7 @@ SQLite file and on a real PostgreSQL database."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from server.store import BoardStore, nearest_start
 
 RTE = Actor("rte", "Rita", Role.RTE)
 EVERY = 20
-Connect = Callable[[str], Engine]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,18 +35,42 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+class Processes:
+    """Stores on the test's database, each with its own engine as a process has. When the test ends
+    they are closed as the app closes its store at shutdown (their snapshots written), then their
+    engines."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engines: list[Engine] = []
+        self.stores: list[BoardStore] = []
+
+    def engine(self) -> Engine:
+        self.engines.append(make_engine(self.url))
+        return self.engines[-1]
+
+    def writer(self) -> OpPath:
+        writer = OpPath(self.engine())
+        self.stores.append(writer)
+        return writer
+
+    def reader(self) -> BoardStore:
+        """A store in a process that never read the board: a new engine and nothing in memory."""
+        self.stores.append(BoardStore(self.engine()))
+        return self.stores[-1]
+
+    def close(self) -> None:
+        for each in self.stores:
+            each.close()
+        for engine in self.engines:
+            engine.dispose()
+
+
 @pytest.fixture
-def connect() -> Iterator[Callable[[str], Engine]]:
-    """Engines to the test's database (each one a process's), closed when the test ends."""
-    opened: list[Engine] = []
-
-    def engine(url: str) -> Engine:
-        opened.append(make_engine(url))
-        return opened[-1]
-
-    yield engine
-    for each in opened:
-        each.dispose()
+def processes(url: str) -> Iterator[Processes]:
+    opened = Processes(url)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(autouse=True)
@@ -82,9 +105,9 @@ def stored_seqs(engine: Engine, board_id: str) -> list[int]:
         )
 
 
-def test_a_restarted_process_opens_the_past_from_the_stored_snapshot(url: str, connect: Connect) -> None:
-    board_id, seen = a_busy_board(OpPath(connect(url)), 90)
-    reader = BoardStore(connect(url))
+def test_a_restarted_process_opens_the_past_from_the_stored_snapshot(processes: Processes) -> None:
+    board_id, seen = a_busy_board(processes.writer(), 90)
+    reader = processes.reader()
     assert stored_seqs(reader.engine, board_id) == [20, 40, 60, 80]
 
     assert public_state(reader.state_at(board_id, 43)) == seen[43]
@@ -95,18 +118,16 @@ def test_a_restarted_process_opens_the_past_from_the_stored_snapshot(url: str, c
     assert reader.events_replayed - before == 3  # backward from the snapshot at 60
 
 
-def test_every_stored_snapshot_is_the_board_its_events_give(url: str, connect: Connect) -> None:
-    board_id, seen = a_busy_board(OpPath(connect(url)), 70)
-    reader = BoardStore(connect(url))
+def test_every_stored_snapshot_is_the_board_its_events_give(processes: Processes) -> None:
+    board_id, seen = a_busy_board(processes.writer(), 70)
+    reader = processes.reader()
     for seq in stored_seqs(reader.engine, board_id):
         assert public_state(reader.state_at(board_id, seq)) == seen[seq]
     assert reader.events_replayed == 0
 
 
-def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(
-    url: str, connect: Connect
-) -> None:
-    oppath = OpPath(connect(url))
+def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(processes: Processes) -> None:
+    oppath = processes.writer()
     board_id, seen = a_busy_board(oppath, 90)
     other_board = oppath.create_board("Another ART", RTE)
     with oppath.engine.begin() as conn:
@@ -119,7 +140,7 @@ def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(
             .where((SNAPSHOT.c.board_id == board_id) & (SNAPSHOT.c.seq == 60))
             .values(data=alien)
         )
-    reader = BoardStore(connect(url))
+    reader = processes.reader()
     for seq in (41, 43, 57):
         assert public_state(reader.state_at(board_id, seq)) == seen[seq], seq
     problems = {p.row: p.problem for p in reader.row_problems.of(board_id)}
@@ -127,12 +148,12 @@ def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(
     assert "replayed from the events" in problems["snapshot 40"]
 
 
-def test_a_snapshot_of_an_older_format_is_ignored_reported_and_rewritten(url: str, connect: Connect) -> None:
-    board_id, seen = a_busy_board(OpPath(connect(url)), 50)
-    engine = connect(url)
+def test_a_snapshot_of_an_older_format_is_ignored_reported_and_rewritten(processes: Processes) -> None:
+    board_id, seen = a_busy_board(processes.writer(), 50)
+    engine = processes.engine()
     with engine.begin() as conn:
         conn.execute(update(SNAPSHOT).where(SNAPSHOT.c.board_id == board_id).values(format=FORMAT - 1))
-    reader = BoardStore(connect(url))
+    reader = processes.reader()
     assert public_state(reader.state_at(board_id, 22)) == seen[22]
     assert reader.events_replayed == 22  # forward from the start: no snapshot was usable
     assert "older format" in {p.row: p.problem for p in reader.row_problems.of(board_id)}["snapshot 20"]
@@ -142,17 +163,17 @@ def test_a_snapshot_of_an_older_format_is_ignored_reported_and_rewritten(url: st
     with engine.connect() as conn:
         formats = conn.execute(select(SNAPSHOT.c.format).where(SNAPSHOT.c.board_id == board_id)).scalars()
         assert set(formats) == {FORMAT}
-    fresh = BoardStore(connect(url))
+    fresh = processes.reader()
     assert public_state(fresh.state_at(board_id, 22)) == seen[22]
     assert fresh.events_replayed == 2
 
 
-def test_a_board_from_before_snapshots_fills_them_in_as_its_past_is_read(url: str, connect: Connect) -> None:
-    board_id, seen = a_busy_board(OpPath(connect(url)), 70)
-    engine = connect(url)
+def test_a_board_from_before_snapshots_fills_them_in_as_its_past_is_read(processes: Processes) -> None:
+    board_id, seen = a_busy_board(processes.writer(), 70)
+    engine = processes.engine()
     with engine.begin() as conn:
         conn.execute(SNAPSHOT.delete())
-    reader = BoardStore(connect(url))
+    reader = processes.reader()
     assert public_state(reader.state_at(board_id, 30)) == seen[30]  # 30 events forward, meeting 20
     reader.flush_snapshots(timeout=60)
     assert stored_seqs(engine, board_id) == [20]
@@ -160,15 +181,15 @@ def test_a_board_from_before_snapshots_fills_them_in_as_its_past_is_read(url: st
     reader.keep_snapshots(board_id)
     reader.flush_snapshots(timeout=60)
     assert stored_seqs(engine, board_id) == [20, 40, 60]
-    fresh = BoardStore(connect(url))
+    fresh = processes.reader()
     assert public_state(fresh.state_at(board_id, 62)) == seen[62]
     assert fresh.events_replayed == 2
 
 
 def test_edits_are_accepted_when_a_snapshot_cannot_be_stored(
-    url: str, connect: Connect, caplog: pytest.LogCaptureFixture
+    processes: Processes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    oppath = OpPath(connect(url))
+    oppath = processes.writer()
     with oppath.engine.begin() as conn:
         conn.execute(text("DROP TABLE board_snapshot"))
     with caplog.at_level(logging.WARNING, logger="piboard.snapshots"):
