@@ -1,7 +1,7 @@
 """board snapshots: the board every few hundred events, so the past opens without replaying it all
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0007
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
