@@ -18,7 +18,7 @@ import datetime
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from board import BoardState
@@ -53,6 +53,9 @@ class Rendering:
     seq: int
     layout: object
     regions: dict[str, str]
+    # What was sent for the batch that led here: the seq it began at, and its fragments.
+    since: int = -1
+    fragments: str = ""
 
 
 class Renderings:
@@ -104,10 +107,13 @@ def changed_regions(
     them); the whole view when its layout changed. ``view`` names what ``build`` and ``regions_of``
     render, arguments included (``team:t1``): it keys the kept renderings. The regions are rendered
     through :mod:`server.views.region_memo`, so only those whose reads changed are rendered again."""
+    key = rendering_key(view, live_viewer())
+    done = RENDERINGS.recall(state.board_id, key, state.seq)
+    if done is not None and done.since == events[0].seq and _exactly_after(state, events):
+        return done.fragments  # the same batch on another view showing these regions (the room's menus)
     model = MODELS.of(state, view, build)
     with live_view(state.board_id, view):
         after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
-    key = rendering_key(view, live_viewer())
     before = None
     if _exactly_after(state, events):
         before = RENDERINGS.recall(state.board_id, key, events[0].seq - 1)
@@ -115,11 +121,13 @@ def changed_regions(
         earlier = build(state_before(state, events))
         with live_view(state.board_id, view):
             before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
-    RENDERINGS.keep(state.board_id, key, after)
     if whole is not None and before.layout != after.layout:
         with live_view(state.board_id, view + "|whole"):
-            return whole(model).html
-    return "".join(html for region_id, html in after.regions.items() if before.regions.get(region_id) != html)
+            fragments = whole(model).html
+    else:
+        fragments = "".join(html for id, html in after.regions.items() if before.regions.get(id) != html)
+    RENDERINGS.keep(state.board_id, key, replace(after, since=events[0].seq, fragments=fragments))
+    return fragments
 
 
 class Models:

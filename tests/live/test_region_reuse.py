@@ -82,8 +82,7 @@ def everything(state: BoardState, events: list[Committed]) -> dict[tuple[str, Au
 def test_reused_regions_are_those_rendering_again_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(13)
     state = demo_board()
-    # Both ways rebuild the board before each batch, so they differ only in reusing regions.
-    monkeypatch.setattr(common, "RENDERINGS", common.Renderings(size=0))
+    monkeypatch.setattr(common, "RENDERINGS", common.Renderings(size=512))
     monkeypatch.setattr(region_memo, "MEMO", region_memo.RegionMemo(views=512, per_region=8))
     applied = 0
     new_ids = (f"new{n}" for n in itertools.count())
@@ -98,7 +97,9 @@ def test_reused_regions_are_those_rendering_again_gives(monkeypatch: pytest.Monk
         events = [Committed(state.board_id, after.seq, f"c{applied}", op, changes, RTE, 1.7e9)]
         reusing = everything(after, events)
         with monkeypatch.context() as m:
-            m.setattr(common, "live_view", lambda board_id, view: nullcontext())  # plain rendering
+            # Plain rendering: every region of the board before the batch and after it, then the diff.
+            m.setattr(common, "live_view", lambda board_id, view: nullcontext())
+            m.setattr(common, "RENDERINGS", common.Renderings(size=0))
             rendered = everything(after, events)
         assert reusing == rendered, op
         state, applied = after, applied + 1
