@@ -4,6 +4,12 @@ After a change (or the clock closing an iteration) the alerts that hold now are 
 ones the webhook was told of; the new ones are posted, with retries, and every attempt is logged.
 A webhook is the board's integration setting, not part of the plan: setting it is no op, and a
 failed post changes nothing on the board or in its event log.
+
+Several server processes on one PostgreSQL database all see the same changes and the same clock,
+so each would post the same alerts. A process claims the alerts it is about to post in the
+database first (the webhook row's ``sent`` list, under that row's write lock): a process that
+comes second finds them claimed and posts nothing. A post that fails for good hands its alerts
+back, to be posted with the next change.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +35,8 @@ from server.schemas import DeliveryPublic
 from server.store import BoardStore
 
 log = logging.getLogger("piboard.webhooks")
+
+WEBHOOK = WebhookRow.__table__  # type: ignore[attr-defined]
 
 MAX_URL = 500
 DEBOUNCE_SECONDS = 1.0
@@ -82,7 +90,6 @@ class Webhooks:
         self.public_url = public_url.rstrip("/")
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._running: set[asyncio.Task[int]] = set()
-        self._lock = asyncio.Lock()
 
     # --- settings (the RTE's) --------------------------------------------------------------------
 
@@ -140,23 +147,30 @@ class Webhooks:
         baseline = self.store.state_at(state.board_id, meta.baseline_seq) if meta.baseline_seq else state
         return alerts(state, self.clock.today(), baseline, meta.velocity_threshold)
 
-    def _new_alerts(self, board_id: str) -> tuple[str, str, list[Alert]] | None:
+    def _claim_new(self, board_id: str) -> tuple[str, str, list[Alert]] | None:
+        """The webhook's URL, the board's name and the alerts no process has posted or is posting
+        yet, now claimed by this one; None if the board has no webhook."""
         with Session(self.engine) as db:
-            row = db.get(WebhookRow, board_id)
-            if row is None:
+            if db.get(WebhookRow, board_id) is None:
                 return None
-            url, sent = row.url, set(row.sent)
         state = self.store.state(board_id)
-        new = [a for a in self._alerts(state) if _key(a) not in sent]
+        holding = self._alerts(state)
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            found = _locked_row(conn, board_id)
+            if found is None:
+                return None
+            url, sent = found
+            new = [a for a in holding if _key(a) not in sent]
+            if new:
+                _set_sent(conn, board_id, sent | {_key(a) for a in new})
         return url, state.meta.name, new
 
-    def _mark_sent(self, board_id: str, new: Sequence[Alert]) -> None:
-        with Session(self.engine) as db:
-            row = db.get(WebhookRow, board_id)
-            if row is not None:
-                row.sent = sorted(set(row.sent) | {_key(a) for a in new})
-                db.add(row)
-                db.commit()
+    def _hand_back(self, board_id: str, alerts_not_posted: Sequence[Alert]) -> None:
+        """Alerts whose post failed for good: no longer claimed, so the next change posts them."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            found = _locked_row(conn, board_id)
+            if found is not None:
+                _set_sent(conn, board_id, found[1] - {_key(a) for a in alerts_not_posted})
 
     def _log(self, board_id: str, attempt: int, count: int, status: int | None, ok: bool, error: str) -> None:
         with Session(self.engine) as db:
@@ -189,17 +203,15 @@ class Webhooks:
 
     async def check(self, board_id: str) -> int:
         """Post what is new for the board's webhook; returns how many alerts were delivered."""
-        async with self._lock:  # one post at a time: the same alert is never sent twice
-            found = await run_in_threadpool(self._new_alerts, board_id)
-            if found is None or not found[2]:
-                return 0
-            url, name, new = found
-            base = f"{self.public_url}/b/{board_id}/sync" if self.public_url else ""
-            body = payload(name, base, new)
-            if await self._post(board_id, url, body, len(new)):
-                await run_in_threadpool(self._mark_sent, board_id, new)
-                return len(new)
+        claimed = await run_in_threadpool(self._claim_new, board_id)
+        if claimed is None or not claimed[2]:
             return 0
+        url, name, new = claimed
+        base = f"{self.public_url}/b/{board_id}/sync" if self.public_url else ""
+        if await self._post(board_id, url, payload(name, base, new), len(new)):
+            return len(new)
+        await run_in_threadpool(self._hand_back, board_id, new)
+        return 0
 
     async def _post(self, board_id: str, url: str, body: dict[str, Any], count: int) -> bool:
         attempts = len(self.retry_delays) + 1
@@ -236,3 +248,15 @@ class Webhooks:
 
 def _key(alert: Alert) -> str:
     return "|".join(alert.key)
+
+
+def _locked_row(conn: Connection, board_id: str) -> tuple[str, set[str]] | None:
+    """The board's webhook URL and claimed alerts, its row locked until the transaction ends
+    (``FOR UPDATE`` on PostgreSQL; on SQLite the write transaction holds the whole database)."""
+    query = WEBHOOK.select().where(WEBHOOK.c.board_id == board_id).with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else (row.url, set(row.sent))
+
+
+def _set_sent(conn: Connection, board_id: str, keys: set[str]) -> None:
+    conn.execute(update(WEBHOOK).where(WEBHOOK.c.board_id == board_id).values(sent=sorted(keys)))

@@ -18,9 +18,10 @@ from tests.execution.rocket import rocket, rte_op
 
 
 class Receiver:
-    """A local HTTP server standing in for Slack: answers each post with the next planned status."""
+    """A local HTTP server standing in for Slack: answers each post with the next planned status,
+    ``answer_after`` seconds after it arrived (a slow Slack)."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], answer_after: float = 0.0) -> None:
         self.statuses = list(statuses)
         self.posts: list[tuple[int, dict[str, Any]]] = []
         receiver = self
@@ -30,6 +31,7 @@ class Receiver:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 receiver.posts.append((status, body))
+                time.sleep(answer_after)
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok" if status == 200 else b"invalid_token")
