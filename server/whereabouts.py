@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from board.model import Role, Team
+from board.model import BoardState, Role, Team
 
 # The pages of a board as a person would name them (a view is ``name`` or ``name:argument``).
 PAGE_NAMES = {
@@ -88,3 +88,14 @@ def breakouts(people: list[Whereabouts], teams: Iterable[Team]) -> list[Breakout
 
 def _in(person: Whereabouts, team: Team) -> bool:
     return person.breakout is not None and person.breakout.id == team.id
+
+
+def online_context(state: BoardState, here: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the templates of who is online read (``here``: ``Hub.people_here``)."""
+    online = whereabouts(here, state.of(Team))
+    return {
+        "board_id": state.board_id,
+        "online": online,
+        "breakouts": breakouts(online, state.teams),
+        "remote_count": sum(1 for p in online if p.remote),
+    }

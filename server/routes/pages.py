@@ -24,15 +24,17 @@ from board.roles import jira_import_refusal
 from server.auth import Unauthenticated, may_show_on_screen
 from server.deps import Services, ServicesDep, session_of
 from server.errors import STATUS
+from server.hub import Hub
 from server.live_render import screen_viewer
 from server.provision import create_board_with_rte, require_admin_token
 from server.routes.join import signed_in_redirect
-from server.templating import Viewer, templates
+from server.templating import Viewer, refusal_fragment, templates
 from server.views.event import timer_part
 from server.views.program import build_program
 from server.views.room import help_view, room_menu_context
 from server.views.screen import screen_context
 from server.views.team import build_team
+from server.whereabouts import online_context
 
 router = APIRouter(tags=["pages"])
 
@@ -169,6 +171,18 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
     svg = io.BytesIO()
     segno.make(f"{base}/join/{token}", error="m").save(svg, kind="svg", scale=10, border=2)
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/b/{board_id}/screen/remote", response_class=HTMLResponse)
+async def screen_remote(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
+    try:
+        state, _ = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    hub: Hub = request.app.state.hub
+    context = online_context(state, hub.people_here(board_id))
+    return templates.TemplateResponse(request, "parts/screen_remote.html", context)
 
 
 def screen_join_token(services: Services, board_id: str, link_id: str | None) -> str:

@@ -27,7 +27,7 @@ from server.routes.event_pages import ROLE_LABELS
 from server.routes.links import require_rte
 from server.routes.pages import _load
 from server.templating import refusal_fragment, templates
-from server.whereabouts import breakouts, whereabouts
+from server.whereabouts import online_context
 
 router = APIRouter(prefix="/b/{board_id}/admin/people", tags=["pages"])
 
@@ -40,7 +40,7 @@ def people_context(
     teams = state.of(Team)
     duplicates = likely_duplicates(people)
     return {
-        **online_context(state, here),
+        **online_panel_context(state, here),
         "me": actor.id,
         "people": people,
         "duplicate_ids": {p.id for group in duplicates for p in group},
@@ -53,16 +53,8 @@ def people_context(
     }
 
 
-def online_context(state: BoardState, here: list[dict[str, Any]]) -> dict[str, Any]:
-    """Who is online now (``here``: ``Hub.people_here``), by breakout, in the room or remote."""
-    online = whereabouts(here, state.of(Team))
-    return {
-        "board_id": state.board_id,
-        "online": online,
-        "breakouts": breakouts(online, state.teams),
-        "remote_count": sum(1 for p in online if p.remote),
-        "role_labels": ROLE_LABELS,
-    }
+def online_panel_context(state: BoardState, here: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**online_context(state, here), "role_labels": ROLE_LABELS}
 
 
 async def _panel(board_id: str, request: Request, services: Services, action: Any = None) -> Response:
@@ -100,7 +92,7 @@ async def people_online(board_id: str, request: Request, services: ServicesDep) 
         require_rte(actor)
     except PiboardError as exc:
         return refusal_fragment(request, exc)
-    context = online_context(state, _hub(request).people_here(board_id))
+    context = online_panel_context(state, _hub(request).people_here(board_id))
     return templates.TemplateResponse(request, "event/people_online.html", context)
 
 

@@ -32,6 +32,8 @@ def test_the_rte_sees_who_is_remote_and_in_which_breakout(browser: Browser, ui_b
     rte = ui_board.rte
     remy = ui_board.join(browser, "team", "Rémy Remote", "Checkout", remote=True)
     expect(remy.locator("#me-menu [data-place]")).to_have_text("remote")
+    screen = ui_board.join(browser, "observer", "Room screen")
+    wait_live(screen)
 
     rte.goto(ui_board.url("admin"))
     wait_live(rte)
@@ -53,8 +55,14 @@ def test_the_rte_sees_who_is_remote_and_in_which_breakout(browser: Browser, ui_b
     expect(online.locator(f"[data-breakout='{checkout}'] h4")).to_contain_text("Checkout's breakout")
     expect(online.locator(f"[data-breakout='{checkout}'] h4")).to_contain_text("1 remote")
     expect(online.locator("li[data-person='Rémy Remote']")).to_have_count(1)
-    # The RTE is online too, in the room and in no breakout.
-    expect(online.locator("[data-breakout=''] li[data-remote='false']")).to_have_count(1)
+    # The RTE and the room's screen are online too, in the room and in no breakout.
+    expect(online.locator("[data-breakout=''] li[data-remote='false']")).to_have_count(2)
+    expect(online.locator("[data-breakout=''] li[data-person='Room screen']")).to_contain_text("big screen")
+
+    # The big screen's help scene names the remote people by breakout, for the room to remember them.
+    rte.locator("#room-menu summary").click()
+    rte.locator("#room-menu [data-scene=help]").click()
+    expect(screen.locator(f"#screen-remote [data-breakout='{checkout}']")).to_contain_text("Rémy Remote")
 
     # He walks into the room and says so from his own menu: the RTE's page follows, no reload.
     remy.locator("#me-menu summary").click()
@@ -63,6 +71,8 @@ def test_the_rte_sees_who_is_remote_and_in_which_breakout(browser: Browser, ui_b
     expect(row).to_have_attribute("data-remote", "false")
     expect(row).to_contain_text("in the room")
     assert rte.evaluate("window.__stillThisPage === true"), "the RTE's page reloaded"
+    expect(screen.locator("#screen-remote")).to_contain_text("Everyone online is in the room")
     # And it is kept: the people list says where each participant takes part.
     rte.reload()
-    expect(rte.locator("#people tr", has_text="Rémy Remote")).to_contain_text("in the room")
+    his = rte.locator("#people tr", has=rte.locator("td:first-child", has_text="Rémy Remote"))
+    expect(his).to_contain_text("in the room")
