@@ -10,8 +10,9 @@ to the highest seq it was told of, exactly once, in order.
 Each connection has a bounded send queue drained by its own sender task with a send
 timeout, so broadcasting never awaits a client: a client whose queue is full, whose send
 times out or that stops answering the heartbeat is dropped (close code 1013, "try again
-later") and catches up when it reconnects. Events are rendered once per view and audience (HTML) or
-serialised once (JSON) and the same string goes to every connection that needs it.
+later") and catches up when it reconnects. Events are rendered once per view and audience (HTML;
+of a view only the regions whose inputs changed, see server/views/region_memo.py) or serialised
+once (JSON) and the same string goes to every connection that needs it.
 """
 
 from __future__ import annotations

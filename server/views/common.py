@@ -9,7 +9,9 @@ The "before" of a batch is the "after" of the batch just broadcast, so each rend
 (per board and view, for the seq it shows) and the next batch starts from it: a live view is
 rendered once per batch, not twice. When no rendering of that seq is kept (the first batch, a
 catch-up from further back), the board before the batch is rebuilt from the changes' ``before``
-and rendered. The derived plan (loads, cascades) of one state is computed once for all views.
+and rendered. The derived plan (loads, cascades) of one state is computed once for all views, and
+a view's model once for all its audiences. Rendering a view's regions goes through
+:mod:`server.views.region_memo`: a region whose inputs did not change is not rendered again.
 """
 
 from __future__ import annotations
