@@ -157,7 +157,7 @@ class Models:
         return model
 
 
-MODELS = Models(size=256)
+MODELS = Models(size=128)
 
 
 def _exactly_after(state: BoardState, events: Sequence[Committed]) -> bool:
