@@ -21,6 +21,9 @@ run, each a subprocess of its own (so its RSS is its own):
   ART, the screens are browsers (``mode: html``) spread over the program, team, screen, risks and
   objectives views, and every edit is a ``story.move`` (a card dragged to another iteration); each
   view's fragments are rendered and sent. The floor runs beside it (y-websocket has no HTML mode).
+  ``--html`` screens are observers; ``--roles`` (mode ``roles``) spreads them over every role too —
+  the RTE, Product Management, an architect, a Business Owner, an observer and a member of each
+  team — so that every view is rendered for every audience, as in a real room.
 
 Latency is measured in the driver from the editor's send to each screen's receipt of that event
 (``delivery``) and to the last of the N screens (``all``); ``late`` counts deliveries that took over
@@ -279,22 +282,40 @@ class Board:
     watcher_session: str = "-"
     views: list[str] = field(default_factory=lambda: ["program"])
     moves: list[dict[str, Any]] = field(default_factory=list)  # HTML mode: story.move ops to send
+    # Mode "roles": the sessions the screens take in turn (one per role, and a member of each team).
+    sessions: list[str] = field(default_factory=list)
+
+    def screen(self, index: int) -> tuple[str, str]:
+        """The view and session of the ``index``-th screen: every view in every role, in turn."""
+        view = self.views[index % len(self.views)]
+        sessions = self.sessions or [self.watcher_session]
+        return view, sessions[(index // len(self.views)) % len(sessions)]
 
 
-def make_piboard_board(base: str, board_id_hint: str, html: bool) -> Board:
-    """A fresh board (the demo ART in HTML mode): the RTE edits, an observer watches."""
+def make_piboard_board(base: str, board_id_hint: str, mode: str) -> Board:
+    """A fresh board (the demo ART in HTML modes): the RTE edits, an observer watches (mode "roles":
+    people of every role watch, a member of each team among them)."""
     with httpx.Client(base_url=base, timeout=60) as c:
-        created = c.post("/api/boards", json={"name": f"Bench {board_id_hint}", "demo": html})
+        created = c.post("/api/boards", json={"name": f"Bench {board_id_hint}", "demo": mode != "json"})
         created.raise_for_status()
         board_id, rte = created.json()["board"]["id"], created.json()["rte_session"]
         auth = {"Authorization": f"Bearer {rte}"}
-        link = c.post(f"/api/boards/{board_id}/links", json={"role": "observer"}, headers=auth)
-        token = link.raise_for_status().json()["join_url"].rsplit("/", 1)[1]
-        watcher = c.post("/api/join", json={"token": token, "name": "Watcher"}).raise_for_status()
-        board = Board(base.replace("http://", "ws://") + f"/b/{board_id}/ws", rte, watcher.json()["session"])
-        if html:
+
+        def join(role: str, team_id: str | None = None) -> str:
+            wanted = {"role": role, "team_id": team_id}
+            link = c.post(f"/api/boards/{board_id}/links", json=wanted, headers=auth)
+            token = link.raise_for_status().json()["join_url"].rsplit("/", 1)[1]
+            joined = c.post("/api/join", json={"token": token, "name": f"Watcher {role} {team_id or ''}"})
+            return str(joined.raise_for_status().json()["session"])
+
+        board = Board(base.replace("http://", "ws://") + f"/b/{board_id}/ws", rte, join("observer"))
+        if mode != "json":
             items = c.get(f"/api/boards/{board_id}", headers=auth).raise_for_status().json()["items"]
             board.views, board.moves = html_views_and_moves(items)
+        if mode == "roles":
+            roles = [join(role) for role in ("pm", "architect", "business_owner")]
+            teams = [join("team", team_id) for team_id in items["team"]]
+            board.sessions = [rte, board.watcher_session, *roles, *teams]
         return board
 
 
@@ -332,12 +353,13 @@ class Screens:
 
     async def open(self, board: Board, count: int) -> None:
         async def one(index: int) -> None:
-            headers = {"Authorization": f"Bearer {board.watcher_session}"}
+            view, session = board.screen(index)
+            headers = {"Authorization": f"Bearer {session}"}
             ws = await connect(
                 board.ws_url, additional_headers=headers, open_timeout=120, ping_interval=None, max_queue=None
             )
-            view = board.views[index % len(board.views)]
-            hello = {"type": "hello", "last_seq": None, "view": view, "mode": self.mode, "name": "bench"}
+            mode = "json" if self.mode == "json" else "html"
+            hello = {"type": "hello", "last_seq": None, "view": view, "mode": mode, "name": "bench"}
             if self.kind != "y-websocket":  # the relay speaks Yjs only: it just starts syncing
                 await ws.send(json.dumps(hello))
             await ws.recv()  # the welcome (y-websocket: its first sync message)
@@ -518,7 +540,7 @@ Phases = Callable[[Callable[[float, int], Awaitable[Result]]], Awaitable[None]]
 async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: str, phases: Phases) -> None:
     """Open a board and N screens on one server, run ``phases`` on them, close everything."""
     if kind == "piboard":
-        board = await asyncio.to_thread(make_piboard_board, base, tag, mode == "html")
+        board = await asyncio.to_thread(make_piboard_board, base, tag, mode)
     else:
         board = Board(base.replace("http://", "ws://") + f"/{tag}")
     await asyncio.sleep(0.5)
@@ -633,6 +655,7 @@ ISSUE_CASES = [
     ("json", 1000, 20.0),
     ("html", 100, 10.0),
     ("html", 300, 10.0),
+    ("roles", 300, 10.0),
 ]
 
 
@@ -649,7 +672,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     elif args.max_rate:
         cases = []
     else:
-        cases = [("html" if args.html else "json", n, args.rate) for n in args.clients]
+        mode = "roles" if args.roles else "html" if args.html else "json"
+        cases = [(mode, n, args.rate) for n in args.clients]
     with tempfile.TemporaryDirectory() as tmp, Bench(args.servers, args.ws, tmp) as b:
         out["notes"] = b.notes
         for mode, n, rate in cases:
@@ -667,7 +691,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 HEAD = (
-    f"{'mode':<4} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} "
+    f"{'mode':<5} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} "
     f"{'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} {'CPU µs':>7} {'load':>5}"
 )
 _printed_head = False
@@ -682,7 +706,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
         _printed_head = True
     for r in rows:
         print(
-            f"{r['mode']:<4} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
+            f"{r['mode']:<5} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
             f"{r['delivery_p50_ms']:>7} {r['delivery_p99_ms']:>7} {r['delivery_max_ms']:>7} | "
             f"{r['all_p50_ms']:>8} {r['all_p99_ms']:>8} | {r['late_pct']:>6} {r['missing']:>7} "
             f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['cpu_us_per_delivery']:>7} {r['load_avg']:>5}",
@@ -710,6 +734,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="edits per second (default 20)")
     parser.add_argument("--seconds", type=float, default=4.0, help="how long each case edits (≥ 20 edits)")
     parser.add_argument("--html", action="store_true", help="browser screens on mixed views of the demo ART")
+    parser.add_argument("--roles", action="store_true", help="as --html, the screens in every role and team")
     parser.add_argument("--max-rate", action="store_true", help="climb the edit rate until p99 passes 1 s")
     parser.add_argument(
         "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"

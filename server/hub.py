@@ -518,6 +518,7 @@ class Hub:
                     if not batch:
                         break  # told of a seq whose row is not visible yet: the next notify resumes
                     state = await run_in_threadpool(self.oppath.state, ch.board_id)
+                    batch += await self._shown_too(ch, batch[-1].seq, state.seq)
                     self._deliver(ch, state, batch)
                     ch.last_seq = batch[-1].seq
                     for seq in [s for s in ch.pending if s <= ch.last_seq]:
@@ -544,6 +545,19 @@ class Hub:
         return await run_in_threadpool(
             self.oppath.events_since, ch.board_id, ch.last_seq, MAX_EVENTS_PER_RENDER
         )
+
+    async def _shown_too(self, ch: Channel, last: int, seq: int) -> list[Committed]:
+        """The events after the batch that the board read for it already shows (commits that landed
+        meanwhile): sent with it, so that what is rendered is exactly the batch's outcome and the next
+        batch starts from this rendering (a server that fell behind would otherwise render every view's
+        "before" again, and fall further behind)."""
+        if seq <= last or seq - last > MAX_EVENTS_PER_RENDER:
+            return []
+        wanted = range(last + 1, seq + 1)
+        if all(s in ch.pending for s in wanted):
+            return [ch.pending[s] for s in wanted]
+        rows = await run_in_threadpool(self.oppath.events_between, ch.board_id, last, seq)
+        return rows if [e.seq for e in rows] == list(wanted) else []
 
     def _deliver(self, ch: Channel, state: BoardState, batch: list[Committed]) -> None:
         """Encode each event once (JSON) or render each view once per audience (HTML), then queue the
