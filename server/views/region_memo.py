@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.templating import Question, answer, live_viewer, noting_questions, templates
+from server.templating import Question, Viewer, answer, live_viewer, noting_questions, templates
 
 Path = tuple[str, ...]
 Slots = dict[tuple[str, int], list["Noted"]]
@@ -41,6 +41,14 @@ class Noted:
     html: str = ""
     # The context it was last found valid for: the same objects again need no comparison.
     seen: tuple[object, ...] = ()
+    # Whether the role rule answers a viewer as it answered when this was rendered, by viewer.
+    fits: dict[Viewer, bool] = field(default_factory=dict)
+
+    def fits_viewer(self, viewer: Viewer) -> bool:
+        fits = self.fits.get(viewer)
+        if fits is None:
+            fits = self.fits[viewer] = all(answer(viewer, q) == a for q, a in self.asked.items())
+        return fits
 
 
 def _watchable(value: object) -> bool:
@@ -175,7 +183,7 @@ class RegionMemo:
         viewer = live_viewer()
         seen = tuple(context.values())
         for noted in kept:
-            if viewer is not None and any(answer(viewer, q) != a for q, a in noted.asked.items()):
+            if viewer is not None and not noted.fits_viewer(viewer):
                 continue
             if _same_objects(noted.seen, seen) or all(
                 _same(old, _follow(context, path)) for path, old in noted.reads.items()
