@@ -5,7 +5,8 @@ keep receiving the board. So whenever access on a board changes, :class:`Auth` t
 (and, on PostgreSQL, every other process through ``NOTIFY piboard_access``, carried by the
 LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
 here: one no longer valid gets an ``error`` frame and close code 4401 at once; one whose
-participant was merged into another is asked to reconnect (1013) and comes back as that person.
+participant was merged into another is asked to reconnect (1013) and comes back as that person;
+one whose participant now says they are remote (or in the room) shows so in presence.
 """
 
 from __future__ import annotations
@@ -53,19 +54,25 @@ class AccessWatch:
             return
         connections = [c for c in channel.connections if not c.closed and c in self._sessions]
         verdicts = await run_in_threadpool(self._verdicts, board_id, connections)
-        for conn, verdict in zip(connections, verdicts, strict=True):
+        for conn, (verdict, remote) in zip(connections, verdicts, strict=True):
             if isinstance(verdict, PiboardError):
                 frame = {"type": "error", "error": "unauthenticated", "reason": verdict.reason}
                 conn.send(dumps(frame))
                 conn.close_after_flush(CLOSE_UNAUTHENTICATED, verdict.reason)
             elif verdict.id != conn.actor.id:
                 conn.drop(CLOSE_TRY_AGAIN, "you were merged with another participant: reconnect")
+            elif remote != conn.remote:
+                self.hub.set_remote(board_id, conn.actor.id, remote)
 
-    def _verdicts(self, board_id: str, connections: list[Connection]) -> list[Actor | PiboardError]:
-        verdicts: list[Actor | PiboardError] = []
+    def _verdicts(
+        self, board_id: str, connections: list[Connection]
+    ) -> list[tuple[Actor | PiboardError, bool]]:
+        """Each socket's participant now (or why it has none), and whether they take part remotely."""
+        verdicts: list[tuple[Actor | PiboardError, bool]] = []
         for conn in connections:
             try:
-                verdicts.append(self.auth.actor(board_id, self._sessions.get(conn)))
+                actor = self.auth.actor(board_id, self._sessions.get(conn))
+                verdicts.append((actor, self.auth.is_remote(board_id, actor.id)))
             except PiboardError as exc:
-                verdicts.append(exc)
+                verdicts.append((exc, conn.remote))
         return verdicts

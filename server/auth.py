@@ -258,12 +258,16 @@ class Auth:
         return bool(remote)
 
     def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
+        """Told like a change of access, so the sockets of this person on every process are looked at
+        again (server/access.py) and their presence says where they are now."""
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             conn.execute(
                 update(PARTICIPANT)
                 .where(PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == board_id)
                 .values(remote=remote)
             )
+            self._access_changed(conn, board_id)
+        self._tell(board_id)
 
     @staticmethod
     def _participant(conn: Connection, board_id: str, participant_id: object) -> Any:

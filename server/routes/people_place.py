@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from board.errors import PiboardError
 from server.deps import ServicesDep
-from server.hub import Hub
 from server.routes.join import Place
 from server.routes.pages import _load
 from server.templating import refusal_fragment, templates
@@ -26,14 +25,13 @@ router = APIRouter(prefix="/b/{board_id}/me", tags=["pages"])
 async def set_place(
     board_id: str, request: Request, services: ServicesDep, place: Annotated[Place, Form()]
 ) -> Response:
-    """I'm in the room / I'm remote: stored, and every open page of this person says so in presence."""
+    """I'm in the room / I'm remote: stored, and every open page of this person, on every server
+    process, says so in presence (server/access.py hears of it as of a change of access)."""
     try:
         _, actor = await _load(board_id, request, services)
     except PiboardError as exc:
         return refusal_fragment(request, exc)
     remote = place == "remote"
     await run_in_threadpool(services.auth.set_remote, board_id, actor.id, remote)
-    hub: Hub = request.app.state.hub
-    hub.set_remote(board_id, actor.id, remote)
     context = {"actor": actor, "board_id": board_id, "me_remote": remote, "open": True}
     return templates.TemplateResponse(request, "parts/me_menu.html", context)

@@ -69,3 +69,34 @@ def test_the_edit_limit_holds_across_processes(two_processes: list[ServerProcess
     assert set(statuses) <= {200, 429}
     assert 5 <= accepted <= 6, statuses  # the burst, plus at most one refilled while the test ran
     assert statuses[-1] == 429
+
+
+def test_a_person_who_says_they_are_remote_shows_remote_on_every_process(
+    two_processes: list[ServerProcess],
+) -> None:
+    """Ann's socket is on process b; she says "I'm remote" through process a: the RTE, watching
+    through process a, sees her remote (her socket's presence is kept by b)."""
+    a, b = two_processes
+    board_id, rte = create_board(a)
+    ann = join(a, board_id, rte, "observer", "Ann")
+
+    async def scenario() -> None:
+        watcher = await LiveClient.connect(a.ws_url, board_id, rte, last_seq=None, name="rte laptop")
+        laptop = await LiveClient.connect(b.ws_url, board_id, ann, last_seq=None, name="ann laptop")
+
+        def ann_remote(remote: bool) -> bool:
+            people = watcher.presence["people"] if watcher.presence else []
+            return any(p["name"] == "Ann" and p["remote"] is remote for p in people)
+
+        await watcher.wait_until(lambda: ann_remote(False), 30)
+        said = await asyncio.to_thread(
+            httpx.post,
+            f"{a.url}/b/{board_id}/me/place",
+            data={"place": "remote"},
+            headers={"Authorization": f"Bearer {ann}"},
+        )
+        assert said.status_code == 200, said.text
+        await watcher.wait_until(lambda: ann_remote(True), 30)
+        await asyncio.gather(watcher.close(), laptop.close())
+
+    run_async(scenario())
