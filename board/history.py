@@ -215,20 +215,21 @@ def landmarks(state: BoardState, events: list[Committed]) -> list[Landmark]:
     return found
 
 
-# The first event at or after a moment (epoch seconds), as its seq, or None when there is none yet.
-FirstEventFrom = Callable[[float], int | None]
+@dataclass(frozen=True)
+class AgendaTimes:
+    """What places the agenda on the timeline: each item's planned start (epoch seconds; None when
+    the event's date is not set), the time now, and the board's first event at or after a moment (its
+    seq, or None when there is none yet)."""
+
+    planned: Mapping[str, float | None]
+    now: float
+    first_event_from: Callable[[float], int | None]
 
 
-def agenda_landmarks(
-    state: BoardState,
-    ran: Sequence[Landmark],
-    planned: Mapping[str, float | None],
-    now: float,
-    first_event_from: FirstEventFrom,
-) -> list[Landmark]:
+def agenda_landmarks(state: BoardState, ran: Sequence[Landmark], times: AgendaTimes) -> list[Landmark]:
     """Every item of the agenda (both days) as a landmark, in agenda order: where the timer first
     moved the agenda on to it (``ran``, from :func:`landmarks`), else at the first event at or after
-    its ``planned`` start (the board as it was then; the newest board when nothing happened since).
+    its planned start (the board as it was then; the newest board when nothing happened since).
     An item whose planned start is still to come, or unknown (no event date set), has no moment yet."""
     timer: dict[str, Landmark] = {}
     for mark in ran:
@@ -239,26 +240,20 @@ def agenda_landmarks(
         if item.id in timer:
             marks.append(timer[item.id])
             continue
-        starts = planned.get(item.id)
+        starts = times.planned.get(item.id)
         seq = None
-        if starts is not None and starts <= now:
-            seq = first_event_from(starts)
+        if starts is not None and starts <= times.now:
+            seq = times.first_event_from(starts)
             seq = state.seq if seq is None else seq
         marks.append(Landmark(seq, starts, item.title, item.day, item.id))
     return marks
 
 
-def timeline_landmarks(
-    state: BoardState,
-    events: list[Committed],
-    planned: Mapping[str, float | None],
-    now: float,
-    first_event_from: FirstEventFrom,
-) -> list[Landmark]:
+def timeline_landmarks(state: BoardState, events: list[Committed], times: AgendaTimes) -> list[Landmark]:
     """The timeline's landmarks: the events' (:func:`landmarks`) with every agenda item placed by
     :func:`agenda_landmarks`; those reached in seq order, then those still to come in agenda order."""
     found = landmarks(state, events)
     on_agenda = {item.id for item in state.agenda}
     others = [m for m in found if m.agenda_id not in on_agenda]  # an item since deleted stays
-    agenda = agenda_landmarks(state, found, planned, now, first_event_from)
+    agenda = agenda_landmarks(state, found, times)
     return sorted(others + agenda, key=lambda m: (m.seq is None, m.seq or 0))  # stable: ties keep order

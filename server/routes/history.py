@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
 from board.errors import Invalid, PiboardError
-from board.history import HISTORY_KINDS, LANDMARK_OPS, timeline_landmarks
+from board.history import HISTORY_KINDS, LANDMARK_OPS, AgendaTimes, timeline_landmarks
 from board.model import Team
 from server.clock import CLOCK
 from server.deps import Services, ServicesDep
@@ -63,13 +63,12 @@ async def _read(board_id: str, request: Request, services: Services) -> tuple[Bo
 
 def _timeline(services: Services, state: BoardState) -> Timeline:
     oppath = services.oppath
-    marks = timeline_landmarks(
-        state,
-        oppath.events_of_types(state.board_id, LANDMARK_OPS),
+    times = AgendaTimes(
         planned_starts(state),
         CLOCK.now().timestamp(),
         lambda when: oppath.first_event_from(state.board_id, when),
     )
+    marks = timeline_landmarks(state, oppath.events_of_types(state.board_id, LANDMARK_OPS), times)
     return Timeline(state.seq, marks, state.meta.baseline_seq)
 
 

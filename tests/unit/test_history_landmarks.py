@@ -4,14 +4,16 @@ has not come is shown without a moment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from plan_builder import Session
 
-from board.history import FirstEventFrom, Landmark, timeline_landmarks
+from board.history import AgendaTimes, Landmark, timeline_landmarks
 
 HOUR = 3600.0
 
 
-def first_event_from(session: Session) -> FirstEventFrom:
+def first_event_from(session: Session) -> Callable[[float], int | None]:
     return lambda when: min((s for s, e in session.events.items() if e.at >= when), default=None)
 
 
@@ -31,7 +33,7 @@ def a_morning(session: Session) -> dict[str, float | None]:
 
 def marks(session: Session, planned: dict[str, float | None], now: float) -> list[Landmark]:
     events = list(session.events.values())
-    return timeline_landmarks(session.state, events, planned, now, first_event_from(session))
+    return timeline_landmarks(session.state, events, AgendaTimes(planned, now, first_event_from(session)))
 
 
 def by_label(found: list[Landmark]) -> dict[str, Landmark]:
