@@ -64,6 +64,8 @@ class EventRow(SQLModel, table=True):
         UniqueConstraint("board_id", "actor_id", "client_op_id", name="uq_event_actor_client_op"),
         # A participant's newest events: the rate limit shared by every process (server/oppath.py).
         Index("ix_event_actor_seq", "board_id", "actor_id", "seq"),
+        # The first event at or after a moment: where an agenda item lands on the timeline (server/store.py).
+        Index("ix_event_board_at", "board_id", "at"),
     )
     board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
     seq: int = Field(primary_key=True)

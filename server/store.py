@@ -220,11 +220,12 @@ class BoardStore:
             return [self._decoded(board_id, r) for r in conn.execute(query).mappings()]
 
     def first_event_from(self, board_id: str, when: float) -> int | None:
-        """The seq of the board's first event at or after ``when`` (epoch seconds), or None."""
+        """The seq of the board's first event at or after ``when`` (epoch seconds), or None. Events are
+        taken in time order (the index on ``at``): the same as seq order while the clock runs forward."""
         query = (
             select(EVENT.c.seq)
             .where(EVENT.c.board_id == board_id, EVENT.c.at >= datetime.fromtimestamp(when, UTC))
-            .order_by(EVENT.c.seq)
+            .order_by(EVENT.c.at, EVENT.c.seq)
             .limit(1)
         )
         with self.engine.connect() as conn:

@@ -1,4 +1,5 @@
-"""board snapshots: the board every few hundred events, so the past opens without replaying it all
+"""board snapshots: the board every few hundred events, so the past opens without replaying it all;
+events by time, to find the first event at or after an agenda item's planned start
 
 Revision ID: 0005
 Revises: 0007
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["board_id"], ["board.id"]),
         sa.PrimaryKeyConstraint("board_id", "seq"),
     )
+    op.create_index("ix_event_board_at", "event", ["board_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_board_at", table_name="event")
     op.drop_table("board_snapshot")
