@@ -153,17 +153,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         path = make_export(tmp)
+        file_bytes = path.stat().st_size
         doc = json.loads(path.read_bytes())
-        counts = {
-            kind: len(doc.get("items", {}).get(kind, {}) or doc.get(kind, []))
-            for kind in ("team", "feature", "story", "dependency")
-        }
+        counts = {section: len(doc[section]) for section in ("teams", "features", "stories", "dependencies")}
         in_process, in_process_cpu, events = time_in_process(path, tmp, args.runs)
         new_db = [time_cli(path, tmp / f"cli-{run}.db") for run in range(args.runs)]
         open_storage(settings_for(tmp / "server.db")).engine.dispose()  # a database at the newest schema
         cli = [time_cli(path, tmp / "server.db") for _ in range(args.runs)]
     out: dict[str, Any] = {
-        "file_bytes": path.stat().st_size if path.exists() else None,
+        "file_bytes": file_bytes,
         "items": counts,
         "events": events,
         "import_s": [round(t, 3) for t in in_process],
