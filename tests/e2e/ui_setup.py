@@ -4,8 +4,10 @@ admin page's forms and join links, the team pages' quick-add forms. No API call,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.browser import CDN, LAPTOP
@@ -57,16 +59,28 @@ class UiBoard:
     ) -> Page:
         """The RTE makes a join link on the admin page; a new person opens it, gives their name and
         says they are in the room (or ``remote``)."""
+        return self.open_link(browser, self.make_link(role, team), name, remote=remote)
+
+    def make_link(self, role: str, team: str | None = None) -> str:
+        """The RTE makes a join link on the admin page (and stays there); returns its address."""
         self.rte.goto(self.url("admin"))
         form = self.rte.locator("form.make-link")
         form.locator("select[name=role]").select_option(value=role)
         if team:
             form.locator("select[name=team_id]").select_option(label=team)
         form.get_by_role("button", name="Make link").click()
-        url = self.rte.locator("[data-fresh-url]").last.input_value()
+        return self.rte.locator("[data-fresh-url]").last.input_value()
+
+    def open_link(
+        self, browser: Browser, url: str, name: str, *, remote: bool = False, hang_cdn: bool = False
+    ) -> Page:
+        """A new person, in a browser of their own, opens a join link and joins with their name. No
+        network here: the CDN fails at once and the vendored htmx loads (``hang_cdn``: it never answers)."""
         context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-        # No network here: the CDN fails at once and the vendored htmx loads.
-        context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        if hang_cdn:
+            context.route(CDN, lambda route: None)  # the requests stay open
+        else:
+            context.route(CDN, lambda route: route.abort("internetdisconnected"))
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -132,3 +146,11 @@ def accept_dialogs(page: Page, answers: list[str]) -> None:
         dialog.accept()
 
     page.on("dialog", answer)
+
+
+@pytest.fixture
+def ui_board(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
+    """An empty board made on the home page, for a test that sets it up through the UI."""
+    board = new_board(browser, e2e_server, "Phoenix ART")
+    yield board
+    board.close()

@@ -6,23 +6,13 @@ breakout, and follows without a reload when they say from their menu that they a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, new_board
+from tests.e2e.ui_setup import UiBoard
 from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def ui_board(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
-    board = new_board(browser, e2e_server, "Remote Train")
-    yield board
-    board.close()
 
 
 def test_the_rte_sees_who_is_remote_and_in_which_breakout(browser: Browser, ui_board: UiBoard) -> None:

@@ -1,5 +1,6 @@
 """The small planned ART of the page tests, reused by the big screen and room tests."""
 
 from tests.e2e.conftest import planned_board
+from tests.e2e.ui_setup import ui_board
 
-__all__ = ["planned_board"]
+__all__ = ["planned_board", "ui_board"]

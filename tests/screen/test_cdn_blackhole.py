@@ -8,14 +8,10 @@ story as soon as the field is there: an early Enter is held by static/htmx-loade
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import CDN, LAPTOP
-from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, new_board
+from tests.e2e.ui_setup import UiBoard
 
 pytestmark = pytest.mark.e2e
 
@@ -35,37 +31,18 @@ new MutationObserver(() => {
 """
 
 
-@pytest.fixture
-def ui_board(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
-    board = new_board(browser, e2e_server, "Offline Train")
-    yield board
-    board.close()
-
-
 def test_a_team_page_works_within_a_second_of_the_click_when_the_cdn_never_answers(
     browser: Browser, ui_board: UiBoard
 ) -> None:
     ui_board.add_team("Checkout")
     ui_board.add_iteration("Sprint 1")
     team_page = ui_board.url(f"team/{ui_board.team_id('Checkout')}")
-    ui_board.rte.goto(ui_board.url("admin"))
-    form = ui_board.rte.locator("form.make-link")
-    form.locator("select[name=role]").select_option(value="team")
-    form.locator("select[name=team_id]").select_option(label="Checkout")
-    form.get_by_role("button", name="Make link").click()
-    link = ui_board.rte.locator("[data-fresh-url]").last.input_value()
-
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    ui_board.contexts.append(context)
-    context.route(CDN, lambda route: None)  # a CDN that never answers: the requests stay open
-    page = context.new_page()
-    page.goto(link)
-    page.get_by_label("Your name").fill("Ann Atlas")
-    page.get_by_role("button", name="Join").click()
+    link = ui_board.make_link("team", "Checkout")
+    page = ui_board.open_link(browser, link, "Ann Atlas", hang_cdn=True)
     page.wait_for_url(team_page)
 
     # A cold load of the team page, as after a click on its link.
-    context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+    page.context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
     page.add_init_script(MARKS)
     page.goto(team_page, wait_until="commit")
     title = page.locator("form.quick-add", has=page.get_by_label("New story title")).first

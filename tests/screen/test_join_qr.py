@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import LAPTOP
-from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, new_board
+from tests.e2e.ui_setup import UiBoard
 from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def ui_board(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
-    board = new_board(browser, e2e_server, "Join Train")
-    yield board
-    board.close()
 
 
 def scanned(screen: Page) -> str:
@@ -61,10 +51,7 @@ def test_the_screens_qr_code_joins_with_the_link_the_rte_chose(browser: Browser,
     expect(screen.locator(".stage-join img")).to_have_count(0)
 
     # The RTE makes a link for the Business Owners and puts it on the big screen, from their laptop.
-    form = rte.locator("form.make-link")
-    form.locator("select[name=role]").select_option(value="business_owner")
-    form.get_by_role("button", name="Make link").click()
-    bo_url = rte.locator("[data-fresh-url]").last.input_value()
+    bo_url = ui_board.make_link("business_owner")
     bo_row = rte.locator("tr", has=rte.locator("[data-fresh-url]"))
     bo_row.locator("[data-action=show-on-screen]").click()
     expect(screen.locator(".stage-join img")).to_be_visible()
@@ -83,14 +70,8 @@ def test_the_screens_qr_code_joins_with_the_link_the_rte_chose(browser: Browser,
     assert rte_cookie not in payload
 
     # A phone in the room: a fresh browser, nothing but the scanned address.
-    phone_context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    ui_board.contexts.append(phone_context)
-    phone = phone_context.new_page()
-    phone.goto(payload)
-    expect(phone.locator(".join-role")).to_contain_text("business owner")
-    phone.get_by_label("Your name").fill("Bea Owner")
-    phone.get_by_role("button", name="Join").click()
-    phone.wait_for_url(re.compile(rf"/b/{re.escape(ui_board.id)}/program$"))
+    phone = ui_board.open_link(browser, payload, "Bea Owner")
+    assert phone.url.endswith(f"/b/{ui_board.id}/program")
     expect(phone.locator("body")).to_have_attribute("data-role", "business_owner")
 
     # Revoked, the link leaves the screen's QR code with nothing to open.
