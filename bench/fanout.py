@@ -362,14 +362,17 @@ class Screens:
             hello = {"type": "hello", "last_seq": None, "view": view, "mode": mode, "name": "bench"}
             if self.kind != "y-websocket":  # the relay speaks Yjs only: it just starts syncing
                 await ws.send(json.dumps(hello))
-            await ws.recv()  # the welcome (y-websocket: its first sync message)
+            welcome = await ws.recv()  # y-websocket: its first sync message
+            shown = json.loads(welcome)["seq"] if mode == "html" else 0
             self.sockets.append(ws)
-            self.tasks.append(asyncio.create_task(self.read(ws)))
+            self.tasks.append(asyncio.create_task(self.read(ws, shown)))
 
         for first in range(0, count, CONNECT_BATCH):
             await asyncio.gather(*(one(first + k) for k in range(min(CONNECT_BATCH, count - first))))
 
-    async def read(self, ws: ClientConnection) -> None:
+    async def read(self, ws: ClientConnection, shown: int) -> None:
+        """Note each event's arrival. An HTML frame says the newest seq the page now shows (a batch of
+        events is one frame): it delivers every event after the one the previous frame showed."""
         arrivals = self.arrivals
         with contextlib.suppress(Exception):
             async for message in ws:
@@ -377,7 +380,8 @@ class Screens:
                 if isinstance(message, bytes):
                     seqs: list[Any] = EVENT_SEQ_BYTES.findall(message)
                 elif message.startswith("<"):
-                    seqs = HTML_SEQ.findall(message)
+                    newest = max((int(seq) for seq in HTML_SEQ.findall(message)), default=shown)
+                    seqs, shown = list(range(shown + 1, newest + 1)), max(shown, newest)
                 else:
                     seqs = EVENT_SEQ.findall(message)
                 for seq in seqs:
