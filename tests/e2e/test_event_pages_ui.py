@@ -126,6 +126,8 @@ def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     expect(ann.locator("[data-predictability=art]")).to_have_text("83 %")
     # The choice survives the live updates that just came in.
     expect(bea.get_by_label("Actual value (after the PI)")).to_be_checked()
+    rte.set_viewport_size(FULL_HD)
+    screenshot(rte, "objectives-cards-rte")
 
 
 def test_a_bv_clicked_before_htmx_has_arrived_is_the_bv_given(art: UiBoard, browser: Browser) -> None:
