@@ -46,6 +46,21 @@ def add_objective(page: Page, team: str, statement: str, *, committed: bool = Tr
     expect(page.locator(".objective-card", has_text=statement)).to_be_visible()
 
 
+def atlas_objectives(
+    art: UiBoard, browser: Browser, committed: list[str], uncommitted: list[str]
+) -> tuple[Page, Page]:
+    """Ann of Atlas writes these objectives; Bea, a Business Owner, has the page open. Both pages are live."""
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    bea = art.join(browser, "business_owner", "Bea Owner")
+    open_live(ann, art, "objectives")
+    for statement in committed:
+        add_objective(ann, "Atlas", statement)
+    for statement in uncommitted:
+        add_objective(ann, "Atlas", statement, committed=False)
+    open_live(bea, art, "objectives")
+    return ann, bea
+
+
 def objective_card(page: Page, statement: str) -> Locator:
     return page.locator(".objective-card", has_text=statement)
 
@@ -78,15 +93,13 @@ def risk_in(page: Page, column: str, title: str) -> Locator:
 def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     art: UiBoard, browser: Browser
 ) -> None:
-    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
-    bea = art.join(browser, "business_owner", "Bea Owner")
-    open_live(ann, art, "objectives")
-    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")
-    add_objective(ann, "Atlas", "Dark mode live by iteration 4", committed=False)
-    add_objective(ann, "Atlas", "Improve stability")
-
+    ann, bea = atlas_objectives(
+        art,
+        browser,
+        ["Cut P1 incidents from 12 to under 5", "Improve stability"],
+        ["Dark mode live by iteration 4"],
+    )
     rte = open_live(art.rte, art, "objectives")
-    open_live(bea, art, "objectives")
     atlas = rte.locator(".team-objectives", has=rte.locator("h2", has_text="Atlas"))
 
     # Cards per team, committed and uncommitted apart; the vague one is flagged.
@@ -316,12 +329,7 @@ def test_removing_an_agenda_item_asks_first_and_cancel_keeps_it(art: UiBoard, br
 def test_the_objectives_and_risks_pages_have_no_serious_accessibility_violation(
     art: UiBoard, browser: Browser
 ) -> None:
-    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
-    bea = art.join(browser, "business_owner", "Bea Owner")
-    open_live(ann, art, "objectives")
-    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")
-    add_objective(ann, "Atlas", "Improve stability", committed=False)
-    open_live(bea, art, "objectives")
+    ann, bea = atlas_objectives(art, browser, ["Cut P1 incidents from 12 to under 5"], ["Improve stability"])
     objective_card(bea, "Cut P1 incidents").get_by_role("button", name="7", exact=True).click()
     expect(objective_card(bea, "Cut P1 incidents").locator("[data-bv]")).to_have_text("7")
     open_live(ann, art, "risks")
