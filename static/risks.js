@@ -113,13 +113,14 @@
     editor.addEventListener("close", function () {
       returnTo = editor.dataset.risk || null;
       clearTimeout(returnTimer);
-      returnTimer = setTimeout(function () { returnTo = null; }, 5000);
+      returnTimer = setTimeout(function () { returnTo = null; }, 30000); // a live update may come late
       restoreFocus();
     });
-    // Someone moving on elsewhere ends the wait to give focus back.
+    // Someone moving on elsewhere (a click anywhere, focus elsewhere) ends the wait to give focus back.
     document.addEventListener("focusin", function (ev) {
       if (returnTo && !(ev.target.dataset && ev.target.dataset.editRisk === returnTo)) returnTo = null;
     });
+    document.addEventListener("pointerdown", function () { returnTo = null; }, true);
     editor.addEventListener("htmx:afterRequest", function (ev) {
       if (ev.detail.elt.tagName === "FORM" && ev.detail.xhr && ev.detail.xhr.status === 204) closeEditor();
     });

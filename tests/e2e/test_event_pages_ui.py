@@ -135,7 +135,7 @@ def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     objective_card(bea, "Cut P1 incidents").get_by_role("button", name="6", exact=True).click()
     objective_card(bea, "Improve stability").get_by_role("button", name="9", exact=True).click()
     expect(objective_card(rte, "Improve stability").locator("[data-actual-bv]")).to_have_text("9")
-    expect(rte.locator(f"[data-predictability={team_key(rte, 'Atlas')}]")).to_have_text("83 %")
+    expect(rte.locator(f"[data-predictability='{team_key(rte, 'Atlas')}']")).to_have_text("83 %")
     expect(ann.locator("[data-predictability=art]")).to_have_text("83 %")
     # The choice survives the live updates that just came in.
     expect(bea.get_by_label("Actual value (after the PI)")).to_be_checked()
