@@ -208,7 +208,8 @@ def test_a_risk_dragged_or_moved_from_the_keyboard_shows_moved_on_another_page(
     expect(risk_in(rte, "unroamed", "Vendor late")).to_have_count(0)
     expect(rte.locator("#roam-col-owned [data-count]")).to_have_text("1")
 
-    # From the keyboard alone: the card's "Move to…" menu.
+    # From the keyboard alone: the card's "Move to…" menu (once this page, too, shows the move above).
+    expect(risk_in(ann, "owned", "Vendor late")).to_be_visible()
     menu = risk_in(ann, "unroamed", "Staging too small").locator("details.roam-menu summary")
     menu.focus()
     ann.keyboard.press("Enter")
