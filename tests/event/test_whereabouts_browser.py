@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser import screenshot
 from tests.e2e.ui_setup import UiBoard
 from tests.event.browser import wait_live
 
@@ -53,11 +54,15 @@ def test_the_rte_sees_who_is_remote_and_in_which_breakout(browser: Browser, ui_b
     rte.locator("#room-menu summary").click()
     rte.locator("#room-menu [data-scene=help]").click()
     expect(screen.locator(f"#screen-remote [data-breakout='{checkout}']")).to_contain_text("Rémy Remote")
+    online.scroll_into_view_if_needed()
+    screenshot(rte, "admin-people-online")
+    screenshot(screen, "screen-help-remote")
 
     # He walks into the room and says so from his own menu: the RTE's page follows, no reload.
     remy.locator("#me-menu summary").click()
     remy.get_by_role("button", name="I'm in the room").click()
     expect(remy.locator("#me-menu [data-place]")).to_have_text("in the room")
+    screenshot(remy, "me-menu-place")
     expect(row).to_have_attribute("data-remote", "false")
     expect(row).to_contain_text("in the room")
     assert rte.evaluate("window.__stillThisPage === true"), "the RTE's page reloaded"
