@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from server.auth import session_cookie_name
+from tests.axe import serious_violations
 from tests.browser import CDN, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer
 
@@ -303,6 +304,7 @@ def test_an_agenda_landmark_shows_the_board_as_it_was_when_that_item_was_due(tra
     expect(first_item).to_be_enabled()
     expect(marks.get_by_role("button", name=re.compile("Day 1 Product vision"))).to_be_disabled()
     expect(marks.get_by_role("button", name=re.compile("Day 2 Planning retrospective"))).to_be_disabled()
+    assert serious_violations(rte) == []
     first_item.click()
     past = rte.locator("#past")
     expect(past).to_have_attribute("data-at", str(first_item.get_attribute("data-seq")))
