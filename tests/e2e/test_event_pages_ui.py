@@ -336,6 +336,7 @@ def test_the_objectives_and_risks_pages_have_no_serious_accessibility_violation(
     open_live(ann, art, "risks")
     raise_risk(ann, "Vendor late", "The PSP sandbox may come late")
     risk_in(ann, "unroamed", "Vendor late").locator("details.roam-menu summary").click()
+    screenshot(ann, "risks-move-menu")
 
     found = {
         "objectives as business owner": serious_violations(bea),
