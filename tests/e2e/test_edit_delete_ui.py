@@ -195,6 +195,7 @@ def test_a_risk_is_reworded_and_deleted_and_an_objective_deleted_after_a_questio
     page.goto(art.url(f"team/{art.team_id('Atlas')}"))
     page.get_by_label("New risk").fill("Vendor late")
     page.get_by_role("button", name="Raise").click()
+    expect(page.locator("#risks")).to_contain_text("Vendor late")
     page.get_by_label("New objective").fill("Cut P1 incidents from 12 to under 5")
     page.locator("#objectives").get_by_role("button", name="Add").click()
     expect(page.locator("#objectives")).to_contain_text("Cut P1 incidents")
