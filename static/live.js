@@ -18,7 +18,8 @@
  *       dispatches "piboard:refusal" on it (detail: the refusal frame).
  *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/live_render.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
- *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset.
+ *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset,
+ *       and piboard:before-replace / piboard:replaced around a fresh #main (detail.region).
  *   htmx may arrive after this script (static/htmx-loader.js): the socket opens once it is there.
  *   Forms that post ops to the form door (hx-post="/b/{board}/ops") get a client_op_id; one that cannot
  *       reach the server is kept in the outbox (#outbox) and sent again (see "the outbox" below); it
@@ -173,7 +174,9 @@
           location.reload();
           return;
         }
+        body.dispatchEvent(new CustomEvent("piboard:before-replace", { detail: { region: main } }));
         main.replaceWith(freshMain);
+        body.dispatchEvent(new CustomEvent("piboard:replaced", { detail: { region: freshMain } }));
         // What this person may do may have changed (the plan was locked or unlocked): take the fresh
         // page's data-can-* flags and its lock mark too.
         Array.prototype.forEach.call(fresh.body.attributes, function (attr) {

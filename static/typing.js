@@ -1,0 +1,120 @@
+// What a person is typing survives a live update. Live fragments replace whole regions (a team's
+// iteration column, its objectives panel) when anyone changes the plan; a half-typed story title or
+// a changed select inside such a region would be wiped, and the cursor lost. Before htmx swaps a
+// region in, the fields the person changed (and the one they are in) are read; after, they are
+// written into the new region's matching fields and the cursor is put back where it was.
+// A form whose text is kept keeps its base_version too: sending it then meets the server's stale
+// check ("changed since"), never a silent overwrite of the other person's change.
+(function () {
+  "use strict";
+
+  var FIELDS = "input:not([type=hidden]):not([type=submit]):not([type=button]), textarea, select";
+  var kept = new Map(); // region id -> [{key, dirty, value, checked, selected, focus, start, end, version}]
+  // A form on its way to the server is not kept: the region that comes back shows what it did.
+  var sending = new WeakSet();
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.tagName === "FORM") sending.add(evt.detail.elt);
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.elt) sending.delete(evt.detail.elt);
+  });
+
+  function inFlight(field) {
+    return !!field.form && (sending.has(field.form) || field.form.classList.contains("op-pending"));
+  }
+
+  function changed(field) {
+    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  // Which form a field is in: an op form by its op and the item it changes (a list re-sorted by the
+  // other person's edit keeps each item's form); another by its place under its nearest id.
+  function formKey(field, region) {
+    var form = field.form;
+    var op = form && form.elements.namedItem("type");
+    var target = form && form.elements.namedItem("target");
+    if (op && op.value) return op.value + ":" + (target && target.value ? target.value : "");
+    var anchor = field.parentElement.closest("[id]") || region;
+    return anchor.id + "/" + (form ? Array.prototype.indexOf.call(anchor.querySelectorAll("form"), form) : -1);
+  }
+
+  // A field's place in its region: its form, its name, and which of the fields so placed it is. The
+  // same region rendered again gives the same keys.
+  function keysOf(region) {
+    var seen = {};
+    return Array.prototype.map.call(region.querySelectorAll(FIELDS), function (field) {
+      var key = formKey(field, region) + "/" + (field.name || field.type);
+      seen[key] = (seen[key] || 0) + 1;
+      return { field: field, key: key + "/" + seen[key] };
+    });
+  }
+
+  function read(region) {
+    var active = document.activeElement;
+    return keysOf(region).filter(function (entry) {
+      return entry.field === active || (changed(entry.field) && !inFlight(entry.field));
+    }).map(function (entry) {
+      var field = entry.field;
+      var version = field.form && field.form.querySelector("input[name=base_version]");
+      var text = typeof field.selectionStart === "number";
+      return {
+        key: entry.key,
+        dirty: changed(field) && !inFlight(field), // a sent form's text: only the cursor stays
+        value: field.value,
+        checked: field.checked,
+        selected: field.tagName === "SELECT" ? Array.prototype.map.call(field.options, function (o) { return o.selected; }) : null,
+        focus: field === active,
+        start: text ? field.selectionStart : null,
+        end: text ? field.selectionEnd : null,
+        version: version ? version.value : null
+      };
+    });
+  }
+
+  function write(region, fields) {
+    var byKey = {};
+    keysOf(region).forEach(function (entry) { byKey[entry.key] = entry.field; });
+    fields.forEach(function (saved) {
+      var field = byKey[saved.key];
+      if (!field) return;
+      if (saved.dirty) {
+        if (field.type === "checkbox" || field.type === "radio") field.checked = saved.checked;
+        else if (saved.selected && field.options.length === saved.selected.length) {
+          saved.selected.forEach(function (on, i) { field.options[i].selected = on; });
+        } else field.value = saved.value;
+        var version = field.form && field.form.querySelector("input[name=base_version]");
+        if (version && saved.version !== null) version.value = saved.version;
+      }
+      if (saved.focus) {
+        field.focus({ preventScroll: true });
+        if (saved.start !== null) {
+          try { field.setSelectionRange(saved.start, saved.end); } catch (e) { /* not a text field */ }
+        }
+      }
+    });
+  }
+
+  function before(region) {
+    if (!region || !region.id) return;
+    var fields = read(region);
+    if (fields.length) kept.set(region.id, fields);
+  }
+
+  function after(region) {
+    var fields = region && region.id && kept.get(region.id);
+    if (!fields) return;
+    kept.delete(region.id);
+    write(region, fields);
+  }
+
+  // A region a live fragment replaces, and the whole page when live.js fetches it again (a view with
+  // no live renderer, such as the admin page, or a page too far behind).
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) { before(evt.detail.target); });
+  document.addEventListener("htmx:oobAfterSwap", function (evt) { after(evt.target); });
+  document.addEventListener("piboard:before-replace", function (evt) { before(evt.detail.region); });
+  document.addEventListener("piboard:replaced", function (evt) { after(evt.detail.region); });
+})();
