@@ -1,6 +1,6 @@
 """whether a participant takes part remotely (presence shows who is remote and in which breakout)
 
-Revision ID: 0007
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

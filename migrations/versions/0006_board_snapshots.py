@@ -1,8 +1,8 @@
 """board snapshots: the board every few hundred events, so the past opens without replaying it all;
 events by time, to find the first event at or after an agenda item's planned start
 
-Revision ID: 0005
-Revises: 0007
+Revision ID: 0006
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0007"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
