@@ -10,25 +10,35 @@
 
   var FIELDS = "input:not([type=hidden]):not([type=submit]):not([type=button]), textarea, select";
   var kept = new Map(); // region id -> [{key, dirty, value, checked, selected, focus, start, end, version}]
-  // A form on its way to the server is not kept: the region that comes back shows what it did.
-  var sending = new WeakSet();
-  document.addEventListener("htmx:beforeRequest", function (evt) {
-    if (evt.detail.elt && evt.detail.elt.tagName === "FORM") sending.add(evt.detail.elt);
-  });
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    if (evt.detail.elt) sending.delete(evt.detail.elt);
-  });
 
-  function inFlight(field) {
-    return !!field.form && (sending.has(field.form) || field.form.classList.contains("op-pending"));
+  function valueOf(field) {
+    if (field.type === "checkbox" || field.type === "radio") return String(field.checked);
+    if (field.tagName === "SELECT") {
+      return Array.prototype.map.call(field.options, function (o) { return o.selected ? "1" : "0"; }).join("");
+    }
+    return field.value;
   }
 
-  function changed(field) {
-    if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+  function defaultOf(field) {
+    if (field.type === "checkbox" || field.type === "radio") return String(field.defaultChecked);
     if (field.tagName === "SELECT") {
-      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+      return Array.prototype.map.call(field.options, function (o) { return o.defaultSelected ? "1" : "0"; }).join("");
     }
-    return field.value !== field.defaultValue;
+    return field.defaultValue;
+  }
+
+  // What a form held when it was sent is the server's business from then on: the region that comes
+  // back shows what became of it. Only what was changed since (or never sent) is the person's own.
+  var sent = new WeakMap(); // field -> its value when its form was last sent
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    Array.prototype.forEach.call(form.querySelectorAll(FIELDS), function (field) { sent.set(field, valueOf(field)); });
+  });
+
+  function changed(field) {
+    var value = valueOf(field);
+    return value !== defaultOf(field) && value !== sent.get(field);
   }
 
   // Which form a field is in: an op form by its op and the item it changes (a list re-sorted by the
@@ -56,17 +66,17 @@
   function read(region) {
     var active = document.activeElement;
     return keysOf(region).filter(function (entry) {
-      return entry.field === active || (changed(entry.field) && !inFlight(entry.field));
+      return entry.field === active || changed(entry.field);
     }).map(function (entry) {
       var field = entry.field;
       var version = field.form && field.form.querySelector("input[name=base_version]");
       var text = typeof field.selectionStart === "number";
       return {
         key: entry.key,
-        dirty: changed(field) && !inFlight(field), // a sent form's text: only the cursor stays
+        dirty: changed(field),
         value: field.value,
         checked: field.checked,
-        selected: field.tagName === "SELECT" ? Array.prototype.map.call(field.options, function (o) { return o.selected; }) : null,
+        selected: field.multiple ? Array.prototype.map.call(field.options, function (o) { return o.value; }).filter(function (v, i) { return field.options[i].selected; }) : null,
         focus: field === active,
         start: text ? field.selectionStart : null,
         end: text ? field.selectionEnd : null,
@@ -83,9 +93,9 @@
       if (!field) return;
       if (saved.dirty) {
         if (field.type === "checkbox" || field.type === "radio") field.checked = saved.checked;
-        else if (saved.selected && field.options.length === saved.selected.length) {
-          saved.selected.forEach(function (on, i) { field.options[i].selected = on; });
-        } else field.value = saved.value;
+        else if (saved.selected) {
+          Array.prototype.forEach.call(field.options, function (o) { o.selected = saved.selected.indexOf(o.value) >= 0; });
+        } else field.value = saved.value; // a select by its option's value: the list may have changed
         var version = field.form && field.form.querySelector("input[name=base_version]");
         if (version && saved.version !== null) version.value = saved.version;
       }

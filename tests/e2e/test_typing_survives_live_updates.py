@@ -98,3 +98,14 @@ def test_a_rename_typed_while_another_rte_renames_the_team_is_kept_and_then_refu
     form = rte.get_by_label("Name of team Alpha Comet").locator("xpath=ancestor::form")
     expect(form.locator(".refusal-slot")).to_contain_text("changed")
     expect(other.get_by_label("Name of team Alpha Comet")).to_have_value("Alpha Comet")
+
+
+def test_a_team_once_added_is_not_typed_again_into_the_page_fetched_after_it(ui_board: UiBoard) -> None:
+    rte = ui_board.rte
+    rte.goto(ui_board.url("admin"))
+    wait_live(rte)
+    form = rte.locator("form", has=rte.get_by_role("button", name="Add team"))
+    form.get_by_label("Team name").fill("Atlas")
+    form.get_by_role("button", name="Add team").click()
+    expect(rte.get_by_label("Name of team Atlas")).to_have_value("Atlas")
+    expect(form.get_by_label("Team name")).to_have_value("")
