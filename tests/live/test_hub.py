@@ -92,6 +92,39 @@ def test_notify_from_another_process_is_order_safe_and_idempotent(board: BoardHa
     assert items == board.read()["items"]
 
 
+def test_a_batch_carries_the_events_the_board_it_is_rendered_from_already_shows(board: BoardHandle) -> None:
+    """The hub is told of one event while two more are already committed (another process's): the
+    board it reads shows all three, so all three go out with it, in order, and the browsers' fragments
+    say they show the third."""
+    server = board.server
+    hub = server.app.state.hub
+    other_process = OpPath(make_engine(server.settings.database_url))
+    rte = server.services.auth.actor(board.id, board.rte_session)
+    start = board.read()["seq"]
+
+    async def scenario() -> tuple[LiveClient, LiveClient]:
+        url, session = server.ws_url, board.rte_session
+        json_client = await LiveClient.connect(url, board.id, session, last_seq=start)
+        browser = await LiveClient.connect(url, board.id, session, last_seq=start, mode="html", view="risks")
+        for c in (json_client, browser):
+            await c.wait_welcome()
+        committed = [
+            other_process.submit(board.id, Op("risk.create", args={"title": f"elsewhere {k}"}), rte)
+            for k in range(3)
+        ]
+        await asyncio.to_thread(hub.notify, board.id, committed[0].seq, committed[:1])  # of the first only
+        await json_client.wait_until(lambda: len(json_client.events) == 3)
+        await browser.wait_until(lambda: f'data-seq="{start + 3}"' in "".join(browser.raw))
+        for c in (json_client, browser):
+            await c.close()
+        return json_client, browser
+
+    json_client, browser = run_async(scenario())
+    assert [e["seq"] for e in json_client.events] == [start + 1, start + 2, start + 3]
+    fragments = html_fragments(browser)
+    assert len(fragments) == 1 and "elsewhere 2" in fragments[0]
+
+
 @pytest.fixture
 def fast_heartbeat(tmp_path: Path) -> Iterator[LiveServer]:
     server = start_server(f"sqlite:///{tmp_path / 'hb.db'}", ws_heartbeat=0.3)
