@@ -22,7 +22,11 @@
   function defaultOf(field) {
     if (field.type === "checkbox" || field.type === "radio") return String(field.defaultChecked);
     if (field.tagName === "SELECT") {
-      return Array.prototype.map.call(field.options, function (o) { return o.defaultSelected ? "1" : "0"; }).join("");
+      // A single select with no option marked selected shows its first one.
+      var marked = Array.prototype.some.call(field.options, function (o) { return o.defaultSelected; });
+      return Array.prototype.map.call(field.options, function (o, i) {
+        return o.defaultSelected || (!marked && !field.multiple && i === 0) ? "1" : "0";
+      }).join("");
     }
     return field.defaultValue;
   }
