@@ -24,10 +24,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args: list[str]) -> tuple[float, float]:
+def run(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """``piboard ARGS`` in a new interpreter: (wall-clock, CPU) seconds. bench/import_speed.py uses it too."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

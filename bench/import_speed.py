@@ -19,9 +19,7 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from cli_startup import run as run_piboard  # noqa: E402  (bench/ is this script's folder)
 
 from board import Actor, Op, Role  # noqa: E402
 from server import export_door  # noqa: E402
@@ -129,18 +129,7 @@ def time_cli(path: Path, db: Path) -> tuple[float, float]:
         "PIBOARD_DATABASE_URL": f"sqlite:///{db}",
         "PIBOARD_SECRET_KEY": "bench-" + "k" * 40,
     }
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "import", str(path)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return run_piboard(["import", str(path)], env)
 
 
 def main() -> None:
