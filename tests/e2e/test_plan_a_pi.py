@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from tests.browser import screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, ask_for, new_board
+from tests.e2e.ui_setup import iteration_column as column
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +35,6 @@ def rita(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
 
 def gaps(page: Page) -> Locator:
     return page.locator("#admin-checklist [data-gap]")
-
-
-def column(page: Page, iteration: str) -> Locator:
-    return page.locator(".it-col", has=page.locator("h2", has_text=iteration))
 
 
 def add_iteration(page: Page, name: str, start: str, end: str, *, ip: bool = False) -> None:

@@ -7,13 +7,10 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.ui_setup import UiBoard, add_story
+from tests.e2e.ui_setup import iteration_column as column
 from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
-
-
-def column(page: Page, iteration: str) -> Locator:
-    return page.locator(".it-col", has=page.locator("h2", has_text=iteration))
 
 
 def quick_add(page: Page, iteration: str) -> Locator:

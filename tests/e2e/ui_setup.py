@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
 
 from tests.browser import CDN, LAPTOP
 from tests.conftest import LiveServer
@@ -111,12 +111,17 @@ def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -
     return UiBoard(board_id, server, page, [context])
 
 
+def iteration_column(page: Page, iteration: str) -> Locator:
+    """One iteration's column on a team page, by the name in its heading."""
+    return page.locator(".it-col", has=page.locator("h2", has_text=iteration))
+
+
 def add_story(
     page: Page, iteration: str, title: str, points: int, feature: str | None = None, *, wait: bool = True
 ) -> None:
     """A team member (or the RTE) adds a story to one of a team's iterations on its team page; ``wait``
     for it to show (not when the browser is offline)."""
-    column = page.locator(".it-col", has=page.locator("h2", has_text=iteration))
+    column = iteration_column(page, iteration)
     form = column.locator("form.quick-add")
     form.get_by_label("New story title").fill(title)
     form.get_by_label("Points").fill(str(points))
