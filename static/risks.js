@@ -7,8 +7,6 @@
 // risk.update through the form door; it closes once the server took it and shows a refusal in place.
 "use strict";
 (function () {
-  var editor = document.getElementById("risk-editor");
-
   function cardOf(riskId) {
     return document.querySelector(".roam-column .risk-card[data-risk='" + CSS.escape(riskId) + "']");
   }
@@ -69,62 +67,66 @@
 
   // --- the editor -------------------------------------------------------------------------------------
 
-  function field(name) { return editor.querySelector("[name='" + name + "']"); }
+  // Looked up each time: a page fetched again (too far behind) brings a new #main and a new editor with it.
+  function editorOf() { return document.getElementById("risk-editor"); }
+  function field(editor, name) { return editor.querySelector("[name='" + name + "']"); }
 
-  function openEditor(card) {
+  function openEditor(editor, card) {
     editor.querySelectorAll("input[name=target]").forEach(function (i) { i.value = card.dataset.risk; });
     editor.querySelectorAll("input[name=base_version]").forEach(function (i) { i.value = card.dataset.version; });
-    field("args.title").value = card.dataset.title || "";
-    field("args.description").value = card.dataset.description || "";
-    field("args.owner").value = card.dataset.owner || "";
+    field(editor, "args.title").value = card.dataset.title || "";
+    field(editor, "args.description").value = card.dataset.description || "";
+    field(editor, "args.owner").value = card.dataset.owner || "";
     editor.querySelector(".refusal-slot").textContent = "";
     var remove = editor.querySelector("form.delete-risk");
     if (remove) remove.hidden = card.dataset.mayDelete !== "true";
     editor.dataset.risk = card.dataset.risk;
     editor.showModal();
-    field("args.title").focus();
+    field(editor, "args.title").focus();
   }
 
   // Focus goes back to the card's Edit once the editor closes, also when the saved change re-renders
-  // the card a moment later (the old button, and its focus, are gone then).
+  // the card a moment later (the old button, and its focus, are gone then) or already did while the
+  // editor was open (the browser then leaves focus on the closed editor's Save, which it drops soon after).
   var returnTo = null;
   var returnTimer = null;
   function restoreFocus() {
     if (!returnTo) return;
+    var editor = editorOf();
+    if (editor && editor.open) return;
     var active = document.activeElement;
-    if (active && active !== document.body && active.isConnected) return;
+    var lost = !active || active === document.body || !active.isConnected || (editor && editor.contains(active));
+    if (!lost) return;
     var card = cardOf(returnTo);
     var button = card && card.querySelector("[data-edit-risk]");
     if (button) button.focus();
   }
 
-  function closeEditor() {
+  document.addEventListener("click", function (ev) {
+    var editor = editorOf();
+    if (!editor || !ev.target.closest) return;
+    var button = ev.target.closest("[data-edit-risk]");
+    if (button) openEditor(editor, button.closest(".risk-card"));
+    else if (ev.target.closest("#risk-editor [data-action=cancel]")) editor.close();
+  });
+  // "close" does not bubble: listened for on the way down.
+  document.addEventListener("close", function (ev) {
+    if (ev.target.id !== "risk-editor") return;
+    returnTo = ev.target.dataset.risk || null;
+    clearTimeout(returnTimer);
+    returnTimer = setTimeout(function () { returnTo = null; }, 30000); // a live update may come late
+    restoreFocus();
+  }, true);
+  // Someone moving on elsewhere (a click anywhere, focus elsewhere) ends the wait to give focus back.
+  document.addEventListener("focusin", function (ev) {
+    if (returnTo && !(ev.target.dataset && ev.target.dataset.editRisk === returnTo)) returnTo = null;
+  });
+  document.addEventListener("pointerdown", function () { returnTo = null; }, true);
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var editor = ev.detail.elt.closest && ev.detail.elt.closest("#risk-editor");
+    if (!editor || ev.detail.elt.tagName !== "FORM" || !ev.detail.xhr || ev.detail.xhr.status !== 204) return;
     if (editor.open) editor.close();
-  }
-
-  if (editor) {
-    document.addEventListener("click", function (ev) {
-      var button = ev.target.closest && ev.target.closest("[data-edit-risk]");
-      if (button) openEditor(button.closest(".risk-card"));
-    });
-    editor.addEventListener("click", function (ev) {
-      if (ev.target.closest("[data-action=cancel]")) closeEditor();
-    });
-    editor.addEventListener("close", function () {
-      returnTo = editor.dataset.risk || null;
-      clearTimeout(returnTimer);
-      returnTimer = setTimeout(function () { returnTo = null; }, 30000); // a live update may come late
-      restoreFocus();
-    });
-    // Someone moving on elsewhere (a click anywhere, focus elsewhere) ends the wait to give focus back.
-    document.addEventListener("focusin", function (ev) {
-      if (returnTo && !(ev.target.dataset && ev.target.dataset.editRisk === returnTo)) returnTo = null;
-    });
-    document.addEventListener("pointerdown", function () { returnTo = null; }, true);
-    editor.addEventListener("htmx:afterRequest", function (ev) {
-      if (ev.detail.elt.tagName === "FORM" && ev.detail.xhr && ev.detail.xhr.status === 204) closeEditor();
-    });
-  }
+  });
 
   new MutationObserver(function () { markDraggable(); restoreFocus(); }).observe(document.body, { childList: true, subtree: true });
   document.addEventListener("piboard:htmx-ready", markDraggable);

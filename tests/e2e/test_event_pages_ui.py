@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import APIResponse, Browser, Locator, Page, Route, expect
 
 from tests.axe import serious_violations
 from tests.browser import FULL_HD, screenshot
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_server
 from tests.e2e.test_history_browser import hold_htmx, wait_until_held
 from tests.e2e.ui_setup import UiBoard, new_board
 from tests.event.browser import wait_live
+from tests.live.test_browser import drop_browsers, wait_js
 
 pytestmark = pytest.mark.e2e
 
@@ -275,6 +277,77 @@ def test_a_risks_text_is_edited_in_the_editor_and_shows_everywhere(art: UiBoard,
     ann.locator("#risk-editor").get_by_label("Owner").fill("Ann")
     ann.locator("#risk-editor").get_by_role("button", name="Save").click()
     expect(risk_in(rte, "unroamed", "by two weeks")).to_contain_text("owner Ann")
+
+
+def test_focus_returns_to_edit_when_the_live_update_came_before_the_save_was_acknowledged(
+    art: UiBoard, browser: Browser
+) -> None:
+    """On a slow link the saved risk's live update re-renders the card while the editor still waits for
+    the server's answer; once the answer closes the editor, focus is on the new card's Edit all the same."""
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late")
+    rte = open_live(art.rte, art, "risks")
+    editor = rte.locator("#risk-editor")
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    rte.route("**/ops", hold_the_answer)
+    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    editor.get_by_label("Title").fill("Vendor very late")
+    editor.get_by_role("button", name="Save").click()
+    expect(risk_in(rte, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
+    expect(editor).to_be_visible()
+    assert len(held) == 1
+    route, answer = held.pop()
+    route.fulfill(response=answer)
+    expect(editor).to_be_hidden()
+    expect(rte.get_by_role("button", name="Edit “Vendor very late”")).to_be_focused()
+
+
+def test_the_risk_editor_works_on_a_page_fetched_again(browser: Browser, tmp_path: Path) -> None:
+    """A page too far behind is fetched again and its #main replaced, editor included: Edit opens the new
+    editor, and Save sends and closes it."""
+    server = start_server(f"sqlite:///{tmp_path / 'refetch.db'}", max_events_per_catch_up=3)
+    board = new_board(browser, server)
+    try:
+        board.add_team("Atlas")
+        ann = board.join(browser, "team", "Ann Atlas", team="Atlas")
+        open_live(ann, board, "risks")
+        raise_risk(ann, "Vendor late")
+        rte = open_live(board.rte, board, "risks")
+        rte.evaluate(
+            """() => {
+                htmx.config.wsReconnectDelay = () => 1500;
+                window.__closes = 0;
+                document.body.addEventListener('htmx:wsClose', () => { window.__closes += 1; });
+                document.getElementById('main').dataset.renderedBeforeTheDrop = 'yes';
+            }"""
+        )
+        drop_browsers(server, board.id)
+        wait_js(rte, "window.__closes >= 1")
+        for k in range(4):  # more than max_events_per_catch_up while the RTE's page is away
+            raise_risk(ann, f"While away {k}")
+        expect(rte.locator("main[data-rendered-before-the-drop]")).to_have_count(0)  # #main was replaced
+        wait_live(rte)
+        expect(risk_in(rte, "unroamed", "While away 3")).to_be_visible()
+
+        editor = rte.locator("#risk-editor")
+        risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+        expect(editor).to_be_visible()
+        expect(editor.get_by_label("Title")).to_have_value("Vendor late")
+        editor.get_by_label("Title").fill("Vendor very late")
+        editor.get_by_role("button", name="Save").click()
+        expect(editor).to_be_hidden()
+        expect(risk_in(ann, "unroamed", "Vendor very late")).to_be_visible()
+    finally:
+        board.close()
+        server.stop()
 
 
 def test_deleting_a_risk_asks_first_and_cancel_keeps_it(art: UiBoard, browser: Browser) -> None:
