@@ -28,12 +28,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
 from board.events import Committed, public_event
 from board.public import public_state
-from server.live_render import RENDERERS, Audience, audience_of, lock_changed, render_update, split_view
+from server.live_render import (
+    RENDERERS,
+    Audience,
+    audience_of,
+    lock_changed,
+    prime,
+    render_update,
+    split_view,
+)
 from server.oppath import OpPath
 from server.settings import Settings
 
@@ -261,6 +270,8 @@ class Channel:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
     presence_timer: asyncio.TimerHandle | None = None
+    # The seq each (view, audience) its browsers opened was rendered at, or is being rendered at.
+    primed: dict[tuple[str, Audience], int] = field(default_factory=dict)
 
 
 def _array_items(frame: str) -> str:
@@ -333,7 +344,9 @@ class Hub:
         self._listening = False
         # Work per broadcast: renders (HTML, once per view) and encodes (JSON, once per event) must not
         # grow with the number of connections (tests/live/test_send_work.py holds it so).
-        self.stats = {"broadcast_batches": 0, "renders": 0, "encodes": 0, "dropped": 0}
+        self.stats = {"broadcast_batches": 0, "renders": 0, "encodes": 0, "dropped": 0, "primed": 0}
+        self._priming: set[asyncio.Task[None]] = set()
+        self._prime_limiter = anyio.CapacityLimiter(1)
         # Presence across processes (server/presence_bridge.py): who is connected to the other
         # processes, per board, and where this process's own list goes when it changes.
         self.remote_presence: dict[str, list[dict[str, Any]]] = {}
@@ -352,7 +365,7 @@ class Hub:
         self._watchdog = asyncio.create_task(self._send_watchdog(), name="ws-send-watchdog")
 
     async def stop(self) -> None:
-        for task in (self._heartbeat, self._watchdog):
+        for task in (self._heartbeat, self._watchdog, *self._priming):
             if task is not None:
                 task.cancel()
         connections = [c for ch in self.channels.values() for c in ch.connections]
@@ -469,7 +482,30 @@ class Hub:
             if conn.sent_seq >= ch.last_seq or not rows:
                 if not conn.closed:
                     ch.live.add(conn)
+                    if conn.mode == "html":
+                        self._prime(ch, conn, state)
                 return
+
+    def _prime(self, ch: Channel, conn: Connection, state: BoardState) -> None:
+        """Render a browser's view as the board is, off the loop, once per view, audience and seq: the
+        first edit after then renders only what it changed (else it renders every region of each newly
+        opened view twice, and every screen waits for it)."""
+        key = (conn.view, audience_of(conn.view, conn.actor))
+        if ch.primed.get(key, -1) >= state.seq:
+            return
+        ch.primed[key] = state.seq
+
+        async def priming() -> None:
+            try:
+                # One at a time: a room opening many views must not hold up the commits' worker threads.
+                await anyio.to_thread.run_sync(prime, conn.view, state, key[1], limiter=self._prime_limiter)
+                self.stats["primed"] += 1
+            except Exception:  # only ever a saving: the first batch renders what it needs
+                log.exception("priming view %r failed", conn.view)
+
+        task = asyncio.create_task(priming(), name=f"prime {conn.view}")
+        self._priming.add(task)
+        task.add_done_callback(self._priming.discard)
 
     def _missed(self, board_id: str, since: int) -> tuple[list[Committed], BoardState]:
         """In a worker thread: the events after ``since``, and the board as of them or later."""

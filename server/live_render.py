@@ -18,7 +18,8 @@ from board import Actor, BoardState, Role
 from board.events import Committed
 from server.templating import Viewer, rendering_for
 
-# (state after the events, the events, the view's argument e.g. a team id) -> HTML
+# (state after the events, the events, the view's argument e.g. a team id) -> HTML. With no events
+# the view is being opened (:func:`prime`): a renderer may render what it keeps and returns nothing.
 Renderer = Callable[[BoardState, list[Committed], str | None], str]
 
 RENDERERS: dict[str, Renderer] = {}
@@ -82,6 +83,13 @@ def render_update(view: str, state: BoardState, events: list[Committed], audienc
     viewer = Viewer(Actor(id="", name="", role=role, team_id=team_id), state.meta.locked)
     with rendering_for(viewer):
         return "".join(part(state, events, arg) or "" for part in parts)
+
+
+def prime(view: str, state: BoardState, audience: Audience) -> None:
+    """Render ``view`` for ``audience`` as the board is, when a browser opens it: the first edit after
+    then renders only what it changed, not every region of the view before and after it."""
+    if split_view(view)[0] in RENDERERS:
+        render_update(view, state, [], audience)
 
 
 def lock_changed(events: list[Committed]) -> bool:

@@ -76,6 +76,9 @@ class Renderings:
 
     def keep(self, board_id: str, view: str, rendering: Rendering) -> None:
         with self._lock:
+            kept = self._kept.get((board_id, view))
+            if kept is not None and kept.seq > rendering.seq:
+                return  # a view primed in a worker thread while a newer batch was rendered
             self._kept[(board_id, view)] = rendering
             self._kept.move_to_end((board_id, view))
             while len(self._kept) > self.size:
@@ -108,14 +111,18 @@ def changed_regions(
     """The out-of-band HTML of ``view``'s regions that ``events`` changed (``state`` is the board after
     them); the whole view when its layout changed. ``view`` names what ``build`` and ``regions_of``
     render, arguments included (``team:t1``): it keys the kept renderings. The regions are rendered
-    through :mod:`server.views.region_memo`, so only those whose reads changed are rendered again."""
+    through :mod:`server.views.region_memo`, so only those whose reads changed are rendered again.
+    No events: the view is being opened; it is rendered and kept (once per seq), and nothing is sent."""
     key = rendering_key(view, live_viewer())
     done = RENDERINGS.recall(state.board_id, key, state.seq)
+    if not events:
+        # Priming: a screen opened this view; its rendering now is the first batch's "before".
+        if done is None:
+            RENDERINGS.keep(state.board_id, key, _rendering(state, view, build, regions_of, layout_of))
+        return ""
     if done is not None and done.since == events[0].seq and _exactly_after(state, events):
         return done.fragments  # the same batch on another view showing these regions (the room's menus)
-    model = MODELS.of(state, view, build)
-    with live_view(state.board_id, view):
-        after = Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+    after = _rendering(state, view, build, regions_of, layout_of)
     before = None
     if _exactly_after(state, events):
         before = RENDERINGS.recall(state.board_id, key, events[0].seq - 1)
@@ -125,11 +132,23 @@ def changed_regions(
             before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
     if whole is not None and before.layout != after.layout:
         with live_view(state.board_id, view + "|whole"):
-            fragments = whole(model).html
+            fragments = whole(MODELS.of(state, view, build)).html
     else:
         fragments = "".join(html for id, html in after.regions.items() if before.regions.get(id) != html)
     RENDERINGS.keep(state.board_id, key, replace(after, since=events[0].seq, fragments=fragments))
     return fragments
+
+
+def _rendering(
+    state: BoardState,
+    view: str,
+    build: Callable[[BoardState], V],
+    regions_of: Callable[[V], list[Region]],
+    layout_of: Callable[[V], object],
+) -> Rendering:
+    model = MODELS.of(state, view, build)
+    with live_view(state.board_id, view):
+        return Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
 
 
 class Models:

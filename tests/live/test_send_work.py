@@ -69,17 +69,23 @@ def story_moves(board: BoardHandle) -> list[dict[str, object]]:
     return moves
 
 
-def region_work(server: LiveServer, watchers: int) -> dict[str, int]:
+VIEWS_AND_AUDIENCES = 10  # 4 views; the big screen is one audience, the others three
+
+
+def region_work(server: LiveServer, watchers: int, *, warm_up: bool = True) -> dict[str, int]:
     """On a fresh demo ART, ``watchers`` browsers per view and role (the RTE, an observer, a member of
-    Checkout) on the program, the big screen and two team pages; a story moves (after a first move that
-    fills the kept renderings); what rendering that second move took: views rendered (once per view and
-    audience), regions rendered again and regions reused."""
+    Checkout) on the program, the big screen and two team pages; a story moves (``warm_up``: after a
+    first move); what rendering that move took: views rendered (once per view and audience), regions
+    rendered again and regions reused."""
     board = create_board(server, demo=True)
     hub = server.app.state.hub
     sessions = [board.rte_session, board.join("observer", "Olive"), board.join("team", "Tina", "chk")]
     views = ["program", "screen", "team:chk", "team:pay"]
-    warm_up, move = story_moves(board)
+    moves = story_moves(board)
+    if not warm_up:
+        moves = moves[1:]
     start = board.read()["seq"]
+    primed = hub.stats["primed"]
 
     async def scenario() -> dict[str, int]:
         screens = [
@@ -90,8 +96,10 @@ def region_work(server: LiveServer, watchers: int) -> dict[str, int]:
         ]
         for c in screens:
             await c.wait_welcome()
+        # Each view is rendered for each audience as it is opened, off the loop.
+        await screens[0].wait_until(lambda: hub.stats["primed"] >= primed + VIEWS_AND_AUDIENCES)
         work: dict[str, int] = {}
-        for seq, body in enumerate((warm_up, move), start=start + 1):
+        for seq, body in enumerate(moves, start=start + 1):
             before = {"views": hub.stats["renders"], "regions": region_memo.MEMO.rendered}
             before["reused"] = region_memo.MEMO.reused
             await asyncio.to_thread(board.op, board.rte_session, "story.move", **body)
@@ -113,12 +121,19 @@ def test_a_move_renders_the_regions_it_touched_however_many_browsers_watch(live_
     few = region_work(live_server, watchers=1)
     many = region_work(live_server, watchers=6)
     assert few == many  # nothing of it grows with the connections
-    # 4 views; the big screen is one audience, the others three.
-    assert few["views"] == 10
+    assert few["views"] == VIEWS_AND_AUDIENCES
     # Rendered again: the story's two columns, its team's row and counters, the strings of the dependency
     # it delivers, per audience that sees other controls; not the views' other regions (every other
     # team's row and column, the backlog, the room's menus), which are reused.
     assert 0 < few["regions"] * 5 < few["regions"] + few["reused"]
+
+
+def test_the_first_move_on_views_just_opened_renders_only_what_it_touched(live_server: LiveServer) -> None:
+    """A view is rendered for its audience when a browser opens it, not by the first edit after: that
+    edit would otherwise render every region of every view twice while every screen waits for it."""
+    first = region_work(live_server, watchers=2, warm_up=False)
+    assert first["views"] == VIEWS_AND_AUDIENCES
+    assert 0 < first["regions"] * 5 < first["regions"] + first["reused"]
 
 
 @pytest.fixture
