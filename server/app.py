@@ -18,6 +18,7 @@ from board.events import Committed
 from server.access import AccessWatch
 from server.auth import ACCESS_CHANNEL
 from server.clock import CLOCK
+from server.collector import QuietCollector
 from server.deps import Services
 from server.error_handlers import (
     database_unavailable_handler,
@@ -102,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.collect()
             gc.freeze()
         await hub.start()
+        collector = QuietCollector(lambda: hub.busy_at)
+        collector.start()
+        app.state.collector = collector
         hooks = services.webhooks
         watch = ExecutionWatch(
             hub,
@@ -150,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await watch.stop()
         await hooks.stop()
         await hub.stop()
+        await collector.stop()
         await asyncio.to_thread(services.oppath.close)  # the snapshots handed over are stored first
         services.engine.dispose()
 

@@ -346,6 +346,7 @@ class Hub:
         # grow with the number of connections (tests/live/test_send_work.py holds it so).
         self.stats = {"broadcast_batches": 0, "renders": 0, "encodes": 0, "dropped": 0, "primed": 0}
         self._priming: set[asyncio.Task[None]] = set()
+        self.busy_at = time.monotonic()  # when it last broadcast (server/collector.py waits for quiet)
         self._prime_limiter = anyio.CapacityLimiter(1)
         # Presence across processes (server/presence_bridge.py): who is connected to the other
         # processes, per board, and where this process's own list goes when it changes.
@@ -600,6 +601,7 @@ class Hub:
         same strings for every live connection: one queued message per connection and batch, so one
         wake of its sender."""
         self.stats["broadcast_batches"] += 1
+        self.busy_at = time.monotonic()
         last = batch[-1].seq
         json_frames: list[str] = []
         json_messages: dict[int, list[str]] = {}  # by the index of the first event a connection needs

@@ -1,0 +1,89 @@
+"""Full garbage collections wait for a quiet hub (server/collector.py): none while edits stream out, one
+soon after they stop, and one at the latest after ``at_most`` on a board that is never quiet. While a
+server serves, CPython's own full collection is off; it is back once the last server stopped."""
+
+from __future__ import annotations
+
+import gc
+
+from server.collector import NEVER, QuietCollector
+from tests.conftest import BoardHandle, LiveServer
+from tests.live.client import LiveClient, run_async
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def collector(clock: Clock, busy: list[float]) -> tuple[QuietCollector, list[float]]:
+    done: list[float] = []
+    quiet = QuietCollector(
+        lambda: busy[0],
+        quiet=1.0,
+        every=30.0,
+        at_most=300.0,
+        collect=lambda: done.append(clock.now),
+        clock=clock,
+    )
+    return quiet, done
+
+
+def test_no_full_collection_while_the_hub_broadcasts_one_once_it_is_quiet() -> None:
+    clock = Clock()
+    busy = [clock.now]
+    quiet, done = collector(clock, busy)
+    for _ in range(100):  # a broadcast every 0.5 s for 50 s
+        clock.now += 0.5
+        busy[0] = clock.now
+        assert not quiet.tick()
+    clock.now += 0.6
+    assert not quiet.tick()  # quiet for 0.6 s only
+    clock.now += 0.5
+    assert quiet.tick()
+    assert done == [clock.now]
+    clock.now += 5
+    assert not quiet.tick()  # quiet, but the last one was 5 s ago
+
+
+def test_a_board_never_quiet_still_gets_a_full_collection_after_at_most() -> None:
+    clock = Clock()
+    busy = [clock.now]
+    quiet, done = collector(clock, busy)
+    for _ in range(700):  # a broadcast every 0.5 s for 350 s
+        clock.now += 0.5
+        busy[0] = clock.now
+        quiet.tick()
+    assert done == [1300.0]  # 300 s after it began
+
+
+async def test_the_automatic_full_collection_is_off_while_collectors_run_and_back_after() -> None:
+    before = gc.get_threshold()
+    first, second = QuietCollector(lambda: 0.0), QuietCollector(lambda: 0.0)
+    first.start()
+    second.start()
+    assert gc.get_threshold() == (before[0], before[1], NEVER)
+    await first.stop()
+    assert gc.get_threshold()[2] == NEVER  # the second still serves
+    await second.stop()
+    assert gc.get_threshold() == before
+
+
+def test_a_serving_app_waits_for_its_hub_to_be_quiet(live_server: LiveServer, board: BoardHandle) -> None:
+    assert gc.get_threshold()[2] == NEVER
+    hub = live_server.app.state.hub
+    quiet: QuietCollector = live_server.app.state.collector
+    before = quiet.last_busy()
+
+    async def scenario() -> None:
+        client = await LiveClient.connect(live_server.ws_url, board.id, board.rte_session, last_seq=None)
+        await client.wait_welcome()
+        await client.op("risk.create", args={"title": "Broadcast"})
+        await client.wait_until(lambda: quiet.last_busy() > before)
+        await client.close()
+
+    run_async(scenario())
+    assert quiet.last_busy() == hub.busy_at
