@@ -553,10 +553,11 @@ async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: s
     t0 = time.monotonic()
     await screens.open(board, n)
     connect_s = time.monotonic() - t0
-    await asyncio.sleep(1.0)  # presence settles
     rss = round((rss_kb(pid) - rss_before) / n, 1)
     editor = Editor(kind, board)
     await editor.open()
+    # Presence settles (the editor's arrival is broadcast to every screen too): edits are measured alone.
+    await asyncio.sleep(1.0)
     sent = 0
 
     async def phase(rate: float, edits: int) -> Result:
