@@ -554,7 +554,7 @@ class Hub:
                     batch = await self._next_batch(ch)
                     if not batch:
                         break  # told of a seq whose row is not visible yet: the next notify resumes
-                    state = await run_in_threadpool(self.oppath.state, ch.board_id)
+                    state = await self._state_after(ch.board_id, batch[-1].seq)
                     batch += await self._shown_too(ch, batch[-1].seq, state.seq)
                     self._deliver(ch, state, batch)
                     ch.last_seq = batch[-1].seq
@@ -569,6 +569,14 @@ class Hub:
             ch.ready.set()
             for conn in list(ch.connections):
                 conn.drop(CLOSE_TRY_AGAIN, "server error: reconnect to catch up")
+
+    async def _state_after(self, board_id: str, seq: int) -> BoardState:
+        """The board as of ``seq`` or later. A commit of this process left it in memory: taken from there,
+        with no hop to a worker thread (which waits for a turn of the loop while it sends to every screen)."""
+        held = self.oppath.held_state(board_id)
+        if held is not None and held.seq >= seq:
+            return held
+        return await run_in_threadpool(self.oppath.state, board_id)
 
     async def _next_batch(self, ch: Channel) -> list[Committed]:
         batch: list[Committed] = []

@@ -86,6 +86,11 @@ class BoardStore:
         self._cache[board_id] = state
         return state
 
+    def held_state(self, board_id: str) -> BoardState | None:
+        """The board as this process last read or wrote it, with no database read (it may be behind
+        another process's commits: ``state`` says for sure). Treat it as read-only."""
+        return self._cache.get(board_id)
+
     def _current(self, conn: Connection, board_id: str, seq: int) -> BoardState:
         """The board as of ``seq`` (its newest event, read under the writer's lock), as a private copy."""
         cached = self._cache.get(board_id)
