@@ -32,14 +32,23 @@ def collector(clock: Clock, busy: list[float]) -> tuple[QuietCollector, list[flo
     return quiet, done
 
 
+def broadcast_every_half_second(
+    quiet: QuietCollector, clock: Clock, busy: list[float], seconds: int
+) -> list[bool]:
+    """The hub broadcasts every 0.5 s for ``seconds``; whether the collector collected, at each check."""
+    collected = []
+    for _ in range(seconds * 2):
+        clock.now += 0.5
+        busy[0] = clock.now
+        collected.append(quiet.tick())
+    return collected
+
+
 def test_no_full_collection_while_the_hub_broadcasts_one_once_it_is_quiet() -> None:
     clock = Clock()
     busy = [clock.now]
     quiet, done = collector(clock, busy)
-    for _ in range(100):  # a broadcast every 0.5 s for 50 s
-        clock.now += 0.5
-        busy[0] = clock.now
-        assert not quiet.tick()
+    assert not any(broadcast_every_half_second(quiet, clock, busy, seconds=50))
     clock.now += 0.6
     assert not quiet.tick()  # quiet for 0.6 s only
     clock.now += 0.5
@@ -53,10 +62,7 @@ def test_a_board_never_quiet_still_gets_a_full_collection_after_at_most() -> Non
     clock = Clock()
     busy = [clock.now]
     quiet, done = collector(clock, busy)
-    for _ in range(700):  # a broadcast every 0.5 s for 350 s
-        clock.now += 0.5
-        busy[0] = clock.now
-        quiet.tick()
+    broadcast_every_half_second(quiet, clock, busy, seconds=350)
     assert done == [1300.0]  # 300 s after it began
 
 
