@@ -17,6 +17,7 @@ from server.auth import session_cookie_name
 from tests.axe import serious_violations
 from tests.browser import CDN, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer
+from tests.event.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +71,7 @@ def train(e2e_server: LiveServer, rte_context: BrowserContext) -> Train:
     page.reload()  # the navigation names a team page once there is a team
     page.get_by_role("link", name="Team", exact=True).click()
     page.wait_for_url(re.compile(r"/team/"))
+    wait_live(page)  # set-up, not the test: the page has settled (early clicks have tests of their own)
     atlas = page.url.rsplit("/", 1)[1]
     columns = page.locator(".it-col")
     iterations = [str(columns.nth(n).get_attribute("data-iteration")) for n in range(3)]

@@ -252,7 +252,9 @@ def test_revoked_link_ends_the_session_at_once(board: BoardHandle) -> None:
         with contextlib.suppress(ConnectionClosed):
             await c.op("risk.create", args={"title": "after revoke"})
         assert await c.wait_closed() == 4401
-        assert c.errors[-1]["error"] == "unauthenticated" and not c.acks
+        # It is told why, whichever came first: the revocation's error frame, or the op's refusal.
+        told = [e["error"] for e in c.errors] + [r["error"] for r in c.refusals.values()]
+        assert "unauthenticated" in told and not c.acks
         assert "after revoke" not in [r["title"] for r in board.read()["items"]["risk"].values()]
 
     run_async(scenario())

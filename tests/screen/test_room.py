@@ -27,10 +27,12 @@ def room_menu(rte: Page) -> Page:
     return rte
 
 
-def visible_rows(screen: Page) -> list[str]:
-    return screen.eval_on_selector_all(
-        "#screen-stage .team-row:not(.off-page)", "rows => rows.map(r => r.dataset.team)"
-    )
+def expect_rows(screen: Page, teams: list[str]) -> None:
+    """The big screen shows these team rows, in this order (waiting for the scene to settle)."""
+    rows = screen.locator("#screen-stage .team-row:not(.off-page)")
+    expect(rows).to_have_count(len(teams))
+    for k, team in enumerate(teams):
+        expect(rows.nth(k)).to_have_attribute("data-team", team)
 
 
 def test_the_rte_chooses_the_screens_scene_and_brings_everyone_to_the_vote(
@@ -44,7 +46,7 @@ def test_the_rte_chooses_the_screens_scene_and_brings_everyone_to_the_vote(
         wait_live(page)
     screen.evaluate(NO_RELOAD)
     expect(screen.locator("#screen")).to_have_attribute("data-scene", "board")
-    assert visible_rows(screen) == ["atlas", "borealis", "comet"]
+    expect_rows(screen, ["atlas", "borealis", "comet"])
     # Only the RTE has the remote.
     expect(member.locator("#room-menu")).to_be_hidden()
 
@@ -60,14 +62,14 @@ def test_the_rte_chooses_the_screens_scene_and_brings_everyone_to_the_vote(
     room_menu(rte).locator("#room-menu button[data-scene=team]").click()
     expect(screen.locator("#screen")).to_have_attribute("data-scene", "team")
     expect(screen.locator("#screen-stage .team-row:not(.off-page)")).to_have_count(1)
-    assert visible_rows(screen) == ["comet"]
+    expect_rows(screen, ["comet"])
     room_menu(rte).locator("#room-menu input[name='args.seconds']").fill("10")
     room_menu(rte).locator("#room-menu button[data-scene=rotate]").click()
     expect(screen.locator("#screen")).to_have_attribute("data-scene", "rotate")
-    assert visible_rows(screen) == ["atlas"]
+    expect_rows(screen, ["atlas"])
     # The rotation moves on by itself (10 s a team).
     expect(screen.locator("#screen")).to_have_attribute("data-page", "2", timeout=15_000)
-    assert visible_rows(screen) == ["borealis"]
+    expect_rows(screen, ["borealis"])
     assert screen.evaluate(SAME_PAGE), "the screen reloaded"
 
     # "Bring everyone here": every open page moves to the vote; the big screen keeps its scene.
