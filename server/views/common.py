@@ -118,21 +118,24 @@ def changed_regions(
     if not events:
         # Priming: a screen opened this view; its rendering now is the first batch's "before".
         if done is None:
-            RENDERINGS.keep(state.board_id, key, _rendering(state, view, build, regions_of, layout_of))
+            model = MODELS.of(state, view, build)
+            RENDERINGS.keep(
+                state.board_id, key, _rendering(state.board_id, view, state.seq, model, regions_of, layout_of)
+            )
         return ""
     if done is not None and done.since == events[0].seq and _exactly_after(state, events):
         return done.fragments  # the same batch on another view showing these regions (the room's menus)
-    after = _rendering(state, view, build, regions_of, layout_of)
+    model = MODELS.of(state, view, build)
+    after = _rendering(state.board_id, view, state.seq, model, regions_of, layout_of)
     before = None
     if _exactly_after(state, events):
         before = RENDERINGS.recall(state.board_id, key, events[0].seq - 1)
     if before is None:
         earlier = build(state_before(state, events))
-        with live_view(state.board_id, view):
-            before = Rendering(-1, layout_of(earlier), {r.id: r.html for r in regions_of(earlier)})
+        before = _rendering(state.board_id, view, -1, earlier, regions_of, layout_of)
     if whole is not None and before.layout != after.layout:
         with live_view(state.board_id, view + "|whole"):
-            fragments = whole(MODELS.of(state, view, build)).html
+            fragments = whole(model).html
     else:
         fragments = "".join(html for id, html in after.regions.items() if before.regions.get(id) != html)
     RENDERINGS.keep(state.board_id, key, replace(after, since=events[0].seq, fragments=fragments))
@@ -140,15 +143,16 @@ def changed_regions(
 
 
 def _rendering(
-    state: BoardState,
+    board_id: str,
     view: str,
-    build: Callable[[BoardState], V],
+    seq: int,
+    model: V,
     regions_of: Callable[[V], list[Region]],
     layout_of: Callable[[V], object],
 ) -> Rendering:
-    model = MODELS.of(state, view, build)
-    with live_view(state.board_id, view):
-        return Rendering(state.seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+    """``model``'s regions, rendered through the region memo of ``view``."""
+    with live_view(board_id, view):
+        return Rendering(seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
 
 
 class Models:
