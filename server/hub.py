@@ -479,8 +479,9 @@ class Hub:
             rows, state = await run_in_threadpool(self._missed, conn.board_id, conn.sent_seq)
             if rows:
                 await self._send_catch_up(conn, state, rows)
-            # No await between this check and going live: no broadcast can slip between the two.
-            if conn.sent_seq >= ch.last_seq or not rows:
+            # No await between this check and going live: no broadcast can slip between the two. One
+            # made while the rows were read (in a worker thread) is read on the next turn of the loop.
+            if conn.sent_seq >= ch.last_seq:
                 if not conn.closed:
                     ch.live.add(conn)
                     if conn.mode == "html":

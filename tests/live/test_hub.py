@@ -4,6 +4,7 @@ process (seq only, any order, any number of times) broadcasts each event once; t
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -170,3 +171,40 @@ def test_a_view_without_a_renderer_gets_a_reset_not_silence(board: BoardHandle) 
 
     c = run_async(scenario())
     assert c.resets[0]["seq"] == seq + 1
+
+
+def test_an_edit_broadcast_while_a_joiner_reads_what_it_missed_reaches_it(
+    board: BoardHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A screen joining reads what it missed in a worker thread; an edit committed and broadcast during
+    that read (it found nothing yet) must still reach the screen, not fall between catch-up and live."""
+    server = board.server
+    hub = server.app.state.hub
+    start = board.read()["seq"]
+    rte = server.services.auth.actor(board.id, board.rte_session)
+    read_missed = hub._missed
+    edited: list[int] = []
+
+    def missed_then_an_edit(board_id: str, since: int) -> Any:
+        found = read_missed(board_id, since)
+        if not edited:  # once: the edit lands, and is broadcast, after the read found nothing
+            edited.append(
+                server.services.oppath.submit(
+                    board_id, Op("risk.create", args={"title": "Meanwhile"}), rte
+                ).seq
+            )
+            deadline = time.monotonic() + 10
+            while hub.channels[board_id].last_seq < edited[0]:
+                assert time.monotonic() < deadline, "the edit was never broadcast"
+                time.sleep(0.01)
+        return found
+
+    monkeypatch.setattr(hub, "_missed", missed_then_an_edit)
+
+    async def scenario() -> list[int]:
+        client = await LiveClient.connect(server.ws_url, board.id, board.rte_session, last_seq=start)
+        await client.wait_events(1)
+        await client.close()
+        return [e["seq"] for e in client.events]
+
+    assert run_async(scenario()) == [start + 1] == edited
