@@ -22,8 +22,8 @@ from board import Actor, BoardState, Role
 from board.demo import demo_ops
 from board.events import Committed
 from board.ops import Context, Op, apply_op
-from server.live_render import render_update
-from server.views.event import agenda_page, objectives_page, risk_board, timer_part, vote_page
+from server.pages.meeting import agenda_page, objectives_page, risk_board, timer_part, vote_page
+from server.pages.renderer import render_update
 
 RTE = Actor("rte", "RTE", Role.RTE)
 AUDIENCE = (Role.RTE, None)  # the RTE sees every control: the most to render

@@ -1,6 +1,6 @@
 """How long the export and import doors take on the demo ART (8 teams, ~40 features, ~250 stories).
 
-Runs the door functions the REST routes and the command line call (server.export_door) on a
+Runs the door functions the REST routes and the command line call (server.transfer.files) on a
 temporary SQLite file: each export format, a JSON import (check on a scratch board + one write),
 and a Jira preview and apply. Prints the figures; ``--json`` prints them as JSON.
 
@@ -20,17 +20,17 @@ from typing import Any
 
 from board import Op
 from server.app import build_services
-from server.export_door import (
+from server.settings import Settings
+from server.store.provision import FOUNDER, create_board_with_rte
+from server.transfer.board_json import export_board
+from server.transfer.files import (
     Baselines,
     export_file,
     format_names,
     import_board_file,
 )
-from server.exports.board_json import export_board
-from server.exports.jira_export import export_jira_csv
-from server.jira_door import jira_apply, jira_preview
-from server.provision import FOUNDER, create_board_with_rte
-from server.settings import Settings
+from server.transfer.jira_export import export_jira_csv
+from server.transfer.jira_import import jira_apply, jira_preview
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -53,11 +53,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", secret_file=Path(tmp) / "secret")
         services = build_services(settings)
-        oppath = services.oppath
+        op_path = services.op_path
         board_id, _, _ = create_board_with_rte(services, "Bench ART", demo=True)
-        oppath.submit_batch(board_id, [Op("baseline.take")], FOUNDER)
-        baselines = Baselines(oppath)
-        state = oppath.state(board_id)
+        op_path.submit_batch(board_id, [Op("baseline.take")], FOUNDER)
+        baselines = Baselines(op_path)
+        state = op_path.state(board_id)
         kinds = ("team", "feature", "story", "dependency", "risk")
         figures["board"] = {kind: len(state.items[kind]) for kind in kinds}
         figures["events"] = state.seq
@@ -65,24 +65,24 @@ def main() -> None:
         exports = {}
         for name in format_names():
             repeat = 1 if name == "pdf" else args.repeat
-            ms, file = timed(lambda n=name: export_file(oppath, baselines, board_id, n), repeat)
+            ms, file = timed(lambda n=name: export_file(op_path, baselines, board_id, n), repeat)
             exports[name] = {"ms": round(ms, 1), "bytes": len(file.content)}
         figures["export"] = exports
 
         data = json.dumps(export_board(state)).encode()
-        ms, _ = timed(lambda: import_board_file(oppath, data), args.repeat)
+        ms, _ = timed(lambda: import_board_file(op_path, data), args.repeat)
         figures["import_json"] = {"ms": round(ms, 1), "bytes": len(data), "source_events": state.seq}
 
         bare = export_board(state)
         for section in ("features", "stories", "dependencies", "objectives"):
             bare[section] = []
         jira = export_jira_csv(state)
-        ms, _ = timed(lambda: jira_preview(oppath, board_id, jira, FOUNDER), args.repeat)
+        ms, _ = timed(lambda: jira_preview(op_path, board_id, jira, FOUNDER), args.repeat)
         figures["jira_preview"] = {"ms": round(ms, 1), "bytes": len(jira), "lines": len(jira.splitlines())}
 
         def apply_on_a_bare_board() -> int:
-            target, _ = import_board_file(oppath, json.dumps(bare))
-            return len(jira_apply(oppath, target, jira, FOUNDER)[1])
+            target, _ = import_board_file(op_path, json.dumps(bare))
+            return len(jira_apply(op_path, target, jira, FOUNDER)[1])
 
         ms, created = timed(apply_on_a_bare_board, args.repeat)
         figures["jira_apply_incl_bare_board"] = {"ms": round(ms, 1), "events": created}

@@ -37,11 +37,11 @@ from sqlalchemy import delete
 
 from board import Actor, BoardState, Op, Role
 from board.demo import demo_ops
-from server import store
-from server.db import make_engine, upgrade
-from server.oppath import OpPath
-from server.snapshots import SNAPSHOT, encode
-from server.store import BoardStore, snapshot_due
+from server.store import board_store as store
+from server.store.board_store import BoardStore, snapshot_due
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath
+from server.store.snapshots import SNAPSHOT, encode
 
 RTE = Actor("rte", "RTE", Role.RTE)
 BATCH = 500
@@ -119,19 +119,19 @@ def day_of_edits(state: BoardState, rng: random.Random) -> list[Op]:
     return ops
 
 
-def build(oppath: OpPath, teams: int, events: int) -> str:
+def build(op_path: OpPath, teams: int, events: int) -> str:
     plan = art_plan(teams)
-    board_id = oppath.create_board(f"{teams}-team ART", RTE, then=lambda _board: plan)
+    board_id = op_path.create_board(f"{teams}-team ART", RTE, then=lambda _board: plan)
     rng = random.Random(7)
-    while oppath.state(board_id).seq < events:
-        ops = day_of_edits(oppath.state(board_id), rng)
-        oppath.submit_batch(board_id, ops[: events - oppath.state(board_id).seq], RTE)
+    while op_path.state(board_id).seq < events:
+        ops = day_of_edits(op_path.state(board_id), rng)
+        op_path.submit_batch(board_id, ops[: events - op_path.state(board_id).seq], RTE)
     return board_id
 
 
-def measure(oppath: OpPath, board_id: str, rng: random.Random) -> dict[str, Any]:
-    engine, seq_now, every = oppath.engine, oppath.state(board_id).seq, store.SNAPSHOT_EVERY
-    oppath.flush_snapshots()
+def measure(op_path: OpPath, board_id: str, rng: random.Random) -> dict[str, Any]:
+    engine, seq_now, every = op_path.engine, op_path.state(board_id).seq, store.SNAPSHOT_EVERY
+    op_path.flush_snapshots()
     # Moments just past a snapshot and halfway between two (the farthest a replay goes).
     near = {round(seq_now * f) // every * every + off for f in FRACTIONS for off in (37, every // 2)}
     moments = sorted(m for m in near if 0 < m < seq_now)
@@ -175,7 +175,7 @@ def forget_snapshots(engine: Any) -> None:
         conn.execute(delete(SNAPSHOT))
 
 
-def edit_path(oppath: OpPath, board_id: str, rng: random.Random, edits: int) -> dict[str, Any]:
+def edit_path(op_path: OpPath, board_id: str, rng: random.Random, edits: int) -> dict[str, Any]:
     """Single edits (a story moved), as a person makes them, with snapshots kept and without."""
     figures: dict[str, Any] = {}
     every = store.SNAPSHOT_EVERY
@@ -183,14 +183,14 @@ def edit_path(oppath: OpPath, board_id: str, rng: random.Random, edits: int) -> 
         store.SNAPSHOT_EVERY = snapshot_every
         samples, on_snapshot = [], []
         for _ in range(edits):
-            state = oppath.state(board_id)
+            state = op_path.state(board_id)
             story = state.items["story"][rng.choice(sorted(state.items["story"]))]
             op = Op("story.move", story.id, story.version, {"iteration_id": f"i{rng.randrange(5)}"})
-            took = timed(lambda op=op: oppath.submit(board_id, op, RTE))
+            took = timed(lambda op=op: op_path.submit(board_id, op, RTE))
             samples.append(took)
-            if snapshot_due(oppath.state(board_id).seq):
+            if snapshot_due(op_path.state(board_id).seq):
                 on_snapshot.append(took)
-        oppath.flush_snapshots()
+        op_path.flush_snapshots()
         figures[label] = {
             **summary(samples),
             "p99_ms": round(sorted(s.wall_ms for s in samples)[int(len(samples) * 0.99)], 1),
@@ -198,8 +198,8 @@ def edit_path(oppath: OpPath, board_id: str, rng: random.Random, edits: int) -> 
         if on_snapshot:
             figures[label]["on_snapshot_max_ms"] = round(max(s.wall_ms for s in on_snapshot), 1)
     store.SNAPSHOT_EVERY = every
-    state = oppath.state(board_id)
-    writes = [timed(lambda: oppath.snapshot_writer.write(state)) for _ in range(5)]
+    state = op_path.state(board_id)
+    writes = [timed(lambda: op_path.snapshot_writer.write(state)) for _ in range(5)]
     figures["snapshot_write"] = summary(writes)  # on the background thread: encode and store
     figures["snapshot_kb"] = round(len(encode(state)) / 1024, 1)
     return figures
@@ -219,18 +219,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
-        oppath = OpPath(make_engine(url))
+        op_path = OpPath(make_engine(url))
         ops = demo_ops()
-        demo = oppath.create_board("Demo ART", RTE, ops[0].args, then=lambda _board: ops[1:])
+        demo = op_path.create_board("Demo ART", RTE, ops[0].args, then=lambda _board: ops[1:])
         # A process's first reads compile their SQL: done once here, outside the figures.
-        BoardStore(oppath.engine).state_at(demo, 250)
-        results["demo"] = measure(oppath, demo, rng)
+        BoardStore(op_path.engine).state_at(demo, 250)
+        results["demo"] = measure(op_path, demo, rng)
         started = time.perf_counter()
-        art = build(oppath, options.teams, options.events)
+        art = build(op_path, options.teams, options.events)
         results["build_s"] = round(time.perf_counter() - started, 1)
-        results["art"] = measure(oppath, art, rng)
+        results["art"] = measure(op_path, art, rng)
         results["art"]["teams"] = options.teams
-        results["edits"] = edit_path(oppath, art, rng, options.edits)
+        results["edits"] = edit_path(op_path, art, rng, options.edits)
     results["load_average"] = [*results["load_average"], *os.getloadavg()]
     if options.json:
         print(json.dumps(results, indent=2))

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 from cli_startup import run as run_piboard  # noqa: E402  (bench/ is this script's folder)
 
 from board import Actor, Op, Role  # noqa: E402
-from server import export_door  # noqa: E402
 from server.settings import Settings  # noqa: E402
-from server.storage import open_storage  # noqa: E402
+from server.store.storage import open_storage  # noqa: E402
+from server.transfer import files as export_door  # noqa: E402
 
 TEAMS = 12
 FEATURES = 150
@@ -99,8 +99,10 @@ def settings_for(db: Path) -> Settings:
 
 def make_export(tmp: Path) -> Path:
     services = open_storage(settings_for(tmp / "source.db"))
-    board_id = services.oppath.create_board("Twelve-team ART", RTE, then=lambda _: art_ops())
-    file = export_door.export_file(services.oppath, export_door.Baselines(services.oppath), board_id, "json")
+    board_id = services.op_path.create_board("Twelve-team ART", RTE, then=lambda _: art_ops())
+    file = export_door.export_file(
+        services.op_path, export_door.Baselines(services.op_path), board_id, "json"
+    )
     path = tmp / "art.json"
     path.write_bytes(file.content)
     services.engine.dispose()
@@ -111,12 +113,12 @@ def time_in_process(path: Path, tmp: Path, runs: int) -> tuple[list[float], list
     """Wall and CPU seconds of each import (after a warm-up), and how many events one makes."""
     services = open_storage(settings_for(tmp / "inproc.db"))
     data = path.read_bytes()
-    export_door.import_board_file(services.oppath, data)  # warm-up: imports, caches
+    export_door.import_board_file(services.op_path, data)  # warm-up: imports, caches
     walls, cpus = [], []
     events = 0
     for _ in range(runs):
         t0, c0 = time.perf_counter(), time.process_time()
-        _, events = export_door.import_board_file(services.oppath, data)
+        _, events = export_door.import_board_file(services.op_path, data)
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
     services.engine.dispose()
@@ -147,8 +149,10 @@ def main() -> None:
         counts = {section: len(doc[section]) for section in ("teams", "features", "stories", "dependencies")}
         in_process, in_process_cpu, events = time_in_process(path, tmp, args.runs)
         new_db = [time_cli(path, tmp / f"cli-{run}.db") for run in range(args.runs)]
-        open_storage(settings_for(tmp / "server.db")).engine.dispose()  # a database at the newest schema
-        cli = [time_cli(path, tmp / "server.db") for _ in range(args.runs)]
+        open_storage(
+            settings_for(tmp / "server.store.db")
+        ).engine.dispose()  # a database at the newest schema
+        cli = [time_cli(path, tmp / "server.store.db") for _ in range(args.runs)]
     out: dict[str, Any] = {
         "file_bytes": file_bytes,
         "items": counts,

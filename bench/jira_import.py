@@ -5,7 +5,7 @@ The export is generated in the shape of a Jira Cloud company-managed export (rep
 ``Component/s``, ``Watchers``, link and ``Comment`` columns, ``Custom field (…)`` columns, quoted
 multi-line descriptions): 100 epics, stories, tasks and bugs across 10 components and 6 sprints
 (Sprint 0 included), sub-tasks, and Blocks links inside and across teams and to other projects.
-Runs the door functions (``server.jira_door``) on a temporary SQLite file and prints the figures;
+Runs the door functions (``server.transfer.jira_import``) on a temporary SQLite file and prints the figures;
 ``--json`` prints them as JSON.
 
     .venv/bin/python bench/jira_import.py [--issues 5000] [--json]
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from server.app import build_services
-from server.export_door import IMPORTER
-from server.jira_door import jira_apply, jira_new_board, jira_preview, jira_preview_new_board
 from server.settings import Settings
+from server.transfer.files import IMPORTER
+from server.transfer.jira_import import jira_apply, jira_new_board, jira_preview, jira_preview_new_board
 
 HEADER = [
     "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key", "Project name",
@@ -126,18 +126,18 @@ def main() -> None:
     figures: dict[str, Any] = {"issues": args.issues, "bytes": len(data)}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", secret_file=Path(tmp) / "secret")
-        oppath = build_services(settings).oppath
+        op_path = build_services(settings).op_path
         ms, preview = timed(lambda: jira_preview_new_board(data))
         figures["preview_new_board"] = {"ms": round(ms), "counts": preview.counts()}
-        ms, (board_id, _) = timed(lambda: jira_new_board(oppath, data))
-        figures["apply_new_board"] = {"ms": round(ms), "events": oppath.state(board_id).seq}
-        ms, (_, again) = timed(lambda: jira_preview(oppath, board_id, data, IMPORTER))
+        ms, (board_id, _) = timed(lambda: jira_new_board(op_path, data))
+        figures["apply_new_board"] = {"ms": round(ms), "events": op_path.state(board_id).seq}
+        ms, (_, again) = timed(lambda: jira_preview(op_path, board_id, data, IMPORTER))
         figures["re_import_identical_preview"] = {"ms": round(ms), "counts": again.counts()}
-        ms, (_, later) = timed(lambda: jira_preview(oppath, board_id, newer, IMPORTER))
+        ms, (_, later) = timed(lambda: jira_preview(op_path, board_id, newer, IMPORTER))
         figures["re_import_preview"] = {"ms": round(ms), "counts": later.counts()}
-        seq = oppath.state(board_id).seq
-        ms, _ = timed(lambda: jira_apply(oppath, board_id, newer, IMPORTER))
-        figures["re_import_apply"] = {"ms": round(ms), "events": oppath.state(board_id).seq - seq}
+        seq = op_path.state(board_id).seq
+        ms, _ = timed(lambda: jira_apply(op_path, board_id, newer, IMPORTER))
+        figures["re_import_apply"] = {"ms": round(ms), "events": op_path.state(board_id).seq - seq}
     if args.json:
         print(json.dumps(figures, indent=2))
         return

@@ -1,12 +1,12 @@
-"""Alembic environment: piboard configures it in code (server.db.alembic_config)."""
+"""Alembic environment: piboard configures it in code (server.store.db.alembic_config)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import server.db  # noqa: F401  (registers the tables on SQLModel.metadata)
-from server.db import make_engine
+import server.store.db  # noqa: F401  (registers the tables on SQLModel.metadata)
+from server.store.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""

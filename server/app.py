@@ -15,44 +15,44 @@ from sqlalchemy.exc import OperationalError
 
 from board.errors import PiboardError
 from board.events import Committed
-from server.access import AccessWatch
-from server.auth import ACCESS_CHANNEL
 from server.clock import CLOCK
-from server.collector import QuietCollector
-from server.deps import Services
-from server.error_handlers import (
-    database_unavailable_handler,
-    piboard_error_handler,
-    request_validation_handler,
-)
-from server.execution_watch import ExecutionWatch
-from server.hub import Hub
-from server.limits import RateLimiter
-from server.middleware import LimitsAndHeaders
-from server.notify import ListenBridge
-from server.origin import CrossSiteFormGuard
-from server.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
-from server.routes import (
+from server.doors import (
     boards,
-    event_pages,
-    exports,
+    files,
     forms,
     health,
     history,
     join,
     links,
-    live,
+    live_socket,
+    meeting,
     pages,
     people,
     people_place,
     sync,
     webhooks,
 )
+from server.doors.deps import Services
+from server.doors.error_handlers import (
+    database_unavailable_handler,
+    piboard_error_handler,
+    request_validation_handler,
+)
+from server.doors.limits import RateLimiter
+from server.doors.middleware import LimitsAndHeaders
+from server.doors.origin import CrossSiteFormGuard
+from server.live.access import AccessWatch
+from server.live.collector import QuietCollector
+from server.live.hub import Hub
+from server.live.listen_bridge import ListenBridge
+from server.live.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
+from server.pages.templating import STATIC_DIR
 from server.settings import Settings, get_settings
-from server.storage import open_storage
-from server.templating import STATIC_DIR
+from server.store.auth import ACCESS_CHANNEL
+from server.store.storage import open_storage
 from server.version import __version__
-from server.webhooks import Webhooks
+from server.watch.execution import ExecutionWatch
+from server.watch.webhooks import Webhooks
 
 # The event loop's thread sends to every screen while worker threads commit ops, and SQLite gives up
 # and takes back the GIL at every statement: with CPython's default 5 ms switch interval, each take-back
@@ -67,11 +67,11 @@ def build_services(settings: Settings) -> Services:
     return Services(
         storage.settings,
         storage.engine,
-        storage.oppath,
+        storage.op_path,
         storage.auth,
         limiter=RateLimiter(settings.ops_per_second, settings.ops_burst),
         webhooks=Webhooks(
-            storage.engine, storage.oppath, CLOCK, settings.webhook_retry_delays, settings.public_url
+            storage.engine, storage.op_path, CLOCK, settings.webhook_retry_delays, settings.public_url
         ),
     )
 
@@ -79,7 +79,7 @@ def build_services(settings: Settings) -> Services:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings)
-    hub = Hub(services.oppath, settings)
+    hub = Hub(services.op_path, settings)
     access = AccessWatch(hub, services.auth)
     services.auth.on_access_change(access.changed)
 
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hooks = services.webhooks
         watch = ExecutionWatch(
             hub,
-            services.oppath,
+            services.op_path,
             CLOCK,
             settings.execution_tick,
             on_change=hooks.soon,
@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def look_for_alerts(board_id: str, _events: list[Committed]) -> None:
             loop.call_soon_threadsafe(hooks.soon, board_id)
 
-        services.oppath.on_commit(look_for_alerts)
+        services.op_path.on_commit(look_for_alerts)
         access.start()
         # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN,
         # and so do their changes of access (a revoked link ends its sockets on every process).
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hooks.stop()
         await hub.stop()
         await collector.stop()
-        await asyncio.to_thread(services.oppath.close)  # the snapshots handed over are stored first
+        await asyncio.to_thread(services.op_path.close)  # the snapshots handed over are stored first
         services.engine.dispose()
 
     app = FastAPI(
@@ -172,19 +172,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_middleware(CrossSiteFormGuard, public_url=settings.public_url, trusted_proxies=settings.proxies)
     app.add_middleware(
-        LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=exports.body_limits(settings)
+        LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=files.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         health,
-        exports,
+        files,
         boards,
         links,
         join,
         forms,
-        live,
+        live_socket,
         pages,
-        event_pages,
+        meeting,
         people,
         people_place,
         sync,

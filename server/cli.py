@@ -19,10 +19,10 @@ from board.model import Role
 
 if TYPE_CHECKING:
     from board.roles import Actor
-    from server.export_door import Progress
-    from server.exports.common import FileRefused
     from server.settings import Settings
-    from server.storage import Storage
+    from server.store.storage import Storage
+    from server.transfer.common import FileRefused
+    from server.transfer.files import Progress
 
 app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
@@ -37,7 +37,7 @@ def _settings() -> Settings:
 
 def _storage() -> Storage:
     """The database side only: no command but ``serve`` builds the web application."""
-    from server.storage import open_storage
+    from server.store.storage import open_storage
 
     return open_storage(_settings())
 
@@ -92,7 +92,7 @@ def serve(
     import uvicorn
 
     from server.app import create_app
-    from server.provision import ensure_demo
+    from server.store.provision import ensure_demo
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
@@ -113,7 +113,7 @@ def serve(
 @app.command()
 def demo(name: Annotated[str, typer.Option(help="Name of the demo board.")] = "Demo ART") -> None:
     """Create a demo ART (8 teams, 5 iterations + IP, features, stories, dependencies, risks)."""
-    from server.provision import create_board_with_rte
+    from server.store.provision import create_board_with_rte
 
     board_id, token, _ = create_board_with_rte(_storage(), name, demo=True)
     base = _base_url(_settings().host, _settings().port)
@@ -128,7 +128,7 @@ def link(
 ) -> None:
     """Make a new join link (for example when the RTE's link was lost)."""
     storage = _storage()
-    storage.oppath.state(board)
+    storage.op_path.state(board)
     made = storage.auth.create_link(board, role, team, label=f"{role.value} (command line)")
     typer.echo(f"{_base_url(_settings().host, _settings().port)}/join/{made.token}")
 
@@ -166,12 +166,12 @@ def _refused(exc: FileRefused) -> typer.Exit:
 def db_check() -> None:
     """Read every board whole and list stored rows that cannot be read as stored (written by an older
     piboard: broken text, items that no longer decode). Boards open anyway; exit code 1 if any."""
-    from server.row_problems import scan_board
+    from server.store.row_problems import scan_board
 
     storage = _storage()
     found = 0
-    for board in storage.oppath.boards():
-        for problem in scan_board(storage.oppath, board["id"]):
+    for board in storage.op_path.boards():
+        for problem in scan_board(storage.op_path, board["id"]):
             found += 1
             typer.echo(f"board {problem.board_id}: {problem.row} {problem.problem}")
     typer.echo(f"{found} problem(s) found." if found else "Every stored row reads cleanly.", err=True)
@@ -194,7 +194,7 @@ def export(
 ) -> None:
     """Write an export of a board (with the baseline diff once a baseline was taken)."""
     from board.errors import PiboardError
-    from server import export_door
+    from server.transfer import files as export_door
 
     if fmt not in export_door.format_names():
         raise typer.BadParameter(
@@ -204,7 +204,7 @@ def export(
     try:
         with _progress_bar(f"exporting {fmt}") as progress:
             file = export_door.export_file(
-                storage.oppath, export_door.Baselines(storage.oppath), board, fmt, progress=progress
+                storage.op_path, export_door.Baselines(storage.op_path), board, fmt, progress=progress
             )
     except PiboardError as exc:
         typer.echo(f"error: {exc.reason}", err=True)
@@ -238,8 +238,8 @@ def import_(
 ) -> None:
     """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV export."""
     from board.errors import PiboardError
-    from server import export_door
-    from server.exports.common import FileRefused
+    from server.transfer import files as export_door
+    from server.transfer.common import FileRefused
 
     if (file is None) == (jira is None):
         raise typer.BadParameter("give either FILE.json or --jira FILE.csv")
@@ -259,7 +259,7 @@ def import_(
             _import_jira(storage, board, data, choices, preview=preview)
             return
         with _progress_bar("importing") as progress:
-            board_id, events = export_door.import_board_file(storage.oppath, data, progress=progress)
+            board_id, events = export_door.import_board_file(storage.op_path, data, progress=progress)
     except FileRefused as exc:
         raise _refused(exc) from None
     except PiboardError as exc:
@@ -274,18 +274,18 @@ def _import_jira(
     storage: Storage, board: str | None, data: bytes, choices: list[str], *, preview: bool
 ) -> None:
     """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
-    from server import jira_door
-    from server.exports.jira import SKIP
+    from server.transfer import jira_import as jira_door
+    from server.transfer.jira import SKIP
 
     new_board = None
     if board is None and preview:
         planned = jira_door.jira_preview_new_board(data, choices)
     elif board is None:
-        new_board, planned = jira_door.jira_new_board(storage.oppath, data, choices)
+        new_board, planned = jira_door.jira_new_board(storage.op_path, data, choices)
     elif preview:
-        _, planned = jira_door.jira_preview(storage.oppath, board, data, _cli_actor(), choices)
+        _, planned = jira_door.jira_preview(storage.op_path, board, data, _cli_actor(), choices)
     else:
-        planned, _ = jira_door.jira_apply(storage.oppath, board, data, _cli_actor(), choices)
+        planned, _ = jira_door.jira_apply(storage.op_path, board, data, _cli_actor(), choices)
     for row in planned.rows:
         what = row.reason or "; ".join(f"{c.field}: {c.board} -> {c.file}" for c in row.changes)
         kind = f" {row.kind}" if row.fate != SKIP and row.kind in ("feature", "story") else ""
@@ -322,9 +322,9 @@ def backup(
 ) -> None:
     """Copy the database to FILE while the server keeps serving (SQLite's online backup; PostgreSQL's
     pg_dump)."""
-    from server import backup_postgres
-    from server.backup import BackupRefused
-    from server.backup import backup as copy_sqlite
+    from server.store import backup_postgres
+    from server.store.backup import BackupRefused
+    from server.store.backup import backup as copy_sqlite
 
     settings = _settings()
     try:
@@ -347,10 +347,10 @@ def restore(
     ] = False,
 ) -> None:
     """Bring back a backup as the database, on stopped servers; then run the migrations."""
-    from server import backup_postgres
-    from server.backup import BackupRefused, contents
-    from server.backup import restore as put_back_sqlite
-    from server.db import upgrade
+    from server.store import backup_postgres
+    from server.store.backup import BackupRefused, contents
+    from server.store.backup import restore as put_back_sqlite
+    from server.store.db import upgrade
 
     settings = _settings()
     try:
@@ -373,7 +373,7 @@ def restore(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to the newest version (also done at every start)."""
-    from server.db import upgrade
+    from server.store.db import upgrade
 
     upgrade(_settings().database_url)
     typer.echo("database is up to date")

@@ -1,7 +1,7 @@
 """The server's refusals beside the domain's, and the HTTP status of each refusal kind.
 
 No web framework here: the op path and the command line use these too; the handlers that turn them
-into answers are in :mod:`server.error_handlers`.
+into answers are in :mod:`server.doors.error_handlers`.
 """
 
 from __future__ import annotations

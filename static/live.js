@@ -16,7 +16,7 @@
  *       with the class "op-pending" until the server acks it, resends it after a reconnect (the server
  *       applies it once), and on a refusal puts the reason in a .refusal element right after it and
  *       dispatches "piboard:refusal" on it (detail: the refusal frame).
- *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/live_render.py); each starts
+ *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/pages/renderer.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
  *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset,
  *       and piboard:before-replace / piboard:replaced around a fresh #main (detail.region).

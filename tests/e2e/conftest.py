@@ -32,7 +32,7 @@ def build_plan(board: BoardHandle) -> Plan:
     plan = Plan()
     services = board.server.services
     rte = services.auth.actor(board.id, board.rte_session)
-    meta = services.oppath.state(board.id).meta
+    meta = services.op_path.state(board.id).meta
     ops = [Op("board.update", "meta", meta.version, {"planning_target": 0.8, "pi_name": "PI 26.4"})]
 
     def op(type: str, key: str, **args: Any) -> None:
@@ -114,7 +114,7 @@ def build_plan(board: BoardHandle) -> Plan:
     op("objective.create", "obj2", team_id="atlas", statement="Improve stability", committed=False)
     op("risk.create", "risk1", title="Card network certification may slip", team_id="atlas")
     # One batch through the one edit path, as an import does: all of it or none, in one transaction.
-    services.oppath.submit_batch(board.id, ops, rte)
+    services.op_path.submit_batch(board.id, ops, rte)
     return plan
 
 

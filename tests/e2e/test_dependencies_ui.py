@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import screenshot
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, accept_dialogs, add_story, new_board
-from tests.event.browser import wait_live
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,8 @@ from tests.browser import FULL_HD, screenshot
 from tests.conftest import LiveServer, start_server
 from tests.e2e.test_history_browser import hold_htmx, wait_until_held
 from tests.e2e.ui_setup import UiBoard, new_board
-from tests.event.browser import wait_live
 from tests.live.test_browser import drop_browsers, wait_js
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from server.auth import session_cookie_name
+from server.store.auth import session_cookie_name
 from tests.axe import serious_violations
 from tests.browser import CDN, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer
-from tests.event.browser import wait_live
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ import pytest
 
 from board import Actor
 from board.model import Role
-from server.live_render import render_update
-from server.templating import Viewer
-from server.views import common
+from server.pages import common
+from server.pages.renderer import render_update
+from server.pages.templating import Viewer
 from tests.conftest import BoardHandle, LiveServer
 from tests.e2e.conftest import build_plan
 
@@ -22,12 +22,12 @@ RTE_AUDIENCE = (Role.RTE, None)  # the RTE sees every control
 
 def after_op(server: LiveServer, board: BoardHandle, type: str, **body: object) -> dict[str, str]:
     """Apply one op over REST and render every view of ours for the batch it became."""
-    oppath = server.services.oppath
-    seq = oppath.state(board.id).seq
+    op_path = server.services.op_path
+    seq = op_path.state(board.id).seq
     r = board.op(board.rte_session, type, **body)
     assert r.status_code == 200, r.text
-    events = oppath.events_since(board.id, seq)
-    state = oppath.state(board.id)
+    events = op_path.events_since(board.id, seq)
+    state = op_path.state(board.id)
     views = ("program", "screen", "team:atlas", "team:borealis", "team:comet")
     return {view: render_update(view, state, events, RTE_AUDIENCE) or "" for view in views}
 
@@ -98,11 +98,11 @@ def test_fragments_from_the_kept_rendering_are_those_of_rebuilding_the_board_bef
     """A batch's "before" is taken from the rendering kept for the previous batch; the fragments are
     exactly those of rendering the board rebuilt as it was before the batch."""
     build_plan(board)
-    oppath = live_server.services.oppath
+    op_path = live_server.services.op_path
     views = ("program", "screen", "risks", "objectives", "team:atlas", "team:comet")
-    state = oppath.state(board.id)
+    state = op_path.state(board.id)
     for view in views:  # the renderings of the current seq are kept
-        render_update(view, state, oppath.events_since(board.id, state.seq - 1), RTE_AUDIENCE)
+        render_update(view, state, op_path.events_since(board.id, state.seq - 1), RTE_AUDIENCE)
     edits: list[tuple[str, dict[str, object]]] = [
         ("feature.move", {"target": "payapi", "args": {"iteration_id": "it4"}}),
         ("risk.create", {"args": {"title": "Vendor late", "team_id": "comet"}}),
@@ -110,11 +110,11 @@ def test_fragments_from_the_kept_rendering_are_those_of_rebuilding_the_board_bef
         ("team.create", {"args": {"name": "Dynamo"}}),
     ]
     for type, body in edits:
-        seq = oppath.state(board.id).seq
+        seq = op_path.state(board.id).seq
         if "target" in body:
             body = {**body, "base_version": version(board, "feature", str(body["target"]))}
         board.op(board.rte_session, type, **body).raise_for_status()
-        events, state = oppath.events_since(board.id, seq), oppath.state(board.id)
+        events, state = op_path.events_since(board.id, seq), op_path.state(board.id)
         rte = Viewer(Actor("", "", Role.RTE), locked=False)
         assert all(common.RENDERINGS.recall(board.id, common.rendering_key(v, rte), seq) for v in views)
         kept = {view: render_update(view, state, events, RTE_AUDIENCE) for view in views}

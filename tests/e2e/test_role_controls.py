@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from board import Actor, apply_op
 from board.errors import Forbidden, IllegalTransition, Refused
 from board.ops import Context
-from server.opdoor import op_from_fields
+from server.doors.op_input import op_from_fields
 from tests.browser import PageAs
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import build_plan
@@ -225,7 +225,7 @@ def page_controls(board: BoardHandle, session: str) -> dict[str, list[Control]]:
 
 def check_every_page(board: BoardHandle, locked: bool) -> None:
     services = board.server.services
-    state = services.oppath.state(board.id)
+    state = services.op_path.state(board.id)
     seen: dict[tuple[str, str | None], dict[str, list[Control]]] = {}
     actors: dict[tuple[str, str | None], Actor] = {}
     for who, session in sessions(board).items():

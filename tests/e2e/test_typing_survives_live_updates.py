@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.ui_setup import UiBoard, add_story
 from tests.e2e.ui_setup import iteration_column as column
-from tests.event.browser import wait_live
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from server.clock import Clock
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import LiveServer
-from tests.event.browser import wait_live
 from tests.execution.rocket import rocket, rte_op
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ import pytest
 from exports_boards import baseline_and_current, rich_board
 
 from board.model import BoardState
-from server.db import make_engine, upgrade
-from server.oppath import OpPath
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,7 @@ def baseline_pair() -> tuple[BoardState, BoardState]:
 
 
 @pytest.fixture(scope="module")
-def oppath(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpPath]:
+def op_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpPath]:
     """The op path on a real database file: imports are made the one way the doors make them."""
     url = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'imports.db'}"
     upgrade(url)

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from board.errors import Refused
 from board.events import Committed
 from board.model import BoardState, Role
-from server.export_door import import_board_file
-from server.exports.board_json import (
+from server.store.op_path import OpPath
+from server.transfer.board_json import (
     REFS,
     SCHEMA,
     SECTIONS,
@@ -25,8 +25,8 @@ from server.exports.board_json import (
     export_board_json,
     read_board_json,
 )
-from server.exports.common import FileRefused
-from server.oppath import OpPath
+from server.transfer.common import FileRefused
+from server.transfer.files import import_board_file
 
 COMPARED_META = ("name", "pi_name", "start", "end", "planning_target", "locked")
 # Set by the op path from who sent the op, not by the file: see docs/export-schema.md.
@@ -70,10 +70,10 @@ class Rebuilt:
     id_map: dict[tuple[str, str], str]
 
 
-def rebuild(oppath: OpPath, data: bytes | dict[str, Any]) -> Rebuilt:
+def rebuild(op_path: OpPath, data: bytes | dict[str, Any]) -> Rebuilt:
     data = json.dumps(data).encode() if isinstance(data, dict) else data
-    board_id, count = import_board_file(oppath, data)
-    events = oppath.events_since(board_id, 0, limit=count)
+    board_id, count = import_board_file(op_path, data)
+    events = op_path.events_since(board_id, 0, limit=count)
     # Each item of the file is created by one event, section by section in the file's order.
     created: dict[str, list[str]] = {}
     for event in events[1:]:
@@ -86,12 +86,12 @@ def rebuild(oppath: OpPath, data: bytes | dict[str, Any]) -> Rebuilt:
         for section, kind in SECTIONS.items()
         for row, new in zip(doc.get(section, []), created.get(kind, []), strict=True)
     }
-    return Rebuilt(oppath.state(board_id), events, id_map)
+    return Rebuilt(op_path.state(board_id), events, id_map)
 
 
-def test_rich_board_round_trips(oppath: OpPath, board: BoardState) -> None:
+def test_rich_board_round_trips(op_path: OpPath, board: BoardState) -> None:
     data = export_board_json(board)
-    result = rebuild(oppath, data)
+    result = rebuild(op_path, data)
     assert canonical(result.state) == canonical(board, result.id_map)
     old_ids = {item_id for by_id in board.items.values() for item_id in by_id}
     assert not (set(result.id_map.values()) & old_ids), "every id is fresh"
@@ -115,7 +115,7 @@ def test_export_is_versioned_and_keeps_ballots_secret(board: BoardState) -> None
 
 
 def test_export_carries_the_baseline_diff(
-    oppath: OpPath, baseline_pair: tuple[BoardState, BoardState]
+    op_path: OpPath, baseline_pair: tuple[BoardState, BoardState]
 ) -> None:
     baseline, current = baseline_pair
     doc = export_board(current, baseline=baseline)
@@ -128,17 +128,17 @@ def test_export_carries_the_baseline_diff(
         ("feature", "Late-breaking feature", "added"),
         ("story", "Hackathon", "dropped"),
     }
-    rebuild(oppath, json.dumps(doc).encode())  # an import ignores the baseline section
+    rebuild(op_path, json.dumps(doc).encode())  # an import ignores the baseline section
 
 
-def test_custom_agenda_is_reproduced_exactly(oppath: OpPath) -> None:
+def test_custom_agenda_is_reproduced_exactly(op_path: OpPath) -> None:
     b = Builder()
     b.op("board.create", name="Agenda board")
     first = b.state.agenda[0]
     b.op("agenda.update", first.id, title="Welcome & coffee", minutes=15, order=0)
     b.op("agenda.delete", b.state.agenda[-1].id)
     b.op("agenda.create", day=3, title="Day three?", minutes=20)
-    result = rebuild(oppath, export_board_json(b.state))
+    result = rebuild(op_path, export_board_json(b.state))
     got = [(a.day, a.order, a.title, a.minutes) for a in result.state.agenda]
     assert got == [(a.day, a.order, a.title, a.minutes) for a in b.state.agenda]
     assert got[0] == (1, 0, "Welcome & coffee", 15)
@@ -168,14 +168,14 @@ def test_broken_files_are_refused_with_a_reason(data: bytes, expected: str) -> N
     assert expected in str(exc.value)
 
 
-def test_invalid_values_refuse_the_whole_file(oppath: OpPath, board: BoardState) -> None:
+def test_invalid_values_refuse_the_whole_file(op_path: OpPath, board: BoardState) -> None:
     doc = json.loads(export_board_json(board))
     doc["objectives"][0]["planned_bv"] = 42
-    boards = oppath.boards()
+    boards = op_path.boards()
     with pytest.raises(FileRefused) as exc:
-        rebuild(oppath, doc)
+        rebuild(op_path, doc)
     assert "objectives[0]" in str(exc.value) and "between 1 and 10" in str(exc.value)
-    assert oppath.boards() == boards, "nothing was made"
+    assert op_path.boards() == boards, "nothing was made"
 
 
 # --- the property: any board built by ops round-trips -------------------------------------------------
@@ -326,7 +326,7 @@ def _random_op(data: st.DataObject, b: Builder) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_any_board_round_trips(oppath: OpPath, data: st.DataObject) -> None:
+def test_any_board_round_trips(op_path: OpPath, data: st.DataObject) -> None:
     b = Builder()
     b.op(
         "board.create",
@@ -337,5 +337,5 @@ def test_any_board_round_trips(oppath: OpPath, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(0, 40))):
         with contextlib.suppress(Refused):
             _random_op(data, b)
-    result = rebuild(oppath, export_board_json(b.state))
+    result = rebuild(op_path, export_board_json(b.state))
     assert canonical(result.state) == canonical(b.state, result.id_map)

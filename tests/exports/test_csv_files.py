@@ -10,8 +10,8 @@ import pytest
 from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT
 
 from board.model import BoardState
-from server.exports.common import neutralise
-from server.exports.csv_files import PARTS, export_csv, export_csv_zip
+from server.transfer.common import neutralise
+from server.transfer.csv_files import PARTS, export_csv, export_csv_zip
 
 
 def read(data: bytes) -> list[dict[str, str]]:

@@ -14,12 +14,12 @@ from test_board_json import canonical, rebuild
 
 from board.model import BoardState
 from board.ops import apply_op
-from server.exports.board_json import export_board_json
-from server.exports.csv_files import export_csv_zip
-from server.exports.jira import preview_jira
-from server.exports.jira_export import export_jira_csv
-from server.exports.picture import program_board_png, program_board_svg
-from server.oppath import OpPath
+from server.store.op_path import OpPath
+from server.transfer.board_json import export_board_json
+from server.transfer.csv_files import export_csv_zip
+from server.transfer.jira import preview_jira
+from server.transfer.jira_export import export_jira_csv
+from server.transfer.picture import program_board_png, program_board_svg
 
 demo = pytest.importorskip("board.demo")
 
@@ -32,8 +32,8 @@ def demo_board() -> BoardState:
     return b.state
 
 
-def test_demo_round_trips_through_json(oppath: OpPath, demo_board: BoardState) -> None:
-    result = rebuild(oppath, export_board_json(demo_board))
+def test_demo_round_trips_through_json(op_path: OpPath, demo_board: BoardState) -> None:
+    result = rebuild(op_path, export_board_json(demo_board))
     assert canonical(result.state) == canonical(demo_board, result.id_map)
 
 

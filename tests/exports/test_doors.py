@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 from xml.etree import ElementTree
 
-from server.exports.board_json import REFS, SECTIONS
+from server.transfer.board_json import REFS, SECTIONS
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 
 

@@ -16,10 +16,10 @@ from test_doors import comparable
 from test_jira import FIXTURES
 
 from server.app import build_services
-from server.deps import Services
-from server.exports.board_json import export_board
-from server.provision import create_board_with_rte
+from server.doors.deps import Services
 from server.settings import Settings
+from server.store.provision import create_board_with_rte
+from server.transfer.board_json import export_board
 from tests.integration.test_cli import env_for
 
 PIBOARD = [sys.executable, "-m", "server.cli"]
@@ -42,7 +42,7 @@ def services_on(tmp_path: Path) -> Services:
 
 
 def exported(services: Services, board_id: str) -> dict[str, Any]:
-    return export_board(services.oppath.state(board_id))
+    return export_board(services.op_path.state(board_id))
 
 
 def test_export_and_import_on_the_command_line(tmp_path: Path) -> None:
@@ -74,17 +74,17 @@ def test_jira_on_the_command_line_a_new_board_then_a_re_import(tmp_path: Path) -
     env = env_for(tmp_path)
     services = services_on(tmp_path)
     source = FIXTURES / "cloud_custom_type.csv"
-    boards = services.oppath.boards()
+    boards = services.op_path.boards()
 
     preview = piboard(["import", "--jira", str(source), "--preview"], env, tmp_path).stdout
     assert "line 2: OPS-201 (Work Request) create story" in preview, preview
-    assert services.oppath.boards() == boards, "a preview makes nothing"
+    assert services.op_path.boards() == boards, "a preview makes nothing"
 
     made = piboard(["import", "--jira", str(source), "--default-team", "Service Desk"], env, tmp_path)
     board_id = re.search(r"^board id: (\S+)$", made.stdout, re.M).group(1)  # type: ignore[union-attr]
     token = re.search(r"^http://127\.0\.0\.1:8000/join/(\S+)$", made.stdout, re.M).group(1)  # type: ignore[union-attr]
     assert services.auth.link_for_token(token).board_id == board_id, "the RTE's link to the new board"
-    state = services.oppath.state(board_id)
+    state = services.op_path.state(board_id)
     assert state.meta.name == "Operations Desk"
     assert {t.name for t in state.teams} == {"Identity", "Workplace", "Compliance", "Service Desk"}
     assert len(state.stories) == 10 and sum(s.points for s in state.stories) == 29
@@ -100,7 +100,7 @@ def test_jira_on_the_command_line_a_new_board_then_a_re_import(tmp_path: Path) -
         in shown
     )
     piboard([*again, "--map", "type:Work Request=story", "--map", "removed=delete"], env, tmp_path)
-    titles = {s.title for s in services.oppath.state(board_id).stories}
+    titles = {s.title for s in services.op_path.state(board_id).stories}
     assert "VPN certificates renewed" in titles and len(titles) == 10
     bad = piboard([*again, "--map", "type:Work Request=incident"], env, tmp_path, ok=False)
     assert "choose one of" in bad.stderr
@@ -110,18 +110,18 @@ def test_bad_files_are_refused_with_where_and_nothing_is_made(tmp_path: Path) ->
     env = env_for(tmp_path)
     services = services_on(tmp_path)
     board_id, _, _ = create_board_with_rte(services, "Target")
-    boards = services.oppath.boards()
+    boards = services.op_path.boards()
     (tmp_path / "broken.json").write_text('{\n  "schema": "piboard/1",\n  "meta": {\n}\n,', encoding="utf-8")
     refused = piboard(["import", str(tmp_path / "broken.json")], env, tmp_path, ok=False)
     assert "nothing was changed" in refused.stderr and "line 5" in refused.stderr
-    assert services.oppath.boards() == boards
+    assert services.op_path.boards() == boards
 
     (tmp_path / "jira.csv").write_bytes(b'Summary,Issue key\r\nfine,PAY-1\r\n"open,PAY-2\r\n')
-    seq = services.oppath.state(board_id).seq
+    seq = services.op_path.state(board_id).seq
     jira = ["import", "--jira", str(tmp_path / "jira.csv"), "--board", board_id]
     refused = piboard(jira, env, tmp_path, ok=False)
     assert "line 3" in refused.stderr, refused.stderr
-    assert services.oppath.state(board_id).seq == seq
+    assert services.op_path.state(board_id).seq == seq
 
 
 # Runs the command as ``piboard`` does, then writes the names of every module it loaded to a file.
@@ -156,5 +156,5 @@ def test_an_import_loads_no_web_application_and_migrates_only_a_database_behind(
     assert "alembic" in first, "a new database is made by the migrations"
     again = modules_loaded_by(["import", str(tmp_path / "board.json")], env, fresh)
     assert again.isdisjoint({*WEB, "alembic"}), again & {*WEB, "alembic"}
-    imported = services_on(fresh).oppath.boards()
+    imported = services_on(fresh).op_path.boards()
     assert [b["name"] for b in imported] == ["Source ART", "Source ART"]

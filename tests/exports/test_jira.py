@@ -15,10 +15,10 @@ from exports_boards import RTE, Builder
 
 from board.model import BoardState, Dependency, Feature, Iteration, Story, Team
 from board.ops import IMPORT_MAPPING_KEYS, Op, apply_op
-from server.exports.common import FileRefused
-from server.exports.jira import JiraPreview, preview_jira
-from server.exports.jira_export import export_jira_csv
-from server.exports.jira_file import MAX_ROWS
+from server.transfer.common import FileRefused
+from server.transfer.jira import JiraPreview, preview_jira
+from server.transfer.jira_export import export_jira_csv
+from server.transfer.jira_file import MAX_ROWS
 
 FIXTURES = Path(__file__).with_name("jira")
 FILES = ["cloud_all_fields.csv", "cloud_team_managed.csv", "dc_company_managed.csv", "cloud_custom_type.csv"]

@@ -9,7 +9,7 @@ from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT, Builder
 
 from board.dependencies import dependency_state
 from board.model import BoardState
-from server.exports.picture import program_board_png, program_board_svg
+from server.transfer.picture import program_board_png, program_board_svg
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT
 
 from board.model import BoardState
-from server.exports.report import html_to_pdf, pi_report_html
+from server.transfer.report import html_to_pdf, pi_report_html
 
 
 class Collect(HTMLParser):

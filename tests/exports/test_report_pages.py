@@ -10,7 +10,7 @@ from pathlib import Path
 from exports_boards import Builder, rich_board
 
 from board.model import BoardState
-from server.exports.report import html_to_pdf, pi_report_html
+from server.transfer.report import html_to_pdf, pi_report_html
 
 TABLE_HEADERS = (
     "Objective Type",

@@ -15,8 +15,8 @@ from board.errors import Invalid
 from board.model import BoardState, Role
 from board.ops import Context, Op, apply_op
 from board.roles import Actor
-from server.exports.common import FileRefused
-from server.exports.jira import preview_jira
+from server.transfer.common import FileRefused
+from server.transfer.jira import preview_jira
 
 RTE = Actor("rte", "RTE", Role.RTE)
 HEADER = [

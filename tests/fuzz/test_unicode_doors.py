@@ -168,6 +168,6 @@ def check_reads_exports_and_replays(server: LiveServer, board: BoardHandle) -> N
             got = c.get(f"/api/boards/{board.id}/{path}")
             assert got.status_code == 200, (path, got.text[:200])
         assert c.get(f"/b/{board.id}/risks").status_code == 200
-    oppath = server.services.oppath
-    replayed = oppath.state_at(board.id, read["seq"])
-    assert public_state(replayed) == public_state(oppath.state(board.id))
+    op_path = server.services.op_path
+    replayed = op_path.state_at(board.id, read["seq"])
+    assert public_state(replayed) == public_state(op_path.state(board.id))

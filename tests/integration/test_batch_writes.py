@@ -13,14 +13,14 @@ import pytest
 
 from board import Actor, Op, Role
 from board.public import public_state
-from server.db import make_engine, upgrade
-from server.oppath import BatchRefused, OpPath
+from server.store.db import make_engine, upgrade
+from server.store.op_path import BatchRefused, OpPath
 
 RTE = Actor("rte", "Rita", Role.RTE)
 
 
 @pytest.fixture
-def oppath(db_url: str) -> Iterator[OpPath]:
+def op_path(db_url: str) -> Iterator[OpPath]:
     upgrade(db_url)
     engine = make_engine(db_url)
     yield OpPath(engine)
@@ -36,10 +36,10 @@ def read_back(db_url: str, board_id: str) -> dict[str, object]:
         engine.dispose()
 
 
-def test_a_batch_stores_each_item_as_it_ends_and_reads_back_equal(oppath: OpPath, db_url: str) -> None:
-    board_id = oppath.create_board("Batch ART", RTE)
-    oppath.submit(board_id, Op("risk.create", args={"id": "kept", "title": "Kept"}), RTE)
-    start = oppath.state(board_id).seq
+def test_a_batch_stores_each_item_as_it_ends_and_reads_back_equal(op_path: OpPath, db_url: str) -> None:
+    board_id = op_path.create_board("Batch ART", RTE)
+    op_path.submit(board_id, Op("risk.create", args={"id": "kept", "title": "Kept"}), RTE)
+    start = op_path.state(board_id).seq
     ops = [
         Op("risk.create", args={"id": "r1", "title": "First"}, client_op_id="b-1"),
         Op("risk.update", target="r1", base_version=1, args={"title": "First, renamed"}, client_op_id="b-2"),
@@ -49,27 +49,27 @@ def test_a_batch_stores_each_item_as_it_ends_and_reads_back_equal(oppath: OpPath
         Op("risk.delete", target="kept", base_version=2, client_op_id="b-6"),
         Op("risk.create", args={"id": "r1-twin", "title": "Resent"}, client_op_id="b-1"),  # a resend of b-1
     ]
-    committed = oppath.submit_batch(board_id, ops, RTE)
+    committed = op_path.submit_batch(board_id, ops, RTE)
     assert [c.seq for c in committed] == [start + n for n in range(1, 7)] + [start + 1]
     assert committed[-1].duplicate and not any(c.duplicate for c in committed[:-1])
-    state = oppath.state(board_id)
+    state = op_path.state(board_id)
     assert state.seq == start + 6
     assert sorted(state.items["risk"]) == ["r1"] and state.items["risk"]["r1"].title == "First, renamed"
     assert read_back(db_url, board_id) == public_state(state)
-    rows = oppath.events_since(board_id, start)
+    rows = op_path.events_since(board_id, start)
     assert [e.client_op_id for e in rows] == [f"b-{n}" for n in range(1, 7)]
 
 
-def test_a_refused_op_in_a_batch_writes_nothing(oppath: OpPath, db_url: str) -> None:
-    board_id = oppath.create_board("Batch ART", RTE)
+def test_a_refused_op_in_a_batch_writes_nothing(op_path: OpPath, db_url: str) -> None:
+    board_id = op_path.create_board("Batch ART", RTE)
     before = read_back(db_url, board_id)
-    seq = oppath.state(board_id).seq
+    seq = op_path.state(board_id).seq
     ops = [
         Op("risk.create", args={"id": "r1", "title": "Fine"}),
         Op("risk.update", target="r1", base_version=7, args={"title": "Stale"}),
     ]
     with pytest.raises(BatchRefused) as refused:
-        oppath.submit_batch(board_id, ops, RTE)
+        op_path.submit_batch(board_id, ops, RTE)
     assert refused.value.index == 1
-    assert oppath.state(board_id).seq == seq and read_back(db_url, board_id) == before
-    assert oppath.events_since(board_id, seq) == []
+    assert op_path.state(board_id).seq == seq and read_back(db_url, board_id) == before
+    assert op_path.events_since(board_id, seq) == []

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 
 from server.app import build_services
-from server.provision import ensure_demo
 from server.settings import Settings
+from server.store.provision import ensure_demo
 from tests.conftest import LiveServer, free_port, start_server
 from tests.serving import piboard_serve
 
@@ -77,7 +77,7 @@ def test_processes_starting_together_on_an_empty_database_make_one_demo(tmp_path
     with ThreadPoolExecutor(len(processes)) as pool:
         tokens = list(pool.map(ensure_demo, processes))
     assert len([t for t in tokens if t is not None]) == 1
-    assert [b["id"] for b in processes[0].oppath.boards()] == ["demo"]
+    assert [b["id"] for b in processes[0].op_path.boards()] == ["demo"]
 
 
 def test_a_new_board_is_made_from_the_home_page_and_its_maker_is_the_rte(live_server: LiveServer) -> None:

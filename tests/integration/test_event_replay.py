@@ -16,11 +16,11 @@ from sqlalchemy import select
 from board import Actor, BoardState, Op, Refused, Role
 from board.events import Direction, replay, replay_events
 from board.public import public_state
-from server import store
-from server.db import make_engine, upgrade
-from server.oppath import OpPath
-from server.snapshots import SNAPSHOT, decode
-from server.store import BoardStore
+from server.store import board_store as store
+from server.store.board_store import BoardStore
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath
+from server.store.snapshots import SNAPSHOT, decode
 
 RTE = Actor("rte", "Rita", Role.RTE)
 KINDS = ("team", "iteration", "feature", "story", "dependency", "objective", "risk", "milestone")
@@ -112,7 +112,7 @@ def build(state: BoardState, intent: tuple[str, int, int, int, bool]) -> Op:
 
 
 @pytest.fixture(scope="module")
-def oppath(tmp_path_factory: pytest.TempPathFactory) -> OpPath:
+def op_path(tmp_path_factory: pytest.TempPathFactory) -> OpPath:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('replay')) / 'piboard.db'}"
     upgrade(url)
     return OpPath(make_engine(url))
@@ -121,26 +121,26 @@ def oppath(tmp_path_factory: pytest.TempPathFactory) -> OpPath:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=intents, snapshot_every=st.integers(2, 9))
 def test_the_log_replayed_forward_and_backward_gives_every_state(
-    oppath: OpPath,
+    op_path: OpPath,
     monkeypatch: pytest.MonkeyPatch,
     plan: list[tuple[str, int, int, int, bool]],
     snapshot_every: int,
 ) -> None:
     monkeypatch.setattr(store, "SNAPSHOT_EVERY", snapshot_every)
-    board_id = oppath.create_board("Random ART", RTE)
-    seen = {oppath.state(board_id).seq: public_state(oppath.state(board_id))}
+    board_id = op_path.create_board("Random ART", RTE)
+    seen = {op_path.state(board_id).seq: public_state(op_path.state(board_id))}
     for intent in plan:
         try:
-            committed = oppath.submit(board_id, build(oppath.state(board_id), intent), RTE)
+            committed = op_path.submit(board_id, build(op_path.state(board_id), intent), RTE)
         except Refused:
             continue
-        seen[committed.seq] = public_state(oppath.state(board_id))
-    events = oppath.events_since(board_id, 0, limit=10_000)
-    now = oppath.state(board_id)
+        seen[committed.seq] = public_state(op_path.state(board_id))
+    events = op_path.events_since(board_id, 0, limit=10_000)
+    now = op_path.state(board_id)
     assert [e.seq for e in events] == list(range(1, now.seq + 1))
 
     # Forward from empty: the stored rows, read afresh by another process.
-    from_rows = OpPath(oppath.engine).state(board_id)
+    from_rows = OpPath(op_path.engine).state(board_id)
     assert public_state(replay_events(BoardState(board_id), events, Direction.FORWARD)) == public_state(
         from_rows
     )
@@ -152,10 +152,10 @@ def test_the_log_replayed_forward_and_backward_gives_every_state(
         if event.seq - 1 in seen:
             assert public_state(state) == seen[event.seq - 1]
     for seq, expected in seen.items():
-        assert public_state(oppath.state_at(board_id, seq)) == expected, seq
+        assert public_state(op_path.state_at(board_id, seq)) == expected, seq
     # Every snapshot the op path stored on the way is the board at its moment.
-    oppath.flush_snapshots(timeout=60)
-    with oppath.engine.connect() as conn:
+    op_path.flush_snapshots(timeout=60)
+    with op_path.engine.connect() as conn:
         rows = conn.execute(
             select(SNAPSHOT.c.seq, SNAPSHOT.c.data)
             .where(SNAPSHOT.c.board_id == board_id)
@@ -165,7 +165,7 @@ def test_the_log_replayed_forward_and_backward_gives_every_state(
     for seq, data in rows:
         assert public_state(decode(board_id, seq, data)) == seen[seq], seq
     # A store that met the whole history first (as opening the history page makes it) agrees.
-    opened = BoardStore(oppath.engine)
+    opened = BoardStore(op_path.engine)
     opened.keep_snapshots(board_id)
     for seq, expected in seen.items():
         assert public_state(opened.state_at(board_id, seq)) == expected, seq

@@ -11,9 +11,9 @@ import pytest
 
 from board import Actor, Op, Role
 from server.clock import CLOCK
-from server.db import make_engine, upgrade
-from server.live_render import render_update
-from server.oppath import OpPath
+from server.pages.renderer import render_update
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath
 from tests.conftest import BoardHandle, create_board, start_server
 
 
@@ -168,11 +168,11 @@ def test_risks_objectives_and_dependencies_open_their_history_too(
 def test_a_live_event_moves_the_timelines_now_and_leaves_the_past_alone(
     board: BoardHandle, planned: dict[str, str]
 ) -> None:
-    oppath = board.server.services.oppath
-    seq = oppath.state(board.id).seq
+    op_path = board.server.services.op_path
+    seq = op_path.state(board.id).seq
     make(board, planned["ana"], "risk.create", title="Vendor <i>late</i>", team_id=planned["atlas"])
-    events = oppath.events_since(board.id, seq)
-    html = render_update("history", oppath.state(board.id), events, (Role.OBSERVER, None))
+    events = op_path.events_since(board.id, seq)
+    html = render_update("history", op_path.state(board.id), events, (Role.OBSERVER, None))
     assert html is not None
     assert f'id="history-now" hx-swap-oob="true" data-seq="{seq + 1}"' in html
     assert "latest: Ana, risk create" in html
@@ -218,7 +218,7 @@ def test_every_agenda_item_of_both_days_is_on_the_timeline_those_to_come_disable
     finally:
         CLOCK.reset()
     marks = [(day, title, seq or None) for seq, _disabled, day, title in AGENDA_MARK.findall(html)]
-    agenda = board.server.services.oppath.state(board.id).agenda
+    agenda = board.server.services.op_path.state(board.id).agenda
     assert [(int(day), title) for day, title, _ in marks] == [(a.day, a.title) for a in agenda]
     reached = [title for _, title, seq in marks if seq]
     assert reached == ["Business context", "Product vision", "Architecture vision"]  # 09:00, 10:00, 11:30
@@ -229,14 +229,14 @@ def test_every_agenda_item_of_both_days_is_on_the_timeline_those_to_come_disable
 def test_the_first_event_from_a_moment(db_url: str) -> None:
     upgrade(db_url)
     at = [1_000_000.0]
-    oppath = OpPath(make_engine(db_url), clock=lambda: at[0])
+    op_path = OpPath(make_engine(db_url), clock=lambda: at[0])
     rte = Actor("rte", "Rita", Role.RTE)
-    board_id = oppath.create_board("ART", rte)
+    board_id = op_path.create_board("ART", rte)
     for when in (2_000_000.0, 3_000_000.0):
         at[0] = when
-        oppath.submit(board_id, Op("team.create", args={"name": f"Team {when}"}), rte)
-    assert oppath.first_event_from(board_id, 999_999.0) == 1
-    assert oppath.first_event_from(board_id, 1_500_000.5) == 2
-    assert oppath.first_event_from(board_id, 3_000_000.0) == 3
-    assert oppath.first_event_from(board_id, 3_000_000.5) is None
-    oppath.engine.dispose()
+        op_path.submit(board_id, Op("team.create", args={"name": f"Team {when}"}), rte)
+    assert op_path.first_event_from(board_id, 999_999.0) == 1
+    assert op_path.first_event_from(board_id, 1_500_000.5) == 2
+    assert op_path.first_event_from(board_id, 3_000_000.0) == 3
+    assert op_path.first_event_from(board_id, 3_000_000.5) is None
+    op_path.engine.dispose()

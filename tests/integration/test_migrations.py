@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from board.capacity import team_load
-from server.db import alembic_config, make_engine, migration_heads, schema_is_current, upgrade
-from server.oppath import OpPath
+from server.store.db import alembic_config, make_engine, migration_heads, schema_is_current, upgrade
+from server.store.op_path import OpPath
 
 OLD_DUMP = Path(__file__).resolve().parent.parent / "data" / "piboard-0.1.0.sql"
 
@@ -24,12 +24,12 @@ def test_a_board_made_by_version_0_1_0_opens_and_takes_edits(tmp_path: Path) -> 
         conn.executescript(OLD_DUMP.read_text())
     url = f"sqlite:///{path}"
     upgrade(url)
-    oppath = OpPath(make_engine(url))
-    (board,) = oppath.boards()
-    state = oppath.state(board["id"])
+    op_path = OpPath(make_engine(url))
+    (board,) = op_path.boards()
+    state = op_path.state(board["id"])
     assert state.meta.name == "Old ART"
     assert team_load(state, "alpha", "it1") == 5
-    assert [e.op.type for e in oppath.events_since(board["id"], 0)][-1] == "story.create"
+    assert [e.op.type for e in op_path.events_since(board["id"], 0)][-1] == "story.create"
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -> None:

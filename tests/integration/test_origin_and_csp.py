@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from server.cdn import CDN_SCRIPTS
+from server.pages.cdn import CDN_SCRIPTS
 from tests.conftest import BoardHandle, create_board, start_server
 from tests.live.client import run_async
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from board import Op
-from server.oppath import BatchRefused
-from server.provision import FOUNDER
+from server.store.op_path import BatchRefused
+from server.store.provision import FOUNDER
 from server.version import __version__
 from tests.conftest import BoardHandle
 
@@ -296,17 +296,17 @@ def test_the_board_replayed_from_its_events_equals_the_stored_board(board: Board
     ok(board.op(s, "feature.move", target=ids["f1"], base_version=1, args={"iteration_id": ids["i2"]}))
     middle = board.read()["seq"]
     ok(board.op(s, "feature.delete", target=ids["f2"], base_version=1))
-    oppath = board.server.services.oppath
-    assert oppath.state_at(board.id, board.read()["seq"]).items == oppath.state(board.id).items
-    then = oppath.state_at(board.id, middle)
+    op_path = board.server.services.op_path
+    assert op_path.state_at(board.id, board.read()["seq"]).items == op_path.state(board.id).items
+    then = op_path.state_at(board.id, middle)
     assert ids["f2"] in then.items["feature"]
     assert then.items["feature"][ids["f1"]].iteration_id == ids["i2"]
 
 
 def test_a_board_whose_follow_up_ops_are_refused_is_not_created_at_all(board: BoardHandle) -> None:
-    oppath = board.server.services.oppath
-    before = oppath.boards()
+    op_path = board.server.services.op_path
+    before = op_path.boards()
     follow_up = [Op("team.create", args={"name": "Alpha"}), Op("team.create", args={"name": "alpha"})]
     with pytest.raises(BatchRefused, match="op 2 was refused: a team named 'alpha' exists already"):
-        oppath.create_board("Half made", FOUNDER, then=lambda _created: follow_up)
-    assert oppath.boards() == before
+        op_path.create_board("Half made", FOUNDER, then=lambda _created: follow_up)
+    assert op_path.boards() == before

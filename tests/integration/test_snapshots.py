@@ -15,11 +15,11 @@ from sqlalchemy import Engine, select, text, update
 
 from board import Actor, BoardState, Op, Role
 from board.public import public_state
-from server import store
-from server.db import make_engine, upgrade
-from server.oppath import OpPath
-from server.snapshots import FORMAT, IN_MEMORY, SNAPSHOT, RecentSnapshots, encode
-from server.store import BoardStore, nearest_start
+from server.store import board_store as store
+from server.store.board_store import BoardStore, nearest_start
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath
+from server.store.snapshots import FORMAT, IN_MEMORY, SNAPSHOT, RecentSnapshots, encode
 
 RTE = Actor("rte", "Rita", Role.RTE)
 EVERY = 20
@@ -78,21 +78,21 @@ def every_twenty_events(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "SNAPSHOT_EVERY", EVERY)
 
 
-def a_busy_board(oppath: OpPath, events: int) -> tuple[str, dict[int, Any]]:
+def a_busy_board(op_path: OpPath, events: int) -> tuple[str, dict[int, Any]]:
     """A board with ``events`` events (a team, then risks renamed over and over), and what a client
     saw of it after each one."""
-    board_id = oppath.create_board("ART", RTE)
-    oppath.submit(board_id, Op("team.create", args={"id": "t1", "name": "Team One"}), RTE)
+    board_id = op_path.create_board("ART", RTE)
+    op_path.submit(board_id, Op("team.create", args={"id": "t1", "name": "Team One"}), RTE)
     seen = {}
-    while (seq := oppath.state(board_id).seq) < events:
-        risks = sorted(oppath.state(board_id).risks, key=lambda r: r.id)
+    while (seq := op_path.state(board_id).seq) < events:
+        risks = sorted(op_path.state(board_id).risks, key=lambda r: r.id)
         if seq % 3 == 2:
-            oppath.submit(board_id, Op("risk.create", args={"title": f"Risk {seq}", "team_id": "t1"}), RTE)
+            op_path.submit(board_id, Op("risk.create", args={"title": f"Risk {seq}", "team_id": "t1"}), RTE)
         else:
             risk = risks[seq % len(risks)]
-            oppath.submit(board_id, Op("risk.update", risk.id, risk.version, {"title": f"At {seq}"}), RTE)
-        seen[oppath.state(board_id).seq] = public_state(oppath.state(board_id))
-    oppath.flush_snapshots(timeout=60)
+            op_path.submit(board_id, Op("risk.update", risk.id, risk.version, {"title": f"At {seq}"}), RTE)
+        seen[op_path.state(board_id).seq] = public_state(op_path.state(board_id))
+    op_path.flush_snapshots(timeout=60)
     return board_id, seen
 
 
@@ -127,14 +127,14 @@ def test_every_stored_snapshot_is_the_board_its_events_give(processes: Processes
 
 
 def test_a_snapshot_that_does_not_decode_is_reported_and_the_past_is_replayed(processes: Processes) -> None:
-    oppath = processes.writer()
-    board_id, seen = a_busy_board(oppath, 90)
-    other_board = oppath.create_board("Another ART", RTE)
-    with oppath.engine.begin() as conn:
+    op_path = processes.writer()
+    board_id, seen = a_busy_board(op_path, 90)
+    other_board = op_path.create_board("Another ART", RTE)
+    with op_path.engine.begin() as conn:
         at = (SNAPSHOT.c.board_id == board_id) & (SNAPSHOT.c.seq == 40)
         conn.execute(update(SNAPSHOT).where(at).values(data=b"not a snapshot"))
         # Another board's snapshot stored under this board's moment 60.
-        alien = encode(oppath.state(other_board))
+        alien = encode(op_path.state(other_board))
         conn.execute(
             update(SNAPSHOT)
             .where((SNAPSHOT.c.board_id == board_id) & (SNAPSHOT.c.seq == 60))
@@ -189,14 +189,14 @@ def test_a_board_from_before_snapshots_fills_them_in_as_its_past_is_read(process
 def test_edits_are_accepted_when_a_snapshot_cannot_be_stored(
     processes: Processes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    oppath = processes.writer()
-    with oppath.engine.begin() as conn:
+    op_path = processes.writer()
+    with op_path.engine.begin() as conn:
         conn.execute(text("DROP TABLE board_snapshot"))
     with caplog.at_level(logging.WARNING, logger="piboard.snapshots"):
-        board_id, seen = a_busy_board(oppath, 45)
+        board_id, seen = a_busy_board(op_path, 45)
     assert "snapshot at event 20 not stored" in caplog.text
-    assert [e.seq for e in oppath.events_since(board_id, 0)] == list(range(1, 46))
-    assert public_state(OpPath(oppath.engine).state(board_id)) == seen[45]
+    assert [e.seq for e in op_path.events_since(board_id, 0)] == list(range(1, 46))
+    assert public_state(OpPath(op_path.engine).state(board_id)) == seen[45]
 
 
 def test_a_process_keeps_only_the_snapshots_it_used_last_in_memory() -> None:

@@ -1,4 +1,4 @@
-"""Full garbage collections wait for a quiet hub (server/collector.py): none while edits stream out, one
+"""Full garbage collections wait for a quiet hub (server/live/collector.py): none while edits stream out, one
 soon after they stop, and one at the latest after ``at_most`` on a board that is never quiet. While a
 server serves, CPython's own full collection is off; it is back once the last server stopped."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 
-from server.collector import NEVER, QuietCollector
+from server.live.collector import NEVER, QuietCollector
 from tests.conftest import BoardHandle, LiveServer
 from tests.live.client import LiveClient, run_async
 

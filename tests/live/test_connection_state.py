@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from board import Actor, Role
-from server.hub import CLOSE_TRY_AGAIN, Connection, ConnectionState, InvalidTransition
+from server.live.hub import CLOSE_TRY_AGAIN, Connection, ConnectionState, InvalidTransition
 
 
 class RecordingPeer:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from board import Op
-from server.db import make_engine
-from server.oppath import OpPath
+from server.store.db import make_engine
+from server.store.op_path import OpPath
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.live.client import LiveClient, apply_changes, run_async
 
@@ -189,7 +189,7 @@ def test_an_edit_broadcast_while_a_joiner_reads_what_it_missed_reaches_it(
         found = read_missed(board_id, since)
         if not edited:  # once: the edit lands, and is broadcast, after the read found nothing
             edited.append(
-                server.services.oppath.submit(
+                server.services.op_path.submit(
                     board_id, Op("risk.create", args={"title": "Meanwhile"}), rte
                 ).seq
             )

@@ -267,7 +267,7 @@ def test_a_catch_up_longer_than_the_send_queue_arrives_whole(tmp_path: Path) -> 
         start = handle.read()["seq"]
         rte = server.services.auth.actor(handle.id, handle.rte_session)
         ops = [Op("risk.create", args={"title": f"R{k}"}) for k in range(200)]
-        server.services.oppath.submit_batch(handle.id, ops, rte)
+        server.services.op_path.submit_batch(handle.id, ops, rte)
 
         async def scenario() -> LiveClient:
             c = await LiveClient.connect(server.ws_url, handle.id, handle.rte_session, last_seq=start)

@@ -1,4 +1,4 @@
-"""Live regions reused from earlier renderings (server.views.region_memo) are exactly what rendering them
+"""Live regions reused from earlier renderings (server.pages.region_memo) are exactly what rendering them
 again gives: for every view and audience, over a run of varied edits on the demo ART."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from board.errors import PiboardError
 from board.events import Committed
 from board.model import Roam, StoryStatus
 from board.ops import Context, Op, apply_op
-from server.live_render import Audience, render_update
-from server.views import common, region_memo
+from server.pages import common, region_memo
+from server.pages.renderer import Audience, render_update
 
 NOW = re.compile(r'data-now="[0-9.]+"')
 RTE = Actor(id="rte", name="RTE", role=Role.RTE)

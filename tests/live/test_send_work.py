@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.views import region_memo
+from server.pages import region_memo
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
 from tests.live.client import LiveClient, read_until_close, run_async, stalled_client
 

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import psycopg
 
-from server.notify import APPLICATION_NAME, ListenBridge, libpq_url, parse_payload
+from server.live.listen_bridge import APPLICATION_NAME, ListenBridge, libpq_url, parse_payload
 from tests.conftest import LiveServer, create_board
 from tests.live.client import LiveClient
 

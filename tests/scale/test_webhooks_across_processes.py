@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from server.clock import CLOCK, Clock
-from server.db import make_engine
-from server.oppath import OpPath
-from server.webhooks import Webhooks
+from server.store.db import make_engine
+from server.store.op_path import OpPath
+from server.watch.webhooks import Webhooks
 from tests.conftest import start_server
 from tests.execution.rocket import rocket
 from tests.execution.test_webhooks import Receiver, set_webhook

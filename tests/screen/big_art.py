@@ -87,5 +87,5 @@ def build_big_art(board: BoardHandle) -> Counter[tuple[str, str]]:
         made += 1
     services = board.server.services
     rte = services.auth.actor(board.id, board.rte_session)
-    services.oppath.submit_batch(board.id, ops, rte)
+    services.op_path.submit_batch(board.id, ops, rte)
     return cells

@@ -12,7 +12,7 @@ from tests.axe import audit, serious_violations
 from tests.browser import FULL_HD, PageAs
 from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
-from tests.event.browser import goto, wait_live
+from tests.meeting.browser import goto, wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import Plan
-from tests.event.browser import goto, wait_live
+from tests.meeting.browser import goto, wait_live
 from tests.screen.big_art import FEATURES, build_big_art
 
 pytestmark = pytest.mark.e2e

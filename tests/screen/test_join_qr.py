@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.ui_setup import UiBoard
-from tests.event.browser import wait_live
+from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
-from tests.event.browser import forced_op, goto, items, wait_live
+from tests.meeting.browser import forced_op, goto, items, wait_live
 
 pytestmark = pytest.mark.e2e
 

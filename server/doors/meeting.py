@@ -1,0 +1,350 @@
+"""The pages that run the event: ``/b/{board}/objectives``, ``/risks``, ``/vote``, ``/agenda``, ``/admin``.
+
+Each page renders its view-model from :mod:`server.pages.meeting`, the same one its live renderer
+uses, so a page load and a live update always agree. Every edit goes to the form door
+(``POST /b/{board}/ops``); only join links, which are access control and not part of the plan,
+have their own form routes here (the RTE's, on ``/admin``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState, Role
+from board.errors import Invalid, NotFound, PiboardError
+from board.model import Ballot, Team, VoteStatus
+from board.objectives import is_vague
+from server.doors.boards import join_url
+from server.doors.deps import Services, ServicesDep
+from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
+from server.doors.pages import _load, _refused, page_context
+from server.errors import STATUS
+from server.pages.meeting import (
+    FIST,
+    ROAM_COLUMNS,
+    agenda_page,
+    objectives_page,
+    risk_board,
+    vote_page,
+)
+from server.pages.qr import qr_svg
+from server.pages.setup import admin_setup
+from server.pages.templating import refusal_fragment, templates
+from server.store.auth import JoinLink, may_show_on_screen
+
+router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PRODUCT_MANAGEMENT: "Product Management",
+    Role.ARCHITECT: "System Architect",
+    Role.BUSINESS_OWNER: "Business Owner",
+    Role.TEAM: "Team member",
+    Role.OBSERVER: "Observer / big screen",
+    Role.RTE: "Release Train Engineer",
+}
+# The order the RTE hands links out in; an RTE link is made with the board.
+LINK_ROLES = (
+    Role.PRODUCT_MANAGEMENT,
+    Role.ARCHITECT,
+    Role.BUSINESS_OWNER,
+    Role.TEAM,
+    Role.OBSERVER,
+    Role.RTE,
+)
+# The roles besides the RTE and the teams that an event needs a link for.
+EVENT_ROLES = (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Role.OBSERVER)
+MAX_VAGUE_CHECK = 500
+
+
+async def _page(
+    board_id: str, request: Request, services: Services, view: str, template: str, build: Any, **extra: Any
+) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+        if view == "admin":
+            require_rte(actor)
+        model = await run_in_threadpool(build, state)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    context = page_context(request, services, state, actor, view)
+    context.update({k: v(state, actor) if callable(v) else v for k, v in extra.items()})
+    context.update(model)
+    return templates.TemplateResponse(request, template, context)
+
+
+@router.get("/objectives", response_class=HTMLResponse)
+async def objectives(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "objectives",
+        "meeting/objectives.html",
+        lambda s: {"page": objectives_page(s)},
+    )
+
+
+@router.get("/objectives/vague", response_class=HTMLResponse)
+async def vague_check(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    statement: Annotated[str, Query(alias="args.statement", max_length=MAX_VAGUE_CHECK)] = "",
+) -> Response:
+    """The clarity hint as a team types an objective: the one rule of ``board.objectives.is_vague``."""
+    try:
+        await _load(board_id, request, services)
+    except PiboardError as exc:
+        return HTMLResponse("", status_code=STATUS.get(exc.code, 400))
+    if not statement.strip() or not is_vague(statement):
+        return HTMLResponse("")
+    return HTMLResponse(
+        '<span class="vague-flag" data-vague>Vague: add a number or a pass/fail condition '
+        "(“from 12 to under 5”, “live by iteration 3”) so it can be judged at the end of the PI.</span>"
+    )
+
+
+@router.get("/risks", response_class=HTMLResponse)
+async def risks(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "risks",
+        "meeting/risks.html",
+        lambda s: {"risks": risk_board(s), "labels": dict(ROAM_COLUMNS)},
+    )
+
+
+def _my_low_rounds(state: BoardState, actor: Actor) -> list[str]:
+    """Revealed rounds in which this person voted 1 or 2 (so the page asks why). Revealed only:
+    an unrevealed ballot's value is never read for a page."""
+    revealed = _revealed_rounds(state)
+    return [
+        b.round_id
+        for b in state.of(Ballot).values()
+        # A ballot's id is its round's and its voter's (board.ops), so this finds this person's own.
+        if b.round_id in revealed and b.id == f"{b.round_id}:{actor.id}" and b.value <= 2
+    ]
+
+
+def _revealed_rounds(state: BoardState) -> set[str]:
+    return {v.id for v in state.items["vote"].values() if getattr(v, "status", None) == VoteStatus.REVEALED}
+
+
+@router.get("/vote", response_class=HTMLResponse)
+async def vote(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "vote",
+        "meeting/vote.html",
+        lambda s: {"page": vote_page(s), "fist": FIST},
+        my_low_rounds=_my_low_rounds,
+    )
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+async def agenda(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id, request, services, "agenda", "meeting/agenda.html", lambda s: {"page": agenda_page(s)}
+    )
+
+
+# --- admin: the RTE's page, with join links ----------------------------------------------------------------
+
+
+def link_label(link: JoinLink, teams: dict[str, Team] | None = None) -> str:
+    label = ROLE_LABELS[link.role]
+    if link.role == Role.TEAM and link.team_id:
+        team = (teams or {}).get(link.team_id)
+        label += f" · {team.name if team else 'removed team'}"
+    return label
+
+
+def _links_context(
+    request: Request,
+    services: Services,
+    state: BoardState,
+    fresh: list[JoinLink],
+    notes: list[str] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    teams = state.of(Team)
+    links = services.auth.links(state.board_id)
+    return {
+        "board_id": state.board_id,
+        "links": links,
+        "link_gaps": _without_link(links, state),
+        "teams": state.teams,
+        "roles": [(r.value, ROLE_LABELS[r]) for r in LINK_ROLES],
+        "fresh_ids": {link.id for link in fresh},
+        "notes": notes or [],
+        "error": error,
+        "link_label": lambda link: link_label(link, teams),
+        "link_url": lambda link: join_url(request, link.token),
+        "qr": qr_svg,
+        "on_screen": may_show_on_screen,
+        "screen_link": state.meta.screen_join_link,
+    }
+
+
+def _without_link(links: list[JoinLink], state: BoardState) -> list[str]:
+    """Who cannot join yet: the roles and teams of the event without a live link (the setup checklist's
+    part about people)."""
+    missing = [ROLE_LABELS[r] for r in EVENT_ROLES if not _live_for(links, r, None)]
+    missing += [f"team {t.name}" for t in state.teams if not _live_for(links, Role.TEAM, t.id)]
+    return missing
+
+
+def _uses(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def _live_for(links: list[JoinLink], role: Role, team_id: str | None) -> list[JoinLink]:
+    return [link for link in links if not link.revoked and (link.role, link.team_id) == (role, team_id)]
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _page(
+        board_id,
+        request,
+        services,
+        "admin",
+        "meeting/admin.html",
+        lambda s: {**admin_setup(s), **_links_context(request, services, s, [])},
+    )
+
+
+async def _links_answer(board_id: str, request: Request, services: Services, make: Any) -> Response:
+    """Run a join-link action as the RTE and answer the links panel, saying what the action did
+    (a link is never replaced, or made beside another, without a word)."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    notes: list[str] = []
+    try:
+        made: list[JoinLink] = await run_in_threadpool(make, state, actor, notes)
+        context, status = _links_context(request, services, state, made, notes), 200
+    except PiboardError as exc:
+        context = _links_context(request, services, state, [], error=exc.reason)
+        status = STATUS.get(exc.code, 400)
+    # A link URL is a secret: never cached.
+    response = templates.TemplateResponse(request, "meeting/links.html", context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/admin/links", response_class=HTMLResponse)
+async def admin_make_link(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    role: Annotated[str, Form(max_length=20)],
+    team_id: Annotated[str, Form(max_length=40)] = "",
+    label: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise Invalid("choose a role") from None
+        if chosen == Role.TEAM and not team_id:
+            raise Invalid("a team link names its team: choose the team")
+        others = _live_for(services.auth.links(board_id), chosen, team_id or None)
+        link = make_link(services, board_id, actor, chosen, team_id or None, label)
+        name = link_label(link, state.of(Team))
+        notes.append(f"Made a new link for {name}.")
+        if others:
+            notes.append(
+                f"{len(others)} other live link(s) for {name} keep working "
+                f"({_uses(sum(o.uses for o in others))} joined with them); revoke them below if need be."
+            )
+        return [link]
+
+    return await _links_answer(board_id, request, services, make)
+
+
+@router.post("/admin/links/all", response_class=HTMLResponse)
+async def admin_make_all_links(board_id: str, request: Request, services: ServicesDep) -> Response:
+    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        """A link for every role and team that has no live one yet; the live ones stay as they are."""
+        wanted: list[tuple[Role, str | None]] = [(r, None) for r in EVENT_ROLES]
+        wanted += [(Role.TEAM, t.id) for t in state.teams]
+        links = services.auth.links(board_id)
+        missing = [(r, t) for r, t in wanted if not _live_for(links, r, t)]
+        made = [make_link(services, board_id, actor, r, t) for r, t in missing]
+        kept = len(wanted) - len(missing)
+        notes.append(
+            f"Made {len(made)} new link(s)"
+            + (f"; {kept} role(s) or team(s) had a live link already, which keeps working." if kept else ".")
+        )
+        return made
+
+    return await _links_answer(board_id, request, services, make)
+
+
+@router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
+async def admin_revoke_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    def revoke(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        old = _link(services, board_id, link_id)
+        revoke_unless_last_rte(services, board_id, actor, link_id)
+        notes.append(
+            f"Revoked the link for {link_label(old, state.of(Team))}: {_uses(old.uses)} lost access."
+        )
+        return []
+
+    return await _links_answer(board_id, request, services, revoke)
+
+
+@router.post("/admin/links/{link_id}/remake", response_class=HTMLResponse)
+async def admin_remake_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    def remake(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+        old = _link(services, board_id, link_id)
+        link = remake_link(services, board_id, actor, link_id)
+        name = link_label(link, state.of(Team))
+        if old.revoked:
+            notes.append(f"Made a new link for {name}.")
+        else:
+            notes.append(
+                f"Replaced the link for {name}: the old one no longer works "
+                f"({_uses(old.uses)} joined with it and need the new one)."
+            )
+        return [link]
+
+    return await _links_answer(board_id, request, services, remake)
+
+
+def _link(services: Services, board_id: str, link_id: str) -> JoinLink:
+    found = next((link for link in services.auth.links(board_id) if link.id == link_id), None)
+    if found is None:
+        raise NotFound("no such join link on this board")
+    return found
+
+
+@router.get("/admin/links/{link_id}/qr", response_class=HTMLResponse)
+async def admin_link_qr(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    """One live link's QR code, large, for the big screen: people in the room scan it."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+        link = await run_in_threadpool(_link, services, board_id, link_id)
+        if link.token is None:
+            raise NotFound("this link is revoked, or made before links could be shown again")
+    except PiboardError as exc:
+        return _refused(request, exc)
+    url = join_url(request, link.token)
+    label = link_label(link, state.of(Team))
+    context = page_context(request, services, state, actor, "admin")
+    context.update(label=label, url=url, qr=qr_svg(url, f"QR code of the join link for {label}"))
+    response = templates.TemplateResponse(request, "meeting/link_qr.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,96 @@
+"""ASGI middleware at the outer door: request size limits and security headers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.pages.cdn import CDN_SCRIPTS
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (
+        b"content-security-policy",
+        # Exactly the pinned CDN files (server/pages/cdn.py), not every script of the CDN host. The page's
+        # loader (static/htmx-loader.js) fetches them first (connect-src), then runs them (script-src).
+        b"default-src 'self'; script-src 'self' "
+        + " ".join(script.url for script in CDN_SCRIPTS).encode()
+        + b"; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self' ws: wss: "
+        + " ".join(script.url for script in CDN_SCRIPTS).encode()
+        + b"; frame-ancestors 'none'; base-uri 'self'; "
+        b"form-action 'self'",
+    ),
+]
+
+
+class LimitsAndHeaders:
+    """Refuses request bodies over ``max_body`` bytes with 413 and adds security headers to every answer.
+
+    ``route_limits`` gives the few routes that take files (imports) their own limit: the first
+    pattern that matches the whole path wins; the route itself then checks the file's size."""
+
+    def __init__(
+        self, app: ASGIApp, max_body: int, route_limits: Sequence[tuple[re.Pattern[str], int]] = ()
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.route_limits = tuple(route_limits)
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for pattern, limit in self.route_limits if pattern.fullmatch(path)), self.max_body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        max_body = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            await _too_large(send, max_body)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, with_headers)
+        except _BodyTooLarge:
+            await _too_large(send, max_body)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"error": "too_large", "reason": f"request body over {limit} bytes"}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

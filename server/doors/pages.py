@@ -1,0 +1,196 @@
+"""The pages people look at: ``/`` (home), ``/b/{board}/program``, ``/b/{board}/team/{team}``,
+``/b/{board}/screen``.
+
+Pages are rendered on the server from the board's state; every edit they offer goes to the
+form door (``POST /b/{board}/ops``) and every change reaches them through the live socket, as
+the fragments the renderers in ``server.pages`` produce.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState
+from board.errors import Forbidden, NotFound, PiboardError
+from board.model import Team
+from board.roles import jira_import_refusal
+from server.doors.deps import Services, ServicesDep, session_of
+from server.doors.join import signed_in_redirect
+from server.errors import STATUS
+from server.live.hub import Hub
+from server.pages.meeting import timer_part
+from server.pages.program import build_program
+from server.pages.renderer import screen_viewer
+from server.pages.room import help_view, room_menu_context
+from server.pages.screen import screen_context
+from server.pages.team import build_team
+from server.pages.templating import Viewer, refusal_fragment, templates
+from server.pages.whereabouts import online_context
+from server.store.auth import Unauthenticated, may_show_on_screen
+from server.store.provision import create_board_with_rte, require_admin_token
+
+router = APIRouter(tags=["pages"])
+
+
+def page_context(
+    request: Request, services: Services, state: BoardState, actor: Actor, view: str
+) -> dict[str, Any]:
+    """What base.html needs on every board page."""
+    teams = state.teams
+    return {
+        "board_id": state.board_id,
+        "board_name": state.meta.name,
+        "pi_name": state.meta.pi_name,
+        "seq": state.seq,
+        # When the page was rendered: a socket that connects after the clock changed what it shows
+        # (an iteration closed) is told to fetch it again.
+        "rendered_at": time.time(),
+        "view": view,
+        "actor": actor,
+        "me_remote": services.auth.is_remote(state.board_id, actor.id),
+        "role": actor.role.value,
+        # Whom ``may`` asks about: every control on the page is shown only if the server would take it.
+        "viewer": Viewer(actor, state.meta.locked),
+        "may_import_jira": jira_import_refusal(actor) is None,
+        "teams": teams,
+        "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
+        "htmx_cdn": services.settings.htmx_cdn,
+        "locked": state.meta.locked,
+        "baseline_taken": state.meta.baseline_seq is not None,
+        "timer": timer_part(state),
+        "help": help_view(state),
+        **room_menu_context(state),
+    }
+
+
+async def _load(board_id: str, request: Request, services: Services) -> tuple[BoardState, Actor]:
+    actor = await run_in_threadpool(services.auth.actor, board_id, session_of(request, board_id))
+    state = await run_in_threadpool(services.op_path.state, board_id)
+    return state, actor
+
+
+def _refused(request: Request, exc: PiboardError) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "page_refused.html",
+        {"reason": exc.reason, "needs_join": isinstance(exc, Unauthenticated)},
+        status_code=STATUS.get(exc.code, 400),
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, services: ServicesDep) -> Response:
+    boards = await run_in_threadpool(services.op_path.boards)
+    return templates.TemplateResponse(request, "home.html", _home_context(services, boards))
+
+
+def _home_context(services: Services, boards: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
+    # Where the operator set an admin token, board names are not shown to whoever reaches the server.
+    guarded = bool(services.settings.admin_token)
+    return {"boards": [] if guarded else boards, "needs_admin_token": guarded, "error": error}
+
+
+@router.post("/boards", response_class=HTMLResponse)
+async def create_board_page(
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Form(max_length=120)],
+    pi_name: Annotated[str, Form(max_length=120)] = "",
+    admin_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A Release Train Engineer makes a board from the home page and lands on its admin page as RTE,
+    where the join links for everyone else are made."""
+    try:
+        require_admin_token(services, admin_token, "creating a board")
+        services.limiter.check(f"create-board:{request.client.host if request.client else '-'}")
+        board_id, _rte_token, session = await run_in_threadpool(
+            create_board_with_rte, services, name.strip(), pi_name.strip()
+        )
+    except PiboardError as exc:
+        boards = await run_in_threadpool(services.op_path.boards)
+        context = _home_context(services, boards, exc.reason)
+        return templates.TemplateResponse(
+            request, "home.html", context, status_code=STATUS.get(exc.code, 400)
+        )
+    return signed_in_redirect(request, f"/b/{board_id}/admin", board_id, session)
+
+
+@router.get("/b/{board_id}/program", response_class=HTMLResponse)
+async def program_page(board_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    board = await run_in_threadpool(build_program, state)
+    context = page_context(request, services, state, actor, "program")
+    return templates.TemplateResponse(request, "program.html", {**context, "board": board})
+
+
+@router.get("/b/{board_id}/team/{team_id}", response_class=HTMLResponse)
+async def team_page(board_id: str, team_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+        board = await run_in_threadpool(build_team, state, team_id)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    context = page_context(request, services, state, actor, f"team:{team_id}")
+    context.update(board=board)
+    return templates.TemplateResponse(request, "team.html", context)
+
+
+@router.get("/b/{board_id}/screen", response_class=HTMLResponse)
+async def screen_page(board_id: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        state, actor = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return _refused(request, exc)
+    screen = await run_in_threadpool(screen_context, state)
+    context = page_context(request, services, state, actor, "screen")
+    # The big screen never edits, whoever opened it.
+    context.update(screen, role="observer", viewer=Viewer(screen_viewer(), state.meta.locked))
+    return templates.TemplateResponse(request, "screen.html", context)
+
+
+@router.get("/b/{board_id}/screen/qr.svg")
+async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """The join scene's QR code: the join link the RTE chose for it (Admin → Join links), as the room's
+    phones reach this server. Scanning it joins as that link's role; never as the RTE."""
+    try:
+        state, _ = await _load(board_id, request, services)
+        token = await run_in_threadpool(screen_join_token, services, board_id, state.meta.screen_join_link)
+    except PiboardError as exc:
+        return Response(exc.reason, status_code=STATUS.get(exc.code, 400), media_type="text/plain")
+    base = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    svg = io.BytesIO()
+    segno.make(f"{base}/join/{token}", error="m").save(svg, kind="svg", scale=10, border=2)
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/b/{board_id}/screen/remote", response_class=HTMLResponse)
+async def screen_remote(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
+    try:
+        state, _ = await _load(board_id, request, services)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    hub: Hub = request.app.state.hub
+    context = online_context(state, hub.people_here(board_id))
+    return templates.TemplateResponse(request, "parts/screen_remote.html", context)
+
+
+def screen_join_token(services: Services, board_id: str, link_id: str | None) -> str:
+    """The token of the join link the big screen shows: a live link of this board, and not the RTE's
+    (a QR code on a projector is for anyone in the room to scan)."""
+    link = next((lk for lk in services.auth.links(board_id) if lk.id == link_id), None)
+    if link is None or link.token is None:
+        raise NotFound("no live join link is chosen for the big screen: pick one on Admin → Join links")
+    if not may_show_on_screen(link):
+        raise Forbidden("the RTE's own join link is never shown on the big screen")
+    return link.token

@@ -1,0 +1,134 @@
+"""The RTE's people panel on ``/b/{board}/admin``: who is online now, in the room or remote and in
+which breakout; who joined (with names that look like one person twice), merging and removing
+participants, and stored rows that could not be read as stored.
+
+The panel is its own fragment (``GET /b/{board}/admin/people``), loaded by the admin page and
+answered again after each action, so it lives beside the page's other sections without touching them.
+Merging or removing a participant changes who a session is (server/store/auth.py) and, through the op
+path, whose ballots count (``vote.merge_voter``): one person, one vote.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, BoardState, Op
+from board.errors import Invalid, PiboardError
+from board.model import Team
+from server.doors.deps import Services, ServicesDep
+from server.doors.links import require_rte
+from server.doors.meeting import ROLE_LABELS
+from server.doors.pages import _load
+from server.errors import STATUS
+from server.live.hub import Hub
+from server.pages.templating import refusal_fragment, templates
+from server.pages.whereabouts import online_context
+from server.store.auth import likely_duplicates
+
+router = APIRouter(prefix="/b/{board_id}/admin/people", tags=["pages"])
+
+
+def people_context(
+    services: Services, board_id: str, actor: Actor, here: list[dict[str, Any]], error: str = ""
+) -> dict[str, Any]:
+    people = services.auth.participants(board_id)
+    state = services.op_path.state(board_id)
+    teams = state.of(Team)
+    duplicates = likely_duplicates(people)
+    return {
+        **online_panel_context(state, here),
+        "me": actor.id,
+        "people": people,
+        "duplicate_ids": {p.id for group in duplicates for p in group},
+        "duplicates": duplicates,
+        "role_label": lambda p: (
+            ROLE_LABELS[p.role] + (f" · {teams[p.team_id].name}" if p.team_id in teams else "")
+        ),
+        "row_problems": services.op_path.row_problems.of(board_id),
+        "error": error,
+    }
+
+
+def online_panel_context(state: BoardState, here: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**online_context(state, here), "role_labels": ROLE_LABELS}
+
+
+async def _panel(board_id: str, request: Request, services: Services, action: Any = None) -> Response:
+    try:
+        _, actor = await _load(board_id, request, services)
+        require_rte(actor)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    error, status = "", 200
+    if action is not None:
+        try:
+            await run_in_threadpool(action, actor)
+        except PiboardError as exc:
+            error, status = exc.reason, STATUS.get(exc.code, 400)
+    here = _hub(request).people_here(board_id)
+    context = await run_in_threadpool(people_context, services, board_id, actor, here, error)
+    return templates.TemplateResponse(request, "meeting/people.html", context, status_code=status)
+
+
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+@router.get("", response_class=HTMLResponse)
+async def people_panel(board_id: str, request: Request, services: ServicesDep) -> Response:
+    return await _panel(board_id, request, services)
+
+
+@router.get("/online", response_class=HTMLResponse)
+async def people_online(board_id: str, request: Request, services: ServicesDep) -> Response:
+    """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
+    try:
+        state, actor = await _load(board_id, request, services)
+        require_rte(actor)
+    except PiboardError as exc:
+        return refusal_fragment(request, exc)
+    context = online_panel_context(state, _hub(request).people_here(board_id))
+    return templates.TemplateResponse(request, "meeting/people_online.html", context)
+
+
+@router.post("/{participant_id}/merge", response_class=HTMLResponse)
+async def merge_participant(
+    board_id: str,
+    participant_id: str,
+    request: Request,
+    services: ServicesDep,
+    into: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """``participant_id`` is the same person as ``into``: one participant, one ballot per round."""
+
+    def merge(actor: Actor) -> None:
+        people = {p.id: p for p in services.auth.participants(board_id)}
+        if participant_id not in people or into not in people or participant_id == into:
+            raise Invalid("choose two different people who are on this board")
+        args = {"from_voter": participant_id, "into_voter": into, "into_name": people[into].name}
+        services.op_path.submit(board_id, Op("vote.merge_voter", args=args), actor)
+        services.auth.merge(board_id, participant_id, into)
+
+    return await _panel(board_id, request, services, merge)
+
+
+@router.post("/{participant_id}/remove", response_class=HTMLResponse)
+async def remove_participant(
+    board_id: str, participant_id: str, request: Request, services: ServicesDep
+) -> Response:
+    """End a participant's sessions; their ballots stop counting."""
+
+    def remove(actor: Actor) -> None:
+        if participant_id == actor.id:
+            raise Invalid("you cannot remove yourself")
+        if participant_id not in {p.id for p in services.auth.participants(board_id)}:
+            raise Invalid("no such participant on this board")
+        services.op_path.submit(board_id, Op("vote.merge_voter", args={"from_voter": participant_id}), actor)
+        services.auth.remove(board_id, participant_id)
+
+    return await _panel(board_id, request, services, remove)

@@ -1,0 +1,78 @@
+"""Live sessions end when their access does: a revoked join link, a removed or merged participant.
+
+Every session is checked at each request and each op; a socket that only listens would otherwise
+keep receiving the board. So whenever access on a board changes, :class:`Auth` tells its listeners
+(and, on PostgreSQL, every other process through ``NOTIFY piboard_access``, carried by the
+LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
+here: one no longer valid gets an ``error`` frame and close code 4401 at once; one whose
+participant was merged into another is asked to reconnect (1013) and comes back as that person;
+one whose participant now says they are remote (or in the room) shows so in presence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor
+from board.errors import PiboardError
+from server.live.hub import CLOSE_TRY_AGAIN, CLOSE_UNAUTHENTICATED, Connection, Hub, dumps
+from server.store.auth import Auth
+
+
+class AccessWatch:
+    def __init__(self, hub: Hub, auth: Auth) -> None:
+        self.hub = hub
+        self.auth = auth
+        self._sessions: weakref.WeakKeyDictionary[Connection, str | None] = weakref.WeakKeyDictionary()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    def watch(self, conn: Connection, session: str | None) -> None:
+        self._sessions[conn] = session
+
+    def changed(self, board_id: str) -> None:
+        """Access on ``board_id`` changed (from any thread, any number of times): re-check its sockets."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._spawn, board_id)
+
+    def _spawn(self, board_id: str) -> None:
+        task = asyncio.ensure_future(self.recheck(board_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def recheck(self, board_id: str) -> None:
+        channel = self.hub.channels.get(board_id)
+        if channel is None:
+            return
+        connections = [c for c in channel.connections if not c.closed and c in self._sessions]
+        verdicts = await run_in_threadpool(self._verdicts, board_id, connections)
+        for conn, (verdict, remote) in zip(connections, verdicts, strict=True):
+            if isinstance(verdict, PiboardError):
+                frame = {"type": "error", "error": "unauthenticated", "reason": verdict.reason}
+                conn.send(dumps(frame))
+                conn.close_after_flush(CLOSE_UNAUTHENTICATED, verdict.reason)
+            elif verdict.id != conn.actor.id:
+                conn.drop(CLOSE_TRY_AGAIN, "you were merged with another participant: reconnect")
+            elif remote != conn.remote:
+                self.hub.set_remote(board_id, conn.actor.id, remote)
+
+    def _verdicts(
+        self, board_id: str, connections: list[Connection]
+    ) -> list[tuple[Actor | PiboardError, bool]]:
+        """Each socket's participant now (or why it has none), and whether they take part remotely."""
+        verdicts: list[tuple[Actor | PiboardError, bool]] = []
+        for conn in connections:
+            try:
+                actor = self.auth.actor(board_id, self._sessions.get(conn))
+                verdicts.append((actor, self.auth.is_remote(board_id, actor.id)))
+            except PiboardError as exc:
+                verdicts.append((exc, conn.remote))
+        return verdicts

@@ -1,0 +1,185 @@
+"""The ART sync view: how the PI is going, per team, against the baseline — for the weekly sync."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from board import BoardState
+from board.dependencies import needed_by
+from board.execution import (
+    BROKEN,
+    Alert,
+    Progress,
+    Velocity,
+    alerts,
+    alerts_for,
+    burn_up,
+    current_iteration,
+    dependency_healths,
+    execution_cascade,
+    feature_progress,
+    new_alerts,
+    team_progress,
+    velocity_drop,
+    velocity_table,
+)
+from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
+from server.pages.charts import (
+    FeatureRow,
+    HealthColumn,
+    burn_up_chart,
+    dependency_health_strip,
+    plan_vs_baseline_chart,
+)
+
+
+@dataclass(frozen=True)
+class DependencyTrouble:
+    dependency: Dependency
+    state: DependencyState
+    other: str
+
+
+@dataclass(frozen=True)
+class TeamSync:
+    team: Team
+    progress: Progress
+    velocities: list[Velocity]
+    drops: set[str]
+    late_for_us: list[DependencyTrouble]
+    late_from_us: list[DependencyTrouble]
+    new_risks: list[Risk]
+    objectives_at_risk: list[Objective]
+    alerts: list[Alert]
+    burn_up: Markup
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    board_id: str
+    today: datetime.date
+    current: Iteration | None
+    executing: bool
+    has_baseline: bool
+    threshold: float
+    progress: Progress
+    alerts: list[Alert]
+    new_keys: set[tuple[str, str, str]]
+    teams: list[TeamSync]
+    burn_up: Markup
+    health: Markup
+    features: Markup
+    labels: dict[str, str]
+
+    def for_team(self, team_id: str) -> list[Alert]:
+        """What concerns one team: its own alerts and the ART-wide ones."""
+        return alerts_for(self.alerts, team_id)
+
+
+def _label(it: Iteration) -> str:
+    return it.name or f"Iteration {it.number}"
+
+
+def health_columns(state: BoardState, health: dict[str, DependencyState]) -> list[HealthColumn]:
+    """Dependencies by the iteration they are needed by, counted per state (today's ``health``)."""
+    columns: list[HealthColumn] = []
+    for it in state.iterations:
+        counts: dict[str, int] = {}
+        for dep in state.dependencies:
+            need = needed_by(state, dep)
+            if need is not None and need.id == it.id:
+                counts[health[dep.id].value] = counts.get(health[dep.id].value, 0) + 1
+        columns.append(HealthColumn(it.id, _label(it), counts))
+    return columns
+
+
+def feature_rows(state: BoardState, baseline: BoardState) -> list[FeatureRow]:
+    index = {it.id: n for n, it in enumerate(state.iterations)}
+    rows: list[FeatureRow] = []
+    for feature in state.features:
+        was = baseline.of(type(feature)).get(feature.id)
+        base_at = index.get(was.iteration_id or "") if was is not None else None
+        now_at = index.get(feature.iteration_id or "")
+        if base_at is None and now_at is None:
+            continue
+        rows.append(
+            FeatureRow(feature.id, feature.title, base_at, now_at, feature_progress(state, feature.id))
+        )
+    return rows
+
+
+def build_sync(
+    state: BoardState,
+    baseline: BoardState | None,
+    today: datetime.date,
+    at_last_visit: list[Alert] | None = None,
+) -> SyncPage:
+    """``baseline``: the plan at the baseline (None before one is taken: the plan is its own baseline);
+    ``at_last_visit``: the alerts that held when this person last looked (None: a first visit)."""
+    base = baseline if baseline is not None else state
+    threshold = state.meta.velocity_threshold
+    found = alerts(state, today, base, threshold)
+    new_keys = {a.key for a in new_alerts(found, at_last_visit)} if at_last_visit is not None else set()
+    health = dependency_healths(state, today)
+    cascade = execution_cascade(state, today, health)
+    velocities = velocity_table(state, base, today)
+    names = {t.id: t.name for t in state.teams}
+
+    def trouble(dep: Dependency, other_team: str | None) -> DependencyTrouble:
+        return DependencyTrouble(dep, health[dep.id], names.get(other_team or "", "") or dep.external_party)
+
+    teams = []
+    for team in state.teams:
+        mine = [v for v in velocities if v.team_id == team.id]
+        teams.append(
+            TeamSync(
+                team=team,
+                progress=team_progress(state, team.id),
+                velocities=mine,
+                drops={v.iteration_id for v in mine if velocity_drop(v, threshold)},
+                late_for_us=[
+                    trouble(d, d.provider_team_id)
+                    for d in state.dependencies
+                    if d.requesting_team_id == team.id and health[d.id] in BROKEN
+                ],
+                late_from_us=[
+                    trouble(d, d.requesting_team_id)
+                    for d in state.dependencies
+                    if d.provider_team_id == team.id and health[d.id] in BROKEN
+                ],
+                new_risks=[
+                    r
+                    for r in state.risks
+                    if r.team_id == team.id and (r.roam == Roam.UNROAMED or r.id not in base.of(Risk))
+                ],
+                objectives_at_risk=[
+                    o for o in state.objectives if o.team_id == team.id and o.id in cascade.objectives
+                ],
+                alerts=[a for a in found if team.id in a.team_ids],
+                burn_up=burn_up_chart(burn_up(state, base, today, team.id), f"{team.name}: burn-up"),
+            )
+        )
+    labels = [_label(it) for it in state.iterations]
+    return SyncPage(
+        board_id=state.board_id,
+        today=today,
+        current=current_iteration(state, today),
+        executing=state.meta.execution_started,
+        has_baseline=baseline is not None,
+        threshold=threshold,
+        progress=Progress(sum(t.progress.done for t in teams), sum(t.progress.planned for t in teams)),
+        alerts=found,
+        new_keys=new_keys,
+        teams=teams,
+        burn_up=burn_up_chart(burn_up(state, base, today), "ART burn-up"),
+        health=dependency_health_strip(
+            health_columns(state, health), "Dependency health by needed-by iteration"
+        ),
+        features=plan_vs_baseline_chart(
+            feature_rows(state, base), labels, "Features: baseline ○, now ●, done"
+        ),
+        labels={it.id: _label(it) for it in state.iterations},
+    )

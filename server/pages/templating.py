@@ -1,0 +1,129 @@
+"""Jinja2 set-up: autoescaping on for every template, so user text is always inert; and ``may``,
+the role rule of :mod:`board.roles` as every template asks it before it shows a control."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from board.errors import PiboardError
+from board.model import MilestoneKind, Role, StoryStatus
+from board.roles import Actor, may
+from server.errors import STATUS
+from server.package_files import package_folder
+from server.pages.cdn import CDN_SCRIPTS, loader_scripts
+
+TEMPLATES_DIR = package_folder("templates")
+STATIC_DIR = package_folder("static")
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.autoescape = True
+# Templates ship with the package and never change under a running server: do not stat every
+# template file at every render (a live broadcast renders dozens of parts per event).
+templates.env.auto_reload = False
+templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
+templates.env.globals["cdn_loader"] = loader_scripts()
+# Choices the templates offer come from the domain's own enums.
+templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
+templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a page or a live fragment is rendered for: what ``may`` asks about."""
+
+    actor: Actor
+    locked: bool
+
+
+# The viewer of the live fragments being rendered (server.pages.renderer sets it per audience), for
+# templates rendered outside a page response, which carries its own ``viewer``.
+_LIVE_VIEWER: ContextVar[Viewer | None] = ContextVar("live_viewer", default=None)
+
+
+@contextmanager
+def rendering_for(viewer: Viewer) -> Iterator[None]:
+    token = _LIVE_VIEWER.set(viewer)
+    try:
+        yield
+    finally:
+        _LIVE_VIEWER.reset(token)
+
+
+def live_viewer() -> Viewer | None:
+    return _LIVE_VIEWER.get()
+
+
+# A question a template asks ``may``: the op type, the teams, ``enabler`` and ``asked_for``.
+Question = tuple[str, tuple[str | None, ...], bool | None, Role | None]
+
+# While a live region is rendered, the questions it asks and their answers (server.pages.region_memo
+# reuses the rendering for every audience that gets the same answers).
+_ASKED: ContextVar[dict[Question, bool] | None] = ContextVar("asked", default=None)
+
+
+@contextmanager
+def noting_questions(asked: dict[Question, bool]) -> Iterator[None]:
+    token = _ASKED.set(asked)
+    try:
+        yield
+    finally:
+        _ASKED.reset(token)
+
+
+@functools.lru_cache(maxsize=8192)
+def answer(viewer: Viewer, question: Question) -> bool:
+    """The role rule's answer to a template's question, for ``viewer`` (a pure function of the two:
+    kept, as a live broadcast asks the same questions for every audience and batch)."""
+    op_type, teams, enabler, asked_for = question
+    return may(viewer.actor, op_type, *teams, enabler=enabler, locked=viewer.locked, asked_for=asked_for)
+
+
+@pass_context
+def _may(
+    context: Context,
+    op_type: str,
+    *teams: str | None,
+    enabler: bool | None = None,
+    asked_for: Role | None = None,
+) -> bool:
+    """``may("objective.update", o.team_id)`` in a template: whether this page's viewer could send it."""
+    viewer: Any = context.get("viewer") or live_viewer()
+    if not isinstance(viewer, Viewer):
+        raise RuntimeError("a template asked 'may' without a viewer to ask about")
+    question = (op_type, teams, enabler, asked_for)
+    answered = answer(viewer, question)
+    asked = _ASKED.get()
+    if asked is not None:
+        asked[question] = answered
+    return answered
+
+
+templates.env.globals["may"] = _may
+
+
+def _current_version(exc: PiboardError) -> int | None:
+    """A stale edit's refusal carries the item as it is now: its version lets the person retry on it."""
+    current = exc.detail.get("current")
+    version = current.get("version") if isinstance(current, dict) else None
+    return version if isinstance(version, int) else None
+
+
+def refusal_fragment(request: Request, exc: PiboardError) -> Response:
+    """The small HTML answer a refused form or htmx request shows next to what was refused."""
+    return templates.TemplateResponse(
+        request,
+        "parts/refusal.html",
+        {"reason": exc.reason, "code": exc.code, "version": _current_version(exc)},
+        status_code=STATUS.get(exc.code, 400),
+    )

@@ -1,1 +1,0 @@
-"""The doors: one router per resource, found by its URL."""

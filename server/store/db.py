@@ -1,0 +1,265 @@
+"""Storage: the tables, the engine, and schema upgrades through Alembic.
+
+A board's plan lives in ``item`` rows (one per part of the plan, its data as JSON, its
+version for optimistic concurrency) and its history in ``event`` rows (gapless ``seq`` per
+board). Everything else (join links, participants) supports the doors.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    create_engine,
+    event,
+    false,
+    text,
+)
+from sqlalchemy.engine import make_url as engine_url
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Field, SQLModel
+
+from server.package_files import package_folder
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+MIGRATIONS = package_folder("migrations")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BoardRow(SQLModel, table=True):
+    __tablename__ = "board"
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=120)
+    seq: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ItemRow(SQLModel, table=True):
+    __tablename__ = "item"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    kind: str = Field(primary_key=True, max_length=20)
+    item_id: str = Field(primary_key=True, max_length=100)
+    version: int
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    # A client_op_id is the sender's own: another participant reusing it is not a resend.
+    __table_args__ = (
+        UniqueConstraint("board_id", "actor_id", "client_op_id", name="uq_event_actor_client_op"),
+        # A participant's newest events: the rate limit shared by every process (server/store/op_path.py).
+        Index("ix_event_actor_seq", "board_id", "actor_id", "seq"),
+        # The first event at or after a moment: where an agenda item lands on the timeline
+        # (server/store/board_store.py).
+        Index("ix_event_board_at", "board_id", "at"),
+    )
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    seq: int = Field(primary_key=True)
+    op_type: str = Field(max_length=40)
+    actor_id: str = Field(default="", max_length=40)
+    client_op_id: str = Field(max_length=80)
+    op: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changes: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    actor: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SnapshotRow(SQLModel, table=True):
+    """The board as it was right after event ``seq``, so that ``state_at`` replays a few events instead
+    of the whole history (``server/store/snapshots.py``). Derived from the events: safe to lose or ignore."""
+
+    __tablename__ = "board_snapshot"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    seq: int = Field(primary_key=True)
+    # The encoding's version: a snapshot of another format is ignored (replayed from events instead).
+    format: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JoinLinkRow(SQLModel, table=True):
+    """A link that lets people join one board in one role; only its hash is stored."""
+
+    __tablename__ = "join_link"
+    id: str = Field(primary_key=True, max_length=40)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=20)
+    team_id: str | None = Field(default=None, max_length=40)
+    label: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participant"
+    id: str = Field(primary_key=True, max_length=40)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    link_id: str = Field(foreign_key="join_link.id", max_length=40)
+    name: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    # The RTE merged this participant into another (one person who joined twice): its sessions are that one's.
+    merged_into: str | None = Field(default=None, max_length=40)
+    # The RTE removed this participant: its sessions end.
+    removed_at: datetime | None = None
+    # Takes part from elsewhere ("I'm remote"), not in the room: said at joining, changed in their menu.
+    remote: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class WebhookRow(SQLModel, table=True):
+    """Where a board's alerts are posted (a Slack or Microsoft Teams incoming webhook), and which
+    alerts it has been told of already. Integration settings, not the plan: no op, no event."""
+
+    __tablename__ = "webhook"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    url: str = Field(max_length=500)
+    sent: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One attempt to post alerts to a board's webhook: the log the RTE reads when posts fail."""
+
+    __tablename__ = "webhook_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    at: datetime = Field(default_factory=utcnow)
+    attempt: int = 1
+    alerts: int = 0
+    status_code: int | None = None
+    ok: bool = False
+    error: str = Field(default="", max_length=300)
+
+
+class PresenceRow(SQLModel, table=True):
+    """Who is connected to one board through one server process (scale-out on PostgreSQL): each
+    process keeps its own row fresh and tells the others with ``NOTIFY piboard_presence``."""
+
+    __tablename__ = "presence"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    process_id: str = Field(primary_key=True, max_length=40)
+    people: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        database = engine_url(url).database
+        if database and database != ":memory:":
+            # SQLite makes the file but not its folder (a data folder named in the settings, say).
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers; we issue BEGIN ourselves so writers take the lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: an acked op survives a power cut too (NORMAL in WAL mode may lose the last commits).
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+# Any fixed number: the PostgreSQL advisory lock held by the one process that migrates at a time.
+MIGRATION_LOCK_KEY = 0x70B0A2D
+
+
+def migration_heads() -> frozenset[str]:
+    """The newest migrations' revisions, read from the files (what Alembic calls the heads)."""
+    revisions: dict[str, object] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        names: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"}:
+                        names[target.id] = ast.literal_eval(node.value)
+        revisions[str(names["revision"])] = names.get("down_revision")
+    earlier: set[object] = set()
+    for down in revisions.values():
+        earlier.update(down if isinstance(down, tuple | list) else [down])
+    return frozenset(revision for revision in revisions if revision not in earlier)
+
+
+def schema_is_current(url: str) -> bool:
+    """Whether the database is at the newest migration: one small query, no Alembic loaded. A
+    database that cannot be asked (none yet, no schema, not reachable) is not current."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stamped = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+    return frozenset(stamped) == migration_heads()
+
+
+def upgrade(url: str) -> None:
+    """Bring the schema to the newest migration; a database made by an older piboard opens.
+
+    A database already there is only asked its revision: loading Alembic and its migration
+    environment costs more than a whole ``piboard import`` (bench/import_speed.py).
+    On PostgreSQL several processes may start at once: they migrate one after the other under an
+    advisory lock (the later ones find the schema already at head).
+    """
+    if schema_is_current(url):
+        return
+    from alembic import command
+
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(url), "head")
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as lock_conn:
+            lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock_conn.commit()
+            try:
+                command.upgrade(alembic_config(url), "head")
+            finally:
+                lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                lock_conn.commit()
+    finally:
+        engine.dispose()

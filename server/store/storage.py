@@ -1,0 +1,34 @@
+"""The database side of a piboard process: the schema brought up to date, the engine, the op path
+and the join links.
+
+The web application adds its own parts on top (:class:`server.doors.deps.Services`); the command line
+needs only these, so ``piboard import`` loads no web framework (bench/import_speed.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from server.settings import Settings
+from server.store.auth import Auth
+from server.store.db import make_engine, upgrade
+from server.store.op_path import OpPath, SharedRate
+
+
+@dataclass
+class Storage:
+    settings: Settings
+    engine: Engine
+    op_path: OpPath
+    auth: Auth
+
+
+def open_storage(settings: Settings) -> Storage:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    op_path = OpPath(engine)
+    if not settings.is_sqlite:  # several processes may serve one participant: limit them together too
+        op_path.shared_rate = SharedRate(settings.ops_per_second, settings.ops_burst)
+    return Storage(settings, engine, op_path, Auth(engine, settings.signing_key()))

@@ -1,0 +1,898 @@
+"""Jira import: a CSV export becomes a preview of every row's fate, then ops (the board's own
+export for Jira is :mod:`server.transfer.jira_export`).
+
+``preview_jira(data, state, choices)`` reads the file (:mod:`server.transfer.jira_file`),
+proposes a mapping (:mod:`server.transfer.jira_mapping`) changed by ``choices``, and says for
+every row what happens to it, with its line: created, updated (field by field, conflicts
+marked), unchanged, counted into its parent, or skipped and why. It lists the links and their
+fate, the items gone from the file, the teams and iterations it creates and the columns it did
+not use. ``preview.ops(state)`` gives the ops that apply it; a re-import finds items by key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from board.model import (
+    BoardState,
+    Dependency,
+    Feature,
+    FeatureKind,
+    FeatureState,
+    Iteration,
+    Story,
+    StoryStatus,
+    Team,
+)
+from board.ops import Op
+from server.transfer.common import Problem
+from server.transfer.jira_file import JiraFile, JiraRow, read_jira_file
+from server.transfer.jira_mapping import (
+    ID_HEADERS,
+    KEY_HEADERS,
+    LINK_HEADER,
+    PARENT_HEADERS,
+    PROJECT_HEADERS,
+    STATUS_HEADERS,
+    STATUSES,
+    TYPE_HEADERS,
+    Candidates,
+    JiraMapping,
+    candidates,
+    choose,
+    detect,
+    iteration_named,
+    sprints_of,
+)
+
+MAX_TITLE = 200
+BLOCKS = "blocks"
+_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-\d+$")
+
+# What each row of the file becomes.
+CREATE, UPDATE, UNCHANGED, COUNTED, SKIP = "create", "update", "unchanged", "counted", "skip"
+# What each Blocks link becomes.
+DEPENDENCY, ORDER, EXTERNAL, KEPT, IGNORED = "dependency", "order", "external", "kept", "ignored"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a re-import would change, or a conflict between the board and the file."""
+
+    field: str
+    board: Any
+    file: Any
+    conflict: bool
+    winner: str  # "file" or "board"
+
+
+@dataclass
+class RowFate:
+    line: int
+    key: str
+    type: str
+    fate: str
+    kind: str = ""
+    title: str = ""
+    reason: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    changes: list[FieldChange] = field(default_factory=list)
+    points_in_file: int = 0
+    # Written when the item is created, never compared: a feature's description and kind.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> list[FieldChange]:
+        return [c for c in self.changes if c.conflict]
+
+
+@dataclass(frozen=True)
+class LinkFate:
+    line: int
+    provider: str
+    requester: str
+    fate: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Gone:
+    kind: str
+    key: str
+    title: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of the mapping step: sent back as ``name=value``."""
+
+    name: str
+    label: str
+    current: str
+    options: list[tuple[str, str]]
+
+
+@dataclass
+class JiraPreview:
+    mapping: JiraMapping
+    offer: Candidates
+    rows: list[RowFate] = field(default_factory=list)
+    links: list[LinkFate] = field(default_factory=list)
+    gone: list[Gone] = field(default_factory=list)
+    new_teams: list[str] = field(default_factory=list)
+    new_iterations: list[tuple[int, str]] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    # The board's iterations (number, name): what a sprint may map to.
+    iterations: list[tuple[int, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {fate: 0 for fate in (CREATE, UPDATE, UNCHANGED, COUNTED, SKIP)}
+        for row in self.rows:
+            out[row.fate] += 1
+        out["conflicts"] = sum(len(r.conflicts) for r in self.rows)
+        out["dependencies"] = sum(1 for link in self.links if link.fate in (DEPENDENCY, EXTERNAL))
+        out["orders"] = sum(1 for link in self.links if link.fate == ORDER)
+        out["gone"] = len(self.gone)
+        out["teams"] = len(self.new_teams)
+        out["iterations"] = len(self.new_iterations)
+        return out
+
+    def points(self) -> dict[str, int]:
+        """The file's story points, and where they went: onto the board or with a skipped row."""
+        imported = sum(r.values.get("points", 0) for r in self.rows if r.kind == "story" and r.fate != SKIP)
+        total = sum(r.points_in_file for r in self.rows)
+        return {"file": total, "board": imported, "not_imported": total - imported}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts(),
+            "points": self.points(),
+            "mapping": self.mapping.memory(),
+            "rows": [_plain(r) for r in self.rows],
+            "links": [_plain(link) for link in self.links],
+            "gone": [_plain(g) for g in self.gone],
+            "new_teams": list(self.new_teams),
+            "new_iterations": [{"number": n, "name": name} for n, name in self.new_iterations],
+            "unused_columns": list(self.unused_columns),
+            "warnings": [p.to_dict() for p in self.warnings],
+        }
+
+    def _points_options(self) -> list[tuple[str, str]]:
+        """Each candidate column, none, and (when several are used) the columns in use, in order."""
+        options = [("", "no column"), *[(c, c) for c in self.offer.points_columns]]
+        if len(self.mapping.points_columns) > 1:
+            options.insert(
+                0, ("|".join(self.mapping.points_columns), ", then ".join(self.mapping.points_columns))
+            )
+        return options
+
+    def choices(self) -> list[Choice]:
+        """Every choice of the mapping with its options, as the mapping step shows them."""
+        m, offer = self.mapping, self.offer
+        kinds = [
+            ("feature", "feature"),
+            ("story", "story"),
+            ("subtask", "count into its story"),
+            ("skip", "skip"),
+        ]
+        statuses = [(s, s.replace("_", " ")) for s in STATUSES]
+        sprint_targets = [("new", "a new iteration"), ("backlog", "the backlog")]
+        sprint_targets += [
+            (str(n), f"iteration {n}" + (f" ({name})" if name else "")) for n, name in self.iterations
+        ]
+        out = [
+            Choice(
+                "team",
+                "Team from",
+                m.team_column or "none",
+                [("none", "no column"), *[(c, c) for c in offer.team_columns]],
+            ),
+            Choice(
+                "create-teams",
+                "Create missing teams",
+                "yes" if m.create_teams else "no",
+                [("yes", "yes"), ("no", "no")],
+            ),
+            Choice("points", "Story points from", "|".join(m.points_columns), self._points_options()),
+        ]
+        out += [
+            Choice(f"type:{t}", f"Issue type {t} ({n})", m.kind_of(t), kinds) for t, n in offer.types.items()
+        ]
+        out += [
+            Choice(f"status:{st}", f"Status {st} ({n})", m.statuses.get(st, "todo"), statuses)
+            for st, n in offer.statuses.items()
+        ]
+        out += [
+            Choice(f"sprint:{sp}", f"Sprint {sp}", m.sprints.get(sp, "new"), sprint_targets)
+            for sp in offer.sprints
+        ]
+        if self.gone:
+            out.append(
+                Choice(
+                    "removed",
+                    "Items gone from the file",
+                    m.removed,
+                    [("keep", "keep on the board"), ("delete", "delete")],
+                )
+            )
+        for row in self.rows:
+            for c in row.conflicts:
+                name = f"conflict:{row.key}.{c.field}"
+                options = [
+                    ("board", f"keep the board's ({c.board})"),
+                    ("file", f"take the file's ({c.file})"),
+                ]
+                out.append(Choice(name, f"{row.key} {c.field}", c.winner, options))
+        return out
+
+    def ops(self, state: BoardState, *, new_id: Callable[[], str] | None = None) -> list[Op]:
+        """The ops that apply this preview to ``state`` (the board it was previewed against)."""
+        return _OpsBuilder(self, state, new_id or (lambda: uuid.uuid4().hex[:20])).build()
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in vars(obj).items():
+        if isinstance(value, list):
+            value = [_plain(v) if hasattr(v, "__dict__") else v for v in value]
+        out[name] = value
+    if isinstance(obj, RowFate):
+        out["changes"] = [vars(c) for c in obj.changes]
+    return out
+
+
+def preview_jira(
+    data: bytes | str,
+    state: BoardState,
+    choices: list[str] | None = None,
+    *,
+    allowed_kinds: Collection[str] = ("feature", "story"),
+) -> JiraPreview:
+    """What importing ``data`` into ``state`` does with the proposed mapping changed by ``choices``.
+
+    ``allowed_kinds``: what the person importing may create (Product Management: features only);
+    rows of the other kinds are skipped with the reason."""
+    jira = read_jira_file(data)
+    mapping = detect(jira, state, state.meta.import_mapping if state.items["meta"] else None)
+    mapping = choose(mapping, choices or [], jira=jira)
+    return _Planner(jira, state, mapping, set(allowed_kinds)).plan()
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Issue:
+    row: JiraRow
+    key: str
+    issue_id: str
+    type: str
+    kind: str
+    title: str
+    fate: RowFate
+
+
+class _Planner:
+    def __init__(self, jira: JiraFile, state: BoardState, mapping: JiraMapping, allowed: set[str]) -> None:
+        self.jira = jira
+        self.state = state
+        self.mapping = mapping
+        self.allowed = allowed
+        self.preview = JiraPreview(mapping, candidates(jira))
+        self.teams = {t.name.lower(): t.name for t in state.of(Team).values()}
+        self.on_board: dict[str, Feature | Story] = {}
+        for item in keyed_items(state):
+            self.on_board.setdefault(item.external_key, item)
+        self.iterations = {i.number: i for i in state.of(Iteration).values()}
+        self.preview.iterations = [(i.number, i.name) for i in state.iterations]
+        self.sprint_numbers = self._sprint_numbers()
+        self.issues: list[_Issue] = []
+        self.by_ref: dict[str, _Issue] = {}
+
+    def plan(self) -> JiraPreview:
+        self._read_rows()
+        features = [i for i in self.issues if i.kind == "feature" and i.fate.fate != SKIP]
+        stories = [i for i in self.issues if i.kind == "story" and i.fate.fate != SKIP]
+        for issue in features:
+            self._plan_feature(issue)
+        for issue in stories:
+            self._plan_story(issue)
+        for issue in self.issues:
+            if issue.kind == "subtask" and issue.fate.fate != SKIP:
+                self._count_subtask(issue)
+        for issue in features:
+            self._place_feature(issue, stories)
+        for issue in features + stories:
+            if issue.fate.fate != SKIP:
+                self._compare(issue)
+        self._links()
+        self._gone()
+        self._unused_columns()
+        self.preview.rows = [i.fate for i in self.issues]
+        return self.preview
+
+    # -- rows
+
+    def _read_rows(self) -> None:
+        seen: set[str] = set()
+        for row in self.jira.rows:
+            key = self.jira.value(row, *KEY_HEADERS)
+            issue_id = self.jira.value(row, *ID_HEADERS)
+            issue_type = self.jira.value(row, *TYPE_HEADERS) or "(empty)"
+            kind = self.mapping.kind_of(issue_type)
+            title = " ".join(self.jira.value(row, "Summary").split())
+            fate = RowFate(row.line, key or issue_id, issue_type, CREATE, kind, title)
+            fate.points_in_file = self._points(row, fate, warn=False)
+            issue = _Issue(row, key or issue_id, issue_id, issue_type, kind, title, fate)
+            self.issues.append(issue)
+            reason = self._refusal(issue, seen)
+            if reason:
+                fate.fate, fate.reason = SKIP, reason
+            seen.add(issue.key)
+        # A row is named by its key; by its issue id only where no key is the same text.
+        for issue in self.issues:
+            self.by_ref.setdefault(issue.key, issue)
+        for issue in self.issues:
+            if issue.issue_id:
+                self.by_ref.setdefault(issue.issue_id, issue)
+
+    def _refusal(self, issue: _Issue, seen: set[str]) -> str:
+        if not issue.key:
+            return "no Issue key or Issue id"
+        if issue.key in seen:
+            return "this issue key appears twice in the file"
+        if issue.kind == "skip":
+            return f"issue type '{issue.type}' is mapped to skip"
+        if not issue.title:
+            return "no Summary"
+        if len(issue.key) > 40:
+            return "issue key longer than 40 characters"
+        if issue.kind in ("feature", "story") and issue.kind not in self.allowed:
+            return f"{issue.kind}s are created by the teams or the RTE, not by your role"
+        if issue.kind == "subtask" and "story" not in self.allowed:
+            return "sub-tasks count into stories, which the teams or the RTE import"
+        on_board = self.on_board.get(issue.key)
+        if on_board is not None and on_board.kind != issue.kind:
+            return (
+                f"on the board as a {on_board.kind}, here mapped to {issue.kind}: "
+                f"map type:{issue.type}={on_board.kind} to update it"
+            )
+        if len(issue.title) > MAX_TITLE:
+            self._warn(issue, f"summary longer than {MAX_TITLE} characters: shortened")
+            issue.title = issue.fate.title = issue.title[: MAX_TITLE - 1].rstrip() + "…"
+        return ""
+
+    def _warn(self, issue: _Issue, message: str) -> None:
+        self.preview.warnings.append(Problem(issue.row.line, message, issue.key))
+
+    def _points(self, row: JiraRow, fate: RowFate, *, warn: bool) -> int:
+        for header in self.mapping.points_columns:
+            raw = self.jira.value(row, header).replace(",", ".")
+            if not raw:
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                if warn:
+                    self.preview.warnings.append(
+                        Problem(
+                            row.line, f"story points '{raw[:20]}' in '{header}' are not a number", fate.key
+                        )
+                    )
+                continue
+            if not math.isfinite(value) or not 0 <= value <= 100:
+                if warn:
+                    self.preview.warnings.append(
+                        Problem(row.line, f"story points {raw[:20]} are outside 0–100: not counted", fate.key)
+                    )
+                return 0
+            if not value.is_integer() and warn:
+                self.preview.warnings.append(
+                    Problem(row.line, f"story points {raw} rounded up to {math.ceil(value)}", fate.key)
+                )
+            return math.ceil(value)
+        return 0
+
+    # -- teams and iterations
+
+    def _team(self, name: str) -> str | None:
+        name = " ".join(name.split())[:60]
+        if not name:
+            return None
+        found = self.teams.get(name.lower())
+        if found is None and self.mapping.create_teams:
+            self.teams[name.lower()] = found = name
+            self.preview.new_teams.append(name)
+        return found
+
+    def _team_in_file(self, row: JiraRow) -> str:
+        return self.jira.value(row, self.mapping.team_column) if self.mapping.team_column else ""
+
+    def _sprint_numbers(self) -> dict[str, int | None]:
+        """Each sprint of the file -> the iteration number it maps to (None: the backlog)."""
+        out: dict[str, int | None] = {}
+        taken = set(self.iterations)
+        new = [
+            s
+            for s in self.preview.offer.sprints
+            if self.mapping.sprints.get(s, "new") == "new" and iteration_named(self.state, s) is None
+        ]
+        numbers = [re.findall(r"\d+", s) for s in new]
+        own = [int(n[-1]) for n in numbers if n]
+        if (
+            len(own) == len(new)
+            and len(set(own)) == len(own)
+            and all(1 <= n <= 30 and n not in taken for n in own)
+        ):
+            proposed = dict(zip(new, own, strict=True))
+        else:
+            start = max(taken, default=0)
+            proposed = {s: start + n for n, s in enumerate(new, start=1)}
+        for sprint in self.preview.offer.sprints:
+            target = self.mapping.sprints.get(sprint, "new")
+            made = iteration_named(self.state, sprint)
+            if target == "new" and made is not None:
+                out[sprint] = made.number  # made by an earlier import
+            elif target == "backlog":
+                out[sprint] = None
+            elif target == "new":
+                number = proposed[sprint]
+                if number > 30:
+                    self.preview.warnings.append(
+                        Problem(
+                            None,
+                            f"sprint '{sprint}': a board holds iterations 1–30 only; left in the backlog",
+                        )
+                    )
+                    out[sprint] = None
+                    continue
+                out[sprint] = number
+                self.preview.new_iterations.append((number, sprint[:60].strip()))
+            else:
+                number = int(target)
+                if number not in self.iterations:
+                    self.preview.warnings.append(
+                        Problem(
+                            None, f"sprint '{sprint}': there is no iteration {number} on the board; backlog"
+                        )
+                    )
+                out[sprint] = number if number in self.iterations else None
+        return out
+
+    def _iteration(self, issue: _Issue) -> int | None:
+        sprints = [sprint.name for sprint in sprints_of(self.jira, issue.row)]
+        if not sprints:
+            return None
+        number = self.sprint_numbers.get(sprints[-1])
+        existing = self.iterations.get(number) if number is not None else None
+        if existing is not None and existing.is_ip:
+            self._warn(
+                issue, f"sprint '{sprints[-1]}' is the IP iteration, which holds no feature work: backlog"
+            )
+            return None
+        return number
+
+    def _parent(self, issue: _Issue) -> tuple[str, _Issue | None]:
+        """The parent's key, and its row when it is in the file."""
+        for header in PARENT_HEADERS:
+            for ref in self.jira.values(issue.row, header):
+                parent = self.by_ref.get(ref)
+                if parent is not None:
+                    return parent.key, parent
+                if ref in self.on_board:
+                    return ref, None
+        return "", None
+
+    # -- features and stories
+
+    def _plan_feature(self, issue: _Issue) -> None:
+        named = self._team_in_file(issue.row)
+        issue.fate.values = {
+            "title": issue.title,
+            "team": self._team(named) if named else None,
+            "iteration": self._iteration(issue),
+            "status": self.mapping.status_of(self.jira.value(issue.row, *STATUS_HEADERS)).value,
+            "parent": "",
+        }
+        labels = " ".join(self.jira.values(issue.row, "Labels")).lower().split()
+        enabler = issue.type.lower() == "enabler" or "enabler" in labels
+        issue.fate.extra = {
+            "description": self.jira.raw(issue.row, "Description").strip()[:4000],
+            "feature_kind": (FeatureKind.ENABLER if enabler else FeatureKind.FEATURE).value,
+        }
+        if issue.fate.points_in_file:
+            self._warn(issue, f"a {issue.type}'s own {issue.fate.points_in_file} points are not counted")
+
+    def _plan_story(self, issue: _Issue) -> None:
+        parent_key, parent = self._parent(issue)
+        feature_key = ""
+        if parent is not None and parent.kind == "feature" and parent.fate.fate != SKIP:
+            feature_key = parent.key
+        elif parent is None and parent_key and self.on_board[parent_key].kind == "feature":
+            feature_key = parent_key
+        named = self._team_in_file(issue.row)
+        team = self._team(named) if named else None
+        if team is None and not named and parent is not None and feature_key:
+            team = parent.fate.values.get("team")
+        if team is None and not named and feature_key and parent is None:
+            on_board = self.state.get(Team, self.on_board[feature_key].team_id)
+            team = on_board.name if on_board else None
+        if team is None and not named and self.mapping.default_team:
+            team = self._team(self.mapping.default_team)
+        if team is None:
+            issue.fate.fate = SKIP
+            issue.fate.reason = (
+                f"no team named '{named}' on this board (choose to create teams)"
+                if named
+                else "no team: choose a team column or a default team"
+            )
+            return
+        issue.fate.values = {
+            "title": issue.title,
+            "team": team,
+            "iteration": self._iteration(issue),
+            "points": self._points(issue.row, issue.fate, warn=True),
+            "status": self.mapping.status_of(self.jira.value(issue.row, *STATUS_HEADERS)).value,
+            "parent": feature_key,
+        }
+        if parent_key and not feature_key:
+            self._warn(issue, f"parent '{parent_key}' is not an imported epic: the story has no feature")
+
+    def _count_subtask(self, issue: _Issue) -> None:
+        _, parent = self._parent(issue)
+        if parent is None or parent.kind != "story" or parent.fate.fate == SKIP:
+            issue.fate.fate = SKIP
+            issue.fate.reason = "a sub-task whose story is not imported"
+            return
+        points = self._points(issue.row, issue.fate, warn=True)
+        parent.fate.values["points"] = min(100, parent.fate.values["points"] + points)
+        issue.fate.fate = COUNTED
+        issue.fate.values = {"points": points}
+        issue.fate.reason = f"counted into {parent.key}" + (f" (+{points} points)" if points else "")
+
+    def _place_feature(self, issue: _Issue, stories: list[_Issue]) -> None:
+        """A feature without a team or a sprint goes where its stories are."""
+        values = issue.fate.values
+        kids = [s for s in stories if s.fate.fate != SKIP and s.fate.values.get("parent") == issue.key]
+        if values["team"] is None and not self._team_in_file(issue.row):
+            kid_teams = {k.fate.values["team"] for k in kids}
+            values["team"] = kid_teams.pop() if len(kid_teams) == 1 else None
+        if values["iteration"] is None and not sprints_of(self.jira, issue.row) and values["team"]:
+            planned = [k.fate.values["iteration"] for k in kids if k.fate.values["team"] == values["team"]]
+            numbers = [n for n in planned if n is not None]
+            values["iteration"] = max(numbers) if numbers else None
+
+    # -- re-import
+
+    def _compare(self, issue: _Issue) -> None:
+        item = self.on_board.get(issue.key)
+        if item is None:
+            return
+        board = board_values(self.state, item)
+        fate = issue.fate
+        snapshot = item.imported
+        for name, file_value in fate.values.items():
+            board_value = board.get(name)
+            if board_value == file_value:
+                continue
+            if name in snapshot and snapshot[name] == board_value:
+                fate.changes.append(FieldChange(name, board_value, file_value, False, "file"))
+            elif name in snapshot and snapshot[name] == file_value:
+                continue  # edited on the board; the file has not changed since: the board's stays
+            else:
+                winner = self.mapping.side_of(issue.key, name)
+                fate.changes.append(FieldChange(name, board_value, file_value, True, winner))
+        applied = [c for c in fate.changes if c.winner == "file"]
+        fate.fate = UPDATE if applied or snapshot != fate.values else UNCHANGED
+
+    def _gone(self) -> None:
+        keys = {i.key for i in self.issues}
+        projects = {m.group(1) for k in keys if (m := _KEY.match(k))}
+        for key, item in sorted(self.on_board.items()):
+            match = _KEY.match(key)
+            if key in keys or match is None or match.group(1) not in projects:
+                continue
+            if item.kind not in self.allowed:
+                continue
+            self.preview.gone.append(Gone(item.kind, key, item.title, self.mapping.removed))
+
+    # -- links
+
+    def _links(self) -> None:
+        pairs: dict[tuple[str, str], int] = {}
+        for issue in self.issues:
+            for header in self.jira.distinct_headers():
+                link = LINK_HEADER.match(header)
+                if link is None or link.group(2).strip().lower() != BLOCKS:
+                    continue
+                for other in self.jira.values(issue.row, header):
+                    ref = self.by_ref[other].key if other in self.by_ref else other
+                    pair = (issue.key, ref) if link.group(1).lower() == "outward" else (ref, issue.key)
+                    pairs.setdefault(pair, issue.row.line)
+        existing = {d.external_key for d in self.state.of(Dependency).values() if d.external_key}
+        for (provider, requester), line in pairs.items():
+            self.preview.links.append(self._link(provider, requester, line, existing))
+
+    def _end(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """A link end as (kind, values): a row imported now, or an item on the board."""
+        issue = self.by_ref.get(key)
+        if issue is not None and issue.kind in ("feature", "story") and issue.fate.fate != SKIP:
+            return issue.kind, issue.fate.values
+        item = self.on_board.get(key)
+        if item is not None and issue is None:
+            return item.kind, board_values(self.state, item)
+        return None
+
+    def _link(self, provider: str, requester: str, line: int, existing: set[str]) -> LinkFate:
+        def fate(kind: str, reason: str = "") -> LinkFate:
+            return LinkFate(line, provider, requester, kind, reason)
+
+        if provider == requester:
+            return fate(IGNORED, "an issue that blocks itself")
+        for key in (provider, requester):
+            issue = self.by_ref.get(key)
+            if issue is not None and (issue.fate.fate == SKIP or issue.kind not in ("feature", "story")):
+                why = issue.fate.reason or f"it is a {issue.kind}"
+                return fate(IGNORED, f"{key} is not imported ({why})")
+        p, r = self._end(provider), self._end(requester)
+        if r is None:
+            return fate(
+                IGNORED, f"{requester} is not in this file or on the board: nothing here waits for it"
+            )
+        if link_key(provider, requester) in existing:
+            return fate(KEPT, "already on the board")
+        if not r[1].get("team"):
+            return fate(IGNORED, f"{requester} has no team")
+        if p is None:
+            return fate(EXTERNAL, f"{provider} is not in this file: an external party")
+        if not p[1].get("team"):
+            return fate(IGNORED, f"{provider} has no team")
+        if p[1]["team"] != r[1]["team"]:
+            return fate(DEPENDENCY)
+        if p[0] == r[0] == "story":
+            before, after = self.on_board.get(provider), self.on_board.get(requester)
+            if isinstance(after, Story) and before is not None and before.id in after.after:
+                return fate(KEPT, "already on the board")
+            return fate(ORDER, f"within team {r[1]['team']}: {requester} comes after {provider}")
+        return fate(IGNORED, f"within team {r[1]['team']}: an epic and its work need no dependency")
+
+    # -- columns not used
+
+    def _unused_columns(self) -> None:
+        filled = {h: sum(1 for row in self.jira.rows if self.jira.values(row, h)) for h in self._relevant()}
+        for header, rows in filled.items():
+            if rows:
+                self.preview.unused_columns.append(f"{header} ({rows} rows filled)")
+        for link_type, count in self.preview.offer.link_types.items():
+            if link_type.strip().lower() != BLOCKS and count:
+                self.preview.unused_columns.append(f"{link_type} links ({count}): counted, not imported")
+
+    def _relevant(self) -> list[str]:
+        used = {self.mapping.team_column, *self.mapping.points_columns}
+        # The project is offered as the default team, not as a column.
+        teams = [h for h in self.preview.offer.team_columns if h not in PROJECT_HEADERS]
+        relevant = [*self.preview.offer.points_columns, *teams, "Assignee"]
+        relevant += [
+            h for h in self.jira.distinct_headers() if "epic name" in h.lower() or "fix version" in h.lower()
+        ]
+        return [h for h in dict.fromkeys(relevant) if h and h not in used and self.jira.has(h)]
+
+
+def link_key(provider: str, requester: str) -> str:
+    """How a dependency names the Jira link it came from (a dependency's external key)."""
+    return f"{provider}>{requester}"[:90]
+
+
+def keyed_items(state: BoardState) -> list[Feature | Story]:
+    """The features and stories that came from Jira (they carry its key)."""
+    items: list[Feature | Story] = [*state.of(Feature).values(), *state.of(Story).values()]
+    return [item for item in items if item.external_key]
+
+
+def board_values(state: BoardState, item: Feature | Story) -> dict[str, Any]:
+    """An item's compared fields as an import writes them: names and numbers, never ids."""
+    team = state.get(Team, item.team_id)
+    iteration = state.get(Iteration, item.iteration_id)
+    values: dict[str, Any] = {
+        "title": item.title,
+        "team": team.name if team else None,
+        "iteration": iteration.number if iteration else None,
+    }
+    if isinstance(item, Story):
+        feature = state.get(Feature, item.feature_id)
+        values.update(
+            points=item.points, status=item.status.value, parent=feature.external_key if feature else ""
+        )
+    else:
+        values.update(status=feature_status(item.state).value, parent="")
+    return values
+
+
+def feature_status(state: FeatureState) -> StoryStatus:
+    if state == FeatureState.DONE:
+        return StoryStatus.DONE
+    if state == FeatureState.IN_PROGRESS:
+        return StoryStatus.IN_PROGRESS
+    return StoryStatus.TODO
+
+
+def _dated(start: str | None, end: str | None) -> dict[str, Any]:
+    """An iteration's dates from its sprint's, and its length in weeks (1–6) when both are known."""
+    out: dict[str, Any] = {k: v for k, v in (("start", start), ("end", end)) if v}
+    if start and end and end >= start:
+        days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+        out["weeks"] = min(6, max(1, round(days / 7)))
+    return out
+
+
+def _feature_state(status: str, planned: bool) -> FeatureState:
+    if status == StoryStatus.DONE.value:
+        return FeatureState.DONE
+    if status == StoryStatus.IN_PROGRESS.value:
+        return FeatureState.IN_PROGRESS
+    return FeatureState.PLANNED if planned else FeatureState.FUNNEL
+
+
+# --- the ops ---------------------------------------------------------------------------------------------
+
+
+class _OpsBuilder:
+    def __init__(self, preview: JiraPreview, state: BoardState, new_id: Callable[[], str]) -> None:
+        self.preview = preview
+        self.state = state
+        self.new_id = new_id
+        self.ops: list[Op] = []
+        self.teams = {t.name.lower(): t.id for t in state.of(Team).values()}
+        self.iterations = {i.number: i.id for i in state.of(Iteration).values()}
+        self.items: dict[str, tuple[str, str]] = {}  # key -> (kind, id)
+        self.planned = {
+            r.key: r.values for r in preview.rows if r.fate != SKIP and r.kind in ("feature", "story")
+        }
+        self.versions: dict[str, int] = {}
+        for item in keyed_items(state):
+            self.items.setdefault(item.external_key, (item.kind, item.id))
+            self.versions[item.id] = item.version
+
+    def add(self, op_type: str, args: dict[str, Any], target: str | None = None) -> None:
+        base = None
+        if target is not None:
+            base = self.versions[target]
+            self.versions[target] = base + 1
+        self.ops.append(Op(op_type, target, base, args, client_op_id=f"jira:{len(self.ops)}:{op_type}"))
+
+    def build(self) -> list[Op]:
+        for name in self.preview.new_teams:
+            self.teams[name.lower()] = self.new_id()
+            self.add("team.create", {"id": self.teams[name.lower()], "name": name})
+        dates = {name[:60].strip(): days for name, days in self.preview.offer.sprint_dates.items()}
+        for number, name in self.preview.new_iterations:
+            self.iterations[number] = self.new_id()
+            args = {
+                "id": self.iterations[number],
+                "number": number,
+                "name": name,
+                **_dated(*dates.get(name, (None, None))),
+            }
+            self.add("iteration.create", args)
+        rows = [r for r in self.preview.rows if r.fate in (CREATE, UPDATE)]
+        for kind in ("feature", "story"):
+            for row in rows:
+                if row.kind == kind:
+                    self._row(row)
+        self._orders()
+        self._dependencies()
+        self._removals()
+        return self.ops
+
+    def _args(self, row: RowFate, values: dict[str, Any]) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "title":
+                args["title"] = value
+            elif name == "team":
+                args["team_id"] = self.teams.get(value.lower()) if value else None
+            elif name == "iteration":
+                args["iteration_id"] = self.iterations.get(value) if value is not None else None
+            elif name == "points":
+                args["points"] = value
+            elif name == "status" and row.kind == "story":
+                args["status"] = value
+            elif name == "parent" and row.kind == "story":
+                parent = self.items.get(value)
+                args["feature_id"] = parent[1] if parent and parent[0] == "feature" else None
+        if row.kind == "feature" and ("status" in values or "iteration" in values):
+            full = row.values
+            args["state"] = _feature_state(full["status"], full["iteration"] is not None).value
+        return args
+
+    def _row(self, row: RowFate) -> None:
+        snapshot = dict(row.values)
+        if row.fate == CREATE:
+            item_id = self.new_id()
+            self.items[row.key] = (row.kind, item_id)
+            self.versions[item_id] = 0
+            args = {
+                "id": item_id,
+                **self._args(row, row.values),
+                **row.extra,
+                "external_key": row.key,
+                "imported": snapshot,
+            }
+            self.ops.append(
+                Op(f"{row.kind}.create", args=args, client_op_id=f"jira:{len(self.ops)}:{row.kind}.create")
+            )
+            self.versions[item_id] = 1
+            return
+        _, item_id = self.items[row.key]
+        changed = {c.field: c.file for c in row.changes if c.winner == "file"}
+        self.add(f"{row.kind}.update", {**self._args(row, changed), "imported": snapshot}, item_id)
+
+    def _orders(self) -> None:
+        after: dict[str, list[str]] = {}
+        for link in self.preview.links:
+            if link.fate == ORDER:
+                after.setdefault(link.requester, []).append(self.items[link.provider][1])
+        for key, firsts in after.items():
+            _, story_id = self.items[key]
+            story = self.state.get(Story, story_id)
+            current = story.after if story else []
+            wanted = list(dict.fromkeys([*current, *firsts]))
+            if wanted != current:
+                self.add("story.update", {"after": wanted}, story_id)
+
+    def _dependencies(self) -> None:
+        for link in self.preview.links:
+            if link.fate not in (DEPENDENCY, EXTERNAL):
+                continue
+            r_kind, r_id = self.items[link.requester]
+            requester = self._item(link.requester)
+            args: dict[str, Any] = {
+                "id": self.new_id(),
+                "need": f"{link.provider} blocks {link.requester}"[:300],
+                "requesting_team_id": self.teams.get((requester["team"] or "").lower()),
+                "requesting_feature_id": r_id
+                if r_kind == "feature"
+                else self._feature_id(requester["parent"]),
+                "external_key": link_key(link.provider, link.requester),
+            }
+            if r_kind == "story" and requester["iteration"] is not None:
+                args["needed_by_iteration_id"] = self.iterations.get(requester["iteration"])
+            if link.fate == EXTERNAL:
+                args["external_party"] = link.provider[:80]
+            else:
+                p_kind, p_id = self.items[link.provider]
+                provider = self._item(link.provider)
+                args["provider_team_id"] = self.teams.get(provider["team"].lower())
+                args["provider_story_id" if p_kind == "story" else "provider_feature_id"] = p_id
+            self.ops.append(
+                Op("dependency.create", args=args, client_op_id=f"jira:{len(self.ops)}:dependency.create")
+            )
+
+    def _item(self, key: str) -> dict[str, Any]:
+        """The values an item will have after this import: the file's row, else the board's."""
+        if key in self.planned:
+            return self.planned[key]
+        kind, item_id = self.items[key]
+        item: Feature | Story | None = (
+            self.state.get(Feature, item_id) if kind == "feature" else self.state.get(Story, item_id)
+        )
+        assert item is not None, "a link end is a row of the file or an item on the board"
+        return board_values(self.state, item)
+
+    def _feature_id(self, key: str) -> str | None:
+        found = self.items.get(key)
+        return found[1] if found and found[0] == "feature" else None
+
+    def _removals(self) -> None:
+        for gone in sorted(self.preview.gone, key=lambda g: g.kind != "story"):
+            if gone.action == "delete":
+                _, item_id = self.items[gone.key]
+                self.add(f"{gone.kind}.delete", {}, item_id)

@@ -1,0 +1,422 @@
+"""The program board as a picture: SVG (self-contained, every user text XML-escaped) and PNG.
+
+Milestones on the top row, one row per team and one column per iteration (the IP
+iteration hatched), feature cards in their cells, each cell's load against capacity,
+and the red strings between the requesting and the providing cards. A conflict is drawn
+so it cannot be missed: a thick red dashed string with a "!" marker, and its requesting
+card outlined in red.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from board.capacity import load_table
+from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.model import (
+    BoardState,
+    Dependency,
+    DependencyState,
+    Feature,
+    FeatureKind,
+    Milestone,
+    Story,
+)
+from server.errors import Unavailable
+from server.transfer.common import iteration_name
+
+FONT = "DejaVu Sans, Verdana, sans-serif"
+MARGIN = 20
+LABEL_W = 190
+COL_W = 230
+HEAD_H = 54
+MILESTONE_H = 56
+CARD_H = 46
+CARD_GAP = 8
+CELL_PAD = 8
+LOAD_H = 18
+
+STRING_STYLE: dict[DependencyState, tuple[str, float, str]] = {
+    # state -> (colour, width, dash)
+    DependencyState.COMMITTED: ("#b22222", 2.0, ""),
+    DependencyState.REQUESTED: ("#e07b00", 2.0, "2 4"),
+    DependencyState.DONE: ("#8a8a8a", 1.5, ""),
+    DependencyState.CONFLICT: ("#e00000", 3.5, "10 5"),
+    DependencyState.LATE: ("#e00000", 3.5, "3 3"),
+}
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """User text for an SVG text node: characters XML cannot hold dropped, the rest escaped."""
+    return escape(_NOT_XML.sub("", value))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(_NOT_XML.sub("", value))
+
+
+def _short(value: str, width: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1].rstrip() + "…"
+
+
+def _wrap(value: str, width: int, lines: int) -> list[str]:
+    words = " ".join(value.split()).split(" ")
+    out: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        current = word
+        if len(out) == lines:
+            break
+    if current and len(out) < lines:
+        out.append(current)
+    if len(out) == lines and " ".join(out) != " ".join(words):
+        out[-1] = _short(out[-1] + " …", width)
+    return [_short(x, width) for x in out[:lines]] or [""]
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
+    """The program board as a standalone SVG document (UTF-8 text)."""
+    meta = state.meta
+    iterations = state.iterations
+    teams = state.teams
+    col = {it.id: n for n, it in enumerate(iterations)}
+    deps = state.dependencies
+    dep_state = {d.id: dependency_state(state, d) for d in deps}
+    at_risk = cascade(state)
+    has_external = any(d.external_party and not d.provider_team_id for d in deps)
+
+    cells: dict[tuple[str, str], list[Feature]] = {}
+    for f in state.features:
+        if f.team_id and f.iteration_id in col:
+            cells.setdefault((f.team_id, f.iteration_id), []).append(f)
+    row_ids = [t.id for t in teams] + (["__external__"] if has_external else [])
+    row_h: dict[str, float] = {}
+    for rid in row_ids:
+        most = max((len(cells.get((rid, it.id), [])) for it in iterations), default=0)
+        row_h[rid] = max(1, most) * (CARD_H + CARD_GAP) + 2 * CELL_PAD + LOAD_H
+    grid_x = MARGIN + LABEL_W
+    top = MARGIN + 40
+    milestone_y = top + HEAD_H
+    rows_y = milestone_y + MILESTONE_H
+    row_y: dict[str, float] = {}
+    y: float = rows_y
+    for rid in row_ids:
+        row_y[rid] = y
+        y += row_h[rid]
+    grid_bottom = y
+    width = grid_x + max(1, len(iterations)) * COL_W + MARGIN
+    legend_y = grid_bottom + 24
+    height = legend_y + 120
+
+    out: list[str] = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family={_attr(FONT)} font-size="12">',
+        "<defs>"
+        '<pattern id="ip-hatch" width="10" height="10" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="10" height="10" fill="#f2f2f2"/>'
+        '<line x1="0" y1="0" x2="0" y2="10" stroke="#d6d6d6" stroke-width="4"/></pattern>'
+        "</defs>",
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
+    ]
+    heading = title or " — ".join(x for x in (meta.name, meta.pi_name) if x) or "Program board"
+    out.append(
+        f'<text x="{MARGIN}" y="{MARGIN + 18}" font-size="20" font-weight="bold" class="title">'
+        f"{_text(heading)}</text>"
+    )
+
+    # Column heads and the IP column.
+    for it in iterations:
+        x = grid_x + col[it.id] * COL_W
+        fill = "url(#ip-hatch)" if it.is_ip else "#ffffff"
+        out.append(
+            f'<rect class="column{" ip" if it.is_ip else ""}" x="{x}" y="{top}" width="{COL_W}" '
+            f'height="{grid_bottom - top:.0f}" fill="{fill}" stroke="#bbbbbb"/>'
+        )
+        out.append(
+            f'<rect x="{x}" y="{top}" width="{COL_W}" height="{HEAD_H}" '
+            f'fill="{"#e8e8e8" if it.is_ip else "#f4f6fa"}" stroke="#bbbbbb"/>'
+        )
+        out.append(
+            f'<text class="iteration" x="{x + 8}" y="{top + 22}" font-weight="bold" font-size="14">'
+            f"{_text(_short(iteration_name(it), 26))}</text>"
+        )
+        dates = " – ".join(d for d in (it.start, it.end) if d)
+        sub = "Innovation & Planning: no feature work" if it.is_ip else dates
+        if sub:
+            out.append(f'<text x="{x + 8}" y="{top + 42}" fill="#555555">{_text(sub)}</text>')
+
+    # Milestones row.
+    out.append(
+        f'<rect x="{MARGIN}" y="{milestone_y}" width="{width - 2 * MARGIN:.0f}" height="{MILESTONE_H}" '
+        'fill="#fff8e6" stroke="#bbbbbb"/>'
+    )
+    out.append(f'<text x="{MARGIN + 8}" y="{milestone_y + 32}" font-weight="bold">Milestones / events</text>')
+    stacks: dict[str, int] = {}
+    for m in sorted(state.of(Milestone).values(), key=lambda m: (m.date or "", m.title)):
+        if m.iteration_id not in col:
+            continue
+        n = stacks.get(m.iteration_id or "", 0)
+        stacks[m.iteration_id or ""] = n + 1
+        if n > 1:
+            continue
+        x = grid_x + col[m.iteration_id or ""] * COL_W + 8
+        my = milestone_y + 8 + n * 22
+        label = _short(f"{m.title}{' · ' + m.date if m.date else ''}", 30)
+        out.append(
+            f'<g class="milestone"><polygon '
+            f'points="{x},{my + 8} {x + 8},{my} {x + 16},{my + 8} {x + 8},{my + 16}" '
+            f'fill="#f0a500"/><text x="{x + 22}" y="{my + 13}">{_text(label)}</text></g>'
+        )
+
+    # Team rows, cells with load vs capacity, and cards.
+    loads = load_table(state)
+    boxes: dict[str, Box] = {}
+    for team in teams:
+        ry = row_y[team.id]
+        out.append(
+            f'<rect class="team-row" x="{MARGIN}" y="{ry}" width="{LABEL_W}" height="{row_h[team.id]:.0f}" '
+            f'fill={_attr(team.color)} fill-opacity="0.15" stroke="#bbbbbb"/>'
+        )
+        out.append(
+            f'<rect x="{MARGIN}" y="{ry}" width="6" height="{row_h[team.id]:.0f}" fill={_attr(team.color)}/>'
+        )
+        for n, line in enumerate(_wrap(team.name, 22, 2)):
+            out.append(
+                f'<text class="team" x="{MARGIN + 14}" y="{ry + 22 + n * 16}" font-weight="bold" '
+                f'font-size="14">{_text(line)}</text>'
+            )
+        for it in iterations:
+            x = grid_x + col[it.id] * COL_W
+            out.append(
+                f'<line x1="{x}" y1="{ry + row_h[team.id]:.0f}" x2="{x + COL_W}" '
+                f'y2="{ry + row_h[team.id]:.0f}" stroke="#bbbbbb"/>'
+            )
+            load = loads.get((team.id, it.id))
+            if load is not None and (load.load or load.capacity):
+                over = load.overloaded
+                label = f"load {load.load} / {load.capacity:g}" + ("  OVERLOADED" if over else "")
+                out.append(
+                    f'<text class="load{" overloaded" if over else ""}" x="{x + COL_W - 8}" '
+                    f'y="{ry + row_h[team.id] - 6:.0f}" text-anchor="end" font-size="11" '
+                    f'fill="{"#e00000" if over else "#666666"}"'
+                    f"{' font-weight=' + chr(34) + 'bold' + chr(34) if over else ''}>{_text(label)}</text>"
+                )
+            for n, f in enumerate(cells.get((team.id, it.id), [])):
+                box = Box(x + CELL_PAD, ry + CELL_PAD + n * (CARD_H + CARD_GAP), COL_W - 2 * CELL_PAD, CARD_H)
+                boxes[f.id] = box
+                out.append(_card(f, box, team.color, f.id in at_risk.features))
+    if has_external:
+        ry = row_y["__external__"]
+        out.append(
+            f'<rect x="{MARGIN}" y="{ry}" width="{width - 2 * MARGIN:.0f}" '
+            f'height="{row_h["__external__"]:.0f}" '
+            'fill="#f7f7f7" stroke="#bbbbbb"/>'
+        )
+        out.append(
+            f'<text x="{MARGIN + 14}" y="{ry + 22}" font-weight="bold" font-size="14">External parties</text>'
+        )
+
+    # The red strings.
+    story_cells = {s.id: s for s in state.of(Story).values()}
+    for d in sorted(deps, key=lambda d: dep_state[d.id] == DependencyState.CONFLICT):
+        out.append(_string(state, d, dep_state[d.id], boxes, story_cells, col, grid_x, row_y, row_h))
+
+    out.append(_legend(MARGIN, legend_y))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
+    enabler = f.feature_kind == FeatureKind.ENABLER
+    stroke = "#e00000" if risky else color
+    lines = _wrap(f.title, 30, 2)
+    parts = [
+        f'<g class="card{" enabler" if enabler else ""}{" at-risk" if risky else ""}" '
+        f"data-feature={_attr(f.id)}>",
+        f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="4" '
+        f'fill="{"#eef3ff" if enabler else "#fffdf2"}" stroke="{stroke}" '
+        f'stroke-width="{3 if risky else 1.5}"/>',
+        f'<rect x="{box.x}" y="{box.y}" width="5" height="{box.h}" fill={_attr(color)}/>',
+    ]
+    for n, line in enumerate(lines):
+        parts.append(f'<text x="{box.x + 11}" y="{box.y + 18 + n * 15}">{_text(line)}</text>')
+    badge = ("E " if enabler else "") + (f.external_key or "")
+    if badge.strip():
+        parts.append(
+            f'<text x="{box.x + box.w - 6}" y="{box.y + 12}" text-anchor="end" font-size="9" fill="#555555">'
+            f"{_text(_short(badge, 16))}</text>"
+        )
+    if risky:
+        parts.append(
+            f'<text x="{box.x + box.w - 6}" y="{box.y + box.h - 6}" text-anchor="end" font-size="13" '
+            f'font-weight="bold" fill="#e00000">⚠</text>'
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _string(
+    state: BoardState,
+    d: Dependency,
+    dstate: DependencyState,
+    boxes: dict[str, Box],
+    stories: dict[str, Story],
+    col: dict[str, int],
+    grid_x: float,
+    row_y: dict[str, float],
+    row_h: dict[str, float],
+) -> str:
+    def cell(row: str | None, iteration_id: str | None) -> tuple[float, float] | None:
+        if row is None or row not in row_y or iteration_id not in col:
+            return None
+        return grid_x + col[iteration_id or ""] * COL_W + COL_W / 2, row_y[row] + row_h[row] - LOAD_H - 4
+
+    # Provider end: its story's card (or cell), its feature card, or the external promise.
+    provider: tuple[float, float] | None = None
+    story = stories.get(d.provider_story_id or "")
+    if story is not None:
+        fbox = boxes.get(story.feature_id or "")
+        feature = state.get(Feature, story.feature_id)
+        if (
+            fbox
+            and feature
+            and (feature.team_id, feature.iteration_id) == (story.team_id, story.iteration_id)
+        ):
+            provider = (fbox.cx, fbox.cy)
+        else:
+            provider = cell(story.team_id, story.iteration_id)
+    elif d.provider_feature_id in boxes:
+        b = boxes[d.provider_feature_id or ""]
+        provider = (b.cx, b.cy)
+    else:
+        delivery = delivering_iteration(state, d)
+        row = d.provider_team_id or ("__external__" if d.external_party else None)
+        provider = cell(row, delivery.id if delivery else None)
+    # Requesting end: its feature card, else the requesting team's cell where it is needed.
+    if d.requesting_feature_id in boxes:
+        b = boxes[d.requesting_feature_id or ""]
+        requester: tuple[float, float] | None = (b.cx, b.cy)
+    else:
+        need = needed_by(state, d)
+        requester = cell(d.requesting_team_id, need.id if need else None)
+        if requester is None and d.requesting_team_id in row_y:
+            requester = (MARGIN + LABEL_W - 12, row_y[d.requesting_team_id or ""] + 20)
+    color, width, dash = STRING_STYLE[dstate]
+    cls = f"dependency {dstate.value}"
+    label = _short(d.need, 40)
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    if requester is None:
+        return ""
+    if provider is None:
+        # Nothing planned to deliver it: a marker on the requester says so.
+        rx, ry = requester
+        return (
+            f"<g class={_attr(cls)} data-dependency={_attr(d.id)}>"
+            f"<title>{_text(label)}: nothing planned</title>"
+            f"{_marker(rx + 14, ry - 14, color, dstate)}</g>"
+        )
+    (px, py), (rx, ry) = provider, requester
+    bend = max(40.0, abs(rx - px) / 3)
+    path = f"M {px:.1f} {py:.1f} C {px:.1f} {py - bend:.1f}, {rx:.1f} {ry - bend:.1f}, {rx:.1f} {ry:.1f}"
+    mx, my = (px + rx) / 2, (py + ry) / 2 - bend * 0.75
+    parts = [
+        f"<g class={_attr(cls)} data-dependency={_attr(d.id)}><title>{_text(label)}</title>",
+        f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{width}"{dash_attr} '
+        'stroke-linecap="round"/>',
+        f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}"/>',
+        f'<circle cx="{rx:.1f}" cy="{ry:.1f}" r="4" fill="{color}"/>',
+    ]
+    if dstate == DependencyState.CONFLICT:
+        parts.append(_marker(mx, my, color, dstate))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _marker(x: float, y: float, color: str, dstate: DependencyState) -> str:
+    """A conflict carries "!"; a request nobody has planned yet carries "?"."""
+    conflict = dstate == DependencyState.CONFLICT
+    return (
+        f'<g class="{"conflict-marker" if conflict else "open-marker"}">'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="{color}" stroke="#ffffff" stroke-width="2"/>'
+        f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" font-size="14" '
+        f'font-weight="bold" fill="#ffffff">{"!" if conflict else "?"}</text></g>'
+    )
+
+
+def _legend(x: float, y: float) -> str:
+    items = [
+        (DependencyState.COMMITTED, "committed: planned in time"),
+        (DependencyState.REQUESTED, "requested: not answered yet"),
+        (DependencyState.CONFLICT, "CONFLICT: planned too late or not at all"),
+        (DependencyState.DONE, "done"),
+    ]
+    parts = [f'<g class="legend"><text x="{x}" y="{y}" font-weight="bold">Legend</text>']
+    for n, (dstate, label) in enumerate(items):
+        color, width, dash = STRING_STYLE[dstate]
+        ly = y + 20 + n * 20
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<line x1="{x}" y1="{ly - 4}" x2="{x + 60}" y2="{ly - 4}" stroke="{color}" '
+            f'stroke-width="{width}"{dash_attr}/>'
+        )
+        if dstate == DependencyState.CONFLICT:
+            parts.append(_marker(x + 30, ly - 4, color, dstate))
+        parts.append(f'<text x="{x + 72}" y="{ly}">{_text(label)}</text>')
+    lx = x + 380
+    parts.append(
+        f'<rect x="{lx}" y="{y + 6}" width="40" height="16" rx="3" fill="#fffdf2" stroke="#e00000" '
+        'stroke-width="3"/>'
+        f'<text x="{lx + 50}" y="{y + 19}">⚠ feature at risk from a conflict</text>'
+        f'<rect x="{lx}" y="{y + 30}" width="40" height="16" rx="3" fill="#eef3ff" stroke="#4a6fa5"/>'
+        f'<text x="{lx + 50}" y="{y + 43}">enabler</text>'
+        f'<rect x="{lx}" y="{y + 54}" width="40" height="16" fill="url(#ip-hatch)" stroke="#bbbbbb"/>'
+        f'<text x="{lx + 50}" y="{y + 67}">IP iteration</text>'
+        f'<text x="{lx}" y="{y + 91}" fill="#e00000" font-weight="bold">load n / c OVERLOADED</text>'
+        f'<text x="{lx + 180}" y="{y + 91}">story points over capacity</text>'
+    )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def program_board_png(state: BoardState, *, scale: float = 1.0, title: str | None = None) -> bytes:
+    """The program board as PNG, rendered from the SVG by cairosvg (fonts: DejaVu)."""
+    try:
+        import cairosvg
+    except OSError:  # cairosvg is installed, but the cairo C library it loads is not
+        raise Unavailable(
+            "the PNG picture needs the cairo library on the server (Debian: apt install libcairo2); "
+            "the SVG picture works without it"
+        ) from None
+
+    svg = program_board_svg(state, title=title).encode("utf-8")
+    png = cairosvg.svg2png(bytestring=svg, scale=scale, unsafe=False)
+    assert isinstance(png, bytes)
+    return png

@@ -1,0 +1,267 @@
+"""The printable PI report: HTML (every user text escaped by Jinja2's autoescape) and PDF.
+
+``pi_report_html(state)`` holds objectives per team with BV and actual BV, predictability
+per team and for the ART, risks by ROAM state, dependencies and conflicts, vote results
+(revealed rounds only), load per team and iteration, the program board picture, and, given
+a baseline, what moved, was added or dropped. ``html_to_pdf(html)`` prints it with headless
+Chromium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from board.capacity import load_table
+from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.model import BoardState, DependencyState, Objective, Roam
+from board.objectives import Predictability, art_predictability, is_measured, is_vague, team_predictability
+from server.pages.sync import build_sync
+from server.transfer._report_template import REPORT_TEMPLATE
+from server.transfer.baseline import baseline_diff
+from server.transfer.common import (
+    feature_title,
+    iteration_name,
+    percent,
+    revealed_rounds,
+    team_name,
+    vote_scope,
+)
+from server.transfer.picture import program_board_svg
+
+CHROMIUM = os.environ.get("PIBOARD_CHROMIUM", "/usr/bin/chromium")
+ROAM_ORDER = (Roam.UNROAMED, Roam.OWNED, Roam.ACCEPTED, Roam.MITIGATED, Roam.RESOLVED)
+
+_ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+TEMPLATE = _ENV.from_string(REPORT_TEMPLATE)
+
+
+NOT_MEASURED = "not yet measured"
+
+
+def _predictability_row(name: str, p: Predictability, objectives: list[Objective]) -> dict[str, Any]:
+    """A predictability figure as the report prints it: "not yet measured" until actual BV is rated."""
+    measured = is_measured(objectives) and p.ratio is not None
+    return {
+        "name": name,
+        "planned_bv": p.planned_bv,
+        "actual_bv": p.actual_bv if measured else "—",
+        "percent": percent(p.ratio) if measured else NOT_MEASURED,
+        "css": ("ok" if p.in_band else "bad") if measured else "",
+        "band": ("in band" if p.in_band else "out of band") if measured else "—",
+    }
+
+
+def report_context(
+    state: BoardState, *, baseline: BoardState | None = None, generated_at: str | None = None
+) -> dict[str, Any]:
+    """The data of the report (plain values; the template escapes them)."""
+    meta = state.meta
+    at_risk = cascade(state)
+    art = art_predictability(state)
+    teams = state.teams
+    objective_teams = []
+    predictability = []
+    for team in teams:
+        objs = [o for o in state.objectives if o.team_id == team.id]
+        row = _predictability_row(team.name, team_predictability(state, team.id), objs)
+        predictability.append(row)
+        if objs:
+            objs.sort(key=lambda o: (not o.committed, -(o.planned_bv or 0)))
+            objective_teams.append(
+                {
+                    "name": team.name,
+                    "percent": row["percent"],
+                    "objectives": [
+                        {
+                            "statement": o.statement,
+                            "vague": is_vague(o.statement),
+                            "committed": o.committed,
+                            "planned_bv": o.planned_bv,
+                            "actual_bv": o.actual_bv,
+                            "features": "; ".join(feature_title(state, f) for f in o.feature_ids),
+                            "at_risk": o.id in at_risk.objectives,
+                        }
+                        for o in objs
+                    ],
+                }
+            )
+    art_row = _predictability_row("ART", art, state.objectives)
+    predictability.append(art_row)
+    risk_groups = []
+    for roam in ROAM_ORDER:
+        risks = sorted((r for r in state.risks if r.roam == roam), key=lambda r: r.title.lower())
+        risk_groups.append(
+            {
+                "label": "Not ROAMed yet" if roam == Roam.UNROAMED else roam.value.capitalize(),
+                "risks": [
+                    {
+                        "title": r.title,
+                        "owner": r.owner,
+                        "team": team_name(state, r.team_id) or "ART",
+                        "description": r.description,
+                    }
+                    for r in risks
+                ],
+            }
+        )
+    deps = []
+    for d in state.dependencies:
+        st = dependency_state(state, d)
+        need, delivery = needed_by(state, d), delivering_iteration(state, d)
+        deps.append(
+            {
+                "state": st.value,
+                "state_label": st.value.upper() if st == DependencyState.CONFLICT else st.value,
+                "need": d.need,
+                "feature": feature_title(state, d.requesting_feature_id),
+                "requesting": team_name(state, d.requesting_team_id),
+                "provider": team_name(state, d.provider_team_id) or f"External: {d.external_party}",
+                "needed_by": iteration_name(need) if need else "",
+                "delivery": iteration_name(delivery) if delivery else "",
+                "comment": d.comment,
+            }
+        )
+    deps.sort(key=lambda d: (d["state"] != "conflict", d["requesting"].lower(), d["need"]))
+    votes = [
+        {
+            "scope": vote_scope(state, vote),
+            "number": vote.number,
+            "count": tally.count,
+            "average": "—" if tally.average is None else f"{tally.average:.2f}",
+            "css": "" if tally.average is None else ("bad" if tally.needs_rework else "ok"),
+            "distribution": sorted(tally.distribution.items()),
+            "art": vote.team_id is None,
+        }
+        for vote, tally in revealed_rounds(state)
+    ]
+    art_votes = [v for v in votes if v["art"]]
+    art_vote = (
+        {
+            "average": art_votes[-1]["average"],
+            "css": art_votes[-1]["css"],
+            "note": f"round {art_votes[-1]['number']}, {art_votes[-1]['count']} votes",
+        }
+        if art_votes
+        else {"average": "—", "css": "", "note": "no ART round revealed"}
+    )
+    loads = load_table(state)
+    iterations = state.iterations
+    load_rows = [
+        {
+            "team": team.name,
+            "cells": [
+                {
+                    "load": loads[(team.id, it.id)].load,
+                    "capacity": f"{loads[(team.id, it.id)].capacity:g}",
+                    "percent": percent(loads[(team.id, it.id)].ratio),
+                    "css": "overloaded" if loads[(team.id, it.id)].overloaded else "",
+                }
+                for it in iterations
+            ],
+        }
+        for team in teams
+    ]
+    baseline_rows = None
+    if baseline is not None:
+        baseline_rows = [
+            {
+                "change": c.change
+                if c.change != "points"
+                else f"points {c.points_before} → {c.points_after}",
+                "kind": c.kind,
+                "title": c.title,
+                "before": str(c.before) if c.before else "—",
+                "after": str(c.after) if c.after else "—",
+            }
+            for c in baseline_diff(baseline, state).changes
+        ]
+    return {
+        "title": " — ".join(x for x in (meta.name, meta.pi_name) if x),
+        "meta": meta,
+        "generated_at": generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "art": art_row,
+        "conflicts": sum(1 for d in deps if d["state"] == "conflict"),
+        "unroamed": len(risk_groups[0]["risks"]),
+        "risk_total": len(state.risks),
+        "overloaded": sum(1 for load in loads.values() if load.overloaded),
+        "art_vote": art_vote,
+        "objective_teams": objective_teams,
+        "predictability": predictability,
+        "risk_groups": risk_groups,
+        "dependencies": deps,
+        "votes": votes,
+        "iterations": [iteration_name(it) for it in iterations],
+        "load_rows": load_rows,
+        "baseline": baseline_rows,
+    }
+
+
+def pi_report_html(
+    state: BoardState,
+    *,
+    baseline: BoardState | None = None,
+    generated_at: str | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """The printable PI report as a standalone HTML page (no scripts, nothing fetched). Once the
+    PI's execution has started, ``today`` adds how it is going: figures, charts and alerts."""
+    context = report_context(state, baseline=baseline, generated_at=generated_at)
+    running = today is not None and state.meta.execution_started
+    context["execution"] = build_sync(state, baseline, today) if running and today is not None else None
+    svg = program_board_svg(state)
+    svg = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+    # The SVG is built by picture.py, which escapes every user text itself.
+    context["board_svg"] = Markup(svg)
+    return TEMPLATE.render(**context)
+
+
+class PdfError(RuntimeError):
+    """Chromium could not print the report."""
+
+
+def html_to_pdf(html: str, *, timeout: float = 90.0, chromium: str | None = None) -> bytes:
+    """Print ``html`` to PDF with headless Chromium; a fresh profile in a temporary folder."""
+    exe = chromium or CHROMIUM
+    if not (Path(exe).exists() or shutil.which(exe)):
+        raise PdfError(f"Chromium not found at {exe}: install chromium or set PIBOARD_CHROMIUM")
+    with tempfile.TemporaryDirectory(prefix="piboard-pdf-") as tmp:
+        src = Path(tmp) / "report.html"
+        out = Path(tmp) / "report.pdf"
+        src.write_text(html, encoding="utf-8")
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={tmp}/profile",
+            f"--print-to-pdf={out}",
+            src.as_uri(),
+        ]
+        env = {**os.environ, "HOME": tmp}
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"Chromium did not finish printing within {timeout:g} s") from None
+        if not out.exists() or out.stat().st_size == 0:
+            tail = proc.stderr.decode("utf-8", "replace")[-500:]
+            raise PdfError(f"Chromium printed no PDF (exit {proc.returncode}): {tail}")
+        data = out.read_bytes()
+    if not data.startswith(b"%PDF"):
+        raise PdfError("Chromium wrote something that is not a PDF")
+    return data
