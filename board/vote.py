@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from board.model import Ballot, BoardState, VoteRound
+from board.model import Ballot, BoardState, VoteRound, VoteStatus
 
 REWORK_BELOW = 3.0
 
@@ -34,3 +34,14 @@ def ballots_of(state: BoardState, round_id: str) -> list[Ballot]:
 
 def tally_round(state: BoardState, vote: VoteRound) -> Tally:
     return tally_vote([b.value for b in ballots_of(state, vote.id)])
+
+
+def ballot_id(round_id: str, voter_id: str) -> str:
+    """A ballot's id is its round's and its voter's: one ballot per person and round."""
+    return f"{round_id}:{voter_id}"
+
+
+def is_revealed(state: BoardState, round_id: str) -> bool:
+    """Whether a round's ballots are public: only once the RTE has revealed it."""
+    vote = state.get(VoteRound, round_id)
+    return vote is not None and vote.status == VoteStatus.REVEALED
