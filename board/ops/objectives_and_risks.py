@@ -1,0 +1,46 @@
+"""The PI objectives' business value, and the risks' ROAM (and the ROAM session's focus)."""
+
+from __future__ import annotations
+
+from board import fields as f
+from board.errors import Invalid
+from board.model import Meta, Objective, Risk, Roam
+from board.ops.core import Context, Op, Tx, handles, need_version
+from board.roles import Actor, authorise
+
+
+@handles("objective.set_bv", "objective.set_actual_bv")
+def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    obj: Objective = tx.require(Objective, op.target, need_version(op))
+    name = "planned_bv" if op.type == "objective.set_bv" else "actual_bv"
+    if set(op.args) - {"value"}:
+        raise Invalid("business value is set with a single 'value'")
+    setattr(
+        obj,
+        name,
+        f.Int(1 if name == "planned_bv" else 0, 10, nullable=True).clean("value", op.args.get("value")),
+    )
+    tx.put(obj)
+
+
+@handles("risk.roam")
+def _roam(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    risk: Risk = tx.require(Risk, op.target, need_version(op))
+    authorise(actor, op.type, risk.team_id)
+    roam = f.Choice(Roam).clean("roam", op.args.get("roam"))
+    assert isinstance(roam, Roam)
+    owner = f.Text(80).clean("owner", op.args.get("owner", risk.owner))
+    if roam == Roam.OWNED and not owner:
+        raise Invalid("an Owned risk needs an owner: name who owns it")
+    risk.roam, risk.owner = roam, owner
+    tx.put(risk)
+
+
+@handles("roam.focus")
+def _roam_focus(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
+    """Point the ROAM session (on the big screen) at one risk, or end it with no target."""
+    meta: Meta = tx.require(Meta, "meta")
+    if op.target is not None:
+        tx.require(Risk, op.target)
+    meta.roam_focus = op.target
+    tx.put(meta)

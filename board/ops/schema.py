@@ -1,0 +1,170 @@
+"""What each kind of item accepts: its fields and their rules, on create and on a plain update,
+and the check that every item a field names is on the board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from board import fields as f
+from board.errors import Invalid
+from board.model import (
+    AgendaItem,
+    Dependency,
+    Feature,
+    FeatureKind,
+    FeatureState,
+    Item,
+    Iteration,
+    Member,
+    Meta,
+    Milestone,
+    MilestoneKind,
+    Objective,
+    Risk,
+    Story,
+    StoryStatus,
+    Team,
+)
+from board.ops.core import Tx
+
+# How many choices of its last import a board remembers.
+IMPORT_MAPPING_KEYS = 400
+
+# Which fields each kind accepts, on create and on a plain update.
+FIELDS: dict[str, dict[str, f.Field]] = {
+    "meta": {
+        "name": f.Text(120, required=True),
+        "pi_name": f.Text(120),
+        "start": f.Date(),
+        "end": f.Date(),
+        "planning_target": f.Float(0.1, 1.0),
+        "event_date": f.Date(),
+        "day_start": f.ClockTime(),
+        "time_zone": f.TimeZone(),
+        "velocity_threshold": f.Float(0.1, 1.0),
+        "import_mapping": f.Record(max_keys=IMPORT_MAPPING_KEYS),
+    },
+    "iteration": {
+        "number": f.Int(1, 30),
+        "name": f.Text(60),
+        "start": f.Date(),
+        "end": f.Date(),
+        "is_ip": f.Bool(),
+        "weeks": f.Int(1, 6),
+    },
+    "team": {"name": f.Text(60, required=True), "color": f.Color()},
+    "member": {
+        "name": f.Text(80, required=True),
+        "team_id": f.Ref("team", nullable=False),
+        "role": f.Text(40),
+        "fte": f.Float(0.0, 1.0),
+        "days_off": f.DaysOff(),
+    },
+    "feature": {
+        "title": f.Text(200, required=True),
+        "description": f.Text(4000),
+        "acceptance": f.Text(4000),
+        "feature_kind": f.Choice(FeatureKind),
+        "rank": f.Int(0, 1_000_000),
+        "team_id": f.Ref("team"),
+        "iteration_id": f.Ref("iteration"),
+        "state": f.Choice(FeatureState),
+        "external_key": f.Text(40),
+        "imported": f.Record(),
+    },
+    "story": {
+        "title": f.Text(200, required=True),
+        "feature_id": f.Ref("feature"),
+        "team_id": f.Ref("team"),
+        "iteration_id": f.Ref("iteration"),
+        "points": f.Int(0, 100),
+        "status": f.Choice(StoryStatus),
+        "blocked_reason": f.Text(200),
+        "external_key": f.Text(40),
+        "after": f.RefList("story"),
+        "imported": f.Record(),
+    },
+    "milestone": {
+        "title": f.Text(120, required=True),
+        "date": f.Date(),
+        "iteration_id": f.Ref("iteration"),
+        "milestone_kind": f.Choice(MilestoneKind),
+    },
+    "dependency": {
+        "need": f.Text(300, required=True),
+        "requesting_team_id": f.Ref("team", nullable=False),
+        "requesting_feature_id": f.Ref("feature"),
+        "provider_team_id": f.Ref("team"),
+        "external_party": f.Text(80),
+        "needed_by_iteration_id": f.Ref("iteration"),
+        "provider_feature_id": f.Ref("feature"),
+        "provider_story_id": f.Ref("story"),
+        "promised_iteration_id": f.Ref("iteration"),
+        "external_key": f.Text(90),
+    },
+    "objective": {
+        "team_id": f.Ref("team", nullable=False),
+        "statement": f.Text(500, required=True),
+        "committed": f.Bool(),
+        "feature_ids": f.RefList("feature"),
+    },
+    "risk": {
+        "title": f.Text(200, required=True),
+        "description": f.Text(2000),
+        "team_id": f.Ref("team"),
+        "owner": f.Text(80),
+        "raised_by": f.Text(80),
+    },
+    "agenda": {
+        "day": f.Int(1, 5),
+        "order": f.Int(0, 1000),
+        "title": f.Text(120, required=True),
+        "minutes": f.Int(1, 600),
+    },
+}
+
+MODEL_FOR_KIND: dict[str, type[Item]] = {
+    "meta": Meta,
+    "iteration": Iteration,
+    "team": Team,
+    "member": Member,
+    "feature": Feature,
+    "story": Story,
+    "milestone": Milestone,
+    "dependency": Dependency,
+    "objective": Objective,
+    "risk": Risk,
+    "agenda": AgendaItem,
+}
+
+
+def clean(kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | None = None) -> dict[str, Any]:
+    spec = FIELDS[kind]
+    unknown = set(args) - set(spec) - {"id"}
+    if only is not None:
+        unknown |= set(args) - only
+    if unknown:
+        raise Invalid(f"{kind} has no field(s) {', '.join(sorted(unknown))} that this op may set")
+    out: dict[str, Any] = {}
+    for name, rule in spec.items():
+        if name in args:
+            out[name] = rule.clean(name, args[name])
+        elif creating and _required(rule):
+            raise Invalid(f"{name} is required")
+    return out
+
+
+def _required(rule: f.Field) -> bool:
+    return (isinstance(rule, f.Text) and rule.required) or (isinstance(rule, f.Ref) and not rule.nullable)
+
+
+def check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
+    for name, rule in FIELDS[kind].items():
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(rule, f.Ref) and value is not None:
+            tx.require(MODEL_FOR_KIND[rule.kind], value)
+        if isinstance(rule, f.RefList):
+            for ref in value:
+                tx.require(MODEL_FOR_KIND[rule.kind], ref)
