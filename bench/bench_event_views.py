@@ -20,10 +20,15 @@ from collections.abc import Callable
 
 from board import Actor, BoardState, Role
 from board.demo import demo_ops
-from board.events import Committed
-from board.ops import Context, Op, apply_op
-from server.pages.meeting import agenda_page, objectives_page, risk_board, timer_part, vote_page
+from board.core import Committed
+from board.core import Op
+from board.ops import Context, apply_op
+from server.pages.agenda import agenda_page
+from server.pages.objectives import objectives_page
 from server.pages.renderer import render_update
+from server.pages.risks import risk_board
+from server.pages.timer import timer_part
+from server.pages.vote import vote_page
 
 RTE = Actor("rte", "RTE", Role.RTE)
 AUDIENCE = (Role.RTE, None)  # the RTE sees every control: the most to render

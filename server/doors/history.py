@@ -32,7 +32,7 @@ from server.pages.history import (
     past_view_name,
     planned_starts,
 )
-from server.pages.meeting import objectives_page
+from server.pages.objectives import objectives_page
 from server.pages.program import build_program
 from server.pages.team import build_team
 from server.pages.templating import refusal_fragment, templates

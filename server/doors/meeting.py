@@ -1,6 +1,6 @@
 """The pages that run the event: ``/b/{board}/objectives``, ``/risks``, ``/vote``, ``/agenda``, ``/admin``.
 
-Each page renders its view-model from :mod:`server.pages.meeting`, the same one its live renderer
+Each page renders its view-model from its module in :mod:`server.pages`, the same one its live renderer
 uses, so a page load and a live update always agree. Every edit goes to the form door
 (``POST /b/{board}/ops``); only join links, which are access control and not part of the plan,
 have their own form routes here (the RTE's, on ``/admin``).
@@ -23,17 +23,13 @@ from server.doors.deps import Services, ServicesDep
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.doors.pages import _load, _refused, page_context
 from server.errors import STATUS
-from server.pages.meeting import (
-    FIST,
-    ROAM_COLUMNS,
-    agenda_page,
-    objectives_page,
-    risk_board,
-    vote_page,
-)
+from server.pages.agenda import agenda_page
+from server.pages.objectives import objectives_page
 from server.pages.qr import qr_svg
+from server.pages.risks import ROAM_COLUMNS, risk_board
 from server.pages.setup import admin_setup
 from server.pages.templating import refusal_fragment, templates
+from server.pages.vote import FIST, vote_page
 from server.store.auth import JoinLink, may_show_on_screen
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])

@@ -25,13 +25,13 @@ from server.doors.deps import Services, ServicesDep, session_of
 from server.doors.join import signed_in_redirect
 from server.errors import STATUS
 from server.live.hub import Hub
-from server.pages.meeting import timer_part
 from server.pages.program import build_program
 from server.pages.renderer import screen_viewer
 from server.pages.room import help_view, room_menu_context
 from server.pages.screen import screen_context
 from server.pages.team import build_team
 from server.pages.templating import Viewer, refusal_fragment, templates
+from server.pages.timer import timer_part
 from server.pages.whereabouts import online_context
 from server.store.auth import Unauthenticated, may_show_on_screen
 from server.store.provision import create_board_with_rte, require_admin_token

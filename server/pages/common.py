@@ -24,13 +24,14 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from board import BoardState
-from board.events import Committed, Direction, replay_events
+from board.core import Committed
+from board.events import Direction, replay_events
 from board.summary import PlanSummary, plan_summary
 from server.clock import CLOCK
 from server.pages.region_memo import live_view, render_part
 from server.pages.templating import Viewer, live_viewer
 
-__all__ = ["MODELS", "Region", "changed_regions", "render_part", "state_before", "summary_of"]
+__all__ = ["MODELS", "Region", "board_itself", "changed_regions", "render_part", "state_before", "summary_of"]
 
 V = TypeVar("V")
 
@@ -93,6 +94,11 @@ def rendering_key(view: str, viewer: Viewer | None) -> str:
     if viewer is None:
         return view
     return f"{view}|{viewer.actor.role.value}:{viewer.actor.team_id or ''}:{viewer.locked}"
+
+
+def board_itself(state: BoardState) -> BoardState:
+    """The view-model of views whose regions are rendered from the board itself."""
+    return state
 
 
 def _no_layout(model: object) -> None:

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from board import Actor, BoardState
 from board.errors import Forbidden, Invalid
-from board.events import Committed
+from board.core import Committed
 from board.history import Activity, Landmark, item_history, item_label
 from board.undo import NOT_UNDOABLE, check_may_undo
+from server.pages.agenda import agenda_page
 from server.pages.common import render_part
-from server.pages.meeting import agenda_page
 from server.pages.renderer import renders
 from server.transfer.baseline import BaselineDiff, baseline_diff
 

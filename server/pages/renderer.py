@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from board import Actor, BoardState, Role
-from board.events import Committed
+from board.core import Committed
 from server.pages.templating import Viewer, rendering_for
 
 # (state after the events, the events, the view's argument e.g. a team id) -> HTML. With no events

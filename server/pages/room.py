@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from board import BoardState
-from board.events import Committed
+from board.core import Committed
 from board.model import HelpRequest, HelpStatus, Role, Team
 from board.room import GATHER_VIEWS, HELPERS, SCENES, help_queue
-from server.pages.common import Region, changed_regions, render_part
+from server.pages.common import Region, board_itself, changed_regions, render_part
 from server.pages.renderer import renders_also
 
 # Every page with the top bar (the same list as the timer's).
@@ -73,4 +73,4 @@ def room_regions(state: BoardState) -> list[Region]:
 @renders_also(*ROOM_VIEWS)
 def room_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
     # The same regions on every view: rendered as one view of their own.
-    return changed_regions(state, events, "room", lambda s: s, room_regions)
+    return changed_regions(state, events, "room", board_itself, room_regions)

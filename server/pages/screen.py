@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from board import BoardState
-from board.events import Committed
+from board.core import Committed
 from board.model import Team
-from server.pages.common import MODELS, Region, changed_regions, render_part, state_before
-from server.pages.meeting import (
-    agenda_page,
-    objectives_page,
-    screen_parts,
-    timer_part,
-)
+from server.pages.agenda import agenda_page
+from server.pages.common import MODELS, Region, changed_regions, render_part
+from server.pages.objectives import objectives_page
 from server.pages.program import ProgramBoard, build_program, program_regions
 from server.pages.renderer import renders
+from server.pages.risks import ROAM_COLUMNS, risk_board
 from server.pages.room import help_view
+from server.pages.timer import changed_timer, timer_part
+from server.pages.vote import featured_round
 
 # Scenes that show the program board on the stage (all of it, one team, or teams in turn).
 BOARD_SCENES = frozenset({"board", "team", "rotate"})
@@ -70,7 +69,11 @@ def screen_context(state: BoardState) -> dict[str, Any]:
         "screen_timer": timer_part(state),
         "compact": True,
         "join_link": state.meta.screen_join_link,
-        **screen_parts(state),
+        # The side column's vote and ROAM parts (parts/vote.html, parts/roam.html).
+        "vote": featured_round(state),
+        "rework": state.meta.rework,
+        "risks": risk_board(state),
+        "labels": dict(ROAM_COLUMNS),
     }
     if screen.scene == "agenda":
         context["page"] = agenda_page(state)
@@ -79,7 +82,7 @@ def screen_context(state: BoardState) -> dict[str, Any]:
     return context
 
 
-def _regions(ctx: dict[str, Any]) -> list[Region]:
+def screen_regions(ctx: dict[str, Any]) -> list[Region]:
     screen: Screen = ctx["screen"]
     oob = {**ctx, "oob": True}
     regions = [
@@ -106,8 +109,5 @@ def _layout(ctx: dict[str, Any]) -> tuple[object, ...]:
 
 @renders("screen")
 def render_screen(state: BoardState, events: list[Committed], arg: str | None) -> str:
-    html = changed_regions(state, events, "screen", screen_context, _regions, _layout, _whole)
-    old_timer, new_timer = timer_part(state_before(state, events)), timer_part(state)
-    if old_timer.key != new_timer.key:
-        html += render_part("parts/timer.html", timer=new_timer, timer_id="screen-timer", oob=True)
-    return html
+    html = changed_regions(state, events, "screen", screen_context, screen_regions, _layout, _whole)
+    return html + changed_timer(state, events, timer_id="screen-timer")

@@ -1,5 +1,5 @@
 """The admin page's setup parts: the PI, teams (with what still belongs to each), iterations and the
-setup checklist. One view-model for the page and its live renderer (``server.pages.meeting``)."""
+setup checklist. One view-model for the page and its live renderer (``server.pages.admin``)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from board import BoardState
 from board.capacity import Load, member_capacity
 from board.dependencies import delivering_iteration, needed_by
 from board.errors import NotFound
-from board.events import Committed
+from board.core import Committed
 from board.model import (
     Dependency,
     DependencyState,

@@ -8,15 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from board.model import Ballot, BoardState, Roam
-from server.pages.meeting import (
-    objectives_page,
-    risk_board,
-    screen_regions,
-    timer_part,
-    vote_page,
-    vote_regions,
-)
+from server.pages.objectives import objectives_page
+from server.pages.risks import risk_board
+from server.pages.screen import screen_context, screen_regions
 from server.pages.templating import Viewer, rendering_for
+from server.pages.timer import timer_part
+from server.pages.vote import vote_page, vote_regions
 from tests.unit.plan_builder import BO, RTE, T0, Session, member_of
 
 
@@ -34,7 +31,7 @@ def voting_board(values: list[int]) -> Session:
 def html_of(state: BoardState) -> str:
     # As the RTE sees it, with every control: no ballot may show through any of them.
     with rendering_for(Viewer(RTE, locked=False)):
-        regions = vote_regions(vote_page(state), state.board_id) + screen_regions(state)
+        regions = vote_regions(vote_page(state), state.board_id) + screen_regions(screen_context(state))
     return "".join(r.html for r in regions)
 
 
