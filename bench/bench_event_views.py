@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable
 
 from board import Actor, BoardState, Role
+from board.core import Committed, Op
 from board.demo import demo_ops
-from board.core import Committed
-from board.core import Op
 from board.ops import Context, apply_op
 from server.pages.agenda import agenda_page
 from server.pages.objectives import objectives_page

@@ -1,5 +1,6 @@
 """piboard's domain: the plan of one Agile Release Train's PI and its rules. No I/O here."""
 
+from board.core import Change, Op
 from board.errors import (
     Forbidden,
     IllegalTransition,
@@ -10,7 +11,7 @@ from board.errors import (
     Stale,
 )
 from board.model import BoardState, Role
-from board.ops import Change, Context, Op, apply_op
+from board.ops import Context, apply_op
 from board.roles import Actor
 
 __all__ = [

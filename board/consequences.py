@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from board.capacity import Load, load_ratio
+from board.core import Change
 from board.events import Direction, replay
 from board.model import BoardState, Dependency, Iteration, Objective, Story, item_from_dict
-from board.ops import Change
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.capacity import member_capacity
+from board.core import Op
 from board.model import Iteration, Member
-from board.ops import Op
 
 PI_START = datetime.date(2027, 1, 11)  # a Monday
 ITERATIONS = 5

@@ -1,6 +1,6 @@
 """The event: what an accepted op became, in the one shape every reader uses.
 
-One committed-event type (:class:`Committed`), its row codec (:func:`to_row` / :func:`from_row`, the
+The committed event's (:class:`board.core.Committed`) row codec (:func:`to_row` / :func:`from_row`, the
 ``event`` table's columns as plain values), its public shape with the secret parts redacted
 (:func:`public_event`), and the one way to replay changes onto a board, forward or backward
 (:func:`replay`). Catch-up, ``state_at``, the live renderers, history, undo and the audit export
@@ -11,28 +11,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from board.core import Change, Committed, Op
 from board.model import BoardState, Item, Role, item_from_dict
-from board.ops import Change, Op
 from board.public import public_change, public_op
 from board.roles import Actor
-
-
-@dataclass(frozen=True)
-class Committed:
-    """What an accepted op became: its place in the board's history."""
-
-    board_id: str
-    seq: int
-    client_op_id: str
-    op: Op
-    changes: list[Change]
-    actor: Actor
-    at: float
-    duplicate: bool = False
 
 
 class Direction(enum.Enum):

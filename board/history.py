@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from board.core import Change, Committed
 from board.model import BoardState
-
-if TYPE_CHECKING:
-    from board.events import Committed
-    from board.ops import Change
 
 HISTORY_KINDS = ("feature", "story", "dependency", "objective", "risk", "milestone")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from board.core import Change, Op
 from board.model import BoardState, VoteStatus
-from board.ops import Change, Op
 
 
 def _round_revealed(state: BoardState, round_id: str) -> bool:

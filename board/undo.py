@@ -9,15 +9,12 @@ is an event like any other, so undoing it is a redo. Nothing here does I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from board.core import Committed
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
 from board.history import item_label
 from board.model import BoardState, Role
 from board.roles import Actor
-
-if TYPE_CHECKING:
-    from board.events import Committed
 
 # A person undoes their own ops of this last while; older ones (and everyone's) are the RTE's to undo.
 OWN_UNDO_SECONDS = 60 * 60
@@ -50,7 +47,7 @@ NOT_UNDOABLE = frozenset(
 # An undo (or redo) may follow a chain of undos this long back to the op it reverses.
 MAX_UNDO_CHAIN = 100
 
-History = Callable[[int], "Committed | None"]
+History = Callable[[int], Committed | None]
 
 
 def event_to_undo(target: str | None, history: History) -> Committed:

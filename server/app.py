@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
+from board.core import Committed
 from board.errors import PiboardError
-from board.events import Committed
 from server.clock import CLOCK
 from server.doors import (
     boards,

@@ -28,10 +28,8 @@ from board.ops import (  # noqa: F401
 )
 from board.ops.core import (
     HANDLERS,
-    Change,
     Context,
     Handler,
-    Op,
     Tx,
     apply_op,
     may_send,
@@ -46,10 +44,8 @@ __all__ = [
     "HANDLERS",
     "IMPORT_MAPPING_KEYS",
     "OP_TYPES",
-    "Change",
     "Context",
     "Handler",
-    "Op",
     "Tx",
     "apply_op",
     "may_send",

@@ -1,6 +1,6 @@
-"""The machinery every op goes through: the op itself, what it may know (:class:`Context`), the
-overlay it writes on (:class:`Tx`), the registry of handlers, and :func:`apply_op` / :func:`preview_op`,
-which authorise an op (the role rule, narrowed to the teams it touches) before its handler runs.
+"""The machinery every op goes through: what it may know (:class:`Context`), the overlay it writes
+on (:class:`Tx`), the registry of handlers, and :func:`apply_op` / :func:`preview_op`, which
+authorise an op (the role rule, narrowed to the teams it touches) before its handler runs.
 
 ``apply_op`` never mutates the state it is given when it refuses: handlers work on a :class:`Tx`
 overlay, and only an op that passes every check is written back.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from board import fields as f
+from board.core import Change, Committed, Op
 from board.errors import Invalid, NotFound, Stale
 from board.model import (
     BoardState,
@@ -29,29 +30,7 @@ from board.model import (
 )
 from board.roles import Actor, authorise
 
-if TYPE_CHECKING:
-    from board.events import Committed
-
 MAX_ARGS = 40
-
-
-@dataclass(frozen=True)
-class Op:
-    """One change a client asks for. ``target`` names the item; ``base_version`` its version seen."""
-
-    type: str
-    target: str | None = None
-    base_version: int | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    client_op_id: str = ""
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str
-    id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 def _no_history(seq: int) -> Committed | None:

@@ -4,9 +4,10 @@ either side marks it done or comments on it."""
 from __future__ import annotations
 
 from board import fields as f
+from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import Dependency, DependencyStatus, Feature, Iteration, Story
-from board.ops.core import Context, Op, Tx, handles, need_version
+from board.ops.core import Context, Tx, handles, need_version
 from board.ops.schema import check_refs, clean
 from board.roles import Actor, authorise
 

@@ -4,9 +4,10 @@ its execution started."""
 from __future__ import annotations
 
 from board.agenda import DEFAULT_AGENDA
+from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import AgendaItem, Meta
-from board.ops.core import Context, Op, Tx, handles
+from board.ops.core import Context, Tx, handles
 from board.ops.schema import clean
 from board.roles import Actor
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from board import fields as f
+from board.core import Op
 from board.errors import Invalid
 from board.model import Meta, Objective, Risk, Roam
-from board.ops.core import Context, Op, Tx, handles, need_version
+from board.ops.core import Context, Tx, handles, need_version
 from board.roles import Actor, authorise
 
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from board import fields as f
+from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import (
     AgendaItem,
@@ -24,7 +25,7 @@ from board.model import (
     StoryStatus,
     Team,
 )
-from board.ops.core import Context, Op, Tx, handles, narrow_for_actor, need_version
+from board.ops.core import Context, Tx, handles, narrow_for_actor, need_version
 from board.ops.schema import MODEL_FOR_KIND, check_refs, clean
 from board.roles import Actor
 from board.setup import holdings

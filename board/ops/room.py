@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from board import fields as f
+from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import HelpRequest, HelpStatus, Meta, Role, Team
-from board.ops.core import Context, Op, Tx, handles
+from board.ops.core import Context, Tx, handles
 from board.roles import Actor, authorise
 from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, parse_scene
 

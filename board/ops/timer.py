@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from board import fields as f
+from board.core import Op
 from board.errors import IllegalTransition
 from board.model import AgendaItem, Meta, TimerStatus
-from board.ops.core import Context, Op, Tx, handles
+from board.ops.core import Context, Tx, handles
 from board.roles import Actor
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from board import undo
+from board.core import Op
 from board.model import Item, item_from_dict
-from board.ops.core import Context, Op, Tx, handles, may_send, narrow_for_actor
+from board.ops.core import Context, Tx, handles, may_send, narrow_for_actor
 from board.ops.schema import FIELDS, check_refs
 from board.roles import Actor
 

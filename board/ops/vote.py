@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 from board import fields as f
+from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import Ballot, Meta, Risk, Team, VoteRound, VoteStatus
-from board.ops.core import Context, Op, Tx, handles
+from board.ops.core import Context, Tx, handles
 from board.roles import Actor, authorise
 from board.vote import ballots_of, tally_round
 

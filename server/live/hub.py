@@ -32,7 +32,8 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
-from board.events import Committed, public_event
+from board.core import Committed
+from board.events import public_event
 from board.public import public_state
 from server.pages.renderer import (
     RENDERERS,

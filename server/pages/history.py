@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from board import Actor, BoardState
-from board.errors import Forbidden, Invalid
 from board.core import Committed
+from board.errors import Forbidden, Invalid
 from board.history import Activity, Landmark, item_history, item_label
 from board.undo import NOT_UNDOABLE, check_may_undo
 from server.pages.agenda import agenda_page

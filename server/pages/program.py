@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from board import BoardState
 from board.capacity import Load
-from board.dependencies import delivering_iteration, needed_by
 from board.core import Committed
+from board.dependencies import delivering_iteration, needed_by
 from board.execution import BROKEN
 from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
 from board.summary import PlanSummary

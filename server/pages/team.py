@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from board import BoardState
 from board.capacity import Load, member_capacity
+from board.core import Committed
 from board.dependencies import delivering_iteration, needed_by
 from board.errors import NotFound
-from board.core import Committed
 from board.model import (
     Dependency,
     DependencyState,

@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, Text, cast, select
 
 from board import BoardState
+from board.core import Change, Committed
 from board.errors import NotFound
-from board.events import Committed, Direction, changes_from_row, from_row, replay
+from board.events import Direction, changes_from_row, from_row, replay
 from board.model import Item, item_from_dict
-from board.ops import Change
 from server.store.db import BoardRow, EventRow, ItemRow
 from server.store.row_problems import RowProblems
 from server.store.snapshots import FORMAT, SNAPSHOT, RecentSnapshots, SnapshotWriter, decode

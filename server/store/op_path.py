@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
 
 from board import Actor, BoardState, Op, apply_op
+from board.core import Committed
 from board.errors import NotFound, PiboardError
-from board.events import Committed, to_row
+from board.events import to_row
 from board.ops import Context
 from server.errors import RateLimited
 from server.store.board_store import BOARD, EVENT, ITEM, BoardStore, snapshot_due

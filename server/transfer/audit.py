@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from board.events import Committed, public_event
+from board.core import Change, Committed
+from board.events import public_event
 from board.history import change_phrases, item_label
 from board.model import BoardState
-from board.ops import Change
 from board.public import public_change
 from server.transfer.csv_files import to_csv
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from board.core import Op
 from board.dependencies import cascade, dependency_state
 from board.execution import (
     alerts,
@@ -33,7 +34,7 @@ from board.model import (
     Item,
     Roam,
 )
-from board.ops import FIELDS, Op
+from board.ops import FIELDS
 from server.transfer.baseline import baseline_diff
 from server.transfer.common import FileRefused, Problem, decode_text, revealed_rounds
 

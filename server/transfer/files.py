@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from board import Actor, BoardState, Role
+from board.core import Committed, Op
 from board.errors import PiboardError, Refused
-from board.events import Committed
-from board.ops import Context, Op, apply_op
+from board.ops import Context, apply_op
 from server.clock import CLOCK
 from server.store.op_path import BatchRefused, OpPath, new_id
 from server.transfer.audit import audit_csv, audit_jsonl

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from board.core import Op
 from board.model import (
     BoardState,
     Dependency,
@@ -30,7 +31,6 @@ from board.model import (
     StoryStatus,
     Team,
 )
-from board.ops import Op
 from server.transfer.common import Problem
 from server.transfer.jira_file import JiraFile, JiraRow, read_jira_file
 from server.transfer.jira_mapping import (

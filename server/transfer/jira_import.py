@@ -8,9 +8,8 @@ board from a Jira export is ``board.create`` and the whole import in one transac
 from __future__ import annotations
 
 from board import Actor, BoardState
+from board.core import Committed, Op
 from board.errors import Forbidden
-from board.events import Committed
-from board.ops import Op
 from board.roles import jira_import_refusal, may
 from server.store.op_path import BatchRefused, OpPath, new_id
 from server.transfer.common import FileRefused, Problem

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from board.core import Op
 from board.model import BoardState, Role
-from board.ops import Context, Op, apply_op
+from board.ops import Context, apply_op
 from board.roles import Actor
 
 RTE = Actor("rte-1", "Rita RTE", Role.RTE)

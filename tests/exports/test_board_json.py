@@ -13,8 +13,8 @@ from exports_boards import Builder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from board.core import Committed
 from board.errors import Refused
-from board.events import Committed
 from board.model import BoardState, Role
 from server.store.op_path import OpPath
 from server.transfer.board_json import (

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from exports_boards import RTE, Builder
 
+from board.core import Op
 from board.model import BoardState, Dependency, Feature, Iteration, Story, Team
-from board.ops import IMPORT_MAPPING_KEYS, Op, apply_op
+from board.ops import IMPORT_MAPPING_KEYS, apply_op
 from server.transfer.common import FileRefused
 from server.transfer.jira import JiraPreview, preview_jira
 from server.transfer.jira_export import export_jira_csv

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from board.core import Op
 from board.errors import Invalid
 from board.model import BoardState, Role
-from board.ops import Context, Op, apply_op
+from board.ops import Context, apply_op
 from board.roles import Actor
 from server.transfer.common import FileRefused
 from server.transfer.jira import preview_jira

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from board import Actor, BoardState, Role
+from board.core import Committed, Op
 from board.demo import demo_ops
 from board.errors import PiboardError
-from board.events import Committed
 from board.model import Roam, StoryStatus
-from board.ops import Context, Op, apply_op
+from board.ops import Context, apply_op
 from server.pages import common, region_memo
 from server.pages.renderer import Audience, render_update
 

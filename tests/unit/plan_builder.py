@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from board.events import Committed
+from board.core import Change, Committed, Op
 from board.model import BoardState, Item, Role
-from board.ops import Change, Context, Op, apply_op
+from board.ops import Context, apply_op
 from board.public import public_state
 from board.roles import Actor
 

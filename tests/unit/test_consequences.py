@@ -8,8 +8,9 @@ import pytest
 from plan_builder import RTE, Session, member_of
 
 from board.consequences import Consequences, consequences
+from board.core import Op
 from board.errors import Forbidden, Invalid
-from board.ops import Op, preview_op
+from board.ops import preview_op
 from board.roles import Actor
 
 

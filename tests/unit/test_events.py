@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from plan_builder import RTE, T0, Session, member_of
 
-from board.events import Committed, Direction, from_row, public_event, replay, replay_events, to_row
+from board.core import Committed, Op
+from board.events import Direction, from_row, public_event, replay, replay_events, to_row
 from board.model import BoardState
-from board.ops import Op
 from board.public import public_state
 
 

@@ -13,6 +13,7 @@ import itertools
 
 from plan_builder import RTE
 
+from board.core import Op
 from board.demo import demo_ops
 from board.dependencies import needed_by
 from board.execution import (
@@ -27,7 +28,7 @@ from board.execution import (
     velocity_drop,
 )
 from board.model import BoardState, Dependency, DependencyState, Iteration, Story, StoryStatus
-from board.ops import Context, Op, apply_op
+from board.ops import Context, apply_op
 
 
 class Pi:

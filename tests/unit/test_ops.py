@@ -9,6 +9,7 @@ import pytest
 from plan_builder import ARCH, BO, OBSERVER, PM, T0, Session, member_of
 
 from board.agenda import DEFAULT_AGENDA
+from board.core import Op
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Refused, Stale
 from board.model import (
     DependencyStatus,
@@ -18,7 +19,6 @@ from board.model import (
     TimerStatus,
     VoteStatus,
 )
-from board.ops import Op
 
 ALPHA = member_of("alpha", "Ann")
 ALPHA2 = member_of("alpha", "Abe")

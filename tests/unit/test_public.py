@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from plan_builder import BO, PM, Session, member_of
 
-from board.ops import Op
+from board.core import Op
 from board.public import public_change, public_item, public_op, public_state
 
 ANN = member_of("alpha", "Ann")

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from plan_builder import RTE, Session
 
+from board.core import Op
 from board.errors import Invalid
 from board.fields import Text, repaired, require_texts, text_problem
-from board.ops import FIELDS, HANDLERS, Op
+from board.ops import FIELDS, HANDLERS
 
 BROKEN = ["x \ud800 y", "\udfff", "pair reversed \udc00\ud800", "nul \x00"]
 TEXT_FIELDS = [
