@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from board.model import BoardState, Iteration, Member, Story
+from board.model import BoardState, Iteration, Member, Story, holds_feature_work
 
 POINTS_PER_FTE_PER_TWO_WEEKS = 8
 
 
 def member_capacity(member: Member, iteration: Iteration) -> float:
     """8 normalized points per full-time person per two-week iteration, minus 1 per day off."""
-    if iteration.is_ip:
+    if not holds_feature_work(iteration):
         return 0.0
     base = POINTS_PER_FTE_PER_TWO_WEEKS * member.fte * iteration.weeks / 2
     return max(0.0, base - member.days_off.get(iteration.id, 0))

@@ -31,6 +31,7 @@ from board.model import (
     Story,
     StoryStatus,
     Team,
+    holds_feature_work,
 )
 
 DEFAULT_VELOCITY_THRESHOLD = 0.7
@@ -215,7 +216,7 @@ def velocity_table(state: BoardState, baseline: BoardState, today: datetime.date
     return [
         team_velocity(state, baseline, team.id, iteration.id)
         for iteration in closed_iterations(state, today)
-        if not iteration.is_ip
+        if holds_feature_work(iteration)
         for team in state.teams
     ]
 

@@ -155,6 +155,16 @@ class Iteration(Item):
     weeks: int = 2
 
 
+# The rule of the Innovation and Planning (IP) iteration, in the words every refusal of it uses.
+NO_FEATURE_WORK = "the IP iteration holds no feature work"
+
+
+def holds_feature_work(iteration: Iteration) -> bool:
+    """Whether features and stories may be planned in the iteration: every one but the IP iteration,
+    which keeps its time for innovation, PI planning and Inspect & Adapt."""
+    return not iteration.is_ip
+
+
 @dataclass
 class Team(Item):
     kind: ClassVar[str] = "team"

@@ -9,16 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from board.core import Change, Op
-from board.model import BoardState, VoteStatus
-
-
-def _round_revealed(state: BoardState, round_id: str) -> bool:
-    vote = state.items["vote"].get(round_id)
-    return vote is not None and getattr(vote, "status", None) == VoteStatus.REVEALED
+from board.model import BoardState
+from board.vote import is_revealed
 
 
 def public_item(state: BoardState, kind: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if data is None or kind != "ballot" or _round_revealed(state, data.get("round_id", "")):
+    if data is None or kind != "ballot" or is_revealed(state, data.get("round_id", "")):
         return data
     return {**data, "value": None, "reason": ""}
 

@@ -41,6 +41,11 @@ def ballot_id(round_id: str, voter_id: str) -> str:
     return f"{round_id}:{voter_id}"
 
 
+def voter_of(ballot: Ballot) -> str:
+    """The participant a ballot belongs to: its id less its round's (see :func:`ballot_id`)."""
+    return ballot.id.removeprefix(f"{ballot.round_id}:")
+
+
 def is_revealed(state: BoardState, round_id: str) -> bool:
     """Whether a round's ballots are public: only once the RTE has revealed it."""
     vote = state.get(VoteRound, round_id)

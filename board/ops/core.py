@@ -9,7 +9,7 @@ overlay, and only an op that passes every check is written back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,11 @@ class Tx:
                 current=item.to_dict(),
             )
         return item
+
+    def meta(self) -> Meta:
+        """The board's settings, to change (a board has them from its first event on)."""
+        meta: Meta = self.require(Meta, "meta")
+        return meta
 
     def put(self, item: Item) -> None:
         key = (item.kind, item.id)
@@ -213,6 +218,12 @@ def narrow_for_actor(
         kinds.discard(None)
         enabler = kinds == {FeatureKind.ENABLER}
     authorise(actor, op_type, *teams, enabler=enabler)
+
+
+def only_args(op: Op, allowed: Collection[str], refusal: str) -> None:
+    """Refuse an op that names an argument its type does not take, saying what it takes."""
+    if set(op.args) - set(allowed):
+        raise Invalid(refusal)
 
 
 def need_version(op: Op) -> int:

@@ -6,8 +6,16 @@ from __future__ import annotations
 from board import fields as f
 from board.core import Op
 from board.errors import IllegalTransition, Invalid
-from board.model import Dependency, DependencyStatus, Feature, Iteration, Story
-from board.ops.core import Context, Tx, handles, need_version
+from board.model import (
+    NO_FEATURE_WORK,
+    Dependency,
+    DependencyStatus,
+    Feature,
+    Iteration,
+    Story,
+    holds_feature_work,
+)
+from board.ops.core import Context, Tx, handles, need_version, only_args
 from board.ops.schema import check_refs, clean
 from board.roles import Actor, authorise
 
@@ -44,14 +52,17 @@ def _propose_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     A proposal replaces whatever work was named before; the state follows the promised iteration,
     so a proposal later than needed shows as a conflict until the requester agrees or re-plans."""
     dep = _open_request(tx, op, actor)
-    if set(op.args) - {"promised_iteration_id", "answer"}:
-        raise Invalid("a proposal names a promised_iteration_id and, if you like, an answer")
+    only_args(
+        op,
+        {"promised_iteration_id", "answer"},
+        "a proposal names a promised_iteration_id and, if you like, an answer",
+    )
     iteration_id = f.Ref("iteration", nullable=False).clean(
         "promised_iteration_id", op.args.get("promised_iteration_id")
     )
     iteration: Iteration = tx.require(Iteration, iteration_id)
-    if iteration.is_ip:
-        raise Invalid("the IP iteration holds no feature work; propose a development iteration")
+    if not holds_feature_work(iteration):
+        raise Invalid(f"{NO_FEATURE_WORK}; propose a development iteration")
     dep.promised_iteration_id = iteration.id
     dep.provider_feature_id = dep.provider_story_id = None
     dep.answer = f.Text(300).clean("answer", op.args.get("answer"))
@@ -63,8 +74,7 @@ def _propose_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _decline_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The providing team will not deliver it, and says why."""
     dep = _open_request(tx, op, actor)
-    if set(op.args) - {"answer"}:
-        raise Invalid("a decline takes only the answer: say why")
+    only_args(op, {"answer"}, "a decline takes only the answer: say why")
     dep.answer = f.Text(300, required=True).clean("answer", op.args.get("answer"))
     dep.promised_iteration_id = dep.provider_feature_id = dep.provider_story_id = None
     dep.status = DependencyStatus.DECLINED

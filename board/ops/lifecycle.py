@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from board.agenda import DEFAULT_AGENDA
 from board.core import Op
-from board.errors import IllegalTransition, Invalid
+from board.errors import IllegalTransition
 from board.model import AgendaItem, Meta
-from board.ops.core import Context, Tx, handles
+from board.ops.core import Context, Tx, handles, only_args
 from board.ops.schema import clean
 from board.roles import Actor
 
@@ -25,7 +25,7 @@ def _create_board(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("plan.lock", "plan.unlock")
 def _lock(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     meta.locked = op.type == "plan.lock"
     tx.put(meta)
 
@@ -33,7 +33,7 @@ def _lock(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 @handles("baseline.take")
 def _baseline(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Freeze the plan as it stands after this event; later changes are shown against it."""
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     meta.baseline_seq = ctx.seq
     tx.put(meta)
 
@@ -42,9 +42,8 @@ def _baseline(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _start_execution(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The PI runs: from now on the board measures the plan against its baseline (and stays editable:
     it is re-planned at every ART sync)."""
-    if op.args:
-        raise Invalid("starting the execution takes no arguments")
-    meta: Meta = tx.require(Meta, "meta")
+    only_args(op, set(), "starting the execution takes no arguments")
+    meta = tx.meta()
     if meta.baseline_seq is None:
         raise IllegalTransition("take the baseline first: execution is measured against it")
     if meta.execution_started:

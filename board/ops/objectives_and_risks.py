@@ -5,8 +5,8 @@ from __future__ import annotations
 from board import fields as f
 from board.core import Op
 from board.errors import Invalid
-from board.model import Meta, Objective, Risk, Roam
-from board.ops.core import Context, Tx, handles, need_version
+from board.model import Objective, Risk, Roam
+from board.ops.core import Context, Tx, handles, need_version, only_args
 from board.roles import Actor, authorise
 
 
@@ -14,8 +14,7 @@ from board.roles import Actor, authorise
 def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     obj: Objective = tx.require(Objective, op.target, need_version(op))
     name = "planned_bv" if op.type == "objective.set_bv" else "actual_bv"
-    if set(op.args) - {"value"}:
-        raise Invalid("business value is set with a single 'value'")
+    only_args(op, {"value"}, "business value is set with a single 'value'")
     setattr(
         obj,
         name,
@@ -40,7 +39,7 @@ def _roam(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 @handles("roam.focus")
 def _roam_focus(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Point the ROAM session (on the big screen) at one risk, or end it with no target."""
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     if op.target is not None:
         tx.require(Risk, op.target)
     meta.roam_focus = op.target

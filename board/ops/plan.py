@@ -11,6 +11,7 @@ from board import fields as f
 from board.core import Op
 from board.errors import IllegalTransition, Invalid
 from board.model import (
+    NO_FEATURE_WORK,
     AgendaItem,
     Dependency,
     DependencyStatus,
@@ -24,8 +25,9 @@ from board.model import (
     Story,
     StoryStatus,
     Team,
+    holds_feature_work,
 )
-from board.ops.core import Context, Tx, handles, narrow_for_actor, need_version
+from board.ops.core import Context, Tx, handles, narrow_for_actor, need_version, only_args
 from board.ops.schema import MODEL_FOR_KIND, check_refs, clean
 from board.roles import Actor
 from board.setup import holdings
@@ -102,16 +104,17 @@ def _validate(tx: Tx, item: Item) -> None:
         clash = [i for i in tx.all(Iteration) if i.number == item.number and i.id != item.id]
         if clash:
             raise Invalid(f"iteration {item.number} exists already")
-        if item.is_ip and any(x.iteration_id == item.id for x in tx.all(Feature) + tx.all(Story)):
-            raise Invalid("the IP iteration holds no feature work; move its features and stories first")
+        placed = any(x.iteration_id == item.id for x in tx.all(Feature) + tx.all(Story))
+        if placed and not holds_feature_work(item):
+            raise Invalid(f"{NO_FEATURE_WORK}; move its features and stories first")
     if isinstance(item, Team) and any(
         t.name.lower() == item.name.lower() and t.id != item.id for t in tx.all(Team)
     ):
         raise Invalid(f"a team named '{item.name}' exists already")
     if isinstance(item, Story | Feature) and item.iteration_id:
         iteration = tx.get(Iteration, item.iteration_id)
-        if iteration is not None and iteration.is_ip:
-            raise Invalid("the IP iteration holds no feature work")
+        if iteration is not None and not holds_feature_work(iteration):
+            raise Invalid(NO_FEATURE_WORK)
     if isinstance(item, Story) and item.team_id is None:
         raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
     if isinstance(item, Story) and item.status == StoryStatus.BLOCKED and not item.blocked_reason:
@@ -210,7 +213,7 @@ def _op_on_existing_field_update(
 def _carry_stories(tx: Tx, before: Feature, after: Feature) -> None:
     """Re-planning a feature re-plans the stories that deliver it: they shift by as many iterations
     as the feature did (never into the IP iteration) and follow it to another team."""
-    order = [i.id for i in sorted(tx.all(Iteration), key=lambda i: i.number) if not i.is_ip]
+    order = [i.id for i in sorted(tx.all(Iteration), key=lambda i: i.number) if holds_feature_work(i)]
     position = {iteration_id: n for n, iteration_id in enumerate(order)}
     shift = 0
     if before.iteration_id in position and after.iteration_id in position:
@@ -276,8 +279,7 @@ def _unlink(tx: Tx, cls: type[Any], field_name: str, item_id: str) -> None:
 @handles("iteration.reorder")
 def _reorder_iterations(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Number the iterations 1, 2, 3… in the order given (every iteration, once)."""
-    if set(op.args) - {"order"}:
-        raise Invalid("a reorder takes only the order: every iteration id, first to last")
+    only_args(op, {"order"}, "a reorder takes only the order: every iteration id, first to last")
     order = f.RefList("iteration", max_items=30).clean("order", op.args.get("order"))
     iterations = {i.id: i for i in tx.all(Iteration)}
     if sorted(order) != sorted(iterations):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from board import fields as f
 from board.core import Op
 from board.errors import IllegalTransition, Invalid
-from board.model import HelpRequest, HelpStatus, Meta, Role, Team
-from board.ops.core import Context, Tx, handles
+from board.model import HelpRequest, HelpStatus, Role, Team
+from board.ops.core import Context, Tx, handles, only_args
 from board.roles import Actor, authorise
 from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, parse_scene
 
@@ -15,9 +15,12 @@ from board.room import GATHER_VIEWS, HELPERS, ROTATE_SECONDS, parse_scene
 def _screen_show(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The RTE chooses what the big screen shows; ``seconds`` is how long a rotation stays on a team,
     ``link`` the join link the join scene's QR code opens (the server checks it is a live one)."""
-    if set(op.args) - {"scene", "seconds", "link"}:
-        raise Invalid("screen.show takes a scene and, for a rotation, seconds, for the join scene a link")
-    meta: Meta = tx.require(Meta, "meta")
+    only_args(
+        op,
+        {"scene", "seconds", "link"},
+        "screen.show takes a scene and, for a rotation, seconds, for the join scene a link",
+    )
+    meta = tx.meta()
     meta.screen_scene = parse_scene(op.args.get("scene"), tx.state)
     if "link" in op.args:
         if meta.screen_scene != "join":
@@ -32,17 +35,18 @@ def _screen_show(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _gather(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """ "Bring everyone here": every open page moves to one view."""
     view = op.args.get("view")
-    if set(op.args) - {"view"} or view not in GATHER_VIEWS:
-        raise Invalid(f"view must be one of {', '.join(GATHER_VIEWS)}")
-    meta: Meta = tx.require(Meta, "meta")
+    refusal = f"view must be one of {', '.join(GATHER_VIEWS)}"
+    only_args(op, {"view"}, refusal)
+    if view not in GATHER_VIEWS:
+        raise Invalid(refusal)
+    meta = tx.meta()
     meta.gather_view, meta.gather_at = view, ctx.now
     tx.put(meta)
 
 
 @handles("help.ask")
 def _help_ask(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    if set(op.args) - {"team_id", "needs", "note"}:
-        raise Invalid("a help request takes team_id, needs and a note")
+    only_args(op, {"team_id", "needs", "note"}, "a help request takes team_id, needs and a note")
     team_id = f.Ref("team").clean("team_id", op.args.get("team_id", actor.team_id))
     if not team_id:
         raise Invalid("name the team that needs help")

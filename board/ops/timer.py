@@ -12,7 +12,7 @@ from board.roles import Actor
 
 @handles("timer.start")
 def _timer_start(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     target = op.target or meta.current_agenda_item
     if target is None:
         agenda = _agenda_in_order(tx)
@@ -37,7 +37,7 @@ def _run_timer_for(tx: Tx, meta: Meta, item: AgendaItem, now: float) -> None:
 
 @handles("timer.pause")
 def _timer_pause(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     if meta.timer_status != TimerStatus.RUNNING or meta.timer_ends_at is None:
         raise IllegalTransition("the timer is not running")
     meta.timer_remaining = max(0.0, meta.timer_ends_at - ctx.now)
@@ -48,7 +48,7 @@ def _timer_pause(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("timer.resume")
 def _timer_resume(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     if meta.timer_status != TimerStatus.PAUSED:
         raise IllegalTransition("the timer is not paused")
     meta.timer_ends_at = ctx.now + (meta.timer_remaining or 0.0)
@@ -59,7 +59,7 @@ def _timer_resume(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("timer.extend")
 def _timer_extend(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     minutes = f.Int(1, 240).clean("minutes", op.args.get("minutes", 5)) or 0
     if meta.timer_status == TimerStatus.RUNNING and meta.timer_ends_at is not None:
         meta.timer_ends_at = max(meta.timer_ends_at, ctx.now) + minutes * 60
@@ -73,7 +73,7 @@ def _timer_extend(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 @handles("timer.advance")
 def _timer_advance(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Move on to the next agenda item and start its countdown."""
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     agenda = _agenda_in_order(tx)
     ids = [a.id for a in agenda]
     if not ids:
@@ -86,7 +86,7 @@ def _timer_advance(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("timer.stop")
 def _timer_stop(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    meta: Meta = tx.require(Meta, "meta")
+    meta = tx.meta()
     meta.timer_status = TimerStatus.STOPPED
     meta.timer_ends_at = None
     meta.timer_remaining = None

@@ -8,17 +8,16 @@ import dataclasses
 from board import fields as f
 from board.core import Op
 from board.errors import IllegalTransition, Invalid
-from board.model import Ballot, Meta, Risk, Team, VoteRound, VoteStatus
-from board.ops.core import Context, Tx, handles
+from board.model import Ballot, Risk, Team, VoteRound, VoteStatus
+from board.ops.core import Context, Tx, handles, only_args
 from board.roles import Actor, authorise
-from board.vote import ballots_of, tally_round
+from board.vote import ballot_id, ballots_of, tally_round, voter_of
 
 
 @handles("vote.open")
 def _open_vote(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     team_id = f.Ref("team").clean("team_id", op.args.get("team_id"))
-    if set(op.args) - {"team_id"}:
-        raise Invalid("a vote round takes only a team_id (none: the whole ART)")
+    only_args(op, {"team_id"}, "a vote round takes only a team_id (none: the whole ART)")
     if team_id:
         tx.require(Team, team_id)
     rounds = tx.all(VoteRound)
@@ -27,14 +26,10 @@ def _open_vote(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     number = 1 + sum(1 for r in rounds if r.team_id == team_id)
     tx.put(VoteRound(id=ctx.new_id(), team_id=team_id, opened_at=ctx.now, number=number))
     if team_id is None:
-        meta: Meta = tx.require(Meta, "meta")
+        meta = tx.meta()
         if meta.rework:
             meta.rework = False
             tx.put(meta)
-
-
-def _ballot_id(round_id: str, actor: Actor) -> str:
-    return f"{round_id}:{actor.id}"
 
 
 @handles("vote.cast")
@@ -43,19 +38,13 @@ def _cast(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     if vote.status != VoteStatus.OPEN:
         raise IllegalTransition("this vote round is closed")
     authorise(actor, op.type, vote.team_id or None)
-    if set(op.args) - {"value", "reason"}:
-        raise Invalid("a vote takes a value 1–5 and an optional reason")
+    only_args(op, {"value", "reason"}, "a vote takes a value 1–5 and an optional reason")
     value = f.Int(1, 5).clean("value", op.args.get("value"))
     reason = f.Text(500).clean("reason", op.args.get("reason"))
-    ballot_id = _ballot_id(vote.id, actor)
-    ballot = tx.get(Ballot, ballot_id) or Ballot(id=ballot_id, round_id=vote.id, voter=actor.name)
+    own_id = ballot_id(vote.id, actor.id)
+    ballot = tx.get(Ballot, own_id) or Ballot(id=own_id, round_id=vote.id, voter=actor.name)
     ballot.value, ballot.reason, ballot.team_id = value or 0, reason, actor.team_id
     tx.put(ballot)
-
-
-def _voter_of(ballot: Ballot) -> str:
-    """The participant a ballot belongs to (its id is ``<round>:<participant>``)."""
-    return ballot.id.removeprefix(f"{ballot.round_id}:")
 
 
 @handles("vote.merge_voter")
@@ -63,19 +52,24 @@ def _merge_voter(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """One person, one vote: the ballots of a participant the RTE merged into another (one person who
     joined twice) become that one's, unless it voted in the round itself (then only its own counts);
     without ``into_voter`` (a removed participant) they are dropped."""
-    if set(op.args) - {"from_voter", "into_voter", "into_name"}:
-        raise Invalid("merging voters takes from_voter, into_voter and into_name")
+    only_args(
+        op,
+        {"from_voter", "into_voter", "into_name"},
+        "merging voters takes from_voter, into_voter and into_name",
+    )
     source = f.Ref("participant", nullable=False).clean("from_voter", op.args.get("from_voter"))
     into = f.Ref("participant").clean("into_voter", op.args.get("into_voter"))
     into_name = f.Text(80).clean("into_name", op.args.get("into_name"))
     if source == into:
         raise Invalid("a participant cannot be merged into itself")
     for ballot in tx.all(Ballot):
-        if _voter_of(ballot) != source:
+        if voter_of(ballot) != source:
             continue
         tx.delete("ballot", ballot.id)
-        kept_id = f"{ballot.round_id}:{into}"
-        if into is not None and tx.get(Ballot, kept_id) is None:
+        if into is None:
+            continue
+        kept_id = ballot_id(ballot.round_id, into)
+        if tx.get(Ballot, kept_id) is None:
             moved = dataclasses.replace(ballot, id=kept_id, voter=into_name or ballot.voter)
             tx.put(moved)
 
@@ -86,7 +80,7 @@ def _explain(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     vote: VoteRound = tx.require(VoteRound, op.target)
     if vote.status != VoteStatus.REVEALED:
         raise IllegalTransition("reasons are asked for after the reveal")
-    ballot: Ballot = tx.require(Ballot, _ballot_id(vote.id, actor))
+    ballot: Ballot = tx.require(Ballot, ballot_id(vote.id, actor.id))
     if ballot.value > 2:
         raise IllegalTransition("only votes of 1 or 2 are asked for a reason")
     if ballot.reason:
@@ -128,6 +122,6 @@ def _reveal(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         if ballot.value <= 2 and ballot.reason:
             _risk_from_reason(tx, ctx, vote, ballot)
     if vote.team_id is None:
-        meta: Meta = tx.require(Meta, "meta")
+        meta = tx.meta()
         meta.rework = tally_round(tx.state, vote).needs_rework
         tx.put(meta)

@@ -30,6 +30,7 @@ from board.model import (
     Story,
     StoryStatus,
     Team,
+    holds_feature_work,
 )
 from server.transfer.common import Problem
 from server.transfer.jira_file import JiraFile, JiraRow, read_jira_file
@@ -473,7 +474,7 @@ class _Planner:
             return None
         number = self.sprint_numbers.get(sprints[-1])
         existing = self.iterations.get(number) if number is not None else None
-        if existing is not None and existing.is_ip:
+        if existing is not None and not holds_feature_work(existing):
             self._warn(
                 issue, f"sprint '{sprints[-1]}' is the IP iteration, which holds no feature work: backlog"
             )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.errors import Invalid
-from board.model import BoardState, Iteration, StoryStatus
+from board.model import BoardState, Iteration, StoryStatus, holds_feature_work
 from board.ops import IMPORT_MAPPING_KEYS
 from server.transfer.jira_file import JiraFile, JiraRow
 
@@ -268,7 +268,9 @@ def _default_sprint(sprint: str, state: BoardState) -> str:
     if found is not None:
         return str(found.number)
     number = re.findall(r"\d+", sprint)
-    by_number = [it for it in state.iterations if number and it.number == int(number[-1]) and not it.is_ip]
+    by_number = [
+        it for it in state.iterations if number and it.number == int(number[-1]) and holds_feature_work(it)
+    ]
     return str(by_number[0].number) if by_number else "new"
 
 
