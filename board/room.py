@@ -25,6 +25,7 @@ SCENES: dict[str, str] = {
 ROTATE_SECONDS = (10, 600)
 
 # The views "bring everyone here" can move every open page to; ``team`` is each person's own team.
+# Each is a view the pages keep live (server.pages.renderer.LIVE_VIEWS; tests/meeting checks it).
 GATHER_VIEWS: dict[str, str] = {
     "program": "Program board",
     "team": "Their team's board",

@@ -10,7 +10,12 @@ and audience): it renders its regions for the board before and after the batch a
 that differ (:mod:`server.pages.common`).
 """
 
-from server.pages import admin, agenda, history, objectives, program, risks, room, screen, team, timer, vote
+# The room's menus register first: the parts a view shows besides its own keep the order they
+# registered in, and the room's go before the countdown's in every fragment.
+from server.pages import room
+
+# isort: split
+from server.pages import admin, agenda, history, objectives, program, risks, screen, team, timer, vote
 
 __all__ = [
     "admin",

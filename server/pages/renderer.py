@@ -1,7 +1,6 @@
 """Live fragments: for each kind of page, the HTML an event sends to the browsers showing it.
 
-A page registers a renderer for its view name (``program``, ``team``, ``screen``,
-``objectives``, ``risks``, ``vote``, ``agenda``, ``admin``). The hub calls
+Every page kept live registers a renderer for its view name, one of :data:`LIVE_VIEWS`. The hub calls
 :func:`render_update` once per view and *audience* per batch of events and sends the same bytes
 to every browser of that audience on that view. An audience is a role (and a team member's team):
 all that ``may``, the role rule the templates ask before they show a control, looks at. So a
@@ -22,10 +21,21 @@ from server.pages.templating import Viewer, rendering_for
 # the view is being opened (:func:`prime`): a renderer may render what it keeps and returns nothing.
 Renderer = Callable[[BoardState, list[Committed], str | None], str]
 
+# The views a browser keeps live (a view is ``name`` or ``name:argument``): each has a renderer and
+# the top bar. The views "bring everyone here" moves people to (board.room.GATHER_VIEWS) are some of them.
+LIVE_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin", "history")
 RENDERERS: dict[str, Renderer] = {}
 
 
+def _live(views: tuple[str, ...]) -> None:
+    unknown = [v for v in views if v not in LIVE_VIEWS]
+    if unknown:
+        raise ValueError(f"not a live view: {', '.join(unknown)} (server.pages.renderer.LIVE_VIEWS)")
+
+
 def renders(view: str) -> Callable[[Renderer], Renderer]:
+    _live((view,))
+
     def register(fn: Renderer) -> Renderer:
         RENDERERS[view] = fn
         return fn
@@ -39,6 +49,8 @@ ALSO: dict[str, list[Renderer]] = {}
 
 
 def renders_also(*views: str) -> Callable[[Renderer], Renderer]:
+    _live(views)
+
     def register(fn: Renderer) -> Renderer:
         for view in views:
             ALSO.setdefault(view, []).append(fn)

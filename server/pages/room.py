@@ -13,10 +13,10 @@ from board.core import Committed
 from board.model import HelpRequest, HelpStatus, Role, Team
 from board.room import GATHER_VIEWS, HELPERS, SCENES, help_queue
 from server.pages.common import Region, board_itself, changed_regions, render_part
-from server.pages.renderer import renders_also
+from server.pages.renderer import LIVE_VIEWS, renders_also
 
-# Every page with the top bar (the same list as the timer's).
-ROOM_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin")
+# Every live view keeps the room's menus live but the history page, whose menus stay as it was loaded.
+ROOM_VIEWS = tuple(v for v in LIVE_VIEWS if v != "history")
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,7 @@ from board.agenda import TimerView, current_item, timer_view
 from board.core import Committed
 from board.model import TimerStatus
 from server.pages.common import render_part, state_before
-from server.pages.renderer import renders_also
-
-# Every page with the top bar (and so the timer).
-BOARD_VIEWS = ("program", "team", "screen", "objectives", "risks", "vote", "agenda", "admin", "history")
+from server.pages.renderer import LIVE_VIEWS, renders_also
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,6 @@ def changed_timer(state: BoardState, events: list[Committed], timer_id: str | No
     return render_part("parts/timer.html", timer=after, **where, oob=True)
 
 
-@renders_also(*BOARD_VIEWS)
+@renders_also(*LIVE_VIEWS)  # each has the top bar
 def timer_update(state: BoardState, events: list[Committed], arg: str | None) -> str:
     return changed_timer(state, events)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from board.model import Ballot, BoardState, Roam
+from board.room import GATHER_VIEWS
 from server.pages.objectives import objectives_page
+from server.pages.renderer import LIVE_VIEWS, RENDERERS, renders
 from server.pages.risks import risk_board
 from server.pages.screen import screen_context, screen_regions
 from server.pages.templating import Viewer, rendering_for
 from server.pages.timer import timer_part
 from server.pages.vote import vote_page, vote_regions
+from server.pages.whereabouts import PAGE_NAMES
 from tests.unit.plan_builder import BO, RTE, T0, Session, member_of
 
 
@@ -117,3 +121,14 @@ def test_objectives_page_flags_vague_ones_and_computes_predictability() -> None:
     team = page.teams[0]
     assert {r.objective.id: r.vague for r in team.committed} == {"o1": True, "o2": False}
     assert team.predictability.ratio == 0.75 and page.art.ratio == 0.75
+
+
+def test_every_live_view_has_a_renderer_and_people_are_brought_only_to_live_views() -> None:
+    assert set(RENDERERS) == set(LIVE_VIEWS)
+    assert set(GATHER_VIEWS) <= set(LIVE_VIEWS)
+    assert set(LIVE_VIEWS) <= set(PAGE_NAMES)  # the RTE's list of who is where names each
+
+
+def test_a_renderer_for_a_view_not_kept_live_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a live view: nowhere"):
+        renders("nowhere")
