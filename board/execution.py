@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from board.capacity import load_table, team_capacity
 from board.dependencies import Cascade, cascade_from, dependency_state, needed_by
+from board.labels import iteration_name
 from board.model import (
     BoardState,
     Dependency,
@@ -254,7 +255,7 @@ def burn_up(
         )
         start = _day(iteration.start)
         started = started and (start is None or start <= today)
-        label = iteration.name or f"Iteration {iteration.number}"
+        label = iteration_name(iteration)
         points.append(BurnUpPoint(iteration.id, label, cum_base, cum_plan, cum_done if started else None))
     return points
 
@@ -287,7 +288,7 @@ class Alert:
 
 def _name(state: BoardState, iteration_id: str | None) -> str:
     it = state.get(Iteration, iteration_id)
-    return (it.name or f"Iteration {it.number}") if it else "the backlog"
+    return iteration_name(it) if it else "the backlog"
 
 
 def _team_name(state: BoardState, team_id: str | None) -> str:

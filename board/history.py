@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from board.core import Change, Committed
-from board.model import BoardState
+from board.labels import iteration_name
+from board.model import BoardState, Iteration
 
 HISTORY_KINDS = ("feature", "story", "dependency", "objective", "risk", "milestone")
 
@@ -68,8 +69,8 @@ def _name_of(state: BoardState, kind: str, item_id: Any) -> str:
     item = state.items[kind].get(str(item_id))
     if item is None:
         return f"a {kind} since deleted"
-    if kind == "iteration":
-        return getattr(item, "name", "") or f"Iteration {getattr(item, 'number', '')}"
+    if isinstance(item, Iteration):
+        return iteration_name(item)
     if kind == "team":
         return f"team {getattr(item, 'name', item_id)}"
     return item_label(kind, item.to_dict())

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from board.labels import iteration_name
 from board.model import (
     BoardState,
     Dependency,
@@ -97,7 +98,7 @@ def setup_gaps(state: BoardState) -> list[Gap]:
         gaps.append(Gap("iterations", "No iterations yet.", "iterations"))
     undated = [i for i in iterations if not (i.start and i.end)]
     if undated:
-        names = ", ".join(i.name or f"Iteration {i.number}" for i in undated)
+        names = ", ".join(iteration_name(i) for i in undated)
         gaps.append(Gap("iteration-dates", f"Iterations without dates: {names}.", "iterations"))
     if iterations and not any(i.is_ip for i in iterations):
         gaps.append(Gap("ip", "No Innovation and Planning (IP) iteration.", "iterations"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from board import Actor, BoardState
+from board.baseline import BaselineDiff, baseline_diff
 from board.core import Committed
 from board.errors import Forbidden, Invalid
 from board.history import Activity, Landmark, item_history, item_label
@@ -18,7 +19,6 @@ from board.undo import NOT_UNDOABLE, check_may_undo
 from server.pages.agenda import agenda_page
 from server.pages.common import render_part
 from server.pages.renderer import renders
-from server.transfer.baseline import BaselineDiff, baseline_diff
 
 # What the time-travel page can show of the past: a view name and what people call it.
 PAST_VIEWS = {"program": "Program board", "objectives": "Objectives"}

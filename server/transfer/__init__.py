@@ -8,7 +8,6 @@ bytes and returns ops (:class:`board.ops.Op`) or a report of what is wrong and w
 - :mod:`server.transfer.jira` — Jira CSV import (with a preview) and a CSV for Jira's importer.
 - :mod:`server.transfer.picture` — the program board as SVG and PNG.
 - :mod:`server.transfer.report` — the printable PI report as HTML, and PDF via headless Chromium.
-- :mod:`server.transfer.baseline` — what moved, was added or dropped since the baseline.
 
 Ballot values never leave through here: only revealed rounds' results are exported.
 """

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from board.baseline import baseline_diff
 from board.core import Op
 from board.dependencies import cascade, dependency_state
 from board.execution import (
@@ -35,7 +36,6 @@ from board.model import (
     Roam,
 )
 from board.ops import FIELDS
-from server.transfer.baseline import baseline_diff
 from server.transfer.common import FileRefused, Problem, decode_text, revealed_rounds
 
 SCHEMA = "piboard/1"

@@ -1,11 +1,13 @@
-"""Helpers shared by the exports: names for ids, spreadsheet-safe cells, the file-refusal report."""
+"""Helpers shared by the exports: spreadsheet-safe cells, the file-refusal report, the revealed vote
+rounds; what an item is called is :mod:`board.labels`'s."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from board.model import BoardState, Feature, Iteration, Story, Team, VoteRound, VoteStatus
-from board.vote import Tally, tally_round
+from board.labels import team_name
+from board.model import BoardState, VoteRound
+from board.vote import Tally, is_revealed, tally_round
 
 # A spreadsheet executes a cell that starts with one of these; an apostrophe makes it plain text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,36 +71,9 @@ def decode_text(data: bytes | str, what: str) -> str:
         ) from None
 
 
-def team_name(state: BoardState, team_id: str | None) -> str:
-    team = state.get(Team, team_id)
-    return team.name if team else ""
-
-
-def iteration_label(state: BoardState, iteration_id: str | None) -> str:
-    it = state.get(Iteration, iteration_id)
-    if it is None:
-        return ""
-    return iteration_name(it)
-
-
-def iteration_name(it: Iteration) -> str:
-    label = it.name or f"Iteration {it.number}"
-    return f"{label} (IP)" if it.is_ip and "ip" not in label.lower().split() else label
-
-
-def feature_title(state: BoardState, feature_id: str | None) -> str:
-    feature = state.get(Feature, feature_id)
-    return feature.title if feature else ""
-
-
-def story_title(state: BoardState, story_id: str | None) -> str:
-    story = state.get(Story, story_id)
-    return story.title if story else ""
-
-
 def revealed_rounds(state: BoardState) -> list[tuple[VoteRound, Tally]]:
     """Vote rounds whose results are public, ART rounds first, then by team name and number."""
-    rounds = [r for r in state.of(VoteRound).values() if r.status == VoteStatus.REVEALED]
+    rounds = [r for r in state.of(VoteRound).values() if is_revealed(state, r.id)]
     rounds.sort(key=lambda r: (r.team_id is not None, team_name(state, r.team_id).lower(), r.number))
     return [(r, tally_round(state, r)) for r in rounds]
 

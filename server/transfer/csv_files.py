@@ -13,22 +13,13 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from board.baseline import BaselineDiff, baseline_diff
 from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.labels import feature_title, iteration_label, iteration_name, story_title, team_name
 from board.model import BoardState, Milestone, Story
 from board.objectives import art_predictability, team_predictability
-from server.transfer.baseline import BaselineDiff, baseline_diff
-from server.transfer.common import (
-    feature_title,
-    iteration_label,
-    iteration_name,
-    neutralise,
-    percent,
-    revealed_rounds,
-    story_title,
-    team_name,
-    vote_scope,
-)
+from server.transfer.common import neutralise, percent, revealed_rounds, vote_scope
 
 BOM = "\ufeff"
 

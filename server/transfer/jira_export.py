@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from board.model import BoardState, Dependency, Feature, FeatureKind, Iteration, Story, StoryStatus, Team
+from board.labels import iteration_label, team_name
+from board.model import BoardState, Dependency, Feature, FeatureKind, Story, StoryStatus
 from server.transfer.common import neutralise
 from server.transfer.jira import feature_status, keyed_items
 
@@ -66,14 +67,6 @@ def export_jira_csv(state: BoardState) -> bytes:
         *["Inward issue link (Blocks)"] * in_width,
     ]
 
-    def sprint(iteration_id: str | None) -> str:
-        it = state.get(Iteration, iteration_id)
-        return (it.name or f"Iteration {it.number}") if it else ""
-
-    def team(team_id: str | None) -> str:
-        t = state.get(Team, team_id)
-        return t.name if t else ""
-
     def links(item_id: str) -> list[str]:
         out, inn = outward.get(item_id, []), inward.get(item_id, [])
         return [*out, *[""] * (out_width - len(out)), *inn, *[""] * (in_width - len(inn))]
@@ -95,9 +88,9 @@ def export_jira_csv(state: BoardState) -> bytes:
                 status_name[feature_status(f.state)],
                 "",
                 f.title,
-                sprint(f.iteration_id),
+                iteration_label(state, f.iteration_id),
                 "",
-                team(f.team_id),
+                team_name(state, f.team_id),
                 "enabler" if f.feature_kind == FeatureKind.ENABLER else "",
                 _description(f),
                 *links(f.id),
@@ -113,9 +106,9 @@ def export_jira_csv(state: BoardState) -> bytes:
                 status_name[s.status],
                 ids.get(s.feature_id or "", ""),
                 "",
-                sprint(s.iteration_id),
+                iteration_label(state, s.iteration_id),
                 f"{s.points}.0" if s.points else "",
-                team(s.team_id),
+                team_name(state, s.team_id),
                 "",
                 "",
                 *links(s.id),

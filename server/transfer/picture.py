@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.labels import iteration_name
 from board.model import (
     BoardState,
     Dependency,
@@ -25,7 +26,6 @@ from board.model import (
     Story,
 )
 from server.errors import Unavailable
-from server.transfer.common import iteration_name
 
 FONT = "DejaVu Sans, Verdana, sans-serif"
 MARGIN = 20

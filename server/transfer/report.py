@@ -20,21 +20,15 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
+from board.baseline import baseline_diff
 from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.labels import feature_title, iteration_name, team_name
 from board.model import BoardState, DependencyState, Objective, Roam
 from board.objectives import Predictability, art_predictability, is_measured, is_vague, team_predictability
 from server.pages.sync import build_sync
 from server.transfer._report_template import REPORT_TEMPLATE
-from server.transfer.baseline import baseline_diff
-from server.transfer.common import (
-    feature_title,
-    iteration_name,
-    percent,
-    revealed_rounds,
-    team_name,
-    vote_scope,
-)
+from server.transfer.common import percent, revealed_rounds, vote_scope
 from server.transfer.picture import program_board_svg
 
 CHROMIUM = os.environ.get("PIBOARD_CHROMIUM", "/usr/bin/chromium")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from board.labels import iteration_label, team_name
 from board.model import BoardState, Feature, Story
-from server.transfer.common import iteration_label, team_name
 
 
 @dataclass(frozen=True)
