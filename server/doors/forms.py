@@ -18,6 +18,7 @@ from board import Actor, BoardState, Op
 from board.consequences import Consequences, consequences
 from board.errors import PiboardError
 from board.history import item_label
+from board.labels import iteration_name
 from board.ops import Context, preview_op
 from server.doors.deps import CurrentActor, Services, ServicesDep
 from server.doors.op_input import op_from_fields
@@ -60,7 +61,7 @@ async def preview_form_op(
         "what": _label(state, op),
         "result": result,
         "teams": {t.id: t.name for t in state.teams},
-        "iterations": {i.id: i.name or f"Iteration {i.number}" for i in state.iterations},
+        "iterations": {i.id: iteration_name(i) for i in state.iterations},
     }
     return templates.TemplateResponse(request, "parts/consequences.html", context)
 

@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Role
 from board.errors import Invalid, NotFound, PiboardError
-from board.model import Ballot, Team, VoteStatus
+from board.model import Ballot, Team
 from board.objectives import is_vague
+from board.vote import ballot_id, is_revealed
 from server.doors.boards import join_url
 from server.doors.deps import Services, ServicesDep
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
@@ -124,12 +125,12 @@ def _my_low_rounds(state: BoardState, actor: Actor) -> list[str]:
         b.round_id
         for b in state.of(Ballot).values()
         # A ballot's id is its round's and its voter's (board.ops), so this finds this person's own.
-        if b.round_id in revealed and b.id == f"{b.round_id}:{actor.id}" and b.value <= 2
+        if b.round_id in revealed and b.id == ballot_id(b.round_id, actor.id) and b.value <= 2
     ]
 
 
 def _revealed_rounds(state: BoardState) -> set[str]:
-    return {v.id for v in state.items["vote"].values() if getattr(v, "status", None) == VoteStatus.REVEALED}
+    return {v.id for v in state.items["vote"].values() if is_revealed(state, v.id)}
 
 
 @router.get("/vote", response_class=HTMLResponse)

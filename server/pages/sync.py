@@ -26,6 +26,7 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
+from board.labels import iteration_name
 from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
 from server.pages.charts import (
     FeatureRow,
@@ -79,10 +80,6 @@ class SyncPage:
         return alerts_for(self.alerts, team_id)
 
 
-def _label(it: Iteration) -> str:
-    return it.name or f"Iteration {it.number}"
-
-
 def health_columns(state: BoardState, health: dict[str, DependencyState]) -> list[HealthColumn]:
     """Dependencies by the iteration they are needed by, counted per state (today's ``health``)."""
     columns: list[HealthColumn] = []
@@ -92,7 +89,7 @@ def health_columns(state: BoardState, health: dict[str, DependencyState]) -> lis
             need = needed_by(state, dep)
             if need is not None and need.id == it.id:
                 counts[health[dep.id].value] = counts.get(health[dep.id].value, 0) + 1
-        columns.append(HealthColumn(it.id, _label(it), counts))
+        columns.append(HealthColumn(it.id, iteration_name(it), counts))
     return columns
 
 
@@ -162,7 +159,7 @@ def build_sync(
                 burn_up=burn_up_chart(burn_up(state, base, today, team.id), f"{team.name}: burn-up"),
             )
         )
-    labels = [_label(it) for it in state.iterations]
+    labels = [iteration_name(it) for it in state.iterations]
     return SyncPage(
         board_id=state.board_id,
         today=today,
@@ -181,5 +178,5 @@ def build_sync(
         features=plan_vs_baseline_chart(
             feature_rows(state, base), labels, "Features: baseline ○, now ●, done"
         ),
-        labels={it.id: _label(it) for it in state.iterations},
+        labels={it.id: iteration_name(it) for it in state.iterations},
     )

@@ -17,7 +17,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from board.errors import PiboardError
-from board.model import MilestoneKind, Role, StoryStatus
+from board.labels import iteration_name
+from board.model import Iteration, MilestoneKind, Role, StoryStatus
 from board.roles import Actor, may
 from server.errors import STATUS
 from server.package_files import package_folder
@@ -36,6 +37,16 @@ templates.env.globals["cdn_loader"] = loader_scripts()
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]
+
+
+def iteration_short_name(iteration: Iteration) -> str:
+    """Where room is short (a dependency's string, a table's head): the name, or "I3"."""
+    return iteration.name or f"I{iteration.number}"
+
+
+# An iteration's name as every page says it (board.labels), and its short form.
+templates.env.filters["iteration_name"] = iteration_name
+templates.env.filters["iteration_short_name"] = iteration_short_name
 
 
 @dataclass(frozen=True)
