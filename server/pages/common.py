@@ -17,8 +17,6 @@ a view's model once for all its audiences. Rendering a view's regions goes throu
 from __future__ import annotations
 
 import datetime
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -28,6 +26,7 @@ from board.core import Committed
 from board.events import Direction, replay_events
 from board.summary import PlanSummary, plan_summary
 from server.clock import CLOCK
+from server.lru import LRU
 from server.pages.region_memo import live_view, render_part
 from server.pages.templating import Viewer, live_viewer
 
@@ -66,24 +65,15 @@ class Renderings:
     Bounded: the least recently used are forgotten (they are only ever a saving)."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple[str, str], Rendering] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LRU[tuple[str, str], Rendering] = LRU(size)
 
     def recall(self, board_id: str, view: str, seq: int) -> Rendering | None:
-        with self._lock:
-            kept = self._kept.get((board_id, view))
-            return kept if kept is not None and kept.seq == seq else None
+        kept = self._kept.get((board_id, view))
+        return kept if kept is not None and kept.seq == seq else None
 
     def keep(self, board_id: str, view: str, rendering: Rendering) -> None:
-        with self._lock:
-            kept = self._kept.get((board_id, view))
-            if kept is not None and kept.seq > rendering.seq:
-                return  # a view primed in a worker thread while a newer batch was rendered
-            self._kept[(board_id, view)] = rendering
-            self._kept.move_to_end((board_id, view))
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        # Not over a newer one: a view primed in a worker thread while a newer batch was rendered.
+        self._kept.put((board_id, view), rendering, unless=lambda kept: kept.seq > rendering.seq)
 
 
 RENDERINGS = Renderings(size=512)
@@ -167,22 +157,15 @@ class Models:
     like :class:`Renderings`."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._last: OrderedDict[tuple[str, str], tuple[BoardState, datetime.date, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._last: LRU[tuple[str, str], tuple[BoardState, datetime.date, object]] = LRU(size)
 
     def of(self, state: BoardState, view: str, build: Callable[[BoardState], V]) -> V:
         key, today = (state.board_id, view), CLOCK.today()
-        with self._lock:
-            last = self._last.get(key)
+        last = self._last.get(key)
         if last is not None and last[0] is state and last[1] == today:
             return last[2]  # type: ignore[return-value]
         model = build(state)
-        with self._lock:
-            self._last[key] = (state, today, model)
-            self._last.move_to_end(key)
-            while len(self._last) > self.size:
-                self._last.popitem(last=False)
+        self._last.put(key, (state, today, model))
         return model
 
 

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.lru import LRU
 from server.pages.templating import Question, Viewer, answer, live_viewer, noting_questions, templates
 
 Path = tuple[str, ...]
@@ -138,22 +137,13 @@ class RegionMemo:
     """The noted renderings of each live view's regions, kept for the views most recently rendered."""
 
     def __init__(self, views: int, per_region: int) -> None:
-        self.views = views
         self.per_region = per_region
-        self._views: OrderedDict[tuple[str, str], Slots] = OrderedDict()
-        self._lock = threading.Lock()
+        self._views: LRU[tuple[str, str], Slots] = LRU(views)
         self.rendered = 0  # template renderings done for live views
         self.reused = 0  # and those saved
 
     def slots(self, board_id: str, view: str) -> Slots:
-        with self._lock:
-            slots = self._views.get((board_id, view))
-            if slots is None:
-                slots = self._views[(board_id, view)] = {}
-            self._views.move_to_end((board_id, view))
-            while len(self._views) > self.views:
-                self._views.popitem(last=False)
-            return slots
+        return self._views.setdefault((board_id, view), dict)
 
     def render(self, slots: Slots, place: int, template: str, context: dict[str, Any]) -> str:
         """The region ``template`` renders from ``context`` at ``place`` of its view, for the live viewer."""

@@ -17,12 +17,12 @@ import json
 import logging
 import threading
 import zlib
-from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from sqlalchemy import Engine, delete, insert
 
 from board.model import BoardState, item_from_dict
+from server.lru import LRU
 from server.store.db import SnapshotRow, utcnow
 
 log = logging.getLogger("piboard.snapshots")
@@ -124,25 +124,18 @@ class RecentSnapshots:
     at most ``IN_MEMORY`` per board, for the replays that follow (scrubbing a timeline)."""
 
     def __init__(self) -> None:
-        self._by_board: dict[str, OrderedDict[int, BoardState]] = {}
+        self._by_board: dict[str, LRU[int, BoardState]] = {}
         self._guard = threading.Lock()
 
     def seqs(self, board_id: str) -> set[int]:
-        with self._guard:
-            return set(self._by_board.get(board_id, ()))
+        kept = self._by_board.get(board_id)
+        return set(kept.keys()) if kept is not None else set()
 
     def get(self, board_id: str, seq: int) -> BoardState | None:
-        with self._guard:
-            kept = self._by_board.get(board_id)
-            if kept is None or seq not in kept:
-                return None
-            kept.move_to_end(seq)
-            return kept[seq]
+        kept = self._by_board.get(board_id)
+        return kept.get(seq) if kept is not None else None
 
     def put(self, state: BoardState) -> None:
         with self._guard:
-            kept = self._by_board.setdefault(state.board_id, OrderedDict())
-            kept[state.seq] = state
-            kept.move_to_end(state.seq)
-            while len(kept) > IN_MEMORY:
-                kept.popitem(last=False)
+            kept = self._by_board.setdefault(state.board_id, LRU(IN_MEMORY))
+        kept.put(state.seq, state)
