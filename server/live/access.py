@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor
 from board.errors import PiboardError
-from server.live.hub import CLOSE_TRY_AGAIN, CLOSE_UNAUTHENTICATED, Connection, Hub, dumps
+from server.live.connection import Connection
+from server.live.hub import Hub
+from server.live.protocol import CloseCode, error_frame
 from server.store.auth import Auth
 
 
@@ -56,13 +58,12 @@ class AccessWatch:
         verdicts = await run_in_threadpool(self._verdicts, board_id, connections)
         for conn, (verdict, remote) in zip(connections, verdicts, strict=True):
             if isinstance(verdict, PiboardError):
-                frame = {"type": "error", "error": "unauthenticated", "reason": verdict.reason}
-                conn.send(dumps(frame))
-                conn.close_after_flush(CLOSE_UNAUTHENTICATED, verdict.reason)
+                conn.send(error_frame("unauthenticated", verdict.reason))
+                conn.close_after_flush(CloseCode.UNAUTHENTICATED, verdict.reason)
             elif verdict.id != conn.actor.id:
-                conn.drop(CLOSE_TRY_AGAIN, "you were merged with another participant: reconnect")
+                conn.drop(CloseCode.TRY_AGAIN, "you were merged with another participant: reconnect")
             elif remote != conn.remote:
-                self.hub.set_remote(board_id, conn.actor.id, remote)
+                self.hub.presence.set_remote(board_id, conn.actor.id, remote)
 
     def _verdicts(
         self, board_id: str, connections: list[Connection]

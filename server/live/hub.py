@@ -5,36 +5,43 @@ broadcast. Events reach it through :meth:`Hub.notify` — from this process's co
 ``OpPath.on_commit`` listener, with the committed events in hand) or from another process
 (the PostgreSQL LISTEN/NOTIFY bridge, with only the seq: the rows are read from the event
 table). ``notify`` is idempotent and order-safe; a per-board pump broadcasts every event up
-to the highest seq it was told of, exactly once, in order.
+to the highest seq it was told of, exactly once, in order. A joining connection gets its welcome,
+exactly what it missed (or a reset), and then goes live.
 
-Each connection has a bounded send queue drained by its own sender task with a send
-timeout, so broadcasting never awaits a client: a client whose queue is full, whose send
-times out or that stops answering the heartbeat is dropped (close code 1013, "try again
-later") and catches up when it reconnects. Events are rendered once per view and audience (HTML;
-of a view only the regions whose inputs changed, see server/pages/region_memo.py) or serialised
-once (JSON) and the same string goes to every connection that needs it.
+Broadcasting never awaits a client: frames are queued on each connection (server/live/connection.py),
+and the slow or silent are dropped to catch up later (server/live/heartbeat.py). Events are rendered
+once per view and audience (HTML; of a view only the regions whose inputs changed, see
+server/pages/region_memo.py) or serialised once (JSON) and the same string goes to every connection
+that needs it. Who is here is :class:`~server.live.presence.Presence`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import anyio
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
-from board.core import Committed
-from board.events import public_event
-from board.public import public_state
+from board.events import Committed
+from server.live.connection import Connection, ConnectionState, Peer
+from server.live.heartbeat import heartbeat, send_watchdog
+from server.live.presence import Presence
+from server.live.protocol import (
+    CloseCode,
+    Mode,
+    batch_messages,
+    event_frame,
+    reset_frame,
+    seq_marker,
+    welcome_frame,
+)
 from server.pages.renderer import (
     RENDERERS,
     Audience,
@@ -49,212 +56,8 @@ from server.store.op_path import OpPath
 
 log = logging.getLogger("piboard.hub")
 
-# Close codes (see docs/protocol.md). htmx's ws extension reconnects on 1006/1011/1012/1013 only,
-# so every "come back and catch up" close uses one of those, and the final ones use 1008 / 44xx.
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008  # flooding: too many refused messages
-CLOSE_RESTART = 1012  # server shutting down or restarting: reconnect
-CLOSE_TRY_AGAIN = 1013  # fell behind (queue full, send timed out, heartbeat missed): reconnect, catch up
-CLOSE_PROTOCOL = 4400  # no valid hello
-CLOSE_UNAUTHENTICATED = 4401  # no or invalid session, or the join link was revoked
-CLOSE_FORBIDDEN_ORIGIN = 4403  # a browser page of another origin tried to use the session cookie
-CLOSE_NO_BOARD = 4404
-
-PRESENCE_DEBOUNCE_SECONDS = 0.3
-PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
 MAX_EVENTS_PER_RENDER = 200
-# A peer that stopped reading takes its close frame only when it reads again; give it that long
-# (the server's websocket layer aborts truly dead connections on its own keepalive timeout).
-CLOSE_WAIT_SECONDS = 30.0
-COALESCE_BYTES = 256 * 1024
 STOP_WAIT_SECONDS = 3.0
-
-Mode = Literal["json", "html"]
-
-
-class ConnectionState(enum.Enum):
-    """A live socket's lifecycle. GREETING: said hello, its welcome is being prepared (no presence,
-    no pings yet). LIVE: welcomed. CLOSED: dropped or gone; nothing more is queued for it."""
-
-    GREETING = "greeting"
-    LIVE = "live"
-    CLOSED = "closed"
-
-
-_NEXT_STATES = {
-    ConnectionState.GREETING: {ConnectionState.LIVE, ConnectionState.CLOSED},
-    ConnectionState.LIVE: {ConnectionState.CLOSED},
-    ConnectionState.CLOSED: set(),
-}
-
-
-class InvalidTransition(RuntimeError):
-    """A connection was asked to move to a state it cannot reach from where it is."""
-
-
-class Peer(Protocol):
-    """What the hub needs of a socket (Starlette's ``WebSocket`` is one)."""
-
-    async def send_text(self, data: str) -> None: ...
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
-
-
-def close_reason(text: str) -> str:
-    """A close frame's reason is at most 123 bytes of UTF-8: cut on a character boundary."""
-    return text.encode()[:120].decode(errors="ignore")
-
-
-def dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-@dataclass(eq=False)
-class Connection:
-    """One live socket of one participant on one board and view."""
-
-    board_id: str
-    actor: Actor
-    view: str
-    mode: Mode
-    peer: Peer
-    queue_size: int
-    send_timeout: float
-    device: str = ""
-    remote: bool = False  # the participant takes part from elsewhere, not in the room (presence says so)
-    sent_seq: int = 0  # the newest seq this connection was given (dedupes broadcast vs catch-up)
-    state: ConnectionState = ConnectionState.GREETING
-    close_code: int | None = None
-    last_heard: float = field(default_factory=time.monotonic)
-    sending_since: float | None = None  # when the send in progress began (None: not sending)
-    on_drop: Callable[[Connection], None] | None = None
-    _closing_reason: str = field(default="", init=False)
-    closed_event: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _queue: asyncio.Queue[str | None] = field(init=False)
-    _sender: asyncio.Task[None] | None = field(default=None, init=False)
-    _closer: asyncio.Task[None] | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self._queue = asyncio.Queue(self.queue_size)
-
-    @property
-    def closed(self) -> bool:
-        return self.state is ConnectionState.CLOSED
-
-    @property
-    def welcomed(self) -> bool:
-        """Presence and pings go only to welcomed connections: the welcome is always the first frame."""
-        return self.state is ConnectionState.LIVE
-
-    def move_to(self, state: ConnectionState) -> None:
-        if state not in _NEXT_STATES[self.state]:
-            raise InvalidTransition(f"a {self.state.value} connection cannot become {state.value}")
-        self.state = state
-
-    def start(self) -> None:
-        self._sender = asyncio.create_task(self._send_loop(), name=f"ws-send-{self.actor.name}")
-
-    def heard(self) -> None:
-        self.last_heard = time.monotonic()
-
-    def send(self, frame: str) -> bool:
-        """Queue a frame without waiting; a full queue drops the connection (it catches up on reconnect)."""
-        if self.closed:
-            return False
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.drop(CLOSE_TRY_AGAIN, "fell behind (send queue full): reconnect to catch up")
-            return False
-        return True
-
-    async def send_patiently(self, frame: str) -> bool:
-        """Queue a frame, waiting for room (catch-up only); False if the connection closes meanwhile."""
-        if self.closed:
-            return False
-        if not self._queue.full():
-            self._queue.put_nowait(frame)
-            return True
-        putting = asyncio.ensure_future(self._queue.put(frame))
-        closing = asyncio.ensure_future(self.closed_event.wait())
-        await asyncio.wait({putting, closing}, return_when=asyncio.FIRST_COMPLETED)
-        closing.cancel()
-        if not putting.done():
-            putting.cancel()
-            return False
-        return True
-
-    def close_after_flush(self, code: int, reason: str) -> None:
-        """Close once what is queued (e.g. the error frame saying why) has been sent."""
-        if self.closed:
-            return
-        self.close_code = code
-        self._closing_reason = reason
-        try:
-            self._queue.put_nowait(None)
-        except asyncio.QueueFull:
-            self.drop(code, reason)
-
-    def drop(self, code: int, reason: str) -> None:
-        """Close now, without waiting for anything queued; never blocks the caller."""
-        if self.closed:
-            return
-        self.move_to(ConnectionState.CLOSED)
-        self.closed_event.set()
-        self.close_code = code
-        if self.on_drop is not None:
-            self.on_drop(self)
-        if self._sender is not None and self._sender is not asyncio.current_task():
-            self._sender.cancel()
-        self._closer = asyncio.create_task(self._close_peer(code, reason))
-
-    async def _close_peer(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.peer.close(code, close_reason(reason)), CLOSE_WAIT_SECONDS)
-
-    async def _send_loop(self) -> None:
-        while True:
-            frame = await self._queue.get()
-            if frame is None:
-                self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
-                return
-            message, close_next = self._coalesce(frame)
-            # No timer per send: a socket that can take the bytes takes them without suspending, and
-            # the hub's send watchdog drops one whose send has been pending longer than send_timeout.
-            self.sending_since = time.monotonic()
-            try:
-                await self.peer.send_text(message)
-            except Exception:  # the peer went away; the receiving side notices and cleans up
-                self.drop(CLOSE_NORMAL, "connection lost")
-                return
-            self.sending_since = None
-            if close_next:
-                self.drop(self.close_code or CLOSE_NORMAL, self._closing_reason)
-                return
-
-    def send_overdue(self, now: float) -> bool:
-        return self.sending_since is not None and now - self.sending_since > self.send_timeout
-
-    def _coalesce(self, first: str) -> tuple[str, bool]:
-        """A JSON client that has fallen a little behind gets what is queued as one array message:
-        one send and one parse instead of dozens (HTML frames always go one by one, for htmx)."""
-        if self.mode != "json" or self._queue.empty():
-            return first, False
-        frames = [_array_items(first)]
-        size = len(first)
-        while not self._queue.empty() and size < COALESCE_BYTES:
-            frame = self._queue.get_nowait()
-            if frame is None:
-                return "[" + ",".join(frames) + "]", True
-            frames.append(_array_items(frame))
-            size += len(frame)
-        return "[" + ",".join(frames) + "]", False
-
-    async def wait_closed(self) -> None:
-        for task in (self._sender, self._closer):
-            if task is not None:
-                with contextlib.suppress(BaseException):
-                    await task
 
 
 @dataclass(eq=False)
@@ -270,51 +73,8 @@ class Channel:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
-    presence_timer: asyncio.TimerHandle | None = None
     # The seq each (view, audience) its browsers opened was rendered at, or is being rendered at.
     primed: dict[tuple[str, Audience], int] = field(default_factory=dict)
-
-
-def _array_items(frame: str) -> str:
-    """A frame as items of a JSON array: an array (a batch) gives its items, an object itself."""
-    return frame[1:-1] if frame.startswith("[") else frame
-
-
-def batch_messages(frames: list[str]) -> list[str]:
-    """JSON frames as few messages as can be: arrays of up to ``COALESCE_BYTES`` (docs/protocol.md: an
-    array is its frames in order), a lone frame as itself."""
-    messages: list[str] = []
-    chunk: list[str] = []
-    size = 0
-    for frame in frames:
-        if chunk and size + len(frame) > COALESCE_BYTES:
-            messages.append(_one_message(chunk))
-            chunk, size = [], 0
-        chunk.append(frame)
-        size += len(frame)
-    if chunk:
-        messages.append(_one_message(chunk))
-    return messages
-
-
-def _one_message(frames: list[str]) -> str:
-    return frames[0] if len(frames) == 1 else "[" + ",".join(frames) + "]"
-
-
-def event_frame(state: BoardState, event: Committed) -> str:
-    """The JSON-mode frame of one event, in its public (redacted) shape."""
-    return dumps({"type": "event", **public_event(state, event)})
-
-
-def seq_marker(seq: int) -> str:
-    """Lets the browser track the seq it has shown (live.js reads it before htmx swaps)."""
-    return f'<div id="live-seq" hx-swap-oob="true" data-seq="{int(seq)}" hidden></div>'
-
-
-def reset_frame(state: BoardState, mode: Mode) -> str:
-    if mode == "json":
-        return dumps({"type": "reset", "seq": state.seq, "items": public_state(state)})
-    return dumps({"type": "reset", "seq": state.seq})
 
 
 def html_frame(view: str, audience: Audience, state: BoardState, events: list[Committed]) -> str:
@@ -332,6 +92,8 @@ def html_frame(view: str, audience: Audience, state: BoardState, events: list[Co
 
 
 class Hub:
+    """This process's live boards: their channels, what arrives for them and who is here."""
+
     def __init__(self, op_path: OpPath, settings: Settings) -> None:
         self.op_path = op_path
         self.settings = settings
@@ -349,11 +111,7 @@ class Hub:
         self._priming: set[asyncio.Task[None]] = set()
         self.busy_at = time.monotonic()  # when it last broadcast (server/live/collector.py waits for quiet)
         self._prime_limiter = anyio.CapacityLimiter(1)
-        # Presence across processes (server/live/presence_bridge.py): who is connected to the other
-        # processes, per board, and where this process's own list goes when it changes.
-        self.remote_presence: dict[str, list[dict[str, Any]]] = {}
-        self.on_local_presence: Callable[[str, list[dict[str, Any]]], None] | None = None
-        self._published_presence: dict[str, list[dict[str, Any]]] = {}
+        self.presence = Presence(self.channels)
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -363,16 +121,20 @@ class Hub:
         if not self._listening:
             self.op_path.on_commit(self._on_commit)
             self._listening = True
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="ws-heartbeat")
-        self._watchdog = asyncio.create_task(self._send_watchdog(), name="ws-send-watchdog")
+        self.presence.open(self._loop)
+        beat, send_timeout = self.settings.ws_heartbeat, self.settings.ws_send_timeout
+        self._heartbeat = asyncio.create_task(heartbeat(self._connections, beat), name="ws-heartbeat")
+        self._watchdog = asyncio.create_task(
+            send_watchdog(self._connections, send_timeout), name="ws-send-watchdog"
+        )
 
     async def stop(self) -> None:
         for task in (self._heartbeat, self._watchdog, *self._priming):
             if task is not None:
                 task.cancel()
-        connections = [c for ch in self.channels.values() for c in ch.connections]
+        connections = self._connections()
         for conn in connections:
-            conn.drop(CLOSE_RESTART, "server restarting: reconnect")
+            conn.drop(CloseCode.RESTART, "server restarting: reconnect")
         for ch in list(self.channels.values()):
             self._forget_channel(ch)
         closing = [asyncio.ensure_future(c.wait_closed()) for c in connections]
@@ -381,7 +143,16 @@ class Hub:
             _, stuck = await asyncio.wait(closing, timeout=STOP_WAIT_SECONDS)
             for task in stuck:
                 task.cancel()
+        self.presence.close()
         self._loop = None
+
+    def people_here(self, board_id: str) -> list[dict[str, Any]]:
+        """Who is connected to the board (see :meth:`Presence.people_here`): what the doors ask."""
+        return self.presence.people_here(board_id)
+
+    def _connections(self) -> list[Connection]:
+        """Every connection of every board on this process."""
+        return [conn for ch in list(self.channels.values()) for conn in ch.connections]
 
     # --- how events arrive ----------------------------------------------------------------------
 
@@ -421,8 +192,7 @@ class Hub:
     def _forget_channel(self, ch: Channel) -> None:
         if ch.pump is not None:
             ch.pump.cancel()
-        if ch.presence_timer is not None:
-            ch.presence_timer.cancel()
+        self.presence.forget(ch.board_id)
         if self.channels.get(ch.board_id) is ch:
             del self.channels[ch.board_id]
 
@@ -452,23 +222,18 @@ class Hub:
         conn.start()
         return conn
 
-    async def join(
-        self,
-        conn: Connection,
-        last_seq: int | None,
-        welcome: dict[str, Any],
-        rendered_at: float | None = None,
-    ) -> None:
+    async def join(self, conn: Connection, last_seq: int | None, rendered_at: float | None = None) -> None:
         """Welcome the connection, send exactly what it missed (or a reset), then make it live. A page
         rendered before the clock last changed what the board shows (``refresh``) gets a reset."""
         ch = self._channel(conn.board_id)
         ch.connections.add(conn)
         await ch.ready.wait()
         state = await run_in_threadpool(self.op_path.state, conn.board_id)
-        if not conn.send(dumps({**welcome, "seq": state.seq})):
+        welcome = welcome_frame(conn.board_id, conn.actor, conn.view, conn.mode, self.settings, state.seq)
+        if not conn.send(welcome):
             return  # dropped while its welcome was being prepared
         conn.move_to(ConnectionState.LIVE)
-        self._presence_changed(ch)
+        self.presence.changed(ch.board_id)
         too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
         stale = rendered_at is not None and rendered_at < self.refreshed_at.get(conn.board_id, 0.0)
         if last_seq is None or last_seq > state.seq or too_far or stale:
@@ -531,15 +296,13 @@ class Hub:
             return
         ch.connections.discard(conn)
         ch.live.discard(conn)
-        if conn.close_code == CLOSE_TRY_AGAIN:
+        if conn.close_code == CloseCode.TRY_AGAIN:
             self.stats["dropped"] += 1
         if not ch.connections:
             self._forget_channel(ch)
-            # Nobody here any more: tell the other processes (no presence frame goes out here).
-            if self._published_presence.pop(ch.board_id, None) and self.on_local_presence is not None:
-                self.on_local_presence(ch.board_id, [])
+            self.presence.left_empty(ch.board_id)
         else:
-            self._presence_changed(ch)
+            self.presence.changed(ch.board_id)
 
     # --- broadcasting ---------------------------------------------------------------------------
 
@@ -570,7 +333,7 @@ class Hub:
             self._forget_channel(ch)  # the next joiner starts a fresh channel
             ch.ready.set()
             for conn in list(ch.connections):
-                conn.drop(CLOSE_TRY_AGAIN, "server error: reconnect to catch up")
+                conn.drop(CloseCode.TRY_AGAIN, "server error: reconnect to catch up")
 
     async def _state_after(self, board_id: str, seq: int) -> BoardState:
         """The board as of ``seq`` or later. A commit of this process left it in memory: taken from there,
@@ -650,106 +413,3 @@ class Hub:
         # Welcomed ones still catching up too: they went past the moment their page was rendered.
         for conn in [c for c in ch.connections if c.welcomed]:
             conn.send(frames[conn.mode])
-
-    # --- presence -------------------------------------------------------------------------------
-
-    def _presence_changed(self, ch: Channel) -> None:
-        if ch.presence_timer is None and self._loop is not None:
-            ch.presence_timer = self._loop.call_later(PRESENCE_DEBOUNCE_SECONDS, self._send_presence, ch)
-
-    def local_presence(self, board_id: str) -> list[dict[str, Any]]:
-        """Who is connected to this process, one entry per participant, view and device."""
-        ch = self.channels.get(board_id)
-        connections = ch.connections if ch is not None else set()
-        people: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for conn in connections:
-            if not conn.welcomed:
-                continue
-            a = conn.actor
-            people[(a.id, conn.view, conn.device)] = {
-                "id": a.id,
-                "name": a.name,
-                "role": a.role.value,
-                "team_id": a.team_id,
-                "view": conn.view,
-                "device": conn.device,
-                "remote": conn.remote,
-            }
-        return sorted(people.values(), key=lambda p: (p["id"], p["view"], p["device"]))
-
-    def people_here(self, board_id: str) -> list[dict[str, Any]]:
-        """Everyone connected to the board, on this process and (on PostgreSQL) the others: one entry
-        per participant, view and device, with the participant's id."""
-        people = {
-            (p["id"], p["view"], p["device"]): p
-            for p in [*self.remote_presence.get(board_id, []), *self.local_presence(board_id)]
-        }
-        return list(people.values())
-
-    def presence(self, board_id: str) -> dict[str, Any]:
-        """The presence frame: everyone connected to the board (without their ids)."""
-        people = self.people_here(board_id)
-        listed = sorted(
-            ({k: v for k, v in p.items() if k != "id"} for p in people),
-            key=lambda p: (p["name"].lower(), p["view"], p["device"]),
-        )
-        participants = len({p["id"] for p in people})
-        return {"type": "presence", "count": participants, "people": listed[:PRESENCE_MAX_PEOPLE]}
-
-    def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
-        """A participant said they are in the room or remote: their open pages' presence says so."""
-        ch = self.channels.get(board_id)
-        mine = [c for c in ch.connections if c.actor.id == participant_id] if ch is not None else []
-        for conn in mine:
-            conn.remote = remote
-        if ch is not None and mine:
-            self._presence_changed(ch)
-
-    def set_remote_presence(self, board_id: str, people: list[dict[str, Any]]) -> None:
-        """The other processes' list for a board changed (on the event loop's thread)."""
-        if self.remote_presence.get(board_id, []) == people:
-            return
-        self.remote_presence[board_id] = people
-        ch = self.channels.get(board_id)
-        if ch is not None:
-            self._presence_changed(ch)
-
-    def _send_presence(self, ch: Channel) -> None:
-        ch.presence_timer = None
-        local = self.local_presence(ch.board_id)
-        if self.on_local_presence is not None and self._published_presence.get(ch.board_id) != local:
-            self._published_presence[ch.board_id] = local
-            self.on_local_presence(ch.board_id, local)
-        frame = dumps(self.presence(ch.board_id))
-        for conn in list(ch.connections):
-            if conn.welcomed:
-                conn.send(frame)
-
-    # --- slow clients ---------------------------------------------------------------------------
-
-    async def _send_watchdog(self) -> None:
-        """Drop a connection whose send has been pending for longer than the send timeout: its client
-        stopped reading. One sweep for all connections instead of a timer around every send."""
-        period = min(1.0, self.settings.ws_send_timeout / 4)
-        while True:
-            await asyncio.sleep(period)
-            now = time.monotonic()
-            for ch in list(self.channels.values()):
-                for conn in [c for c in ch.connections if c.send_overdue(now)]:
-                    conn.drop(CLOSE_TRY_AGAIN, "fell behind (send timed out): reconnect to catch up")
-
-    # --- heartbeat ------------------------------------------------------------------------------
-
-    async def _heartbeat_loop(self) -> None:
-        """Ping every connection; one that has said nothing for two beats is dead or stuck: drop it."""
-        beat = self.settings.ws_heartbeat
-        ping = dumps({"type": "ping"})
-        while True:
-            await asyncio.sleep(beat)
-            silent_since = time.monotonic() - 2 * beat
-            for ch in list(self.channels.values()):
-                for conn in [c for c in ch.connections if c.welcomed]:
-                    if conn.last_heard < silent_since:
-                        conn.drop(CLOSE_TRY_AGAIN, "no answer to the heartbeat: reconnect")
-                    else:
-                        conn.send(ping)

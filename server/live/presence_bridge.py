@@ -43,11 +43,11 @@ class PresenceBridge:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.hub.on_local_presence = self.publish
+        self.hub.presence.on_local = self.publish
         self._refresher = asyncio.create_task(self._refresh_loop(), name="presence-refresh")
 
     async def stop(self) -> None:
-        self.hub.on_local_presence = None
+        self.hub.presence.on_local = None
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -90,7 +90,7 @@ class PresenceBridge:
 
     async def _read(self, board_id: str) -> None:
         people = await run_in_threadpool(self._others, board_id)
-        self.hub.set_remote_presence(board_id, people)
+        self.hub.presence.set_others(board_id, people)
 
     def _others(self, board_id: str) -> list[dict[str, Any]]:
         fresh_since = utcnow() - timedelta(seconds=self.ttl)
@@ -109,7 +109,7 @@ class PresenceBridge:
             await asyncio.sleep(self.ttl / 3)
             for board_id in list(self.hub.channels):
                 try:
-                    people = self.hub.local_presence(board_id)
+                    people = self.hub.presence.local(board_id)
                     if people:
                         await run_in_threadpool(self._touch, board_id, people)
                     await self._read(board_id)

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from board import Actor, Role
-from server.live.hub import CLOSE_TRY_AGAIN, Connection, ConnectionState, InvalidTransition
+from server.live.connection import Connection, ConnectionState, InvalidTransition
+from server.live.protocol import CloseCode
 
 
 class RecordingPeer:
@@ -38,10 +39,10 @@ async def test_a_connection_is_greeted_then_live_then_closed_and_never_back() ->
     assert conn.welcomed
     with pytest.raises(InvalidTransition, match="a live connection cannot become greeting"):
         conn.move_to(ConnectionState.GREETING)
-    conn.drop(CLOSE_TRY_AGAIN, "fell behind")
-    conn.drop(CLOSE_TRY_AGAIN, "said twice: no second close")
+    conn.drop(CloseCode.TRY_AGAIN, "fell behind")
+    conn.drop(CloseCode.TRY_AGAIN, "said twice: no second close")
     await asyncio.sleep(0.05)
-    assert conn.closed and peer.closed_with == (CLOSE_TRY_AGAIN, "fell behind")
+    assert conn.closed and peer.closed_with == (CloseCode.TRY_AGAIN, "fell behind")
     with pytest.raises(InvalidTransition, match="a closed connection cannot become live"):
         conn.move_to(ConnectionState.LIVE)
     assert conn.send("late frame") is False
@@ -54,4 +55,4 @@ async def test_a_full_send_queue_closes_the_connection_instead_of_waiting() -> N
     assert conn.send("three") is False
     assert conn.state is ConnectionState.CLOSED
     await asyncio.sleep(0.05)
-    assert peer.closed_with is not None and peer.closed_with[0] == CLOSE_TRY_AGAIN
+    assert peer.closed_with is not None and peer.closed_with[0] == CloseCode.TRY_AGAIN

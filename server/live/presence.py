@@ -1,0 +1,130 @@
+"""Presence: who is connected to a board now, on this process and (on PostgreSQL) the others.
+
+One entry per participant, view and device (two tabs on one view are one entry). When someone comes,
+goes or says they are remote, every welcomed screen of the board gets a ``presence`` frame, once the
+list has been still for a moment. This process's own list goes to ``on_local`` when it changes (the
+presence bridge, server/live/presence_bridge.py, stores it for the other processes and hands theirs
+back through :meth:`Presence.set_others`). Presence is not persisted and is not an op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from server.live.connection import Connection
+from server.live.protocol import presence_frame
+
+PRESENCE_DEBOUNCE_SECONDS = 0.3
+PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
+
+Person = dict[str, Any]
+
+
+class Served(Protocol):
+    """A board served here (the hub's channel): its connections on this process."""
+
+    connections: set[Connection]
+
+
+class Presence:
+    def __init__(self, served: Mapping[str, Served]) -> None:
+        self.served = served
+        # Who is connected to the other processes, per board, and where this process's own list goes
+        # when it changes.
+        self.others: dict[str, list[Person]] = {}
+        self.on_local: Callable[[str, list[Person]], None] | None = None
+        self._published: dict[str, list[Person]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def open(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def close(self) -> None:
+        for board_id in list(self._timers):
+            self.forget(board_id)
+        self._loop = None
+
+    def changed(self, board_id: str) -> None:
+        """Someone came, went or changed: tell the board's screens in a moment (once for a burst)."""
+        if board_id not in self._timers and self._loop is not None:
+            self._timers[board_id] = self._loop.call_later(PRESENCE_DEBOUNCE_SECONDS, self._send, board_id)
+
+    def forget(self, board_id: str) -> None:
+        """The board's channel is gone: nothing more to tell its screens."""
+        timer = self._timers.pop(board_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def left_empty(self, board_id: str) -> None:
+        """The last connection of the board here left: tell the other processes (no frame goes out)."""
+        if self._published.pop(board_id, None) and self.on_local is not None:
+            self.on_local(board_id, [])
+
+    def connections_of(self, board_id: str) -> set[Connection]:
+        board = self.served.get(board_id)
+        return board.connections if board is not None else set()
+
+    def local(self, board_id: str) -> list[Person]:
+        """Who is connected to this process, one entry per participant, view and device."""
+        people: dict[tuple[str, str, str], Person] = {}
+        for conn in self.connections_of(board_id):
+            if not conn.welcomed:
+                continue
+            a = conn.actor
+            people[(a.id, conn.view, conn.device)] = {
+                "id": a.id,
+                "name": a.name,
+                "role": a.role.value,
+                "team_id": a.team_id,
+                "view": conn.view,
+                "device": conn.device,
+                "remote": conn.remote,
+            }
+        return sorted(people.values(), key=lambda p: (p["id"], p["view"], p["device"]))
+
+    def people_here(self, board_id: str) -> list[Person]:
+        """Everyone connected to the board, on this process and (on PostgreSQL) the others: one entry
+        per participant, view and device, with the participant's id."""
+        everyone = [*self.others.get(board_id, []), *self.local(board_id)]
+        people = {(p["id"], p["view"], p["device"]): p for p in everyone}
+        return list(people.values())
+
+    def frame(self, board_id: str) -> str:
+        """The presence frame: everyone connected to the board (without their ids)."""
+        people = self.people_here(board_id)
+        listed = sorted(
+            ({k: v for k, v in p.items() if k != "id"} for p in people),
+            key=lambda p: (p["name"].lower(), p["view"], p["device"]),
+        )
+        participants = len({p["id"] for p in people})
+        return presence_frame(participants, listed[:PRESENCE_MAX_PEOPLE])
+
+    def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
+        """A participant said they are in the room or remote: their open pages' presence says so."""
+        mine = [c for c in self.connections_of(board_id) if c.actor.id == participant_id]
+        for conn in mine:
+            conn.remote = remote
+        if mine:
+            self.changed(board_id)
+
+    def set_others(self, board_id: str, people: list[Person]) -> None:
+        """The other processes' list for a board changed (on the event loop's thread)."""
+        if self.others.get(board_id, []) == people:
+            return
+        self.others[board_id] = people
+        if board_id in self.served:
+            self.changed(board_id)
+
+    def _send(self, board_id: str) -> None:
+        self._timers.pop(board_id, None)
+        local = self.local(board_id)
+        if self.on_local is not None and self._published.get(board_id) != local:
+            self._published[board_id] = local
+            self.on_local(board_id, local)
+        frame = self.frame(board_id)
+        for conn in list(self.connections_of(board_id)):
+            if conn.welcomed:
+                conn.send(frame)
