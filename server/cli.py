@@ -275,7 +275,7 @@ def _import_jira(
 ) -> None:
     """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
     from server.transfer import jira_import as jira_door
-    from server.transfer.jira import SKIP
+    from server.transfer.jira_preview import SKIP
 
     new_board = None
     if board is None and preview:

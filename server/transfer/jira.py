@@ -1,39 +1,36 @@
-"""Jira import: a CSV export becomes a preview of every row's fate, then ops (the board's own
-export for Jira is :mod:`server.transfer.jira_export`).
+"""Jira import: a CSV export becomes a preview of every row's fate (the board's own export for Jira
+is :mod:`server.transfer.jira_export`).
 
 ``preview_jira(data, state, choices)`` reads the file (:mod:`server.transfer.jira_file`),
-proposes a mapping (:mod:`server.transfer.jira_mapping`) changed by ``choices``, and says for
-every row what happens to it, with its line: created, updated (field by field, conflicts
-marked), unchanged, counted into its parent, or skipped and why. It lists the links and their
-fate, the items gone from the file, the teams and iterations it creates and the columns it did
-not use. ``preview.ops(state)`` gives the ops that apply it; a re-import finds items by key.
+proposes a mapping (:mod:`server.transfer.jira_mapping`) changed by ``choices``, and plans what
+happens to every row, with its line: created, updated (field by field, conflicts marked),
+unchanged, counted into its parent, or skipped and why. It plans the links and their fate, the
+items gone from the file, the teams and iterations it creates and the columns it did not use; the
+result is a :class:`~server.transfer.jira_preview.JiraPreview`, and
+:func:`server.transfer.jira_ops.import_ops` gives the ops that apply it (a re-import finds items by key).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
-import uuid
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from board.core import Op
 from board.model import (
     BoardState,
     Dependency,
     Feature,
     FeatureKind,
-    FeatureState,
     Iteration,
     Story,
-    StoryStatus,
     Team,
     holds_feature_work,
 )
 from server.transfer.common import Problem
 from server.transfer.jira_file import JiraFile, JiraRow, read_jira_file
+from server.transfer.jira_items import board_values, keyed_items, link_key
 from server.transfer.jira_mapping import (
     ID_HEADERS,
     KEY_HEADERS,
@@ -41,9 +38,7 @@ from server.transfer.jira_mapping import (
     PARENT_HEADERS,
     PROJECT_HEADERS,
     STATUS_HEADERS,
-    STATUSES,
     TYPE_HEADERS,
-    Candidates,
     JiraMapping,
     candidates,
     choose,
@@ -51,203 +46,27 @@ from server.transfer.jira_mapping import (
     iteration_named,
     sprints_of,
 )
+from server.transfer.jira_preview import (
+    COUNTED,
+    CREATE,
+    DEPENDENCY,
+    EXTERNAL,
+    IGNORED,
+    KEPT,
+    ORDER,
+    SKIP,
+    UNCHANGED,
+    UPDATE,
+    FieldChange,
+    Gone,
+    JiraPreview,
+    LinkFate,
+    RowFate,
+)
 
 MAX_TITLE = 200
 BLOCKS = "blocks"
 _KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-\d+$")
-
-# What each row of the file becomes.
-CREATE, UPDATE, UNCHANGED, COUNTED, SKIP = "create", "update", "unchanged", "counted", "skip"
-# What each Blocks link becomes.
-DEPENDENCY, ORDER, EXTERNAL, KEPT, IGNORED = "dependency", "order", "external", "kept", "ignored"
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field a re-import would change, or a conflict between the board and the file."""
-
-    field: str
-    board: Any
-    file: Any
-    conflict: bool
-    winner: str  # "file" or "board"
-
-
-@dataclass
-class RowFate:
-    line: int
-    key: str
-    type: str
-    fate: str
-    kind: str = ""
-    title: str = ""
-    reason: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
-    changes: list[FieldChange] = field(default_factory=list)
-    points_in_file: int = 0
-    # Written when the item is created, never compared: a feature's description and kind.
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def conflicts(self) -> list[FieldChange]:
-        return [c for c in self.changes if c.conflict]
-
-
-@dataclass(frozen=True)
-class LinkFate:
-    line: int
-    provider: str
-    requester: str
-    fate: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Gone:
-    kind: str
-    key: str
-    title: str
-    action: str
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One choice of the mapping step: sent back as ``name=value``."""
-
-    name: str
-    label: str
-    current: str
-    options: list[tuple[str, str]]
-
-
-@dataclass
-class JiraPreview:
-    mapping: JiraMapping
-    offer: Candidates
-    rows: list[RowFate] = field(default_factory=list)
-    links: list[LinkFate] = field(default_factory=list)
-    gone: list[Gone] = field(default_factory=list)
-    new_teams: list[str] = field(default_factory=list)
-    new_iterations: list[tuple[int, str]] = field(default_factory=list)
-    unused_columns: list[str] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    # The board's iterations (number, name): what a sprint may map to.
-    iterations: list[tuple[int, str]] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        out = {fate: 0 for fate in (CREATE, UPDATE, UNCHANGED, COUNTED, SKIP)}
-        for row in self.rows:
-            out[row.fate] += 1
-        out["conflicts"] = sum(len(r.conflicts) for r in self.rows)
-        out["dependencies"] = sum(1 for link in self.links if link.fate in (DEPENDENCY, EXTERNAL))
-        out["orders"] = sum(1 for link in self.links if link.fate == ORDER)
-        out["gone"] = len(self.gone)
-        out["teams"] = len(self.new_teams)
-        out["iterations"] = len(self.new_iterations)
-        return out
-
-    def points(self) -> dict[str, int]:
-        """The file's story points, and where they went: onto the board or with a skipped row."""
-        imported = sum(r.values.get("points", 0) for r in self.rows if r.kind == "story" and r.fate != SKIP)
-        total = sum(r.points_in_file for r in self.rows)
-        return {"file": total, "board": imported, "not_imported": total - imported}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "counts": self.counts(),
-            "points": self.points(),
-            "mapping": self.mapping.memory(),
-            "rows": [_plain(r) for r in self.rows],
-            "links": [_plain(link) for link in self.links],
-            "gone": [_plain(g) for g in self.gone],
-            "new_teams": list(self.new_teams),
-            "new_iterations": [{"number": n, "name": name} for n, name in self.new_iterations],
-            "unused_columns": list(self.unused_columns),
-            "warnings": [p.to_dict() for p in self.warnings],
-        }
-
-    def _points_options(self) -> list[tuple[str, str]]:
-        """Each candidate column, none, and (when several are used) the columns in use, in order."""
-        options = [("", "no column"), *[(c, c) for c in self.offer.points_columns]]
-        if len(self.mapping.points_columns) > 1:
-            options.insert(
-                0, ("|".join(self.mapping.points_columns), ", then ".join(self.mapping.points_columns))
-            )
-        return options
-
-    def choices(self) -> list[Choice]:
-        """Every choice of the mapping with its options, as the mapping step shows them."""
-        m, offer = self.mapping, self.offer
-        kinds = [
-            ("feature", "feature"),
-            ("story", "story"),
-            ("subtask", "count into its story"),
-            ("skip", "skip"),
-        ]
-        statuses = [(s, s.replace("_", " ")) for s in STATUSES]
-        sprint_targets = [("new", "a new iteration"), ("backlog", "the backlog")]
-        sprint_targets += [
-            (str(n), f"iteration {n}" + (f" ({name})" if name else "")) for n, name in self.iterations
-        ]
-        out = [
-            Choice(
-                "team",
-                "Team from",
-                m.team_column or "none",
-                [("none", "no column"), *[(c, c) for c in offer.team_columns]],
-            ),
-            Choice(
-                "create-teams",
-                "Create missing teams",
-                "yes" if m.create_teams else "no",
-                [("yes", "yes"), ("no", "no")],
-            ),
-            Choice("points", "Story points from", "|".join(m.points_columns), self._points_options()),
-        ]
-        out += [
-            Choice(f"type:{t}", f"Issue type {t} ({n})", m.kind_of(t), kinds) for t, n in offer.types.items()
-        ]
-        out += [
-            Choice(f"status:{st}", f"Status {st} ({n})", m.statuses.get(st, "todo"), statuses)
-            for st, n in offer.statuses.items()
-        ]
-        out += [
-            Choice(f"sprint:{sp}", f"Sprint {sp}", m.sprints.get(sp, "new"), sprint_targets)
-            for sp in offer.sprints
-        ]
-        if self.gone:
-            out.append(
-                Choice(
-                    "removed",
-                    "Items gone from the file",
-                    m.removed,
-                    [("keep", "keep on the board"), ("delete", "delete")],
-                )
-            )
-        for row in self.rows:
-            for c in row.conflicts:
-                name = f"conflict:{row.key}.{c.field}"
-                options = [
-                    ("board", f"keep the board's ({c.board})"),
-                    ("file", f"take the file's ({c.file})"),
-                ]
-                out.append(Choice(name, f"{row.key} {c.field}", c.winner, options))
-        return out
-
-    def ops(self, state: BoardState, *, new_id: Callable[[], str] | None = None) -> list[Op]:
-        """The ops that apply this preview to ``state`` (the board it was previewed against)."""
-        return _OpsBuilder(self, state, new_id or (lambda: uuid.uuid4().hex[:20])).build()
-
-
-def _plain(obj: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in vars(obj).items():
-        if isinstance(value, list):
-            value = [_plain(v) if hasattr(v, "__dict__") else v for v in value]
-        out[name] = value
-    if isinstance(obj, RowFate):
-        out["changes"] = [vars(c) for c in obj.changes]
-    return out
 
 
 def preview_jira(
@@ -685,215 +504,3 @@ class _Planner:
             h for h in self.jira.distinct_headers() if "epic name" in h.lower() or "fix version" in h.lower()
         ]
         return [h for h in dict.fromkeys(relevant) if h and h not in used and self.jira.has(h)]
-
-
-def link_key(provider: str, requester: str) -> str:
-    """How a dependency names the Jira link it came from (a dependency's external key)."""
-    return f"{provider}>{requester}"[:90]
-
-
-def keyed_items(state: BoardState) -> list[Feature | Story]:
-    """The features and stories that came from Jira (they carry its key)."""
-    items: list[Feature | Story] = [*state.of(Feature).values(), *state.of(Story).values()]
-    return [item for item in items if item.external_key]
-
-
-def board_values(state: BoardState, item: Feature | Story) -> dict[str, Any]:
-    """An item's compared fields as an import writes them: names and numbers, never ids."""
-    team = state.get(Team, item.team_id)
-    iteration = state.get(Iteration, item.iteration_id)
-    values: dict[str, Any] = {
-        "title": item.title,
-        "team": team.name if team else None,
-        "iteration": iteration.number if iteration else None,
-    }
-    if isinstance(item, Story):
-        feature = state.get(Feature, item.feature_id)
-        values.update(
-            points=item.points, status=item.status.value, parent=feature.external_key if feature else ""
-        )
-    else:
-        values.update(status=feature_status(item.state).value, parent="")
-    return values
-
-
-def feature_status(state: FeatureState) -> StoryStatus:
-    if state == FeatureState.DONE:
-        return StoryStatus.DONE
-    if state == FeatureState.IN_PROGRESS:
-        return StoryStatus.IN_PROGRESS
-    return StoryStatus.TODO
-
-
-def _dated(start: str | None, end: str | None) -> dict[str, Any]:
-    """An iteration's dates from its sprint's, and its length in weeks (1–6) when both are known."""
-    out: dict[str, Any] = {k: v for k, v in (("start", start), ("end", end)) if v}
-    if start and end and end >= start:
-        days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
-        out["weeks"] = min(6, max(1, round(days / 7)))
-    return out
-
-
-def _feature_state(status: str, planned: bool) -> FeatureState:
-    if status == StoryStatus.DONE.value:
-        return FeatureState.DONE
-    if status == StoryStatus.IN_PROGRESS.value:
-        return FeatureState.IN_PROGRESS
-    return FeatureState.PLANNED if planned else FeatureState.FUNNEL
-
-
-# --- the ops ---------------------------------------------------------------------------------------------
-
-
-class _OpsBuilder:
-    def __init__(self, preview: JiraPreview, state: BoardState, new_id: Callable[[], str]) -> None:
-        self.preview = preview
-        self.state = state
-        self.new_id = new_id
-        self.ops: list[Op] = []
-        self.teams = {t.name.lower(): t.id for t in state.of(Team).values()}
-        self.iterations = {i.number: i.id for i in state.of(Iteration).values()}
-        self.items: dict[str, tuple[str, str]] = {}  # key -> (kind, id)
-        self.planned = {
-            r.key: r.values for r in preview.rows if r.fate != SKIP and r.kind in ("feature", "story")
-        }
-        self.versions: dict[str, int] = {}
-        for item in keyed_items(state):
-            self.items.setdefault(item.external_key, (item.kind, item.id))
-            self.versions[item.id] = item.version
-
-    def add(self, op_type: str, args: dict[str, Any], target: str | None = None) -> None:
-        base = None
-        if target is not None:
-            base = self.versions[target]
-            self.versions[target] = base + 1
-        self.ops.append(Op(op_type, target, base, args, client_op_id=f"jira:{len(self.ops)}:{op_type}"))
-
-    def build(self) -> list[Op]:
-        for name in self.preview.new_teams:
-            self.teams[name.lower()] = self.new_id()
-            self.add("team.create", {"id": self.teams[name.lower()], "name": name})
-        dates = {name[:60].strip(): days for name, days in self.preview.offer.sprint_dates.items()}
-        for number, name in self.preview.new_iterations:
-            self.iterations[number] = self.new_id()
-            args = {
-                "id": self.iterations[number],
-                "number": number,
-                "name": name,
-                **_dated(*dates.get(name, (None, None))),
-            }
-            self.add("iteration.create", args)
-        rows = [r for r in self.preview.rows if r.fate in (CREATE, UPDATE)]
-        for kind in ("feature", "story"):
-            for row in rows:
-                if row.kind == kind:
-                    self._row(row)
-        self._orders()
-        self._dependencies()
-        self._removals()
-        return self.ops
-
-    def _args(self, row: RowFate, values: dict[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = {}
-        for name, value in values.items():
-            if name == "title":
-                args["title"] = value
-            elif name == "team":
-                args["team_id"] = self.teams.get(value.lower()) if value else None
-            elif name == "iteration":
-                args["iteration_id"] = self.iterations.get(value) if value is not None else None
-            elif name == "points":
-                args["points"] = value
-            elif name == "status" and row.kind == "story":
-                args["status"] = value
-            elif name == "parent" and row.kind == "story":
-                parent = self.items.get(value)
-                args["feature_id"] = parent[1] if parent and parent[0] == "feature" else None
-        if row.kind == "feature" and ("status" in values or "iteration" in values):
-            full = row.values
-            args["state"] = _feature_state(full["status"], full["iteration"] is not None).value
-        return args
-
-    def _row(self, row: RowFate) -> None:
-        snapshot = dict(row.values)
-        if row.fate == CREATE:
-            item_id = self.new_id()
-            self.items[row.key] = (row.kind, item_id)
-            self.versions[item_id] = 0
-            args = {
-                "id": item_id,
-                **self._args(row, row.values),
-                **row.extra,
-                "external_key": row.key,
-                "imported": snapshot,
-            }
-            self.ops.append(
-                Op(f"{row.kind}.create", args=args, client_op_id=f"jira:{len(self.ops)}:{row.kind}.create")
-            )
-            self.versions[item_id] = 1
-            return
-        _, item_id = self.items[row.key]
-        changed = {c.field: c.file for c in row.changes if c.winner == "file"}
-        self.add(f"{row.kind}.update", {**self._args(row, changed), "imported": snapshot}, item_id)
-
-    def _orders(self) -> None:
-        after: dict[str, list[str]] = {}
-        for link in self.preview.links:
-            if link.fate == ORDER:
-                after.setdefault(link.requester, []).append(self.items[link.provider][1])
-        for key, firsts in after.items():
-            _, story_id = self.items[key]
-            story = self.state.get(Story, story_id)
-            current = story.after if story else []
-            wanted = list(dict.fromkeys([*current, *firsts]))
-            if wanted != current:
-                self.add("story.update", {"after": wanted}, story_id)
-
-    def _dependencies(self) -> None:
-        for link in self.preview.links:
-            if link.fate not in (DEPENDENCY, EXTERNAL):
-                continue
-            r_kind, r_id = self.items[link.requester]
-            requester = self._item(link.requester)
-            args: dict[str, Any] = {
-                "id": self.new_id(),
-                "need": f"{link.provider} blocks {link.requester}"[:300],
-                "requesting_team_id": self.teams.get((requester["team"] or "").lower()),
-                "requesting_feature_id": r_id
-                if r_kind == "feature"
-                else self._feature_id(requester["parent"]),
-                "external_key": link_key(link.provider, link.requester),
-            }
-            if r_kind == "story" and requester["iteration"] is not None:
-                args["needed_by_iteration_id"] = self.iterations.get(requester["iteration"])
-            if link.fate == EXTERNAL:
-                args["external_party"] = link.provider[:80]
-            else:
-                p_kind, p_id = self.items[link.provider]
-                provider = self._item(link.provider)
-                args["provider_team_id"] = self.teams.get(provider["team"].lower())
-                args["provider_story_id" if p_kind == "story" else "provider_feature_id"] = p_id
-            self.ops.append(
-                Op("dependency.create", args=args, client_op_id=f"jira:{len(self.ops)}:dependency.create")
-            )
-
-    def _item(self, key: str) -> dict[str, Any]:
-        """The values an item will have after this import: the file's row, else the board's."""
-        if key in self.planned:
-            return self.planned[key]
-        kind, item_id = self.items[key]
-        item: Feature | Story | None = (
-            self.state.get(Feature, item_id) if kind == "feature" else self.state.get(Story, item_id)
-        )
-        assert item is not None, "a link end is a row of the file or an item on the board"
-        return board_values(self.state, item)
-
-    def _feature_id(self, key: str) -> str | None:
-        found = self.items.get(key)
-        return found[1] if found and found[0] == "feature" else None
-
-    def _removals(self) -> None:
-        for gone in sorted(self.preview.gone, key=lambda g: g.kind != "story"):
-            if gone.action == "delete":
-                _, item_id = self.items[gone.key]
-                self.add(f"{gone.kind}.delete", {}, item_id)

@@ -9,7 +9,7 @@ import io
 from board.labels import iteration_label, team_name
 from board.model import BoardState, Dependency, Feature, FeatureKind, Story, StoryStatus
 from server.transfer.common import neutralise
-from server.transfer.jira import feature_status, keyed_items
+from server.transfer.jira_items import feature_status, keyed_items
 
 
 def export_jira_csv(state: BoardState) -> bytes:

@@ -14,9 +14,11 @@ from board.roles import jira_import_refusal, may
 from server.store.op_path import BatchRefused, OpPath, new_id
 from server.transfer.common import FileRefused, Problem
 from server.transfer.files import IMPORTER, new_board_state
-from server.transfer.jira import JiraPreview, preview_jira
+from server.transfer.jira import preview_jira
 from server.transfer.jira_file import read_jira_file
 from server.transfer.jira_mapping import detect_project
+from server.transfer.jira_ops import import_ops
+from server.transfer.jira_preview import JiraPreview
 
 
 def require_jira_importer(actor: Actor) -> None:
@@ -56,7 +58,7 @@ def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]
     """The preview's ops, then (for the RTE, who sets up the board) the mapping remembered."""
     if _needs_setup_by_another(preview, actor):
         raise Forbidden(SETUP_IS_THE_RTES)
-    ops = preview.ops(state, new_id=new_id)
+    ops = import_ops(preview, state, new_id=new_id)
     memory = preview.mapping.memory()
     # An import that changes nothing changes nothing: not even the remembered mapping.
     if ops and may(actor, "board.update") and memory != state.meta.import_mapping:

@@ -19,6 +19,7 @@ from server.transfer.board_json import export_board_json
 from server.transfer.csv_files import export_csv_zip
 from server.transfer.jira import preview_jira
 from server.transfer.jira_export import export_jira_csv
+from server.transfer.jira_ops import import_ops
 from server.transfer.picture import program_board_png, program_board_svg
 
 demo = pytest.importorskip("board.demo")
@@ -58,7 +59,7 @@ def test_demo_jira_round_trip(demo_board: BoardState) -> None:
         d for d in demo_board.dependencies if d.provider_story_id or d.provider_feature_id or d.external_party
     ]
     assert preview.counts()["dependencies"] == len(linked) > 20
-    for op in preview.ops(b.state):
+    for op in import_ops(preview, b.state):
         b.op(op.type, op.target, **op.args)
     assert sum(s.points for s in b.state.stories) == sum(s.points for s in demo_board.stories)
     assert sorted(t.name for t in b.state.teams) == sorted(t.name for t in demo_board.teams)

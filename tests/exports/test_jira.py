@@ -17,9 +17,11 @@ from board.core import Op
 from board.model import BoardState, Dependency, Feature, Iteration, Story, Team
 from board.ops import IMPORT_MAPPING_KEYS, apply_op
 from server.transfer.common import FileRefused
-from server.transfer.jira import JiraPreview, preview_jira
+from server.transfer.jira import preview_jira
 from server.transfer.jira_export import export_jira_csv
 from server.transfer.jira_file import MAX_ROWS
+from server.transfer.jira_ops import import_ops
+from server.transfer.jira_preview import JiraPreview
 
 FIXTURES = Path(__file__).with_name("jira")
 FILES = ["cloud_all_fields.csv", "cloud_team_managed.csv", "dc_company_managed.csv", "cloud_custom_type.csv"]
@@ -33,7 +35,7 @@ def new_board(name: str = "Imported") -> Builder:
 
 
 def apply(b: Builder, preview: JiraPreview) -> None:
-    for op in preview.ops(b.state, new_id=_ids()):
+    for op in import_ops(preview, b.state, new_id=_ids()):
         ctx = b.context()
         apply_op(b.state, op, RTE, ctx)
         b.state.seq = ctx.seq
@@ -239,7 +241,7 @@ def test_an_identical_second_import_changes_nothing() -> None:
     b = imported_board()
     again = preview_jira(TEAM_MANAGED.encode(), b.state)
     assert {r.fate for r in again.rows} == {"unchanged", "counted"}
-    assert again.ops(b.state) == [] and again.counts()["dependencies"] == 0
+    assert import_ops(again, b.state) == [] and again.counts()["dependencies"] == 0
     assert {link.fate for link in again.links} == {"kept"}
 
 
@@ -293,7 +295,7 @@ def test_a_board_side_edit_survives_an_unchanged_file() -> None:
     b.op("story.update", story.id, title="Welcome tour, shorter")
     again = preview_jira(TEAM_MANAGED.encode(), b.state)
     assert next(r for r in again.rows if r.key == "OM-6").fate == "unchanged"
-    assert again.ops(b.state) == []
+    assert import_ops(again, b.state) == []
 
 
 # --- export, and a fresh board from it -------------------------------------------------------------------
@@ -496,7 +498,7 @@ def test_a_link_to_an_outside_issue_with_a_long_name_is_made_once() -> None:
     b = new_board()
     apply(b, preview_jira(text.encode(), b.state))
     again = preview_jira(text.encode(), b.state)
-    assert [link.fate for link in again.links] == ["kept"] and again.ops(b.state) == []
+    assert [link.fate for link in again.links] == ["kept"] and import_ops(again, b.state) == []
 
 
 def test_sprints_map_onto_a_prepared_boards_iterations_by_name_then_number() -> None:

@@ -18,6 +18,7 @@ from board.ops import Context, apply_op
 from board.roles import Actor
 from server.transfer.common import FileRefused
 from server.transfer.jira import preview_jira
+from server.transfer.jira_ops import import_ops
 
 RTE = Actor("rte", "RTE", Role.RTE)
 HEADER = [
@@ -71,15 +72,15 @@ def test_a_file_is_refused_or_every_op_it_gives_is_taken(table: list[list[str]],
     except (FileRefused, Invalid) as exc:
         assert str(exc)
         return
-    apply(state, preview.ops(state, new_id=fresh_ids()))
+    apply(state, import_ops(preview, state, new_id=fresh_ids()))
     for row in preview.rows:
         assert row.fate in ("create", "counted", "skip") and (row.fate != "skip" or row.reason)
     assert preview.points()["board"] == sum(s.points for s in state.stories)
     # The same file again: nothing to create, and nothing at all once the board is up to date.
     again = preview_jira(encoded(table), state, choices)
     assert again.counts()["create"] == 0
-    apply(state, again.ops(state, new_id=fresh_ids()))
-    assert preview_jira(encoded(table), state, choices).ops(state) == []
+    apply(state, import_ops(again, state, new_id=fresh_ids()))
+    assert import_ops(preview_jira(encoded(table), state, choices), state) == []
 
 
 def fresh_ids() -> Callable[[], str]:
