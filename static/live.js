@@ -11,14 +11,9 @@
  *   #presence (optional): live.js fills it with who is connected (text only, never HTML from the wire).
  *   #main: the page content; after a "reset" (the page is too far behind) live.js fetches the page
  *       again and replaces #main with the fresh one. Nothing stale stays on screen.
- *   Forms/buttons that change the board: ws-send, with fields named type, target, base_version and
- *       args.<name> (htmx sends them as flat JSON). live.js gives each a client_op_id, marks the element
- *       with the class "op-pending" until the server acks it, resends it after a reconnect (the server
- *       applies it once), and on a refusal puts the reason in a .refusal element right after it and
- *       dispatches "piboard:refusal" on it (detail: the refusal frame).
  *   Live fragments arrive as HTML with hx-swap-oob (rendered by server/pages/renderer.py); each starts
  *   with <div id="live-seq" data-seq="N">, so live.js knows the seq shown and drops anything older.
- *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:ack, piboard:reset,
+ *   Events dispatched on document.body: piboard:welcome, piboard:presence, piboard:reset,
  *       and piboard:before-replace / piboard:replaced around a fresh #main (detail.region).
  *   htmx may arrive after this script (static/htmx-loader.js): the socket opens once it is there.
  *   Forms that post ops to the form door (hx-post="/b/{board}/ops") get a client_op_id; one that cannot
@@ -34,7 +29,6 @@
     return;
   }
   var RECONNECTING_CODES = [1006, 1011, 1012, 1013]; // htmx-ext-ws reconnects on these only
-  var RETRY_UNAVAILABLE_MS = 2000;
   var ENDED_REASONS = {
     1008: "Disconnected: too many messages. Reload the page.",
     4400: "Disconnected (protocol error). Reload the page.",
@@ -45,9 +39,6 @@
 
   var boardId = body.dataset.board;
   var seq = parseInt(body.dataset.seq || "0", 10) || 0;
-  var unacked = new Map(); // client_op_id -> {message, elt}, in send order
-  var opCounter = 0;
-  var clientId = Math.random().toString(36).slice(2, 10);
   var refetching = false;
   var newestDuringRefetch = 0; // fragments dropped while a fresh page was on its way
   var socket = null; // the ws extension's public interface, once open
@@ -100,22 +91,6 @@
       mode: "html",
       name: (navigator.userAgent.indexOf("Mobile") >= 0 ? "mobile" : "browser")
     });
-  }
-
-  function showRefusal(elt, frame) {
-    if (!elt || !elt.isConnected) {
-      return;
-    }
-    elt.classList.remove("op-pending");
-    var note = elt.nextElementSibling;
-    if (!note || !note.classList.contains("refusal")) {
-      note = document.createElement("p");
-      note.className = "refusal";
-      note.setAttribute("role", "alert");
-      elt.insertAdjacentElement("afterend", note);
-    }
-    note.textContent = frame.reason || "Refused.";
-    elt.dispatchEvent(new CustomEvent("piboard:refusal", { bubbles: true, detail: frame }));
   }
 
   function renderPresence(frame) {
@@ -208,34 +183,6 @@
         setStatus("live", "live");
         body.dispatchEvent(new CustomEvent("piboard:welcome", { detail: frame }));
         break;
-      case "ack": {
-        var sent = unacked.get(frame.client_op_id);
-        unacked.delete(frame.client_op_id);
-        if (sent && sent.elt) {
-          sent.elt.classList.remove("op-pending");
-          var note = sent.elt.nextElementSibling;
-          if (note && note.classList.contains("refusal")) {
-            note.remove();
-          }
-        }
-        body.dispatchEvent(new CustomEvent("piboard:ack", { detail: frame }));
-        break;
-      }
-      case "refusal": {
-        var refused = unacked.get(frame.client_op_id);
-        if (frame.error === "unavailable" && refused) {
-          // The database is restarting: keep the op and send it again (it is applied once).
-          setTimeout(function () {
-            if (unacked.has(frame.client_op_id) && socket) {
-              socket.send(refused.message);
-            }
-          }, RETRY_UNAVAILABLE_MS);
-          break;
-        }
-        unacked.delete(frame.client_op_id);
-        showRefusal(refused && refused.elt, frame);
-        break;
-      }
       case "reset":
         body.dispatchEvent(new CustomEvent("piboard:reset", { detail: frame }));
         refetchPage();
@@ -263,14 +210,8 @@
 
   body.addEventListener("htmx:wsOpen", function (evt) {
     socket = evt.detail.socketWrapper;
-    // Ops typed while offline sit in the extension's queue and in `unacked`: resend from `unacked`
-    // only, after the hello, so each goes once and in order (the server dedupes by client_op_id).
-    socket.queue.length = 0;
     setStatus("catching-up", "catching up…");
     socket.sendImmediately(hello());
-    unacked.forEach(function (sent) {
-      socket.sendImmediately(sent.message);
-    });
     flushOutbox();
   });
 
@@ -281,21 +222,6 @@
     } else {
       setStatus("ended", ENDED_REASONS[code] || "Disconnected. Reload the page.");
     }
-  });
-
-  body.addEventListener("htmx:wsConfigSend", function (evt) {
-    var detail = evt.detail;
-    var message = Object.assign({}, detail.parameters);
-    if (!message.client_op_id) {
-      opCounter += 1;
-      message.client_op_id = "web-" + clientId + "-" + opCounter;
-    }
-    if (detail.headers) {
-      message.HEADERS = detail.headers;
-    }
-    detail.messageBody = JSON.stringify(message);
-    unacked.set(message.client_op_id, { message: detail.messageBody, elt: evt.target });
-    evt.target.classList.add("op-pending");
   });
 
   body.addEventListener("htmx:wsBeforeMessage", function (evt) {
@@ -346,6 +272,8 @@
   var UNREACHED = [0, 502, 503, 504];
   var OUTBOX_RETRY_MS = 3000;
   var outbox = []; // {fields: URLSearchParams, anchorId, label}
+  var opCounter = 0;
+  var clientId = Math.random().toString(36).slice(2, 10);
   var flushing = false;
   var retryTimer = null;
 
