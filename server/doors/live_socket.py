@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor
+from board.core import Committed
 from board.errors import NotFound, PiboardError
-from board.events import Committed
 from server.doors.deps import Services, session_of
 from server.doors.limits import TokenBucket
 from server.doors.op_input import op_from_fields, parse_op

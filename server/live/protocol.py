@@ -16,8 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from board import Actor, BoardState
+from board.core import Committed
 from board.errors import PiboardError
-from board.events import Committed, public_event
+from board.events import public_event
 from board.public import public_state
 from server.errors import refusal_body
 from server.settings import Settings
