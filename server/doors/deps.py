@@ -1,4 +1,12 @@
-"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+"""Dependencies shared by the routers, as ``Annotated`` aliases: every router reaches the process's
+services, the person asking and the board through these.
+
+- ``ServicesDep``: the long-lived parts of the process (storage, the op rate, webhooks).
+- ``CurrentActor``: who sends a REST request; a refusal is answered in JSON.
+- ``BoardPage`` / ``BoardFragment``: a board's page or htmx fragment: the viewer, the board as it is
+  and the services; a refusal (no session, another board's session, no such board, or one the route
+  raises) is answered as the refused page or as the refusal fragment.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from board import Actor
+from board import Actor, BoardState
+from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.limits import RateLimiter
 from server.store.auth import session_cookie_name
 from server.store.storage import Storage
@@ -44,3 +54,38 @@ def current_actor(board_id: str, request: Request, services: ServicesDep) -> Act
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a board's page or fragment is made from: who asks, the board as it is now, the services."""
+
+    request: Request
+    services: Services
+    actor: Actor
+    state: BoardState
+
+    @property
+    def board_id(self) -> str:
+        return self.state.board_id
+
+
+async def load_page(board_id: str, request: Request, services: Services) -> Page:
+    """The viewer and the board; refused without a session, with another board's, or without the board."""
+    actor = await run_in_threadpool(services.auth.actor, board_id, session_of(request, board_id))
+    state = await run_in_threadpool(services.op_path.state, board_id)
+    return Page(request, services, actor, state)
+
+
+async def board_page(board_id: str, request: Request, services: ServicesDep) -> Page:
+    answer_refusals_as(request, Answer.PAGE)
+    return await load_page(board_id, request, services)
+
+
+async def board_fragment(board_id: str, request: Request, services: ServicesDep) -> Page:
+    answer_refusals_as(request, Answer.FRAGMENT)
+    return await load_page(board_id, request, services)
+
+
+BoardPage = Annotated[Page, Depends(board_page)]
+BoardFragment = Annotated[Page, Depends(board_fragment)]

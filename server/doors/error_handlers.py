@@ -1,20 +1,58 @@
-"""Refusals mapped at the HTTP boundary: the exception handlers the application installs."""
+"""Refusals mapped at the HTTP boundary: the exception handlers the application installs.
+
+A refusal is answered in the shape of what was asked for: JSON for a program (the REST doors), the
+refused page for a browser's page, the small refusal fragment for a form post or an htmx request.
+A route says which by the dependency it takes (:mod:`server.doors.deps`: ``BoardPage``,
+``BoardFragment``, ``FormActor``), which calls :func:`answer_refusals_as`; a route that says
+nothing is answered in JSON.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from board.errors import PiboardError
 from board.fields import repaired
 from server.errors import DATABASE_UNAVAILABLE, STATUS, Unavailable, refusal_body
+from server.pages.templating import refusal_fragment, templates
+from server.store.auth import Unauthenticated
 
 
-async def piboard_error_handler(request: Request, exc: Exception) -> JSONResponse:
+class Answer(Enum):
+    """The shape of a route's answer to a refusal."""
+
+    JSON = "json"
+    PAGE = "page"  # page_refused.html: why, and the way in when the person has not joined
+    FRAGMENT = "fragment"  # parts/refusal.html, shown next to what was refused
+
+
+def answer_refusals_as(request: Request, answer: Answer) -> None:
+    """From now on, a refusal of this request is answered as ``answer``."""
+    request.state.refusal_answer = answer
+
+
+async def piboard_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PiboardError)
+    answer = getattr(request.state, "refusal_answer", Answer.JSON)
+    if answer is Answer.PAGE:
+        return refused_page(request, exc)
+    if answer is Answer.FRAGMENT:
+        return refusal_fragment(request, exc)
     return JSONResponse(refusal_body(exc), status_code=STATUS.get(exc.code, 400))
+
+
+def refused_page(request: Request, exc: PiboardError) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "page_refused.html",
+        {"reason": exc.reason, "needs_join": isinstance(exc, Unauthenticated)},
+        status_code=STATUS.get(exc.code, 400),
+    )
 
 
 async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, BoardState
-from board.errors import Invalid, PiboardError
+from board import BoardState
+from board.errors import Invalid
 from board.history import HISTORY_KINDS, LANDMARK_OPS, AgendaTimes, timeline_landmarks
 from board.model import Team
 from server.clock import CLOCK
-from server.doors.deps import Services, ServicesDep
+from server.doors.deps import BoardFragment, BoardPage, Page, Services
+from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.limits import RateLimiter
-from server.doors.pages import _load, _refused, page_context
+from server.doors.pages import page_context
 from server.errors import RateLimited
 from server.pages.history import (
     PAST_TEAM_PREFIX,
@@ -35,7 +36,7 @@ from server.pages.history import (
 from server.pages.objectives import objectives_page
 from server.pages.program import build_program
 from server.pages.team import build_team
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 
 router = APIRouter(prefix="/b/{board_id}", tags=["history"])
 
@@ -44,21 +45,20 @@ Show = Annotated[str, Query(max_length=60)]
 REPLAY_SPEEDS = (1, 5, 25, 100, 500)  # events per second on the big screen
 
 
-async def _read(board_id: str, request: Request, services: Services) -> tuple[BoardState, Actor]:
-    """The board and the viewer, within the viewer's rate of history reads (each may replay events)."""
-    state, actor = await _load(board_id, request, services)
+def _check_reads(page: Page) -> None:
+    """Within the viewer's rate of history reads (each may replay events)."""
+    request = page.request
     limiter: RateLimiter | None = getattr(request.app.state, "history_reads", None)
     if limiter is None:
-        settings = services.settings
+        settings = page.services.settings
         limiter = RateLimiter(settings.history_reads_per_second, settings.history_reads_burst)
         request.app.state.history_reads = limiter
     try:
-        limiter.check(actor.id)
+        limiter.check(page.actor.id)
     except RateLimited:
         raise RateLimited(
             f"too many history reads: at most {limiter.rate:g} per second; slow down and retry"
         ) from None
-    return state, actor
 
 
 def _timeline(services: Services, state: BoardState) -> Timeline:
@@ -73,34 +73,26 @@ def _timeline(services: Services, state: BoardState) -> Timeline:
 
 
 @router.get("/history", response_class=HTMLResponse)
-async def history_page(
-    board_id: str, request: Request, services: ServicesDep, at: Seq | None = None, show: Show = "program"
-) -> Response:
+async def history_page(page: BoardPage, at: Seq | None = None, show: Show = "program") -> Response:
     """Time travel: scrub the timeline to see the board as it was; compare two moments."""
-    return await _history(board_id, request, services, at, show, "history.html")
+    return await _history(page, at, show, "history.html")
 
 
 @router.get("/replay", response_class=HTMLResponse)
-async def replay_page(
-    board_id: str, request: Request, services: ServicesDep, at: Seq | None = None, show: Show = "program"
-) -> Response:
+async def replay_page(page: BoardPage, at: Seq | None = None, show: Show = "program") -> Response:
     """The event played back on the big screen, at a chosen speed (for the retrospective)."""
-    return await _history(board_id, request, services, at if at is not None else 1, show, "replay.html")
+    return await _history(page, at if at is not None else 1, show, "replay.html")
 
 
-async def _history(
-    board_id: str, request: Request, services: Services, at: int | None, show: str, template: str
-) -> Response:
-    try:
-        state, actor = await _read(board_id, request, services)
-        show = past_view_name(show)
-        timeline = await run_in_threadpool(_timeline, services, state)
-        past = await run_in_threadpool(
-            _past, services, state, min(at if at is not None else state.seq, state.seq), show
-        )
-    except PiboardError as exc:
-        return _refused(request, exc)
-    context = page_context(request, services, state, actor, "history")
+async def _history(page: Page, at: int | None, show: str, template: str) -> Response:
+    _check_reads(page)
+    services, state = page.services, page.state
+    show = past_view_name(show)
+    timeline = await run_in_threadpool(_timeline, services, state)
+    past = await run_in_threadpool(
+        _past, services, state, min(at if at is not None else state.seq, state.seq), show
+    )
+    context = page_context(page, "history")
     context.update(
         timeline=timeline,
         past_views=PAST_VIEWS,
@@ -110,25 +102,20 @@ async def _history(
     )
     context["can_move"] = False
     # The timeline is about to be scrubbed: meet the whole history once, after the page is sent.
-    keep = BackgroundTask(services.op_path.keep_snapshots, board_id)
-    return templates.TemplateResponse(request, template, context, background=keep)
+    keep = BackgroundTask(services.op_path.keep_snapshots, page.board_id)
+    return templates.TemplateResponse(page.request, template, context, background=keep)
 
 
 @router.get("/history/past", response_class=HTMLResponse)
-async def past_fragment(
-    board_id: str, request: Request, services: ServicesDep, at: Seq, show: Show = "program"
-) -> Response:
+async def past_fragment(page: BoardFragment, at: Seq, show: Show = "program") -> Response:
     """The board as it was right after event ``at``, read-only: the fragment the timeline swaps in.
     Also the hook for any page that plays the event back (the big screen's scenes)."""
-    try:
-        state, actor = await _read(board_id, request, services)
-        show = past_view_name(show)
-        past = await run_in_threadpool(_past, services, state, min(at, state.seq), show)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
-    context = page_context(request, services, past["past_state"], actor, "history")
+    _check_reads(page)
+    show = past_view_name(show)
+    past = await run_in_threadpool(_past, page.services, page.state, min(at, page.state.seq), show)
+    context = page_context(page, "history", past["past_state"])
     context.update(show=show, **past, can_move=False)
-    return templates.TemplateResponse(request, "history/past.html", context)
+    return templates.TemplateResponse(page.request, "history/past.html", context)
 
 
 def _past(services: Services, now: BoardState, at: int, show: str) -> dict[str, Any]:
@@ -149,21 +136,16 @@ def _past(services: Services, now: BoardState, at: int, show: str) -> dict[str, 
 
 @router.get("/history/compare", response_class=HTMLResponse)
 async def compare_fragment(
-    board_id: str,
-    request: Request,
-    services: ServicesDep,
+    page: BoardFragment,
     earlier: Annotated[str, Query(alias="from", max_length=12)] = "baseline",
     later: Annotated[str, Query(alias="to", max_length=12)] = "now",
 ) -> Response:
     """What moved, was added or dropped between two moments ("baseline" and "now" name those)."""
-    try:
-        state, _actor = await _read(board_id, request, services)
-        first, second = (_moment_seq(state, name) for name in (earlier, later))
-        first, second = min(first, second), max(first, second)
-        comparison = await run_in_threadpool(_compare, services, state, first, second)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
-    return templates.TemplateResponse(request, "history/compare.html", {"comparison": comparison})
+    _check_reads(page)
+    first, second = (_moment_seq(page.state, name) for name in (earlier, later))
+    first, second = min(first, second), max(first, second)
+    comparison = await run_in_threadpool(_compare, page.services, page.state, first, second)
+    return templates.TemplateResponse(page.request, "history/compare.html", {"comparison": comparison})
 
 
 def _moment_seq(state: BoardState, name: str) -> int:
@@ -184,23 +166,26 @@ def _compare(services: Services, now: BoardState, first: int, second: int) -> An
     return compare(op_path.state_at(now.board_id, first), op_path.state_at(now.board_id, second), *moments)
 
 
+def _history_kind(kind: str, request: Request) -> str:
+    """The kind of item whose story is asked for, checked before who asks (which kinds have one is
+    no secret); its refusal is a fragment like the story's."""
+    answer_refusals_as(request, Answer.FRAGMENT)
+    if kind not in HISTORY_KINDS:
+        raise Invalid(f"history is kept for {', '.join(HISTORY_KINDS)}")
+    return kind
+
+
 @router.get("/activity/{kind}", response_class=HTMLResponse)
 async def activity_fragment(
-    board_id: str,
-    kind: str,
-    request: Request,
-    services: ServicesDep,
+    kind: Annotated[str, Depends(_history_kind)],
+    page: BoardFragment,
     target: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> Response:
     """An item's story, newest first, with Undo where this person may undo (opened from its card)."""
-    try:
-        if kind not in HISTORY_KINDS:
-            raise Invalid(f"history is kept for {', '.join(HISTORY_KINDS)}")
-        state, actor = await _read(board_id, request, services)
-        events = await run_in_threadpool(services.op_path.events_touching, board_id, target)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
-    activity = item_activity(state, events, kind, target, actor, services.op_path.clock())
+    _check_reads(page)
+    op_path = page.services.op_path
+    events = await run_in_threadpool(op_path.events_touching, page.board_id, target)
+    activity = item_activity(page.state, events, kind, target, page.actor, op_path.clock())
     return templates.TemplateResponse(
-        request, "history/activity.html", {"activity": activity, "board_id": board_id}
+        page.request, "history/activity.html", {"activity": activity, "board_id": page.board_id}
     )

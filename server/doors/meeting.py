@@ -8,6 +8,7 @@ have their own form routes here (the RTE's, on ``/admin``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -20,16 +21,16 @@ from board.model import Ballot, Team
 from board.objectives import is_vague
 from board.vote import ballot_id, is_revealed
 from server.doors.boards import join_url
-from server.doors.deps import Services, ServicesDep
+from server.doors.deps import BoardFragment, BoardPage, Page, Services, ServicesDep, load_page
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
-from server.doors.pages import _load, _refused, page_context
+from server.doors.pages import page_context
 from server.errors import STATUS
 from server.pages.agenda import agenda_page
 from server.pages.objectives import objectives_page
 from server.pages.qr import qr_svg
 from server.pages.risks import ROAM_COLUMNS, risk_board
 from server.pages.setup import admin_setup
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 from server.pages.vote import FIST, vote_page
 from server.store.auth import JoinLink, may_show_on_screen
 
@@ -57,32 +58,17 @@ EVENT_ROLES = (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER, Rol
 MAX_VAGUE_CHECK = 500
 
 
-async def _page(
-    board_id: str, request: Request, services: Services, view: str, template: str, build: Any, **extra: Any
-) -> Response:
-    try:
-        state, actor = await _load(board_id, request, services)
-        if view == "admin":
-            require_rte(actor)
-        model = await run_in_threadpool(build, state)
-    except PiboardError as exc:
-        return _refused(request, exc)
-    context = page_context(request, services, state, actor, view)
-    context.update({k: v(state, actor) if callable(v) else v for k, v in extra.items()})
+async def _page(page: Page, view: str, template: str, build: Any, **extra: Any) -> Response:
+    model = await run_in_threadpool(build, page.state)
+    context = page_context(page, view)
+    context.update({k: v(page.state, page.actor) if callable(v) else v for k, v in extra.items()})
     context.update(model)
-    return templates.TemplateResponse(request, template, context)
+    return templates.TemplateResponse(page.request, template, context)
 
 
 @router.get("/objectives", response_class=HTMLResponse)
-async def objectives(board_id: str, request: Request, services: ServicesDep) -> Response:
-    return await _page(
-        board_id,
-        request,
-        services,
-        "objectives",
-        "meeting/objectives.html",
-        lambda s: {"page": objectives_page(s)},
-    )
+async def objectives(page: BoardPage) -> Response:
+    return await _page(page, "objectives", "meeting/objectives.html", lambda s: {"page": objectives_page(s)})
 
 
 @router.get("/objectives/vague", response_class=HTMLResponse)
@@ -94,8 +80,9 @@ async def vague_check(
 ) -> Response:
     """The clarity hint as a team types an objective: the one rule of ``board.objectives.is_vague``."""
     try:
-        await _load(board_id, request, services)
+        await load_page(board_id, request, services)
     except PiboardError as exc:
+        # A hint beside a field: a refused one shows nothing there.
         return HTMLResponse("", status_code=STATUS.get(exc.code, 400))
     if not statement.strip() or not is_vague(statement):
         return HTMLResponse("")
@@ -106,14 +93,9 @@ async def vague_check(
 
 
 @router.get("/risks", response_class=HTMLResponse)
-async def risks(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def risks(page: BoardPage) -> Response:
     return await _page(
-        board_id,
-        request,
-        services,
-        "risks",
-        "meeting/risks.html",
-        lambda s: {"risks": risk_board(s), "labels": dict(ROAM_COLUMNS)},
+        page, "risks", "meeting/risks.html", lambda s: {"risks": risk_board(s), "labels": dict(ROAM_COLUMNS)}
     )
 
 
@@ -134,11 +116,9 @@ def _revealed_rounds(state: BoardState) -> set[str]:
 
 
 @router.get("/vote", response_class=HTMLResponse)
-async def vote(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def vote(page: BoardPage) -> Response:
     return await _page(
-        board_id,
-        request,
-        services,
+        page,
         "vote",
         "meeting/vote.html",
         lambda s: {"page": vote_page(s), "fist": FIST},
@@ -147,10 +127,8 @@ async def vote(board_id: str, request: Request, services: ServicesDep) -> Respon
 
 
 @router.get("/agenda", response_class=HTMLResponse)
-async def agenda(board_id: str, request: Request, services: ServicesDep) -> Response:
-    return await _page(
-        board_id, request, services, "agenda", "meeting/agenda.html", lambda s: {"page": agenda_page(s)}
-    )
+async def agenda(page: BoardPage) -> Response:
+    return await _page(page, "agenda", "meeting/agenda.html", lambda s: {"page": agenda_page(s)})
 
 
 # --- admin: the RTE's page, with join links ----------------------------------------------------------------
@@ -165,15 +143,11 @@ def link_label(link: JoinLink, teams: dict[str, Team] | None = None) -> str:
 
 
 def _links_context(
-    request: Request,
-    services: Services,
-    state: BoardState,
-    fresh: list[JoinLink],
-    notes: list[str] | None = None,
-    error: str = "",
+    page: Page, fresh: list[JoinLink], notes: list[str] | None = None, error: str = ""
 ) -> dict[str, Any]:
+    state, request = page.state, page.request
     teams = state.of(Team)
-    links = services.auth.links(state.board_id)
+    links = page.services.auth.links(state.board_id)
     return {
         "board_id": state.board_id,
         "links": links,
@@ -208,48 +182,41 @@ def _live_for(links: list[JoinLink], role: Role, team_id: str | None) -> list[Jo
 
 
 @router.get("/admin", response_class=HTMLResponse)
-async def admin(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def admin(page: BoardPage) -> Response:
+    require_rte(page.actor)
     return await _page(
-        board_id,
-        request,
-        services,
-        "admin",
-        "meeting/admin.html",
-        lambda s: {**admin_setup(s), **_links_context(request, services, s, [])},
+        page, "admin", "meeting/admin.html", lambda s: {**admin_setup(s), **_links_context(page, [])}
     )
 
 
-async def _links_answer(board_id: str, request: Request, services: Services, make: Any) -> Response:
+async def _links_answer(page: Page, make: Callable[[list[str]], list[JoinLink]]) -> Response:
     """Run a join-link action as the RTE and answer the links panel, saying what the action did
     (a link is never replaced, or made beside another, without a word)."""
-    try:
-        state, actor = await _load(board_id, request, services)
-        require_rte(actor)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
+    require_rte(page.actor)
     notes: list[str] = []
     try:
-        made: list[JoinLink] = await run_in_threadpool(make, state, actor, notes)
-        context, status = _links_context(request, services, state, made, notes), 200
+        made = await run_in_threadpool(make, notes)
+        context, status = _links_context(page, made, notes), 200
     except PiboardError as exc:
-        context = _links_context(request, services, state, [], error=exc.reason)
+        # The panel stays, with the reason where the new link would have been.
+        context = _links_context(page, [], error=exc.reason)
         status = STATUS.get(exc.code, 400)
     # A link URL is a secret: never cached.
-    response = templates.TemplateResponse(request, "meeting/links.html", context, status_code=status)
+    response = templates.TemplateResponse(page.request, "meeting/links.html", context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @router.post("/admin/links", response_class=HTMLResponse)
 async def admin_make_link(
-    board_id: str,
-    request: Request,
-    services: ServicesDep,
+    page: BoardFragment,
     role: Annotated[str, Form(max_length=20)],
     team_id: Annotated[str, Form(max_length=40)] = "",
     label: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+    services, board_id = page.services, page.board_id
+
+    def make(notes: list[str]) -> list[JoinLink]:
         try:
             chosen = Role(role)
         except ValueError:
@@ -257,8 +224,8 @@ async def admin_make_link(
         if chosen == Role.TEAM and not team_id:
             raise Invalid("a team link names its team: choose the team")
         others = _live_for(services.auth.links(board_id), chosen, team_id or None)
-        link = make_link(services, board_id, actor, chosen, team_id or None, label)
-        name = link_label(link, state.of(Team))
+        link = make_link(services, board_id, page.actor, chosen, team_id or None, label)
+        name = link_label(link, page.state.of(Team))
         notes.append(f"Made a new link for {name}.")
         if others:
             notes.append(
@@ -267,18 +234,20 @@ async def admin_make_link(
             )
         return [link]
 
-    return await _links_answer(board_id, request, services, make)
+    return await _links_answer(page, make)
 
 
 @router.post("/admin/links/all", response_class=HTMLResponse)
-async def admin_make_all_links(board_id: str, request: Request, services: ServicesDep) -> Response:
-    def make(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
+async def admin_make_all_links(page: BoardFragment) -> Response:
+    services, board_id = page.services, page.board_id
+
+    def make(notes: list[str]) -> list[JoinLink]:
         """A link for every role and team that has no live one yet; the live ones stay as they are."""
         wanted: list[tuple[Role, str | None]] = [(r, None) for r in EVENT_ROLES]
-        wanted += [(Role.TEAM, t.id) for t in state.teams]
+        wanted += [(Role.TEAM, t.id) for t in page.state.teams]
         links = services.auth.links(board_id)
         missing = [(r, t) for r, t in wanted if not _live_for(links, r, t)]
-        made = [make_link(services, board_id, actor, r, t) for r, t in missing]
+        made = [make_link(services, board_id, page.actor, r, t) for r, t in missing]
         kept = len(wanted) - len(missing)
         notes.append(
             f"Made {len(made)} new link(s)"
@@ -286,28 +255,28 @@ async def admin_make_all_links(board_id: str, request: Request, services: Servic
         )
         return made
 
-    return await _links_answer(board_id, request, services, make)
+    return await _links_answer(page, make)
 
 
 @router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
-async def admin_revoke_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
-    def revoke(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
-        old = _link(services, board_id, link_id)
-        revoke_unless_last_rte(services, board_id, actor, link_id)
+async def admin_revoke_link(link_id: str, page: BoardFragment) -> Response:
+    def revoke(notes: list[str]) -> list[JoinLink]:
+        old = _link(page.services, page.board_id, link_id)
+        revoke_unless_last_rte(page.services, page.board_id, page.actor, link_id)
         notes.append(
-            f"Revoked the link for {link_label(old, state.of(Team))}: {_uses(old.uses)} lost access."
+            f"Revoked the link for {link_label(old, page.state.of(Team))}: {_uses(old.uses)} lost access."
         )
         return []
 
-    return await _links_answer(board_id, request, services, revoke)
+    return await _links_answer(page, revoke)
 
 
 @router.post("/admin/links/{link_id}/remake", response_class=HTMLResponse)
-async def admin_remake_link(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
-    def remake(state: BoardState, actor: Actor, notes: list[str]) -> list[JoinLink]:
-        old = _link(services, board_id, link_id)
-        link = remake_link(services, board_id, actor, link_id)
-        name = link_label(link, state.of(Team))
+async def admin_remake_link(link_id: str, page: BoardFragment) -> Response:
+    def remake(notes: list[str]) -> list[JoinLink]:
+        old = _link(page.services, page.board_id, link_id)
+        link = remake_link(page.services, page.board_id, page.actor, link_id)
+        name = link_label(link, page.state.of(Team))
         if old.revoked:
             notes.append(f"Made a new link for {name}.")
         else:
@@ -317,7 +286,7 @@ async def admin_remake_link(board_id: str, link_id: str, request: Request, servi
             )
         return [link]
 
-    return await _links_answer(board_id, request, services, remake)
+    return await _links_answer(page, remake)
 
 
 def _link(services: Services, board_id: str, link_id: str) -> JoinLink:
@@ -328,20 +297,16 @@ def _link(services: Services, board_id: str, link_id: str) -> JoinLink:
 
 
 @router.get("/admin/links/{link_id}/qr", response_class=HTMLResponse)
-async def admin_link_qr(board_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+async def admin_link_qr(link_id: str, page: BoardPage) -> Response:
     """One live link's QR code, large, for the big screen: people in the room scan it."""
-    try:
-        state, actor = await _load(board_id, request, services)
-        require_rte(actor)
-        link = await run_in_threadpool(_link, services, board_id, link_id)
-        if link.token is None:
-            raise NotFound("this link is revoked, or made before links could be shown again")
-    except PiboardError as exc:
-        return _refused(request, exc)
-    url = join_url(request, link.token)
-    label = link_label(link, state.of(Team))
-    context = page_context(request, services, state, actor, "admin")
+    require_rte(page.actor)
+    link = await run_in_threadpool(_link, page.services, page.board_id, link_id)
+    if link.token is None:
+        raise NotFound("this link is revoked, or made before links could be shown again")
+    url = join_url(page.request, link.token)
+    label = link_label(link, page.state.of(Team))
+    context = page_context(page, "admin")
     context.update(label=label, url=url, qr=qr_svg(url, f"QR code of the join link for {label}"))
-    response = templates.TemplateResponse(request, "meeting/link_qr.html", context)
+    response = templates.TemplateResponse(page.request, "meeting/link_qr.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response

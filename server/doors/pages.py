@@ -17,11 +17,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, BoardState
+from board import BoardState
 from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
 from board.roles import jira_import_refusal
-from server.doors.deps import Services, ServicesDep, session_of
+from server.doors.deps import BoardFragment, BoardPage, Page, Services, ServicesDep, load_page
 from server.doors.join import signed_in_redirect
 from server.errors import STATUS
 from server.live.hub import Hub
@@ -30,19 +30,19 @@ from server.pages.renderer import screen_viewer
 from server.pages.room import help_view, room_menu_context
 from server.pages.screen import screen_context
 from server.pages.team import build_team
-from server.pages.templating import Viewer, refusal_fragment, templates
+from server.pages.templating import Viewer, templates
 from server.pages.timer import timer_part
 from server.pages.whereabouts import online_context
-from server.store.auth import Unauthenticated, may_show_on_screen
+from server.store.auth import may_show_on_screen
 from server.store.provision import create_board_with_rte, require_admin_token
 
 router = APIRouter(tags=["pages"])
 
 
-def page_context(
-    request: Request, services: Services, state: BoardState, actor: Actor, view: str
-) -> dict[str, Any]:
-    """What base.html needs on every board page."""
+def page_context(page: Page, view: str, state: BoardState | None = None) -> dict[str, Any]:
+    """What base.html needs on every board page (``state``: the board shown, when not the board now)."""
+    services, actor = page.services, page.actor
+    state = state or page.state
     teams = state.teams
     return {
         "board_id": state.board_id,
@@ -68,21 +68,6 @@ def page_context(
         "help": help_view(state),
         **room_menu_context(state),
     }
-
-
-async def _load(board_id: str, request: Request, services: Services) -> tuple[BoardState, Actor]:
-    actor = await run_in_threadpool(services.auth.actor, board_id, session_of(request, board_id))
-    state = await run_in_threadpool(services.op_path.state, board_id)
-    return state, actor
-
-
-def _refused(request: Request, exc: PiboardError) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "page_refused.html",
-        {"reason": exc.reason, "needs_join": isinstance(exc, Unauthenticated)},
-        status_code=STATUS.get(exc.code, 400),
-    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -123,39 +108,27 @@ async def create_board_page(
 
 
 @router.get("/b/{board_id}/program", response_class=HTMLResponse)
-async def program_page(board_id: str, request: Request, services: ServicesDep) -> Response:
-    try:
-        state, actor = await _load(board_id, request, services)
-    except PiboardError as exc:
-        return _refused(request, exc)
-    board = await run_in_threadpool(build_program, state)
-    context = page_context(request, services, state, actor, "program")
-    return templates.TemplateResponse(request, "program.html", {**context, "board": board})
+async def program_page(page: BoardPage) -> Response:
+    board = await run_in_threadpool(build_program, page.state)
+    context = page_context(page, "program")
+    return templates.TemplateResponse(page.request, "program.html", {**context, "board": board})
 
 
 @router.get("/b/{board_id}/team/{team_id}", response_class=HTMLResponse)
-async def team_page(board_id: str, team_id: str, request: Request, services: ServicesDep) -> Response:
-    try:
-        state, actor = await _load(board_id, request, services)
-        board = await run_in_threadpool(build_team, state, team_id)
-    except PiboardError as exc:
-        return _refused(request, exc)
-    context = page_context(request, services, state, actor, f"team:{team_id}")
+async def team_page(team_id: str, page: BoardPage) -> Response:
+    board = await run_in_threadpool(build_team, page.state, team_id)
+    context = page_context(page, f"team:{team_id}")
     context.update(board=board)
-    return templates.TemplateResponse(request, "team.html", context)
+    return templates.TemplateResponse(page.request, "team.html", context)
 
 
 @router.get("/b/{board_id}/screen", response_class=HTMLResponse)
-async def screen_page(board_id: str, request: Request, services: ServicesDep) -> Response:
-    try:
-        state, actor = await _load(board_id, request, services)
-    except PiboardError as exc:
-        return _refused(request, exc)
-    screen = await run_in_threadpool(screen_context, state)
-    context = page_context(request, services, state, actor, "screen")
+async def screen_page(page: BoardPage) -> Response:
+    screen = await run_in_threadpool(screen_context, page.state)
+    context = page_context(page, "screen")
     # The big screen never edits, whoever opened it.
-    context.update(screen, role="observer", viewer=Viewer(screen_viewer(), state.meta.locked))
-    return templates.TemplateResponse(request, "screen.html", context)
+    context.update(screen, role="observer", viewer=Viewer(screen_viewer(), page.state.meta.locked))
+    return templates.TemplateResponse(page.request, "screen.html", context)
 
 
 @router.get("/b/{board_id}/screen/qr.svg")
@@ -163,9 +136,12 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
     """The join scene's QR code: the join link the RTE chose for it (Admin → Join links), as the room's
     phones reach this server. Scanning it joins as that link's role; never as the RTE."""
     try:
-        state, _ = await _load(board_id, request, services)
-        token = await run_in_threadpool(screen_join_token, services, board_id, state.meta.screen_join_link)
+        page = await load_page(board_id, request, services)
+        token = await run_in_threadpool(
+            screen_join_token, services, board_id, page.state.meta.screen_join_link
+        )
     except PiboardError as exc:
+        # An <img>'s source: the reason in plain text, for whoever opens it on its own.
         return Response(exc.reason, status_code=STATUS.get(exc.code, 400), media_type="text/plain")
     base = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     svg = io.BytesIO()
@@ -174,15 +150,11 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
 
 
 @router.get("/b/{board_id}/screen/remote", response_class=HTMLResponse)
-async def screen_remote(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def screen_remote(page: BoardFragment) -> Response:
     """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
-    try:
-        state, _ = await _load(board_id, request, services)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
-    hub: Hub = request.app.state.hub
-    context = online_context(state, hub.people_here(board_id))
-    return templates.TemplateResponse(request, "parts/screen_remote.html", context)
+    hub: Hub = page.request.app.state.hub
+    context = online_context(page.state, hub.people_here(page.board_id))
+    return templates.TemplateResponse(page.request, "parts/screen_remote.html", context)
 
 
 def screen_join_token(services: Services, board_id: str, link_id: str | None) -> str:

@@ -10,6 +10,7 @@ path, whose ballots count (``vote.merge_voter``): one person, one vote.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,13 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from board import Actor, BoardState, Op
 from board.errors import Invalid, PiboardError
 from board.model import Team
-from server.doors.deps import Services, ServicesDep
+from server.doors.deps import BoardFragment, Page, Services
 from server.doors.links import require_rte
 from server.doors.meeting import ROLE_LABELS
-from server.doors.pages import _load
 from server.errors import STATUS
 from server.live.hub import Hub
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 from server.pages.whereabouts import online_context
 from server.store.auth import likely_duplicates
 
@@ -57,21 +57,18 @@ def online_panel_context(state: BoardState, here: list[dict[str, Any]]) -> dict[
     return {**online_context(state, here), "role_labels": ROLE_LABELS}
 
 
-async def _panel(board_id: str, request: Request, services: Services, action: Any = None) -> Response:
-    try:
-        _, actor = await _load(board_id, request, services)
-        require_rte(actor)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
+async def _panel(page: Page, action: Callable[[Actor], None] | None = None) -> Response:
+    require_rte(page.actor)
     error, status = "", 200
     if action is not None:
         try:
-            await run_in_threadpool(action, actor)
+            await run_in_threadpool(action, page.actor)
         except PiboardError as exc:
+            # The panel stays, saying why the action was refused.
             error, status = exc.reason, STATUS.get(exc.code, 400)
-    here = _hub(request).people_here(board_id)
-    context = await run_in_threadpool(people_context, services, board_id, actor, here, error)
-    return templates.TemplateResponse(request, "meeting/people.html", context, status_code=status)
+    here = _hub(page.request).people_here(page.board_id)
+    context = await run_in_threadpool(people_context, page.services, page.board_id, page.actor, here, error)
+    return templates.TemplateResponse(page.request, "meeting/people.html", context, status_code=status)
 
 
 def _hub(request: Request) -> Hub:
@@ -80,31 +77,24 @@ def _hub(request: Request) -> Hub:
 
 
 @router.get("", response_class=HTMLResponse)
-async def people_panel(board_id: str, request: Request, services: ServicesDep) -> Response:
-    return await _panel(board_id, request, services)
+async def people_panel(page: BoardFragment) -> Response:
+    return await _panel(page)
 
 
 @router.get("/online", response_class=HTMLResponse)
-async def people_online(board_id: str, request: Request, services: ServicesDep) -> Response:
+async def people_online(page: BoardFragment) -> Response:
     """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
-    try:
-        state, actor = await _load(board_id, request, services)
-        require_rte(actor)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
-    context = online_panel_context(state, _hub(request).people_here(board_id))
-    return templates.TemplateResponse(request, "meeting/people_online.html", context)
+    require_rte(page.actor)
+    context = online_panel_context(page.state, _hub(page.request).people_here(page.board_id))
+    return templates.TemplateResponse(page.request, "meeting/people_online.html", context)
 
 
 @router.post("/{participant_id}/merge", response_class=HTMLResponse)
 async def merge_participant(
-    board_id: str,
-    participant_id: str,
-    request: Request,
-    services: ServicesDep,
-    into: Annotated[str, Form(max_length=40)],
+    participant_id: str, page: BoardFragment, into: Annotated[str, Form(max_length=40)]
 ) -> Response:
     """``participant_id`` is the same person as ``into``: one participant, one ballot per round."""
+    services, board_id = page.services, page.board_id
 
     def merge(actor: Actor) -> None:
         people = {p.id: p for p in services.auth.participants(board_id)}
@@ -114,14 +104,13 @@ async def merge_participant(
         services.op_path.submit(board_id, Op("vote.merge_voter", args=args), actor)
         services.auth.merge(board_id, participant_id, into)
 
-    return await _panel(board_id, request, services, merge)
+    return await _panel(page, merge)
 
 
 @router.post("/{participant_id}/remove", response_class=HTMLResponse)
-async def remove_participant(
-    board_id: str, participant_id: str, request: Request, services: ServicesDep
-) -> Response:
+async def remove_participant(participant_id: str, page: BoardFragment) -> Response:
     """End a participant's sessions; their ballots stop counting."""
+    services, board_id = page.services, page.board_id
 
     def remove(actor: Actor) -> None:
         if participant_id == actor.id:
@@ -131,4 +120,4 @@ async def remove_participant(
         services.op_path.submit(board_id, Op("vote.merge_voter", args={"from_voter": participant_id}), actor)
         services.auth.remove(board_id, participant_id)
 
-    return await _panel(board_id, request, services, remove)
+    return await _panel(page, remove)

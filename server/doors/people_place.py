@@ -8,30 +8,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board.errors import PiboardError
-from server.doors.deps import ServicesDep
+from server.doors.deps import BoardFragment
 from server.doors.join import Place
-from server.doors.pages import _load
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 
 router = APIRouter(prefix="/b/{board_id}/me", tags=["pages"])
 
 
 @router.post("/place", response_class=HTMLResponse)
-async def set_place(
-    board_id: str, request: Request, services: ServicesDep, place: Annotated[Place, Form()]
-) -> Response:
+async def set_place(page: BoardFragment, place: Annotated[Place, Form()]) -> Response:
     """I'm in the room / I'm remote: stored, and every open page of this person, on every server
     process, says so in presence (server/live/access.py hears of it as of a change of access)."""
-    try:
-        _, actor = await _load(board_id, request, services)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
     remote = place == "remote"
-    await run_in_threadpool(services.auth.set_remote, board_id, actor.id, remote)
-    context = {"actor": actor, "board_id": board_id, "me_remote": remote, "open": True}
-    return templates.TemplateResponse(request, "parts/me_menu.html", context)
+    await run_in_threadpool(page.services.auth.set_remote, page.board_id, page.actor.id, remote)
+    context = {"actor": page.actor, "board_id": page.board_id, "me_remote": remote, "open": True}
+    return templates.TemplateResponse(page.request, "parts/me_menu.html", context)

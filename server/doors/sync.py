@@ -13,11 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import BoardState, Role
-from board.errors import PiboardError
 from board.execution import Alert, alerts
 from server.clock import CLOCK
-from server.doors.deps import Services, ServicesDep
-from server.doors.pages import _load, _refused, page_context
+from server.doors.deps import BoardPage, Services
+from server.doors.pages import page_context
 from server.doors.webhooks import webhook_public
 from server.pages.sync import build_sync
 from server.pages.templating import templates
@@ -49,11 +48,8 @@ def _alerts_at_last_visit(
 
 
 @router.get("/b/{board_id}/sync", response_class=HTMLResponse)
-async def sync_page(board_id: str, request: Request, services: ServicesDep) -> Response:
-    try:
-        state, actor = await _load(board_id, request, services)
-    except PiboardError as exc:
-        return _refused(request, exc)
+async def sync_page(page: BoardPage) -> Response:
+    services, state, board_id = page.services, page.state, page.board_id
     today = CLOCK.today()
     baseline_seq = state.meta.baseline_seq
     baseline = (
@@ -62,13 +58,13 @@ async def sync_page(board_id: str, request: Request, services: ServicesDep) -> R
         else None
     )
     earlier = await run_in_threadpool(
-        _alerts_at_last_visit, services, state, baseline, _last_visit(request, board_id)
+        _alerts_at_last_visit, services, state, baseline, _last_visit(page.request, board_id)
     )
-    page = await run_in_threadpool(build_sync, state, baseline, today, earlier)
-    context = page_context(request, services, state, actor, "sync")
-    if actor.role == Role.RTE:
+    sync = await run_in_threadpool(build_sync, state, baseline, today, earlier)
+    context = page_context(page, "sync")
+    if page.actor.role == Role.RTE:
         context["webhook"] = await run_in_threadpool(webhook_public, services, board_id)
-    response = templates.TemplateResponse(request, "sync.html", {**context, "sync": page})
+    response = templates.TemplateResponse(page.request, "sync.html", {**context, "sync": sync})
     response.set_cookie(
         seen_cookie(board_id),
         f"{state.seq}:{today.isoformat()}",
