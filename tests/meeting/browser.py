@@ -1,4 +1,4 @@
-"""Helpers for the event pages in a real browser: who sees what, and every websocket frame received."""
+"""Helpers for the meeting's pages in a real browser: who sees what, and every websocket frame received."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event views' live fragments, as a browser's socket receives them (html mode), without a browser."""
+"""The meeting's pages' live fragments, as a browser's socket receives them (html mode), without a browser."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The event views' rules without a server: secrecy of the vote, the ROAM walk, the timer part."""
+"""The meeting's pages' rules without a server: secrecy of the vote, the ROAM walk, the timer part."""
 
 from __future__ import annotations
 

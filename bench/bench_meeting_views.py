@@ -1,4 +1,4 @@
-"""How long the event views take to render, on the demo ART (8 teams, ~250 stories, risks, objectives).
+"""How long the meeting's pages take to render, on the demo ART (8 teams, ~250 stories, risks, objectives).
 
 For each view, the live renderer is timed on a typical batch of one event (the hub renders once per
 view and audience per batch, and sends the same bytes to every browser of that audience on that view),
@@ -6,7 +6,7 @@ and the page's view-model on a page load. The program board is also timed for ev
 event has (each role, and each team's members), which is what one batch costs the hub when all of
 them watch it. Prints a table, or JSON with ``--json``.
 
-    .venv/bin/python bench/bench_event_views.py [--json] [--rounds N]
+    .venv/bin/python bench/bench_meeting_views.py [--json] [--rounds N]
 """
 
 from __future__ import annotations

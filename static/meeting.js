@@ -1,4 +1,4 @@
-// The event pages' few behaviours HTML cannot do alone: clear a refusal after a success, copy a
+// The meeting's pages' few behaviours HTML cannot do alone: clear a refusal after a success, copy a
 // join link, and remember this person's own vote on this device only (the server never tells).
 (function () {
   "use strict";
@@ -19,7 +19,7 @@
 
   // Reflect the own vote, and ask low voters why after the reveal; re-run after every live swap.
   function markVotes() {
-    var page = document.getElementById("event-page");
+    var page = document.getElementById("meeting-page");
     var lowFromServer = page && page.dataset.lowRounds ? page.dataset.lowRounds.split(" ") : [];
     document.querySelectorAll("[data-round]").forEach(function (round) {
       var id = round.dataset.round;
@@ -74,10 +74,10 @@
   function toast(form, xhr) {
     var slot = form.querySelector(".refusal-slot");
     if (slot && slot.offsetParent !== null) return;
-    var box = document.getElementById("event-toast");
+    var box = document.getElementById("meeting-toast");
     if (!box) {
       box = document.createElement("div");
-      box.id = "event-toast";
+      box.id = "meeting-toast";
       box.className = "toast";
       box.setAttribute("role", "alert");
       document.body.appendChild(box);
