@@ -104,7 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.freeze()
         await hub.start()
         collector = QuietCollector(lambda: hub.busy_at)
-        collector.start()
         app.state.collector = collector
         hooks = services.webhooks
         watch = ExecutionWatch(
@@ -116,7 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             also_watch=hooks.boards,
         )
         app.state.execution_watch = watch
-        watch.start()
         loop = asyncio.get_running_loop()
 
         # Alerts follow changes: after a commit (in a worker thread), look for new ones on the loop.
@@ -142,19 +140,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         app.state.listen_bridge = bridge
-        if bridge is not None:
-            bridge.start()
-        if presence is not None:
-            presence.start()
+        background = [task for task in (collector, watch, bridge, presence) if task is not None]
+        for task in background:
+            task.start()
         yield
-        if presence is not None:
-            await presence.stop()
-        if bridge is not None:
-            await bridge.stop()
-        await watch.stop()
+        for task in reversed(background):
+            await task.stop()
         await hooks.stop()
         await hub.stop()
-        await collector.stop()
         await asyncio.to_thread(services.op_path.close)  # the snapshots handed over are stored first
         services.engine.dispose()
 

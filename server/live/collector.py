@@ -16,11 +16,12 @@ even on a board that is never quiet, so that memory stays bounded.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import time
 from collections.abc import Callable
+
+from server.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _running = 0  # collectors running in this process (a test run starts many apps)
 _thresholds: tuple[int, int, int] | None = None  # the process's thresholds before the first started
 
 
-class QuietCollector:
+class QuietCollector(Background):
     def __init__(
         self,
         last_busy: Callable[[], float],
@@ -42,6 +43,7 @@ class QuietCollector:
         collect: Callable[[], object] = gc.collect,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__("quiet-collector", self._run)
         self.last_busy = last_busy  # the clock's reading when the hub last broadcast
         self.quiet = quiet
         self.every = every
@@ -51,7 +53,6 @@ class QuietCollector:
         self.clock = clock
         self.collected_at = clock()
         self.collections = 0
-        self._task: asyncio.Task[None] | None = None
 
     def due(self) -> bool:
         now = self.clock()
@@ -69,20 +70,17 @@ class QuietCollector:
 
     def start(self) -> None:
         global _running, _thresholds
+        super().start()
         if _running == 0:
             _thresholds = gc.get_threshold()
             gc.set_threshold(_thresholds[0], _thresholds[1], NEVER)
         _running += 1
-        self._task = asyncio.create_task(self._run(), name="quiet-collector")
 
     async def stop(self) -> None:
         global _running
-        if self._task is None:
+        if not self.running:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        await super().stop()
         _running -= 1
         if _running == 0 and _thresholds is not None:
             gc.set_threshold(*_thresholds)

@@ -29,7 +29,8 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState
-from board.events import Committed
+from board.core import Committed
+from server.background import Background
 from server.live.connection import Connection, ConnectionState, Peer
 from server.live.heartbeat import heartbeat, send_watchdog
 from server.live.presence import Presence
@@ -102,8 +103,11 @@ class Hub:
         self.refreshed_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._watchdog: asyncio.Task[None] | None = None
+        beat, send_timeout = settings.ws_heartbeat, settings.ws_send_timeout
+        self._sweeps = (
+            Background("ws-heartbeat", lambda: heartbeat(self._connections, beat)),
+            Background("ws-send-watchdog", lambda: send_watchdog(self._connections, send_timeout)),
+        )
         self._listening = False
         # Work per broadcast: renders (HTML, once per view) and encodes (JSON, once per event) must not
         # grow with the number of connections (tests/live/test_send_work.py holds it so).
@@ -122,16 +126,14 @@ class Hub:
             self.op_path.on_commit(self._on_commit)
             self._listening = True
         self.presence.open(self._loop)
-        beat, send_timeout = self.settings.ws_heartbeat, self.settings.ws_send_timeout
-        self._heartbeat = asyncio.create_task(heartbeat(self._connections, beat), name="ws-heartbeat")
-        self._watchdog = asyncio.create_task(
-            send_watchdog(self._connections, send_timeout), name="ws-send-watchdog"
-        )
+        for sweep in self._sweeps:
+            sweep.start()
 
     async def stop(self) -> None:
-        for task in (self._heartbeat, self._watchdog, *self._priming):
-            if task is not None:
-                task.cancel()
+        for sweep in self._sweeps:
+            await sweep.stop()
+        for task in self._priming:
+            task.cancel()
         connections = self._connections()
         for conn in connections:
             conn.drop(CloseCode.RESTART, "server restarting: reconnect")

@@ -15,7 +15,6 @@ serves against the ``board.seq`` in the table: nothing can fall between the two.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
@@ -23,6 +22,7 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
+from server.background import Background
 from server.store.op_path import NOTIFY_CHANNEL
 
 log = logging.getLogger("piboard.notify")
@@ -55,7 +55,7 @@ def libpq_url(database_url: str) -> str:
     return f"postgresql://{rest}" if sep and scheme.startswith("postgresql") else database_url
 
 
-class ListenBridge:
+class ListenBridge(Background):
     """One background task per process: LISTEN, forward, and on reconnect catch up from the table."""
 
     def __init__(
@@ -70,6 +70,7 @@ class ListenBridge:
         channels: Mapping[str, Callable[[str], None]] | None = None,
         on_connect: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__("pg-listen-bridge", self.run)
         self.url = libpq_url(database_url)
         self.hub = hub
         self.served_boards = served_boards
@@ -82,17 +83,6 @@ class ListenBridge:
         self.on_connect = on_connect
         self.connected = asyncio.Event()
         self.stats = {"connects": 0, "notifications": 0, "catch_ups": 0, "ignored": 0}
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="pg-listen-bridge")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def run(self) -> None:
         delay = self.retry_seconds

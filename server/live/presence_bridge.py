@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from starlette.concurrency import run_in_threadpool
 
+from server.background import Background
 from server.live.hub import Hub
 from server.store.db import PresenceRow, utcnow
 from server.store.op_path import new_id
@@ -31,27 +32,22 @@ PRESENCE_CHANNEL = "piboard_presence"
 log = logging.getLogger("piboard.presence")
 
 
-class PresenceBridge:
+class PresenceBridge(Background):
     def __init__(self, engine: Engine, hub: Hub, ttl: float) -> None:
+        super().__init__("presence-refresh", self._refresh_loop)
         self.engine = engine
         self.hub = hub
         self.ttl = ttl
         self.process_id = new_id()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._refresher: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
         self.hub.presence.on_local = self.publish
-        self._refresher = asyncio.create_task(self._refresh_loop(), name="presence-refresh")
+        super().start()
 
     async def stop(self) -> None:
         self.hub.presence.on_local = None
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
+        await super().stop()
         with contextlib.suppress(Exception):
             await run_in_threadpool(self._forget_all)
 

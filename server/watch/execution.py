@@ -9,7 +9,6 @@ a board being watched changes, it tells that board's screens to fetch what they 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board import BoardState
 from board.execution import closed_iterations
+from server.background import Background
 from server.clock import Clock
 from server.live.hub import Hub
 from server.store.board_store import BoardStore
@@ -24,7 +24,7 @@ from server.store.board_store import BoardStore
 log = logging.getLogger("piboard.execution")
 
 
-class ExecutionWatch:
+class ExecutionWatch(Background):
     def __init__(
         self,
         hub: Hub,
@@ -34,6 +34,7 @@ class ExecutionWatch:
         on_change: Callable[[str], None],
         also_watch: Callable[[], list[str]],
     ) -> None:
+        super().__init__("execution-watch", self._run)
         self.hub = hub
         self.on_change = on_change
         self.also_watch = also_watch
@@ -41,16 +42,6 @@ class ExecutionWatch:
         self.clock = clock
         self.tick = tick
         self._closed: dict[str, frozenset[str]] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="execution-watch")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:
