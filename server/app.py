@@ -35,6 +35,7 @@ from server.doors import (
 from server.doors.deps import Services
 from server.doors.error_handlers import (
     database_unavailable_handler,
+    file_refused_handler,
     piboard_error_handler,
     request_validation_handler,
 )
@@ -50,6 +51,7 @@ from server.pages.templating import STATIC_DIR
 from server.settings import Settings, get_settings
 from server.store.auth import ACCESS_CHANNEL
 from server.store.storage import open_storage
+from server.transfer.common import FileRefused
 from server.version import __version__
 from server.watch.execution import ExecutionWatch
 from server.watch.webhooks import Webhooks
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.access = access
     app.add_exception_handler(PiboardError, piboard_error_handler)
+    app.add_exception_handler(FileRefused, file_refused_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_middleware(CrossSiteFormGuard, public_url=settings.public_url, trusted_proxies=settings.proxies)

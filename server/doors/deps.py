@@ -6,6 +6,8 @@ services, the person asking and the board through these.
 - ``BoardPage`` / ``BoardFragment``: a board's page or htmx fragment: the viewer, the board as it is
   and the services; a refusal (no session, another board's session, no such board, or one the route
   raises) is answered as the refused page or as the refusal fragment.
+- ``FormActor``: who sends a page's form. A missing or wrong session is refused in JSON, as on the
+  REST doors; what they sent is refused as a fragment, shown next to the form.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ def current_actor(board_id: str, request: Request, services: ServicesDep) -> Act
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def form_actor(actor: CurrentActor, request: Request) -> Actor:
+    answer_refusals_as(request, Answer.FRAGMENT)
+    return actor
+
+
+FormActor = Annotated[Actor, Depends(form_actor)]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from board.fields import repaired
 from server.errors import DATABASE_UNAVAILABLE, STATUS, Unavailable, refusal_body
 from server.pages.templating import refusal_fragment, templates
 from server.store.auth import Unauthenticated
+from server.transfer.common import FileRefused
+from server.transfer.files import problems_body
 
 
 class Answer(Enum):
@@ -53,6 +55,17 @@ def refused_page(request: Request, exc: PiboardError) -> Response:
         {"reason": exc.reason, "needs_join": isinstance(exc, Unauthenticated)},
         status_code=STATUS.get(exc.code, 400),
     )
+
+
+async def file_refused_handler(request: Request, exc: Exception) -> Response:
+    """A file not imported: its problems, each with its line. As a fragment, in the Jira import's
+    preview (the one page form that sends a file), where the preview would have been."""
+    assert isinstance(exc, FileRefused)
+    if getattr(request.state, "refusal_answer", Answer.JSON) is Answer.FRAGMENT:
+        return templates.TemplateResponse(
+            request, "parts/jira_preview.html", {"problems": exc.problems}, status_code=422
+        )
+    return JSONResponse(problems_body(exc), status_code=422)
 
 
 async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:

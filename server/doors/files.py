@@ -20,21 +20,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from board import Actor, Role
-from board.errors import Invalid, NotFound, PiboardError
+from board.errors import Invalid, NotFound
 from server.doors.boards import REFUSALS, join_url
 from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.limits import RateLimiter
 from server.doors.schemas import BoardCreated, BoardPublic
 from server.errors import RateLimited, TooLarge
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 from server.settings import Settings
 from server.store.provision import require_admin_token
-from server.transfer.common import FileRefused
 from server.transfer.files import (
     Baselines,
     export_file,
     import_board_file,
-    problems_body,
 )
 from server.transfer.jira_import import jira_apply, jira_preview, require_jira_importer
 from server.transfer.report import PdfError
@@ -237,14 +236,6 @@ async def read_upload(request: Request, limit: int) -> Upload:
     return Upload(data, fields)
 
 
-def _refused(request: Request, exc: FileRefused) -> Response:
-    if request.headers.get("hx-request") == "true":
-        return templates.TemplateResponse(
-            request, "parts/jira_preview.html", {"problems": exc.problems}, status_code=422
-        )
-    return JSONResponse(problems_body(exc), status_code=422)
-
-
 @router.post(
     "/import",
     response_model=BoardCreated,
@@ -266,10 +257,7 @@ async def import_board(
     client = request.client.host if request.client else "unknown"
     _check_rate(guards(request).imports, client, "imports")
     upload = await read_upload(request, services.settings.max_import_bytes)
-    try:
-        board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.data)
-    except FileRefused as exc:
-        return JSONResponse(problems_body(exc), status_code=422)
+    board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.data)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")
     assert link.token is not None
     _, session = services.auth.join(link.token, "RTE")
@@ -307,33 +295,28 @@ async def import_jira(
     choices, then ``map``) and every row's fate with its line; ``preview=false`` applies it in
     one all-or-nothing batch. Choices come as ``map`` query parameters or form fields."""
     htmx = request.headers.get("hx-request") == "true"
-    try:
-        require_jira_importer(actor)
-        upload = await read_upload(request, services.settings.max_import_bytes)
-        choices = [*(choices or []), *upload.every("map")]
-        if len(choices) > MAX_FORM_FIELDS:
-            raise Invalid(f"at most {MAX_FORM_FIELDS} mapping choices")
-        default_team = upload.field("map-default-team")
-        if default_team is not None:
-            choices.append(f"default-team={default_team}")
-        if preview:
-            state, planned = await run_in_threadpool(
-                jira_preview, services.op_path, board_id, upload.data, actor, choices
-            )
-            seq = state.seq
-        else:
-            services.limiter.check(actor.id)
-            planned, committed = await run_in_threadpool(
-                jira_apply, services.op_path, board_id, upload.data, actor, choices
-            )
-            seq = committed[-1].seq if committed else services.op_path.state(board_id).seq
-    except FileRefused as exc:
-        return _refused(request, exc)
-    except PiboardError as exc:
-        if not htmx:
-            raise
-        # The page's form shows why, where the preview would have been.
-        return refusal_fragment(request, exc)
+    if htmx:
+        # The page's form shows a refusal where the preview would have been; a program gets JSON.
+        answer_refusals_as(request, Answer.FRAGMENT)
+    require_jira_importer(actor)
+    upload = await read_upload(request, services.settings.max_import_bytes)
+    choices = [*(choices or []), *upload.every("map")]
+    if len(choices) > MAX_FORM_FIELDS:
+        raise Invalid(f"at most {MAX_FORM_FIELDS} mapping choices")
+    default_team = upload.field("map-default-team")
+    if default_team is not None:
+        choices.append(f"default-team={default_team}")
+    if preview:
+        state, planned = await run_in_threadpool(
+            jira_preview, services.op_path, board_id, upload.data, actor, choices
+        )
+        seq = state.seq
+    else:
+        services.limiter.check(actor.id)
+        planned, committed = await run_in_threadpool(
+            jira_apply, services.op_path, board_id, upload.data, actor, choices
+        )
+        seq = committed[-1].seq if committed else services.op_path.state(board_id).seq
     if htmx:
         return templates.TemplateResponse(
             request,

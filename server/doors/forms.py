@@ -16,13 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Op
 from board.consequences import Consequences, consequences
-from board.errors import PiboardError
 from board.history import item_label
 from board.labels import iteration_name
 from board.ops import Context, preview_op
-from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.deps import FormActor, Services, ServicesDep
 from server.doors.op_input import op_from_fields
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
 
@@ -35,27 +34,19 @@ async def _op_of(request: Request, actor: Actor, services: Services) -> Op:
 
 
 @router.post("/ops", response_class=HTMLResponse)
-async def post_form_op(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
-    try:
-        op = await _op_of(request, actor, services)
-        committed = await run_in_threadpool(services.op_path.submit, board_id, op, actor)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
+async def post_form_op(board_id: str, request: Request, actor: FormActor, services: ServicesDep) -> Response:
+    op = await _op_of(request, actor, services)
+    committed = await run_in_threadpool(services.op_path.submit, board_id, op, actor)
     return Response(status_code=204, headers={"X-Piboard-Seq": str(committed.seq)})
 
 
 @router.post("/ops/preview", response_class=HTMLResponse)
 async def preview_form_op(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+    board_id: str, request: Request, actor: FormActor, services: ServicesDep
 ) -> Response:
-    try:
-        op = await _op_of(request, actor, services)
-        state = await run_in_threadpool(services.op_path.state, board_id)
-        result = _preview(state, op, actor)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
+    op = await _op_of(request, actor, services)
+    state = await run_in_threadpool(services.op_path.state, board_id)
+    result = _preview(state, op, actor)
     context = {
         "op": op,
         "what": _label(state, op),

@@ -10,11 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, roles
-from board.errors import PiboardError
 from server.doors.boards import REFUSALS
-from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.deps import CurrentActor, FormActor, Services, ServicesDep
 from server.doors.schemas import DeliveryPublic, WebhookPublic, WebhookUpdate
-from server.pages.templating import refusal_fragment, templates
+from server.pages.templating import templates
 from server.watch.webhooks import MAX_URL
 
 router = APIRouter(prefix="/api/boards/{board_id}/webhook", tags=["webhook"])
@@ -58,14 +57,11 @@ def put_webhook(
 async def post_webhook_form(
     board_id: str,
     request: Request,
-    actor: CurrentActor,
+    actor: FormActor,
     services: ServicesDep,
     url: Annotated[str, Form(max_length=MAX_URL)] = "",
 ) -> Response:
-    try:
-        await run_in_threadpool(_set, services, board_id, actor, url)
-    except PiboardError as exc:
-        return refusal_fragment(request, exc)
+    await run_in_threadpool(_set, services, board_id, actor, url)
     hook = await run_in_threadpool(webhook_public, services, board_id)
     return templates.TemplateResponse(
         request, "parts/webhook.html", {"board_id": board_id, "webhook": hook, "saved": True}
