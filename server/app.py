@@ -52,6 +52,7 @@ from server.settings import Settings, get_settings
 from server.store.auth import ACCESS_CHANNEL
 from server.store.storage import open_storage
 from server.transfer.common import FileRefused
+from server.transfer.files import Baselines
 from server.version import __version__
 from server.watch.execution import ExecutionWatch
 from server.watch.webhooks import Webhooks
@@ -75,6 +76,13 @@ def build_services(settings: Settings) -> Services:
         webhooks=Webhooks(
             storage.engine, storage.op_path, CLOCK, settings.webhook_retry_delays, settings.public_url
         ),
+        clock=CLOCK,
+        history_reads=RateLimiter(
+            settings.history_reads_per_second, settings.history_reads_burst, "history reads"
+        ),
+        exports=RateLimiter(2.0, 30, "downloads", "wait and retry"),
+        imports=RateLimiter(0.5, 10, "imports", "wait and retry"),
+        baselines=Baselines(storage.op_path),
     )
 
 

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 from board.events import public_event
 from board.public import public_change, public_state
 from board.summary import plan_summary
-from server.clock import CLOCK
 from server.doors.deps import CurrentActor, ServicesDep
 from server.doors.schemas import (
     BoardCreate,
@@ -71,7 +70,7 @@ def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> Boa
         id=board_id,
         seq=state.seq,
         items=public_state(state),
-        derived=plan_summary(state, CLOCK.today()).to_dict(),
+        derived=plan_summary(state, services.clock.today()).to_dict(),
         problems=[p.public() for p in services.op_path.row_problems.of(board_id)],
     )
 

@@ -1,7 +1,8 @@
 """Dependencies shared by the routers, as ``Annotated`` aliases: every router reaches the process's
 services, the person asking and the board through these.
 
-- ``ServicesDep``: the long-lived parts of the process (storage, the op rate, webhooks).
+- ``ServicesDep``: the long-lived parts of the process (storage, rate limits, webhooks, the clock).
+- ``HubDep``: the live hub (who is here, on this process).
 - ``CurrentActor``: who sends a REST request; a refusal is answered in JSON.
 - ``BoardPage`` / ``BoardFragment``: a board's page or htmx fragment: the viewer, the board as it is
   and the services; a refusal (no session, another board's session, no such board, or one the route
@@ -20,10 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from board import Actor, BoardState
+from server.clock import Clock
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.limits import RateLimiter
+from server.live.hub import Hub
 from server.store.auth import session_cookie_name
 from server.store.storage import Storage
+from server.transfer.files import Baselines
 from server.watch.webhooks import Webhooks
 
 
@@ -31,8 +35,13 @@ from server.watch.webhooks import Webhooks
 class Services(Storage):
     """The long-lived parts of one server process: its storage, and what the web doors add."""
 
-    limiter: RateLimiter
+    limiter: RateLimiter  # ops, per participant
     webhooks: Webhooks
+    clock: Clock  # "today" for what the doors derive (where the PI stands)
+    history_reads: RateLimiter  # per participant: each read may replay events
+    exports: RateLimiter  # per participant: every export renders the whole board
+    imports: RateLimiter  # per client address: a JSON import creates a board
+    baselines: Baselines  # each board's baseline, replayed once for every export
 
 
 def get_services(request: Request) -> Services:
@@ -41,6 +50,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 def session_of(request: HTTPConnection, board_id: str) -> str | None:

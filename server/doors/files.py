@@ -24,14 +24,12 @@ from board.errors import Invalid, NotFound
 from server.doors.boards import REFUSALS, join_url
 from server.doors.deps import CurrentActor, Services, ServicesDep
 from server.doors.error_handlers import Answer, answer_refusals_as
-from server.doors.limits import RateLimiter
 from server.doors.schemas import BoardCreated, BoardPublic
-from server.errors import RateLimited, TooLarge
+from server.errors import TooLarge, Unavailable
 from server.pages.templating import templates
 from server.settings import Settings
 from server.store.provision import require_admin_token
 from server.transfer.files import (
-    Baselines,
     export_file,
     import_board_file,
 )
@@ -75,43 +73,17 @@ def body_limits(settings: Settings) -> list[tuple[re.Pattern[str], int]]:
     return [(pattern, settings.max_import_bytes + MULTIPART_OVERHEAD) for pattern in IMPORT_PATHS]
 
 
-@dataclass
-class ExportGuards:
-    """Per-app limits of the heavy doors, and the baselines they replay once."""
-
-    baselines: Baselines
-    exports: RateLimiter  # per participant: every export renders the whole board
-    imports: RateLimiter  # per client address: a JSON import creates a board
-
-
-def guards(request: Request) -> ExportGuards:
-    found: ExportGuards | None = getattr(request.app.state, "export_guards", None)
-    if found is None:
-        services: Services = request.app.state.services
-        found = ExportGuards(Baselines(services.op_path), RateLimiter(2.0, 30), RateLimiter(0.5, 10))
-        request.app.state.export_guards = found
-    return found
-
-
-def _check_rate(limiter: RateLimiter, key: str, what: str) -> None:
-    try:
-        limiter.check(key)
-    except RateLimited:
-        raise RateLimited(f"too many {what}: at most {limiter.rate:g} per second; wait and retry") from None
-
-
 # --- exports --------------------------------------------------------------------------------------------
 
 
-async def _download(request: Request, board_id: str, actor: Actor, services: Services, fmt: str) -> Response:
-    door = guards(request)
-    _check_rate(door.exports, actor.id, "downloads")
+async def _download(board_id: str, actor: Actor, services: Services, fmt: str) -> Response:
+    services.exports.check(actor.id)
     try:
-        file = await run_in_threadpool(export_file, services.op_path, door.baselines, board_id, fmt)
+        file = await run_in_threadpool(export_file, services.op_path, services.baselines, board_id, fmt)
     except ValueError as exc:
         raise NotFound(str(exc)) from None
     except PdfError as exc:
-        return JSONResponse({"error": "unavailable", "reason": str(exc)}, status_code=503)
+        raise Unavailable(str(exc)) from None
     return Response(
         file.content,
         media_type=file.media_type,
@@ -124,78 +96,66 @@ def _media(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get("/{board_id}/export.json", response_class=Response, responses=_media("application/json"))
-async def export_json(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def export_json(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The whole board, schema ``piboard/1`` (docs/export-schema.md); imports back as an equal board."""
-    return await _download(request, board_id, actor, services, "json")
+    return await _download(board_id, actor, services, "json")
 
 
 @router.get("/{board_id}/export.zip", response_class=Response, responses=_media("application/zip"))
-async def export_zip(board_id: str, request: Request, actor: CurrentActor, services: ServicesDep) -> Response:
+async def export_zip(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """Every CSV part in one zip (``baseline.csv`` too once the RTE took a baseline)."""
-    return await _download(request, board_id, actor, services, "zip")
+    return await _download(board_id, actor, services, "zip")
 
 
 @router.get("/{board_id}/export/jira.csv", response_class=Response, responses=_media("text/csv"))
-async def export_jira(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def export_jira(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """Features as Epics and stories as Stories, for Jira's CSV importer."""
-    return await _download(request, board_id, actor, services, "jira")
+    return await _download(board_id, actor, services, "jira")
 
 
 @router.get(
     "/{board_id}/export/audit.jsonl", response_class=Response, responses=_media("application/x-ndjson")
 )
-async def export_audit_jsonl(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def export_audit_jsonl(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The whole event log, one JSON event per line (its public shape: ballots redacted)."""
-    return await _download(request, board_id, actor, services, "audit.jsonl")
+    return await _download(board_id, actor, services, "audit.jsonl")
 
 
 @router.get("/{board_id}/export/audit.csv", response_class=Response, responses=_media("text/csv"))
-async def export_audit_csv(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def export_audit_csv(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The whole event log, one row per item an event changed, what changed in words."""
-    return await _download(request, board_id, actor, services, "audit.csv")
+    return await _download(board_id, actor, services, "audit.csv")
 
 
 @router.get("/{board_id}/export/{part}.csv", response_class=Response, responses=_media("text/csv"))
-async def export_part(
-    board_id: str, part: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def export_part(board_id: str, part: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """One part as CSV: features, stories, dependencies, objectives, predictability, risks, votes,
     load, milestones, or baseline (what changed since the baseline)."""
-    return await _download(request, board_id, actor, services, f"csv:{part}")
+    return await _download(board_id, actor, services, f"csv:{part}")
 
 
 @router.get("/{board_id}/board.svg", response_class=Response, responses=_media("image/svg+xml"))
-async def board_svg(board_id: str, request: Request, actor: CurrentActor, services: ServicesDep) -> Response:
+async def board_svg(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The program board as SVG: cards, red strings, conflicts."""
-    return await _download(request, board_id, actor, services, "svg")
+    return await _download(board_id, actor, services, "svg")
 
 
 @router.get("/{board_id}/board.png", response_class=Response, responses=_media("image/png"))
-async def board_png(board_id: str, request: Request, actor: CurrentActor, services: ServicesDep) -> Response:
+async def board_png(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The program board as PNG."""
-    return await _download(request, board_id, actor, services, "png")
+    return await _download(board_id, actor, services, "png")
 
 
 @router.get("/{board_id}/report.html", response_class=Response, responses=_media("text/html"))
-async def report_html(
-    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
-) -> Response:
+async def report_html(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The printable PI report."""
-    return await _download(request, board_id, actor, services, "html")
+    return await _download(board_id, actor, services, "html")
 
 
 @router.get("/{board_id}/report.pdf", response_class=Response, responses=_media("application/pdf"))
-async def report_pdf(board_id: str, request: Request, actor: CurrentActor, services: ServicesDep) -> Response:
+async def report_pdf(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """The printable PI report as PDF (printed by headless Chromium)."""
-    return await _download(request, board_id, actor, services, "pdf")
+    return await _download(board_id, actor, services, "pdf")
 
 
 # --- imports --------------------------------------------------------------------------------------------
@@ -255,7 +215,7 @@ async def import_board(
     refuse, answers 422 with the problems, and no board is made."""
     require_admin_token(services, x_admin_token, "importing a board (header X-Admin-Token)")
     client = request.client.host if request.client else "unknown"
-    _check_rate(guards(request).imports, client, "imports")
+    services.imports.check(client)
     upload = await read_upload(request, services.settings.max_import_bytes)
     board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.data)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")

@@ -17,12 +17,9 @@ from board import BoardState
 from board.errors import Invalid
 from board.history import HISTORY_KINDS, LANDMARK_OPS, AgendaTimes, timeline_landmarks
 from board.model import Team
-from server.clock import CLOCK
 from server.doors.deps import BoardFragment, BoardPage, Page, Services
 from server.doors.error_handlers import Answer, answer_refusals_as
-from server.doors.limits import RateLimiter
 from server.doors.pages import page_context
-from server.errors import RateLimited
 from server.pages.history import (
     PAST_TEAM_PREFIX,
     PAST_VIEWS,
@@ -47,25 +44,14 @@ REPLAY_SPEEDS = (1, 5, 25, 100, 500)  # events per second on the big screen
 
 def _check_reads(page: Page) -> None:
     """Within the viewer's rate of history reads (each may replay events)."""
-    request = page.request
-    limiter: RateLimiter | None = getattr(request.app.state, "history_reads", None)
-    if limiter is None:
-        settings = page.services.settings
-        limiter = RateLimiter(settings.history_reads_per_second, settings.history_reads_burst)
-        request.app.state.history_reads = limiter
-    try:
-        limiter.check(page.actor.id)
-    except RateLimited:
-        raise RateLimited(
-            f"too many history reads: at most {limiter.rate:g} per second; slow down and retry"
-        ) from None
+    page.services.history_reads.check(page.actor.id)
 
 
 def _timeline(services: Services, state: BoardState) -> Timeline:
     op_path = services.op_path
     times = AgendaTimes(
         planned_starts(state),
-        CLOCK.now().timestamp(),
+        services.clock.now().timestamp(),
         lambda when: op_path.first_event_from(state.board_id, when),
     )
     marks = timeline_landmarks(state, op_path.events_of_types(state.board_id, LANDMARK_OPS), times)

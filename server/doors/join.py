@@ -32,6 +32,7 @@ def join_page(token: str, request: Request, services: ServicesDep) -> Response:
     try:
         link = services.auth.link_for_token(token)
     except PiboardError as exc:
+        # The join page itself says why the link does not work (revoked, mistyped): always a 403.
         return templates.TemplateResponse(request, "join.html", {"error": exc.reason}, status_code=403)
     session = request.cookies.get(session_cookie_name(link.board_id))
     returning = services.auth.returning(link, session)
@@ -58,6 +59,7 @@ def join_submit(
         cookie = request.cookies.get(session_cookie_name(link.board_id))
         actor, session = services.auth.join(token, name, cookie, remote=place == "remote")
     except PiboardError as exc:
+        # The join form again, with why, to try once more: always a 400.
         return templates.TemplateResponse(
             request, "join.html", {"error": exc.reason, "token": token}, status_code=400
         )

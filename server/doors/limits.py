@@ -28,11 +28,21 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """At most ``rate`` ops per second per key, with bursts of ``burst``."""
+    """At most ``rate`` requests per second per key, with bursts of ``burst``; the refusal names
+    ``what`` is limited and ``then`` what to do."""
 
-    def __init__(self, rate: float, burst: int, max_keys: int = 10_000) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        what: str = "edits",
+        then: str = "slow down and retry",
+        max_keys: int = 10_000,
+    ) -> None:
         self.rate = rate
         self.burst = burst
+        self.what = what
+        self.then = then
         self.max_keys = max_keys
         self._buckets: dict[str, TokenBucket] = {}
         self._guard = threading.Lock()
@@ -46,4 +56,4 @@ class RateLimiter:
                 bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
             allowed = bucket.take()
         if not allowed:
-            raise RateLimited(f"too many edits: at most {self.rate:g} per second; slow down and retry")
+            raise RateLimited(f"too many {self.what}: at most {self.rate:g} per second; {self.then}")

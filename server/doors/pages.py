@@ -21,10 +21,9 @@ from board import BoardState
 from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
 from board.roles import jira_import_refusal
-from server.doors.deps import BoardFragment, BoardPage, Page, Services, ServicesDep, load_page
+from server.doors.deps import BoardFragment, BoardPage, HubDep, Page, Services, ServicesDep, load_page
 from server.doors.join import signed_in_redirect
 from server.errors import STATUS
-from server.live.hub import Hub
 from server.pages.program import build_program
 from server.pages.renderer import screen_viewer
 from server.pages.room import help_view, room_menu_context
@@ -99,6 +98,7 @@ async def create_board_page(
             create_board_with_rte, services, name.strip(), pi_name.strip()
         )
     except PiboardError as exc:
+        # The home page again, with why above its form.
         boards = await run_in_threadpool(services.op_path.boards)
         context = _home_context(services, boards, exc.reason)
         return templates.TemplateResponse(
@@ -150,9 +150,8 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
 
 
 @router.get("/b/{board_id}/screen/remote", response_class=HTMLResponse)
-async def screen_remote(page: BoardFragment) -> Response:
+async def screen_remote(page: BoardFragment, hub: HubDep) -> Response:
     """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
-    hub: Hub = page.request.app.state.hub
     context = online_context(page.state, hub.people_here(page.board_id))
     return templates.TemplateResponse(page.request, "parts/screen_remote.html", context)
 

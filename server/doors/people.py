@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Op
 from board.errors import Invalid, PiboardError
 from board.model import Team
-from server.doors.deps import BoardFragment, Page, Services
+from server.doors.deps import BoardFragment, HubDep, Page, Services
 from server.doors.links import require_rte
 from server.doors.meeting import ROLE_LABELS
 from server.errors import STATUS
@@ -57,7 +57,7 @@ def online_panel_context(state: BoardState, here: list[dict[str, Any]]) -> dict[
     return {**online_context(state, here), "role_labels": ROLE_LABELS}
 
 
-async def _panel(page: Page, action: Callable[[Actor], None] | None = None) -> Response:
+async def _panel(page: Page, hub: Hub, action: Callable[[Actor], None] | None = None) -> Response:
     require_rte(page.actor)
     error, status = "", 200
     if action is not None:
@@ -66,32 +66,27 @@ async def _panel(page: Page, action: Callable[[Actor], None] | None = None) -> R
         except PiboardError as exc:
             # The panel stays, saying why the action was refused.
             error, status = exc.reason, STATUS.get(exc.code, 400)
-    here = _hub(page.request).people_here(page.board_id)
+    here = hub.people_here(page.board_id)
     context = await run_in_threadpool(people_context, page.services, page.board_id, page.actor, here, error)
     return templates.TemplateResponse(page.request, "meeting/people.html", context, status_code=status)
 
 
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 @router.get("", response_class=HTMLResponse)
-async def people_panel(page: BoardFragment) -> Response:
-    return await _panel(page)
+async def people_panel(page: BoardFragment, hub: HubDep) -> Response:
+    return await _panel(page, hub)
 
 
 @router.get("/online", response_class=HTMLResponse)
-async def people_online(page: BoardFragment) -> Response:
+async def people_online(page: BoardFragment, hub: HubDep) -> Response:
     """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
     require_rte(page.actor)
-    context = online_panel_context(page.state, _hub(page.request).people_here(page.board_id))
+    context = online_panel_context(page.state, hub.people_here(page.board_id))
     return templates.TemplateResponse(page.request, "meeting/people_online.html", context)
 
 
 @router.post("/{participant_id}/merge", response_class=HTMLResponse)
 async def merge_participant(
-    participant_id: str, page: BoardFragment, into: Annotated[str, Form(max_length=40)]
+    participant_id: str, page: BoardFragment, hub: HubDep, into: Annotated[str, Form(max_length=40)]
 ) -> Response:
     """``participant_id`` is the same person as ``into``: one participant, one ballot per round."""
     services, board_id = page.services, page.board_id
@@ -104,11 +99,11 @@ async def merge_participant(
         services.op_path.submit(board_id, Op("vote.merge_voter", args=args), actor)
         services.auth.merge(board_id, participant_id, into)
 
-    return await _panel(page, merge)
+    return await _panel(page, hub, merge)
 
 
 @router.post("/{participant_id}/remove", response_class=HTMLResponse)
-async def remove_participant(participant_id: str, page: BoardFragment) -> Response:
+async def remove_participant(participant_id: str, page: BoardFragment, hub: HubDep) -> Response:
     """End a participant's sessions; their ballots stop counting."""
     services, board_id = page.services, page.board_id
 
@@ -120,4 +115,4 @@ async def remove_participant(participant_id: str, page: BoardFragment) -> Respon
         services.op_path.submit(board_id, Op("vote.merge_voter", args={"from_voter": participant_id}), actor)
         services.auth.remove(board_id, participant_id)
 
-    return await _panel(page, remove)
+    return await _panel(page, hub, remove)

@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from board import BoardState, Role
 from board.execution import Alert, alerts
-from server.clock import CLOCK
 from server.doors.deps import BoardPage, Services
 from server.doors.pages import page_context
 from server.doors.webhooks import webhook_public
@@ -50,7 +49,7 @@ def _alerts_at_last_visit(
 @router.get("/b/{board_id}/sync", response_class=HTMLResponse)
 async def sync_page(page: BoardPage) -> Response:
     services, state, board_id = page.services, page.state, page.board_id
-    today = CLOCK.today()
+    today = services.clock.today()
     baseline_seq = state.meta.baseline_seq
     baseline = (
         await run_in_threadpool(services.op_path.state_at, board_id, baseline_seq)
