@@ -43,29 +43,52 @@ def delivering_iteration(state: BoardState, dep: Dependency) -> Iteration | None
     return None
 
 
-def has_provider_work(state: BoardState, dep: Dependency) -> bool:
-    return (
-        state.get(Story, dep.provider_story_id) is not None
-        or state.get(Feature, dep.provider_feature_id) is not None
-        or state.get(Iteration, dep.promised_iteration_id) is not None
-    )
+# A declined request counts among the conflicts (the counters, the filter, the cascade): nothing
+# will come, so the requester must find another way, as with work planned too late.
+CONFLICTING = frozenset({DependencyState.CONFLICT, DependencyState.DECLINED})
+
+
+# What each state means, said the same on the picture's legend, the report and the pages.
+STATE_MEANING: dict[DependencyState, str] = {
+    DependencyState.REQUESTED: "requested: not answered yet",
+    DependencyState.PROPOSED: "proposed: another iteration offered, waiting for the requester",
+    DependencyState.DECLINED: "declined: the provider will not deliver it",
+    DependencyState.COMMITTED: "committed: planned in time",
+    DependencyState.CONFLICT: "CONFLICT: planned too late or not at all",
+    DependencyState.LATE: "late: not delivered by the iteration it was needed in",
+    DependencyState.DONE: "done",
+}
+
+
+def is_conflict(dep_state: DependencyState) -> bool:
+    """Whether a dependency in this state is counted (and drawn at risk) among the conflicts."""
+    return dep_state in CONFLICTING
 
 
 def dependency_state(state: BoardState, dep: Dependency) -> DependencyState:
-    """requested → committed → done, or conflict when delivery is planned too late or not at all.
+    """The one state machine of a dependency, the same on every page, the picture, the report and the exports.
 
-    A request nobody has answered yet is *requested*. Once the provider accepted or linked
-    work, the state follows that work: planned no later than needed → committed; planned
-    after the needed-by iteration, or accepted with nothing planned → conflict. A declined
-    request is a conflict until the requester changes or drops it.
+    Whoever drags or asks creates a request; only the providing team's answer (or the RTE's) moves it:
+
+    - *requested*: nobody answered yet, whatever work the requester pointed at;
+    - *proposed*: the provider answered with another iteration, waiting for the requester to agree;
+    - *declined*: the provider will not deliver it (``dep.answer`` says why); counted among the
+      conflicts (:func:`is_conflict`);
+    - *committed*: accepted, and the work is planned no later than needed;
+    - *conflict*: accepted, but the work is planned later than needed or not at all;
+    - *done*: delivered.
+
+    (*late* is the execution's state, see ``board.execution.dependency_health``.)
     """
     if dep.status == DependencyStatus.DONE:
         return DependencyState.DONE
-    if dep.status == DependencyStatus.DECLINED:
-        return DependencyState.CONFLICT  # nothing will come: the requester must find another way
-    delivery = delivering_iteration(state, dep)
-    if dep.status == DependencyStatus.REQUESTED and not has_provider_work(state, dep):
+    if dep.status == DependencyStatus.REQUESTED:
         return DependencyState.REQUESTED
+    if dep.status == DependencyStatus.PROPOSED:
+        return DependencyState.PROPOSED
+    if dep.status == DependencyStatus.DECLINED:
+        return DependencyState.DECLINED
+    delivery = delivering_iteration(state, dep)
     if delivery is None:
         return DependencyState.CONFLICT
     need = needed_by(state, dep)
@@ -74,12 +97,45 @@ def dependency_state(state: BoardState, dep: Dependency) -> DependencyState:
     return DependencyState.COMMITTED
 
 
+def agrees_to_proposal(state: BoardState, dep: Dependency) -> bool:
+    """Whether the requester's new needed-by takes the provider's proposal: the promised iteration
+    is then no later than needed. (The requester answers a proposal by needing it by then.)"""
+    promised = state.get(Iteration, dep.promised_iteration_id)
+    need = needed_by(state, dep)
+    return (
+        dep.status == DependencyStatus.PROPOSED
+        and promised is not None
+        and need is not None
+        and promised.number <= need.number
+    )
+
+
+def requests_to_answer(state: BoardState, team_id: str) -> list[Dependency]:
+    """What other teams asked of ``team_id`` that it has not answered yet (the team's counter
+    "requests to answer")."""
+    return [
+        d
+        for d in state.dependencies
+        if d.provider_team_id == team_id and dependency_state(state, d) == DependencyState.REQUESTED
+    ]
+
+
+def proposals_to_answer(state: BoardState, team_id: str) -> list[Dependency]:
+    """The providing teams' proposals of another iteration waiting for ``team_id``, the requester."""
+    return [
+        d
+        for d in state.dependencies
+        if d.requesting_team_id == team_id and dependency_state(state, d) == DependencyState.PROPOSED
+    ]
+
+
 def dependency_states(state: BoardState) -> dict[str, DependencyState]:
     return {d.id: dependency_state(state, d) for d in state.dependencies}
 
 
 def conflicts(state: BoardState) -> list[Dependency]:
-    return [d for d in state.dependencies if dependency_state(state, d) == DependencyState.CONFLICT]
+    """The dependencies counted as conflicts: planned too late or not at all, or declined."""
+    return [d for d in state.dependencies if is_conflict(dependency_state(state, d))]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from board.capacity import load_table, team_capacity
-from board.dependencies import Cascade, cascade_from, dependency_state, needed_by
+from board.dependencies import CONFLICTING, Cascade, cascade_from, dependency_state, is_conflict, needed_by
 from board.labels import iteration_name
 from board.model import (
     BoardState,
@@ -152,8 +152,8 @@ def dependency_health(
     if provider_done(state, dep, progress):
         return DependencyState.DONE
     planned = dependency_state(state, dep)
-    if planned == DependencyState.CONFLICT:
-        return DependencyState.CONFLICT
+    if is_conflict(planned):
+        return planned
     if dependency_late(state, dep, today, progress):
         return DependencyState.LATE
     return planned
@@ -164,7 +164,7 @@ def dependency_healths(state: BoardState, today: datetime.date) -> dict[str, Dep
     return {d.id: dependency_health(state, d, today, progress) for d in state.dependencies}
 
 
-BROKEN = frozenset({DependencyState.LATE, DependencyState.CONFLICT})
+BROKEN = CONFLICTING | {DependencyState.LATE}
 
 
 def execution_cascade(
@@ -338,15 +338,10 @@ def alerts(
                 f"“{dep.need}” from {provider} is late: needed by {_name(state, need.id if need else None)}"
             )
             found.append(Alert(AlertKind.LATE, "dependency", dep.id, teams, text))
-        elif health == DependencyState.CONFLICT:
+        elif is_conflict(health):
+            why = f"was declined: {dep.answer}" if health == DependencyState.DECLINED else "comes too late"
             found.append(
-                Alert(
-                    AlertKind.CONFLICT,
-                    "dependency",
-                    dep.id,
-                    teams,
-                    f"“{dep.need}” from {provider} comes too late",
-                )
+                Alert(AlertKind.CONFLICT, "dependency", dep.id, teams, f"“{dep.need}” from {provider} {why}")
             )
     at_risk = execution_cascade(state, today, healths)
     for feature_id in sorted(at_risk.features):

@@ -62,7 +62,11 @@ class DependencyStatus(str, enum.Enum):
 
 
 class DependencyState(str, enum.Enum):
+    """What a dependency is now, derived from what people said and the plan (``dependency_state``)."""
+
     REQUESTED = "requested"
+    PROPOSED = "proposed"
+    DECLINED = "declined"
     COMMITTED = "committed"
     DONE = "done"
     CONFLICT = "conflict"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.capacity import Load, load_table
-from board.dependencies import Cascade, cascade, dependency_states
+from board.dependencies import Cascade, cascade, dependency_states, is_conflict
 from board.execution import dependency_healths, execution_cascade, slipped_stories
 from board.model import BoardState, DependencyState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
@@ -31,7 +31,8 @@ class PlanSummary:
 
     @property
     def conflict_count(self) -> int:
-        return sum(1 for s in self.dependency_states.values() if s == DependencyState.CONFLICT)
+        """Conflicts as :func:`board.dependencies.is_conflict` counts them (declined ones too)."""
+        return sum(1 for s in self.dependency_states.values() if is_conflict(s))
 
     @property
     def overloaded(self) -> list[Load]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from board import fields as f
 from board.core import Op
+from board.dependencies import agrees_to_proposal
 from board.errors import IllegalTransition, Invalid
 from board.model import (
     NO_FEATURE_WORK,
@@ -159,6 +160,8 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         _reopen_if_redirected(item, values)
     for name, value in values.items():
         setattr(item, name, value)
+    if isinstance(item, Dependency) and "needed_by_iteration_id" in values:
+        _settle_agreed_proposal(tx, item)
     _validate(tx, item)
     tx.put(item)
 
@@ -173,6 +176,12 @@ def _reopen_if_redirected(dep: Dependency, values: dict[str, Any]) -> None:
         dep.status = DependencyStatus.REQUESTED
         dep.answer = ""
         dep.promised_iteration_id = dep.provider_feature_id = dep.provider_story_id = None
+
+
+def _settle_agreed_proposal(tx: Tx, dep: Dependency) -> None:
+    """The requester needing it by the proposed iteration (or later) takes the proposal: accepted."""
+    if agrees_to_proposal(tx.state, dep):
+        dep.status = DependencyStatus.ACCEPTED
 
 
 @handles("feature.move", "story.move")

@@ -26,7 +26,7 @@ td.num, th.num { text-align: right; }
 .cards { display: flex; gap: 4mm; margin: 4mm 0; }
 .card { border: 1px solid #bbb; border-radius: 2mm; padding: 2mm 4mm; min-width: 38mm; }
 .card b { display: block; font-size: 15pt; }
-.bad, .conflict, .overloaded { color: #c00000; font-weight: bold; }
+.bad, .conflict, .declined, .overloaded { color: #c00000; font-weight: bold; }
 .ok { color: #1d7a1d; }
 .vague { color: #b36b00; font-size: 8pt; }
 /* The program board on one landscape page of its own: scaled down to fit, never split. */

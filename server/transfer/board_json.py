@@ -404,11 +404,7 @@ def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> 
     for where, row in rows("dependencies"):
         new = plan.fresh("dependency", row["id"])
         plan.create("dependency", {**_args("dependency", row, plan), "id": new}, where)
-        status = row.get("status", DependencyStatus.REQUESTED.value)
-        if status == DependencyStatus.ACCEPTED.value:
-            plan.change("dependency.accept", new, {}, where)
-        elif status == DependencyStatus.DONE.value:
-            plan.change("dependency.done", new, {"done": True}, where)
+        _answer_as_exported(plan, new, row, where)
         if row.get("comment"):
             plan.change("dependency.comment", new, {"comment": row["comment"]}, where)
     for where, row in rows("objectives"):
@@ -440,6 +436,22 @@ def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> 
     if doc.get("meta", {}).get("locked"):
         plan.add(Op("plan.lock"), "meta.locked")
     return plan
+
+
+def _answer_as_exported(plan: _Plan, dep_id: str, row: dict[str, Any], where: str) -> None:
+    """The provider's answer as the export has it, given again by the op that gives it on a page,
+    so the imported dependency is in the same state (requested, proposed, declined, accepted, done)."""
+    status = row.get("status", DependencyStatus.REQUESTED.value)
+    promised = plan.ref("iteration", row.get("promised_iteration_id"))
+    if status == DependencyStatus.ACCEPTED.value:
+        plan.change("dependency.accept", dep_id, {}, where)
+    elif status == DependencyStatus.PROPOSED.value and promised is not None:
+        args = {"promised_iteration_id": promised, "answer": row.get("answer", "")}
+        plan.change("dependency.propose", dep_id, args, where)
+    elif status == DependencyStatus.DECLINED.value:
+        plan.change("dependency.decline", dep_id, {"answer": row.get("answer") or "declined"}, where)
+    elif status == DependencyStatus.DONE.value:
+        plan.change("dependency.done", dep_id, {"done": True}, where)
 
 
 def _args(kind: str, row: dict[str, Any], plan: _Plan | None = None) -> dict[str, Any]:

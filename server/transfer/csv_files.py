@@ -15,9 +15,9 @@ from typing import Any
 
 from board.baseline import BaselineDiff, baseline_diff
 from board.capacity import load_table
-from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
 from board.labels import feature_title, iteration_label, iteration_name, story_title, team_name
-from board.model import BoardState, Milestone, Story
+from board.model import BoardState, DependencyState, Milestone, Story
 from board.objectives import art_predictability, team_predictability
 from server.transfer.common import neutralise, percent, revealed_rounds, vote_scope
 
@@ -187,7 +187,7 @@ def dependencies_rows(state: BoardState) -> Rows:
                 d.comment,
             ]
         )
-    rows.sort(key=lambda r: (r[10] != "conflict", str(r[2]).lower(), str(r[1])))
+    rows.sort(key=lambda r: (not is_conflict(DependencyState(r[10])), str(r[2]).lower(), str(r[1])))
     return header, rows
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from board.capacity import load_table
-from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.dependencies import (
+    STATE_MEANING,
+    cascade,
+    delivering_iteration,
+    dependency_state,
+    is_conflict,
+    needed_by,
+)
 from board.labels import iteration_name
 from board.model import (
     BoardState,
@@ -42,6 +49,8 @@ STRING_STYLE: dict[DependencyState, tuple[str, float, str]] = {
     # state -> (colour, width, dash)
     DependencyState.COMMITTED: ("#b22222", 2.0, ""),
     DependencyState.REQUESTED: ("#e07b00", 2.0, "2 4"),
+    DependencyState.PROPOSED: ("#8a5a00", 2.0, "2 4"),
+    DependencyState.DECLINED: ("#e00000", 2.5, "2 4"),
     DependencyState.DONE: ("#8a8a8a", 1.5, ""),
     DependencyState.CONFLICT: ("#e00000", 3.5, "10 5"),
     DependencyState.LATE: ("#e00000", 3.5, "3 3"),
@@ -133,7 +142,7 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
     grid_bottom = y
     width = grid_x + max(1, len(iterations)) * COL_W + MARGIN
     legend_y = grid_bottom + 24
-    height = legend_y + 120
+    height = legend_y + 160
 
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -246,7 +255,7 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
 
     # The red strings.
     story_cells = {s.id: s for s in state.of(Story).values()}
-    for d in sorted(deps, key=lambda d: dep_state[d.id] == DependencyState.CONFLICT):
+    for d in sorted(deps, key=lambda d: is_conflict(dep_state[d.id])):
         out.append(_string(state, d, dep_state[d.id], boxes, story_cells, col, grid_x, row_y, row_h))
 
     out.append(_legend(MARGIN, legend_y))
@@ -354,15 +363,15 @@ def _string(
         f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}"/>',
         f'<circle cx="{rx:.1f}" cy="{ry:.1f}" r="4" fill="{color}"/>',
     ]
-    if dstate == DependencyState.CONFLICT:
+    if is_conflict(dstate):
         parts.append(_marker(mx, my, color, dstate))
     parts.append("</g>")
     return "".join(parts)
 
 
 def _marker(x: float, y: float, color: str, dstate: DependencyState) -> str:
-    """A conflict carries "!"; a request nobody has planned yet carries "?"."""
-    conflict = dstate == DependencyState.CONFLICT
+    """A conflict (or a decline) carries "!"; a request nobody has planned yet carries "?"."""
+    conflict = is_conflict(dstate)
     return (
         f'<g class="{"conflict-marker" if conflict else "open-marker"}">'
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="{color}" stroke="#ffffff" stroke-width="2"/>'
@@ -372,12 +381,15 @@ def _marker(x: float, y: float, color: str, dstate: DependencyState) -> str:
 
 
 def _legend(x: float, y: float) -> str:
-    items = [
-        (DependencyState.COMMITTED, "committed: planned in time"),
-        (DependencyState.REQUESTED, "requested: not answered yet"),
-        (DependencyState.CONFLICT, "CONFLICT: planned too late or not at all"),
-        (DependencyState.DONE, "done"),
-    ]
+    shown = (
+        DependencyState.COMMITTED,
+        DependencyState.REQUESTED,
+        DependencyState.PROPOSED,
+        DependencyState.DECLINED,
+        DependencyState.CONFLICT,
+        DependencyState.DONE,
+    )
+    items = [(dstate, STATE_MEANING[dstate]) for dstate in shown]
     parts = [f'<g class="legend"><text x="{x}" y="{y}" font-weight="bold">Legend</text>']
     for n, (dstate, label) in enumerate(items):
         color, width, dash = STRING_STYLE[dstate]
@@ -387,7 +399,7 @@ def _legend(x: float, y: float) -> str:
             f'<line x1="{x}" y1="{ly - 4}" x2="{x + 60}" y2="{ly - 4}" stroke="{color}" '
             f'stroke-width="{width}"{dash_attr}/>'
         )
-        if dstate == DependencyState.CONFLICT:
+        if is_conflict(dstate):
             parts.append(_marker(x + 30, ly - 4, color, dstate))
         parts.append(f'<text x="{x + 72}" y="{ly}">{_text(label)}</text>')
     lx = x + 380

@@ -22,9 +22,9 @@ from markupsafe import Markup
 
 from board.baseline import baseline_diff
 from board.capacity import load_table
-from board.dependencies import cascade, delivering_iteration, dependency_state, needed_by
+from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
 from board.labels import feature_title, iteration_name, team_name
-from board.model import BoardState, DependencyState, Objective, Roam
+from board.model import BoardState, Objective, Roam
 from board.objectives import Predictability, art_predictability, is_measured, is_vague, team_predictability
 from server.pages.sync import build_sync
 from server.transfer._report_template import REPORT_TEMPLATE
@@ -108,14 +108,15 @@ def report_context(
                 ],
             }
         )
-    deps = []
+    deps: list[dict[str, Any]] = []
     for d in state.dependencies:
         st = dependency_state(state, d)
         need, delivery = needed_by(state, d), delivering_iteration(state, d)
         deps.append(
             {
                 "state": st.value,
-                "state_label": st.value.upper() if st == DependencyState.CONFLICT else st.value,
+                "state_label": st.value.upper() if is_conflict(st) else st.value,
+                "conflict": is_conflict(st),
                 "need": d.need,
                 "feature": feature_title(state, d.requesting_feature_id),
                 "requesting": team_name(state, d.requesting_team_id),
@@ -125,7 +126,7 @@ def report_context(
                 "comment": d.comment,
             }
         )
-    deps.sort(key=lambda d: (d["state"] != "conflict", d["requesting"].lower(), d["need"]))
+    deps.sort(key=lambda d: (not d["conflict"], d["requesting"].lower(), d["need"]))
     votes = [
         {
             "scope": vote_scope(state, vote),
@@ -184,7 +185,7 @@ def report_context(
         "meta": meta,
         "generated_at": generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "art": art_row,
-        "conflicts": sum(1 for d in deps if d["state"] == "conflict"),
+        "conflicts": sum(1 for d in deps if d["conflict"]),
         "unroamed": len(risk_groups[0]["risks"]),
         "risk_total": len(state.risks),
         "overloaded": sum(1 for load in loads.values() if load.overloaded),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from plan_builder import Session, member_of
 
-from board.dependencies import delivering_iteration, dependency_state
+from board.dependencies import conflicts, delivering_iteration, dependency_state
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from board.model import DependencyState, DependencyStatus
+from board.summary import plan_summary
 
 ALPHA = member_of("alpha", "Ann")
 BRAVO = member_of("bravo", "Bob")
@@ -26,27 +27,30 @@ def state(plan: Session) -> DependencyState:
     return dependency_state(plan.state, plan.get("dependency", "d1"))
 
 
-def test_a_proposal_later_than_needed_is_a_conflict_until_the_requester_agrees(asked: Session) -> None:
+def test_a_proposal_waits_for_the_requester_who_agrees_by_needing_it_then(asked: Session) -> None:
     asked.do("dependency.propose", "d1", by=BRAVO, promised_iteration_id="i4", answer="I2 is full")
     dep = asked.get("dependency", "d1")
     assert (dep.status, dep.promised_iteration_id) == (DependencyStatus.PROPOSED, "i4")
     assert dep.answer == "I2 is full"
-    assert state(asked) == DependencyState.CONFLICT
+    assert state(asked) == DependencyState.PROPOSED
+    asked.do("dependency.update", "d1", by=ALPHA, needed_by_iteration_id="i3")  # still too early
+    assert state(asked) == DependencyState.PROPOSED
     asked.do("dependency.update", "d1", by=ALPHA, needed_by_iteration_id="i4")
+    assert asked.get("dependency", "d1").status == DependencyStatus.ACCEPTED
     assert state(asked) == DependencyState.COMMITTED
 
 
-def test_a_proposal_in_time_is_committed_and_replaces_named_work(asked: Session) -> None:
+def test_a_proposal_replaces_named_work_and_is_proposed_even_in_time(asked: Session) -> None:
     asked.feature("api", "bravo", "i4")
     asked.do("dependency.accept", "d1", by=BRAVO, provider_feature_id="api")
     assert state(asked) == DependencyState.CONFLICT
     asked.do("dependency.propose", "d1", by=BRAVO, promised_iteration_id="i1")
     dep = asked.get("dependency", "d1")
     assert dep.provider_feature_id is None
-    assert state(asked) == DependencyState.COMMITTED
+    assert state(asked) == DependencyState.PROPOSED
 
 
-def test_a_decline_needs_a_reason_and_is_a_conflict(asked: Session) -> None:
+def test_a_decline_needs_a_reason_and_is_counted_among_conflicts(asked: Session) -> None:
     before = asked.snapshot()
     with pytest.raises(Invalid, match="answer must not be empty"):
         asked.do("dependency.decline", "d1", by=BRAVO)
@@ -54,7 +58,9 @@ def test_a_decline_needs_a_reason_and_is_a_conflict(asked: Session) -> None:
     asked.do("dependency.decline", "d1", by=BRAVO, answer="Not our component: ask Charlie")
     dep = asked.get("dependency", "d1")
     assert (dep.status, dep.answer) == (DependencyStatus.DECLINED, "Not our component: ask Charlie")
-    assert state(asked) == DependencyState.CONFLICT
+    assert state(asked) == DependencyState.DECLINED
+    assert [d.id for d in conflicts(asked.state)] == ["d1"]
+    assert plan_summary(asked.state).conflict_count == 1
 
 
 def test_asking_another_team_reopens_a_declined_request(asked: Session) -> None:
