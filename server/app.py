@@ -179,23 +179,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=files.body_limits(settings)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (
-        health,
-        files,
-        boards,
-        links,
-        join,
-        forms,
-        live_socket,
-        pages,
-        meeting,
-        people,
-        people_place,
-        sync,
-        history,
-        webhooks,
+    for router in (
+        health.router,
+        files.router,
+        boards.router,
+        links.router,
+        join.router,
+        forms.router,
+        live_socket.router,
+        pages.home_router,
+        pages.router,
+        pages.screen_router,
+        meeting.router,
+        meeting.links_router,
+        people.router,
+        people_place.router,
+        sync.router,
+        history.router,
+        webhooks.router,
+        links.join_router,
+        webhooks.form_router,
     ):
-        app.include_router(module.router)
-    app.include_router(links.join_router)
-    app.include_router(webhooks.form_router)
+        app.include_router(router)
     return app

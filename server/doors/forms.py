@@ -23,7 +23,7 @@ from server.doors.deps import FormActor, Services, ServicesDep
 from server.doors.op_input import op_from_fields
 from server.pages.templating import templates
 
-router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
+router = APIRouter(prefix="/b/{board_id}/ops", tags=["pages"])
 
 
 async def _op_of(request: Request, actor: Actor, services: Services) -> Op:
@@ -33,14 +33,14 @@ async def _op_of(request: Request, actor: Actor, services: Services) -> Op:
     return op_from_fields(form.multi_items()).to_op()
 
 
-@router.post("/ops", response_class=HTMLResponse)
+@router.post("", response_class=HTMLResponse)
 async def post_form_op(board_id: str, request: Request, actor: FormActor, services: ServicesDep) -> Response:
     op = await _op_of(request, actor, services)
     committed = await run_in_threadpool(services.op_path.submit, board_id, op, actor)
     return Response(status_code=204, headers={"X-Piboard-Seq": str(committed.seq)})
 
 
-@router.post("/ops/preview", response_class=HTMLResponse)
+@router.post("/preview", response_class=HTMLResponse)
 async def preview_form_op(
     board_id: str, request: Request, actor: FormActor, services: ServicesDep
 ) -> Response:

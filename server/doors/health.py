@@ -8,10 +8,10 @@ from sqlalchemy import text
 from server.doors.deps import ServicesDep
 from server.version import __version__
 
-router = APIRouter(tags=["health"])
+router = APIRouter(prefix="/healthz", tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("")
 def healthz(services: ServicesDep) -> dict[str, str]:
     with services.engine.connect() as conn:
         conn.execute(text("SELECT 1"))

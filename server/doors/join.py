@@ -13,7 +13,7 @@ from server.doors.deps import ServicesDep
 from server.pages.templating import templates
 from server.store.auth import session_cookie_name
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(prefix="/join", tags=["pages"])
 
 # Where a person takes part: in the room, or remote (presence shows it).
 Place = Literal["room", "remote"]
@@ -27,7 +27,7 @@ def landing_url(board_id: str, role: Role, team_id: str | None) -> str:
     return f"/b/{board_id}/program"
 
 
-@router.get("/join/{token}", response_class=HTMLResponse, name="join_page")
+@router.get("/{token}", response_class=HTMLResponse, name="join_page")
 def join_page(token: str, request: Request, services: ServicesDep) -> Response:
     try:
         link = services.auth.link_for_token(token)
@@ -46,7 +46,7 @@ def join_page(token: str, request: Request, services: ServicesDep) -> Response:
     )
 
 
-@router.post("/join/{token}", response_class=HTMLResponse)
+@router.post("/{token}", response_class=HTMLResponse)
 def join_submit(
     token: str,
     name: Annotated[str, Form()],

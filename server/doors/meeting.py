@@ -35,6 +35,7 @@ from server.pages.vote import FIST, vote_page
 from server.store.auth import JoinLink, may_show_on_screen
 
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
+links_router = APIRouter(prefix="/b/{board_id}/admin/links", tags=["pages"])
 
 ROLE_LABELS: dict[Role, str] = {
     Role.PRODUCT_MANAGEMENT: "Product Management",
@@ -207,7 +208,7 @@ async def _links_answer(page: Page, make: Callable[[list[str]], list[JoinLink]])
     return response
 
 
-@router.post("/admin/links", response_class=HTMLResponse)
+@links_router.post("", response_class=HTMLResponse)
 async def admin_make_link(
     page: BoardFragment,
     role: Annotated[str, Form(max_length=20)],
@@ -237,7 +238,7 @@ async def admin_make_link(
     return await _links_answer(page, make)
 
 
-@router.post("/admin/links/all", response_class=HTMLResponse)
+@links_router.post("/all", response_class=HTMLResponse)
 async def admin_make_all_links(page: BoardFragment) -> Response:
     services, board_id = page.services, page.board_id
 
@@ -258,7 +259,7 @@ async def admin_make_all_links(page: BoardFragment) -> Response:
     return await _links_answer(page, make)
 
 
-@router.post("/admin/links/{link_id}/revoke", response_class=HTMLResponse)
+@links_router.post("/{link_id}/revoke", response_class=HTMLResponse)
 async def admin_revoke_link(link_id: str, page: BoardFragment) -> Response:
     def revoke(notes: list[str]) -> list[JoinLink]:
         old = _link(page.services, page.board_id, link_id)
@@ -271,7 +272,7 @@ async def admin_revoke_link(link_id: str, page: BoardFragment) -> Response:
     return await _links_answer(page, revoke)
 
 
-@router.post("/admin/links/{link_id}/remake", response_class=HTMLResponse)
+@links_router.post("/{link_id}/remake", response_class=HTMLResponse)
 async def admin_remake_link(link_id: str, page: BoardFragment) -> Response:
     def remake(notes: list[str]) -> list[JoinLink]:
         old = _link(page.services, page.board_id, link_id)
@@ -296,7 +297,7 @@ def _link(services: Services, board_id: str, link_id: str) -> JoinLink:
     return found
 
 
-@router.get("/admin/links/{link_id}/qr", response_class=HTMLResponse)
+@links_router.get("/{link_id}/qr", response_class=HTMLResponse)
 async def admin_link_qr(link_id: str, page: BoardPage) -> Response:
     """One live link's QR code, large, for the big screen: people in the room scan it."""
     require_rte(page.actor)

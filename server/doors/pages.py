@@ -35,7 +35,9 @@ from server.pages.whereabouts import online_context
 from server.store.auth import may_show_on_screen
 from server.store.provision import create_board_with_rte, require_admin_token
 
-router = APIRouter(tags=["pages"])
+home_router = APIRouter(tags=["pages"])
+router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
+screen_router = APIRouter(prefix="/b/{board_id}/screen", tags=["pages"])
 
 
 def page_context(page: Page, view: str, state: BoardState | None = None) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def page_context(page: Page, view: str, state: BoardState | None = None) -> dict
     }
 
 
-@router.get("/", response_class=HTMLResponse)
+@home_router.get("/", response_class=HTMLResponse)
 async def home(request: Request, services: ServicesDep) -> Response:
     boards = await run_in_threadpool(services.op_path.boards)
     return templates.TemplateResponse(request, "home.html", _home_context(services, boards))
@@ -81,7 +83,7 @@ def _home_context(services: Services, boards: list[dict[str, Any]], error: str =
     return {"boards": [] if guarded else boards, "needs_admin_token": guarded, "error": error}
 
 
-@router.post("/boards", response_class=HTMLResponse)
+@home_router.post("/boards", response_class=HTMLResponse)
 async def create_board_page(
     request: Request,
     services: ServicesDep,
@@ -107,14 +109,14 @@ async def create_board_page(
     return signed_in_redirect(request, f"/b/{board_id}/admin", board_id, session)
 
 
-@router.get("/b/{board_id}/program", response_class=HTMLResponse)
+@router.get("/program", response_class=HTMLResponse)
 async def program_page(page: BoardPage) -> Response:
     board = await run_in_threadpool(build_program, page.state)
     context = page_context(page, "program")
     return templates.TemplateResponse(page.request, "program.html", {**context, "board": board})
 
 
-@router.get("/b/{board_id}/team/{team_id}", response_class=HTMLResponse)
+@router.get("/team/{team_id}", response_class=HTMLResponse)
 async def team_page(team_id: str, page: BoardPage) -> Response:
     board = await run_in_threadpool(build_team, page.state, team_id)
     context = page_context(page, f"team:{team_id}")
@@ -122,7 +124,7 @@ async def team_page(team_id: str, page: BoardPage) -> Response:
     return templates.TemplateResponse(page.request, "team.html", context)
 
 
-@router.get("/b/{board_id}/screen", response_class=HTMLResponse)
+@screen_router.get("", response_class=HTMLResponse)
 async def screen_page(page: BoardPage) -> Response:
     screen = await run_in_threadpool(screen_context, page.state)
     context = page_context(page, "screen")
@@ -131,7 +133,7 @@ async def screen_page(page: BoardPage) -> Response:
     return templates.TemplateResponse(page.request, "screen.html", context)
 
 
-@router.get("/b/{board_id}/screen/qr.svg")
+@screen_router.get("/qr.svg")
 async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> Response:
     """The join scene's QR code: the join link the RTE chose for it (Admin → Join links), as the room's
     phones reach this server. Scanning it joins as that link's role; never as the RTE."""
@@ -149,7 +151,7 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/b/{board_id}/screen/remote", response_class=HTMLResponse)
+@screen_router.get("/remote", response_class=HTMLResponse)
 async def screen_remote(page: BoardFragment, hub: HubDep) -> Response:
     """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
     context = online_context(page.state, hub.people_here(page.board_id))

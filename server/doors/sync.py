@@ -20,7 +20,7 @@ from server.doors.webhooks import webhook_public
 from server.pages.sync import build_sync
 from server.pages.templating import templates
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(prefix="/b/{board_id}/sync", tags=["pages"])
 
 
 def seen_cookie(board_id: str) -> str:
@@ -46,7 +46,7 @@ def _alerts_at_last_visit(
     return alerts(then, seen[1], baseline or then, state.meta.velocity_threshold)
 
 
-@router.get("/b/{board_id}/sync", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse)
 async def sync_page(page: BoardPage) -> Response:
     services, state, board_id = page.services, page.state, page.board_id
     today = services.clock.today()
