@@ -1,6 +1,6 @@
 """Who is where, for the RTE: each person online, in the room or remote, and in which breakout.
 
-Presence (server/live/hub.py) lists one entry per participant, view and device. A person with three tabs
+Presence (server/live/presence.py) lists one entry per participant, view and device. A person with three tabs
 is one person here: remote if they said so, in the breakout of the team page they have open (the
 first, by team name), or else of their own team, the table they belong to during breakouts.
 """
