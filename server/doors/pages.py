@@ -43,7 +43,7 @@ screen_router = APIRouter(prefix="/b/{board_id}/screen", tags=["pages"])
 def page_context(page: Page, view: str, state: BoardState | None = None) -> dict[str, Any]:
     """What base.html needs on every board page (``state``: the board shown, when not the board now)."""
     services, actor = page.services, page.actor
-    state = state or page.state
+    state = page.state if state is None else state
     teams = state.teams
     return {
         "board_id": state.board_id,
