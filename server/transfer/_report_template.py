@@ -143,17 +143,18 @@ td.num, th.num { text-align: right; }
 
 {% if baseline is not none %}
 <h2>Changes since the baseline</h2>
-{% if baseline %}
+{% if not baseline.empty %}
+<p>{{ baseline.tally() }}</p>
 <table>
-<thead><tr><th>Change</th><th>Kind</th><th>Title</th><th>Baseline</th><th>Now</th></tr></thead>
+<thead><tr><th>Change</th><th>What</th><th>Baseline</th><th>Now</th></tr></thead>
 <tbody>
-{% for c in baseline %}
-<tr><td>{{ c.change }}</td><td>{{ c.kind }}</td><td>{{ c.title }}</td><td>{{ c.before }}</td><td>{{ c.after }}</td></tr>
+{% for c in baseline.differences %}
+<tr><td>{{ c.kind.value }}</td><td>{{ c.what }}</td><td>{{ c.before or "—" }}</td><td>{{ c.after or "—" }}</td></tr>
 {% endfor %}
 </tbody>
 </table>
 {% else %}
-<p>Nothing has moved since the baseline.</p>
+<p>Nothing has changed since the baseline.</p>
 {% endif %}
 {% endif %}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board.baseline import baseline_diff
+from board.compare import compare
 from board.core import Op
 from board.dependencies import cascade, dependency_state
 from board.execution import (
@@ -166,6 +167,8 @@ def export_board(
                 }
                 for c in diff.changes
             ],
+            # Every kind of change (statuses, dates, dependency states, …), listed and counted.
+            **compare(baseline, state).to_dict(),
         }
     if today is not None and meta.execution_started:
         doc["execution"] = execution_section(state, baseline or state, today)

@@ -20,8 +20,8 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from board.baseline import baseline_diff
 from board.capacity import load_table
+from board.compare import compare
 from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
 from board.labels import feature_title, iteration_name, team_name
 from board.model import BoardState, Objective, Roam
@@ -166,20 +166,6 @@ def report_context(
         }
         for team in teams
     ]
-    baseline_rows = None
-    if baseline is not None:
-        baseline_rows = [
-            {
-                "change": c.change
-                if c.change != "points"
-                else f"points {c.points_before} → {c.points_after}",
-                "kind": c.kind,
-                "title": c.title,
-                "before": str(c.before) if c.before else "—",
-                "after": str(c.after) if c.after else "—",
-            }
-            for c in baseline_diff(baseline, state).changes
-        ]
     return {
         "title": " — ".join(x for x in (meta.name, meta.pi_name) if x),
         "meta": meta,
@@ -197,7 +183,7 @@ def report_context(
         "votes": votes,
         "iterations": [iteration_name(it) for it in iterations],
         "load_rows": load_rows,
-        "baseline": baseline_rows,
+        "baseline": None if baseline is None else compare(baseline, state),
     }
 
 
