@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from board.errors import Invalid
+from board.wording import choice_label, field_label
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -38,18 +39,18 @@ def require_text(name: str, value: str) -> None:
     """Refuse text that could not be stored, sent as UTF-8, or read back."""
     problem = text_problem(value)
     if problem is not None:
-        raise Invalid(f"{name} {problem}; nothing was applied")
+        raise Invalid(f"{field_label(name)} {problem}; nothing was applied")
 
 
 def require_texts(name: str, value: Any, depth: int = 0) -> None:
     """``require_text`` for every string (keys too) anywhere inside an op's arguments."""
     if depth > MAX_TREE_DEPTH:
-        raise Invalid(f"{name} is nested more than {MAX_TREE_DEPTH} levels deep")
+        raise Invalid(f"{field_label(name)} is nested more than {MAX_TREE_DEPTH} levels deep")
     if isinstance(value, str):
         require_text(name, value)
     elif isinstance(value, dict):
         for key, item in value.items():
-            require_text(f"{name} key", str(key))
+            require_text(name, str(key))
             require_texts(f"{name}.{key}", item, depth + 1)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
@@ -94,14 +95,14 @@ class Text:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise Invalid(f"{name} must be text")
+            raise Invalid(f"{field_label(name)} must be text")
         value = value.strip()
         if self.required and not value:
-            raise Invalid(f"{name} must not be empty")
+            raise Invalid(f"{field_label(name)} must not be empty")
         if len(value) > self.max_len:
-            raise Invalid(f"{name} is longer than {self.max_len} characters")
+            raise Invalid(f"{field_label(name)} is longer than {self.max_len} characters")
         if any(ord(c) < 32 and c not in "\n\t" for c in value):
-            raise Invalid(f"{name} holds control characters")
+            raise Invalid(f"{field_label(name)} holds control characters")
         require_text(name, value)
         return value
 
@@ -116,20 +117,20 @@ class Int:
         if value is None or value == "":
             if self.nullable:
                 return None
-            raise Invalid(f"{name} is required")
+            raise Invalid(f"{field_label(name)} is required")
         if isinstance(value, bool):
-            raise Invalid(f"{name} must be a whole number")
+            raise Invalid(f"{field_label(name)} must be a whole number")
         if isinstance(value, str):
             try:
                 value = int(value.strip())
             except ValueError:
-                raise Invalid(f"{name} must be a whole number") from None
+                raise Invalid(f"{field_label(name)} must be a whole number") from None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int):
-            raise Invalid(f"{name} must be a whole number")
+            raise Invalid(f"{field_label(name)} must be a whole number")
         if not self.lo <= value <= self.hi:
-            raise Invalid(f"{name} must be between {self.lo} and {self.hi}")
+            raise Invalid(f"{field_label(name)} must be between {self.lo} and {self.hi}")
         return value
 
 
@@ -140,13 +141,13 @@ class Float:
 
     def clean(self, name: str, value: Any) -> float:
         if isinstance(value, bool):
-            raise Invalid(f"{name} must be a number")
+            raise Invalid(f"{field_label(name)} must be a number")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise Invalid(f"{name} must be a number") from None
+            raise Invalid(f"{field_label(name)} must be a number") from None
         if not self.lo <= number <= self.hi:
-            raise Invalid(f"{name} must be between {self.lo:g} and {self.hi:g}")
+            raise Invalid(f"{field_label(name)} must be between {self.lo:g} and {self.hi:g}")
         return number
 
 
@@ -159,7 +160,7 @@ class Bool:
             return True
         if value in ("false", "off", "0", 0, "", None):
             return False
-        raise Invalid(f"{name} must be true or false")
+        raise Invalid(f"{field_label(name)} must be true or false")
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,8 @@ class Choice:
         try:
             return self.enum_cls(value)
         except ValueError:
-            allowed = ", ".join(str(e.value) for e in self.enum_cls)
-            raise Invalid(f"{name} must be one of: {allowed}") from None
+            allowed = ", ".join(choice_label(e) for e in self.enum_cls)
+            raise Invalid(f"{field_label(name)} must be one of: {allowed}") from None
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,11 @@ class Date:
         if value in (None, ""):
             return None
         if not isinstance(value, str) or not _DATE.fullmatch(value):
-            raise Invalid(f"{name} must be a date like 2026-01-31")
+            raise Invalid(f"{field_label(name)} must be a date like 2026-01-31")
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            raise Invalid(f"{name} is not a real date: {value}") from None
+            raise Invalid(f"{field_label(name)} is not a real date: {value}") from None
         return value
 
 
@@ -194,7 +195,7 @@ class ClockTime:
 
     def clean(self, name: str, value: Any) -> str:
         if not isinstance(value, str) or not _CLOCK.fullmatch(value):
-            raise Invalid(f"{name} must be a time of day like 09:00")
+            raise Invalid(f"{field_label(name)} must be a time of day like 09:00")
         return value
 
 
@@ -202,7 +203,7 @@ class ClockTime:
 class TimeZone:
     def clean(self, name: str, value: Any) -> str:
         if not isinstance(value, str) or not _ZONE.fullmatch(value):
-            raise Invalid(f"{name} must be a time zone name like Europe/Berlin or UTC")
+            raise Invalid(f"{field_label(name)} must be a time zone name like Europe/Berlin or UTC")
         return value
 
 
@@ -210,7 +211,7 @@ class TimeZone:
 class Color:
     def clean(self, name: str, value: Any) -> str:
         if not isinstance(value, str) or not _COLOR.fullmatch(value):
-            raise Invalid(f"{name} must be a colour like #4a6fa5")
+            raise Invalid(f"{field_label(name)} must be a colour like #4a6fa5")
         return value
 
 
@@ -225,9 +226,9 @@ class Ref:
         if value in (None, ""):
             if self.nullable:
                 return None
-            raise Invalid(f"{name} is required")
+            raise Invalid(f"{field_label(name)} is required")
         if not isinstance(value, str) or len(value) > 64:
-            raise Invalid(f"{name} must be an id")
+            raise Invalid(f"{field_label(name)} must be an id")
         return value
 
 
@@ -242,9 +243,9 @@ class RefList:
         if isinstance(value, str):
             value = [v for v in value.split(",") if v]
         if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 64 for v in value):
-            raise Invalid(f"{name} must be a list of ids")
+            raise Invalid(f"{field_label(name)} must be a list of ids")
         if len(value) > self.max_items:
-            raise Invalid(f"{name} holds more than {self.max_items} ids")
+            raise Invalid(f"{field_label(name)} holds more than {self.max_items} ids")
         return list(dict.fromkeys(value))
 
 
@@ -254,7 +255,7 @@ class DaysOff:
         if value in (None, ""):
             return {}
         if not isinstance(value, dict) or len(value) > 20:
-            raise Invalid(f"{name} must map iteration ids to days off")
+            raise Invalid(f"{field_label(name)} must map iteration ids to days off")
         days = Int(0, 10)
         return {str(k)[:64]: days.clean(f"{name}[{k}]", v) or 0 for k, v in value.items()}
 
@@ -271,15 +272,15 @@ class Record:
         if value in (None, ""):
             return {}
         if not isinstance(value, dict) or len(value) > self.max_keys:
-            raise Invalid(f"{name} must be a record of at most {self.max_keys} values")
+            raise Invalid(f"{field_label(name)} must be a record of at most {self.max_keys} values")
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str) or not 0 < len(key) <= 200:
-                raise Invalid(f"{name} has a key that is not short text")
+                raise Invalid(f"{field_label(name)} has a key that is not short text")
             if isinstance(item, str):
                 item = Text(self.max_text).clean(f"{name}[{key}]", item)
             elif item is not None and not isinstance(item, bool | int):
-                raise Invalid(f"{name}[{key}] must be text, a whole number, yes/no or empty")
+                raise Invalid(f"{field_label(name)} ({key}) must be text, a whole number, yes/no or empty")
             out[key] = item
         return out
 

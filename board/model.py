@@ -88,6 +88,13 @@ class VoteStatus(str, enum.Enum):
     REVEALED = "revealed"
 
 
+class VotePrivacy(str, enum.Enum):
+    """Who voted what: never shown (only the distribution), or shown once the round is revealed."""
+
+    ANONYMOUS = "anonymous"
+    NAMED = "named"
+
+
 class HelpStatus(str, enum.Enum):
     OPEN = "open"
     TAKEN = "taken"
@@ -141,6 +148,8 @@ class Meta(Item):
     # What the big screen shows (see board.room.SCENES) and, when it rotates, how long each page stays.
     screen_scene: str = "board"
     screen_rotate_seconds: int = 30
+    # The confidence vote's privacy, chosen before a round opens; each round keeps the one it opened with.
+    vote_privacy: VotePrivacy = VotePrivacy.ANONYMOUS
     # The join link whose QR code the join scene shows (its id: the link itself is the server's).
     screen_join_link: str | None = None
     # The last "bring everyone here": the view every open page moves to, and when it was asked.
@@ -282,6 +291,8 @@ class VoteRound(Item):
     status: VoteStatus = VoteStatus.OPEN
     opened_at: float = 0.0
     number: int = 1
+    # Set when the round opens, from the board's setting; rounds stored before it read as anonymous.
+    privacy: VotePrivacy = VotePrivacy.ANONYMOUS
 
 
 @dataclass
@@ -381,6 +392,7 @@ _ENUMS: dict[str, type[enum.Enum]] = {
         DependencyStatus,
         Roam,
         VoteStatus,
+        VotePrivacy,
         TimerStatus,
         HelpStatus,
     )

@@ -1,7 +1,9 @@
 """What may leave the server: the secret parts of a board are redacted here, in one place.
 
-A ballot's value is secret until its round is revealed. Every door that sends items or
-events to a client (REST, websocket JSON stream, exports) goes through these functions.
+A ballot's value is secret until its round is revealed, and in an anonymous round (the default)
+for good: only the distribution is ever shown (``board.vote.shows_who_voted_what``). Every door
+that sends items or events to a client (REST, websocket JSON stream, exports) goes through these
+functions.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from typing import Any
 
 from board.core import Change, Op
 from board.model import BoardState
-from board.vote import is_revealed
+from board.vote import shows_who_voted_what
 
 
 def public_item(state: BoardState, kind: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if data is None or kind != "ballot" or is_revealed(state, data.get("round_id", "")):
+    if data is None or kind != "ballot" or shows_who_voted_what(state, data.get("round_id", "")):
         return data
     return {**data, "value": None, "reason": ""}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from board.errors import Forbidden, IllegalTransition, Refused
 from board.model import Role
 from board.room import HELPERS
+from board.wording import op_label, role_label
 
 RTE = Role.RTE
 PM = Role.PRODUCT_MANAGEMENT
@@ -153,9 +154,9 @@ def refusal(
     """
     allowed = PERMISSIONS.get(op_type)
     if allowed is None:
-        return Forbidden(f"unknown op '{op_type}'")
+        return Forbidden("piboard knows no such action")
     if actor.role not in allowed:
-        return Forbidden(f"the {actor.role.value} role may not do '{op_type}'")
+        return Forbidden(f"{role_label(actor.role)} may not {op_label(op_type)}")
     if actor.role == TEAM and not actor.team_id:
         return Forbidden("a team member must belong to a team")
     if locked and op_type in PLAN_OPS and actor.role != RTE:

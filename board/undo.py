@@ -15,6 +15,7 @@ from board.errors import Forbidden, IllegalTransition, Invalid, NotFound, Stale
 from board.history import item_label
 from board.model import BoardState, Role
 from board.roles import Actor
+from board.wording import op_label
 
 # A person undoes their own ops of this last while; older ones (and everyone's) are the RTE's to undo.
 OWN_UNDO_SECONDS = 60 * 60
@@ -84,7 +85,7 @@ def inverse_op_type(original: Committed, depth: int) -> str:
     """The op a person would send by hand to do what the undo does (their role must allow it)."""
     kind, verb = original.op.type.split(".", 1)
     if original.op.type in NOT_UNDOABLE:
-        raise IllegalTransition(f"'{original.op.type}' cannot be undone")
+        raise IllegalTransition(f"this edit ({op_label(original.op.type)}) cannot be undone")
     if depth % 2 == 0 and verb in ("create", "delete"):
         return f"{kind}.{'delete' if verb == 'create' else 'create'}"
     return original.op.type

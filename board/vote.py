@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from board.model import Ballot, BoardState, VoteRound, VoteStatus
+from board.model import Ballot, BoardState, VotePrivacy, VoteRound, VoteStatus
 
 REWORK_BELOW = 3.0
 
@@ -47,6 +47,21 @@ def voter_of(ballot: Ballot) -> str:
 
 
 def is_revealed(state: BoardState, round_id: str) -> bool:
-    """Whether a round's ballots are public: only once the RTE has revealed it."""
+    """Whether a round's result is public: only once the RTE has revealed it."""
     vote = state.get(VoteRound, round_id)
     return vote is not None and vote.status == VoteStatus.REVEALED
+
+
+def shows_who_voted_what(state: BoardState, round_id: str) -> bool:
+    """Whether a round's ballots (who voted what) may be shown: a named round once revealed.
+    An anonymous round shows only its distribution (:func:`tally_round`), also after the reveal."""
+    vote = state.get(VoteRound, round_id)
+    return is_revealed(state, round_id) and vote is not None and vote.privacy == VotePrivacy.NAMED
+
+
+def privacy_refusal(state: BoardState) -> str | None:
+    """Why the board's vote privacy cannot be changed now, or None when it can: it is chosen before
+    a round opens, so never while one is open (the RTE's control asks this before it is shown)."""
+    if any(r.status == VoteStatus.OPEN for r in state.of(VoteRound).values()):
+        return "the vote's privacy is chosen before a round opens: close the open round first"
+    return None

@@ -184,7 +184,7 @@ def _checked(state: BoardState, op: Op, actor: Actor, ctx: Context) -> Tx:
         raise NotFound("this board has not been created")
     handler = HANDLERS.get(op.type)
     if handler is None:
-        raise Invalid(f"unknown op '{op.type}'")
+        raise Invalid("piboard knows no such action")
     tx = Tx(state)
     handler(tx, op, actor, ctx)
     return tx
@@ -228,5 +228,5 @@ def only_args(op: Op, allowed: Collection[str], refusal: str) -> None:
 
 def need_version(op: Op) -> int:
     if op.base_version is None:
-        raise Invalid("base_version is required: say which version of the item you edited")
+        raise Invalid("say which version of the item you edited: the version is missing")
     return op.base_version

@@ -55,7 +55,7 @@ def _propose_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     only_args(
         op,
         {"promised_iteration_id", "answer"},
-        "a proposal names a promised_iteration_id and, if you like, an answer",
+        "a proposal names the promised iteration and, if you like, an answer",
     )
     iteration_id = f.Ref("iteration", nullable=False).clean(
         "promised_iteration_id", op.args.get("promised_iteration_id")

@@ -20,6 +20,7 @@ from board.model import (
     FeatureState,
     Item,
     Iteration,
+    Meta,
     Objective,
     Risk,
     Role,
@@ -32,6 +33,7 @@ from board.ops.core import Context, Tx, handles, narrow_for_actor, need_version,
 from board.ops.schema import MODEL_FOR_KIND, check_refs, clean
 from board.roles import Actor
 from board.setup import holdings
+from board.vote import privacy_refusal
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -117,9 +119,9 @@ def _validate(tx: Tx, item: Item) -> None:
         if iteration is not None and not holds_feature_work(iteration):
             raise Invalid(NO_FEATURE_WORK)
     if isinstance(item, Story) and item.team_id is None:
-        raise Invalid("a story belongs to a team: name team_id, or a feature that is planned at a team")
+        raise Invalid("a story belongs to a team: name its team, or a feature that is planned at a team")
     if isinstance(item, Story) and item.status == StoryStatus.BLOCKED and not item.blocked_reason:
-        raise Invalid("a blocked story says why: give a blocked_reason")
+        raise Invalid("a blocked story says why: give the reason it is blocked")
     if isinstance(item, Story) and item.after:
         _check_story_order(tx, item)
 
@@ -156,6 +158,10 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         raise Invalid("nothing to change")
     narrow_for_actor(op.type, actor, kind, item, values)
     check_refs(tx, kind, values)
+    if isinstance(item, Meta) and values.get("vote_privacy", item.vote_privacy) != item.vote_privacy:
+        refused = privacy_refusal(tx.state)
+        if refused:
+            raise IllegalTransition(refused)
     if isinstance(item, Dependency):
         _reopen_if_redirected(item, values)
     for name, value in values.items():
@@ -193,7 +199,7 @@ def _move(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     carry = kind == "feature" and f.Bool().clean("carry_stories", args.pop("carry_stories", True))
     values = clean(kind, args, creating=False, only={"team_id", "iteration_id", "rank"})
     if not values:
-        raise Invalid("a move names a team_id, an iteration_id or a rank")
+        raise Invalid("a move names a team, an iteration or a rank")
     _op_on_existing_field_update(tx, op, actor, kind, values, carry_stories=carry)
 
 

@@ -18,7 +18,7 @@ def _screen_show(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     only_args(
         op,
         {"scene", "seconds", "link"},
-        "screen.show takes a scene and, for a rotation, seconds, for the join scene a link",
+        "showing a scene takes the scene and, for a rotation, seconds, for the join scene a link",
     )
     meta = tx.meta()
     meta.screen_scene = parse_scene(op.args.get("scene"), tx.state)
@@ -46,7 +46,7 @@ def _gather(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("help.ask")
 def _help_ask(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    only_args(op, {"team_id", "needs", "note"}, "a help request takes team_id, needs and a note")
+    only_args(op, {"team_id", "needs", "note"}, "a help request takes the team, who is asked for and a note")
     team_id = f.Ref("team").clean("team_id", op.args.get("team_id", actor.team_id))
     if not team_id:
         raise Invalid("name the team that needs help")
@@ -57,7 +57,7 @@ def _help_ask(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     except ValueError:
         needs = None
     if needs not in HELPERS:
-        raise Invalid(f"ask for one of: {', '.join(r.value for r in HELPERS)}")
+        raise Invalid(f"ask for one of: {', '.join(HELPERS.values())}")
     note = f.Text(200).clean("note", op.args.get("note", "")) or ""
     waiting = [
         h

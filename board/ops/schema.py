@@ -24,8 +24,10 @@ from board.model import (
     Story,
     StoryStatus,
     Team,
+    VotePrivacy,
 )
 from board.ops.core import Tx
+from board.wording import field_label
 
 # How many choices of its last import a board remembers.
 IMPORT_MAPPING_KEYS = 400
@@ -43,6 +45,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "time_zone": f.TimeZone(),
         "velocity_threshold": f.Float(0.1, 1.0),
         "import_mapping": f.Record(max_keys=IMPORT_MAPPING_KEYS),
+        "vote_privacy": f.Choice(VotePrivacy),
     },
     "iteration": {
         "number": f.Int(1, 30),
@@ -138,19 +141,24 @@ MODEL_FOR_KIND: dict[str, type[Item]] = {
 }
 
 
+# A kind of item as people say it, where its kind is not already that word.
+_KIND_WORDS = {"meta": "the board", "agenda": "an agenda item"}
+
+
 def clean(kind: str, args: dict[str, Any], *, creating: bool, only: set[str] | None = None) -> dict[str, Any]:
     spec = FIELDS[kind]
     unknown = set(args) - set(spec) - {"id"}
     if only is not None:
         unknown |= set(args) - only
     if unknown:
-        raise Invalid(f"{kind} has no field(s) {', '.join(sorted(unknown))} that this op may set")
+        said = ", ".join(field_label(name) for name in sorted(unknown))
+        raise Invalid(f"{_KIND_WORDS.get(kind, kind)}: this change cannot set {said}")
     out: dict[str, Any] = {}
     for name, rule in spec.items():
         if name in args:
             out[name] = rule.clean(name, args[name])
         elif creating and _required(rule):
-            raise Invalid(f"{name} is required")
+            raise Invalid(f"{field_label(name)} is required")
     return out
 
 

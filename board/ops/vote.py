@@ -8,7 +8,7 @@ import dataclasses
 from board import fields as f
 from board.core import Op
 from board.errors import IllegalTransition, Invalid
-from board.model import Ballot, Risk, Team, VoteRound, VoteStatus
+from board.model import Ballot, Risk, Team, VotePrivacy, VoteRound, VoteStatus
 from board.ops.core import Context, Tx, handles, only_args
 from board.roles import Actor, authorise
 from board.vote import ballot_id, ballots_of, tally_round, voter_of
@@ -17,14 +17,15 @@ from board.vote import ballot_id, ballots_of, tally_round, voter_of
 @handles("vote.open")
 def _open_vote(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     team_id = f.Ref("team").clean("team_id", op.args.get("team_id"))
-    only_args(op, {"team_id"}, "a vote round takes only a team_id (none: the whole ART)")
+    only_args(op, {"team_id"}, "a vote round takes only a team (none: the whole ART)")
     if team_id:
         tx.require(Team, team_id)
     rounds = tx.all(VoteRound)
     if any(r.status == VoteStatus.OPEN and r.team_id == team_id for r in rounds):
         raise IllegalTransition("a round for the same voters is open already; close it first")
     number = 1 + sum(1 for r in rounds if r.team_id == team_id)
-    tx.put(VoteRound(id=ctx.new_id(), team_id=team_id, opened_at=ctx.now, number=number))
+    privacy = tx.meta().vote_privacy
+    tx.put(VoteRound(id=ctx.new_id(), team_id=team_id, opened_at=ctx.now, number=number, privacy=privacy))
     if team_id is None:
         meta = tx.meta()
         if meta.rework:
@@ -55,7 +56,7 @@ def _merge_voter(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     only_args(
         op,
         {"from_voter", "into_voter", "into_name"},
-        "merging voters takes from_voter, into_voter and into_name",
+        "merging takes the participant to merge, the one to merge into and the name to keep",
     )
     source = f.Ref("participant", nullable=False).clean("from_voter", op.args.get("from_voter"))
     into = f.Ref("participant").clean("into_voter", op.args.get("into_voter"))
@@ -97,7 +98,8 @@ def _risk_from_reason(tx: Tx, ctx: Context, vote: VoteRound, ballot: Ballot) -> 
             title=ballot.reason[:200],
             description=f"Raised in confidence vote round {vote.number} by a vote of {ballot.value}.",
             team_id=vote.team_id,
-            raised_by=ballot.voter,
+            # An anonymous round's low voter stays unnamed: the risk would say who voted what.
+            raised_by=ballot.voter if vote.privacy == VotePrivacy.NAMED else "an anonymous vote",
         )
     )
 

@@ -96,7 +96,7 @@ def test_a_new_board_is_made_from_the_home_page_and_its_maker_is_the_rte(live_se
         )
         refused = browser.post("/boards", data={"name": "   "})
         assert refused.status_code == 422
-        assert "Not created: name must not be empty" in refused.text
+        assert "Not created: the name must not be empty" in refused.text
         assert [b["name"] for b in browser.get("/api/boards").json()] == ["Phoenix ART"]
 
 

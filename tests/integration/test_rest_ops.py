@@ -172,7 +172,7 @@ def test_each_refusal_says_why_and_changes_nothing(board: BoardHandle) -> None:
     assert body["detail"]["current"]["version"] == 2
 
     forbidden = board.op(team_session, "feature.create", args={"title": "Sneaky"})
-    assert_refused_and_unchanged(board, forbidden, 403, "forbidden", "may not do 'feature.create'")
+    assert_refused_and_unchanged(board, forbidden, 403, "forbidden", "may not add a feature")
     other_team = board.op(team_session, "story.create", args={"title": "Theirs", "team_id": ids["beta"]})
     assert_refused_and_unchanged(board, other_team, 403, "forbidden", "their own team")
 

@@ -106,7 +106,7 @@ def test_a_backlog_story_never_slips(pi: Session) -> None:
 
 def test_blocked_needs_a_reason(pi: Session) -> None:
     pi.story("s1", "alpha", "i1", 3)
-    with pytest.raises(Invalid, match="blocked_reason"):
+    with pytest.raises(Invalid, match="the reason it is blocked"):
         pi.do("story.update", "s1", status="blocked")
     assert pi.get("story", "s1").status.value == "todo"
     pi.do("story.update", "s1", status="blocked", blocked_reason="test rig broken")

@@ -15,6 +15,7 @@ ANN = member_of("alpha", "Ann")
 
 @pytest.fixture
 def voted(plan: Session) -> tuple[Session, str]:
+    """A round opened with the board's default privacy (anonymous)."""
     changes = plan.do("vote.open")
     rid = next(c.id for c in changes if c.kind == "vote")
     plan.do("vote.cast", rid, by=ANN, value=1, reason="API late")
@@ -34,12 +35,23 @@ def test_ballot_values_and_reasons_are_hidden_while_open_and_closed(voted: tuple
     assert [(b["voter"], b["value"], b["reason"]) for b in ballots(public_state(plan.state))] == hidden
 
 
-def test_ballots_are_shown_after_the_reveal(voted: tuple[Session, str]) -> None:
-    plan, rid = voted
+def test_ballots_of_a_named_round_are_shown_after_the_reveal(plan: Session) -> None:
+    plan.do("board.update", "meta", vote_privacy="named")
+    rid = next(c.id for c in plan.do("vote.open") if c.kind == "vote")
+    plan.do("vote.cast", rid, by=ANN, value=1, reason="API late")
+    plan.do("vote.cast", rid, by=PM, value=4)
     plan.do("vote.close", rid)
     plan.do("vote.reveal", rid)
     shown = ballots(public_state(plan.state))
     assert [(b["value"], b["reason"]) for b in shown] == [(1, "API late"), (4, "")]
+
+
+def test_ballots_of_an_anonymous_round_stay_hidden_after_the_reveal(voted: tuple[Session, str]) -> None:
+    plan, rid = voted
+    plan.do("vote.close", rid)
+    plan.do("vote.reveal", rid)
+    shown = ballots(public_state(plan.state))
+    assert [(b["value"], b["reason"]) for b in shown] == [(None, ""), (None, "")]
 
 
 def test_the_raw_state_still_holds_the_values(voted: tuple[Session, str]) -> None:

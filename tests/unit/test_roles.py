@@ -36,7 +36,7 @@ def test_observer_may_do_nothing(op_type: str) -> None:
 
 
 def test_unknown_op_is_forbidden() -> None:
-    with pytest.raises(Forbidden, match="unknown op"):
+    with pytest.raises(Forbidden, match="no such action"):
         authorise(RTE, "board.explode")
 
 
