@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from board import Op
 from board.model import Role
+from server.watch.webhooks import Delivery
 
 
 class OpIn(BaseModel):
@@ -119,17 +120,6 @@ class WebhookUpdate(BaseModel):
     url: str = Field(default="", max_length=500, description="an incoming-webhook URL; empty: no webhook")
 
 
-class DeliveryPublic(BaseModel):
-    """One attempt to post alerts to the webhook, and the answer it got."""
-
-    at: str
-    attempt: int
-    alerts: int
-    status_code: int | None
-    ok: bool
-    error: str
-
-
 class WebhookPublic(BaseModel):
     url: str
-    deliveries: list[DeliveryPublic]
+    deliveries: list[Delivery]

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from board import Actor, roles
 from server.doors.boards import REFUSALS
 from server.doors.deps import CurrentActor, FormActor, Services, ServicesDep
-from server.doors.schemas import DeliveryPublic, WebhookPublic, WebhookUpdate
+from server.doors.schemas import WebhookPublic, WebhookUpdate
 from server.pages.templating import templates
 from server.watch.webhooks import MAX_URL
 
@@ -24,12 +24,7 @@ WHAT = "sets the alerts webhook"
 
 def webhook_public(services: Services, board_id: str) -> WebhookPublic:
     hooks = services.webhooks
-    return WebhookPublic(
-        url=hooks.url_of(board_id),
-        deliveries=[
-            DeliveryPublic.model_validate(d, from_attributes=True) for d in hooks.deliveries(board_id)
-        ],
-    )
+    return WebhookPublic(url=hooks.url_of(board_id), deliveries=hooks.deliveries(board_id))
 
 
 def _set(services: Services, board_id: str, actor: Actor, url: str) -> None:
