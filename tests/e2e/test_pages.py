@@ -23,10 +23,21 @@ def item(board: BoardHandle, kind: str, item_id: str) -> dict:  # type: ignore[t
     return dict(board.read()["items"][kind][item_id])
 
 
+def atlas_accepts_dep1(board: BoardHandle) -> None:
+    """Atlas answers Comet's request for the Payments API: only the provider's answer commits it (a
+    request stays requested, so a move could not make it a conflict)."""
+    atlas = board.join("team", "Ann Atlas", "atlas")
+    version = item(board, "dependency", "dep1")["version"]
+    answer = {"provider_feature_id": "payapi"}
+    answered = board.op(atlas, "dependency.accept", target="dep1", base_version=version, args=answer)
+    assert answered.status_code == 200, answered.text
+
+
 def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
     planned_board: tuple[BoardHandle, Plan], page_as: PageAs
 ) -> None:
     board, _ = planned_board
+    atlas_accepts_dep1(board)
     pm = page_as(board, "pm", "Paula PM", viewport=FULL_HD)
     other = page_as(board, "team", "Carl Comet", "comet")
     other.goto(other.url.replace("/team/comet", "/program"))
@@ -146,6 +157,7 @@ def test_the_big_screen_follows_another_persons_edit(
     planned_board: tuple[BoardHandle, Plan], page_as: PageAs
 ) -> None:
     board, _ = planned_board
+    atlas_accepts_dep1(board)
     screen = page_as(board, "observer", "Room screen", viewport=FULL_HD)
     assert screen.url.endswith("/screen")
     expect(screen.locator("[data-counter=conflicts] .n")).to_have_text("0")
