@@ -100,6 +100,10 @@ def setup_gaps(state: BoardState) -> list[Gap]:
     if undated:
         names = ", ".join(iteration_name(i) for i in undated)
         gaps.append(Gap("iteration-dates", f"Iterations without dates: {names}.", "iterations"))
+    for iteration in iterations:
+        warning = outside_the_pi(state, iteration)
+        if warning:
+            gaps.append(Gap(f"iteration-outside-{iteration.id}", warning, "iterations"))
     if iterations and not any(i.is_ip for i in iterations):
         gaps.append(Gap("ip", "No Innovation and Planning (IP) iteration.", "iterations"))
     members = {m.team_id for m in state.of(Member).values()}
@@ -110,3 +114,16 @@ def setup_gaps(state: BoardState) -> list[Gap]:
     if not state.of(Feature):
         gaps.append(Gap("features", "No features yet for the teams to plan.", "features"))
     return gaps
+
+
+def outside_the_pi(state: BoardState, iteration: Iteration) -> str | None:
+    """Why an iteration's dates do not fit in the PI's (it starts before the PI or ends after it),
+    or None. A warning, not a refusal: the iteration ops take such dates, and the setup checklist
+    (and the iteration's editor) say so."""
+    pi_start, pi_end = state.meta.start, state.meta.end
+    # Dates are stored as YYYY-MM-DD, so they compare as text.
+    if pi_start and iteration.start and iteration.start < pi_start:
+        return f"{iteration_name(iteration)} starts on {iteration.start}, before the PI starts ({pi_start})."
+    if pi_end and iteration.end and iteration.end > pi_end:
+        return f"{iteration_name(iteration)} ends on {iteration.end}, after the PI ends ({pi_end})."
+    return None

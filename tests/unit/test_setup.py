@@ -7,7 +7,7 @@ import pytest
 from plan_builder import PM, Session, member_of
 
 from board.errors import Forbidden, IllegalTransition, Invalid
-from board.setup import holdings, of_board, setup_gaps
+from board.setup import holdings, of_board, outside_the_pi, setup_gaps
 
 
 def keys(s: Session) -> list[str]:
@@ -73,3 +73,22 @@ def test_iterations_are_reordered_in_one_op() -> None:
         s.do("iteration.reorder", by=PM, order=["a", "b", "c"])
     with pytest.raises(Forbidden):
         s.do("iteration.reorder", by=member_of("atlas"), order=["a", "b", "c"])
+
+
+def test_an_iteration_outside_the_pis_dates_is_taken_and_listed_as_a_gap() -> None:
+    s = Session().create_board()
+    s.do("board.update", "meta", start="2027-01-04", end="2027-03-26")
+    s.iteration("i1", 1)
+    s.do("iteration.update", "i1", start="2026-12-28", end="2027-01-08")  # accepted: a warning only
+    s.iteration("i2", 2)
+    s.do("iteration.update", "i2", start="2027-03-15", end="2027-03-31")
+    s.iteration("i3", 3)
+    s.do("iteration.update", "i3", start="2027-01-11", end="2027-01-22")
+    gaps = {g.key: g for g in setup_gaps(s.state)}
+    assert gaps["iteration-outside-i1"].text == "I1 starts on 2026-12-28, before the PI starts (2027-01-04)."
+    assert gaps["iteration-outside-i2"].text == "I2 ends on 2027-03-31, after the PI ends (2027-03-26)."
+    assert gaps["iteration-outside-i1"].where == "iterations"
+    assert "iteration-outside-i3" not in gaps
+    assert outside_the_pi(s.state, s.get("iteration", "i3")) is None
+    s.do("iteration.update", "i1", start="2027-01-04")
+    assert "iteration-outside-i1" not in keys(s)
