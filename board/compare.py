@@ -152,26 +152,15 @@ def _pairs(before: BoardState, after: BoardState, cls: type[Item]) -> Iterator[t
 
 
 def _statuses(before: BoardState, after: BoardState) -> Iterator[Difference]:
-    for was, now in _pairs(before, after, Story):
-        if was.status != now.status:
-            yield Difference(
-                ChangeKind.STATUS,
-                "story",
-                now.id,
-                f"story “{now.title}”",
-                choice_label(was.status),
-                choice_label(now.status),
-            )
-    for was, now in _pairs(before, after, Feature):
-        if was.state != now.state:
-            yield Difference(
-                ChangeKind.STATUS,
-                "feature",
-                now.id,
-                f"feature “{now.title}”",
-                choice_label(was.state),
-                choice_label(now.state),
-            )
+    """A story's status, a feature's state."""
+    for cls, field in ((Story, "status"), (Feature, "state")):
+        for was, now in _pairs(before, after, cls):
+            then, value = getattr(was, field), getattr(now, field)
+            if then != value:
+                what = f"{cls.kind} “{now.title}”"
+                yield Difference(
+                    ChangeKind.STATUS, cls.kind, now.id, what, choice_label(then), choice_label(value)
+                )
 
 
 def _dates(before: BoardState, after: BoardState) -> Iterator[Difference]:
