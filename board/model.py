@@ -130,6 +130,9 @@ class Meta(Item):
     locked: bool = False
     rework: bool = False
     baseline_seq: int | None = None
+    # When the baseline was taken and by whom (the name the RTE joined with), for the pages to say.
+    baseline_at: float | None = None
+    baseline_by: str = ""
     current_agenda_item: str | None = None
     timer_status: TimerStatus = TimerStatus.STOPPED
     timer_ends_at: float | None = None

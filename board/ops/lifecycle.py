@@ -35,6 +35,7 @@ def _baseline(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """Freeze the plan as it stands after this event; later changes are shown against it."""
     meta = tx.meta()
     meta.baseline_seq = ctx.seq
+    meta.baseline_at, meta.baseline_by = ctx.now, actor.name
     tx.put(meta)
 
 

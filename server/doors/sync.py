@@ -17,6 +17,7 @@ from board.execution import Alert, alerts
 from server.doors.deps import BoardPage, Services
 from server.doors.pages import page_context
 from server.doors.webhooks import webhook_public
+from server.pages.setup import baseline_facts
 from server.pages.sync import build_sync
 from server.pages.templating import templates
 
@@ -63,6 +64,7 @@ async def sync_page(page: BoardPage) -> Response:
     context = page_context(page, "sync")
     if page.actor.role == Role.RTE:
         context["webhook"] = await run_in_threadpool(webhook_public, services, board_id)
+    context["baseline"] = baseline_facts(state)
     response = templates.TemplateResponse(page.request, "sync.html", {**context, "sync": sync})
     response.set_cookie(
         seen_cookie(board_id),

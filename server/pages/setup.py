@@ -4,7 +4,9 @@ setup checklist. One view-model for the page and its live renderer (``server.pag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from board import BoardState
 from board.model import Iteration, Team
@@ -51,7 +53,57 @@ def admin_setup(state: BoardState) -> dict[str, Any]:
         ],
         "iterations": iterations,
         "gaps": setup_gaps(state),
+        "baseline": baseline_facts(state),
     }
+
+
+@dataclass(frozen=True)
+class BaselineFacts:
+    """What taking the baseline freezes, said before it is taken (the plan as it is now), and once
+    taken, when and by whom. The admin page and the ART sync page show it beside the control."""
+
+    taken: bool
+    taken_at: str
+    taken_by: str
+    executing: bool
+    features: int
+    features_planned: int
+    stories: int
+    stories_planned: int
+    points: int
+    dependencies: int
+    objectives: int
+    objectives_with_bv: int
+
+
+def baseline_facts(state: BoardState) -> BaselineFacts:
+    meta = state.meta
+    stories = state.stories
+    planned = [s for s in stories if s.iteration_id]
+    objectives = state.objectives
+    return BaselineFacts(
+        taken=meta.baseline_seq is not None,
+        taken_at=_local_time(meta.baseline_at, meta.time_zone) if meta.baseline_at else "",
+        taken_by=meta.baseline_by,
+        executing=meta.execution_started,
+        features=len(state.features),
+        features_planned=sum(1 for f in state.features if f.iteration_id),
+        stories=len(stories),
+        stories_planned=len(planned),
+        points=sum(s.points for s in planned),
+        dependencies=len(state.dependencies),
+        objectives=len(objectives),
+        objectives_with_bv=sum(1 for o in objectives if o.planned_bv is not None),
+    )
+
+
+def _local_time(at: float, time_zone: str) -> str:
+    """A moment in the board's time zone (UTC when the zone is unknown), e.g. "Thu 12 Mar 14:05 UTC"."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.fromtimestamp(at, zone).strftime("%a %d %b %H:%M ") + zone.key
 
 
 def _moves(iterations: list[Iteration], n: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
