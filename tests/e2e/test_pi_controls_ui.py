@@ -60,3 +60,46 @@ def test_only_the_rte_is_offered_the_baseline(planned_board: tuple[BoardHandle, 
     assert 'value="baseline.take"' not in sync
     with board.rte() as c:
         assert 'value="baseline.take"' in c.get(f"/b/{board.id}/sync").text
+
+
+def test_product_management_adds_features_on_the_program_board_to_a_cell_or_unplanned(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    pam = page_as(board, "pm", "Pam", block_cdn=True)
+    pam.goto(f"{board.server.url}/b/{board.id}/program")
+    pam.locator("#add-feature summary").click()
+    form = pam.locator("#add-feature form")
+    form.get_by_label("Feature title").fill("One-click checkout")
+    form.get_by_label("Feature team").select_option(label="Comet")
+    form.get_by_label("Feature iteration").select_option(label="I1")
+    form.get_by_role("button", name="Add feature").click()
+    cell = pam.locator('.cell[data-team="comet"][data-iteration="it1"]')
+    expect(cell.locator(".card", has_text="One-click checkout")).to_be_visible()
+    form.get_by_label("Feature title").fill("Gift cards")
+    form.get_by_label("Feature team").select_option(label="no team yet")
+    form.get_by_label("Feature iteration").select_option(label="not planned")
+    form.get_by_role("button", name="Add feature").click()
+    expect(pam.locator("#backlog .card", has_text="Gift cards")).to_be_visible()
+
+
+def test_the_architect_adds_enablers_only_and_a_team_member_is_told_who_adds_features_and_asks(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    arch = board.join("architect", "Archie")
+    with board.server.client(arch) as c:
+        program = c.get(f"/b/{board.id}/program").text
+    kinds = re.search(r'<select name="args.feature_kind".*?</select>', program, re.S)
+    assert kinds is not None and re.findall(r'value="(\w+)"', kinds.group(0)) == ["enabler"]
+    tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
+    for page in ("program", "team/atlas"):
+        tess.goto(f"{board.server.url}/b/{board.id}/{page}")
+        expect(tess.get_by_text("Features are added by Product Management, the RTE or the Architect.")).to_be_visible()
+        expect(tess.locator('form [name="type"][value="feature.create"]')).to_have_count(0)
+    ask = tess.locator("#team-who-adds form")
+    ask.get_by_label("The feature we need").fill("Refunds for partner shops")
+    ask.get_by_role("button", name="Ask Product Management for it").click()
+    # It is in the help queue, for Product Management, in every top bar.
+    expect(tess.locator("#help-count")).to_have_text("1")
+    expect(tess.locator("#help-panel .help-row")).to_contain_text("needs the Product Management: Refunds for partner shops")
