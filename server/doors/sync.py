@@ -65,6 +65,7 @@ async def sync_page(page: BoardPage) -> Response:
     if page.actor.role == Role.RTE:
         context["webhook"] = await run_in_threadpool(webhook_public, services, board_id)
     context["baseline"] = baseline_facts(state)
+    context["meta_version"] = state.meta.version  # the settings form changes the board's meta
     response = templates.TemplateResponse(page.request, "sync.html", {**context, "sync": sync})
     response.set_cookie(
         seen_cookie(board_id),

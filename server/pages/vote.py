@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 from board import BoardState
 from board.core import Committed
-from board.model import Team, VoteRound, VoteStatus
-from board.vote import REWORK_BELOW, Tally, ballots_of, is_revealed, tally_round
+from board.model import Team, VotePrivacy, VoteRound, VoteStatus
+from board.vote import (
+    REWORK_BELOW,
+    Tally,
+    ballots_of,
+    is_revealed,
+    privacy_refusal,
+    shows_who_voted_what,
+    tally_round,
+)
 from server.pages.common import Region, changed_regions, render_part
 from server.pages.renderer import renders
 
@@ -27,6 +35,8 @@ class RoundView:
     team: Team | None
     ballot_count: int
     tally: Tally | None  # None until revealed
+    # Who voted what, by name: only a named round once revealed (board.vote.shows_who_voted_what).
+    named: tuple[tuple[str, int], ...] = ()
 
     @property
     def dom_id(self) -> str:
@@ -55,6 +65,9 @@ def round_view(state: BoardState, vote: VoteRound) -> RoundView:
         team=state.get(Team, vote.team_id),
         ballot_count=len(ballots_of(state, vote.id)),
         tally=tally_round(state, vote) if is_revealed(state, vote.id) else None,
+        named=tuple(sorted((b.voter, b.value) for b in ballots_of(state, vote.id)))
+        if shows_who_voted_what(state, vote.id)
+        else (),
     )
 
 
@@ -76,10 +89,22 @@ class VotePage:
     teams: list[Team]
     rework: bool
     rework_below: float
+    # The board's vote privacy, kept by each round it opens; why it cannot change now (a round is open).
+    privacy: VotePrivacy = VotePrivacy.ANONYMOUS
+    privacy_fixed: str | None = None
+    meta_version: int = 0
 
 
 def vote_page(state: BoardState) -> VotePage:
-    return VotePage(rounds(state), state.teams, state.meta.rework, REWORK_BELOW)
+    return VotePage(
+        rounds(state),
+        state.teams,
+        state.meta.rework,
+        REWORK_BELOW,
+        state.meta.vote_privacy,
+        privacy_refusal(state),
+        state.meta.version,
+    )
 
 
 def vote_regions(page: VotePage, board_id: str) -> list[Region]:

@@ -12,6 +12,8 @@ from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
 from tests.e2e.ui_setup import accept_dialogs
 
+WHO_ADDS = "Features are added by Product Management, the RTE or the Architect."
+
 
 def test_the_rte_takes_the_baseline_on_admin_told_first_what_it_freezes_then_starts_execution(
     planned_board: tuple[BoardHandle, Plan], page_as: PageAs
@@ -23,12 +25,14 @@ def test_the_rte_takes_the_baseline_on_admin_told_first_what_it_freezes_then_sta
     rte.goto(f"{board.server.url}/b/{board.id}/admin")
     part = rte.locator("#admin-lock")
     # Said first: the plan as it is now, counted (6 features, 5 in an iteration; 5 stories, 51 points).
-    expect(part.locator(".baseline-freezes")).to_contain_text("freezes the plan as it is now: 6 features (5 in an")
-    expect(part.locator(".baseline-freezes")).to_contain_text("5 stories (5 in an iteration, 51 points)")
-    expect(part.locator(".baseline-freezes")).to_contain_text("1 dependency")
-    expect(part.locator(".baseline-freezes")).to_contain_text("2 objectives (0 with business value)")
+    freezes = part.locator(".baseline-freezes")
+    expect(freezes).to_contain_text("freezes the plan as it is now: 6 features (5 in an")
+    expect(freezes).to_contain_text("5 stories (5 in an iteration, 51 points)")
+    expect(freezes).to_contain_text("1 dependency")
+    expect(freezes).to_contain_text("2 objectives (0 with business value)")
     part.get_by_role("button", name="Take the baseline").click()
-    expect(part.locator(".baseline-taken")).to_contain_text(re.compile(r"Baseline taken \w{3} \d\d \w{3} \d\d:\d\d UTC by Rita"))
+    taken = re.compile(r"Baseline taken \w{3} \d\d \w{3} \d\d:\d\d UTC by Rita")
+    expect(part.locator(".baseline-taken")).to_contain_text(taken)
     assert asked and asked[0].startswith("Take the baseline? It freezes the plan as it is now: 6 features")
     # On ART sync: when and by whom, and now the execution can start.
     rte.get_by_role("link", name="Start the PI's execution on ART sync").click()
@@ -37,7 +41,9 @@ def test_the_rte_takes_the_baseline_on_admin_told_first_what_it_freezes_then_sta
     expect(rte.locator("#execution-state")).to_contain_text("The PI is running")
 
 
-def test_the_rte_takes_the_baseline_on_art_sync(planned_board: tuple[BoardHandle, Plan], page_as: PageAs) -> None:
+def test_the_rte_takes_the_baseline_on_art_sync(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
     board, _ = planned_board
     rte = page_as(board, "rte", "Rita", block_cdn=True)
     accept_dialogs(rte, [])
@@ -95,11 +101,83 @@ def test_the_architect_adds_enablers_only_and_a_team_member_is_told_who_adds_fea
     tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
     for page in ("program", "team/atlas"):
         tess.goto(f"{board.server.url}/b/{board.id}/{page}")
-        expect(tess.get_by_text("Features are added by Product Management, the RTE or the Architect.")).to_be_visible()
+        expect(tess.get_by_text(WHO_ADDS)).to_be_visible()
         expect(tess.locator('form [name="type"][value="feature.create"]')).to_have_count(0)
     ask = tess.locator("#team-who-adds form")
     ask.get_by_label("The feature we need").fill("Refunds for partner shops")
     ask.get_by_role("button", name="Ask Product Management for it").click()
     # It is in the help queue, for Product Management, in every top bar.
     expect(tess.locator("#help-count")).to_have_text("1")
-    expect(tess.locator("#help-panel .help-row")).to_contain_text("needs the Product Management: Refunds for partner shops")
+    asked = "needs the Product Management: Refunds for partner shops"
+    expect(tess.locator("#help-panel .help-row")).to_contain_text(asked)
+
+
+def test_the_rte_chooses_a_named_vote_before_the_round_opens_and_it_is_shown_not_editable_while_open(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    rte = page_as(board, "rte", "Rita", block_cdn=True)
+    rte.goto(f"{board.server.url}/b/{board.id}/vote")
+    choice = rte.locator("#vote-head form.vote-privacy-choice")
+    expect(choice.get_by_label("anonymous")).to_be_checked()  # the default
+    expect(choice).to_contain_text("Anonymous: only the distribution is ever shown or exported")
+    choice.get_by_label("named").check()
+    choice.get_by_role("button", name="Save").click()
+    expect(rte.locator("#vote-privacy")).to_have_attribute("data-privacy", "named")
+    rte.locator("#vote-head").get_by_role("button", name="Open round").click()
+    head = rte.locator("#vote-head")
+    # Open: the choice is shown, not editable, and why.
+    expect(head.locator("#vote-privacy")).to_contain_text("Named: once the round is revealed")
+    expect(head.locator("#vote-privacy")).to_contain_text("close the open round first to change it")
+    expect(head.locator('input[name="args.vote_privacy"]')).to_have_count(0)
+    tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
+    tess.goto(f"{board.server.url}/b/{board.id}/vote")
+    tess.locator("[data-fist-button='4']").click()
+    mine = "Your vote: 4 (shown only on this screen until the reveal)"
+    expect(tess.locator("[data-my-vote]")).to_have_text(mine)
+    round_ = rte.locator(".vote-round").first
+    expect(round_.locator("[data-vote-count]")).to_have_text("1")
+    round_.get_by_role("button", name="Close voting").click()
+    rte.locator(".vote-round").first.get_by_role("button", name="Reveal").click()
+    expect(tess.locator(".vote-round .named-votes")).to_have_text("Tess: 4")
+    screen = page_as(board, "observer", "Screen", block_cdn=True)
+    screen.goto(f"{board.server.url}/b/{board.id}/screen")
+    rte.goto(f"{board.server.url}/b/{board.id}/vote")
+    assert board.op(board.rte_session, "screen.show", args={"scene": "vote"}).status_code == 200
+    named = "Named vote: who voted what is shown after the reveal."
+    expect(screen.locator("#screen-vote .vote-privacy")).to_have_text(named)
+
+
+def test_an_anonymous_round_shows_only_the_distribution_after_the_reveal(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    rte = board.rte_session
+    assert board.op(rte, "vote.open", args={}).status_code == 200
+    tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
+    tess.goto(f"{board.server.url}/b/{board.id}/vote")
+    expect(tess.locator(".vote-round .vote-privacy")).to_contain_text("Anonymous: only the distribution")
+    tess.locator("[data-fist-button='4']").click()
+    expect(tess.locator("[data-my-vote]")).to_have_text(
+        "Your vote: 4 (shown only on this screen: the vote stays anonymous)"
+    )
+    expect(tess.locator(".vote-round [data-vote-count]")).to_have_text("1")
+    round_id = next(iter(board.read()["items"]["vote"]))
+    assert board.op(rte, "vote.close", target=round_id).status_code == 200
+    assert board.op(rte, "vote.reveal", target=round_id).status_code == 200
+    expect(tess.locator(".vote-round [data-fist='4']")).to_have_attribute("data-votes", "1")
+    expect(tess.locator(".named-votes")).to_have_count(0)
+    assert "Tess" not in (tess.locator(".vote-round").text_content() or "")
+
+
+def test_the_sync_settings_form_saves_the_velocity_threshold(planned_board: tuple[BoardHandle, Plan]) -> None:
+    board, _ = planned_board
+    with board.rte() as c:
+        page = c.get(f"/b/{board.id}/sync").text
+        update = r'<form[^>]*>\s*<input type="hidden" name="type" value="board.update">.*?</form>'
+        form = re.search(update, page, re.S)
+        assert form is not None
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+        r = c.post(f"/b/{board.id}/ops", data={**fields, "args.velocity_threshold": "0.6"})
+    assert r.status_code == 204, r.text
+    assert board.read()["items"]["meta"]["meta"]["velocity_threshold"] == 0.6
