@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from board import Actor, BoardState
-from board.baseline import BaselineDiff, baseline_diff
+from board.compare import ChangeKind
+from board.compare import Comparison as Differences
+from board.compare import compare as differences
 from board.core import Committed
 from board.errors import Forbidden, Invalid
 from board.history import Activity, Landmark, item_history, item_label
@@ -123,12 +125,17 @@ def past_view_name(show: str) -> str:
 class Comparison:
     earlier: Moment
     later: Moment
-    diff: BaselineDiff
+    diff: Differences
+
+    @property
+    def kinds(self) -> list[tuple[ChangeKind, int]]:
+        """The kinds of change that happened, in board.compare's order, each with its count."""
+        return [(kind, n) for kind, n in self.diff.counts.items() if n]
 
 
 def compare(before: BoardState, after: BoardState, earlier: Moment, later: Moment) -> Comparison:
-    """What moved, was added or dropped between two moments (the baseline diff's rule)."""
-    return Comparison(earlier, later, baseline_diff(before, after))
+    """Every kind of change between two moments, each counted (board.compare.compare)."""
+    return Comparison(earlier, later, differences(before, after))
 
 
 @renders("history")

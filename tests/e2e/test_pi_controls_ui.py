@@ -120,7 +120,7 @@ def test_the_rte_chooses_a_named_vote_before_the_round_opens_and_it_is_shown_not
     rte.goto(f"{board.server.url}/b/{board.id}/vote")
     choice = rte.locator("#vote-head form.vote-privacy-choice")
     expect(choice.get_by_label("anonymous")).to_be_checked()  # the default
-    expect(choice).to_contain_text("Anonymous: only the distribution is ever shown or exported")
+    expect(choice).to_contain_text("Anonymous: only how many gave each value is ever shown")
     choice.get_by_label("named").check()
     choice.get_by_role("button", name="Save").click()
     expect(rte.locator("#vote-privacy")).to_have_attribute("data-privacy", "named")
@@ -156,7 +156,7 @@ def test_an_anonymous_round_shows_only_the_distribution_after_the_reveal(
     assert board.op(rte, "vote.open", args={}).status_code == 200
     tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
     tess.goto(f"{board.server.url}/b/{board.id}/vote")
-    expect(tess.locator(".vote-round .vote-privacy")).to_contain_text("Anonymous: only the distribution")
+    expect(tess.locator(".vote-round .vote-privacy")).to_contain_text("Anonymous: only how many gave each value")
     tess.locator("[data-fist-button='4']").click()
     expect(tess.locator("[data-my-vote]")).to_have_text(
         "Your vote: 4 (shown only on this screen: the vote stays anonymous)"

@@ -126,9 +126,54 @@ def test_compare_lists_what_moved_between_two_moments(board: BoardHandle, planne
     text = re.sub(r"\s+", " ", r.text)
     assert "Moved (2)" in text  # the feature and the story that follows it
     moved = "moved from Atlas / Iteration 1 to Atlas / Iteration 2"
-    assert f"<strong>Checkout &lt;b&gt;v2&lt;/b&gt;</strong> {moved}" in text
+    assert f"<strong>feature “Checkout &lt;b&gt;v2&lt;/b&gt;”</strong> {moved}" in text
     refused = get(board, board.rte_session, "/history/compare", **{"from": "baseline", "to": "now"})
     assert refused.status_code == 422 and "no baseline has been taken yet" in refused.text
+
+
+def test_compare_with_the_baseline_lists_statuses_and_dates_each_counted(
+    board: BoardHandle, planned: dict[str, str]
+) -> None:
+    """Two statuses changed and an iteration re-dated after the baseline: compare lists those 3."""
+    ana = planned["ana"]
+    second = make(
+        board,
+        ana,
+        "story.create",
+        title="Refund",
+        team_id=planned["atlas"],
+        iteration_id=planned["i2"],
+        points=2,
+    )
+    assert board.op(board.rte_session, "baseline.take").status_code == 200
+    for story, status in ((planned["story"], "in_progress"), (second, "done")):
+        r = board.op(
+            ana,
+            "story.update",
+            target=story,
+            base_version=version(board, "story", story),
+            args={"status": status},
+        )
+        assert r.status_code == 200, r.text
+    it = planned["i2"]
+    dates = {"end": "2026-03-13"}  # re-dated: its end
+    r = board.op(
+        board.rte_session,
+        "iteration.update",
+        target=it,
+        base_version=version(board, "iteration", it),
+        args=dates,
+    )
+    assert r.status_code == 200, r.text
+    html = get(board, board.rte_session, "/history/compare", **{"from": "baseline", "to": "now"}).text
+    text = re.sub(r"\s+", " ", html)
+    assert "Nothing" not in text
+    assert "3 changes: 2 status, 1 dates." in text
+    assert "Status (2)" in text
+    assert "<strong>story “Pay”</strong> to do → in progress" in text
+    assert "<strong>story “Refund”</strong> to do → done" in text
+    assert "Dates (1)" in text
+    assert "Iteration 2&#39;s end</strong> — → 2026-03-13" in text
 
 
 def test_the_history_and_replay_pages_open(board: BoardHandle, planned: dict[str, str]) -> None:
