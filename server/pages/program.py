@@ -259,6 +259,7 @@ def program_regions(board: ProgramBoard, *, compact: bool = False) -> list[Regio
         Region(f"row-{row.team.id}", render_part("parts/team_row.html", row=row, **ctx)) for row in board.rows
     ]
     regions.append(Region("strings", render_part("parts/strings.html", **ctx)))
+    regions.append(Region("dep-notes", render_part("parts/dep_notes.html", **ctx)))
     regions.append(Region("deps-summary", render_part("parts/deps_summary.html", **ctx)))
     regions.append(Region("counters", render_part("parts/counters.html", **ctx)))
     if not compact:

@@ -156,7 +156,7 @@ def test_an_anonymous_round_shows_only_the_distribution_after_the_reveal(
     assert board.op(rte, "vote.open", args={}).status_code == 200
     tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
     tess.goto(f"{board.server.url}/b/{board.id}/vote")
-    expect(tess.locator(".vote-round .vote-privacy")).to_contain_text("Anonymous: only how many gave each value")
+    expect(tess.locator(".vote-round .vote-privacy")).to_contain_text("Anonymous: only how many gave each")
     tess.locator("[data-fist-button='4']").click()
     expect(tess.locator("[data-my-vote]")).to_have_text(
         "Your vote: 4 (shown only on this screen: the vote stays anonymous)"
@@ -181,3 +181,22 @@ def test_the_sync_settings_form_saves_the_velocity_threshold(planned_board: tupl
         r = c.post(f"/b/{board.id}/ops", data={**fields, "args.velocity_threshold": "0.6"})
     assert r.status_code == 204, r.text
     assert board.read()["items"]["meta"]["meta"]["velocity_threshold"] == 0.6
+
+
+def test_the_architect_notes_a_dependency_on_the_program_board_and_the_teams_read_it(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    board, _ = planned_board
+    archie = page_as(board, "architect", "Archie", block_cdn=True)
+    archie.goto(f"{board.server.url}/b/{board.id}/program")
+    archie.locator(".deps-panel > summary").click()
+    note = archie.get_by_label("Comet needs “Payments API” from Atlas: note")
+    note.fill("Use the v2 token API")
+    archie.locator('#dep-notes li[data-dep="dep1"]').get_by_role("button", name="Save note").click()
+    expect(archie.locator('#dep-notes li[data-dep="dep1"] input[name="base_version"]')).not_to_have_value("1")
+    # Saved twice: the live update brought the new version, so the second is not refused as stale.
+    archie.get_by_label("Comet needs “Payments API” from Atlas: note").fill("Use the v2 token API, not v1")
+    archie.locator('#dep-notes li[data-dep="dep1"]').get_by_role("button", name="Save note").click()
+    tess = page_as(board, "team", "Tess", "atlas", block_cdn=True)
+    tess.goto(f"{board.server.url}/b/{board.id}/team/atlas")
+    expect(tess.locator("#deps-in .dep-comment")).to_have_text("Note: Use the v2 token API, not v1")
