@@ -11,7 +11,7 @@ from tests.browser import FULL_HD, PageAs
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import Plan
 
-BOARD_PAGES = ("program", "objectives", "risks", "vote", "agenda", "admin", "screen")
+BOARD_PAGES = ("program", "objectives", "risks", "vote", "agenda", "admin", "screen", "sync", "history")
 
 
 def audit_pages(page: Page, board: BoardHandle, pages: tuple[str, ...]) -> dict[str, list[str]]:
