@@ -131,6 +131,15 @@ PLAN_OPS = frozenset(
 
 FEATURE_OPS = frozenset(op for op in PERMISSIONS if op.startswith("feature."))
 
+# Why a change of the plan is refused while it is locked (said in the refusal and on an open editor).
+PLAN_LOCKED = "the plan is locked for the final plan review; only the RTE can change it"
+
+
+def held_by_lock(actor: Actor, locked: bool) -> bool:
+    """Whether the plan's lock keeps ``actor`` from changing the plan: everyone but the RTE."""
+    return locked and actor.role != RTE
+
+
 # A help request is answered by the role it asks for (and the RTE, who answers any); its team closes it too.
 HELP_ANSWER_OPS = frozenset({"help.take", "help.close"})
 
@@ -159,8 +168,8 @@ def refusal(
         return Forbidden(f"{role_label(actor.role)} may not {op_label(op_type)}")
     if actor.role == TEAM and not actor.team_id:
         return Forbidden("a team member must belong to a team")
-    if locked and op_type in PLAN_OPS and actor.role != RTE:
-        return IllegalTransition("the plan is locked for the final plan review; only the RTE can change it")
+    if op_type in PLAN_OPS and held_by_lock(actor, locked):
+        return IllegalTransition(PLAN_LOCKED)
     if teams:
         narrowed = _TEAM_RULES.get(op_type, _own_team_only)(actor, teams)
         if narrowed is not None:

@@ -39,6 +39,7 @@
     });
     openEditor = { pop: pop, anchor: anchor };
     anchor.classList.add("editing");
+    pop.querySelectorAll(".lock-note").forEach(function (n) { n.remove(); });
     place(pop, anchor);
     var first = pop.querySelector("form:not([hidden]) input:not([type=hidden]), form:not([hidden]) select");
     var visible = Array.prototype.filter.call(pop.querySelectorAll("input:not([type=hidden]), select, button"),
@@ -143,10 +144,21 @@
       setField(form, "args.provider_feature_id", spec.providerFeature);
       setField(form, "args.external_party", spec.externalParty);
       setField(form, "args.needed_by_iteration_id", spec.neededBy);
+      ourIteration(form, requester);
       form.querySelector("button[type=submit]").textContent = editing ? "Save" : "Ask for it";
     });
     var need = pop.querySelector("input[name='args.need']");
     if (need) need.focus();
+  }
+
+  // "Needed by" defaults to the requesting feature's iteration, and says which one it is.
+  function ourIteration(form, requester) {
+    var option = form.querySelector("option[data-our-iteration]");
+    if (!option) return;
+    var select = option.parentElement;
+    var its = requester && requester.dataset.iteration
+      ? select.querySelector("option[value='" + CSS.escape(requester.dataset.iteration) + "']") : null;
+    option.textContent = "Our feature’s iteration" + (its ? " (" + its.textContent.trim() + ")" : "");
   }
 
   function askFrom(card, provider) {
@@ -179,13 +191,56 @@
     if (chosen && chosen.dataset.team) setField(select.form, "args.provider_team_id", chosen.dataset.team);
   });
 
-  // A button that deletes asks first, and says what goes with it.
+  // A button that deletes (or merges) asks first, and says what goes with it. A question with {}
+  // names the choice made in the form's field data-confirm-with (the person merged into, say).
   document.addEventListener("htmx:confirm", function (event) {
     var trigger = event.detail.triggeringEvent;
     var button = trigger && trigger.submitter;
     var question = button && button.dataset.confirm;
+    var choice = question && button.dataset.confirmWith && button.form.elements.namedItem(button.dataset.confirmWith);
+    if (choice && choice.selectedOptions && choice.selectedOptions[0]) {
+      question = question.replace("{}", choice.selectedOptions[0].textContent.trim());
+    }
     if (question && !window.confirm(question)) event.preventDefault();
   });
+
+  // The page fetched again (a lock or unlock changes every control, static/live.js) keeps the editor
+  // that is open, with what the person typed (it is one element: its fields, its refusal, its place),
+  // and says in it why the plan cannot be changed now (the lock mark's reason, from the server).
+  var keptEditor = null;
+  body.addEventListener("piboard:before-replace", function (event) {
+    var region = event.detail.region;
+    keptEditor = openEditor && region.contains(openEditor.pop) ? openEditor : null;
+  });
+  body.addEventListener("piboard:replaced", function (event) {
+    var kept = keptEditor;
+    keptEditor = null;
+    if (!kept) return;
+    var fresh = event.detail.region.querySelector("#" + CSS.escape(kept.pop.id));
+    if (!fresh) return;
+    fresh.replaceWith(kept.pop);
+    var anchor = (kept.anchor.id && document.getElementById(kept.anchor.id)) || kept.anchor;
+    anchor.classList.add("editing");
+    openEditor = { pop: kept.pop, anchor: anchor };
+    sayLock(kept.pop);
+  });
+
+  function sayLock(pop) {
+    var mark = document.getElementById("plan-lock");
+    var reason = mark && mark.dataset.locked === "true" ? mark.dataset.reason || "" : "";
+    var note = pop.querySelector(".lock-note");
+    if (!reason) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "lock-note";
+      note.setAttribute("role", "status");
+      pop.insertBefore(note, pop.querySelector(".refusal-slot"));
+    }
+    note.textContent = "🔒 " + reason + " What you typed stays here.";
+  }
 
   function editableAt(target) {
     if (target.closest(".editor-pop, form, a, button")) return null;
@@ -538,15 +593,17 @@
     list.querySelectorAll("li[data-from]").forEach(function (li) {
       var state = li.dataset.state;
       var atRisk = li.classList.contains("at-risk");
-      if (only === "conflicts" && state !== "conflict") return;
-      if (only === "at-risk" && state !== "conflict" && !atRisk) return;
+      // Counted among the conflicts (a conflict, or declined) as the server says: data-conflict.
+      var conflict = li.dataset.conflict === "true";
+      if (only === "conflicts" && !conflict) return;
+      if (only === "at-risk" && !conflict && !atRisk) return;
       if (state === "done" && only) return;
       var from = document.getElementById(li.dataset.from);
       var to = li.dataset.to ? document.getElementById(li.dataset.to) : null;
       if (!visible(from) || !visible(to) || from === to) return;
       // A string to a team's label means nothing is planned for it yet: worth a line only in conflict.
       var cardToCard = from.classList.contains("card") && to.classList.contains("card");
-      if (!cardToCard && state !== "conflict") return;
+      if (!cardToCard && !conflict) return;
       var a = from.getBoundingClientRect();
       var b = to.getBoundingClientRect();
       var leftToRight = a.left + a.width / 2 <= b.left + b.width / 2;
@@ -597,7 +654,7 @@
 
   function markerDefs() {
     var defs = document.createElementNS(SVG, "defs");
-    ["conflict", "committed", "requested", "done"].forEach(function (state) {
+    ["conflict", "committed", "requested", "proposed", "declined", "late", "done"].forEach(function (state) {
       var marker = document.createElementNS(SVG, "marker");
       marker.setAttribute("id", "pb-arrow-" + state);
       marker.setAttribute("viewBox", "0 0 10 10");

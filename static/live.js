@@ -151,15 +151,15 @@
         }
         body.dispatchEvent(new CustomEvent("piboard:before-replace", { detail: { region: main } }));
         main.replaceWith(freshMain);
-        body.dispatchEvent(new CustomEvent("piboard:replaced", { detail: { region: freshMain } }));
         // What this person may do may have changed (the plan was locked or unlocked): take the fresh
-        // page's data-can-* flags and its lock mark too.
+        // page's data-can-* flags and its lock mark too, before the page's scripts hear of the change.
         Array.prototype.forEach.call(fresh.body.attributes, function (attr) {
           if (attr.name.indexOf("data-can-") === 0) body.setAttribute(attr.name, attr.value);
         });
         var freshLock = fresh.getElementById("plan-lock");
         var lock = document.getElementById("plan-lock");
         if (freshLock && lock) lock.replaceWith(freshLock);
+        body.dispatchEvent(new CustomEvent("piboard:replaced", { detail: { region: freshMain } }));
         htmx.process(freshMain);
         var freshSeq = parseInt(fresh.body.dataset.seq || "0", 10) || 0;
         seq = freshSeq;
@@ -315,6 +315,7 @@
     return what + (text ? " “" + text + "”" : "");
   }
 
+  // The outbox sits in the page's flow under the top bar (not over it): it covers no panel.
   function outboxPanel() {
     var panel = document.getElementById("outbox");
     if (!panel) {
@@ -323,7 +324,9 @@
       panel.className = "outbox";
       panel.setAttribute("aria-live", "polite");
       panel.setAttribute("aria-label", "Edits waiting to be sent");
-      body.appendChild(panel);
+      var main = document.getElementById("main");
+      if (main) body.insertBefore(panel, main);
+      else body.appendChild(panel);
     }
     return panel;
   }
@@ -351,10 +354,47 @@
     markPending();
   }
 
+  // What a waiting edit will show is shown meanwhile, marked pending: the item's new title and points
+  // on it, a new story in its iteration's column. The live update after it is sent replaces them.
+  var PENDING_TEXT = { "args.title": ".story-title, .card-title", "args.points": ".points" };
+
+  function showPending(entry, waiting) {
+    var fields = entry.fields;
+    var type = fields.get("type") || "";
+    if (type === "story.create") {
+      var column = document.getElementById("col-" + (fields.get("args.iteration_id") || ""));
+      var list = column && column.querySelector("ul.stories");
+      var id = "pending-" + fields.get("client_op_id");
+      waiting[id] = true;
+      if (!list || document.getElementById(id)) return;
+      var story = document.createElement("li");
+      story.id = id;
+      story.className = "story";
+      [["story-title", fields.get("args.title")], ["points", fields.get("args.points")]].forEach(function (part) {
+        var span = document.createElement("span");
+        span.className = part[0];
+        span.textContent = part[1] || "";
+        story.appendChild(span);
+      });
+      list.appendChild(story);
+      return;
+    }
+    var item = entry.anchorId && /\.update$/.test(type) ? document.getElementById(entry.anchorId) : null;
+    if (!item) return;
+    Object.keys(PENDING_TEXT).forEach(function (name) {
+      var value = fields.get(name);
+      var shown = item.querySelector(PENDING_TEXT[name]);
+      if (value !== null && shown && shown.textContent !== value) shown.textContent = value;
+    });
+  }
+
   // The items with an edit waiting are marked; live updates re-render them, so this runs after each.
   function markPending() {
     var waiting = {};
-    outbox.forEach(function (entry) { if (entry.anchorId) waiting[entry.anchorId] = true; });
+    outbox.forEach(function (entry) {
+      if (entry.anchorId) waiting[entry.anchorId] = true;
+      showPending(entry, waiting);
+    });
     document.querySelectorAll(".op-waiting").forEach(function (el) {
       if (!waiting[el.id]) {
         el.classList.remove("op-waiting");

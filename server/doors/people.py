@@ -26,7 +26,7 @@ from server.doors.meeting import ROLE_LABELS
 from server.errors import STATUS
 from server.live.hub import Hub
 from server.pages.templating import templates
-from server.pages.whereabouts import online_context
+from server.pages.whereabouts import including, online_context
 from server.store.auth import likely_duplicates
 
 router = APIRouter(prefix="/b/{board_id}/admin/people", tags=["pages"])
@@ -57,6 +57,22 @@ def online_panel_context(state: BoardState, here: list[dict[str, Any]]) -> dict[
     return {**online_context(state, here), "role_labels": ROLE_LABELS}
 
 
+def _here_with_viewer(page: Page, hub: Hub) -> list[dict[str, Any]]:
+    """Who is online, the RTE asking included: on the admin page's first load their socket is not
+    connected yet, but they are there (the panel never says "Nobody is online" to them)."""
+    actor = page.actor
+    viewer = {
+        "id": actor.id,
+        "name": actor.name,
+        "role": actor.role.value,
+        "team_id": actor.team_id,
+        "view": "admin",
+        "device": "",
+        "remote": page.services.auth.is_remote(page.board_id, actor.id),
+    }
+    return including(hub.people_here(page.board_id), viewer)
+
+
 async def _panel(page: Page, hub: Hub, action: Callable[[Actor], None] | None = None) -> Response:
     require_rte(page.actor)
     error, status = "", 200
@@ -66,7 +82,7 @@ async def _panel(page: Page, hub: Hub, action: Callable[[Actor], None] | None = 
         except PiboardError as exc:
             # The panel stays, saying why the action was refused.
             error, status = exc.reason, STATUS.get(exc.code, 400)
-    here = hub.people_here(page.board_id)
+    here = await run_in_threadpool(_here_with_viewer, page, hub)
     context = await run_in_threadpool(people_context, page.services, page.board_id, page.actor, here, error)
     return templates.TemplateResponse(page.request, "meeting/people.html", context, status_code=status)
 
@@ -80,7 +96,7 @@ async def people_panel(page: BoardFragment, hub: HubDep) -> Response:
 async def people_online(page: BoardFragment, hub: HubDep) -> Response:
     """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
     require_rte(page.actor)
-    context = online_panel_context(page.state, hub.people_here(page.board_id))
+    context = online_panel_context(page.state, await run_in_threadpool(_here_with_viewer, page, hub))
     return templates.TemplateResponse(page.request, "meeting/people_online.html", context)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from board import BoardState
 from board.capacity import Load
 from board.core import Committed
-from board.dependencies import delivering_iteration, needed_by
+from board.dependencies import delivering_iteration, dependency_state, is_conflict, needed_by
 from board.execution import BROKEN
 from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
 from board.summary import PlanSummary
@@ -70,9 +70,17 @@ class String:
     needed_by: Iteration | None
     delivered_in: Iteration | None
 
+    # Where the answers stand (board.dependencies.dependency_state), beside what it shows now.
+    answer: DependencyState = DependencyState.REQUESTED
+
     @property
     def conflicted(self) -> bool:
         return self.state in BROKEN
+
+    @property
+    def counted_conflict(self) -> bool:
+        """Counted among the conflicts (and kept by the "only conflicts" filter): is_conflict."""
+        return is_conflict(self.state)
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
                 provider=team_names.get(dep.provider_team_id or "", "") or dep.external_party or "?",
                 needed_by=needed_by(state, dep),
                 delivered_in=delivering_iteration(state, dep),
+                answer=dependency_state(state, dep),
             )
         )
 

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from board import BoardState
 from board.capacity import Load, member_capacity
 from board.core import Committed
-from board.dependencies import delivering_iteration, needed_by
+from board.dependencies import (
+    delivering_iteration,
+    dependency_state,
+    is_conflict,
+    needed_by,
+    requests_to_answer,
+)
 from board.errors import NotFound
 from board.model import (
     Dependency,
@@ -74,7 +80,10 @@ class Column:
 @dataclass(frozen=True)
 class DependencyLine:
     dependency: Dependency
+    # What it shows (during execution also late or done by the work's progress) and where the
+    # answers stand (board.dependencies.dependency_state: requested until the provider answers).
     state: DependencyState
+    answer: DependencyState
     other_team: str
     requesting_feature: Feature | None
     needed_by: Iteration | None
@@ -126,6 +135,13 @@ class TeamBoard:
     we_need: list[DependencyLine]
     summary: PlanSummary
     people: list[Person]
+    # Other teams' requests this team has not answered (board.dependencies.requests_to_answer).
+    requests_to_answer: int = 0
+
+    @property
+    def conflict_count(self) -> int:
+        """This team's dependencies counted as conflicts (board.dependencies.is_conflict)."""
+        return sum(1 for line in self.requested_of_us + self.we_need if is_conflict(line.state))
 
     @property
     def layout(self) -> tuple[str, ...]:
@@ -163,6 +179,7 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
         return DependencyLine(
             dependency=dep,
             state=summary.dependency_states[dep.id],
+            answer=dependency_state(state, dep),
             other_team=team_names.get(other_team_id or "", "") or dep.external_party,
             requesting_feature=all_features.get(dep.requesting_feature_id or ""),
             needed_by=needed_by(state, dep),
@@ -204,6 +221,7 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
             for m in sorted(state.of(Member).values(), key=lambda m: m.name.lower())
             if m.team_id == team_id
         ],
+        requests_to_answer=len(requests_to_answer(state, team_id)),
     )
 
 

@@ -19,7 +19,7 @@ from jinja2.runtime import Context
 from board.errors import PiboardError
 from board.labels import iteration_name
 from board.model import Iteration, MilestoneKind, Role, StoryStatus
-from board.roles import Actor, may
+from board.roles import PLAN_LOCKED, Actor, held_by_lock, may
 from server.errors import STATUS
 from server.package_files import package_folder
 from server.pages.cdn import CDN_SCRIPTS, loader_scripts
@@ -121,6 +121,18 @@ def _may(
 
 
 templates.env.globals["may"] = _may
+
+
+@pass_context
+def _lock_reason(context: Context) -> str:
+    """Why this page's viewer may not change the plan now ("" when the lock does not hold them)."""
+    viewer: Any = context.get("viewer") or live_viewer()
+    if isinstance(viewer, Viewer) and held_by_lock(viewer.actor, viewer.locked):
+        return PLAN_LOCKED[0].upper() + PLAN_LOCKED[1:] + "."
+    return ""
+
+
+templates.env.globals["lock_reason"] = _lock_reason
 
 
 def _current_version(exc: PiboardError) -> int | None:

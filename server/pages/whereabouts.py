@@ -86,6 +86,11 @@ def breakouts(people: list[Whereabouts], teams: Iterable[Team]) -> list[Breakout
     return [g for g in groups if g.people]
 
 
+def including(here: list[dict[str, Any]], viewer: dict[str, Any]) -> list[dict[str, Any]]:
+    """``here`` with the viewer in it: whoever asks is online, even before their page's socket is."""
+    return here if any(p["id"] == viewer["id"] for p in here) else [*here, viewer]
+
+
 def _in(person: Whereabouts, team: Team) -> bool:
     return person.breakout is not None and person.breakout.id == team.id
 

@@ -93,7 +93,8 @@ def test_a_team_asks_another_which_answers_and_the_plan_decides_the_state(
     propose.get_by_label("Why another iteration").fill("I2 is full")
     propose.get_by_role("button", name="Propose").click()
     expect(ours).to_contain_text("Atlas proposes I3: “I2 is full”")
-    expect(ours).to_have_class(re.compile(r"\bstate-conflict\b"))
+    expect(ours).to_have_class(re.compile(r"\bstate-proposed\b"))
+    expect(theirs).to_have_class(re.compile(r"\bstate-proposed\b"))
     ours.get_by_role("button", name="Agree: we need it by I3").click()
     expect(ours).to_have_class(re.compile(r"\bstate-committed\b"))
     expect(theirs).to_have_class(re.compile(r"\bstate-committed\b"))
@@ -109,7 +110,9 @@ def test_a_team_asks_another_which_answers_and_the_plan_decides_the_state(
     decline.get_by_label("Reason to decline").fill("v2 is not on our roadmap")
     decline.get_by_role("button", name="Decline").click()
     expect(ours).to_contain_text("Atlas declined: “v2 is not on our roadmap”")
-    expect(ours).to_have_class(re.compile(r"\bstate-conflict\b"))
+    expect(ours).to_have_class(re.compile(r"\bstate-declined\b"))
+    # Nothing will come: counted among the conflicts (board.dependencies.is_conflict).
+    expect(comet.locator("#team-counters [data-counter=conflicts] .n")).to_have_text("1")
 
     # Comet drops it, after saying yes to what the deletion takes with it.
     asked: list[str] = []
@@ -140,13 +143,20 @@ def test_a_string_is_drawn_from_card_to_card_and_changed_and_deleted_on_the_prog
     dialog.get_by_role("button", name="Ask for it").click()
     expect(dialog).to_be_hidden()
 
+    # A request until Atlas answers it, dotted; committed (solid) once Atlas accepts.
     string = comet.locator("#strings li")
     expect(string).to_have_count(1)
+    expect(string).to_have_attribute("data-state", "requested")
+    expect(comet.locator("#strings-layer g.str-requested")).to_have_count(1)
+    atlas = team_page(art, browser, "Ann Atlas", "Atlas")
+    atlas.locator("#deps-in form.accept-dep").get_by_label("or feature").select_option(label="Payments API")
+    atlas.locator("#deps-in form.accept-dep").get_by_role("button", name="Accept").click()
     expect(string).to_have_attribute("data-state", "committed")
     expect(string).to_contain_text("Comet needs “Payments API” from Atlas by I2; planned in I2")
     expect(comet.locator("#strings-layer g.str-committed")).to_have_count(1)
 
     # Changed from the list of dependencies (the keyboard reaches it too).
+    expect(comet.locator(".deps-panel summary")).to_have_count(1)  # the live update has settled
     comet.locator(".deps-panel summary").click()
     string.get_by_role("button", name="Edit the dependency “Payments API”").click()
     dialog.get_by_label("What we need").fill("Payments API sandbox")

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import board_from_home
 from tests.conftest import LiveServer
+from tests.e2e.ui_setup import accept_dialogs
 
 
 def join(browser: Browser, url: str, name: str) -> Page:
@@ -44,9 +45,12 @@ def test_the_rte_merges_a_person_who_joined_twice(browser: Browser, e2e_server: 
         expect(panel.locator("tr.duplicate")).to_have_count(2)
         twin = panel.locator("tr.duplicate").nth(1)
         twin.locator("select[name=into]").select_option(label="Obi Screen · Observer / big screen")
+        asked: list[str] = []
+        accept_dialogs(rte, asked)
         twin.locator("[data-action=merge]").click()
         expect(rte.locator("#people .duplicates")).to_have_count(0)
         expect(rte.locator("#people tbody tr")).to_have_count(2)  # the RTE and Obi, once
+        assert len(asked) == 1 and asked[0].startswith("Merge obi  screen"), asked
     finally:
         for guest in guests:
             guest.context.close()
