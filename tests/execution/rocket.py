@@ -28,9 +28,11 @@ def rte_op(board: BoardHandle, type: str, target: str | None = None, **args: Any
 
 
 def rocket(server: LiveServer, *, comet_objective: bool = True, running: bool = True) -> BoardHandle:
-    """The Rocket ART; with Comet's objective on Checkout v2; baselined and its PI running."""
+    """The Rocket ART, its dependency answered; with Comet's objective on Checkout v2; baselined and its
+    PI running."""
     board = create_board(server, name="Rocket ART")
     build_plan(board)
+    rte_op(board, "dependency.accept", "dep1")  # Atlas has answered Comet's request: committed
     if comet_objective:
         statement = "Checkout v2 live in 2 shops by I3"
         rte_op(
