@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.conftest import BoardHandle, LiveServer, start_server
+from tests.phone import PHONE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,6 +69,7 @@ class PageAs(Protocol):
         block_cdn: bool = False,
         hang_cdn: bool = False,
         timezone_id: str | None = None,
+        phone: bool = False,
     ) -> Page: ...
 
 
@@ -92,8 +94,11 @@ def page_as(browser: Browser) -> Iterator[PageAs]:
         block_cdn: bool = False,
         hang_cdn: bool = False,
         timezone_id: str | None = None,
+        phone: bool = False,
     ) -> Page:
-        context = browser.new_context(viewport=viewport or LAPTOP, timezone_id=timezone_id)  # type: ignore[arg-type]
+        """``phone``: a phone's viewport, pixel ratio and touch (tests/phone.py's PHONE)."""
+        size = PHONE if phone else {"viewport": viewport or LAPTOP}
+        context = browser.new_context(**size, timezone_id=timezone_id)
         contexts.append(context)
         if block_cdn:
             context.route(CDN, lambda route: route.abort("internetdisconnected"))

@@ -28,6 +28,8 @@ class Card:
     dependency_count: int
     # Broken only by lateness (the PI's execution), not by the plan: the mark says "late".
     late: bool = False
+    # Its dependencies, either side: said in words on the phone's list (the grid draws them as strings).
+    strings: tuple[String, ...] = ()
 
     @property
     def dom_id(self) -> str:
@@ -143,6 +145,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
     planned_conflicts: set[str] = set()
     deps_per_feature: dict[str, int] = {}
     strings: list[String] = []
+    strings_of: dict[str, list[String]] = {}
     for dep in sorted(state.dependencies, key=lambda d: (d.requesting_team_id or "", d.need)):
         dep_state = summary.dependency_states[dep.id]
         provider_story = stories.get(dep.provider_story_id or "")
@@ -180,6 +183,8 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
                 answer=dependency_state(state, dep),
             )
         )
+        for fid in involved:
+            strings_of.setdefault(fid, []).append(strings[-1])
 
     def card(feature: Feature) -> Card:
         return Card(
@@ -188,6 +193,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
             conflicted=feature.id in conflicted_features,
             dependency_count=deps_per_feature.get(feature.id, 0),
             late=feature.id in conflicted_features and feature.id not in planned_conflicts,
+            strings=tuple(strings_of.get(feature.id, ())),
         )
 
     by_cell: dict[tuple[str, str], list[Card]] = {}
