@@ -41,6 +41,20 @@ def test_every_page_has_no_serious_accessibility_violation(
     assert {p: v for p, v in found.items() if v} == {}
 
 
+def test_the_phone_layout_has_no_serious_accessibility_violation(
+    e2e_server: LiveServer, page_as: PageAs
+) -> None:
+    """A team member's pages on a phone (the program board as a list, the top bar's menu open and shut)."""
+    board = create_board(e2e_server, name="Axe phone ART", demo=True)
+    team_id = sorted(board.read()["items"]["team"])[0]
+    member = page_as(board, "team", "Tess", team_id, phone=True, block_cdn=True)
+    found = audit_pages(member, board, ("program", f"team/{team_id}", "vote", "risks", "objectives"))
+    member.get_by_role("button", name="Menu").tap()
+    expect(member.locator("#topbar-menu")).to_be_visible()
+    found["objectives, the menu open"] = serious_violations(member)
+    assert {p: v for p, v in found.items() if v} == {}
+
+
 def test_home_and_join_pages_have_no_serious_accessibility_violation(
     e2e_server: LiveServer, page_as: PageAs
 ) -> None:

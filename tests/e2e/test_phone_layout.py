@@ -8,9 +8,11 @@ purpose (overflow-x: auto, see tests/phone.py)."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page
 
-from tests.browser import PageAs, join_link
+from tests.browser import PageAs, join_link, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.phone import PHONE, page_width, small_targets, sticking_out
 
@@ -25,7 +27,9 @@ def _open(page: Page, url: str, *, live: bool = True) -> None:
         page.wait_for_selector("#conn-status[data-state=live]")
 
 
-def _too_wide(page: Page) -> list[str]:
+def _too_wide(page: Page, name: str) -> list[str]:
+    """Also a screenshot for people to look at: test-artifacts/screenshots/phone-<name>-390x844.png."""
+    screenshot(page, "phone-" + re.sub(r"\W+", "-", re.sub(r"/\S+", "", name)).strip("-"))
     width, viewport = page_width(page)
     wide = [f"the page is {width} px wide in a {viewport} px viewport"] if width > viewport else []
     return wide + sticking_out(page)
@@ -46,14 +50,14 @@ def test_no_page_scrolls_sideways_on_a_phone(e2e_server: LiveServer, page_as: Pa
         _open(rte, f"{base}/{name}")
         if name == "admin":  # the people panel loads into the admin page
             rte.wait_for_selector("#people table, #people .people-online")
-        found[f"{name} as RTE"] = _too_wide(rte)
+        found[f"{name} as RTE"] = _too_wide(rte, f"{name} as RTE")
     rte.locator("#menu-toggle").click()  # the top bar's menu, open
-    found["the open menu"] = _too_wide(rte)
+    found["the open menu"] = _too_wide(rte, "menu open")
 
     member = page_as(board, "team", "Tess", team_id, phone=True, block_cdn=True)
     for name in (*MEMBER_PAGES, f"team/{team_id}"):
         _open(member, f"{base}/{name}", live=name != "admin")
-        found[f"{name} as team member"] = _too_wide(member)
+        found[f"{name} as team member"] = _too_wide(member, f"{name} as team member")
 
     # Before joining: the home page, a join link, a board page asked for without a session.
     stranger = member.context.browser.new_context(**PHONE)  # type: ignore[union-attr]
@@ -65,7 +69,7 @@ def test_no_page_scrolls_sideways_on_a_phone(e2e_server: LiveServer, page_as: Pa
             ("refusal", f"{base}/program"),
         ):
             _open(page, url, live=False)
-            found[name] = _too_wide(page)
+            found[name] = _too_wide(page, name)
     finally:
         stranger.close()
     too_wide = {where: what for where, what in found.items() if what}
