@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
+from server.clock import CLOCK, Clock
 from server.settings import Settings
 from tests.pg import PostgresServer
 
@@ -91,6 +92,29 @@ def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def live_server(db_url: str) -> Iterator[LiveServer]:
     server = start_server(db_url, ops_per_second=1000.0, ops_burst=1000)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The server's clock (tests move it with ``travel_to``), put back after the test."""
+    yield CLOCK
+    CLOCK.reset()
+
+
+@pytest.fixture(scope="module")
+def watched_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose execution watch looks at the clock five times a second, so an iteration the
+    clock closes shows on the open pages at once (and alerts webhooks retried quickly)."""
+    db: Path = tmp_path_factory.mktemp("execution") / "piboard.db"
+    server = start_server(
+        f"sqlite:///{db}",
+        ops_per_second=1000.0,
+        ops_burst=1000,
+        execution_tick=0.2,
+        webhook_retry_delays=[0.05, 0.05, 0.05],
+    )
     yield server
     server.stop()
 

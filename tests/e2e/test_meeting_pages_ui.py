@@ -16,7 +16,7 @@ from tests.axe import serious_violations
 from tests.browser import FULL_HD, screenshot
 from tests.conftest import LiveServer, start_server
 from tests.e2e.test_history_browser import hold_htmx, wait_until_held
-from tests.e2e.ui_setup import UiBoard, new_board
+from tests.e2e.ui_setup import UiBoard, add_objective, new_board, objective_card, open_live
 from tests.live.test_browser import drop_browsers, wait_js
 from tests.meeting.browser import wait_live
 
@@ -33,21 +33,6 @@ def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
     board.close()
 
 
-def open_live(page: Page, board: UiBoard, view: str) -> Page:
-    page.goto(board.url(view))
-    wait_live(page)
-    return page
-
-
-def add_objective(page: Page, team: str, statement: str, *, committed: bool = True) -> None:
-    """A team member writes an objective on the objectives page."""
-    form = page.locator(".team-block", has=page.locator("h2", has_text=team)).locator("form.add-objective")
-    form.get_by_label(f"New objective for {team}").fill(statement)
-    form.get_by_label("Commitment").select_option("true" if committed else "false")
-    form.get_by_role("button", name="Add objective").click()
-    expect(page.locator(".objective-card", has_text=statement)).to_be_visible()
-
-
 def atlas_objectives(
     art: UiBoard, browser: Browser, committed: list[str], uncommitted: list[str]
 ) -> tuple[Page, Page]:
@@ -61,10 +46,6 @@ def atlas_objectives(
         add_objective(ann, "Atlas", statement, committed=False)
     open_live(bea, art, "objectives")
     return ann, bea
-
-
-def objective_card(page: Page, statement: str) -> Locator:
-    return page.locator(".objective-card", has_text=statement)
 
 
 def team_key(page: Page, team: str) -> str:

@@ -37,17 +37,6 @@ def gaps(page: Page) -> Locator:
     return page.locator("#admin-checklist [data-gap]")
 
 
-def add_iteration(page: Page, name: str, start: str, end: str, *, ip: bool = False) -> None:
-    form = page.locator("form.add-iteration")
-    form.get_by_label("Name", exact=True).fill(name)
-    form.get_by_label("Start", exact=True).fill(start)
-    form.get_by_label("End", exact=True).fill(end)
-    if ip:
-        form.get_by_label("Kind", exact=True).select_option(label="IP iteration")
-    form.get_by_role("button", name="Add iteration").click()
-    expect(page.locator(f"#admin-train li[data-iteration] input[value='{name}']")).to_have_count(1)
-
-
 def add_person(page: Page, name: str, fte: str = "1") -> None:
     form = page.locator("#people form.add-member")
     form.get_by_label("New person's name").fill(name)
@@ -73,13 +62,8 @@ def test_an_rte_and_two_teams_plan_a_pi_from_an_empty_database(rita: UiBoard, br
     screenshot(rte, "scenario-admin-empty")
 
     # --- the PI, teams, iterations ---
-    pi = rte.locator("#admin-pi form")
-    pi.get_by_label("PI", exact=True).fill("PI 2027.1")
-    pi.get_by_label("Starts").fill("2027-01-04")
-    pi.get_by_label("Ends").fill("2027-03-12")
-    pi.get_by_role("button", name="Save").click()
+    rita.set_pi("PI 2027.1", "2027-01-04", "2027-03-12")
     expect(rte.locator("#admin-checklist [data-gap=pi-name]")).to_have_count(0)
-    expect(rte.locator("#admin-checklist [data-gap=pi-dates]")).to_have_count(0)
     rte.reload()
     expect(rte.locator(".topbar .pi-name")).to_have_text("PI 2027.1")
 
@@ -87,10 +71,10 @@ def test_an_rte_and_two_teams_plan_a_pi_from_an_empty_database(rita: UiBoard, br
         rita.add_team(team)
     expect(rte.locator("#admin-checklist [data-gap^=people-]")).to_have_count(2)
     rte.goto(rita.url("admin"))
-    add_iteration(rte, "I1", "2027-01-04", "2027-01-15")
-    add_iteration(rte, "I2", "2027-01-18", "2027-01-29")
-    add_iteration(rte, "Spare", "2027-02-01", "2027-02-12")
-    add_iteration(rte, "IP", "2027-03-01", "2027-03-12", ip=True)
+    rita.add_iteration("I1", "2027-01-04", "2027-01-15")
+    rita.add_iteration("I2", "2027-01-18", "2027-01-29")
+    rita.add_iteration("Spare", "2027-02-01", "2027-02-12")
+    rita.add_iteration("IP", "2027-03-01", "2027-03-12", ip=True)
     expect(rte.locator("#admin-checklist [data-gap=iterations]")).to_have_count(0)
     expect(rte.locator("#admin-checklist [data-gap=ip]")).to_have_count(0)
     expect(rte.locator("#admin-checklist [data-gap=iteration-dates]")).to_have_count(0)

@@ -13,17 +13,12 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser import FULL_HD, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
-from tests.e2e.ui_setup import accept_dialogs, add_story, iteration_column
+from tests.e2e.ui_setup import accept_dialogs, add_story, dotted, iteration_column
 from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [FULL_HD, LAPTOP], ids=["1920x1080", "1366x768"])
-
-
-def dotted(line: Locator) -> bool:
-    """Whether a drawn string is dotted or dashed (not solid), as the browser draws it."""
-    return line.evaluate("el => getComputedStyle(el).strokeDasharray") not in ("none", "")
 
 
 def team_page(page_as: PageAs, board: BoardHandle, name: str, team: str) -> Page:

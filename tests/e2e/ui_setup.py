@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, 
 
 from tests.browser import CDN, LAPTOP
 from tests.conftest import LiveServer
+from tests.meeting.browser import wait_live
 
 
 @dataclass
@@ -38,12 +39,29 @@ class UiBoard:
         form.get_by_role("button", name="Add team").click()
         expect(self.rte.locator("#admin-train")).to_contain_text(name)
 
-    def add_iteration(self, name: str) -> None:
+    def set_pi(self, name: str, start: str, end: str) -> None:
+        """The RTE names the PI and dates it on the admin page (and stays there)."""
         self.rte.goto(self.url("admin"))
-        form = self.rte.locator("form", has=self.rte.get_by_role("button", name="Add iteration"))
-        form.get_by_label("Name").fill(name)
+        pi = self.rte.locator("#admin-pi form")
+        pi.get_by_label("PI", exact=True).fill(name)
+        pi.get_by_label("Starts").fill(start)
+        pi.get_by_label("Ends").fill(end)
+        pi.get_by_role("button", name="Save").click()
+        expect(self.rte.locator("#admin-checklist [data-gap=pi-dates]")).to_have_count(0)
+
+    def add_iteration(self, name: str, start: str = "", end: str = "", *, ip: bool = False) -> None:
+        """The RTE adds an iteration on the admin page (and stays there), dated if ``start`` and ``end``."""
+        if not self.rte.url.endswith("/admin"):
+            self.rte.goto(self.url("admin"))
+        form = self.rte.locator("form.add-iteration")
+        form.get_by_label("Name", exact=True).fill(name)
+        if start:
+            form.get_by_label("Start", exact=True).fill(start)
+            form.get_by_label("End", exact=True).fill(end)
+        if ip:
+            form.get_by_label("Kind", exact=True).select_option(label="IP iteration")
         form.get_by_role("button", name="Add iteration").click()
-        expect(self.rte.locator("#admin-train")).to_contain_text(name)
+        expect(self.rte.locator(f"#admin-train li[data-iteration] input[value='{name}']")).to_have_count(1)
 
     def add_feature(self, team: str, title: str, iteration: str) -> None:
         """The RTE adds a feature from the team's page."""
@@ -141,6 +159,62 @@ def ask_for(page: Page, need: str, provider: str, needed_by: str, for_feature: s
     ask.get_by_label("Needed by").select_option(label=needed_by)
     ask.get_by_label("For our feature").select_option(label=for_feature)
     ask.get_by_role("button", name="Ask for it").click()
+
+
+def add_feature_on_board(page: Page, title: str, team: str, iteration: str) -> None:
+    """Product Management (or the RTE, the Architect) adds a feature on the program board, to a team's
+    iteration ("no team yet" and "not planned" leave it unplanned), and waits for it to show."""
+    add = page.locator("#add-feature")
+    if add.get_attribute("open") is None:
+        add.locator("summary").click()
+    form = add.locator("form")
+    form.get_by_label("Feature title").fill(title)
+    form.get_by_label("Feature team").select_option(label=team)
+    form.get_by_label("Feature iteration").select_option(label=iteration)
+    form.get_by_role("button", name="Add feature").click()
+    expect(page.locator(".card", has_text=title)).to_be_visible()
+
+
+def set_status(page: Page, story: str, status: str) -> None:
+    """A team member sets a story's status in its editor on the team page ("todo", "in progress",
+    "done" or "blocked")."""
+    page.locator(".story", has_text=story).click()
+    editor = page.locator("#story-editor")
+    editor.get_by_label("Status").select_option(label=status)
+    editor.get_by_role("button", name="Save").click()
+    expect(page.locator(".story", has_text=story)).to_have_attribute("data-status", status.replace(" ", "_"))
+
+
+def open_live(page: Page, board: UiBoard, view: str) -> Page:
+    """``page`` goes to one of the board's pages and waits until it is live."""
+    page.goto(board.url(view))
+    wait_live(page)
+    return page
+
+
+def add_objective(page: Page, team: str, statement: str, *, committed: bool = True) -> None:
+    """A team member writes an objective on the objectives page."""
+    form = page.locator(".team-block", has=page.locator("h2", has_text=team)).locator("form.add-objective")
+    form.get_by_label(f"New objective for {team}").fill(statement)
+    form.get_by_label("Commitment").select_option("true" if committed else "false")
+    form.get_by_role("button", name="Add objective").click()
+    expect(page.locator(".objective-card", has_text=statement)).to_be_visible()
+
+
+def objective_card(page: Page, statement: str) -> Locator:
+    return page.locator(".objective-card", has_text=statement)
+
+
+def dotted(line: Locator) -> bool:
+    """Whether a drawn string is dotted or dashed (not solid), as the browser draws it."""
+    return line.evaluate("el => getComputedStyle(el).strokeDasharray") not in ("none", "")
+
+
+def navigations(page: Page) -> list[str]:
+    """Every full navigation of the page's main frame from now on (a reload would add one)."""
+    seen: list[str] = []
+    page.on("framenavigated", lambda frame: seen.append(frame.url) if frame == page.main_frame else None)
+    return seen
 
 
 def accept_dialogs(page: Page, answers: list[str]) -> None:

@@ -7,22 +7,16 @@ import datetime
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from server.clock import Clock
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import LiveServer
+from tests.e2e.ui_setup import navigations
 from tests.execution.rocket import rocket, rte_op
 from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
-
-
-def navigations(page: Page) -> list[str]:
-    """Every full navigation of the page's main frame from now on (a reload would add one)."""
-    seen: list[str] = []
-    page.on("framenavigated", lambda frame: seen.append(frame.url) if frame == page.main_frame else None)
-    return seen
 
 
 def test_a_late_providing_story_shows_on_every_screen_live(
