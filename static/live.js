@@ -41,6 +41,7 @@
   var seq = parseInt(body.dataset.seq || "0", 10) || 0;
   var refetching = false;
   var newestDuringRefetch = 0; // fragments dropped while a fresh page was on its way
+  var resetDuringRefetch = false; // a reset came while a fresh page was on its way
   var socket = null; // the ws extension's public interface, once open
   var requestsFailing = false; // the last request to the server did not reach it
   var shownState = "connecting"; // what the socket says, whatever the requests do
@@ -129,10 +130,14 @@
   // The page is too far behind (or the server could not render a change): fetch it again, replace #main.
   function refetchPage() {
     if (refetching) {
+      // A reset while a fresh page is on its way (the clock closed an iteration: no new seq) may
+      // not be in it: fetch once more when it has arrived.
+      resetDuringRefetch = true;
       return;
     }
     refetching = true;
     newestDuringRefetch = 0;
+    resetDuringRefetch = false;
     setStatus("catching-up", "updating…");
     fetch(location.href, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
@@ -166,7 +171,7 @@
         body.dataset.seq = String(seq);
         if (fresh.body.dataset.renderedAt) body.dataset.renderedAt = fresh.body.dataset.renderedAt;
         refetching = false;
-        if (newestDuringRefetch > seq) {
+        if (newestDuringRefetch > seq || resetDuringRefetch) {
           refetchPage(); // a change arrived after the page was rendered: fetch once more
           return;
         }

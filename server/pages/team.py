@@ -15,6 +15,7 @@ from board.dependencies import (
     requests_to_answer,
 )
 from board.errors import NotFound
+from board.execution import iteration_closed
 from board.model import (
     Dependency,
     DependencyState,
@@ -29,6 +30,7 @@ from board.model import (
 )
 from board.story_order import comes_after, out_of_order
 from board.summary import PlanSummary
+from server.clock import CLOCK
 from server.pages.common import Region, changed_regions, render_part, summary_of
 from server.pages.renderer import renders
 
@@ -75,6 +77,8 @@ class Column:
     stories: list[Story]
     features: list[Feature]
     bar: LoadBar
+    # During the PI's execution: the iteration has ended (board.execution.iteration_closed).
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,12 +167,14 @@ def build_team(state: BoardState, team_id: str, summary: PlanSummary | None = No
     )
     features = [f for f in state.features if f.team_id == team_id]
     all_features = state.of(Feature)
+    executing, today = state.meta.execution_started, CLOCK.today()
     columns = [
         Column(
             iteration=it,
             stories=[s for s in stories if s.iteration_id == it.id],
             features=[f for f in features if f.iteration_id == it.id],
             bar=LoadBar(summary.loads[(team_id, it.id)]),
+            closed=executing and iteration_closed(it, today),
         )
         for it in iterations
     ]
