@@ -118,6 +118,16 @@ def build_plan(board: BoardHandle) -> Plan:
     return plan
 
 
+def atlas_accepts_dep1(board: BoardHandle) -> None:
+    """Atlas answers Comet's request for the Payments API: only the provider's answer commits it (a
+    request stays requested, so a move could not make it a conflict)."""
+    atlas = board.join("team", "Ann Atlas", "atlas")
+    version = board.read()["items"]["dependency"]["dep1"]["version"]
+    answer = {"provider_feature_id": "payapi"}
+    answered = board.op(atlas, "dependency.accept", target="dep1", base_version=version, args=answer)
+    assert answered.status_code == 200, answered.text
+
+
 @pytest.fixture
 def planned_board(e2e_server: LiveServer) -> tuple[BoardHandle, Plan]:
     board = create_board(e2e_server, name="Rocket ART")

@@ -12,7 +12,7 @@ from server.pages import common
 from server.pages.renderer import render_update
 from server.pages.templating import Viewer
 from tests.conftest import BoardHandle, LiveServer
-from tests.e2e.conftest import build_plan
+from tests.e2e.conftest import atlas_accepts_dep1, build_plan
 
 NOW = re.compile(r'data-now="[0-9.]+"')
 OOB_IDS = re.compile(r'id="([^"]+)"[^>]*hx-swap-oob')
@@ -40,6 +40,7 @@ def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
     live_server: LiveServer, board: BoardHandle
 ) -> None:
     build_plan(board)
+    atlas_accepts_dep1(board)
     html = after_op(
         live_server,
         board,

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import FULL_HD, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board, start_server
-from tests.e2e.conftest import Plan, build_plan
+from tests.e2e.conftest import Plan, atlas_accepts_dep1, build_plan
 
 pytestmark = pytest.mark.e2e
 
@@ -21,16 +21,6 @@ def cell(page: Page, team: str, iteration: str) -> str:
 
 def item(board: BoardHandle, kind: str, item_id: str) -> dict:  # type: ignore[type-arg]
     return dict(board.read()["items"][kind][item_id])
-
-
-def atlas_accepts_dep1(board: BoardHandle) -> None:
-    """Atlas answers Comet's request for the Payments API: only the provider's answer commits it (a
-    request stays requested, so a move could not make it a conflict)."""
-    atlas = board.join("team", "Ann Atlas", "atlas")
-    version = item(board, "dependency", "dep1")["version"]
-    answer = {"provider_feature_id": "payapi"}
-    answered = board.op(atlas, "dependency.accept", target="dep1", base_version=version, args=answer)
-    assert answered.status_code == 200, answered.text
 
 
 def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
