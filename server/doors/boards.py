@@ -53,7 +53,9 @@ def create_board(
 ) -> BoardCreated:
     """Create a board; the answer holds the RTE's join link and session. Keep them safe."""
     require_admin_token(services, x_admin_token, "creating a board (header X-Admin-Token)")
-    board_id, token, session = create_board_with_rte(services, body.name, body.pi_name, demo=body.demo)
+    board_id, token, session = create_board_with_rte(
+        services, body.name, body.pi_name, rte_name=body.rte_name, demo=body.demo
+    )
     seq = services.op_path.state(board_id).seq
     return BoardCreated(
         board=BoardPublic(id=board_id, name=body.name, seq=seq),

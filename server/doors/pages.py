@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import time
+from functools import partial
 from typing import Annotated, Any
 
 import segno
@@ -89,6 +90,7 @@ async def create_board_page(
     services: ServicesDep,
     name: Annotated[str, Form(max_length=120)],
     pi_name: Annotated[str, Form(max_length=120)] = "",
+    rte_name: Annotated[str, Form(max_length=80)] = "RTE",
     admin_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """A Release Train Engineer makes a board from the home page and lands on its admin page as RTE,
@@ -97,7 +99,10 @@ async def create_board_page(
         require_admin_token(services, admin_token, "creating a board")
         services.limiter.check(f"create-board:{request.client.host if request.client else '-'}")
         board_id, _rte_token, session = await run_in_threadpool(
-            create_board_with_rte, services, name.strip(), pi_name.strip()
+            partial(create_board_with_rte, rte_name=rte_name or "RTE"),
+            services,
+            name.strip(),
+            pi_name.strip(),
         )
     except PiboardError as exc:
         # The home page again, with why above its form.

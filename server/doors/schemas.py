@@ -44,6 +44,7 @@ class BoardCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=120)
     pi_name: str = Field(default="", max_length=120)
+    rte_name: str = Field(default="RTE", min_length=1, max_length=80, description="the maker's name: the RTE")
     demo: bool = False
 
 

@@ -30,6 +30,14 @@ LINK = JoinLinkRow.__table__  # type: ignore[attr-defined]
 PARTICIPANT = ParticipantRow.__table__  # type: ignore[attr-defined]
 
 
+def participant_name(name: str) -> str:
+    """The name a person joins with, checked: 1–80 printable characters."""
+    name = name.strip()
+    if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
+        raise Invalid("say your name (1–80 characters)")
+    return name
+
+
 class Unauthenticated(PiboardError):
     code = "unauthenticated"
 
@@ -174,9 +182,7 @@ class Auth:
         """Join with a link and a name, in the room or ``remote``; returns the actor and its signed
         session. A browser that joined with this link before (its ``session``) returns to the same
         participant (one person, one vote), now where they say they are."""
-        name = name.strip()
-        if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
-            raise Invalid("say your name (1–80 characters)")
+        name = participant_name(name)
         link = self.link_for_token(token)
         returning = self.returning(link, session)
         if returning is not None and session is not None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from board import Actor, Role
 from board.demo import demo_ops
 from board.errors import Forbidden
+from server.store.auth import participant_name
 from server.store.storage import Storage
 
 FOUNDER = Actor(id="founder", name="Board creator", role=Role.RTE)
@@ -24,9 +25,17 @@ def require_admin_token(storage: Storage, given: str | None, doing: str) -> None
 
 
 def create_board_with_rte(
-    storage: Storage, name: str, pi_name: str = "", *, demo: bool = False, board_id: str | None = None
+    storage: Storage,
+    name: str,
+    pi_name: str = "",
+    *,
+    rte_name: str = "RTE",
+    demo: bool = False,
+    board_id: str | None = None,
 ) -> tuple[str, str, str]:
-    """Create a board (with the demo ART's plan if asked); returns (board id, RTE join token, RTE session)."""
+    """Create a board (with the demo ART's plan if asked) and join it as its RTE, by ``rte_name``;
+    returns (board id, RTE join token, RTE session)."""
+    rte_name = participant_name(rte_name)  # before the board exists: a refused name makes none
     if demo:
         ops = demo_ops()
         board_id = storage.op_path.create_board(
@@ -37,7 +46,7 @@ def create_board_with_rte(
         board_id = storage.op_path.create_board(name, FOUNDER, args, board_id=board_id)
     link = storage.auth.create_link(board_id, Role.RTE, label="RTE")
     assert link.token is not None
-    _, session = storage.auth.join(link.token, "RTE")
+    _, session = storage.auth.join(link.token, rte_name)
     return board_id, link.token, session
 
 

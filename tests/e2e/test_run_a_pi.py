@@ -53,7 +53,7 @@ I1_CLOSED = datetime.date(2027, 1, 19)  # I1 ended on the 15th; I2 runs
 @pytest.fixture
 def falcon(browser: Browser, watched_server: LiveServer, clock: Clock) -> Iterator[UiBoard]:
     clock.travel_to(I1_RUNNING)
-    board = new_board(browser, watched_server, name="Falcon ART")
+    board = new_board(browser, watched_server, name="Falcon ART", rte_name="Rita Rossi")
     yield board
     board.close()
 
@@ -189,8 +189,8 @@ def test_five_people_run_a_pi_from_an_empty_database_to_the_art_sync_and_back_in
     expect(freezes).to_contain_text("3 stories (3 in an iteration, 13 points)")
     expect(freezes).to_contain_text("1 objective (1 with business value)")
     part.get_by_role("button", name="Take the baseline").click()
-    # The board's maker is "RTE": the home page asks no name (said in the report of issue 22).
-    expect(part.locator(".baseline-taken")).to_contain_text("by RTE")
+    # The home page asked the maker's name: the baseline says who took it.
+    expect(part.locator(".baseline-taken")).to_contain_text("by Rita Rossi")
     assert asked and asked[0].startswith("Take the baseline? It freezes the plan as it is now")
     rita.get_by_role("link", name="Start the PI's execution on ART sync").click()
     rita.wait_for_url(re.compile(r"/sync"))

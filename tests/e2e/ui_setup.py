@@ -114,8 +114,10 @@ class UiBoard:
             context.close()
 
 
-def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -> UiBoard:
-    """An empty board made from the home page; the maker is its RTE."""
+def new_board(
+    browser: Browser, server: LiveServer, name: str = "Phoenix ART", rte_name: str | None = None
+) -> UiBoard:
+    """An empty board made from the home page; the maker is its RTE (by ``rte_name``, else "RTE")."""
     context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
     # No network here: the CDN fails at once and the vendored htmx loads.
     context.route(CDN, lambda route: route.abort("internetdisconnected"))
@@ -123,6 +125,8 @@ def new_board(browser: Browser, server: LiveServer, name: str = "Phoenix ART") -
     page.set_default_timeout(10_000)
     page.goto(server.url + "/")
     page.get_by_label("Name of the ART").fill(name)
+    if rte_name:
+        page.get_by_label("Your name").fill(rte_name)
     page.get_by_role("button", name="Create the board").click()
     page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
     board_id = page.url.rstrip("/").split("/")[-2]
