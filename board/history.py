@@ -15,6 +15,7 @@ from typing import Any
 from board.core import Change, Committed
 from board.labels import iteration_name
 from board.model import BoardState, Iteration
+from board.wording import choice_label
 
 HISTORY_KINDS = ("feature", "story", "dependency", "objective", "risk", "milestone")
 
@@ -85,7 +86,7 @@ def _value(state: BoardState, name: str, value: Any) -> str:
     if value is None or value == "":
         return "nothing"
     if isinstance(value, str):
-        return f'"{value[:80]}{"…" if len(value) > 80 else ""}"' if " " in value else value.replace("_", " ")
+        return f'"{value[:80]}{"…" if len(value) > 80 else ""}"' if " " in value else choice_label(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -245,7 +245,7 @@ def test_five_people_run_a_pi_from_an_empty_database_to_the_art_sync_and_back_in
     story(ann, "Payment intents").click()
     editor = ann.locator("#story-editor")
     editor.get_by_role("button", name="History").click()
-    mine = editor.locator(".activity li", has_text="Ann Atlas changed its status from todo to done")
+    mine = editor.locator(".activity li", has_text="Ann Atlas changed its status from to do to done")
     expect(mine).to_be_visible()
     expect(editor.locator(".activity li").last).to_contain_text("Ann Atlas created it")
     mine.get_by_role("button", name="Undo").click()

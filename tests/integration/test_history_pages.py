@@ -204,7 +204,7 @@ def test_risks_objectives_and_dependencies_open_their_history_too(
         assert f"/b/{board.id}/activity/{kind}?target={item_id}" in html, kind
     story = re.sub(r"\s+", " ", get(board, planned["ana"], "/activity/risk", target=risk).text)
     assert (
-        "Ana changed its owner from nothing to Ana and changed its ROAM status from unroamed to owned"
+        "Ana changed its owner from nothing to Ana and changed its ROAM status from not ROAMed yet to owned"
         in story
     )
     assert "Ana created it" in get(board, planned["ana"], "/activity/dependency", target=dep).text
