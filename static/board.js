@@ -39,6 +39,8 @@
     });
     openEditor = { pop: pop, anchor: anchor };
     anchor.classList.add("editing");
+    // The person has moved on to another edit: an undo toast would only cover the editor.
+    document.dispatchEvent(new CustomEvent("piboard:editor-open"));
     pop.querySelectorAll(".lock-note").forEach(function (n) { n.remove(); });
     place(pop, anchor);
     var first = pop.querySelector("form:not([hidden]) input:not([type=hidden]), form:not([hidden]) select");

@@ -126,6 +126,10 @@
     toast.appendChild(button);
     slot.appendChild(toast);
     var timer = setTimeout(function () { toast.remove(); }, UNDO_SECONDS * 1000);
+    // Opening an editor puts the toast away (its undo stays in the item's History).
+    document.addEventListener("piboard:editor-open", function () {
+      if (!button.disabled) toast.remove();
+    }, { once: true });
     button.addEventListener("click", function () {
       clearTimeout(timer);
       var fields = new URLSearchParams();
