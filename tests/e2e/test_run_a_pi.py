@@ -34,7 +34,7 @@ from tests.e2e.ui_setup import (
     add_feature_on_board,
     add_objective,
     add_story,
-    dotted,
+    expect_drawn,
     iteration_column,
     navigations,
     new_board,
@@ -128,7 +128,7 @@ def test_five_people_run_a_pi_from_an_empty_database_to_the_art_sync_and_back_in
     expect(string).to_have_attribute("data-state", "requested")
     drawn = rita.locator(f"#strings-layer g[data-dep='{string.get_attribute('data-dep')}']")
     expect(drawn).to_have_class(re.compile(r"\bstr-requested\b"))
-    assert dotted(drawn.locator(".line")), "a request is drawn dotted"
+    expect_drawn(drawn.locator(".line"), dotted=True)  # a request is drawn dotted
     propose = theirs.locator("form.propose-dep")
     propose.get_by_label("Propose").select_option(label="I2")
     propose.get_by_label("Why another iteration").fill("I1 is full")

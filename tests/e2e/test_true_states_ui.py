@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser import FULL_HD, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle
 from tests.e2e.conftest import Plan
-from tests.e2e.ui_setup import accept_dialogs, add_story, dotted, iteration_column
+from tests.e2e.ui_setup import accept_dialogs, add_story, expect_drawn, iteration_column
 from tests.meeting.browser import wait_live
 
 pytestmark = pytest.mark.e2e
@@ -64,7 +64,7 @@ def test_a_string_drawn_by_one_team_is_requested_everywhere_until_the_other_answ
         expect(string).to_have_attribute("data-state", "requested")
         expect(string).to_contain_text("requested")
         expect(page.locator(drawn)).to_have_class(re.compile(r"\bstr-requested\b"))
-        assert dotted(page.locator(f"{drawn} .line"))
+        expect_drawn(page.locator(f"{drawn} .line"), dotted=True)
         expect(page.locator("#strings-layer g.str-committed")).to_have_count(0)
     theirs = carl.locator("#deps-in li.dep", has_text="Loyalty points")
     expect(theirs).to_have_class(re.compile(r"\bstate-requested\b"))
@@ -90,7 +90,7 @@ def test_a_string_drawn_by_one_team_is_requested_everywhere_until_the_other_answ
             "data-state", "committed"
         )
         expect(page.locator(drawn)).to_have_class(re.compile(r"\bstr-committed\b"))
-        assert not dotted(page.locator(f"{drawn} .line"))
+        expect_drawn(page.locator(f"{drawn} .line"), dotted=False)
     screenshot(rte, "program-request-answered")
 
 

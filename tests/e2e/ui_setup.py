@@ -209,9 +209,13 @@ def objective_card(page: Page, statement: str) -> Locator:
     return page.locator(".objective-card", has_text=statement)
 
 
-def dotted(line: Locator) -> bool:
-    """Whether a drawn string is dotted or dashed (not solid), as the browser draws it."""
-    return line.evaluate("el => getComputedStyle(el).strokeDasharray") not in ("none", "")
+def expect_drawn(line: Locator, *, dotted: bool) -> None:
+    """Wait until a drawn string is dotted or dashed (``dotted``), or solid, as the browser draws it
+    (the strings layer is redrawn after a live update, so one look could see the old line)."""
+    if dotted:
+        expect(line).to_have_css("stroke-dasharray", re.compile(r"\d"))
+    else:
+        expect(line).to_have_css("stroke-dasharray", "none")
 
 
 def navigations(page: Page) -> list[str]:
