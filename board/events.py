@@ -52,6 +52,7 @@ def to_row(event: Committed) -> dict[str, Any]:
             "name": event.actor.name,
             "role": event.actor.role.value,
             "team_id": event.actor.team_id,
+            **({"tracker": True} if event.actor.tracker else {}),
         },
         "at": datetime.fromtimestamp(event.at, UTC),
     }
@@ -67,7 +68,13 @@ def from_row(row: Mapping[str, Any]) -> Committed:
         client_op_id=row["client_op_id"],
         op=Op(**row["op"]),
         changes=changes_from_row(row["changes"]),
-        actor=Actor(actor.get("id", ""), actor.get("name", ""), Role(actor["role"]), actor.get("team_id")),
+        actor=Actor(
+            actor.get("id", ""),
+            actor.get("name", ""),
+            Role(actor["role"]),
+            actor.get("team_id"),
+            tracker=bool(actor.get("tracker")),
+        ),
         at=_timestamp(at),
     )
 

@@ -34,10 +34,13 @@ class Actor:
     name: str
     role: Role
     team_id: str | None = None
+    # The sync with a tracker ("Jira", "Azure DevOps"): a flag, not a role, so no join link can make one.
+    # It acts with the RTE's role, held to the fields the tracker owns (board.tracker).
+    tracker: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.role.value})"
+        return self.name if self.tracker else f"{self.name} ({self.role.value})"
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -136,8 +139,9 @@ PLAN_LOCKED = "the plan is locked for the final plan review; only the RTE can ch
 
 
 def held_by_lock(actor: Actor, locked: bool) -> bool:
-    """Whether the plan's lock keeps ``actor`` from changing the plan: everyone but the RTE."""
-    return locked and actor.role != RTE
+    """Whether the plan's lock keeps ``actor`` from changing the plan: everyone but the RTE (a tracker's
+    changes wait for the review to end)."""
+    return locked and (actor.role != RTE or actor.tracker)
 
 
 # A help request is answered by the role it asks for (and the RTE, who answers any); its team closes it too.

@@ -29,6 +29,7 @@ from board.model import (
     Story,
 )
 from board.roles import Actor, authorise
+from board.tracker import SyncTerms, tracker_refusal
 
 MAX_ARGS = 40
 
@@ -40,12 +41,14 @@ def _no_history(seq: int) -> Committed | None:
 @dataclass(frozen=True)
 class Context:
     """What an op may know of the world: the time, a source of fresh ids, the seq it will get, and
-    the board's earlier events by seq (an undo reads the event it reverses)."""
+    the board's earlier events by seq (an undo reads the event it reverses), and the board's terms with
+    its tracker when it is synced with one."""
 
     now: float
     new_id: Callable[[], str]
     seq: int
     history: Callable[[int], Committed | None] = _no_history
+    sync: SyncTerms | None = None
 
 
 class Tx:
@@ -218,6 +221,21 @@ def narrow_for_actor(
         kinds.discard(None)
         enabler = kinds == {FeatureKind.ENABLER}
     authorise(actor, op_type, *teams, enabler=enabler)
+
+
+def hold_to_tracker(
+    tx: Tx, actor: Actor, ctx: Context, item: Item, fields: Collection[str], *, deleting: bool = False
+) -> None:
+    """Refuse a change to what the board's tracker owns of a linked item (board.tracker's rule)."""
+    external_key = getattr(item, "external_key", "")
+    if ctx.sync is None or not external_key:
+        return
+    executing = tx.meta().execution_started
+    refused = tracker_refusal(
+        actor, item.kind, external_key, fields, ctx.sync, executing=executing, deleting=deleting
+    )
+    if refused is not None:
+        raise refused
 
 
 def only_args(op: Op, allowed: Collection[str], refusal: str) -> None:

@@ -29,7 +29,15 @@ from board.model import (
     Team,
     holds_feature_work,
 )
-from board.ops.core import Context, Tx, handles, narrow_for_actor, need_version, only_args
+from board.ops.core import (
+    Context,
+    Tx,
+    handles,
+    hold_to_tracker,
+    narrow_for_actor,
+    need_version,
+    only_args,
+)
 from board.ops.schema import MODEL_FOR_KIND, check_refs, clean
 from board.roles import Actor
 from board.setup import holdings
@@ -157,6 +165,7 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     if not values:
         raise Invalid("nothing to change")
     narrow_for_actor(op.type, actor, kind, item, values)
+    hold_to_tracker(tx, actor, ctx, item, _changed(item, values))
     check_refs(tx, kind, values)
     if isinstance(item, Meta) and values.get("vote_privacy", item.vote_privacy) != item.vote_privacy:
         refused = privacy_refusal(tx.state)
@@ -200,15 +209,21 @@ def _move(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     values = clean(kind, args, creating=False, only={"team_id", "iteration_id", "rank"})
     if not values:
         raise Invalid("a move names a team, an iteration or a rank")
-    _op_on_existing_field_update(tx, op, actor, kind, values, carry_stories=carry)
+    _op_on_existing_field_update(tx, op, actor, ctx, kind, values, carry_stories=carry)
+
+
+def _changed(item: Item, values: dict[str, Any]) -> list[str]:
+    """The fields ``values`` really changes (an edit that leaves a field as it is does not touch it)."""
+    return [name for name, value in values.items() if getattr(item, name, None) != value]
 
 
 def _op_on_existing_field_update(
-    tx: Tx, op: Op, actor: Actor, kind: str, values: dict[str, Any], *, carry_stories: bool
+    tx: Tx, op: Op, actor: Actor, ctx: Context, kind: str, values: dict[str, Any], *, carry_stories: bool
 ) -> None:
     cls = MODEL_FOR_KIND[kind]
     item = tx.require(cls, op.target, need_version(op))
     narrow_for_actor(op.type, actor, kind, item, values)
+    hold_to_tracker(tx, actor, ctx, item, _changed(item, values))
     check_refs(tx, kind, values)
     for name, value in values.items():
         setattr(item, name, value)
@@ -254,6 +269,7 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     cls = MODEL_FOR_KIND[kind]
     item = tx.require(cls, op.target, need_version(op))
     narrow_for_actor(op.type, actor, kind, item, {})
+    hold_to_tracker(tx, actor, ctx, item, (), deleting=True)
     if isinstance(item, Team | Iteration):
         held = holdings(tx.all, item)
         if held.planned:

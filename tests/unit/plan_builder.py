@@ -10,6 +10,7 @@ from board.model import BoardState, Item, Role
 from board.ops import Context, apply_op
 from board.public import public_state
 from board.roles import Actor
+from board.tracker import SyncTerms
 
 RTE = Actor("rte-1", "Rita (RTE)", Role.RTE)
 PM = Actor("pm-1", "Paul (PM)", Role.PRODUCT_MANAGEMENT)
@@ -35,6 +36,7 @@ class Session:
         self.now = T0
         self._ids = itertools.count(1)
         self.events: dict[int, Committed] = {}  # what the event table would hold, by seq
+        self.sync: SyncTerms | None = None  # the board's terms with its tracker, once connected
 
     # -- applying ops ------------------------------------------------------------------------------
 
@@ -44,6 +46,7 @@ class Session:
             new_id=lambda: f"gen{next(self._ids)}",
             seq=self.state.seq + 1,
             history=self.events.get,
+            sync=self.sync,
         )
 
     def apply(self, op: Op, by: Actor = RTE) -> list[Change]:
