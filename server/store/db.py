@@ -146,6 +146,49 @@ class WebhookDeliveryRow(SQLModel, table=True):
     error: str = Field(default="", max_length=300)
 
 
+class TrackerConnectionRow(SQLModel, table=True):
+    """A board's connection to its tracker (Jira, Azure DevOps): where, how, what scope, and where the
+    sync stands. Integration settings, not the plan: no op, no event. The token and the webhook secret
+    are sealed (server.store.sealed); the lease lets exactly one process poll the board at a time."""
+
+    __tablename__ = "tracker_connection"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    product: str = Field(max_length=20)  # jira_cloud, jira_dc, azure
+    url: str = Field(max_length=500)
+    user: str = Field(default="", max_length=200)  # Jira Cloud's account e-mail
+    token: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    hook_secret: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Jira: {"jql"}; Azure DevOps: {"project", "area_paths", "wiql"}
+    scope: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interval_s: int = 60
+    write_back: bool = False
+    state: str = Field(default="new", max_length=20)  # new, syncing, paused
+    message: str = Field(default="", max_length=500)
+    cursor: datetime | None = None  # the newest change seen: the next poll asks from there
+    last_synced_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    reachable: bool = True
+    poll_due_at: datetime | None = None
+    reconcile: bool = False  # the next poll also looks for issues gone from the scope
+    lease_owner: str = Field(default="", max_length=60)
+    lease_until: datetime | None = None
+    # Sprint ids -> iteration ids, and tracker ids -> keys (a moved issue keeps its id).
+    memory: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TrackerLogRow(SQLModel, table=True):
+    """What the sync did, for the RTE to read on Admin: each poll's outcome and each write-back."""
+
+    __tablename__ = "tracker_log"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = Field(foreign_key="board.id", index=True, max_length=40)
+    at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(max_length=20)  # sync, webhook, write, fault
+    text: str = Field(max_length=500)
+
+
 class PresenceRow(SQLModel, table=True):
     """Who is connected to one board through one server process (scale-out on PostgreSQL): each
     process keeps its own row fresh and tells the others with ``NOTIFY piboard_presence``."""
