@@ -80,10 +80,22 @@ def preview_jira(
 
     ``allowed_kinds``: what the person importing may create (Product Management: features only);
     rows of the other kinds are skipped with the reason."""
-    jira = read_jira_file(data)
+    return preview_jira_file(read_jira_file(data), state, choices, allowed_kinds=allowed_kinds)
+
+
+def preview_jira_file(
+    jira: JiraFile,
+    state: BoardState,
+    choices: list[str] | None = None,
+    *,
+    allowed_kinds: Collection[str] = ("feature", "story"),
+    partial: bool = False,
+) -> JiraPreview:
+    """:func:`preview_jira` of a file already read (or laid out from a tracker's issues). ``partial``:
+    the file holds only some of the project's issues (a sync's changes), so none is gone for missing."""
     mapping = detect(jira, state, state.meta.import_mapping if state.items["meta"] else None)
     mapping = choose(mapping, choices or [], jira=jira)
-    return _Planner(jira, state, mapping, set(allowed_kinds)).plan()
+    return _Planner(jira, state, mapping, set(allowed_kinds), partial=partial).plan()
 
 
 # --- planning ------------------------------------------------------------------------------------------
@@ -101,8 +113,11 @@ class _Issue:
 
 
 class _Planner:
-    def __init__(self, jira: JiraFile, state: BoardState, mapping: JiraMapping, allowed: set[str]) -> None:
+    def __init__(
+        self, jira: JiraFile, state: BoardState, mapping: JiraMapping, allowed: set[str], *, partial: bool
+    ) -> None:
         self.jira = jira
+        self.partial = partial
         self.state = state
         self.mapping = mapping
         self.allowed = allowed
@@ -134,7 +149,8 @@ class _Planner:
             if issue.fate.fate != SKIP:
                 self._compare(issue)
         self._links()
-        self._gone()
+        if not self.partial:
+            self._gone()
         self._unused_columns()
         self.preview.rows = [i.fate for i in self.issues]
         return self.preview

@@ -14,8 +14,8 @@ from board.roles import jira_import_refusal, may
 from server.store.op_path import BatchRefused, OpPath, new_id
 from server.transfer.common import FileRefused, Problem
 from server.transfer.files import IMPORTER, new_board_state
-from server.transfer.jira import preview_jira
-from server.transfer.jira_file import read_jira_file
+from server.transfer.jira import preview_jira, preview_jira_file
+from server.transfer.jira_file import JiraFile, read_jira_file
 from server.transfer.jira_mapping import detect_project
 from server.transfer.jira_ops import import_ops
 from server.transfer.jira_preview import JiraPreview
@@ -33,12 +33,18 @@ def _allowed_kinds(actor: Actor) -> list[str]:
 
 
 def jira_preview(
-    op_path: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
+    op_path: OpPath,
+    board_id: str,
+    data: bytes | str | JiraFile,
+    actor: Actor,
+    choices: list[str] | None = None,
 ) -> tuple[BoardState, JiraPreview]:
-    """The preview of importing ``data`` into the board as it is now, with ``choices`` made."""
+    """The preview of importing ``data`` (a file's bytes, or the issues a tracker sync laid out as one)
+    into the board as it is now, with ``choices`` made."""
     require_jira_importer(actor)
     state = op_path.state(board_id)
-    preview = preview_jira(data, state, choices, allowed_kinds=_allowed_kinds(actor))
+    jira = data if isinstance(data, JiraFile) else read_jira_file(data)
+    preview = preview_jira_file(jira, state, choices, allowed_kinds=_allowed_kinds(actor))
     if _needs_setup_by_another(preview, actor):
         preview.warnings.insert(0, Problem(None, SETUP_IS_THE_RTES))
     return state, preview
@@ -68,7 +74,7 @@ def _jira_ops(preview: JiraPreview, state: BoardState, actor: Actor) -> list[Op]
                 None,
                 state.meta.version,
                 {"import_mapping": memory},
-                f"jira:{len(ops)}:mapping",
+                f"jira:{new_id()}:mapping",
             )
         )
     return ops
@@ -80,7 +86,11 @@ def _refused_batch(exc: BatchRefused, ops: list[Op]) -> FileRefused:
 
 
 def jira_apply(
-    op_path: OpPath, board_id: str, data: bytes | str, actor: Actor, choices: list[str] | None = None
+    op_path: OpPath,
+    board_id: str,
+    data: bytes | str | JiraFile,
+    actor: Actor,
+    choices: list[str] | None = None,
 ) -> tuple[JiraPreview, list[Committed]]:
     """Map the file onto the board as it is now and apply it in one all-or-nothing batch."""
     state, preview = jira_preview(op_path, board_id, data, actor, choices)

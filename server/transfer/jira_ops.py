@@ -53,6 +53,8 @@ class _OpsBuilder:
         self.preview = preview
         self.state = state
         self.new_id = new_id
+        # Each import's ops are its own: a second import by the same person is not a resend of the first.
+        self.run = new_id()
         self.ops: list[Op] = []
         self.teams = {t.name.lower(): t.id for t in state.of(Team).values()}
         self.iterations = {i.number: i.id for i in state.of(Iteration).values()}
@@ -65,12 +67,15 @@ class _OpsBuilder:
             self.items.setdefault(item.external_key, (item.kind, item.id))
             self.versions[item.id] = item.version
 
+    def op_id(self, op_type: str) -> str:
+        return f"jira:{self.run}:{len(self.ops)}:{op_type}"
+
     def add(self, op_type: str, args: dict[str, Any], target: str | None = None) -> None:
         base = None
         if target is not None:
             base = self.versions[target]
             self.versions[target] = base + 1
-        self.ops.append(Op(op_type, target, base, args, client_op_id=f"jira:{len(self.ops)}:{op_type}"))
+        self.ops.append(Op(op_type, target, base, args, client_op_id=self.op_id(op_type)))
 
     def build(self) -> list[Op]:
         for name in self.preview.new_teams:
@@ -131,7 +136,7 @@ class _OpsBuilder:
                 "imported": snapshot,
             }
             self.ops.append(
-                Op(f"{row.kind}.create", args=args, client_op_id=f"jira:{len(self.ops)}:{row.kind}.create")
+                Op(f"{row.kind}.create", args=args, client_op_id=self.op_id(f"{row.kind}.create"))
             )
             self.versions[item_id] = 1
             return
@@ -176,9 +181,7 @@ class _OpsBuilder:
                 provider = self._item(link.provider)
                 args["provider_team_id"] = self.teams.get(provider["team"].lower())
                 args["provider_story_id" if p_kind == "story" else "provider_feature_id"] = p_id
-            self.ops.append(
-                Op("dependency.create", args=args, client_op_id=f"jira:{len(self.ops)}:dependency.create")
-            )
+            self.ops.append(Op("dependency.create", args=args, client_op_id=self.op_id("dependency.create")))
 
     def _item(self, key: str) -> dict[str, Any]:
         """The values an item will have after this import: the file's row, else the board's."""
