@@ -1002,7 +1002,9 @@ class AzureEmulator:
                 "structureType": "iteration",
                 "hasChildren": bool(children),
                 "path": "\\" + "\\".join([self.project, "Iteration", *tail]),
-                "url": f"{base}/{self.project_id}/_apis/wit/classificationNodes/Iterations/" + "/".join(tail),
+                "url": "/".join(
+                    [f"{base}/{self.project_id}/_apis/wit/classificationNodes/Iterations", *tail]
+                ),
             }
             if it.start or it.finish:
                 out["attributes"] = {
