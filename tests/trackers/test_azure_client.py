@@ -88,6 +88,23 @@ def test_a_scope_query_keeps_to_the_area_paths_and_leaves_removed_items_out(
     assert sorted(client.query_ids(f"SELECT [System.Id] FROM WorkItems WHERE {narrowed}")) == [atlas, deep]
 
 
+def test_wiql_combines_macros_lists_negations_and_parentheses(
+    emulator: AzureEmulator, client: AzureClient
+) -> None:
+    one, two, three, four = (emulator.add(t, area=ATLAS) for t in "ABCD")
+    emulator.set_state(four, "Active")
+    emulator.move_area(three, "Rocket\\Outside")
+
+    wiql = (
+        "select [System.Id] from WorkItems where [System.TeamProject] = @project "
+        f"and ([System.Id] in ({one}, {three}) or [State] = 'active') "
+        "and [System.AreaPath] not under 'Rocket\\Outside' and [System.Id] not in (0) "
+        "order by [System.Id] desc"
+    )
+    assert client.query_ids(wiql) == [four, one]
+    assert client.query_ids(f"SELECT [System.Id] FROM WorkItems WHERE [System.Id] > {two}") == [three, four]
+
+
 def test_changed_since_reads_only_what_changed_in_scope_in_the_order_it_changed(
     emulator: AzureEmulator, client: AzureClient
 ) -> None:
