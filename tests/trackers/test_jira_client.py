@@ -410,3 +410,16 @@ def test_a_webhook_that_fails_is_logged_and_changes_nothing(jira: JiraEmulator, 
         wait_until(lambda: len(jira.deliveries) == 1)
     assert jira.deliveries[0].status == 404
     assert jira.issue(key)["fields"]["summary"] == "Checkout"
+
+
+def test_a_train_of_twenty_thousand_issues_answers_only_what_changed(
+    jira: JiraEmulator, client: JiraClient, clock: Clock
+) -> None:
+    jira.many(20_000, project="BENCH")  # updated one a minute, up to 09:00
+    clock.now += timedelta(hours=1)
+    touched = ["BENCH-3", "BENCH-19999", "BENCH-12000"]
+    for key in touched:
+        clock.now += timedelta(seconds=1)
+        jira.update(key, summary=f"{key} changed")
+    changed = client.changed_since("project = BENCH", clock.now - timedelta(minutes=5))
+    assert [issue["key"] for issue in changed] == touched
