@@ -8,7 +8,8 @@ The wings, from the bottom up (docs/architecture.md draws them):
 - ``server.pages`` — what a screen shows: view-models, templating, the live fragment renderer.
 - ``server.transfer`` — files in and out: exports and imports (the report prints a page).
 - ``server.live`` — how an edit travels: hub, protocol, presence, bridges between processes.
-- ``server.watch`` — time and alerts: the execution clock, webhooks.
+- ``server.watch`` — time and the outside world: the execution clock, webhooks, the trackers' sync
+  (which maps a tracker's issues with the Jira import's own mapping, so it may import ``server.transfer``).
 - ``server.doors`` — how requests come in: routers, dependencies, parsing, limits, middleware.
 - ``server.app`` and ``server.cli`` — the two ways to start piboard; they wire everything.
 
@@ -34,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "server.pages": {"board", BASE},
     "server.transfer": {"board", BASE, "server.store", "server.pages"},
     "server.live": {"board", BASE, "server.store", "server.pages"},
-    "server.watch": {"board", BASE, "server.store", "server.live"},
+    "server.watch": {"board", BASE, "server.store", "server.live", "server.transfer"},
     "server.doors": {
         "board",
         BASE,
