@@ -28,9 +28,11 @@ from board.core import Committed
 from board.errors import NotFound, PiboardError
 from board.events import to_row
 from board.ops import Context
+from board.tracker import SyncTerms
 from server.errors import RateLimited
 from server.store.board_store import BOARD, EVENT, ITEM, BoardStore, snapshot_due
 from server.store.db import utcnow
+from server.store.trackers import sync_terms
 
 NOTIFY_CHANNEL = "piboard_events"
 
@@ -94,6 +96,8 @@ class _Batch:
     _by_client_op_id: dict[tuple[str, str], Committed] = field(default_factory=dict)
     # The board at the snapshot moments this batch reached, to store once it has committed.
     snapshots: list[BoardState] = field(default_factory=list)
+    # The board's terms with its tracker, read under the board's row lock (None: not synced).
+    sync: SyncTerms | None = None
 
     def applied(self, op: Op, actor: Actor) -> Committed | None:
         """The event of this batch that already applied ``op`` (a resend within one batch)."""
@@ -238,6 +242,7 @@ class OpPath(BoardStore):
                 and not self._already_applied(conn, batch, ops[0], actor)
             ):
                 self.shared_rate.check(conn, board_id, actor.id, self.clock())
+            batch.sync = sync_terms(conn, board_id)
             working = self._apply(conn, batch, ops, actor, None)
             if then is not None and working is not None:
                 working = self._apply(conn, batch, then(working.snapshot()), actor, working)
@@ -260,7 +265,9 @@ class OpPath(BoardStore):
                 working = self._current(conn, batch.board_id, batch.seq)
             now = self.clock()
             try:
-                context = Context(now, new_id, seq, history=lambda n: self._history(conn, batch, n))
+                context = Context(
+                    now, new_id, seq, history=lambda n: self._history(conn, batch, n), sync=batch.sync
+                )
                 changes = apply_op(working, op, actor, context)
             except PiboardError as refusal:
                 if len(ops) > 1:
