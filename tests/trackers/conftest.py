@@ -14,8 +14,9 @@ from board.roles import Role
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath
 from server.store.sealed import Sealer, Secret
-from server.store.trackers import TrackerSettings, TrackerStore
-from server.watch.trackers.sync import TrackerSync
+from server.store.trackers import TrackerSettings, TrackerStatus, TrackerStore
+from server.watch.trackers.readers import TrackerReader, open_reader
+from server.watch.trackers.sync import ReaderFactory, TrackerSync
 from tests.trackers.azure_emulator import AzureEmulator
 from tests.trackers.jira_emulator import JiraEmulator
 
@@ -81,8 +82,34 @@ def azure() -> Iterator[AzureEmulator]:
         yield emulator
 
 
-def connect_jira(op_path: OpPath, store: TrackerStore, jira: JiraEmulator, **settings: object) -> Synced:
+def quick_reader(waits: list[float] | None = None, **client_options: object) -> ReaderFactory:
+    """The real reader over HTTP, with the client's waits recorded in ``waits`` instead of slept, and
+    ``client_options`` (a short timeout, fewer attempts)."""
+
+    def factory(status: TrackerStatus, token: str) -> TrackerReader:
+        s = status.settings
+        sleep = (waits if waits is not None else []).append
+        return open_reader(s.product, s.url, s.user, token, s.scope, sleep=sleep, **client_options)
+
+    return factory
+
+
+def _connect(
+    op_path: OpPath, store: TrackerStore, token: str, values: dict[str, object], reader: ReaderFactory | None
+) -> Synced:
     board_id = op_path.create_board("Rocket ART", RTE)
+    store.connect(board_id, TrackerSettings(**values), Secret(token))  # type: ignore[arg-type]
+    return Synced(op_path, store, TrackerSync(op_path, store, reader=reader or quick_reader()), board_id)
+
+
+def connect_jira(
+    op_path: OpPath,
+    store: TrackerStore,
+    jira: JiraEmulator,
+    *,
+    reader: ReaderFactory | None = None,
+    **settings: object,
+) -> Synced:
     values = {
         "product": "jira_cloud",
         "url": jira.base_url,
@@ -91,5 +118,24 @@ def connect_jira(op_path: OpPath, store: TrackerStore, jira: JiraEmulator, **set
         "choices": [],
         **settings,
     }
-    store.connect(board_id, TrackerSettings(**values), Secret(jira.token))  # type: ignore[arg-type]
-    return Synced(op_path, store, TrackerSync(op_path, store), board_id)
+    return _connect(op_path, store, jira.token, values, reader)
+
+
+def connect_azure(
+    op_path: OpPath,
+    store: TrackerStore,
+    azure: AzureEmulator,
+    *,
+    reader: ReaderFactory | None = None,
+    **settings: object,
+) -> Synced:
+    assert azure.token is not None
+    values = {
+        "product": "azure",
+        "url": azure.url,
+        "user": "",
+        "scope": {"project": azure.project, "area_paths": [], "wiql": ""},
+        "choices": [],
+        **settings,
+    }
+    return _connect(op_path, store, azure.token, values, reader)

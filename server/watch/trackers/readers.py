@@ -8,11 +8,12 @@ client. The scope's shape per product is :data:`SCOPE_FIELDS`; :func:`scope_refu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from server.watch.trackers.azure import POINTS_FIELDS, AzureClient, from_azure, scope_where
-from server.watch.trackers.issues import SprintRef, TrackedIssue
+from server.watch.trackers.issues import TrackedIssue
 from server.watch.trackers.jira import JiraClient, JiraFields, from_jira
 
 # A scope's settings per product: (name, label, required).
@@ -117,7 +118,12 @@ class AzureReader:
         self._points: bool | None = None
 
     def _read(self, ids: list[int] | None, items: list[dict[str, Any]] | None = None) -> list[TrackedIssue]:
-        iterations: dict[str, SprintRef] = self.client.iterations()
+        # An iteration's identifier is a GUID; its hyphens would end the sprint cell's object name, which
+        # the import reads as word characters only (Sprint@1a2b[...]), and the sprint would be lost.
+        iterations = {
+            path: replace(sprint, id=sprint.id.replace("-", ""))
+            for path, sprint in self.client.iterations().items()
+        }
         found = items if items is not None else self.client.work_items(ids or [])
         kinds = {str(item.get("fields", {}).get("System.WorkItemType", "")) for item in found}
         categories = self.client.state_categories(sorted(k for k in kinds if k)) if found else {}
