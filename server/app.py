@@ -30,6 +30,7 @@ from server.doors import (
     people,
     people_place,
     sync,
+    trackers,
     webhooks,
 )
 from server.doors.deps import Services
@@ -55,6 +56,8 @@ from server.transfer.common import FileRefused
 from server.transfer.files import Baselines
 from server.version import __version__
 from server.watch.execution import ExecutionWatch
+from server.watch.trackers.sync import TrackerSync
+from server.watch.trackers.watch import TrackerWatch
 from server.watch.webhooks import Webhooks
 
 # The event loop's thread sends to every screen while worker threads commit ops, and SQLite gives up
@@ -67,11 +70,13 @@ GIL_SWITCH_SECONDS = 0.0005
 
 def build_services(settings: Settings) -> Services:
     storage = open_storage(settings)
+    tracker_sync = TrackerSync(storage.op_path, storage.trackers)
     return Services(
         storage.settings,
         storage.engine,
         storage.op_path,
         storage.auth,
+        storage.trackers,
         limiter=RateLimiter(settings.ops_per_second, settings.ops_burst),
         webhooks=Webhooks(
             storage.engine, storage.op_path, CLOCK, settings.webhook_retry_delays, settings.public_url
@@ -83,6 +88,8 @@ def build_services(settings: Settings) -> Services:
         exports=RateLimiter(2.0, 30, "downloads", "wait and retry"),
         imports=RateLimiter(0.5, 10, "imports", "wait and retry"),
         baselines=Baselines(storage.op_path),
+        tracker_sync=tracker_sync,
+        tracker_watch=TrackerWatch(storage.trackers, tracker_sync, tick=settings.tracker_tick),
     )
 
 
@@ -132,6 +139,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop.call_soon_threadsafe(hooks.soon, board_id)
 
         services.op_path.on_commit(look_for_alerts)
+
+        # A board's standing with its tracker changed (unreachable, paused, back): its screens say so.
+        # Called in the sync's worker thread: the board is read there, the screens told on the loop.
+        def tracker_status_changed(board_id: str) -> None:
+            loop.call_soon_threadsafe(hub.refresh, services.op_path.state(board_id))
+
+        services.tracker_sync.on_status = tracker_status_changed
         access.start()
         # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN,
         # and so do their changes of access (a revoked link ends its sockets on every process).
@@ -150,7 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         app.state.listen_bridge = bridge
-        background = [task for task in (collector, watch, bridge, presence) if task is not None]
+        trackers = services.tracker_watch
+        background = [task for task in (collector, watch, trackers, bridge, presence) if task is not None]
         for task in background:
             task.start()
         yield
@@ -199,6 +214,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.router,
         links.join_router,
         webhooks.form_router,
+        trackers.router,
+        trackers.hooks_router,
     ):
         app.include_router(router)
     return app

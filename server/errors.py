@@ -16,6 +16,7 @@ STATUS: dict[str, int] = {
     "stale": 409,
     "illegal": 409,
     "forbidden": 403,
+    "tracker_owned": 409,
     "unauthenticated": 401,
     "rate_limited": 429,
     "too_large": 413,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     htmx_cdn: bool = True
     # How often the server looks at the clock for iterations that closed (execution state follows).
     execution_tick: float = Field(default=30.0, gt=0)
+    # How often the tracker watch looks for boards whose poll is due (a webhook wakes it at once).
+    tracker_tick: float = Field(default=1.0, gt=0)
     # Seconds to wait before each retry of a failed webhook post.
     webhook_retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
 

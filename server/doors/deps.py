@@ -1,7 +1,8 @@
 """Dependencies shared by the routers, as ``Annotated`` aliases: every router reaches the process's
 services, the person asking and the board through these.
 
-- ``ServicesDep``: the long-lived parts of the process (storage, rate limits, webhooks, the clock).
+- ``ServicesDep``: the long-lived parts of the process (storage, rate limits, webhooks, the clock, the
+  trackers' sync).
 - ``HubDep``: the live hub (who is here, on this process).
 - ``CurrentActor``: who sends a REST request; a refusal is answered in JSON.
 - ``BoardPage`` / ``BoardFragment``: a board's page or htmx fragment: the viewer, the board as it is
@@ -28,6 +29,8 @@ from server.live.hub import Hub
 from server.store.auth import session_cookie_name
 from server.store.storage import Storage
 from server.transfer.files import Baselines
+from server.watch.trackers.sync import TrackerSync
+from server.watch.trackers.watch import TrackerWatch
 from server.watch.webhooks import Webhooks
 
 
@@ -42,6 +45,8 @@ class Services(Storage):
     exports: RateLimiter  # per participant: every export renders the whole board
     imports: RateLimiter  # per client address: a JSON import creates a board
     baselines: Baselines  # each board's baseline, replayed once for every export
+    tracker_sync: TrackerSync  # the boards' sync with their trackers (Jira, Azure DevOps)
+    tracker_watch: TrackerWatch  # polls each synced board when due; a webhook wakes it
 
 
 def get_services(request: Request) -> Services:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from board import Op
 from board.model import Role
+from server.watch.trackers.sync import SyncReport
 from server.watch.webhooks import Delivery
 
 
@@ -124,3 +127,71 @@ class WebhookUpdate(BaseModel):
 class WebhookPublic(BaseModel):
     url: str
     deliveries: list[Delivery]
+
+
+class TrackerIn(BaseModel):
+    """A board's connection to its tracker, as the RTE gives it (the token once; empty keeps it)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    product: str = Field(max_length=20, description="jira_cloud, jira_dc or azure")
+    url: str = Field(max_length=300, description="the Jira site or the Azure DevOps organisation URL")
+    user: str = Field(default="", max_length=200, description="Jira Cloud: the account's e-mail")
+    token: str = Field(default="", max_length=2000, description="API token or personal access token")
+    scope: dict[str, str | list[str]] = Field(
+        description="Jira: jql, team_field; Azure DevOps: project, area_paths, wiql", max_length=5
+    )
+    choices: list[str] = Field(
+        default_factory=list, max_length=200, description="the import's mapping choices"
+    )
+    interval_s: int = Field(default=60, ge=10, le=3600)
+    write_back: bool = False
+
+
+class TrackerPreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    choices: list[str] | None = Field(default=None, max_length=200)
+
+
+class TrackerPublic(BaseModel):
+    """A connection as the RTE sees it: never the token."""
+
+    connected: bool
+    product: str = ""
+    product_label: str = ""
+    url: str = ""
+    user: str = ""
+    scope: dict[str, Any] = Field(default_factory=dict)
+    choices: list[str] = Field(default_factory=list)
+    interval_s: int = 0
+    write_back: bool = False
+    state: str = ""
+    message: str = ""
+    reachable: bool = True
+    last_synced_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    webhook_url: str = ""
+    webhook_user: str = ""
+    webhook_secret: str = ""
+
+
+class TrackerSyncReport(BaseModel):
+    read: int
+    applied: int
+    relinked: list[str]
+    unlinked: list[str]
+    skipped: list[str]
+    waiting: bool
+    requests: int
+    failed: str
+
+    @classmethod
+    def of(cls, report: SyncReport) -> TrackerSyncReport:
+        return cls(**dataclasses.asdict(report))
+
+
+class TrackerLogLine(BaseModel):
+    at: datetime
+    kind: str
+    text: str

@@ -1,5 +1,5 @@
-"""The database side of a piboard process: the schema brought up to date, the engine, the op path
-and the join links.
+"""The database side of a piboard process: the schema brought up to date, the engine, the op path,
+the join links and the boards' tracker connections.
 
 The web application adds its own parts on top (:class:`server.doors.deps.Services`); the command line
 needs only these, so ``piboard import`` loads no web framework (bench/import_speed.py).
@@ -15,6 +15,8 @@ from server.settings import Settings
 from server.store.auth import Auth
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath, SharedRate
+from server.store.sealed import Sealer
+from server.store.trackers import TrackerStore
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Storage:
     engine: Engine
     op_path: OpPath
     auth: Auth
+    trackers: TrackerStore
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -31,4 +34,5 @@ def open_storage(settings: Settings) -> Storage:
     op_path = OpPath(engine)
     if not settings.is_sqlite:  # several processes may serve one participant: limit them together too
         op_path.shared_rate = SharedRate(settings.ops_per_second, settings.ops_burst)
-    return Storage(settings, engine, op_path, Auth(engine, settings.signing_key()))
+    auth = Auth(engine, settings.signing_key())
+    return Storage(settings, engine, op_path, auth, TrackerStore(engine, Sealer(settings.signing_key())))

@@ -1,0 +1,301 @@
+"""A board's tracker (Jira, Azure DevOps): the RTE's REST door ``/api/boards/{board}/tracker`` and the
+trackers' own calls, ``/hooks/jira/{board}`` and ``/hooks/azure-devops/{board}``.
+
+Connecting is the RTE's alone and is checked against the tracker before anything is stored: a wrong
+token or URL is refused with the tracker's reason. No answer ever holds the token; the webhook's
+secret is shown to the RTE, who gives it to the tracker.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, roles
+from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from server.doors.boards import REFUSALS
+from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.schemas import (
+    TrackerIn,
+    TrackerLogLine,
+    TrackerPreviewIn,
+    TrackerPublic,
+    TrackerSyncReport,
+)
+from server.errors import Unavailable
+from server.store.sealed import Secret
+from server.store.trackers import PRODUCT_LABELS, TrackerSettings, TrackerStatus
+from server.watch.trackers.azure import verify_service_hook
+from server.watch.trackers.errors import TrackerAuthError, TrackerError, TrackerUnreachable
+from server.watch.trackers.jira import verify_jira_signature
+from server.watch.trackers.settings import check_token, tracker_settings
+from server.watch.trackers.sync import default_reader
+
+router = APIRouter(prefix="/api/boards/{board_id}/tracker", tags=["tracker"])
+hooks_router = APIRouter(prefix="/hooks", tags=["tracker"])
+
+WHAT = "connects the board to a tracker"
+# The user name a service hook (Azure DevOps) sends with the board's hook secret as its password.
+HOOK_USER = "piboard"
+# The events after which the sync also looks for issues gone from its scope.
+DELETE_EVENTS = frozenset({"jira:issue_deleted", "workitem.deleted"})
+
+
+def hook_path(product: str, board_id: str) -> str:
+    return f"/hooks/{'azure-devops' if product == 'azure' else 'jira'}/{board_id}"
+
+
+def tracker_public(services: Services, status: TrackerStatus | None, base_url: str) -> TrackerPublic:
+    if status is None:
+        return TrackerPublic(connected=False)
+    s = status.settings
+    secret = services.trackers.credentials(status.board_id).hook_secret.reveal()
+    return TrackerPublic(
+        connected=True,
+        product=s.product,
+        product_label=PRODUCT_LABELS[s.product],
+        url=s.url,
+        user=s.user,
+        scope=s.scope,
+        choices=s.choices,
+        interval_s=s.interval_s,
+        write_back=s.write_back,
+        state=status.state,
+        message=status.message,
+        reachable=status.reachable,
+        last_synced_at=status.last_synced_at,
+        last_attempt_at=status.last_attempt_at,
+        webhook_url=base_url.rstrip("/") + hook_path(s.product, status.board_id),
+        webhook_user=HOOK_USER if s.product == "azure" else "",
+        webhook_secret=secret,
+    )
+
+
+def base_url(services: Services, request: Request) -> str:
+    return services.settings.public_url or str(request.base_url)
+
+
+def _check_with_tracker(settings: TrackerSettings, token: str) -> None:
+    """Ask the tracker once with these settings: a wrong token, URL or scope is refused now."""
+    probe = TrackerStatus(
+        board_id="",
+        settings=settings,
+        state="new",
+        message="",
+        cursor=None,
+        last_synced_at=None,
+        last_attempt_at=None,
+        reachable=True,
+        poll_due_at=None,
+        reconcile=False,
+        memory={},
+    )
+    reader = default_reader(probe, token)
+    try:
+        reader.has_points()
+    except TrackerAuthError as exc:
+        raise Invalid(f"{exc.product} refused the token: {exc.message}") from None
+    except TrackerUnreachable as exc:
+        raise Unavailable(f"{exc.product} did not answer: {exc.message}") from None
+    except TrackerError as exc:
+        raise Invalid(f"{exc.product} refused: {exc.message}") from None
+    finally:
+        reader.close()
+
+
+def connect(services: Services, board_id: str, actor: Actor, body: TrackerIn) -> TrackerStatus:
+    roles.require_rte(actor, WHAT)
+    services.op_path.state(board_id)  # the board exists
+    settings = tracker_settings(
+        body.product, body.url, body.user, body.scope, body.choices, body.interval_s, body.write_back
+    )
+    before = services.trackers.status(board_id)
+    token = check_token(body.token) if body.token else None
+    if token is None and before is None:
+        raise Invalid("give the token: a new connection needs it")
+    if token is None:
+        moved = before is not None and (before.settings.product, before.settings.url) != (
+            settings.product,
+            settings.url,
+        )
+        if moved:
+            raise Invalid("give the token again: the tracker or its URL changed")
+        token = services.trackers.credentials(board_id).token.reveal()
+    _check_with_tracker(settings, token)
+    return services.trackers.connect(board_id, settings, Secret(token) if body.token else None)
+
+
+def _status(services: Services, board_id: str) -> TrackerStatus:
+    status = services.trackers.status(board_id)
+    if status is None:
+        raise NotFound("this board is not connected to a tracker")
+    return status
+
+
+def first_preview(
+    services: Services, board_id: str, actor: Actor, choices: list[str] | None
+) -> dict[str, Any]:
+    roles.require_rte(actor, WHAT)
+    status = _status(services, board_id)
+    if status.first_synced:
+        raise IllegalTransition("the first sync is applied: the board follows the tracker now")
+    if choices is not None:
+        s = status.settings
+        settings = tracker_settings(s.product, s.url, s.user, s.scope, choices, s.interval_s, s.write_back)
+        services.trackers.connect(board_id, settings, None)
+    preview, first = _tracker_call(services.tracker_sync.first_preview, board_id, actor)
+    return {**preview.to_dict(), "issues_read": len(first.issues)}
+
+
+def first_apply(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
+    roles.require_rte(actor, WHAT)
+    if _status(services, board_id).first_synced:
+        raise IllegalTransition("the first sync is applied already")
+    preview, applied = _tracker_call(services.tracker_sync.first_apply, board_id, actor)
+    return {"counts": preview.counts(), "applied": applied}
+
+
+def sync_now(services: Services, board_id: str, actor: Actor) -> TrackerSyncReport:
+    roles.require_rte(actor, "syncs with the tracker")
+    status = _status(services, board_id)
+    if status.state != "syncing":
+        raise IllegalTransition(
+            "apply the first sync first" if status.state == "new" else f"the sync is paused: {status.message}"
+        )
+    services.trackers.poll_now(board_id, services.tracker_watch.clock(), reconcile=True)
+    report = services.tracker_watch.poll_if_free(board_id)
+    if report is None:
+        raise IllegalTransition("another server process is syncing this board right now; try again")
+    return TrackerSyncReport.of(report)
+
+
+def _tracker_call(call: Any, board_id: str, actor: Actor) -> Any:
+    try:
+        return call(board_id, actor)
+    except TrackerAuthError as exc:
+        raise Invalid(f"{exc.product} refused the token: {exc.message}") from None
+    except TrackerUnreachable as exc:
+        raise Unavailable(f"{exc.product} did not answer: {exc.message}") from None
+    except TrackerError as exc:
+        raise Invalid(f"{exc.product} refused: {exc.message}") from None
+
+
+# --- REST -------------------------------------------------------------------------------------------
+
+
+@router.get("", response_model=TrackerPublic, responses=REFUSALS)
+def read_tracker(
+    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+) -> TrackerPublic:
+    """The board's tracker connection and where its sync stands (never the token)."""
+    roles.require_rte(actor, WHAT)
+    return tracker_public(services, services.trackers.status(board_id), base_url(services, request))
+
+
+@router.put("", response_model=TrackerPublic, responses=REFUSALS)
+def put_tracker(
+    board_id: str, body: TrackerIn, request: Request, actor: CurrentActor, services: ServicesDep
+) -> TrackerPublic:
+    """Connect the board (or change its connection): checked with the tracker before it is stored."""
+    status = connect(services, board_id, actor, body)
+    return tracker_public(services, status, base_url(services, request))
+
+
+@router.delete("", status_code=204, responses=REFUSALS)
+def delete_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
+    """Disconnect: the items stay on the board with their keys; the tracker no longer owns anything."""
+    roles.require_rte(actor, WHAT)
+    if not services.trackers.disconnect(board_id):
+        raise NotFound("this board is not connected to a tracker")
+    return Response(status_code=204)
+
+
+@router.post("/preview", responses=REFUSALS)
+def preview_tracker(
+    board_id: str, body: TrackerPreviewIn, actor: CurrentActor, services: ServicesDep
+) -> dict[str, Any]:
+    """The first sync's preview: every issue in scope as the Jira import would take it."""
+    return first_preview(services, board_id, actor, body.choices)
+
+
+@router.post("/apply", responses=REFUSALS)
+def apply_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """Apply the first sync as previewed; polls follow from now on."""
+    return first_apply(services, board_id, actor)
+
+
+@router.post("/sync", response_model=TrackerSyncReport, responses=REFUSALS)
+def sync_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> TrackerSyncReport:
+    """Poll now (and look for issues gone from the scope)."""
+    return sync_now(services, board_id, actor)
+
+
+@router.get("/log", response_model=list[TrackerLogLine], responses=REFUSALS)
+def tracker_log(board_id: str, actor: CurrentActor, services: ServicesDep) -> list[TrackerLogLine]:
+    """What the sync did lately, newest first."""
+    roles.require_rte(actor, WHAT)
+    return [
+        TrackerLogLine(at=line.at, kind=line.kind, text=line.text)
+        for line in services.trackers.log_lines(board_id)
+    ]
+
+
+# --- the trackers' calls ------------------------------------------------------------------------------
+
+
+def _heard(services: Services, board_id: str, event: str) -> None:
+    services.trackers.poll_now(board_id, services.tracker_watch.clock(), reconcile=event in DELETE_EVENTS)
+
+
+async def _hook_body(request: Request) -> tuple[bytes, str]:
+    body = await request.body()
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise Invalid("the body is not JSON") from None
+    name = event.get("webhookEvent") or event.get("eventType") if isinstance(event, dict) else None
+    return body, str(name or "")
+
+
+@hooks_router.post("/jira/{board_id}", status_code=202, responses=REFUSALS)
+async def jira_hook(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    x_hub_signature: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A Jira webhook (signed with the board's secret): the board polls at once."""
+    status = await run_in_threadpool(services.trackers.status, board_id)
+    if status is None or status.settings.product == "azure":
+        raise NotFound("this board takes no Jira webhook")
+    body, event = await _hook_body(request)
+    secret = await run_in_threadpool(lambda: services.trackers.credentials(board_id).hook_secret.reveal())
+    if not verify_jira_signature(secret, body, x_hub_signature):
+        raise Forbidden("the webhook's signature does not match this board's secret")
+    await run_in_threadpool(_heard, services, board_id, event)
+    services.tracker_watch.wake()
+    return Response(status_code=202)
+
+
+@hooks_router.post("/azure-devops/{board_id}", status_code=202, responses=REFUSALS)
+async def azure_hook(
+    board_id: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """An Azure DevOps service hook (basic authentication, the board's secret): the board polls at once."""
+    status = await run_in_threadpool(services.trackers.status, board_id)
+    if status is None or status.settings.product != "azure":
+        raise NotFound("this board takes no Azure DevOps service hook")
+    secret = await run_in_threadpool(lambda: services.trackers.credentials(board_id).hook_secret.reveal())
+    if not verify_service_hook(authorization, HOOK_USER, secret):
+        raise Forbidden("the service hook's user name or password does not match this board's")
+    _, event = await _hook_body(request)
+    await run_in_threadpool(_heard, services, board_id, event)
+    services.tracker_watch.wake()
+    return Response(status_code=202)

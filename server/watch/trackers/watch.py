@@ -1,0 +1,96 @@
+"""The loop that keeps synced boards up to date: it polls each board when its poll is due.
+
+A board's poll falls due every interval (60 s by default) and at once when its tracker calls the
+board's webhook or the RTE presses "Sync now" (:meth:`TrackerWatch.wake` skips the wait). With several
+server processes, each runs this loop and each board's poll is taken by one conditional UPDATE
+(:meth:`TrackerStore.take_lease`), so exactly one process polls a board at a time. A poll runs in a
+worker thread: the event loop keeps serving the screens, and the op path's per-batch lock keeps it
+from holding up people's edits for longer than one commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from server.background import Background
+from server.store.trackers import TrackerStore
+from server.watch.trackers.sync import SyncReport, TrackerSync
+
+log = logging.getLogger("piboard.trackers")
+
+# A poll holds its board this long at most; a process that dies mid-poll frees it when this runs out.
+LEASE_S = 300.0
+
+
+class TrackerWatch(Background):
+    def __init__(
+        self,
+        store: TrackerStore,
+        sync: TrackerSync,
+        *,
+        tick: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__("tracker-watch", self._run)
+        self.store = store
+        self.sync = sync
+        self.tick = tick
+        self.clock = clock
+        # Who holds a lease: this process, told apart from others on the same host.
+        self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due polls now (a webhook came, the RTE asked): called on the event loop."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick)
+            self._wake.clear()
+            try:
+                await self.check()
+            except Exception:  # a failed look must not stop the next one
+                log.exception("tracker watch failed")
+
+    async def check(self) -> list[str]:
+        """Poll every board whose poll is due and whose lease this process takes; returns them."""
+        polled: list[str] = []
+        for board_id in await run_in_threadpool(self.store.due, self.clock()):
+            try:
+                report = await run_in_threadpool(self.poll_if_free, board_id)
+            except Exception:
+                continue  # logged; the other boards are polled all the same
+            if report is not None:
+                polled.append(board_id)
+        return polled
+
+    def poll_if_free(self, board_id: str) -> SyncReport | None:
+        """Poll ``board_id`` if no other process holds it (in a worker thread); None if one did."""
+        if not self.store.take_lease(board_id, self.owner, self.clock(), LEASE_S):
+            return None
+        try:
+            report = self.sync.poll(board_id)
+        except Exception:
+            # Not the tracker's fault (those are the connection's state): put the next try off an
+            # interval, so one board's failure is logged once a poll, not once a tick.
+            log.exception("board %s: tracker sync failed", board_id)
+            status = self.store.status(board_id)
+            if status is not None:
+                wait = timedelta(seconds=status.settings.interval_s)
+                self.store.update_state(board_id, poll_due_at=self.clock() + wait)
+            raise
+        finally:
+            self.store.release_lease(board_id, self.owner)
+        if report.failed:
+            log.warning("board %s: tracker sync: %s", board_id, report.failed)
+        return report
