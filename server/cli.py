@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from server.store.storage import Storage
     from server.transfer.common import FileRefused
     from server.transfer.files import Progress
+    from server.transfer.jira_preview import JiraPreview
 
 app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
@@ -275,7 +276,6 @@ def _import_jira(
 ) -> None:
     """Into ``board``, or (none) a new board; prints every row's fate, then what happened."""
     from server.transfer import jira_import as jira_door
-    from server.transfer.jira_preview import SKIP
 
     new_board = None
     if board is None and preview:
@@ -286,6 +286,19 @@ def _import_jira(
         _, planned = jira_door.jira_preview(storage.op_path, board, data, _cli_actor(), choices)
     else:
         planned, _ = jira_door.jira_apply(storage.op_path, board, data, _cli_actor(), choices)
+    _print_preview(planned, preview=preview)
+    if new_board is not None:
+        made = storage.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
+        settings = _settings()
+        typer.echo(f"Board {new_board} made from the Jira export.", err=True)
+        typer.echo(f"board id: {new_board}")
+        typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
+
+
+def _print_preview(planned: JiraPreview, *, preview: bool) -> None:
+    """Every row's fate, every link's, what is gone and not used, then the counts."""
+    from server.transfer.jira_preview import SKIP
+
     for row in planned.rows:
         what = row.reason or "; ".join(f"{c.field}: {c.board} -> {c.file}" for c in row.changes)
         kind = f" {row.kind}" if row.fate != SKIP and row.kind in ("feature", "story") else ""
@@ -308,12 +321,65 @@ def _import_jira(
         f"{counts['teams']} new teams, {counts['iterations']} new iterations; "
         f"points {points['file']} in the file, {points['board']} on the board"
     )
-    if new_board is not None:
-        made = storage.auth.create_link(new_board, Role.RTE, label="RTE (Jira import)")
-        settings = _settings()
-        typer.echo(f"Board {new_board} made from the Jira export.", err=True)
-        typer.echo(f"board id: {new_board}")
-        typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
+
+
+@app.command("sync")
+def sync(
+    board: Annotated[str, typer.Argument(help="Board id (connected to Jira or Azure DevOps on Admin).")],
+    apply: Annotated[bool, typer.Option(help="Apply the first sync (without it: only its preview).")] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="First sync: a mapping choice, as for --jira (repeatable); kept."),
+    ] = None,
+    watch: Annotated[bool, typer.Option(help="Keep polling when due, until interrupted.")] = False,
+) -> None:
+    """Sync a board with its tracker once: the first sync's preview (or --apply), then a poll. With
+    --watch, keep polling (each board is polled by one process at a time, the server's included)."""
+    import time
+
+    from board.errors import PiboardError
+    from server.store.trackers import TrackerSettings
+    from server.watch.trackers.errors import TrackerError
+    from server.watch.trackers.sync import TrackerSync
+    from server.watch.trackers.watch import TrackerWatch
+
+    storage = _storage()
+    status = storage.trackers.status(board)
+    if status is None:
+        typer.echo(f"error: board '{board}' is not connected to a tracker: connect it on Admin", err=True)
+        raise typer.Exit(code=1)
+    tracker_sync = TrackerSync(storage.op_path, storage.trackers)
+    try:
+        if status.state == "new":
+            if map_:
+                storage.trackers.connect(
+                    board, TrackerSettings(**{**vars(status.settings), "choices": map_}), None
+                )
+            if not apply:
+                planned, first = tracker_sync.first_preview(board, _cli_actor())
+                _print_preview(planned, preview=True)
+                typer.echo(
+                    f"{len(first.issues)} issues read from {status.product_name}; --apply applies this."
+                )
+                return
+            planned, applied = tracker_sync.first_apply(board, _cli_actor())
+            typer.echo(f"first sync applied: {applied} changes")
+    except (PiboardError, TrackerError) as exc:
+        typer.echo(f"error: {getattr(exc, 'reason', exc)}", err=True)
+        raise typer.Exit(code=1) from None
+    poller = TrackerWatch(storage.trackers, tracker_sync)
+    while True:
+        status = storage.trackers.status(board)
+        if status is None or status.state == "paused":
+            typer.echo(f"error: {status.message if status else 'the board was disconnected'}", err=True)
+            raise typer.Exit(code=1)
+        if not watch or board in storage.trackers.due(poller.clock()):
+            report = poller.poll_if_free(board)
+            text = "another process is polling this board" if report is None else report.summary()
+            typer.echo(f"{poller.clock():%H:%M:%S} {status.product_name}: {text}")
+            if not watch:
+                raise typer.Exit(code=1 if report is None or report.failed else 0)
+        time.sleep(1.0)
 
 
 @app.command()
