@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 
@@ -40,6 +41,15 @@ class Synced:
                 if item.external_key == key:
                     return item
         return None
+
+    def read_with(self, reader: ReaderFactory, **options: Any) -> None:
+        """From now on the sync reads with ``reader`` (``options``: the sync's clock)."""
+        self.sync = TrackerSync(self.op_path, self.store, reader=reader, **options)
+
+    def status(self) -> TrackerStatus:
+        status = self.store.status(self.board_id)
+        assert status is not None
+        return status
 
     def start_execution(self) -> None:
         meta = self.state().meta
@@ -139,3 +149,229 @@ def connect_azure(
         **settings,
     }
     return _connect(op_path, store, azure.token, values, reader)
+
+
+# --- one tracker or the other, as a test drives it ---------------------------------------------------
+
+SPRINT_START = date.today() - timedelta(days=3)  # sprint 1 runs now; sprint 2 follows
+
+
+class Side(Protocol):
+    """A tracker as the outcome and fault tests drive it, the same for Jira and Azure DevOps. Keys are
+    the board's external keys (Jira's "ATL-1", Azure DevOps' id as text)."""
+
+    product: str
+
+    @property
+    def token(self) -> str: ...
+
+    def plan(self) -> dict[str, str]:
+        """Atlas's feature with stories "one" (5 points) and "two" (3), and Zephyr's "ledger", in sprint 1."""
+        ...
+
+    def connect(
+        self, op_path: OpPath, store: TrackerStore, *, reader: ReaderFactory | None = None, **settings: Any
+    ) -> Synced: ...
+
+    def add_story(self, title: str, team: str, points: float) -> str: ...
+    def set_done(self, key: str) -> None: ...
+    def set_points(self, key: str, points: float) -> None: ...
+    def retitle(self, key: str, title: str) -> None: ...
+    def move_to_sprint_2(self, key: str) -> None: ...
+    def rename_sprint_1(self, name: str) -> None: ...
+    def remove_points_field(self) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def move_out_of_scope(self, key: str) -> None: ...
+    def rate_limit(self, times: int, retry_after_s: int) -> None: ...
+    def outage(self, times: int | None) -> None: ...
+    def recover(self) -> None: ...
+    def hang(self, seconds: float, times: int) -> None: ...
+    def revoke(self) -> None: ...
+    def rotate_token(self, token: str) -> None:
+        """The product takes ``token`` from now on, and no longer the old one."""
+        ...
+
+
+class JiraSide:
+    product = "Jira"
+
+    def __init__(self, jira: JiraEmulator) -> None:
+        self.jira = jira
+        self.sprints: list[int] = [jira.sprint1, jira.sprint2]  # type: ignore[attr-defined]
+
+    @property
+    def token(self) -> str:
+        return self.jira.token
+
+    def plan(self) -> dict[str, str]:
+        feature = self.jira.add_issue("ATL", "Checkout", issue_type="Epic", team="Atlas")
+        return {
+            "feature": feature,
+            "one": self._story("Pay by card", "Atlas", 5, parent=feature),
+            "two": self._story("Pay by invoice", "Atlas", 3, parent=feature),
+            "ledger": self._story("Ledger API", "Zephyr", 2),
+        }
+
+    def _story(self, title: str, team: str, points: float, parent: str | None = None) -> str:
+        return self.jira.add_issue(
+            "ATL", title, points=points, team=team, sprint=self.sprints[0], parent=parent
+        )
+
+    def connect(
+        self, op_path: OpPath, store: TrackerStore, *, reader: ReaderFactory | None = None, **settings: Any
+    ) -> Synced:
+        return connect_jira(op_path, store, self.jira, reader=reader, **settings)
+
+    def add_story(self, title: str, team: str, points: float) -> str:
+        return self._story(title, team, points)
+
+    def set_done(self, key: str) -> None:
+        self.jira.set_status(key, "Done", "done")
+
+    def set_points(self, key: str, points: float) -> None:
+        self.jira.update(key, points=points)
+
+    def retitle(self, key: str, title: str) -> None:
+        self.jira.update(key, summary=title)
+
+    def move_to_sprint_2(self, key: str) -> None:
+        self.jira.move_to_sprint(key, self.sprints[1])
+
+    def rename_sprint_1(self, name: str) -> None:
+        self.jira.rename_sprint(self.sprints[0], name)
+
+    def remove_points_field(self) -> None:
+        self.jira.remove_field("Story point estimate")
+
+    def delete(self, key: str) -> None:
+        self.jira.delete(key)
+
+    def move_out_of_scope(self, key: str) -> None:
+        self.jira.move_to_project(key, "OUT")
+
+    def rate_limit(self, times: int, retry_after_s: int) -> None:
+        self.jira.rate_limit(times, retry_after_s)
+
+    def outage(self, times: int | None) -> None:
+        self.jira.outage(times)
+
+    def recover(self) -> None:
+        self.jira.clear_faults()
+
+    def hang(self, seconds: float, times: int) -> None:
+        self.jira.hang(seconds, times)
+
+    def revoke(self) -> None:
+        self.jira.revoke(401)
+
+    def rotate_token(self, token: str) -> None:
+        self.jira.token = token
+        self.jira.clear_faults()
+
+
+AREAS = ["Rocket\\Atlas", "Rocket\\Zephyr", "Rocket\\Nova"]  # the board's scope: its teams' areas
+
+
+class AzureSide:
+    product = "Azure DevOps"
+
+    def __init__(self, azure: AzureEmulator) -> None:
+        self.azure = azure
+        self.sprints = ["Rocket\\PI 1\\Sprint 1", "Rocket\\PI 1\\Sprint 2"]
+        for n, path in enumerate(self.sprints):
+            start = SPRINT_START + timedelta(days=14 * n)
+            azure.add_iteration(path, start, start + timedelta(days=13))
+
+    @property
+    def token(self) -> str:
+        assert self.azure.token is not None
+        return self.azure.token
+
+    def plan(self) -> dict[str, str]:
+        feature = self.azure.add("Checkout", type="Feature", area=AREAS[0], iteration=self.sprints[0])
+        return {
+            "feature": str(feature),
+            "one": self._story("Pay by card", "Atlas", 5, parent=feature),
+            "two": self._story("Pay by invoice", "Atlas", 3, parent=feature),
+            "ledger": self._story("Ledger API", "Zephyr", 2),
+        }
+
+    def _story(self, title: str, team: str, points: float, parent: int | None = None) -> str:
+        area = f"Rocket\\{team}"
+        return str(self.azure.add(title, area=area, iteration=self.sprints[0], points=points, parent=parent))
+
+    def connect(
+        self, op_path: OpPath, store: TrackerStore, *, reader: ReaderFactory | None = None, **settings: Any
+    ) -> Synced:
+        scope = {"project": self.azure.project, "area_paths": AREAS, "wiql": ""}
+        return connect_azure(op_path, store, self.azure, reader=reader, **{"scope": scope, **settings})
+
+    def add_story(self, title: str, team: str, points: float) -> str:
+        return self._story(title, team, points)
+
+    def set_done(self, key: str) -> None:
+        self.azure.set_state(int(key), "Closed")
+
+    def set_points(self, key: str, points: float) -> None:
+        self.azure.update(int(key), points=points)
+
+    def retitle(self, key: str, title: str) -> None:
+        self.azure.update(int(key), title=title)
+
+    def move_to_sprint_2(self, key: str) -> None:
+        self.azure.move_iteration(int(key), self.sprints[1])
+
+    def rename_sprint_1(self, name: str) -> None:
+        self.azure.rename_iteration(self.sprints[0], name)
+
+    def remove_points_field(self) -> None:
+        self.azure.remove_field(self.azure.points_field)
+
+    def delete(self, key: str) -> None:
+        self.azure.delete(int(key))
+
+    def move_out_of_scope(self, key: str) -> None:
+        self.azure.move_area(int(key), "Rocket\\Elsewhere")
+
+    def rate_limit(self, times: int, retry_after_s: int) -> None:
+        self.azure.rate_limit(times, retry_after_s)
+
+    def outage(self, times: int | None) -> None:
+        self.azure.outage(times)
+
+    def recover(self) -> None:
+        self.azure.recover()
+
+    def hang(self, seconds: float, times: int) -> None:
+        self.azure.hang(seconds, times)
+
+    def revoke(self) -> None:
+        self.azure.revoke()
+
+    def rotate_token(self, token: str) -> None:
+        self.azure.grant(token)
+
+
+@pytest.fixture(params=["jira", "azure"])
+def side(request: pytest.FixtureRequest) -> Side:
+    """Each test that takes it runs once against Jira and once against Azure DevOps."""
+    if request.param == "jira":
+        return JiraSide(request.getfixturevalue("jira"))
+    return AzureSide(request.getfixturevalue("azure"))
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    """What the clients of ``planned`` were told to wait (retries), in order."""
+    return []
+
+
+@pytest.fixture
+def planned(
+    op_path: OpPath, store: TrackerStore, side: Side, waits: list[float]
+) -> tuple[Synced, dict[str, str]]:
+    """``side``'s plan, first-synced onto a new board; its client's waits go to ``waits``."""
+    keys = side.plan()
+    board = side.connect(op_path, store, reader=quick_reader(waits))
+    board.sync.first_apply(board.board_id, RTE)
+    return board, keys

@@ -68,6 +68,10 @@ class TrackerReader(Protocol):
 
     def has_points(self) -> bool: ...
 
+    def points_fields(self) -> frozenset[str]:
+        """The fields points are read from (none: the tracker has no points field)."""
+        ...
+
     def requests_made(self) -> int: ...
 
     def close(self) -> None: ...
@@ -100,7 +104,11 @@ class JiraReader:
         return self.client.keys_in_scope(self.jql, tracker_ids)
 
     def has_points(self) -> bool:
-        return (self._fields or self._read_fields()).points is not None
+        return bool(self.points_fields())
+
+    def points_fields(self) -> frozenset[str]:
+        points = (self._fields or self._read_fields()).points
+        return frozenset({points} if points else ())
 
     def requests_made(self) -> int:
         return self.client.requests_made
@@ -115,7 +123,7 @@ class AzureReader:
     def __init__(self, client: AzureClient, area_paths: list[str], wiql: str) -> None:
         self.client = client
         self.scope = scope_where(client.project, area_paths, wiql)
-        self._points: bool | None = None
+        self._points: frozenset[str] | None = None
 
     def _read(self, ids: list[int] | None, items: list[dict[str, Any]] | None = None) -> list[TrackedIssue]:
         # An iteration's identifier is a GUID; its hyphens would end the sprint cell's object name, which
@@ -127,7 +135,7 @@ class AzureReader:
         found = items if items is not None else self.client.work_items(ids or [])
         kinds = {str(item.get("fields", {}).get("System.WorkItemType", "")) for item in found}
         categories = self.client.state_categories(sorted(k for k in kinds if k)) if found else {}
-        self._points = bool(set(POINTS_FIELDS) & self.client.field_refs())
+        self._points = frozenset(POINTS_FIELDS) & self.client.field_refs()
         return [from_azure(item, iterations, categories) for item in found]
 
     def all_issues(self) -> list[TrackedIssue]:
@@ -144,8 +152,11 @@ class AzureReader:
         return {str(i) for i in self.client.ids_in_scope(self.scope, ids)}
 
     def has_points(self) -> bool:
+        return bool(self.points_fields())
+
+    def points_fields(self) -> frozenset[str]:
         if self._points is None:
-            self._points = bool(set(POINTS_FIELDS) & self.client.field_refs())
+            self._points = frozenset(POINTS_FIELDS) & self.client.field_refs()
         return self._points
 
     def requests_made(self) -> int:

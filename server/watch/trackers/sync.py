@@ -82,6 +82,7 @@ class FirstRead:
     issues: list[TrackedIssue]
     has_points: bool
     requests: int
+    points_fields: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -159,6 +160,7 @@ class TrackerSync:
         memory = {
             "ids": {i.tracker_id: i.key for i in first.issues if i.key in taken},
             "sprints": self._sprints(status.memory, first.issues),
+            "points_fields": sorted(first.points_fields),
             "reconciled_at": first.at.isoformat(),
         }
         self.store.update_state(
@@ -190,7 +192,8 @@ class TrackerSync:
         try:
             at = self.clock()
             issues = reader.all_issues()
-            first = FirstRead(at, issues, reader.has_points(), reader.requests_made())
+            fields = reader.points_fields()
+            first = FirstRead(at, issues, bool(fields), reader.requests_made(), fields)
         finally:
             reader.close()
         with self._guard:
@@ -226,9 +229,13 @@ class TrackerSync:
         board_id = status.board_id
         since = (status.cursor or started) - OVERLAP
         changed = reader.changed_since(since)
-        has_points = reader.has_points()
         report.read = len(changed)
         memory = _memory(status.memory)
+        # A points field the first sync read from and now gone (a changed field configuration) would
+        # read as no points at all: the board keeps its points instead.
+        fields = reader.points_fields()
+        lost_fields = sorted(set(memory["points_fields"]) - fields)
+        has_points = bool(fields) and not lost_fields
         reconcile_due = status.reconcile or started - _when(memory.get("reconciled_at")) >= RECONCILE_EVERY
         gone: set[str] = set()
         if reconcile_due and memory["ids"]:
@@ -248,9 +255,10 @@ class TrackerSync:
                 report.waiting = True
                 break
         if not has_points and changed:
-            self.store.log(
-                board_id, "points", f"{reader.product} has no story points field: the board keeps its points"
-            )
+            why = "has no story points field"
+            if lost_fields:
+                why = f"no longer has the points field {', '.join(lost_fields)}"
+            self.store.log(board_id, "points", f"{reader.product} {why}: the board keeps its points")
         values: dict[str, Any] = {
             "last_attempt_at": started,
             "reachable": True,
@@ -424,6 +432,7 @@ def _memory(stored: dict[str, Any]) -> dict[str, Any]:
     return {
         "ids": dict(stored.get("ids") or {}),
         "sprints": dict(stored.get("sprints") or {}),
+        "points_fields": list(stored.get("points_fields") or []),
         "reconciled_at": stored.get("reconciled_at"),
     }
 
