@@ -12,7 +12,6 @@ from __future__ import annotations
 from enum import Enum
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -75,8 +74,23 @@ async def database_unavailable_handler(request: Request, exc: Exception) -> JSON
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, with the refused input's broken text (a lone surrogate) shown as U+FFFD: an
-    answer that echoes it could not be encoded and would turn a clear refusal into a 500."""
+    """FastAPI's 422 as every refusal reads (``error``, ``reason``), with where and what for each field.
+    The refused input is not echoed: it may be what JSON cannot write back (NaN, a lone surrogate, a
+    5,000-digit number), which would turn a clear refusal into a 500."""
     assert isinstance(exc, RequestValidationError)
-    body, _ = repaired(jsonable_encoder({"detail": exc.errors()}))
+    errors = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": error.get("type"),
+        }
+        for error in exc.errors()
+    ]
+    body, _ = repaired(
+        {
+            "error": "invalid",
+            "reason": "; ".join(f"{'.'.join(e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors)[:1000],
+            "detail": errors,
+        }
+    )
     return JSONResponse(body, status_code=422)

@@ -9,7 +9,8 @@ secret is shown to the RTE, who gives it to the tracker.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
@@ -29,16 +30,19 @@ from server.doors.schemas import (
 from server.errors import Unavailable
 from server.store.sealed import Secret
 from server.store.trackers import PRODUCT_LABELS, TrackerSettings, TrackerStatus
+from server.transfer.jira_preview import JiraPreview
 from server.watch.trackers.azure import verify_service_hook
 from server.watch.trackers.errors import TrackerAuthError, TrackerError, TrackerUnreachable
 from server.watch.trackers.jira import verify_jira_signature
+from server.watch.trackers.readers import open_reader
 from server.watch.trackers.settings import check_token, tracker_settings
-from server.watch.trackers.sync import default_reader
 
 router = APIRouter(prefix="/api/boards/{board_id}/tracker", tags=["tracker"])
 hooks_router = APIRouter(prefix="/hooks", tags=["tracker"])
 
 WHAT = "connects the board to a tracker"
+CHECK_TIMEOUT_S = 5.0
+T = TypeVar("T")
 # The user name a service hook (Azure DevOps) sends with the board's hook secret as its password.
 HOOK_USER = "piboard"
 # The events after which the sync also looks for issues gone from its scope.
@@ -80,29 +84,12 @@ def base_url(services: Services, request: Request) -> str:
 
 
 def _check_with_tracker(settings: TrackerSettings, token: str) -> None:
-    """Ask the tracker once with these settings: a wrong token, URL or scope is refused now."""
-    probe = TrackerStatus(
-        board_id="",
-        settings=settings,
-        state="new",
-        message="",
-        cursor=None,
-        last_synced_at=None,
-        last_attempt_at=None,
-        reachable=True,
-        poll_due_at=None,
-        reconcile=False,
-        memory={},
-    )
-    reader = default_reader(probe, token)
+    """Ask the tracker once with these settings: a wrong token, URL or scope is refused now. One try,
+    a short wait: the RTE is waiting on the answer."""
+    s = settings
+    reader = open_reader(s.product, s.url, s.user, token, s.scope, timeout=CHECK_TIMEOUT_S, attempts=1)
     try:
-        reader.has_points()
-    except TrackerAuthError as exc:
-        raise Invalid(f"{exc.product} refused the token: {exc.message}") from None
-    except TrackerUnreachable as exc:
-        raise Unavailable(f"{exc.product} did not answer: {exc.message}") from None
-    except TrackerError as exc:
-        raise Invalid(f"{exc.product} refused: {exc.message}") from None
+        _tracker_call(lambda: reader.has_points())
     finally:
         reader.close()
 
@@ -138,7 +125,9 @@ def _status(services: Services, board_id: str) -> TrackerStatus:
 
 def first_preview(
     services: Services, board_id: str, actor: Actor, choices: list[str] | None
-) -> dict[str, Any]:
+) -> tuple[JiraPreview, int]:
+    """The first sync's preview (``choices``, when given, become the connection's) and how many issues
+    were read."""
     roles.require_rte(actor, WHAT)
     status = _status(services, board_id)
     if status.first_synced:
@@ -147,15 +136,15 @@ def first_preview(
         s = status.settings
         settings = tracker_settings(s.product, s.url, s.user, s.scope, choices, s.interval_s, s.write_back)
         services.trackers.connect(board_id, settings, None)
-    preview, first = _tracker_call(services.tracker_sync.first_preview, board_id, actor)
-    return {**preview.to_dict(), "issues_read": len(first.issues)}
+    preview, first = _tracker_call(lambda: services.tracker_sync.first_preview(board_id, actor))
+    return preview, len(first.issues)
 
 
 def first_apply(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
     roles.require_rte(actor, WHAT)
     if _status(services, board_id).first_synced:
         raise IllegalTransition("the first sync is applied already")
-    preview, applied = _tracker_call(services.tracker_sync.first_apply, board_id, actor)
+    preview, applied = _tracker_call(lambda: services.tracker_sync.first_apply(board_id, actor))
     return {"counts": preview.counts(), "applied": applied}
 
 
@@ -173,9 +162,17 @@ def sync_now(services: Services, board_id: str, actor: Actor) -> TrackerSyncRepo
     return TrackerSyncReport.of(report)
 
 
-def _tracker_call(call: Any, board_id: str, actor: Actor) -> Any:
+def disconnect(services: Services, board_id: str, actor: Actor) -> None:
+    """The items stay on the board with their keys; the tracker no longer owns anything."""
+    roles.require_rte(actor, WHAT)
+    if not services.trackers.disconnect(board_id):
+        raise NotFound("this board is not connected to a tracker")
+
+
+def _tracker_call(call: Callable[[], T]) -> T:
+    """``call``, with the tracker's faults as the refusals a person reads."""
     try:
-        return call(board_id, actor)
+        return call()
     except TrackerAuthError as exc:
         raise Invalid(f"{exc.product} refused the token: {exc.message}") from None
     except TrackerUnreachable as exc:
@@ -208,9 +205,7 @@ def put_tracker(
 @router.delete("", status_code=204, responses=REFUSALS)
 def delete_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> Response:
     """Disconnect: the items stay on the board with their keys; the tracker no longer owns anything."""
-    roles.require_rte(actor, WHAT)
-    if not services.trackers.disconnect(board_id):
-        raise NotFound("this board is not connected to a tracker")
+    disconnect(services, board_id, actor)
     return Response(status_code=204)
 
 
@@ -219,7 +214,8 @@ def preview_tracker(
     board_id: str, body: TrackerPreviewIn, actor: CurrentActor, services: ServicesDep
 ) -> dict[str, Any]:
     """The first sync's preview: every issue in scope as the Jira import would take it."""
-    return first_preview(services, board_id, actor, body.choices)
+    preview, read = first_preview(services, board_id, actor, body.choices)
+    return {**preview.to_dict(), "issues_read": read}
 
 
 @router.post("/apply", responses=REFUSALS)

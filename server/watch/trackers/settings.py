@@ -55,6 +55,7 @@ def tracker_settings(
 
 def check_token(token: str) -> str:
     token = token.strip()
-    if not token or len(token) > MAX_TOKEN or any(c.isspace() for c in token):
-        raise Invalid(f"the token is one word of at most {MAX_TOKEN} characters")
+    if not token or len(token) > MAX_TOKEN or not all("!" <= c <= "~" for c in token):
+        # Tokens are printable ASCII: they travel in an HTTP header.
+        raise Invalid(f"the token is one word of at most {MAX_TOKEN} letters, digits and signs (ASCII)")
     return token
