@@ -310,3 +310,15 @@ def test_a_board_whose_follow_up_ops_are_refused_is_not_created_at_all(board: Bo
     with pytest.raises(BatchRefused, match="op 2 was refused: a team named 'alpha' exists already"):
         op_path.create_board("Half made", FOUNDER, then=lambda _created: follow_up)
     assert op_path.boards() == before
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", '"\\ud800"'])
+def test_a_value_json_cannot_write_back_is_refused_with_its_reason(board: BoardHandle, value: str) -> None:
+    """The refusal names the field without echoing the value: echoing NaN made the answer a 500."""
+    body = '{"type": "risk.create", "args": {"title": "x"}, "base_version": ' + value + "}"
+    with board.rte() as c:
+        answer = c.post(
+            f"/api/boards/{board.id}/ops", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "invalid" and "base_version" in answer.json()["reason"]
