@@ -57,6 +57,8 @@ POINTS_NAME = {"cloud": "Story point estimate", "datacenter": "Story Points"}
 API = {"cloud": "/rest/api/3", "datacenter": "/rest/api/2"}
 SEARCH_CAP = {"cloud": 100, "datacenter": 1000}  # Cloud's page limit; DC's jira.search.views.default.max
 SPRINT_MOVE_CAP = 50  # "At most 50 issues may be moved at once" (agile sprint/{id}/issue)
+SPRINT_PAGE_CAP = 50  # the agile API's sprints per page (its default, and the most it gives)
+BOARD_ID = 1  # every sprint is on one agile board
 
 CATEGORIES = {
     "new": {"id": 2, "key": "new", "name": "To Do", "colorName": "blue-gray"},
@@ -803,7 +805,7 @@ class JiraEmulator:
             "id": sprint.id,
             "name": sprint.name,
             "state": sprint.state,
-            "boardId": 1,
+            "boardId": BOARD_ID,
             "goal": "",
             "startDate": agile_time(sprint.start),
             "endDate": agile_time(sprint.end),
@@ -1063,6 +1065,9 @@ class JiraEmulator:
             Route(
                 f"{agile}/sprint/{{sprint_id:int}}/issue", self._guard(self._sprint_move), methods=["POST"]
             ),
+            Route(
+                f"{agile}/board/{{board_id:int}}/sprint", self._guard(self._board_sprints), methods=["GET"]
+            ),
         ]
         return Starlette(routes=routes)
 
@@ -1310,6 +1315,36 @@ class JiraEmulator:
             self._put_in_sprint(issue, sprint)
             self._touch(issue)
         return Response(status_code=204)
+
+    def _board_sprints(self, request: Request, _body: Any) -> Response:
+        """Get all sprints of a board: ``state`` (comma-separated future, active, closed), ``startAt``,
+        ``maxResults``; a page of ``values`` with ``isLast`` and, as Data Center, no ``total``."""
+        if request.path_params["board_id"] != BOARD_ID:
+            return _refuse(404, "Board does not exist or you do not have permission to see it.")
+        query = request.query_params
+        states = {s.strip().lower() for s in query.get("state", "").split(",") if s.strip()}
+        try:
+            start = max(int(query.get("startAt", 0)), 0)
+            size = min(max(int(query.get("maxResults", SPRINT_PAGE_CAP)), 1), SPRINT_PAGE_CAP)
+        except ValueError:
+            return _refuse(400, "startAt and maxResults are whole numbers.")
+        sprints = [s for _, s in sorted(self._sprints.items()) if not states or s.state in states]
+        values = [
+            {
+                "id": s.id,
+                "self": f"{self.base_url}/rest/agile/1.0/sprint/{s.id}",
+                "state": s.state,
+                "name": s.name,
+                "startDate": agile_time(s.start),
+                "endDate": agile_time(s.end),
+                "originBoardId": BOARD_ID,
+                "goal": "",
+            }
+            for s in sprints[start : start + size]
+        ]
+        return JSONResponse(
+            {"maxResults": size, "startAt": start, "isLast": start + size >= len(sprints), "values": values}
+        )
 
 
 def _object(body: Any) -> dict[str, Any]:

@@ -259,11 +259,23 @@ class AzureClient:
         link = {"rel": SUCCESSOR, "url": f"{self.org_url}/_apis/wit/workItems/{successor_id}"}
         return self.update(predecessor_id, [{"op": "add", "path": "/relations/-", "value": link}])
 
-    def create(self, project: str, work_item_type: str, title: str, fields: Mapping[str, Any]) -> int:
-        """A new work item; returns its id. Not retried once sent without an answer (a timeout, a 500):
-        the service may have made it, and a second try would make another."""
-        ops = [{"op": "add", "path": "/fields/System.Title", "value": title}]
+    def create(
+        self,
+        project: str,
+        work_item_type: str,
+        title: str,
+        fields: Mapping[str, Any],
+        *,
+        parent_id: int | None = None,
+    ) -> int:
+        """A new work item (a child of ``parent_id``, in the same request); returns its id. Not retried
+        once sent without an answer (a timeout, a 500): the service may have made it, and a second try
+        would make another."""
+        ops: list[dict[str, Any]] = [{"op": "add", "path": "/fields/System.Title", "value": title}]
         ops += [{"op": "add", "path": f"/fields/{ref}", "value": value} for ref, value in fields.items()]
+        if parent_id is not None:
+            parent = {"rel": PARENT, "url": f"{self.org_url}/_apis/wit/workItems/{parent_id}"}
+            ops.append({"op": "add", "path": "/relations/-", "value": parent})
         path = f"{quote(project, safe='')}/_apis/wit/workitems/${quote(work_item_type, safe='')}"
         return int(self._call("POST", path, patch=ops, idempotent=False)["id"])
 

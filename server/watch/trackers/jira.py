@@ -19,6 +19,9 @@ What it relies on, from Atlassian's REST documentation and from what Jira is obs
   its new key: ask by id (``TrackedIssue.tracker_id``) to follow moves.
 - The sprint field is a list of objects on Cloud and, on Data Center's REST v2, still a list of the
   Sprint object's ``toString()``; :func:`from_jira` reads both.
+- A board's sprints: ``GET /rest/agile/1.0/board/{id}/sprint``, paged by ``startAt`` until ``isLast``
+  (Data Center's pages carry no ``total``); the board is the ``boardId`` (``rapidViewId``) of the
+  sprints on the issues.
 - An issue link ``{"type": Blocks, "inwardIssue": A, "outwardIssue": B}`` makes "A blocks B" (A's
   ``issuelinks`` then show ``outwardIssue: B``).
 - Webhooks are signed ``X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`` with the secret
@@ -57,6 +60,7 @@ API = {"cloud": "/rest/api/3", "datacenter": "/rest/api/2"}
 PAGE = 100  # Cloud's most issues per page; Data Center takes it too
 KEY_BATCH = 100  # values per `key in (...)`
 SPRINT_BATCH = 50  # "At most 50 issues may be moved at once" (agile sprint/{id}/issue)
+SPRINT_PAGE = 50  # the agile API's default and most sprints per page
 MAX_RETRY_AFTER_S = 60.0
 POINTS_NAMES = {"cloud": ("Story point estimate", "Story Points"), "datacenter": ("Story Points",)}
 SPRINT_TYPE = "com.pyxis.greenhopper.jira:gh-sprint"
@@ -201,6 +205,18 @@ class JiraClient:
         jql = f'({_scope(scope_jql)}) AND updated >= "{moment}" ORDER BY updated ASC'
         return list(self.search(jql, self.issue_fields()))
 
+    def sprints(self, board_id: int | str) -> list[dict[str, Any]]:
+        """Every sprint of an agile board (future, active and closed), page after page, as the agile
+        API's sprint objects. Data Center's pages carry no ``total``: paged by ``isLast``."""
+        found: list[dict[str, Any]] = []
+        while True:
+            path = f"/rest/agile/1.0/board/{board_id}/sprint?startAt={len(found)}&maxResults={SPRINT_PAGE}"
+            page = self._json(self._request("GET", path))
+            values = page.get("values") or []
+            found += values
+            if page.get("isLast", True) or not values:
+                return found
+
     def keys_in_scope(self, scope_jql: str, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` (issue keys or ids) still name an issue in scope; gone ones are left out.
 
@@ -251,6 +267,12 @@ class JiraClient:
         self, project: str, issue_type: str, summary: str, fields: dict[str, Any] | None = None
     ) -> str:
         """Create an issue; returns its key."""
+        return self.create_issue_ref(project, issue_type, summary, fields)[1]
+
+    def create_issue_ref(
+        self, project: str, issue_type: str, summary: str, fields: dict[str, Any] | None = None
+    ) -> tuple[str, str]:
+        """Create an issue; returns its id and its key."""
         body = {
             "fields": {
                 "project": {"key": project},
@@ -260,7 +282,7 @@ class JiraClient:
             }
         }
         created = self._json(self._request("POST", f"{self._api}/issue", json=body, repeatable=False))
-        return str(created["key"])
+        return str(created["id"]), str(created["key"])
 
     # -- HTTP ----------------------------------------------------------------------------------------
 
@@ -437,6 +459,20 @@ def _sprint(value: Any) -> SprintRef | None:
         start=_day(chosen.get("startDate")),
         end=_day(chosen.get("endDate")),
     )
+
+
+def sprints_of(raw: dict[str, Any], fields: JiraFields) -> list[dict[str, Any]]:
+    """Every sprint an issue has been in (its open one and the closed ones it went through), in the agile
+    API's keys: ``id``, ``name``, ``state`` (lower case) and ``boardId`` (Data Center's ``rapidViewId``)."""
+    values = (raw.get("fields") or {}).get(fields.sprint) if fields.sprint else None
+    found = []
+    for item in values or []:
+        sprint = _sprint_fields(item)
+        if sprint.get("id") is None:
+            continue
+        board = sprint.get("boardId", sprint.get("rapidViewId"))
+        found.append({**sprint, "state": str(sprint.get("state", "")).lower(), "boardId": board})
+    return found
 
 
 def _sprint_fields(item: Any) -> dict[str, Any]:
