@@ -30,6 +30,7 @@ from server.doors import (
     people,
     people_place,
     sync,
+    tracker_forms,
     trackers,
     webhooks,
 )
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.form_router,
         trackers.router,
         trackers.hooks_router,
+        tracker_forms.form_router,
     ):
         app.include_router(router)
     return app

@@ -24,6 +24,7 @@ from board.model import Team
 from board.roles import jira_import_refusal
 from server.doors.deps import BoardFragment, BoardPage, HubDep, Page, Services, ServicesDep, load_page
 from server.doors.join import signed_in_redirect
+from server.doors.tracker_forms import sync_line_of
 from server.errors import STATUS
 from server.pages.program import build_program
 from server.pages.renderer import screen_viewer
@@ -118,6 +119,7 @@ async def create_board_page(
 async def program_page(page: BoardPage) -> Response:
     board = await run_in_threadpool(build_program, page.state)
     context = page_context(page, "program")
+    context["sync_line"] = await run_in_threadpool(sync_line_of, page.services, page.board_id)
     return templates.TemplateResponse(page.request, "program.html", {**context, "board": board})
 
 
@@ -125,7 +127,7 @@ async def program_page(page: BoardPage) -> Response:
 async def team_page(team_id: str, page: BoardPage) -> Response:
     board = await run_in_threadpool(build_team, page.state, team_id)
     context = page_context(page, f"team:{team_id}")
-    context.update(board=board)
+    context.update(board=board, sync_line=await run_in_threadpool(sync_line_of, page.services, page.board_id))
     return templates.TemplateResponse(page.request, "team.html", context)
 
 
@@ -133,6 +135,7 @@ async def team_page(team_id: str, page: BoardPage) -> Response:
 async def screen_page(page: BoardPage) -> Response:
     screen = await run_in_threadpool(screen_context, page.state)
     context = page_context(page, "screen")
+    context["sync_line"] = await run_in_threadpool(sync_line_of, page.services, page.board_id)
     # The big screen never edits, whoever opened it.
     context.update(screen, role="observer", viewer=Viewer(screen_viewer(), page.state.meta.locked))
     return templates.TemplateResponse(page.request, "screen.html", context)

@@ -16,6 +16,7 @@ from board import BoardState, Role
 from board.execution import Alert, alerts
 from server.doors.deps import BoardPage, Services
 from server.doors.pages import page_context
+from server.doors.tracker_forms import sync_line_of
 from server.doors.webhooks import webhook_public
 from server.pages.setup import baseline_facts
 from server.pages.sync import build_sync
@@ -65,6 +66,7 @@ async def sync_page(page: BoardPage) -> Response:
     if page.actor.role == Role.RTE:
         context["webhook"] = await run_in_threadpool(webhook_public, services, board_id)
     context["baseline"] = baseline_facts(state)
+    context["sync_line"] = await run_in_threadpool(sync_line_of, services, board_id)
     context["meta_version"] = state.meta.version  # the settings form changes the board's meta
     response = templates.TemplateResponse(page.request, "sync.html", {**context, "sync": sync})
     response.set_cookie(
