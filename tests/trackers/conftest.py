@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from board import Actor, Op
+from board import Actor, BoardState, Op
 from board.roles import Role
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath
@@ -19,9 +20,10 @@ from server.store.trackers import TrackerSettings, TrackerStatus, TrackerStore
 from server.watch.trackers.readers import TrackerReader, open_reader
 from server.watch.trackers.sync import ReaderFactory, TrackerSync
 from tests.trackers.azure_emulator import AzureEmulator
-from tests.trackers.jira_emulator import JiraEmulator
+from tests.trackers.jira_emulator import POINTS_NAME, Flavour, JiraEmulator
 
 RTE = Actor("rte-1", "Rita", Role.RTE)
+SPRINT_START = date.today() - timedelta(days=3)  # sprint 1 runs now; sprint 2 follows
 
 
 @dataclass
@@ -51,6 +53,25 @@ class Synced:
         assert status is not None
         return status
 
+    def lock(self, locked: bool = True) -> None:
+        op = "plan.lock" if locked else "plan.unlock"
+        self.op_path.submit(self.board_id, Op(op, None, None, {}, f"t-{op}-{self.state().seq}"), RTE)
+
+    def race_next_read(self, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Right after the sync next reads the board, a person re-plans ``key``'s story: the sync's ops
+        are then stale, as when an edit lands while a poll builds them."""
+        read = self.op_path.state
+
+        def read_then_edit(board_id: str) -> BoardState:
+            state = read(board_id)
+            monkeypatch.setattr(self.op_path, "state", read)
+            story = self.item(key)
+            args = {"iteration_id": None}
+            self.op_path.submit(board_id, Op("story.update", story.id, story.version, args, "t-race"), RTE)
+            return state
+
+        monkeypatch.setattr(self.op_path, "state", read_then_edit)
+
     def start_execution(self) -> None:
         meta = self.state().meta
         self.op_path.submit(self.board_id, Op("baseline.take", None, None, {}, "t-baseline"), RTE)
@@ -72,16 +93,29 @@ def store(op_path: OpPath) -> TrackerStore:
     return TrackerStore(op_path.engine, Sealer("a test server's secret key, long enough"))
 
 
-@pytest.fixture
-def jira() -> Iterator[JiraEmulator]:
-    emulator = JiraEmulator("cloud")
+@contextmanager
+def jira_site(flavour: Flavour) -> Iterator[JiraEmulator]:
+    """A Jira site with project ATL, its sprint 1 running now and sprint 2 next."""
+    emulator = JiraEmulator(flavour)
     emulator.add_project("ATL")
-    start = date.today() - timedelta(days=3)
+    start = SPRINT_START
     emulator.sprint1 = emulator.add_sprint("Sprint 1", state="active", start=start, end=start + timedelta(14))  # type: ignore[attr-defined]
     emulator.sprint2 = emulator.add_sprint(  # type: ignore[attr-defined]
         "Sprint 2", state="future", start=start + timedelta(14), end=start + timedelta(28)
     )
     with emulator.running():
+        yield emulator
+
+
+@pytest.fixture
+def jira() -> Iterator[JiraEmulator]:
+    with jira_site("cloud") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def jira_dc() -> Iterator[JiraEmulator]:
+    with jira_site("datacenter") as emulator:
         yield emulator
 
 
@@ -120,10 +154,11 @@ def connect_jira(
     reader: ReaderFactory | None = None,
     **settings: object,
 ) -> Synced:
+    cloud = jira.flavour == "cloud"
     values = {
-        "product": "jira_cloud",
+        "product": "jira_cloud" if cloud else "jira_dc",
         "url": jira.base_url,
-        "user": jira.email,
+        "user": jira.email if cloud else "",
         "scope": {"jql": "project = ATL"},
         "choices": [],
         **settings,
@@ -152,8 +187,6 @@ def connect_azure(
 
 
 # --- one tracker or the other, as a test drives it ---------------------------------------------------
-
-SPRINT_START = date.today() - timedelta(days=3)  # sprint 1 runs now; sprint 2 follows
 
 
 class Side(Protocol):
@@ -241,7 +274,7 @@ class JiraSide:
         self.jira.rename_sprint(self.sprints[0], name)
 
     def remove_points_field(self) -> None:
-        self.jira.remove_field("Story point estimate")
+        self.jira.remove_field(POINTS_NAME[self.jira.flavour])
 
     def delete(self, key: str) -> None:
         self.jira.delete(key)
@@ -352,12 +385,12 @@ class AzureSide:
         self.azure.grant(token)
 
 
-@pytest.fixture(params=["jira", "azure"])
+@pytest.fixture(params=["jira", "jira_dc", "azure"])
 def side(request: pytest.FixtureRequest) -> Side:
-    """Each test that takes it runs once against Jira and once against Azure DevOps."""
-    if request.param == "jira":
-        return JiraSide(request.getfixturevalue("jira"))
-    return AzureSide(request.getfixturevalue("azure"))
+    """Each test that takes it runs against Jira Cloud, Jira Data Center and Azure DevOps."""
+    if request.param == "azure":
+        return AzureSide(request.getfixturevalue("azure"))
+    return JiraSide(request.getfixturevalue(request.param))
 
 
 @pytest.fixture

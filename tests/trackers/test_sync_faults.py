@@ -55,6 +55,31 @@ def test_a_deleted_issue_leaves_its_item_unlinked_once_reconciled(planned: Plann
     assert status is not None and not status.reconcile and keys["one"] not in status.memory["ids"].values()
 
 
+def test_a_reconcile_while_the_plan_is_locked_unlinks_once_it_is_unlocked(
+    planned: Planned, side: Side
+) -> None:
+    board, keys = planned
+    board.lock()
+    side.delete(keys["one"])
+    board.store.poll_now(board.board_id, datetime.now(UTC), reconcile=True)
+    assert poll(board).waiting and board.item(keys["one"]) is not None
+    board.lock(False)
+    report = poll(board)
+    assert len(report.unlinked) == 1 and board.item(keys["one"]) is None
+    assert sum("no longer in the tracker's scope" in text for text in log_texts(board)) == 1
+
+
+def test_a_persons_edit_racing_a_reconcile_does_not_lose_the_unlink(
+    planned: Planned, side: Side, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board, keys = planned
+    side.delete(keys["one"])
+    board.store.poll_now(board.board_id, datetime.now(UTC), reconcile=True)
+    board.race_next_read(keys["one"], monkeypatch)
+    report = poll(board)
+    assert len(report.unlinked) == 1 and board.item(keys["one"]) is None
+
+
 def test_an_issue_moved_out_of_scope_is_unlinked_by_the_reconcile_every_ten_minutes(
     planned: Planned, side: Side
 ) -> None:
@@ -117,13 +142,13 @@ def test_a_story_of_a_team_the_board_lacks_is_skipped_with_the_reason(planned: P
 
 def test_a_locked_plan_holds_the_sync_until_it_is_unlocked(planned: Planned, side: Side) -> None:
     board, keys = planned
-    board.op_path.submit(board.board_id, Op("plan.lock", None, None, {}, "t-lock"), RTE)
+    board.lock()
     cursor = board.store.status(board.board_id).cursor  # type: ignore[union-attr]
     side.set_done(keys["one"])
     report = poll(board)
     assert report.waiting and board.item(keys["one"]).status == StoryStatus.TODO
     assert board.store.status(board.board_id).cursor == cursor  # type: ignore[union-attr]
-    board.op_path.submit(board.board_id, Op("plan.unlock", None, None, {}, "t-unlock"), RTE)
+    board.lock(False)
     report = poll(board)
     assert not report.waiting and board.item(keys["one"]).status == StoryStatus.DONE
 

@@ -84,8 +84,9 @@ def test_the_sprint_is_the_boards_while_planning_and_jiras_once_the_pi_runs(
     assert moved.iteration_id != first_iteration and moved.iteration_id is not None
 
 
+@pytest.mark.parametrize("meanwhile", ["nothing", "the plan is locked", "a person edits it"])
 def test_an_issue_moved_to_another_project_in_scope_keeps_its_item(
-    op_path: OpPath, store: TrackerStore, jira: JiraEmulator
+    op_path: OpPath, store: TrackerStore, jira: JiraEmulator, monkeypatch: pytest.MonkeyPatch, meanwhile: str
 ) -> None:
     jira.add_project("BEE")
     keys = planned(jira)
@@ -94,6 +95,12 @@ def test_an_issue_moved_to_another_project_in_scope_keeps_its_item(
     story_id = board.item(keys["one"]).id
     new_key = jira.move_to_project(keys["one"], "BEE")
     jira.set_status(new_key, "Done", "done")
+    if meanwhile == "the plan is locked":
+        board.lock()
+        assert board.sync.poll(board.board_id).waiting
+        board.lock(False)
+    elif meanwhile == "a person edits it":
+        board.race_next_read(keys["one"], monkeypatch)
     report = board.sync.poll(board.board_id)
     assert report.relinked == [f"{keys['one']} is now {new_key}"] and not report.failed
     moved = board.item(new_key)

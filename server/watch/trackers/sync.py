@@ -254,6 +254,8 @@ class TrackerSync:
                     raise
                 report.waiting = True
                 break
+        # A reconcile the plan's lock held up is owed still: what it found gone is found again.
+        reconciled = reconcile_due and not report.waiting
         if not has_points and changed:
             why = "has no story points field"
             if lost_fields:
@@ -266,10 +268,10 @@ class TrackerSync:
             "poll_due_at": started + timedelta(seconds=status.settings.interval_s),
             "memory": {
                 **memory,
-                "reconciled_at": started.isoformat() if reconcile_due else memory.get("reconciled_at"),
+                "reconciled_at": started.isoformat() if reconciled else memory.get("reconciled_at"),
             },
         }
-        if reconcile_due:
+        if reconciled:
             values["reconcile"] = False
         if not report.waiting:
             values.update(cursor=started, last_synced_at=started)
@@ -289,66 +291,75 @@ class TrackerSync:
         memory: dict[str, Any],
         report: SyncReport,
     ) -> None:
+        """Submit one try of a poll's changes. A refusal of the whole (a stale version, the plan's
+        lock) leaves ``memory`` and ``report`` as they were for what it refused, so a later try (or
+        poll) builds those ops again: the links first, then what changed."""
         board_id = status.board_id
         actor = sync_actor(status.product_name)
         state = self.op_path.state(board_id)
-        links = self._relink_ops(state, changed, gone, memory, report)
+        ids = dict(memory["ids"])
+        links, relinked, unlinked = self._relink_ops(state, changed, gone, ids)
         if links:
-            report.applied += self._submit(board_id, links, actor, report)
+            report.applied += self._submit(board_id, links, actor, report.skipped)
             state = self.op_path.state(board_id)
+        memory["ids"] = ids
+        report.relinked += relinked
+        report.unlinked += unlinked
+        for text in unlinked:
+            self.store.log(
+                board_id,
+                "gone",
+                f"{text} is no longer in the tracker's scope (deleted or moved out): "
+                "kept on the board, no longer synced",
+            )
         if not changed:
             return
         jira = as_jira_file(changed, points=has_points, sprint_names=memory["sprints"])
         choices = self._choices(status) + POLL_CHOICES
         preview = preview_jira_file(jira, state, choices, partial=True)
-        for row in preview.rows:
-            if row.fate == SKIP and row.kind in ("feature", "story"):
-                report.skipped.append(f"{row.key}: {row.reason}")
+        skipped = [
+            f"{row.key}: {row.reason}"
+            for row in preview.rows
+            if row.fate == SKIP and row.kind in ("feature", "story")
+        ]
         ops = _owned_ops(import_ops(preview, state, new_id=new_id), state, has_points)
-        report.applied += self._submit(board_id, ops, actor, report)
+        report.applied += self._submit(board_id, ops, actor, skipped)
+        report.skipped += skipped
         by_key = {i.key: i.tracker_id for i in changed}
         for row in preview.rows:
             if row.fate != SKIP and row.key in by_key:
                 memory["ids"][by_key[row.key]] = row.key
 
+    @staticmethod
     def _relink_ops(
-        self,
-        state: BoardState,
-        changed: list[TrackedIssue],
-        gone: set[str],
-        memory: dict[str, Any],
-        report: SyncReport,
-    ) -> list[Op]:
-        """A moved issue's item takes its new key; a gone issue's item is kept, unlinked."""
+        state: BoardState, changed: list[TrackedIssue], gone: set[str], ids: dict[str, str]
+    ) -> tuple[list[Op], list[str], list[str]]:
+        """A moved issue's item takes its new key; a gone issue's item is kept, unlinked. Returns the
+        ops and what they say (moved, gone), and changes ``ids`` (tracker id -> key) to match."""
         items = {item.external_key: item for item in keyed_items(state)}
         ops: list[Op] = []
+        relinked: list[str] = []
+        unlinked: list[str] = []
         for issue in changed:
-            old = memory["ids"].get(issue.tracker_id)
+            old = ids.get(issue.tracker_id)
             item = items.get(old) if old else None
             if old and old != issue.key and item is not None and issue.key not in items:
                 ops.append(Op(f"{item.kind}.update", item.id, item.version, {"external_key": issue.key}))
-                report.relinked.append(f"{old} is now {issue.key}")
-                memory["ids"][issue.tracker_id] = issue.key
+                relinked.append(f"{old} is now {issue.key}")
+                ids[issue.tracker_id] = issue.key
         for tracker_id in sorted(gone):
-            key = memory["ids"].pop(tracker_id, None)
+            key = ids.pop(tracker_id, None)
             item = items.get(key) if key else None
             if item is not None:
                 ops.append(
                     Op(f"{item.kind}.update", item.id, item.version, {"external_key": "", "imported": {}})
                 )
-                report.unlinked.append(f"{key} ({item.title[:60]})")
-        for text in report.unlinked:
-            self.store.log(
-                state.board_id,
-                "gone",
-                f"{text} is no longer in the tracker's scope (deleted or moved out): "
-                "kept on the board, no longer synced",
-            )
-        return ops
+                unlinked.append(f"{key} ({item.title[:60]})")
+        return ops, relinked, unlinked
 
-    def _submit(self, board_id: str, ops: list[Op], actor: Actor, report: SyncReport) -> int:
-        """Submit ``ops`` in one batch; an op the board refuses is left out with its reason, the rest go
-        in."""
+    def _submit(self, board_id: str, ops: list[Op], actor: Actor, skipped: list[str]) -> int:
+        """Submit ``ops`` in one batch; an op the board refuses is left out with its reason (added to
+        ``skipped``), the rest go in."""
         run = new_id()
         pending = [
             Op(op.type, op.target, op.base_version, op.args, f"sync:{run}:{n}") for n, op in enumerate(ops)
@@ -361,14 +372,14 @@ class TrackerSync:
                 if isinstance(cause, Stale | IllegalTransition):
                     raise cause from None
                 refused = pending[exc.index]
-                report.skipped.append(f"{refused.type} refused: {cause.reason}")
+                skipped.append(f"{refused.type} refused: {cause.reason}")
                 pending = [
                     op for n, op in enumerate(pending) if n != exc.index and op.target != refused.target
                 ]
             except PiboardError as cause:  # a batch of one raises its refusal itself
                 if isinstance(cause, Stale | IllegalTransition) or len(pending) != 1:
                     raise
-                report.skipped.append(f"{pending[0].type} refused: {cause}")
+                skipped.append(f"{pending[0].type} refused: {cause}")
                 return 0
         return 0
 
