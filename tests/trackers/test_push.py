@@ -1,6 +1,9 @@
-"""Writing the plan to Jira / Azure DevOps, each test against both (``side``): the preview lists every
-write, the push makes them in the tracker, logs each and links the new issues' items on the board; a
-second push writes nothing; a change made in the tracker and not synced yet is never written over."""
+"""Writing the plan to Jira / Azure DevOps, each test against Jira Cloud, Jira Data Center and Azure
+DevOps (``side``): the preview lists every write, the push makes them in the tracker, logs each and
+links the new issues' items on the board; a second push writes nothing; a change made in the tracker
+and not synced yet is never written over; a refused write is said, a push stopped midway is finished
+by the next. Sprint 2 holds no issue until the push: it is found on the tracker's board (Jira) or
+iteration tree (Azure DevOps)."""
 
 from __future__ import annotations
 
@@ -13,10 +16,13 @@ from board import Actor, Op
 from board.errors import Forbidden, IllegalTransition
 from board.model import Feature, Story, Team
 from board.roles import Role
-from server.store.op_path import new_id
+from server.store.op_path import OpPath, new_id
+from server.store.trackers import TrackerStatus, TrackerStore
 from server.watch.trackers.issues import TrackedIssue
-from server.watch.trackers.push import NEW, PushPlan, TrackerPush
-from tests.trackers.conftest import RTE, Side, Synced, quick_reader
+from server.watch.trackers.push import NEW, PushPlan, TrackerPush, WriterFactory
+from server.watch.trackers.writers import NewIssue, TrackerWriter, open_writer
+from tests.trackers.azure_emulator import AzureEmulator
+from tests.trackers.conftest import RTE, AzureSide, Side, Synced, quick_reader
 
 Planned = tuple[Synced, dict[str, str]]
 # The issue types a new feature and a new story get: those of the linked items of their kind.
@@ -195,3 +201,69 @@ def test_the_push_waits_for_a_poll_under_way(replanned: Planned) -> None:
     board.store.release_lease(board.board_id, "another-process")
     assert TrackerPush(board.op_path, board.store).push(board.board_id, RTE).written
     assert board.store.take_lease(board.board_id, "another-process", datetime.now(UTC), 60)  # let go
+
+
+def test_a_write_the_tracker_refuses_is_said_and_the_others_are_made(
+    op_path: OpPath, store: TrackerStore, azure: AzureEmulator
+) -> None:
+    side = AzureSide(azure)
+    side.plan()
+    board = side.connect(op_path, store)
+    board.sync.first_apply(board.board_id, RTE)
+    atlas = next(t.id for t in board.state().of(Team).values() if t.name == "Atlas")
+    rte(board, "team.create", id="t-nova", name="Nova")  # no area of its own in Azure DevOps yet
+    rte(board, "story.create", id="s-1", title="Star map", team_id="t-nova")
+    rte(board, "story.create", id="s-2", title="Refunds", team_id=atlas)
+    board.lock()
+    report = TrackerPush(board.op_path, board.store).push(board.board_id, RTE)
+    (failed,) = report.failed
+    assert failed.startswith("create User Story 'Star map' (Nova): TF401347")
+    assert [w.title for w in report.written] == ["Refunds"] and by_title(board, "Refunds").external_key
+    assert by_title(board, "Star map").external_key == ""
+    logged = [line.text for line in board.store.log_lines(board.board_id) if line.kind == "write"]
+    assert any(text.startswith("refused: create User Story 'Star map'") for text in logged)
+
+
+def goes_down_after_the_first_issue_made(side: Side) -> WriterFactory:
+    """The real writer, without waits, whose tracker goes down once it made one issue."""
+
+    def factory(status: TrackerStatus, token: str) -> TrackerWriter:
+        s = status.settings
+        writer = open_writer(s.product, s.url, s.user, token, s.scope, sleep=lambda _s: None, attempts=2)
+        create = writer.create
+
+        def create_then_go_down(new: NewIssue, parent_key: str | None) -> tuple[str, str]:
+            made = create(new, parent_key)
+            side.outage(None)
+            return made
+
+        writer.create = create_then_go_down  # type: ignore[method-assign]
+        return writer
+
+    return factory
+
+
+def test_a_push_the_tracker_stops_midway_is_finished_by_the_next(replanned: Planned, side: Side) -> None:
+    board, _ = replanned
+    board.lock()
+    report = TrackerPush(board.op_path, board.store, writer=goes_down_after_the_first_issue_made(side)).push(
+        board.board_id, RTE
+    )
+    assert report.stopped.startswith(f"stopped: {side.product}: ")
+    assert report.stopped.endswith("push again to write the rest")
+    assert [w.title for w in report.written] == ["Payouts"]
+    payouts = by_title(board, "Payouts").external_key
+    assert payouts and payouts in board.status().memory["ids"].values()
+    side.recover()
+    rest = TrackerPush(board.op_path, board.store).push(board.board_id, RTE)
+    assert len(rest.written) == 5 and not rest.failed and not rest.stopped
+    titles = [issue.summary for issue in held(board, side).values()]
+    assert titles.count("Payouts") == 1 and titles.count("Payout report") == 1
+
+
+def test_there_is_nothing_to_push_before_the_first_sync(
+    op_path: OpPath, store: TrackerStore, side: Side
+) -> None:
+    board = side.connect(op_path, store)
+    with pytest.raises(IllegalTransition, match="apply the first sync first"):
+        TrackerPush(board.op_path, board.store).preview(board.board_id)

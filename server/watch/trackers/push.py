@@ -220,7 +220,7 @@ class TrackerPush:
                     made[tracker_id] = done.issue
                     self._link_item(board_id, done, linker, report)
         except TrackerError as stopped:  # unreachable, or the token refused: what is written stays
-            report.stopped = f"stopped: {stopped}"
+            report.stopped = f"stopped: {stopped}; push again to write the rest"
             self.store.log(board_id, "write", report.stopped)
         finally:
             self._remember(board_id, made)
