@@ -228,19 +228,22 @@ class TrackerPush:
     @staticmethod
     def _make(write: Write, writer: TrackerWriter, keys: dict[str, str]) -> tuple[Write, str]:
         """Make ``write``; the write as made (its keys known) and a new issue's tracker id."""
-        if write.new is not None:
+        if write.what == CREATE:
+            assert write.new is not None
             parent = keys[write.new.parent_id] if write.new.parent_id else None
             tracker_id, key = writer.create(write.new, parent)
             keys[write.item_id] = key
             return replace(write, issue=key), tracker_id
-        if write.sprint is not None:
-            writer.set_sprint(write.issue, write.sprint)
-        elif write.points is not None:
-            writer.set_points(write.issue, write.points)
-        else:
+        if write.what == BLOCKS:
             first, then = keys[write.item_id], keys[write.then_id]
             writer.link(first, then)
             return replace(write, issue=first, after=then), ""
+        if write.what == SPRINT:
+            assert write.sprint is not None
+            writer.set_sprint(write.issue, write.sprint)
+        else:
+            assert write.points is not None
+            writer.set_points(write.issue, write.points)
         return write, ""
 
     def _linker(self, board_id: str, product: str, rte: Actor) -> Actor:
@@ -258,7 +261,10 @@ class TrackerPush:
             if item is None:
                 report.failed.append(f"{done.issue} was made, but '{done.title}' is gone from the board")
                 return
-            args = {"external_key": done.issue, "imported": board_values(state, item)}
+            snapshot = board_values(state, item)
+            if done.new is not None and done.new.sprint is None:
+                snapshot["iteration"] = None  # made in no sprint: the sync reads it in none
+            args = {"external_key": done.issue, "imported": snapshot}
             try:
                 self.op_path.submit(
                     board_id, Op(f"{item.kind}.update", item.id, item.version, args, new_id()), actor
@@ -425,6 +431,9 @@ class _Planner:
         team = self.state.get(Team, item.team_id)
         assert team is not None, "an item is made in the tracker only once it is on a team"
         sprint = self._sprint(item.iteration_id)
+        if sprint is not None and sprint.closed:
+            self.notes.append(f"'{item.title}': {sprint.name} is closed in {self.product}: made in no sprint")
+            sprint = None
         points = item.points if isinstance(item, Story) and self.held.has_points and item.points else None
         parent_id = None
         if isinstance(item, Story) and self._key(item.feature_id) is not None:

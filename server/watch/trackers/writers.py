@@ -161,7 +161,7 @@ class JiraWriter:
             values[fields.team] = team_value
         if fields.points and new.points:
             values[fields.points] = new.points
-        if fields.sprint and new.sprint is not None and not new.sprint.closed:
+        if fields.sprint and new.sprint is not None:
             values[fields.sprint] = int(new.sprint.id)
         if parent_key:
             values["parent"] = {"key": parent_key}
