@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -133,3 +133,17 @@ def test_an_iteration_move_lands_only_once_execution_started(
     assert not report.failed, report.failed
     moved = board.state().get(Iteration, board.item(str(ids["two"])).iteration_id)
     assert moved is not None and moved.name == "Sprint 2"
+
+
+def test_a_removed_work_item_leaves_the_scope_rather_than_being_done(
+    synced: tuple[Synced, dict[str, int]], azure: AzureEmulator
+) -> None:
+    board, ids = synced
+    azure.set_state(ids["two"], "Removed")
+    assert not board.sync.poll(board.board_id).failed
+    assert board.item(str(ids["two"])).status == StoryStatus.TODO  # out of scope: not read as Done
+    board.store.poll_now(board.board_id, datetime.now(UTC), reconcile=True)
+    report = board.sync.poll(board.board_id)
+    assert report.unlinked == [f"{ids['two']} (Pay by invoice)"]
+    kept = [s for s in board.state().of(Story).values() if s.title == "Pay by invoice"]
+    assert [(s.external_key, s.status) for s in kept] == [("", StoryStatus.TODO)]
