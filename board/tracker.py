@@ -35,6 +35,10 @@ OWNERSHIP: tuple[tuple[str, str, str], ...] = (
     ("PI objectives, risks, business value", "board", "board"),
 )
 
+# What a refused board edit may be written to the tracker instead (write-back on): a status is not, as
+# the tracker moves it through its own workflow.
+WRITTEN_BACK = frozenset({"title", "points", "iteration_id"})
+
 # The link itself (the tracker key and what the sync last wrote): the sync keeps it, on any linked item.
 LINK_FIELDS = frozenset({"external_key", "imported"})
 
@@ -105,11 +109,12 @@ def tracker_refusal(
     if not taken:
         return None
     words = ", ".join(FIELD_WORDS.get(f, f) for f in taken)
-    if terms.write_back:
+    if terms.write_back and set(taken) <= WRITTEN_BACK:
         return TrackerOwned(
             f"the {words} of {external_key} is {terms.product}'s; write it back to {terms.product}",
             write_back=True,
             fields=taken,
+            product=terms.product,
         )
     return TrackerOwned(
         f"the {words} of {external_key} is {terms.product}'s: change it in {terms.product}",

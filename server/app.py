@@ -57,8 +57,10 @@ from server.transfer.common import FileRefused
 from server.transfer.files import Baselines
 from server.version import __version__
 from server.watch.execution import ExecutionWatch
+from server.watch.trackers.push import TrackerPush
 from server.watch.trackers.sync import TrackerSync
 from server.watch.trackers.watch import TrackerWatch
+from server.watch.trackers.write_back import TrackerWriteBack
 from server.watch.webhooks import Webhooks
 
 # The event loop's thread sends to every screen while worker threads commit ops, and SQLite gives up
@@ -91,6 +93,8 @@ def build_services(settings: Settings) -> Services:
         baselines=Baselines(storage.op_path),
         tracker_sync=tracker_sync,
         tracker_watch=TrackerWatch(storage.trackers, tracker_sync, tick=settings.tracker_tick),
+        tracker_push=TrackerPush(storage.op_path, storage.trackers),
+        tracker_write_back=TrackerWriteBack(storage.op_path, storage.trackers),
     )
 
 
@@ -217,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.form_router,
         trackers.router,
         trackers.hooks_router,
+        trackers.form_router,
         tracker_forms.form_router,
     ):
         app.include_router(router)

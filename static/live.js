@@ -539,6 +539,25 @@
     else htmx.trigger(form, "submit");
   });
 
+  // "Write it to Jira" next to an edit refused because the tracker owns the field (write-back on): the
+  // same fields go to the tracker instead; the change comes back with the next sync, by the tracker.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-write-back]");
+    if (!button) return;
+    var slot = button.closest(".refusal-slot");
+    var form = slot && (slot.piboardRefusedForm || slot.closest("form"));
+    if (!form) return;
+    var fields = new FormData(form);
+    if (!fields.get("client_op_id")) fields.set("client_op_id", newClientOpId());
+    button.disabled = true;
+    fetch(opsUrl.replace(/\/ops$/, "/tracker/write-back"), {
+      method: "POST", body: fields, credentials: "same-origin", headers: { "HX-Request": "true" },
+    })
+      .then(function (response) { return response.text(); })
+      .then(function (html) { slot.innerHTML = html; }) // the server's fragment, escaped there
+      .catch(function () { button.disabled = false; });
+  });
+
   window.addEventListener("online", flushOutbox);
   if (window.MutationObserver) {
     new MutationObserver(function () { if (outbox.length) markPending(); })

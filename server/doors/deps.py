@@ -29,8 +29,10 @@ from server.live.hub import Hub
 from server.store.auth import session_cookie_name
 from server.store.storage import Storage
 from server.transfer.files import Baselines
+from server.watch.trackers.push import TrackerPush
 from server.watch.trackers.sync import TrackerSync
 from server.watch.trackers.watch import TrackerWatch
+from server.watch.trackers.write_back import TrackerWriteBack
 from server.watch.webhooks import Webhooks
 
 
@@ -47,6 +49,8 @@ class Services(Storage):
     baselines: Baselines  # each board's baseline, replayed once for every export
     tracker_sync: TrackerSync  # the boards' sync with their trackers (Jira, Azure DevOps)
     tracker_watch: TrackerWatch  # polls each synced board when due; a webhook wakes it
+    tracker_push: TrackerPush  # "Write the plan to the tracker" (write-back on)
+    tracker_write_back: TrackerWriteBack  # a refused edit of a tracker-owned field, written there
 
 
 def get_services(request: Request) -> Services:

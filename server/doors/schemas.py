@@ -195,3 +195,8 @@ class TrackerLogLine(BaseModel):
     at: datetime
     kind: str
     text: str
+
+
+class WrittenBackPublic(BaseModel):
+    key: str
+    text: str

@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from html import escape
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import Actor, roles
+from board import Actor, Op, roles
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from server.doors.boards import REFUSALS
-from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.deps import CurrentActor, FormActor, Services, ServicesDep
+from server.doors.op_input import op_from_fields
 from server.doors.schemas import (
+    OpIn,
     TrackerIn,
     TrackerLogLine,
     TrackerPreviewIn,
     TrackerPublic,
     TrackerSyncReport,
+    WrittenBackPublic,
 )
 from server.errors import Unavailable
 from server.store.sealed import Secret
@@ -36,9 +40,11 @@ from server.watch.trackers.errors import TrackerAuthError, TrackerError, Tracker
 from server.watch.trackers.jira import verify_jira_signature
 from server.watch.trackers.readers import open_reader
 from server.watch.trackers.settings import check_token, tracker_settings
+from server.watch.trackers.write_back import WrittenBack
 
 router = APIRouter(prefix="/api/boards/{board_id}/tracker", tags=["tracker"])
 hooks_router = APIRouter(prefix="/hooks", tags=["tracker"])
+form_router = APIRouter(prefix="/b/{board_id}/tracker", tags=["pages"])
 
 WHAT = "connects the board to a tracker"
 CHECK_TIMEOUT_S = 5.0
@@ -181,6 +187,34 @@ def _tracker_call(call: Callable[[], T]) -> T:
         raise Invalid(f"{exc.product} refused: {exc.message}") from None
 
 
+def _writing(services: Services, board_id: str, actor: Actor) -> TrackerStatus:
+    roles.require_rte(actor, "writes the plan to the tracker")
+    status = _status(services, board_id)
+    if not status.settings.write_back:
+        raise IllegalTransition(f"write-back to {status.product_name} is off: turn it on on Admin first")
+    if status.state != "syncing":
+        raise IllegalTransition("apply the first sync first")
+    return status
+
+
+def push_preview(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
+    _writing(services, board_id, actor)
+    plan = _tracker_call(lambda: services.tracker_push.preview(board_id))
+    return plan.to_dict()
+
+
+def push(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
+    _writing(services, board_id, actor)
+    report = _tracker_call(lambda: services.tracker_push.push(board_id, actor))
+    return report.to_dict()
+
+
+def write_back(services: Services, board_id: str, actor: Actor, op: Op) -> WrittenBack:
+    written = _tracker_call(lambda: services.tracker_write_back.write(board_id, op, actor))
+    services.tracker_watch.wake()
+    return written
+
+
 # --- REST -------------------------------------------------------------------------------------------
 
 
@@ -228,6 +262,37 @@ def apply_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> 
 def sync_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> TrackerSyncReport:
     """Poll now (and look for issues gone from the scope)."""
     return sync_now(services, board_id, actor)
+
+
+@router.post("/push/preview", responses=REFUSALS)
+def preview_push(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """Every write "Write the plan to the tracker" would make now, per issue (write-back on, RTE)."""
+    return push_preview(services, board_id, actor)
+
+
+@router.post("/push", responses=REFUSALS)
+def push_plan(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """Write the locked plan to the tracker: sprints, links, points, new issues; twice writes nothing."""
+    return push(services, board_id, actor)
+
+
+@router.post("/write-back", response_model=WrittenBackPublic, responses=REFUSALS)
+def write_back_op(board_id: str, body: OpIn, actor: CurrentActor, services: ServicesDep) -> WrittenBackPublic:
+    """An edit refused because the tracker owns the field, written to the tracker instead (write-back on)."""
+    written = write_back(services, board_id, actor, body.to_op())
+    return WrittenBackPublic(key=written.key, text=written.text)
+
+
+@form_router.post("/write-back", response_class=HTMLResponse)
+async def write_back_form(
+    board_id: str, request: Request, actor: FormActor, services: ServicesDep
+) -> Response:
+    """The same from a page: the refused form's fields, sent again by its "Write it to …" button."""
+    form = await request.form()
+    services.limiter.check(actor.id)
+    op = op_from_fields(form.multi_items()).to_op()
+    written = await run_in_threadpool(write_back, services, board_id, actor, op)
+    return HTMLResponse(f'<p class="written-back" role="status">{escape(written.text)}</p>')
 
 
 @router.get("/log", response_model=list[TrackerLogLine], responses=REFUSALS)

@@ -147,6 +147,12 @@ def refusal_fragment(request: Request, exc: PiboardError) -> Response:
     return templates.TemplateResponse(
         request,
         "parts/refusal.html",
-        {"reason": exc.reason, "code": exc.code, "version": _current_version(exc)},
+        {
+            "reason": exc.reason,
+            "code": exc.code,
+            "version": _current_version(exc),
+            # A board edit to what the tracker owns, which may be written there instead.
+            "write_back_to": exc.detail.get("product") if exc.detail.get("write_back") else None,
+        },
         status_code=STATUS.get(exc.code, 400),
     )

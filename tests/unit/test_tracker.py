@@ -39,7 +39,7 @@ def test_write_back_is_offered_when_it_is_on(synced: Session) -> None:
     synced.sync = SyncTerms("Jira", write_back=True)
     with pytest.raises(TrackerOwned, match="write it back to Jira") as refused:
         synced.do("story.update", "s1", by=TESS, points=8)
-    assert refused.value.detail == {"write_back": True, "fields": ["points"]}
+    assert refused.value.detail == {"write_back": True, "fields": ["points"], "product": "Jira"}
 
 
 def test_the_board_owns_placement_while_planning_and_the_tracker_once_the_pi_runs(synced: Session) -> None:

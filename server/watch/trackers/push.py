@@ -194,7 +194,7 @@ class TrackerPush:
 
     def _plan(self, status: TrackerStatus, writer: TrackerWriter) -> PushPlan:
         held = writer.read()
-        return _Planner(self.op_path.state(status.board_id), held, status.memory, writer).plan()
+        return Planner(self.op_path.state(status.board_id), held, status.memory, writer).plan()
 
     def _write(
         self, status: TrackerStatus, plan: PushPlan, writer: TrackerWriter, actor: Actor, report: PushReport
@@ -301,7 +301,7 @@ class TrackerPush:
         return self.writer(status, self.store.credentials(status.board_id).token.reveal())
 
 
-class _Planner:
+class Planner:
     """The writes that bring the tracker to the board: the board against what the tracker holds."""
 
     def __init__(self, state: BoardState, held: Held, memory: dict[str, Any], writer: TrackerWriter) -> None:
@@ -346,7 +346,7 @@ class _Planner:
         key = item.external_key
         held = self.held.issues[key]
         writes: list[Write] = []
-        sprint = self._sprint(item.iteration_id)
+        sprint = self.sprint(item.iteration_id)
         if sprint is not None and not held.in_sprint(sprint):
             names = {s.id: s.name for s in self.held.sprints}
             now = names.get(held.sprint or "") or (held.issue.sprint.name if held.issue.sprint else "")
@@ -383,7 +383,7 @@ class _Planner:
         what the sync last read); without that snapshot, what the tracker holds stands."""
         return name in item.imported and (item.imported[name] or 0) != (now or 0)
 
-    def _sprint(self, iteration_id: str | None) -> Sprint | None:
+    def sprint(self, iteration_id: str | None) -> Sprint | None:
         """The sprint that is the iteration ``iteration_id``; the first time one is not found, a note."""
         if iteration_id is None:
             return None
@@ -430,7 +430,7 @@ class _Planner:
     def _create(self, item: Feature | Story) -> Write:
         team = self.state.get(Team, item.team_id)
         assert team is not None, "an item is made in the tracker only once it is on a team"
-        sprint = self._sprint(item.iteration_id)
+        sprint = self.sprint(item.iteration_id)
         if sprint is not None and sprint.closed:
             self.notes.append(f"'{item.title}': {sprint.name} is closed in {self.product}: made in no sprint")
             sprint = None

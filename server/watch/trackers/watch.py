@@ -47,12 +47,16 @@ class TrackerWatch(Background):
         # Who holds a lease: this process, told apart from others on the same host.
         self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        """Look for due polls now (a webhook came, the RTE asked): called on the event loop."""
-        self._wake.set()
+        """Look for due polls now (a webhook came, the RTE asked); from any thread."""
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick)

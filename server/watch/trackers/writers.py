@@ -88,6 +88,8 @@ class TrackerWriter(Protocol):
 
     def set_points(self, key: str, points: int) -> None: ...
 
+    def set_summary(self, key: str, summary: str) -> None: ...
+
     def link(self, first: str, then: str) -> None:
         """Record that ``first`` finishes before ``then`` starts (Blocks; Successor)."""
         ...
@@ -147,6 +149,9 @@ class JiraWriter:
     def set_points(self, key: str, points: int) -> None:
         assert self._fields.points is not None, "points are written only where the tracker keeps them"
         self.client.update_fields(key, {self._fields.points: points})
+
+    def set_summary(self, key: str, summary: str) -> None:
+        self.client.update_fields(key, {"summary": summary})
 
     def link(self, first: str, then: str) -> None:
         self.client.link_blocks(first, then)
@@ -214,6 +219,9 @@ class AzureWriter:
 
     def set_points(self, key: str, points: int) -> None:
         self._patch(key, self._points_field, points)
+
+    def set_summary(self, key: str, summary: str) -> None:
+        self._patch(key, "System.Title", summary)
 
     def link(self, first: str, then: str) -> None:
         self.client.add_dependency(int(first), int(then))
