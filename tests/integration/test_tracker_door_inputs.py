@@ -4,6 +4,7 @@ a clear refusal, the server up, nothing stored."""
 from __future__ import annotations
 
 import json
+
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
