@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from server.watch.trackers.azure import POINTS_FIELDS, AzureClient, from_azure, scope_where
 from server.watch.trackers.issues import TrackedIssue
-from server.watch.trackers.jira import JiraClient, JiraFields, from_jira
+from server.watch.trackers.jira import KEY_BATCH, JiraClient, JiraFields, from_jira
 
 # A scope's settings per product: (name, label, required).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
@@ -66,6 +66,10 @@ class TrackerReader(Protocol):
 
     def still_in_scope(self, tracker_ids: Iterable[str]) -> set[str]: ...
 
+    def issues(self, tracker_ids: Iterable[str]) -> list[TrackedIssue]:
+        """Those of ``tracker_ids`` still in scope, read again (a poll's skipped issues)."""
+        ...
+
     def has_points(self) -> bool: ...
 
     def points_fields(self) -> frozenset[str]:
@@ -102,6 +106,16 @@ class JiraReader:
 
     def still_in_scope(self, tracker_ids: Iterable[str]) -> set[str]:
         return self.client.keys_in_scope(self.jql, tracker_ids)
+
+    def issues(self, tracker_ids: Iterable[str]) -> list[TrackedIssue]:
+        # Asked in scope first: one id gone would make Jira refuse the whole `id in (...)`.
+        found = sorted(self.still_in_scope(tracker_ids))
+        fields = self._read_fields()
+        issues: list[TrackedIssue] = []
+        for at in range(0, len(found), KEY_BATCH):
+            jql = f"id in ({', '.join(found[at : at + KEY_BATCH])})"
+            issues += [from_jira(raw, fields) for raw in self.client.search(jql, self.client.issue_fields())]
+        return issues
 
     def has_points(self) -> bool:
         return bool(self.points_fields())
@@ -150,6 +164,10 @@ class AzureReader:
     def still_in_scope(self, tracker_ids: Iterable[str]) -> set[str]:
         ids = [int(i) for i in tracker_ids if str(i).isdigit()]
         return {str(i) for i in self.client.ids_in_scope(self.scope, ids)}
+
+    def issues(self, tracker_ids: Iterable[str]) -> list[TrackedIssue]:
+        found = sorted(int(i) for i in self.still_in_scope(tracker_ids))
+        return self._read(found) if found else []
 
     def has_points(self) -> bool:
         return bool(self.points_fields())

@@ -15,8 +15,12 @@ Outcomes the sync defines:
 - an issue deleted, or moved out of scope, leaves its item on the board unlinked (a planned item is
   never lost to a tracker's clean-up), with a log line saying so;
 - a renamed sprint stays the iteration it was: sprints are remembered by their tracker id;
-- a removed points field leaves the board's points as they are, and the log says why;
-- while the plan is locked for the final review the sync waits (nothing is read as done);
+- a removed points field (one the first sync read from) leaves the board's points as they are, and
+  the log says why;
+- a new issue in scope becomes a new item; one of a team the board lacks is skipped with the reason,
+  and read again at each poll until the RTE adds the team;
+- while the plan is locked for the final review the sync waits (nothing is read as done), and what
+  it found (moves, issues gone) is found again once the plan is unlocked;
 - 401/403 pauses the sync with the tracker's reason; no answer keeps the board working and says so.
 """
 
@@ -229,8 +233,11 @@ class TrackerSync:
         board_id = status.board_id
         since = (status.cursor or started) - OVERLAP
         changed = reader.changed_since(since)
-        report.read = len(changed)
         memory = _memory(status.memory)
+        if memory["skipped"]:  # read again until they land: the RTE may have added their team since
+            seen = {issue.tracker_id for issue in changed}
+            changed += [i for i in reader.issues(memory["skipped"]) if i.tracker_id not in seen]
+        report.read = len(changed)
         # A points field the first sync read from and now gone (a changed field configuration) would
         # read as no points at all: the board keeps its points instead.
         fields = reader.points_fields()
@@ -313,6 +320,7 @@ class TrackerSync:
                 "kept on the board, no longer synced",
             )
         if not changed:
+            memory["skipped"] = []
             return
         jira = as_jira_file(changed, points=has_points, sprint_names=memory["sprints"])
         choices = self._choices(status) + POLL_CHOICES
@@ -326,6 +334,11 @@ class TrackerSync:
         report.applied += self._submit(board_id, ops, actor, skipped)
         report.skipped += skipped
         by_key = {i.key: i.tracker_id for i in changed}
+        memory["skipped"] = [
+            by_key[row.key]
+            for row in preview.rows
+            if row.key in by_key and row.fate == SKIP and row.kind in ("feature", "story")
+        ]
         for row in preview.rows:
             if row.fate != SKIP and row.key in by_key:
                 memory["ids"][by_key[row.key]] = row.key
@@ -444,6 +457,7 @@ def _memory(stored: dict[str, Any]) -> dict[str, Any]:
         "ids": dict(stored.get("ids") or {}),
         "sprints": dict(stored.get("sprints") or {}),
         "points_fields": list(stored.get("points_fields") or []),
+        "skipped": list(stored.get("skipped") or []),
         "reconciled_at": stored.get("reconciled_at"),
     }
 
