@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -17,6 +17,7 @@ from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath
 from server.store.sealed import Sealer, Secret
 from server.store.trackers import TrackerSettings, TrackerStatus, TrackerStore
+from server.transfer.jira_items import keyed_items
 from server.watch.trackers.readers import TrackerReader, open_reader
 from server.watch.trackers.sync import ReaderFactory, TrackerSync
 from tests.trackers.azure_emulator import AzureEmulator
@@ -33,16 +34,12 @@ class Synced:
     sync: TrackerSync
     board_id: str
 
-    def state(self):  # type: ignore[no-untyped-def]
+    def state(self) -> BoardState:
         return self.op_path.state(self.board_id)
 
-    def item(self, key: str):  # type: ignore[no-untyped-def]
-        state = self.state()
-        for kind in ("story", "feature"):
-            for item in state.items[kind].values():
-                if item.external_key == key:
-                    return item
-        return None
+    def item(self, key: str) -> Any:
+        """The feature or story linked to ``key``, or None (Any: a test reads its fields directly)."""
+        return next((item for item in keyed_items(self.state()) if item.external_key == key), None)
 
     def read_with(self, reader: ReaderFactory, **options: Any) -> None:
         """From now on the sync reads with ``reader`` (``options``: the sync's clock)."""
@@ -73,10 +70,8 @@ class Synced:
         monkeypatch.setattr(self.op_path, "state", read_then_edit)
 
     def start_execution(self) -> None:
-        meta = self.state().meta
         self.op_path.submit(self.board_id, Op("baseline.take", None, None, {}, "t-baseline"), RTE)
         self.op_path.submit(self.board_id, Op("execution.start", None, None, {}, "t-start"), RTE)
-        assert meta is not None
 
 
 @pytest.fixture
@@ -189,43 +184,10 @@ def connect_azure(
 # --- one tracker or the other, as a test drives it ---------------------------------------------------
 
 
-class Side(Protocol):
-    """A tracker as the outcome and fault tests drive it, the same for Jira and Azure DevOps. Keys are
-    the board's external keys (Jira's "ATL-1", Azure DevOps' id as text)."""
-
-    product: str
-
-    @property
-    def token(self) -> str: ...
-
-    def plan(self) -> dict[str, str]:
-        """Atlas's feature with stories "one" (5 points) and "two" (3), and Zephyr's "ledger", in sprint 1."""
-        ...
-
-    def connect(
-        self, op_path: OpPath, store: TrackerStore, *, reader: ReaderFactory | None = None, **settings: Any
-    ) -> Synced: ...
-
-    def add_story(self, title: str, team: str, points: float) -> str: ...
-    def set_done(self, key: str) -> None: ...
-    def set_points(self, key: str, points: float) -> None: ...
-    def retitle(self, key: str, title: str) -> None: ...
-    def move_to_sprint_2(self, key: str) -> None: ...
-    def rename_sprint_1(self, name: str) -> None: ...
-    def remove_points_field(self) -> None: ...
-    def delete(self, key: str) -> None: ...
-    def move_out_of_scope(self, key: str) -> None: ...
-    def rate_limit(self, times: int, retry_after_s: int) -> None: ...
-    def outage(self, times: int | None) -> None: ...
-    def recover(self) -> None: ...
-    def hang(self, seconds: float, times: int) -> None: ...
-    def revoke(self) -> None: ...
-    def rotate_token(self, token: str) -> None:
-        """The product takes ``token`` from now on, and no longer the old one."""
-        ...
-
-
 class JiraSide:
+    """Jira as the outcome and fault tests drive it (the same methods as :class:`AzureSide`). Keys are
+    the board's external keys: Jira's "ATL-1", Azure DevOps' id as text."""
+
     product = "Jira"
 
     def __init__(self, jira: JiraEmulator) -> None:
@@ -237,6 +199,7 @@ class JiraSide:
         return self.jira.token
 
     def plan(self) -> dict[str, str]:
+        """Atlas's feature with stories "one" (5 points) and "two" (3), and Zephyr's "ledger", in sprint 1."""
         feature = self.jira.add_issue("ATL", "Checkout", issue_type="Epic", team="Atlas")
         return {
             "feature": feature,
@@ -261,14 +224,8 @@ class JiraSide:
     def set_done(self, key: str) -> None:
         self.jira.set_status(key, "Done", "done")
 
-    def set_points(self, key: str, points: float) -> None:
-        self.jira.update(key, points=points)
-
     def retitle(self, key: str, title: str) -> None:
         self.jira.update(key, summary=title)
-
-    def move_to_sprint_2(self, key: str) -> None:
-        self.jira.move_to_sprint(key, self.sprints[1])
 
     def rename_sprint_1(self, name: str) -> None:
         self.jira.rename_sprint(self.sprints[0], name)
@@ -298,6 +255,7 @@ class JiraSide:
         self.jira.revoke(401)
 
     def rotate_token(self, token: str) -> None:
+        """The product takes ``token`` from now on, and no longer the old one."""
         self.jira.token = token
         self.jira.clear_faults()
 
@@ -345,14 +303,8 @@ class AzureSide:
     def set_done(self, key: str) -> None:
         self.azure.set_state(int(key), "Closed")
 
-    def set_points(self, key: str, points: float) -> None:
-        self.azure.update(int(key), points=points)
-
     def retitle(self, key: str, title: str) -> None:
         self.azure.update(int(key), title=title)
-
-    def move_to_sprint_2(self, key: str) -> None:
-        self.azure.move_iteration(int(key), self.sprints[1])
 
     def rename_sprint_1(self, name: str) -> None:
         self.azure.rename_iteration(self.sprints[0], name)
@@ -383,6 +335,9 @@ class AzureSide:
 
     def rotate_token(self, token: str) -> None:
         self.azure.grant(token)
+
+
+Side = JiraSide | AzureSide
 
 
 @pytest.fixture(params=["jira", "jira_dc", "azure"])

@@ -77,7 +77,7 @@ def test_the_first_apply_maps_area_iteration_points_and_dependencies(
         board.item(str(ids["feature"])),
     )
     teams = {t.id: t.name for t in state.of(Team).values()}
-    iteration = state.get(Iteration, one.iteration_id)
+    iteration = state.of(Iteration)[one.iteration_id]
     assert (teams[one.team_id], teams[ledger.team_id]) == ("Atlas", "Zephyr")
     assert iteration.name == "Sprint 1" and iteration.start == START.isoformat()
     assert (one.points, one.title, one.feature_id) == (5, "Pay by card", feature.id)

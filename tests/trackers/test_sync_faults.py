@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from board import Op
-from board.model import Iteration, StoryStatus
+from board.model import Iteration, Story, StoryStatus
 from server.store.op_path import OpPath
 from server.store.sealed import Secret
 from server.store.trackers import TrackerStore
@@ -46,7 +46,7 @@ def test_a_deleted_issue_leaves_its_item_unlinked_once_reconciled(planned: Plann
     board.store.poll_now(board.board_id, datetime.now(UTC), reconcile=True)
     report = poll(board)
     assert [text.split(" ")[0] for text in report.unlinked] == [keys["one"]]
-    kept = board.state().items["story"][story_id]
+    kept = board.state().of(Story)[story_id]
     assert (kept.external_key, kept.title, kept.points) == ("", "Pay by card", 5)
     assert any(
         f"{keys['one']} (Pay by card) is no longer in the tracker's scope" in t for t in log_texts(board)
@@ -90,7 +90,7 @@ def test_an_issue_moved_out_of_scope_is_unlinked_by_the_reconcile_every_ten_minu
     board.sync = TrackerSync(board.op_path, board.store, reader=quick_reader(), clock=lambda: later)
     report = poll(board)
     assert len(report.unlinked) == 1
-    assert board.state().items["story"][story_id].external_key == ""
+    assert board.state().of(Story)[story_id].external_key == ""
     assert any("no longer in the tracker's scope" in t for t in log_texts(board))
     side.retitle(keys["one"], "Pay by card (3-D Secure)")  # the others still follow
     board.sync = TrackerSync(board.op_path, board.store, reader=quick_reader())

@@ -182,11 +182,11 @@ def test_a_story_born_on_the_board_is_never_held(planned: Planned, side: Side) -
     board.op_path.submit(board.board_id, Op("story.create", None, None, args, "b0"), RTE)
     changes: list[dict[str, Any]] = [{"points": 5}, {"status": "done"}, {"title": "Spike (done)"}]
     for n, change in enumerate([*changes, {"iteration_id": None}]):
-        born = board.state().get(Story, "born-1")
+        born = board.state().of(Story)["born-1"]
         board.op_path.submit(
             board.board_id, Op("story.update", born.id, born.version, change, f"b{n + 1}"), RTE
         )
-    born = board.state().get(Story, "born-1")
+    born = board.state().of(Story)["born-1"]
     assert (born.points, born.status, born.title, born.iteration_id) == (
         5,
         StoryStatus.DONE,
