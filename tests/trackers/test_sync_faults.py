@@ -1,7 +1,7 @@
-"""The sync's defined outcomes and faults, each run against Jira and against Azure DevOps (``side``):
-what a tracker's clean-up does to the board (deletes, moves out of scope, renamed sprints, a removed
-points field, new issues, unknown teams, a locked plan), then what its faults do (429, 5xx, outages,
-timeouts, refused tokens), and that the token never shows."""
+"""The sync's defined outcomes and faults, each run against Jira Cloud, Jira Data Center and Azure
+DevOps (``side``): what a tracker's clean-up does to the board (deletes, moves out of scope, renamed
+sprints, a removed points field, new issues, unknown teams, a locked plan), then what its faults do
+(429, 5xx, outages, timeouts, refused tokens), and that the token never shows."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from server.store.op_path import OpPath
 from server.store.sealed import Secret
 from server.store.trackers import TrackerStore
 from server.watch.trackers.errors import TrackerError
-from server.watch.trackers.sync import OVERLAP, RECONCILE_EVERY, SyncReport, TrackerSync
+from server.watch.trackers.sync import OVERLAP, RECONCILE_EVERY, SyncReport
 from tests.trackers.conftest import RTE, Side, Synced, connect_jira, quick_reader
 from tests.trackers.jira_emulator import JiraEmulator
 
@@ -51,8 +51,8 @@ def test_a_deleted_issue_leaves_its_item_unlinked_once_reconciled(planned: Plann
     assert any(
         f"{keys['one']} (Pay by card) is no longer in the tracker's scope" in t for t in log_texts(board)
     )
-    status = board.store.status(board.board_id)
-    assert status is not None and not status.reconcile and keys["one"] not in status.memory["ids"].values()
+    status = board.status()
+    assert not status.reconcile and keys["one"] not in status.memory["ids"].values()
 
 
 def test_a_reconcile_while_the_plan_is_locked_unlinks_once_it_is_unlocked(
@@ -87,13 +87,13 @@ def test_an_issue_moved_out_of_scope_is_unlinked_by_the_reconcile_every_ten_minu
     story_id = board.item(keys["two"]).id
     side.move_out_of_scope(keys["two"])
     later = datetime.now(UTC) + RECONCILE_EVERY + timedelta(minutes=1)
-    board.sync = TrackerSync(board.op_path, board.store, reader=quick_reader(), clock=lambda: later)
+    board.read_with(quick_reader(), clock=lambda: later)
     report = poll(board)
     assert len(report.unlinked) == 1
     assert board.state().of(Story)[story_id].external_key == ""
     assert any("no longer in the tracker's scope" in t for t in log_texts(board))
     side.retitle(keys["one"], "Pay by card (3-D Secure)")  # the others still follow
-    board.sync = TrackerSync(board.op_path, board.store, reader=quick_reader())
+    board.read_with(quick_reader())
     board.store.update_state(board.board_id, cursor=datetime.now(UTC) - timedelta(minutes=1))
     poll(board)
     assert board.item(keys["one"]).title == "Pay by card (3-D Secure)"
@@ -123,13 +123,16 @@ def test_a_removed_points_field_leaves_the_boards_points(planned: Planned, side:
 
 
 def test_a_new_issue_in_scope_becomes_a_story(planned: Planned, side: Side) -> None:
-    board, _ = planned
+    board, keys = planned
+    before = board.state().seq
     key = side.add_story("Refunds", "Atlas", 2)
     report = poll(board)
     story = board.item(key)
     assert story is not None and (story.title, story.points) == ("Refunds", 2)
-    assert board.item(key).team_id == board.item(_["one"]).team_id
-    assert report.applied >= 1 and not report.skipped
+    assert story.team_id == board.item(keys["one"]).team_id and not report.skipped
+    assert {event.actor.label for event in board.op_path.events_since(board.board_id, before)} == {
+        side.product
+    }
 
 
 def test_a_story_of_a_team_the_board_lacks_is_skipped_with_the_reason(planned: Planned, side: Side) -> None:
@@ -151,11 +154,11 @@ def test_a_story_of_a_team_the_board_lacks_is_skipped_with_the_reason(planned: P
 def test_a_locked_plan_holds_the_sync_until_it_is_unlocked(planned: Planned, side: Side) -> None:
     board, keys = planned
     board.lock()
-    cursor = board.store.status(board.board_id).cursor  # type: ignore[union-attr]
+    cursor = board.status().cursor
     side.set_done(keys["one"])
     report = poll(board)
     assert report.waiting and board.item(keys["one"]).status == StoryStatus.TODO
-    assert board.store.status(board.board_id).cursor == cursor  # type: ignore[union-attr]
+    assert board.status().cursor == cursor
     board.lock(False)
     report = poll(board)
     assert not report.waiting and board.item(keys["one"]).status == StoryStatus.DONE
