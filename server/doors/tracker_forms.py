@@ -157,8 +157,8 @@ def tracker_in(form: FormData) -> TrackerIn:
         text = _text(form, f"scope.{name}")
         scope[name] = _lines(text) if name in LISTED else text.strip()
     interval = _text(form, "interval_s").strip()
-    if not interval.isdigit():
-        raise Invalid(f"the interval is a whole number of seconds, {MIN_INTERVAL_S}–{MAX_INTERVAL_S}")
+    if not (interval.isdigit() and MIN_INTERVAL_S <= int(interval) <= MAX_INTERVAL_S):
+        raise Invalid(f"poll every {MIN_INTERVAL_S}–{MAX_INTERVAL_S} seconds (a whole number)")
     try:
         return TrackerIn(
             product=product,

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.axe import serious_violations
-from tests.browser import PageAs
+from tests.browser import PageAs, screenshot
 from tests.conftest import LiveServer, create_board
 from tests.e2e.ui_setup import UiBoard, accept_dialogs, iteration_column, navigations, new_board
 from tests.meeting.browser import wait_live
@@ -337,6 +337,9 @@ def test_jira_changes_reach_every_page_by_webhook_and_by_polling_and_an_outage_i
     expect(panel.locator(".tracker-message")).to_contain_text("Jira unreachable")
     for page in pages.values():
         expect(page.locator("#sync-line")).to_contain_text(re.compile(r"last synced .+ \(Jira unreachable\)"))
+    screenshot(pages["screen"], "tracker-sync-screen-unreachable")
+    panel.scroll_into_view_if_needed()
+    screenshot(rocket.rte, "tracker-sync-admin-unreachable")
     jira.clear_faults()
     expect_fits_a_phone(browser, rocket)
 
@@ -372,6 +375,8 @@ def expect_fits_a_phone(browser: Browser, board: UiBoard) -> None:
             phone.goto(board.url(view))
             if view == "admin":
                 tracker_panel(phone).locator("details.tracker-settings summary").click()
+                tracker_panel(phone).locator("form.tracker-connect").scroll_into_view_if_needed()
+                screenshot(phone, "phone-tracker-settings")
             expect(phone.locator("#sync-line").first).to_be_visible()
             width, viewport = page_width(phone)
             found[view] = sticking_out(phone) + (
