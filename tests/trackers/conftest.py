@@ -34,7 +34,8 @@ class Synced:
     sync: TrackerSync
     board_id: str
 
-    def state(self) -> BoardState:
+    def state(self) -> Any:
+        """The board now (Any, like :meth:`item`: tests read its items' fields directly)."""
         return self.op_path.state(self.board_id)
 
     def item(self, key: str) -> Any:
@@ -224,8 +225,14 @@ class JiraSide:
     def set_done(self, key: str) -> None:
         self.jira.set_status(key, "Done", "done")
 
+    def set_points(self, key: str, points: float) -> None:
+        self.jira.update(key, points=points)
+
     def retitle(self, key: str, title: str) -> None:
         self.jira.update(key, summary=title)
+
+    def move_to_sprint_2(self, key: str) -> None:
+        self.jira.move_to_sprint(key, self.sprints[1])
 
     def rename_sprint_1(self, name: str) -> None:
         self.jira.rename_sprint(self.sprints[0], name)
@@ -303,8 +310,14 @@ class AzureSide:
     def set_done(self, key: str) -> None:
         self.azure.set_state(int(key), "Closed")
 
+    def set_points(self, key: str, points: float) -> None:
+        self.azure.update(int(key), points=points)
+
     def retitle(self, key: str, title: str) -> None:
         self.azure.update(int(key), title=title)
+
+    def move_to_sprint_2(self, key: str) -> None:
+        self.azure.move_iteration(int(key), self.sprints[1])
 
     def rename_sprint_1(self, name: str) -> None:
         self.azure.rename_iteration(self.sprints[0], name)
