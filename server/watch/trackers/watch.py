@@ -28,6 +28,8 @@ log = logging.getLogger("piboard.trackers")
 
 # A poll holds its board this long at most; a process that dies mid-poll frees it when this runs out.
 LEASE_S = 300.0
+# Stopping waits this long for a poll under way to end.
+STOP_WAIT_S = 10.0
 
 
 class TrackerWatch(Background):
@@ -48,6 +50,8 @@ class TrackerWatch(Background):
         self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._ended: asyncio.Event | None = None
 
     def wake(self) -> None:
         """Look for due polls now (a webhook came, the RTE asked); from any thread."""
@@ -55,12 +59,32 @@ class TrackerWatch(Background):
         if loop is not None:
             loop.call_soon_threadsafe(self._wake.set)
 
+    async def stop(self) -> None:
+        """Let a look under way end first: cancelled, its worker thread would go on holding a database
+        connection while the engine is closed. After ``STOP_WAIT_S`` (a long poll), cancel it."""
+        self._stopping = True
+        self.wake()
+        if self._ended is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ended.wait(), STOP_WAIT_S)
+        await super().stop()
+
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        while True:
+        self._stopping = False
+        self._ended = asyncio.Event()
+        try:
+            await self._look_until_stopped()
+        finally:
+            self._ended.set()
+
+    async def _look_until_stopped(self) -> None:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self.check()
             except Exception:  # a failed look must not stop the next one
