@@ -24,12 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -213,14 +214,14 @@ class TimedOpPath(OpPath):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self.batches: list[float] = []
+        self.batches: list[tuple[float, float]] = []  # (start, end), perf_counter seconds
 
     def submit_batch(self, board_id: str, ops: list[Op], actor: Actor) -> list[Committed]:
         start = time.perf_counter()
         try:
             return super().submit_batch(board_id, ops, actor)
         finally:
-            self.batches.append(time.perf_counter() - start)
+            self.batches.append((start, time.perf_counter()))
 
 
 class Editor:
@@ -252,8 +253,10 @@ class Editor:
             self.edits.append((due, time.perf_counter() - due))
             version, due = version + 1, due + self.every_s
 
-    def between(self, start: float, end: float) -> list[float]:
-        return [latency for due, latency in self.edits if start <= due <= end]
+    def within(self, windows: Iterable[tuple[float, float]]) -> list[float]:
+        """The latencies of the edits due within any of ``windows``."""
+        spans = list(windows)
+        return [latency for due, latency in self.edits if any(start <= due <= end for start, end in spans)]
 
 
 def latency(samples: list[float]) -> dict[str, Any]:
@@ -299,26 +302,31 @@ class Bench:
         return board_id
 
     def first_sync(self, board_id: str) -> dict[str, Any]:
-        """The first sync, then the snapshots its apply left to the background writer; ``marks`` are
-        when each phase ended, for the edits' windows."""
-        marks = [time.perf_counter()]
+        """The first sync, then the snapshots its apply left to the background writer; ``windows``: when
+        each phase ran, and when the apply held the board's lock."""
+        begun = time.perf_counter()
         meter = Meter(self.tracker)
         _, first = self.sync.first_preview(board_id, RTE)
         read_and_preview = meter.read()
-        marks.append(time.perf_counter())
+        read = time.perf_counter()
         _, applied = self.sync.first_apply(board_id, RTE)
         whole = meter.read()
-        marks.append(time.perf_counter())
+        done = time.perf_counter()
+        locked = self.op_path.batches[-1]
         self.op_path.flush_snapshots()
-        marks.append(time.perf_counter())
         return {
             "issues_read": len(first.issues),
             "ops_applied": applied,
             "sync_requests": first.requests,
             "read_and_preview": read_and_preview,
-            "first_sync": {**whole, "lock_held_s": round(self.op_path.batches[-1], 3)},
+            "first_sync": {**whole, "lock_held_s": round(locked[1] - locked[0], 3)},
             "with_snapshots_stored": meter.read(),
-            "marks": marks,
+            "windows": {
+                "read_and_preview": (begun, read),
+                "apply": (read, done),
+                "apply_lock_held": locked,
+                "snapshots_stored_after": (done, time.perf_counter()),
+            },
         }
 
     def poll(self, board_id: str, round_: int, changes: int, *, quiet: bool) -> dict[str, Any]:
@@ -335,11 +343,13 @@ class Bench:
         end = time.perf_counter()
         if report.failed or report.read != changes:
             raise RuntimeError(f"round {round_}: {report.summary()} ({changes} changed)")
+        locks = self.op_path.batches[batches:]
         figures.update(
             applied=report.applied,
             sync_requests=report.requests,
-            lock_held_s=round(sum(self.op_path.batches[batches:]), 3),
+            lock_held_s=round(sum(end - start for start, end in locks), 3),
             window=(start, end),
+            locks=locks,
         )
         if quiet:
             self.op_path.flush_snapshots()
@@ -363,35 +373,37 @@ def run_product(product: str, args: argparse.Namespace, tmp: Path) -> dict[str, 
     try:
         tracker.call("seed", args.issues)
         figures: dict[str, Any] = {"product": PRODUCT_LABELS[product], "issues": args.issues}
+        figures["load_average"] = [os.getloadavg()[0]]
         quiet = bench.board("Quiet ART")
         figures["first_sync"] = bench.first_sync(quiet)
-        figures["first_sync"].pop("marks")
+        figures["first_sync"].pop("windows")
         polls = [bench.poll(quiet, n, args.changes, quiet=True) for n in range(args.polls)]
         figures["poll"] = summary_of_polls(polls)
 
         edited = bench.board("Edited ART")
         with Editor(op_path, edited, every_s) as editor:
             during = in_thread(lambda: bench.first_sync(edited))
-        begun, read, applied, stored = during["marks"]
         figures["edits_during_first_sync"] = {
-            "read_and_preview": latency(editor.between(begun, read)),
-            "apply": latency(editor.between(read, applied)),
-            "snapshots_stored_after": latency(editor.between(applied, stored)),
+            name: latency(editor.within([window])) for name, window in during["windows"].items()
         }
+        op_path.flush_snapshots()
         with Editor(op_path, edited, every_s) as editor:
             while len(editor.edits) < args.edits:
                 time.sleep(every_s)
         figures["edits_no_sync"] = latency([s for _, s in editor.edits])
-        windows: list[tuple[float, float]] = []
+        op_path.flush_snapshots()
+        polls = []
         with Editor(op_path, edited, every_s) as editor:
-            while sum(len(editor.between(*w)) for w in windows) < args.edits:
-                round_ = args.polls + len(windows)
-                poll = partial(bench.poll, edited, round_, args.changes, quiet=False)
-                windows.append(in_thread(poll)["window"])
+            while len(editor.within(p["window"] for p in polls)) < args.edits:
+                round_ = args.polls + len(polls)
+                polls.append(in_thread(partial(bench.poll, edited, round_, args.changes, quiet=False)))
         figures["edits_during_polls"] = {
-            **latency([s for w in windows for s in editor.between(*w)]),
-            "polls": len(windows),
+            **latency(editor.within(p["window"] for p in polls)),
+            "polls": len(polls),
+            "poll_wall_s": round(statistics.median(p["wall_s"] for p in polls), 3),
+            "while_a_poll_held_the_lock": latency(editor.within(lock for p in polls for lock in p["locks"])),
         }
+        figures["load_average"].append(os.getloadavg()[0])
         return figures
     finally:
         op_path.close()
@@ -432,17 +444,20 @@ def print_table(results: list[dict[str, Any]], changes: int, every_ms: float) ->
                   f"{f['tracker_cpu_s']:>13.2f} {held}")  # fmt: skip
         print(f"  {'  + its snapshots stored after':<36} {'':>7} {poll['with_snapshots_cpu_s']:>7.2f}")
         print(f"  a person's edit every {every_ms:g} ms, latency in ms   edits      p50      p95      max")
-        during = r["edits_during_first_sync"]
+        during, polls = r["edits_during_first_sync"], r["edits_during_polls"]
         cases = [
             ("no sync running", r["edits_no_sync"]),
-            (f"during polls ({r['edits_during_polls']['polls']})", r["edits_during_polls"]),
+            (f"during polls ({polls['polls']}, {polls['poll_wall_s']:.2f} s each)", polls),
+            ("  due while a poll's batch held the lock", polls["while_a_poll_held_the_lock"]),
             ("during a first sync: read, preview", during["read_and_preview"]),
             ("during a first sync: apply", during["apply"]),
+            ("  due while the apply held the lock", during["apply_lock_held"]),
             ("while its snapshots are stored", during["snapshots_stored_after"]),
         ]
         for name, f in cases:
             figures = f"{f['p50_ms']:>8.1f} {f['p95_ms']:>8.1f} {f['max_ms']:>8.1f}" if f["edits"] else ""
             print(f"  {name:<48} {f['edits']:>6} {figures}")
+        print("  load average (1 min) at start and end: " + ", ".join(f"{x:.1f}" for x in r["load_average"]))
 
 
 def main() -> None:
