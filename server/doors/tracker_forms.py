@@ -31,6 +31,8 @@ from server.doors.trackers import (
     disconnect,
     first_apply,
     first_preview,
+    push,
+    push_preview,
     sync_now,
     tracker_public,
 )
@@ -253,6 +255,29 @@ async def sync_form(board_id: str, request: Request, actor: FormActor, services:
     report = await run_in_threadpool(sync_now, services, board_id, actor)
     note = report.failed or f"Synced: {report.read} changed in the tracker, {report.applied} changes applied."
     return await _panel(services, request, board_id, note)
+
+
+def _push_context(services: Services, board_id: str, **values: Any) -> dict[str, Any]:
+    status = services.trackers.status(board_id)
+    return {"board_id": board_id, "product": status.product_name if status else "the tracker", **values}
+
+
+@form_router.post("/push/preview", response_class=HTMLResponse)
+async def push_preview_form(
+    board_id: str, request: Request, actor: FormActor, services: ServicesDep
+) -> Response:
+    """Every write "Write the plan" would make now, per issue, and the button that makes them."""
+    plan = await run_in_threadpool(push_preview, services, board_id, actor)
+    context = await run_in_threadpool(_push_context, services, board_id, plan=plan)
+    return templates.TemplateResponse(request, "parts/tracker_push.html", context)
+
+
+@form_router.post("/push", response_class=HTMLResponse)
+async def push_form(board_id: str, request: Request, actor: FormActor, services: ServicesDep) -> Response:
+    """Write the plan to the tracker, as previewed; what was written, refused or left and why."""
+    report = await run_in_threadpool(push, services, board_id, actor)
+    context = await run_in_threadpool(_push_context, services, board_id, report=report)
+    return templates.TemplateResponse(request, "parts/tracker_push.html", context)
 
 
 @form_router.post("/disconnect", response_class=HTMLResponse)

@@ -38,6 +38,7 @@ from server.transfer.jira_preview import JiraPreview
 from server.watch.trackers.azure import verify_service_hook
 from server.watch.trackers.errors import TrackerAuthError, TrackerError, TrackerUnreachable
 from server.watch.trackers.jira import verify_jira_signature
+from server.watch.trackers.push import PushPlan, PushReport
 from server.watch.trackers.readers import open_reader
 from server.watch.trackers.settings import check_token, tracker_settings
 from server.watch.trackers.write_back import WrittenBack
@@ -197,16 +198,14 @@ def _writing(services: Services, board_id: str, actor: Actor) -> TrackerStatus:
     return status
 
 
-def push_preview(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
+def push_preview(services: Services, board_id: str, actor: Actor) -> PushPlan:
     _writing(services, board_id, actor)
-    plan = _tracker_call(lambda: services.tracker_push.preview(board_id))
-    return plan.to_dict()
+    return _tracker_call(lambda: services.tracker_push.preview(board_id))
 
 
-def push(services: Services, board_id: str, actor: Actor) -> dict[str, Any]:
+def push(services: Services, board_id: str, actor: Actor) -> PushReport:
     _writing(services, board_id, actor)
-    report = _tracker_call(lambda: services.tracker_push.push(board_id, actor))
-    return report.to_dict()
+    return _tracker_call(lambda: services.tracker_push.push(board_id, actor))
 
 
 def write_back(services: Services, board_id: str, actor: Actor, op: Op) -> WrittenBack:
@@ -267,13 +266,13 @@ def sync_tracker(board_id: str, actor: CurrentActor, services: ServicesDep) -> T
 @router.post("/push/preview", responses=REFUSALS)
 def preview_push(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
     """Every write "Write the plan to the tracker" would make now, per issue (write-back on, RTE)."""
-    return push_preview(services, board_id, actor)
+    return push_preview(services, board_id, actor).to_dict()
 
 
 @router.post("/push", responses=REFUSALS)
 def push_plan(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
     """Write the locked plan to the tracker: sprints, links, points, new issues; twice writes nothing."""
-    return push(services, board_id, actor)
+    return push(services, board_id, actor).to_dict()
 
 
 @router.post("/write-back", response_model=WrittenBackPublic, responses=REFUSALS)

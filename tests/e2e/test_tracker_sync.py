@@ -25,7 +25,14 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from tests.axe import serious_violations
 from tests.browser import PageAs, screenshot
 from tests.conftest import LiveServer, create_board
-from tests.e2e.ui_setup import UiBoard, accept_dialogs, iteration_column, navigations, new_board
+from tests.e2e.ui_setup import (
+    UiBoard,
+    accept_dialogs,
+    add_story,
+    iteration_column,
+    navigations,
+    new_board,
+)
 from tests.meeting.browser import wait_live
 from tests.phone import PHONE, page_width, sticking_out
 from tests.trackers.azure_emulator import AzureEmulator
@@ -385,3 +392,53 @@ def expect_fits_a_phone(browser: Browser, board: UiBoard) -> None:
         assert not any(found.values()), found
     finally:
         context.close()
+
+
+def test_a_team_writes_a_refused_edit_back_and_the_rte_writes_the_plan_to_jira(
+    rocket: UiBoard, jira_tracker: tuple[Tracker, JiraEmulator], browser: Browser
+) -> None:
+    """With write-back on: a team member's points edit of a Jira story is refused on the board and offered
+    as a write to Jira, which comes back by the sync; the RTE previews and writes the plan (a story born
+    on the board becomes an issue), and a second preview has nothing left to write."""
+    tracker, jira = jira_tracker
+    panel = connect_and_apply(rocket, tracker)
+    panel.locator("details.tracker-settings summary").click()
+    settings = panel.locator("form.tracker-connect")
+    settings.get_by_label("Offer to write a board edit").check()
+    settings.get_by_role("button", name="Save and check").click()
+    expect(tracker_panel(rocket.rte).locator("[data-tracker-state=syncing]")).to_contain_text("writing back")
+
+    tess = rocket.join(browser, "team", "Tess Atlas", team="Atlas")
+    tess.goto(rocket.url(f"team/{rocket.team_id('Atlas')}"))
+    wait_live(tess)
+    story(tess, "Refunds").click()
+    editor = tess.locator("#story-editor")
+    editor.get_by_label("Points").fill("8")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.locator(".refusal-slot .refusal")).to_contain_text("points of ATL-4 is Jira's")
+    editor.get_by_role("button", name="Write it to Jira").click()
+    expect(editor.locator(".written-back")).to_contain_text("Written to Jira: the points of ATL-4")
+    assert jira.issue(tracker.keys["refunds"])["fields"]["customfield_10016"] == 8
+    expect(story(tess, "Refunds").locator(".points, .pts").first).to_contain_text("8")
+
+    # A story born on the board: the push makes its issue and links it.
+    add_story(tess, "Sprint 1", "Export receipts", 2)
+    rita = rocket.rte
+    rita.goto(rocket.url("admin"))
+    push = tracker_panel(rita).locator(".tracker-push")
+    accept_dialogs(rita, ["", ""])
+    for locked in (False, True):
+        push.get_by_role("button", name="Preview the writes").click()
+        writes = push.locator(".tracker-writes li")
+        expect(writes.filter(has_text="create")).to_contain_text("Export receipts")
+        push.get_by_role("button", name=re.compile(r"Write \d+ changes to Jira")).click()
+        if not locked:  # the plan is written once the final review has it
+            expect(push.locator(".refusal")).to_contain_text("lock the plan first")
+            rita.locator("#admin-lock").get_by_role("button", name="Lock the plan").click()
+            expect(rita.locator("#plan-lock")).to_be_visible()
+            rita.goto(rocket.url("admin"))  # the panel as it is now, settled
+            push = tracker_panel(rita).locator(".tracker-push")
+    expect(push.locator(".tracker-push-report")).to_contain_text("writes made in Jira")
+    assert any(jira.issue(key)["fields"]["summary"] == "Export receipts" for key in jira.keys())
+    push.get_by_role("button", name="Preview the writes").click()
+    expect(push.locator(".tracker-push-preview-result")).to_contain_text("nothing to write")
