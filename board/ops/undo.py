@@ -7,7 +7,7 @@ from typing import Any
 from board import undo
 from board.core import Op
 from board.model import Item, item_from_dict
-from board.ops.core import Context, Tx, handles, may_send, narrow_for_actor
+from board.ops.core import Context, Tx, handles, hold_to_tracker, may_send, narrow_for_actor
 from board.ops.schema import FIELDS, check_refs
 from board.roles import Actor
 
@@ -29,16 +29,26 @@ def _undo(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         if change.before is None:
             if change.kind == main_kind:
                 narrow_for_actor(inverse, actor, change.kind, now, {})
+            if now is not None:
+                hold_to_tracker(tx, actor, ctx, now, (), deleting=True)
             tx.delete(change.kind, change.id)
             continue
         item = item_from_dict(change.kind, change.before)
         if change.kind == main_kind:
             narrow_for_actor(inverse, actor, change.kind, now, _owner_fields(item))
+        if now is not None:  # an undo is an edit too: what the tracker owns stays the tracker's
+            hold_to_tracker(tx, actor, ctx, now, _differing(now, item))
         tx.put(item)
         restored.append(item)
     for item in restored:  # after all are back: an item may name another restored with it
         if item.kind in FIELDS:
             check_refs(tx, item.kind, {name: getattr(item, name) for name in FIELDS[item.kind]})
+
+
+def _differing(now: Item, before: Item) -> list[str]:
+    """The fields an undo would change of an item as it is ``now``."""
+    current, restored = now.to_dict(), before.to_dict()
+    return [name for name, value in restored.items() if name != "version" and current.get(name) != value]
 
 
 def _owner_fields(item: Item) -> dict[str, Any]:

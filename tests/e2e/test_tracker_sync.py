@@ -439,6 +439,6 @@ def test_a_team_writes_a_refused_edit_back_and_the_rte_writes_the_plan_to_jira(
             rita.goto(rocket.url("admin"))  # the panel as it is now, settled
             push = tracker_panel(rita).locator(".tracker-push")
     expect(push.locator(".tracker-push-report")).to_contain_text("writes made in Jira")
-    assert any(jira.issue(key)["fields"]["summary"] == "Export receipts" for key in jira.keys())
+    assert any(jira.issue(key)["fields"]["summary"] == "Export receipts" for key in jira)
     push.get_by_role("button", name="Preview the writes").click()
     expect(push.locator(".tracker-push-preview-result")).to_contain_text("nothing to write")

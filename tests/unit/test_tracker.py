@@ -90,3 +90,15 @@ def test_the_stated_rule_agrees_with_the_rule_that_is_checked() -> None:
     assert owner("story", "iteration_id", executing=False) == "board"
     assert owner("story", "iteration_id", executing=True) == "tracker"
     assert owner("story", "team_id", executing=True) == "board" == said["team"][1]
+
+
+def test_an_undo_of_the_trackers_change_is_held_like_an_edit(synced: Session) -> None:
+    """Undoing "Jira marked ABC-1 done" would show To Do while Jira says Done: refused, with the reason."""
+    synced.do("story.update", "s1", by=JIRA, status="done")
+    jiras = synced.state.seq
+    with pytest.raises(TrackerOwned, match="status of ABC-1 is Jira's"):
+        synced.do("event.undo", str(jiras), by=RTE)
+    assert synced.get("story", "s1").status.value == "done"
+    synced.do("story.update", "s2", by=TESS, points=5)  # the board's own item: its undo is the board's
+    synced.do("event.undo", str(synced.state.seq), by=TESS)
+    assert synced.get("story", "s2").points == 2
