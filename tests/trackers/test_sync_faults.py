@@ -140,7 +140,7 @@ def test_a_story_of_a_team_the_board_lacks_is_skipped_with_the_reason(planned: P
     key = side.add_story("Star map", "Nova", 1)
     report = poll(board)
     assert board.item(key) is None
-    assert report.skipped == [f"{key}: no team named 'Nova' on this board (choose to create teams)"]
+    assert report.skipped == [f"{key}: no team named 'Nova' on this board (the RTE adds the team on Admin)"]
     # Later on, past the overlap (and Jira's minute) that reads recent changes again: no change reads it.
     board.store.update_state(board.board_id, cursor=datetime.now(UTC) + OVERLAP + timedelta(minutes=1))
     assert poll(board).skipped and board.item(key) is None  # read again at each poll, skipped again

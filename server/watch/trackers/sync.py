@@ -65,6 +65,8 @@ DEFAULT_CHOICES = {"jira": [], "azure": ["type:Task=subtask"]}
 # conflict goes to the tracker (of which only the fields it owns are kept).
 POLL_CHOICES = ["create-teams=no", "conflicts=file"]
 
+IMPORT_OFFER = "choose to create teams"
+
 ReaderFactory = Callable[[TrackerStatus, str], TrackerReader]
 
 
@@ -326,7 +328,8 @@ class TrackerSync:
         choices = self._choices(status) + POLL_CHOICES
         preview = preview_jira_file(jira, state, choices, partial=True)
         skipped = [
-            f"{row.key}: {row.reason}"
+            # A poll never makes teams (the import would offer to): the RTE adds the team.
+            f"{row.key}: {row.reason.replace(IMPORT_OFFER, 'the RTE adds the team on Admin')}"
             for row in preview.rows
             if row.fate == SKIP and row.kind in ("feature", "story")
         ]
