@@ -13,15 +13,22 @@ running:
 then a person's edits (``OpPath.submit`` of a ``story.update`` of an unlinked story, due at a steady
 pace in a thread of their own; an edit's latency counts from when it was due, so an edit held up
 delays the ones due after it) with no sync running, during polls, and during a first sync of the same
-project into a second board (its read and preview, its apply, its snapshots stored after).
+project into a second board (its read and preview, its apply, its snapshots stored after). "lock held"
+is how long the sync's batch holds the board's lock (``OpPath.submit_batch``), when nothing else runs.
+
+As in a serving process, full garbage collections run only at quiet moments (between the cases).
+``--no-snapshots`` takes no board snapshots (every 200 events, stored by a background thread of the
+same process), to tell the sync's own hold on the edits from the snapshot writer's.
 
     .venv/bin/python bench/tracker_sync.py [--issues 20000] [--products jira_cloud jira_dc azure] [--json]
+                                           [--no-snapshots] [--edit-every-ms 50] [--edits 200]
     .venv/bin/python bench/tracker_sync.py --issues 2000      # a quick run
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -46,6 +53,8 @@ from board import Actor, Op
 from board.core import Committed
 from board.model import Story
 from board.roles import Role
+from server.live.collector import NEVER
+from server.store import op_path as op_path_module
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath, new_id
 from server.store.sealed import Sealer, Secret
@@ -329,12 +338,18 @@ class Bench:
             },
         }
 
+    def settle(self) -> None:
+        """What a server does at a quiet moment: the snapshots handed over are stored, and the full
+        garbage collection (off while serving, server/live/collector.py) runs."""
+        self.op_path.flush_snapshots()
+        gc.collect()
+
     def poll(self, board_id: str, round_: int, changes: int, *, quiet: bool) -> dict[str, Any]:
         """``changes`` issues changed in the tracker, then one poll; ``quiet``: with nothing else running
-        (the snapshots of earlier edits stored first, and this poll's after it)."""
+        (settled first, and this poll's snapshots stored after it)."""
         self.tracker.call("change", changes, round_)
         if quiet:
-            self.op_path.flush_snapshots()
+            self.settle()
         batches = len(self.op_path.batches)
         meter = Meter(self.tracker)
         start = time.perf_counter()
@@ -372,26 +387,32 @@ def run_product(product: str, args: argparse.Namespace, tmp: Path) -> dict[str, 
     every_s = args.edit_every_ms / 1000
     try:
         tracker.call("seed", args.issues)
-        figures: dict[str, Any] = {"product": PRODUCT_LABELS[product], "issues": args.issues}
+        figures: dict[str, Any] = {
+            "product": PRODUCT_LABELS[product],
+            "issues": args.issues,
+            "snapshots": not args.no_snapshots,
+        }
         figures["load_average"] = [os.getloadavg()[0]]
         quiet = bench.board("Quiet ART")
+        bench.settle()
         figures["first_sync"] = bench.first_sync(quiet)
         figures["first_sync"].pop("windows")
         polls = [bench.poll(quiet, n, args.changes, quiet=True) for n in range(args.polls)]
         figures["poll"] = summary_of_polls(polls)
 
         edited = bench.board("Edited ART")
+        bench.settle()
         with Editor(op_path, edited, every_s) as editor:
             during = in_thread(lambda: bench.first_sync(edited))
         figures["edits_during_first_sync"] = {
             name: latency(editor.within([window])) for name, window in during["windows"].items()
         }
-        op_path.flush_snapshots()
+        bench.settle()
         with Editor(op_path, edited, every_s) as editor:
             while len(editor.edits) < args.edits:
                 time.sleep(every_s)
         figures["edits_no_sync"] = latency([s for _, s in editor.edits])
-        op_path.flush_snapshots()
+        bench.settle()
         polls = []
         with Editor(op_path, edited, every_s) as editor:
             while len(editor.within(p["window"] for p in polls)) < args.edits:
@@ -470,7 +491,14 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=200, help="edits measured per case (at least)")
     parser.add_argument("--edit-every-ms", type=float, default=50.0, help="the person's pace")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-snapshots", action="store_true", help="take no board snapshots: the sync's cost without theirs"
+    )
     args = parser.parse_args()
+    if args.no_snapshots:
+        op_path_module.snapshot_due = lambda seq: False
+    # As while serving (server/live/collector.py): no automatic full collection, one at quiet moments.
+    gc.set_threshold(*gc.get_threshold()[:2], NEVER)
     with tempfile.TemporaryDirectory() as tmp:
         results = [run_product(product, args, Path(tmp)) for product in args.products]
     if args.json:
