@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from tests.conftest import BoardHandle
+from tests.conftest import BoardHandle, create_board
 from tests.trackers.azure_emulator import AzureEmulator
 from tests.trackers.jira_emulator import JiraEmulator
 
@@ -135,3 +136,27 @@ def test_an_azure_devops_service_hook_brings_a_change_in_at_once(
     with httpx.Client(base_url=board.server.url) as anyone:
         refused = anyone.post(f"/hooks/azure-devops/{board.id}", json={}, auth=("piboard", "wrong"))
         assert refused.status_code == 403
+
+
+def test_a_tracker_that_hangs_holds_up_no_other_boards_sync(board: BoardHandle, jira: JiraEmulator) -> None:
+    """Two boards on one server: while the first's Jira takes seconds to answer each request, a webhook
+    brings the second board's change in at once all the same."""
+    slow_board = create_board(board.server, "Slow ART")
+    other = JiraEmulator("cloud")
+    other.add_project("ATL")
+    with other.running():
+        other.add_issue("ATL", "Slow story", points=1, team="Atlas")
+        key = jira.add_issue("ATL", "Pay by card", points=5, team="Atlas")
+        for handle, tracker in ((slow_board, other), (board, jira)):
+            with handle.rte() as rte:
+                made = rte.put(f"/api/boards/{handle.id}/tracker", json=jira_body(tracker, interval_s=10))
+                assert rte.post(f"/api/boards/{handle.id}/tracker/apply").status_code == 200
+        jira.register(made.json()["webhook_url"], made.json()["webhook_secret"])
+        other.hang(4.0)  # every answer of the slow board's Jira comes 4 s late
+        asked = other.request_count
+        board.server.services.trackers.poll_now(slow_board.id, datetime.now(UTC))
+        board.server.services.tracker_watch.wake()
+        wait_for(lambda: other.request_count > asked)  # the slow board's poll is waiting on its Jira
+        jira.set_status(key, "Done", "done")
+        wait_for(lambda: story_status(board, key) == "done", timeout=2.0)
+        other.clear_faults()

@@ -17,6 +17,7 @@ import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 
@@ -52,6 +53,7 @@ class TrackerWatch(Background):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._ended: asyncio.Event | None = None
+        self._polls: dict[str, asyncio.Task[None]] = {}  # the boards being polled by this process
 
     def wake(self) -> None:
         """Look for due polls now (a webhook came, the RTE asked); from any thread."""
@@ -75,6 +77,8 @@ class TrackerWatch(Background):
         self._ended = asyncio.Event()
         try:
             await self._look_until_stopped()
+            if self._polls:  # the polls under way end first (see stop)
+                await asyncio.wait(list(self._polls.values()))
         finally:
             self._ended.set()
 
@@ -91,16 +95,26 @@ class TrackerWatch(Background):
                 log.exception("tracker watch failed")
 
     async def check(self) -> list[str]:
-        """Poll every board whose poll is due and whose lease this process takes; returns them."""
-        polled: list[str] = []
+        """Start a poll of every board whose poll is due and is not being polled here; returns them.
+
+        Each board's poll runs on its own: a tracker that does not answer (retried with back-off for
+        seconds) never holds up another board's sync."""
+        started: list[str] = []
         for board_id in await run_in_threadpool(self.store.due, self.clock()):
-            try:
-                report = await run_in_threadpool(self.poll_if_free, board_id)
-            except Exception:
-                continue  # logged; the other boards are polled all the same
-            if report is not None:
-                polled.append(board_id)
-        return polled
+            if board_id in self._polls:
+                continue
+            task = asyncio.create_task(self._poll(board_id), name=f"tracker-poll-{board_id}")
+            self._polls[board_id] = task
+            task.add_done_callback(partial(self._polled, board_id))
+            started.append(board_id)
+        return started
+
+    def _polled(self, board_id: str, _task: asyncio.Task[None]) -> None:
+        self._polls.pop(board_id, None)
+
+    async def _poll(self, board_id: str) -> None:
+        with contextlib.suppress(Exception):  # logged in poll_if_free; the next is due an interval on
+            await run_in_threadpool(self.poll_if_free, board_id)
 
     def poll_if_free(self, board_id: str) -> SyncReport | None:
         """Poll ``board_id`` if no other process holds it (in a worker thread); None if one did."""
