@@ -184,18 +184,37 @@ class AzureReader:
         self.client.close()
 
 
-def open_reader(
+def open_client(
     product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
-) -> TrackerReader:
-    """The reader of one connection (``client_options``: timeout, attempts, sleep, transport)."""
-    if product == "azure":
-        azure = AzureClient(url, token=token, project=str(scope.get("project", "")), **client_options)
-        return AzureReader(azure, list(scope.get("area_paths") or []), str(scope.get("wiql") or ""))
-    jira = JiraClient(
+) -> JiraClient | AzureClient:
+    """The product's client for one connection (``client_options``: timeout, attempts, sleep, transport);
+    the sync's reader and the push's writer are made over it."""
+    if family(product) == "azure":
+        return AzureClient(url, token=token, project=str(scope.get("project", "")), **client_options)
+    return JiraClient(
         url,
         flavour="cloud" if product == "jira_cloud" else "datacenter",
         token=token,
         email=user or None,
         **client_options,
     )
-    return JiraReader(jira, str(scope.get("jql", "")), str(scope.get("team_field") or ""))
+
+
+def azure_scope(scope: dict[str, Any]) -> tuple[list[str], str]:
+    """An Azure DevOps scope's area paths and WIQL filter (its project is the client's)."""
+    return list(scope.get("area_paths") or []), str(scope.get("wiql") or "")
+
+
+def jira_scope(scope: dict[str, Any]) -> tuple[str, str]:
+    """A Jira scope's JQL and team field."""
+    return str(scope.get("jql", "")), str(scope.get("team_field") or "")
+
+
+def open_reader(
+    product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
+) -> TrackerReader:
+    """The reader of one connection (``client_options``: timeout, attempts, sleep, transport)."""
+    client = open_client(product, url, user, token, scope, **client_options)
+    if isinstance(client, AzureClient):
+        return AzureReader(client, *azure_scope(scope))
+    return JiraReader(client, *jira_scope(scope))

@@ -28,7 +28,7 @@ from server.watch.trackers.azure import POINTS_FIELDS, AzureClient, from_azure, 
 from server.watch.trackers.errors import TrackerRefused
 from server.watch.trackers.issues import TrackedIssue
 from server.watch.trackers.jira import JiraClient, JiraFields, from_jira, sprints_of
-from server.watch.trackers.readers import family
+from server.watch.trackers.readers import azure_scope, jira_scope, open_client
 
 AGILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
@@ -261,14 +261,7 @@ def open_writer(
     product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
 ) -> TrackerWriter:
     """The writer of one connection (``client_options``: timeout, attempts, sleep, transport)."""
-    if family(product) == "azure":
-        azure = AzureClient(url, token=token, project=str(scope.get("project", "")), **client_options)
-        return AzureWriter(azure, list(scope.get("area_paths") or []), str(scope.get("wiql") or ""))
-    jira = JiraClient(
-        url,
-        flavour="cloud" if product == "jira_cloud" else "datacenter",
-        token=token,
-        email=user or None,
-        **client_options,
-    )
-    return JiraWriter(jira, str(scope.get("jql", "")), str(scope.get("team_field") or ""))
+    client = open_client(product, url, user, token, scope, **client_options)
+    if isinstance(client, AzureClient):
+        return AzureWriter(client, *azure_scope(scope))
+    return JiraWriter(client, *jira_scope(scope))
