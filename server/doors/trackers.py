@@ -307,8 +307,21 @@ def tracker_log(board_id: str, actor: CurrentActor, services: ServicesDep) -> li
 # --- the trackers' calls ------------------------------------------------------------------------------
 
 
-def _heard(services: Services, board_id: str, event: str) -> None:
-    services.trackers.poll_now(board_id, services.tracker_watch.clock(), reconcile=event in DELETE_EVENTS)
+def _hook_secret(services: Services, board_id: str, product: str, call: str) -> str:
+    """The secret a tracker's call to the board must carry; refused when the board takes no such call."""
+    status = services.trackers.status(board_id)
+    if status is None or status.product_name != product:
+        raise NotFound(f"this board takes no {product} {call}")
+    return services.trackers.credentials(board_id).hook_secret.reveal()
+
+
+async def _poll_at_once(services: Services, board_id: str, event: str) -> Response:
+    """The tracker's call was the board's: its poll is due now (a delete also looks for issues gone)."""
+    reconcile = event in DELETE_EVENTS
+    now = services.tracker_watch.clock()
+    await run_in_threadpool(services.trackers.poll_now, board_id, now, reconcile=reconcile)
+    services.tracker_watch.wake()
+    return Response(status_code=202)
 
 
 async def _hook_body(request: Request) -> tuple[bytes, str]:
@@ -329,16 +342,11 @@ async def jira_hook(
     x_hub_signature: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A Jira webhook (signed with the board's secret): the board polls at once."""
-    status = await run_in_threadpool(services.trackers.status, board_id)
-    if status is None or status.settings.product == "azure":
-        raise NotFound("this board takes no Jira webhook")
+    secret = await run_in_threadpool(_hook_secret, services, board_id, "Jira", "webhook")
     body, event = await _hook_body(request)
-    secret = await run_in_threadpool(lambda: services.trackers.credentials(board_id).hook_secret.reveal())
     if not verify_jira_signature(secret, body, x_hub_signature):
         raise Forbidden("the webhook's signature does not match this board's secret")
-    await run_in_threadpool(_heard, services, board_id, event)
-    services.tracker_watch.wake()
-    return Response(status_code=202)
+    return await _poll_at_once(services, board_id, event)
 
 
 @hooks_router.post("/azure-devops/{board_id}", status_code=202, responses=REFUSALS)
@@ -349,13 +357,8 @@ async def azure_hook(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """An Azure DevOps service hook (basic authentication, the board's secret): the board polls at once."""
-    status = await run_in_threadpool(services.trackers.status, board_id)
-    if status is None or status.settings.product != "azure":
-        raise NotFound("this board takes no Azure DevOps service hook")
-    secret = await run_in_threadpool(lambda: services.trackers.credentials(board_id).hook_secret.reveal())
+    secret = await run_in_threadpool(_hook_secret, services, board_id, "Azure DevOps", "service hook")
     if not verify_service_hook(authorization, HOOK_USER, secret):
         raise Forbidden("the service hook's user name or password does not match this board's")
     _, event = await _hook_body(request)
-    await run_in_threadpool(_heard, services, board_id, event)
-    services.tracker_watch.wake()
-    return Response(status_code=202)
+    return await _poll_at_once(services, board_id, event)
