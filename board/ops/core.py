@@ -129,16 +129,14 @@ class Tx:
         return out
 
     def commit(self) -> None:
-        """Write back copy-on-write: each touched kind gets a new dict, so anyone still reading
-        an earlier snapshot of the board (``BoardState.snapshot``) keeps a consistent view."""
-        touched: dict[str, dict[str, Item]] = {}
+        """Write back copy-on-write (``BoardState.writable``): anyone still reading an earlier
+        snapshot of the board keeps a consistent view."""
         for (kind, item_id), item in self._written.items():
-            by_id = touched.setdefault(kind, dict(self.state.items[kind]))
+            by_id = self.state.writable(kind)
             if item is None:
                 by_id.pop(item_id, None)
             else:
                 by_id[item_id] = item
-        self.state.items.update(touched)
 
 
 def _team_of(item: Item) -> str | None:

@@ -64,6 +64,9 @@ _ITEM_KEY = (
     ITEM.c.item_id == bindparam("key_item_id"),
 )
 
+# client_op_ids looked up per query for a batch's resends (well under every database's bound-parameter limit).
+_IDS_PER_QUERY = 500
+
 
 def new_id() -> str:
     return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
@@ -94,8 +97,8 @@ class _Batch:
         default_factory=dict
     )
     _by_client_op_id: dict[tuple[str, str], Committed] = field(default_factory=dict)
-    # The board at the snapshot moments this batch reached, to store once it has committed.
-    snapshots: list[BoardState] = field(default_factory=list)
+    # The board at the last snapshot moment this batch reached, to store once it has committed.
+    snapshot: BoardState | None = None
     # The board's terms with its tracker, read under the board's row lock (None: not synced).
     sync: SyncTerms | None = None
 
@@ -203,10 +206,11 @@ class OpPath(BoardStore):
             # Ops apply to a copy-on-write snapshot: a refusal or a failed commit leaves the cache as it was.
             batch, state = self._write(board_id, ops, actor, create_name, then, limited)
             if state is not None:
-                self._remember(state)
+                # Kept as a snapshot: the cache is read by everyone, so no writer holds its dicts.
+                self._remember(state.snapshot())
         # Committed: its snapshots are stored in the background (the edit never waits for them).
-        for snapshot in batch.snapshots:
-            self._keep_snapshot(snapshot, stored=False)
+        if batch.snapshot is not None:
+            self._keep_snapshot(batch.snapshot, stored=False)
         committed = batch.results
         fresh = [c for c in committed if not c.duplicate]
         if fresh:
@@ -236,27 +240,35 @@ class OpPath(BoardStore):
             if seq is None:
                 raise NotFound(f"no board '{board_id}'")
             batch = _Batch(board_id, seq, new_board=create_name is not None)
-            if (
-                limited
-                and self.shared_rate is not None
-                and not self._already_applied(conn, batch, ops[0], actor)
-            ):
+            resent = self._applied_before(conn, batch, ops, actor)
+            if limited and self.shared_rate is not None and ops[0].client_op_id not in resent:
                 self.shared_rate.check(conn, board_id, actor.id, self.clock())
             batch.sync = sync_terms(conn, board_id)
-            working = self._apply(conn, batch, ops, actor, None)
+            working = self._apply(conn, batch, ops, actor, None, resent)
             if then is not None and working is not None:
-                working = self._apply(conn, batch, then(working.snapshot()), actor, working)
+                working = self._apply(conn, batch, then(working.snapshot()), actor, working, {})
             if batch.events:
                 self._write_rows(conn, batch)
         return batch, working
 
     def _apply(
-        self, conn: Connection, batch: _Batch, ops: list[Op], actor: Actor, working: BoardState | None
+        self,
+        conn: Connection,
+        batch: _Batch,
+        ops: list[Op],
+        actor: Actor,
+        working: BoardState | None,
+        resent: dict[str, int],
     ) -> BoardState | None:
         for index, op in enumerate(ops):
             if not op.client_op_id:
                 op = Op(op.type, op.target, op.base_version, op.args, client_op_id=f"srv-{new_id()}")
-            seen = batch.applied(op, actor) or self._already_applied(conn, batch, op, actor)
+            seen = batch.applied(op, actor)
+            if seen is None and op.client_op_id in resent:
+                seen = Committed(
+                    batch.board_id, resent[op.client_op_id], op.client_op_id, op, [], actor, self.clock(),
+                    duplicate=True,
+                )  # fmt: skip
             if seen is not None:
                 batch.results.append(seen)
                 continue
@@ -276,29 +288,33 @@ class OpPath(BoardStore):
             working.seq = seq
             batch.add(Committed(batch.board_id, seq, op.client_op_id, op, changes, actor, now))
             if snapshot_due(seq):
-                batch.snapshots.append(working.snapshot())
+                # Only the batch's last moment is kept (a big import reaches dozens): each is
+                # encoded whole, beside people's edits; a history page fills in the rest.
+                batch.snapshot = working.snapshot()
         return working
 
     def _history(self, conn: Connection, batch: _Batch, seq: int) -> Committed | None:
         """An earlier event (an undo names one): of this batch, not written yet, or from the table."""
         return batch.event(seq) or self._event(conn, batch.board_id, seq)
 
-    def _already_applied(self, conn: Connection, batch: _Batch, op: Op, actor: Actor) -> Committed | None:
+    def _applied_before(self, conn: Connection, batch: _Batch, ops: list[Op], actor: Actor) -> dict[str, int]:
+        """The events of earlier transactions that already applied some of ``ops`` (resends), by
+        client_op_id: a few queries for a batch of thousands, not one per op."""
         if batch.new_board:  # a board made in this transaction has no earlier events
-            return None
-        row = conn.execute(
-            # Scoped to the sender: another participant cannot pre-claim someone's next id.
-            select(EVENT.c.seq).where(
-                EVENT.c.board_id == batch.board_id,
-                EVENT.c.actor_id == actor.id,
-                EVENT.c.client_op_id == op.client_op_id,
+            return {}
+        ids = sorted({op.client_op_id for op in ops if op.client_op_id})
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            rows = conn.execute(
+                # Scoped to the sender: another participant cannot pre-claim someone's next id.
+                select(EVENT.c.client_op_id, EVENT.c.seq).where(
+                    EVENT.c.board_id == batch.board_id,
+                    EVENT.c.actor_id == actor.id,
+                    EVENT.c.client_op_id.in_(ids[start : start + _IDS_PER_QUERY]),
+                )
             )
-        ).first()
-        if row is None:
-            return None
-        return Committed(
-            batch.board_id, row.seq, op.client_op_id, op, [], actor, self.clock(), duplicate=True
-        )
+            found.update({row.client_op_id: row.seq for row in rows})
+        return found
 
     def _write_rows(self, conn: Connection, batch: _Batch) -> None:
         """The batch's rows in a few statements (executemany), whatever its size: each item row once,

@@ -73,3 +73,20 @@ def test_a_refused_op_in_a_batch_writes_nothing(op_path: OpPath, db_url: str) ->
     assert refused.value.index == 1
     assert op_path.state(board_id).seq == seq and read_back(db_url, board_id) == before
     assert op_path.events_since(board_id, seq) == []
+
+
+def test_a_batch_sent_again_is_acked_op_by_op_without_applying_anything_twice(op_path: OpPath) -> None:
+    """A thousand-op import resent after a lost answer: every op already applied is found (in a few
+    queries), acked with its event's seq; only the op that is new applies."""
+    board_id = op_path.create_board("Resent ART", RTE)
+    ops = [Op("risk.create", args={"title": f"Risk {n}"}, client_op_id=f"imp-{n}") for n in range(1200)]
+    first = op_path.submit_batch(board_id, ops, RTE)
+    other = Actor("po", "Pat", Role.RTE)
+    again = op_path.submit_batch(
+        board_id, [*ops, Op("risk.create", args={"title": "New"}, client_op_id="imp-new")], RTE
+    )
+    assert [c.seq for c in again[:-1]] == [c.seq for c in first]
+    assert all(c.duplicate for c in again[:-1]) and not again[-1].duplicate
+    assert len(op_path.state(board_id).risks) == 1201
+    # Scoped to the sender: another participant's same ids are theirs, not resends.
+    assert not any(c.duplicate for c in op_path.submit_batch(board_id, ops[:3], other))

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 
 from board import Actor, BoardState, Op, Role
+from board.model import Meta, Story, StoryStatus, Team
 from board.public import public_state
 from server.store import board_store as store
 from server.store.board_store import BoardStore, nearest_start
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath
-from server.store.snapshots import FORMAT, IN_MEMORY, SNAPSHOT, RecentSnapshots, encode
+from server.store.snapshots import FORMAT, IN_MEMORY, SNAPSHOT, RecentSnapshots, decode, encode
 
 RTE = Actor("rte", "Rita", Role.RTE)
 EVERY = 20
@@ -214,3 +215,30 @@ def test_a_replay_starts_from_the_nearest_known_moment_the_earlier_of_two() -> N
     assert nearest_start(57, {0, 40, 60, 90}) == 60
     assert nearest_start(50, {0, 40, 60, 90}) == 40  # forward: never needs the newest board read
     assert nearest_start(88, {0, 40, 60, 90}) == 90
+
+
+def test_a_batch_keeps_only_the_last_moment_it_reaches_and_the_past_is_still_right(
+    processes: Processes,
+) -> None:
+    """A big import reaches many snapshot moments; each is a whole board to encode beside people's
+    edits, so only its last one is stored, and the past between them is replayed from it."""
+    op_path = processes.writer()
+    board_id = op_path.create_board("ART", RTE)
+    op_path.submit(board_id, Op("team.create", args={"id": "t1", "name": "Team One"}), RTE)
+    ops = [Op("risk.create", args={"title": f"Risk {n}", "team_id": "t1"}) for n in range(70)]
+    op_path.submit_batch(board_id, ops, RTE)  # events 3 to 72: moments 20, 40 and 60
+    op_path.flush_snapshots(timeout=60)
+    reader = processes.reader()
+    assert stored_seqs(reader.engine, board_id) == [60]
+    titles = {r.title for r in reader.state_at(board_id, 41).risks}
+    assert titles == {f"Risk {n}" for n in range(39)}
+
+
+def test_a_snapshot_of_many_items_decodes_to_the_same_board() -> None:
+    """``encode`` writes a few hundred items at a time: items across its pieces, kinds with none."""
+    state = BoardState("b", 7)
+    state.items["meta"]["meta"] = Meta("meta", name="ART")
+    state.items["team"]["t"] = Team("t", name='Quote " and é')
+    for n in range(1203):
+        state.items["story"][f"s{n}"] = Story(f"s{n}", title=f"S{n}", after=["s0"], status=StoryStatus.DONE)
+    assert decode("b", 7, encode(state)).items == state.items
