@@ -42,7 +42,7 @@ from server.doors.error_handlers import (
     request_validation_handler,
 )
 from server.doors.limits import RateLimiter
-from server.doors.middleware import LimitsAndHeaders
+from server.doors.middleware import JsonBodies, LimitsAndHeaders
 from server.doors.origin import CrossSiteFormGuard
 from server.live.access import AccessWatch
 from server.live.collector import QuietCollector
@@ -194,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(FileRefused, file_refused_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_middleware(JsonBodies, skip=files.IMPORT_PATHS)
     app.add_middleware(CrossSiteFormGuard, public_url=settings.public_url, trusted_proxies=settings.proxies)
     app.add_middleware(
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=files.body_limits(settings)

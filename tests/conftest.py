@@ -89,6 +89,13 @@ def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     return f"sqlite:///{tmp_path / 'piboard.db'}"
 
 
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
+    """``db_url`` for a server that a whole module shares (a module-scoped fixture calls it)."""
+    if os.environ.get("PIBOARD_TEST_DATABASE", "sqlite") == "postgres":
+        return str(request.getfixturevalue("postgres").create_database(name))
+    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'piboard.db'}"
+
+
 @pytest.fixture
 def live_server(db_url: str) -> Iterator[LiveServer]:
     server = start_server(db_url, ops_per_second=1000.0, ops_burst=1000)

