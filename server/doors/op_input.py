@@ -7,13 +7,13 @@ validated :class:`~server.doors.schemas.OpIn`, or an ``Invalid`` with the reason
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
 
 from board.errors import Invalid
+from board.json_input import read_json
 from server.doors.schemas import OpIn
 
 ENVELOPE = ("type", "target", "base_version", "client_op_id")
@@ -60,12 +60,12 @@ def parse_op(data: Any) -> OpIn:
 
 
 def _json_object(value: Any) -> dict[str, Any]:
+    """``args`` given whole: an object in a socket frame, or JSON text in a form's field or a frame's."""
     if isinstance(value, dict):
         return value
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError):
-        raise Invalid("args must be a JSON object") from None
+    if not isinstance(value, str):
+        raise Invalid("args must be a JSON object")
+    parsed = read_json(value, "args")
     if not isinstance(parsed, dict):
         raise Invalid("args must be a JSON object")
     return parsed

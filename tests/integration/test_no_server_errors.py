@@ -95,3 +95,20 @@ def test_nan_and_infinity_are_refused_and_the_connection_serves_the_next_request
     )
     assert "Infinity" in json.loads(answers[1][1])["reason"]
     assert board.read()["items"].get("risk", {}) == {}
+
+
+# --- 2. The form door's args: JSON text nested deep ------------------------------------------------
+
+
+@pytest.mark.parametrize("door", ["/ops", "/ops/preview"])
+def test_deep_json_in_the_form_doors_args_is_refused_with_its_reason(
+    board: BoardHandle, server_log: ServerLog, door: str
+) -> None:
+    depth = 20_000  # as deep as the body limit lets a form's field go (each bracket is sent as %5B)
+    deep = "[" * depth + "]" * depth
+    with board.rte() as c:
+        for args in (deep, '{"title": "x", "z": ' + deep + "}"):
+            answer = c.post(f"/b/{board.id}{door}", data={"type": "risk.create", "args": args})
+            assert answer.status_code == 422, answer.text[:300]
+            assert "args is nested deeper than 32 levels" in answer.text
+    assert board.read()["items"].get("risk", {}) == {}
