@@ -13,12 +13,13 @@ import json
 import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from board import Actor, BoardState
 from board.core import Committed
 from board.errors import PiboardError
 from board.events import public_event
+from board.fields import line_problem
 from board.public import public_state
 from server.errors import refusal_body
 from server.settings import Settings
@@ -192,7 +193,15 @@ class Hello(BaseModel):
     rendered_at: float | None = Field(default=None, ge=0)
     view: str = Field(default="program", pattern=r"^[a-z_]{1,20}(:[A-Za-z0-9_-]{1,40})?$")
     mode: Mode = "json"
-    name: str = Field(default="", max_length=40, pattern=r"^[^\x00-\x1f]*$")
+    name: str = Field(default="", max_length=40)
+
+    @field_validator("name")
+    @classmethod
+    def _one_line_of_text(cls, name: str) -> str:
+        problem = line_problem(name)
+        if problem is not None:
+            raise ValueError(f"the name {problem}")
+        return name
 
 
 class FrameError(Exception):

@@ -22,19 +22,22 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
-from board.fields import repaired, text_problem
+from board.fields import Text, line_problem, repaired
 from server.store.db import JoinLinkRow, ParticipantRow, utcnow
 from server.store.op_path import new_id
 
 LINK = JoinLinkRow.__table__  # type: ignore[attr-defined]
 PARTICIPANT = ParticipantRow.__table__  # type: ignore[attr-defined]
+LINK_LABEL = Text(max_len=80)
 
 
 def participant_name(name: str) -> str:
-    """The name a person joins with, checked: 1–80 printable characters."""
+    """The name a person joins with, checked: 1–80 characters on one line, held to the rule of every
+    text field."""
     name = name.strip()
-    if not name or len(name) > 80 or any(ord(c) < 32 for c in name) or text_problem(name):
-        raise Invalid("say your name (1–80 characters)")
+    problem = line_problem(name)
+    if not name or len(name) > 80 or problem:
+        raise Invalid("say your name (1–80 characters)" + (f": this one {problem}" if problem else ""))
     return name
 
 
@@ -107,7 +110,8 @@ class Auth:
         link_id = new_id()
         token = self._token_for(link_id)
         created = utcnow()
-        link = JoinLink(link_id, board_id, role, team_id, label[:80], False, token, created)
+        label = LINK_LABEL.clean("link_label", label)  # before the row: PostgreSQL fails on a NUL
+        link = JoinLink(link_id, board_id, role, team_id, label, False, token, created)
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             conn.execute(
                 insert(LINK).values(

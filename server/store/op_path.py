@@ -27,7 +27,7 @@ from board import Actor, BoardState, Op, apply_op
 from board.core import Committed
 from board.errors import NotFound, PiboardError
 from board.events import to_row
-from board.ops import Context
+from board.ops import FIELDS, Context
 from board.tracker import SyncTerms
 from server.errors import RateLimited
 from server.store.board_store import BOARD, EVENT, ITEM, BoardStore, snapshot_due
@@ -180,6 +180,9 @@ class OpPath(BoardStore):
         builds from the new board (the demo's plan, an imported file). All of it is stored, or nothing.
         A given ``board_id`` that exists already raises SQLAlchemy's ``IntegrityError``."""
         board_id = board_id or new_id()
+        # The board's row, named, is written before its first op is checked: a name the op refuses
+        # writes nothing (and a NUL would fail PostgreSQL's insert, not refuse).
+        FIELDS["meta"]["name"].clean("name", name)
         first = Op("board.create", args={"name": name, **(args or {})}, client_op_id=f"create-{board_id}")
         self._submit(board_id, [first], creator, create_name=name, then=then)
         return board_id

@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from board.fields import CONTROL
 from server.transfer.common import FileRefused, Problem, decode_text, unneutralise
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -20,14 +21,14 @@ MAX_ROWS = 20_000
 MAX_COLUMNS = 2_000
 MAX_FIELD = 128 * 1024
 
-# Control characters never belong in a board's text; a lone surrogate is not a character at all.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone surrogate is not a character at all (and control characters are in no text field's rule:
+# ``board.fields.CONTROL``); a cell holding either is read without it.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: str, *, lines: bool = False) -> str:
     """A cell as plain text: control characters and lone surrogates out; one line unless ``lines``."""
-    value = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", unneutralise(value)))
+    value = _SURROGATE.sub("\ufffd", CONTROL.sub(" ", unneutralise(value)))
     return value.replace("\r\n", "\n") if lines else " ".join(value.split())
 
 

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from board import BoardState
 from board.errors import Invalid
 from board.execution import Alert, alerts
+from board.fields import require_text
 from server.clock import Clock
 from server.store.board_store import BoardStore
 from server.store.db import WebhookDeliveryRow, WebhookRow
@@ -45,6 +46,7 @@ DEBOUNCE_SECONDS = 1.0
 def check_url(url: str) -> str:
     """An http(s) URL with a host, or a refusal that says why."""
     url = url.strip()
+    require_text("webhook URL", url)
     if len(url) > MAX_URL:
         raise Invalid(f"the webhook URL is longer than {MAX_URL} characters")
     parts = urlsplit(url)

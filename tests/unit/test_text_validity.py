@@ -28,8 +28,27 @@ def test_every_text_field_refuses_broken_text(kind: str, name: str, value: str) 
         FIELDS[kind][name].clean(name, value)
 
 
+# C0 but tab, newline and carriage return; DEL; C1 (issue 24: these passed every text field).
+CONTROLS = ["bell \x07 x", "esc \x1b[31m x", "vt \x0b x", "del \x7f x", "nel \x85 x", "last C1 \x9f x"]
+
+
+@pytest.mark.parametrize(("kind", "name"), TEXT_FIELDS)
+@pytest.mark.parametrize("value", CONTROLS)
+def test_every_text_field_refuses_control_characters(kind: str, name: str, value: str) -> None:
+    with pytest.raises(Invalid, match=re.escape(field_label(name)) + ".*control character"):
+        FIELDS[kind][name].clean(name, value)
+
+
+@pytest.mark.parametrize("value", CONTROLS)
+def test_control_characters_are_refused_anywhere_in_an_op(value: str) -> None:
+    with pytest.raises(Invalid, match="control character"):
+        require_texts("args", {"note": {"deep": ["ok", value]}})
+    with pytest.raises(Invalid, match="control character"):
+        require_texts("args", {value: 1})
+
+
 def test_valid_text_from_every_plane_is_kept() -> None:
-    text = "Ünïcödé ✓ 日本 😀 \U0010fffd \ufeff tab\tnewline\n"
+    text = "Ünïcödé ✓ 日本 😀 \U0010fffd \ufeff \u00a0 tab\tnewline\ncarriage return\r\nend"
     assert text_problem(text) is None
     assert Text(max_len=100).clean("t", text) == text.strip()
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from board.errors import Invalid
+from board.fields import require_texts
 from server.store.trackers import MAX_INTERVAL_S, MIN_INTERVAL_S, PRODUCT_LABELS, TrackerSettings
 from server.transfer.jira_mapping import JiraMapping, choose
 from server.watch.trackers.readers import scope_refusal
@@ -31,6 +32,8 @@ def tracker_settings(
     if product not in PRODUCT_LABELS:
         raise Invalid(f"the tracker is one of {', '.join(PRODUCT_LABELS)}")
     label = PRODUCT_LABELS[product]
+    for name, value in (("URL", url), ("account", user), ("scope", scope), ("mapping choices", choices)):
+        require_texts(name, value)  # before anything is stored: PostgreSQL fails on a NUL
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if len(url) > MAX_URL or parts.scheme not in {"http", "https"} or not parts.hostname:
