@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from board import Actor, BoardState
 from board.core import Committed
-from board.errors import PiboardError
+from board.errors import Invalid, PiboardError
 from board.events import public_event
 from board.fields import line_problem
+from board.json_input import read_json
 from board.public import public_state
 from server.errors import refusal_body
 from server.settings import Settings
@@ -30,8 +31,6 @@ Mode = Literal["json", "html"]
 
 # A JSON client that has fallen behind gets its frames as arrays of up to this many bytes.
 COALESCE_BYTES = 256 * 1024
-# Arrays and objects nested deeper than this are refused before they are decoded.
-MAX_FRAME_DEPTH = 32
 HELLO_TIMEOUT_SECONDS = 10.0
 
 
@@ -213,39 +212,14 @@ class FrameError(Exception):
         self.reason = reason
 
 
-def json_depth(text: str) -> int:
-    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def parse_frame(text: str) -> dict[str, Any]:
     """A client's frame as a JSON object with a ``type``; ``FrameError`` if it is not one."""
-    # Python's decoder recurses once per level: a small frame nested a thousand deep would raise
-    # RecursionError (a traceback per frame). Count first; most frames hold few brackets at all.
-    if text.count("[") + text.count("{") > MAX_FRAME_DEPTH and json_depth(text) > MAX_FRAME_DEPTH:
-        log.info("refused a websocket frame nested deeper than %d levels", MAX_FRAME_DEPTH)
-        raise FrameError("malformed", f"nested deeper than {MAX_FRAME_DEPTH} levels; nothing was applied")
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise FrameError("malformed", "not valid JSON; nothing was applied") from None
+        data = read_json(text, "the message")
+    except Invalid as exc:
+        # One line per refused frame, never a traceback: the strikes bound how many a client sends.
+        log.info("refused a websocket frame: %s", exc.reason)
+        raise FrameError("malformed", f"{exc.reason}; nothing was applied") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise FrameError("malformed", "a message is a JSON object with a 'type'; nothing was applied")
     return data

@@ -8,10 +8,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import BoardHandle, LiveServer, create_board, module_db_url, start_server
 
@@ -111,4 +114,56 @@ def test_deep_json_in_the_form_doors_args_is_refused_with_its_reason(
             answer = c.post(f"/b/{board.id}{door}", data={"type": "risk.create", "args": args})
             assert answer.status_code == 422, answer.text[:300]
             assert "args is nested deeper than 32 levels" in answer.text
+    assert board.read()["items"].get("risk", {}) == {}
+
+
+# --- 3. A socket's flat-form frame: its args' JSON text nested deep ------------------------------------
+
+
+def open_socket(server: LiveServer, board: BoardHandle) -> ClientConnection:
+    ws = connect(
+        f"{server.ws_url}/b/{board.id}/ws",
+        additional_headers={"Authorization": f"Bearer {board.rte_session}"},
+        proxy=None,
+        open_timeout=15,
+        ping_interval=None,
+        max_size=2**22,
+        legacy=True,  # closed by hand, or by the server
+    )
+    ws.send(json.dumps({"type": "hello", "last_seq": None, "mode": "json"}))
+    return ws
+
+
+def frames_until(ws: ClientConnection, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """The frames the server sent, up to the first one ``wanted`` (ConnectionClosed if it closes first)."""
+    seen: list[dict[str, Any]] = []
+    while True:
+        message = ws.recv(timeout=15)
+        parsed = json.loads(message)
+        for frame in parsed if isinstance(parsed, list) else [parsed]:
+            seen.append(frame)
+            if wanted(frame):
+                return seen
+
+
+def test_deep_json_in_a_flat_frames_args_is_refused_and_counted_as_a_strike(
+    server: LiveServer, board: BoardHandle, server_log: ServerLog
+) -> None:
+    """The probe's frame: before, it reached op_from_fields, the handler crashed and the socket closed
+    with 1000, no refusal sent and no strike counted."""
+    deep = "[" * 10_000 + "]" * 10_000  # as deep as a 64 KiB message lets it
+    frame = json.dumps({"type": "risk.create", "client_op_id": "deep-1", "args": '{"z":' + deep + "}"})
+    ws = open_socket(server, board)
+    ws.send(frame)
+    refusal = frames_until(ws, lambda f: f["type"] == "refusal")[-1]
+    assert refusal["client_op_id"] == "deep-1" and refusal["error"] == "invalid"
+    assert refusal["reason"] == "args is nested deeper than 32 levels"
+    ws.send(json.dumps({"type": "ping"}))
+    frames_until(ws, lambda f: f["type"] == "pong")  # still open
+    # Each such frame is a strike: a client that keeps sending them is closed as a flooder.
+    with pytest.raises(ConnectionClosed):
+        for _ in range(20):
+            ws.send(frame)
+        frames_until(ws, lambda f: False)
+    assert ws.close_code == 1008
     assert board.read()["items"].get("risk", {}) == {}
