@@ -25,7 +25,28 @@ if TYPE_CHECKING:
     from server.transfer.files import Progress
     from server.transfer.jira_preview import JiraPreview
 
-app = typer.Typer(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
+
+class _Commands(typer.Typer):
+    """The command line's one answer to what it refuses: the reason on stderr and exit code 1, never a
+    traceback. That is any command's refusal (a name a board refuses, a board that does not exist), and
+    an argument that is not UTF-8 text (bytes the terminal could not decode), refused before it runs."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from board.errors import PiboardError
+
+        given = kwargs.get("args", sys.argv[1:])
+        for arg in given or ():
+            if any("\ud800" <= char <= "\udfff" for char in str(arg)):
+                typer.echo(f"error: an argument is not UTF-8 text: {arg!a}", err=True)
+                sys.exit(2)
+        try:
+            return super().__call__(*args, **kwargs)
+        except PiboardError as exc:
+            typer.echo(f"error: {exc.reason}", err=True)
+            sys.exit(1)
+
+
+app = _Commands(help="piboard: a real-time PI Planning board.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 
@@ -219,9 +240,17 @@ def export(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path | None, typer.Argument(help="A piboard JSON export: becomes a new board.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="A piboard JSON export: becomes a new board.", exists=True, dir_okay=False),
+    ] = None,
     jira: Annotated[
-        Path | None, typer.Option(help="A Jira CSV export: a new board, or into --board (re-import by key).")
+        Path | None,
+        typer.Option(
+            help="A Jira CSV export: a new board, or into --board (re-import by key).",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     board: Annotated[str | None, typer.Option(help="With --jira: the board to import into.")] = None,
     preview: Annotated[bool, typer.Option(help="With --jira: only show what would happen.")] = False,

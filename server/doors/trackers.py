@@ -8,7 +8,6 @@ secret is shown to the RTE, who gives it to the tracker.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from html import escape
 from typing import Annotated, Any, TypeVar
@@ -19,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board import Actor, Op, roles
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from board.json_input import read_json
 from server.doors.boards import REFUSALS
 from server.doors.deps import CurrentActor, FormActor, Services, ServicesDep
 from server.doors.op_input import op_from_fields
@@ -326,10 +326,7 @@ async def _poll_at_once(services: Services, board_id: str, event: str) -> Respon
 
 async def _hook_body(request: Request) -> tuple[bytes, str]:
     body = await request.body()
-    try:
-        event = json.loads(body)
-    except ValueError:
-        raise Invalid("the body is not JSON") from None
+    event = read_json(body, "the body")
     name = event.get("webhookEvent") or event.get("eventType") if isinstance(event, dict) else None
     return body, str(name or "")
 

@@ -20,6 +20,7 @@ from board.baseline import baseline_diff
 from board.compare import compare
 from board.core import Op
 from board.dependencies import cascade, dependency_state
+from board.errors import Invalid
 from board.execution import (
     alerts,
     current_iteration,
@@ -29,6 +30,7 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
+from board.json_input import read_json
 from board.model import (
     BoardState,
     DependencyStatus,
@@ -223,11 +225,9 @@ def read_board_json(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
             raise FileRefused([Problem(None, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")])
         text = decode_text(data, "JSON file")
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FileRefused(
-                [Problem(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")]
-            ) from None
+            doc = read_json(text, "the file")
+        except Invalid as exc:
+            raise FileRefused([Problem(None, exc.reason)]) from None
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise FileRefused([Problem(None, "the file must hold one JSON object")])

@@ -8,7 +8,11 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -167,3 +171,64 @@ def test_deep_json_in_a_flat_frames_args_is_refused_and_counted_as_a_strike(
         frames_until(ws, lambda f: False)
     assert ws.close_code == 1008
     assert board.read()["items"].get("risk", {}) == {}
+
+
+# --- 4. A board file nested 100,000 deep, or holding a 4,301-digit number -----------------------------
+
+UNREADABLE_FILES = {
+    "the file is nested deeper than 32 levels": ("[" * DEEP + "]" * DEEP).encode(),
+    "the file holds a number of more than 4,300 digits": b'{"schema": "piboard/1", "n": '
+    + b"7" * 4301
+    + b"}",
+}
+PIBOARD = [sys.executable, "-m", "server.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def piboard(server: LiveServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line on the server's database, as an operator runs it."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PIBOARD_DATABASE_URL": server.settings.database_url,
+        "PIBOARD_SECRET_FILE": str(tmp_path / "secret"),
+    }
+    return subprocess.run(
+        [*PIBOARD, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_an_unreadable_board_file_is_refused_with_its_reason_over_rest_and_the_command_line(
+    server: LiveServer, server_log: ServerLog, tmp_path: Path
+) -> None:
+    boards = server.services.op_path.boards()
+    with server.client() as anyone:
+        for why, data in UNREADABLE_FILES.items():
+            answer = anyone.post("/api/boards/import", content=data, headers=json_headers())
+            assert answer.status_code == 422, answer.text[:300]
+            assert answer.json()["problems"][0]["message"] == why
+    for why, data in UNREADABLE_FILES.items():
+        (tmp_path / "board.json").write_bytes(data)
+        done = piboard(server, tmp_path, "import", "board.json")
+        assert done.returncode == 1 and why in done.stderr, done.stderr[-2000:]
+        assert "Traceback" not in done.stderr
+    assert server.services.op_path.boards() == boards
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["import", "no-such.json"], "does not exist"),
+        (["import", "."], "is a directory"),
+        (["import", "--jira", "no-such.csv"], "does not exist"),
+        (["demo", "--name", ""], "error: the name must not be empty"),
+        (["link", os.fsdecode(b"board-\xff")], "error: an argument is not UTF-8 text: 'board-\\udcff'"),
+        (["link", "no-such-board"], "error: no board 'no-such-board'"),
+    ],
+)
+def test_command_line_arguments_it_refuses_get_a_reason_not_a_traceback(
+    server: LiveServer, tmp_path: Path, args: list[str], why: str
+) -> None:
+    done = piboard(server, tmp_path, *args)
+    assert done.returncode in {1, 2} and why in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
