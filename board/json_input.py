@@ -34,9 +34,7 @@ def read_json(text: str | bytes, what: str) -> Any:
     except UnicodeDecodeError:
         raise Invalid(f"{what} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise Invalid(
-            f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        raise Invalid(f"{what} is not valid JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
     except ValueError:  # the decoder's one other refusal: int() of over sys.get_int_max_str_digits()
         raise Invalid(f"{what} holds a number of more than 4,300 digits") from None
     if nested_deeper(value, MAX_JSON_DEPTH):

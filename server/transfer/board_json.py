@@ -227,7 +227,7 @@ def read_board_json(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
         try:
             doc = read_json(text, "the file")
         except Invalid as exc:
-            raise FileRefused([Problem(None, exc.reason)]) from None
+            raise FileRefused([Problem(exc.detail.get("line"), exc.reason)]) from None
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise FileRefused([Problem(None, "the file must hold one JSON object")])

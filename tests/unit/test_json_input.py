@@ -35,6 +35,13 @@ def test_what_python_would_fail_on_or_misread_is_refused_in_words(text: str | by
     assert why in refused.value.reason
 
 
+def test_where_json_breaks_is_said() -> None:
+    with pytest.raises(Invalid) as refused:
+        read_json('{"a": 1,\n "b": }', "the body")
+    assert refused.value.reason == "the body is not valid JSON: Expecting value"
+    assert refused.value.detail == {"line": 2, "column": 7}
+
+
 @pytest.mark.parametrize(
     "value",
     [
