@@ -70,6 +70,13 @@ class Tx:
         found = self.state.items[cls.kind].get(item_id)
         return dataclasses.replace(found) if found is not None else None
 
+    def read(self, cls: type[Any], item_id: str) -> Any:
+        """The item as this transaction has it, to read only (``get`` gives a copy to change)."""
+        key = (cls.kind, item_id)
+        if key in self._written:
+            return self._written[key]
+        return self.state.items[cls.kind].get(item_id)
+
     def all(self, cls: type[Any]) -> list[Any]:
         merged: dict[str, Any] = dict(self.state.items[cls.kind])
         for (kind, item_id), item in self._written.items():

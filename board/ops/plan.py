@@ -142,8 +142,6 @@ def _check_story_order(tx: Tx, story: Story) -> None:
         other = tx.get(Story, other_id)
         if other is not None and other.team_id != story.team_id:
             raise Invalid("a story comes after stories of its own team only; across teams it is a dependency")
-    stories = {s.id: s for s in tx.all(Story)}
-    stories[story.id] = story
     todo, seen = list(story.after), set()
     while todo:
         current = todo.pop()
@@ -151,7 +149,8 @@ def _check_story_order(tx: Tx, story: Story) -> None:
             raise Invalid("this order is a circle: a story would come after itself")
         if current not in seen:
             seen.add(current)
-            todo.extend(stories[current].after if current in stories else [])
+            earlier = tx.read(Story, current)
+            todo.extend(earlier.after if earlier is not None else [])
 
 
 @handles(*(f"{k}.update" for k in PLAN_KINDS), "board.update")

@@ -39,6 +39,7 @@ from server.transfer.jira_mapping import (
     PROJECT_HEADERS,
     STATUS_HEADERS,
     TYPE_HEADERS,
+    Candidates,
     JiraMapping,
     candidates,
     choose,
@@ -93,9 +94,10 @@ def preview_jira_file(
 ) -> JiraPreview:
     """:func:`preview_jira` of a file already read (or laid out from a tracker's issues). ``partial``:
     the file holds only some of the project's issues (a sync's changes), so none is gone for missing."""
-    mapping = detect(jira, state, state.meta.import_mapping if state.items["meta"] else None)
+    offer = candidates(jira)
+    mapping = detect(jira, state, state.meta.import_mapping if state.items["meta"] else None, offer)
     mapping = choose(mapping, choices or [], jira=jira)
-    return _Planner(jira, state, mapping, set(allowed_kinds), partial=partial).plan()
+    return _Planner(jira, state, mapping, offer, set(allowed_kinds), partial=partial).plan()
 
 
 # --- planning ------------------------------------------------------------------------------------------
@@ -114,14 +116,21 @@ class _Issue:
 
 class _Planner:
     def __init__(
-        self, jira: JiraFile, state: BoardState, mapping: JiraMapping, allowed: set[str], *, partial: bool
+        self,
+        jira: JiraFile,
+        state: BoardState,
+        mapping: JiraMapping,
+        offer: Candidates,
+        allowed: set[str],
+        *,
+        partial: bool,
     ) -> None:
         self.jira = jira
         self.partial = partial
         self.state = state
         self.mapping = mapping
         self.allowed = allowed
-        self.preview = JiraPreview(mapping, candidates(jira))
+        self.preview = JiraPreview(mapping, offer)
         self.teams = {t.name.lower(): t.name for t in state.of(Team).values()}
         self.on_board: dict[str, Feature | Story] = {}
         for item in keyed_items(state):
@@ -143,8 +152,12 @@ class _Planner:
         for issue in self.issues:
             if issue.kind == "subtask" and issue.fate.fate != SKIP:
                 self._count_subtask(issue)
+        kids_of: dict[str, list[_Issue]] = {}
+        for story in stories:
+            if story.fate.fate != SKIP and story.fate.values.get("parent"):
+                kids_of.setdefault(story.fate.values["parent"], []).append(story)
         for issue in features:
-            self._place_feature(issue, stories)
+            self._place_feature(issue, kids_of.get(issue.key, []))
         for issue in features + stories:
             if issue.fate.fate != SKIP:
                 self._compare(issue)
@@ -394,10 +407,9 @@ class _Planner:
         issue.fate.values = {"points": points}
         issue.fate.reason = f"counted into {parent.key}" + (f" (+{points} points)" if points else "")
 
-    def _place_feature(self, issue: _Issue, stories: list[_Issue]) -> None:
-        """A feature without a team or a sprint goes where its stories are."""
+    def _place_feature(self, issue: _Issue, kids: list[_Issue]) -> None:
+        """A feature without a team or a sprint goes where its stories (``kids``, not skipped) are."""
         values = issue.fate.values
-        kids = [s for s in stories if s.fate.fate != SKIP and s.fate.values.get("parent") == issue.key]
         if values["team"] is None and not self._team_in_file(issue.row):
             kid_teams = {k.fate.values["team"] for k in kids}
             values["team"] = kid_teams.pop() if len(kid_teams) == 1 else None

@@ -14,7 +14,7 @@ from board.roles import jira_import_refusal, may
 from server.store.op_path import BatchRefused, OpPath, new_id
 from server.transfer.common import FileRefused, Problem
 from server.transfer.files import IMPORTER, new_board_state
-from server.transfer.jira import preview_jira, preview_jira_file
+from server.transfer.jira import preview_jira_file
 from server.transfer.jira_file import JiraFile, read_jira_file
 from server.transfer.jira_mapping import detect_project
 from server.transfer.jira_ops import import_ops
@@ -103,24 +103,27 @@ def jira_apply(
         raise _refused_batch(exc, ops) from None
 
 
-def jira_board_name(data: bytes | str) -> str:
+def jira_board_name(data: bytes | str | JiraFile) -> str:
     """A new board's name: the file's project, else a plain one."""
-    return (detect_project(read_jira_file(data)) or "Imported from Jira")[:120]
+    jira = data if isinstance(data, JiraFile) else read_jira_file(data)
+    return (detect_project(jira) or "Imported from Jira")[:120]
 
 
 def jira_preview_new_board(
-    data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
+    data: bytes | str | JiraFile, choices: list[str] | None = None, *, name: str | None = None
 ) -> JiraPreview:
     """The preview of a new board made from ``data`` (by the RTE who makes it)."""
-    return preview_jira(data, new_board_state({"name": name or jira_board_name(data)}), choices)
+    jira = data if isinstance(data, JiraFile) else read_jira_file(data)
+    return preview_jira_file(jira, new_board_state({"name": name or jira_board_name(jira)}), choices)
 
 
 def jira_new_board(
     op_path: OpPath, data: bytes | str, choices: list[str] | None = None, *, name: str | None = None
 ) -> tuple[str, JiraPreview]:
     """A new board made from ``data``: ``board.create`` and the whole import in one transaction."""
-    name = name or jira_board_name(data)
-    preview = jira_preview_new_board(data, choices, name=name)
+    jira = read_jira_file(data)
+    name = name or jira_board_name(jira)
+    preview = jira_preview_new_board(jira, choices, name=name)
     ops: list[Op] = []
 
     def file_ops(created: BoardState) -> list[Op]:

@@ -203,9 +203,15 @@ def sprint_order(sprints: list[Sprint]) -> list[str]:
     return [s.name for s in sprints]
 
 
-def detect(jira: JiraFile, state: BoardState, remembered: dict[str, Any] | None = None) -> JiraMapping:
-    """The mapping piboard proposes for ``jira`` on ``state``, then the board's remembered choices."""
-    offer = candidates(jira)
+def detect(
+    jira: JiraFile,
+    state: BoardState,
+    remembered: dict[str, Any] | None = None,
+    offer: Candidates | None = None,
+) -> JiraMapping:
+    """The mapping piboard proposes for ``jira`` on ``state``, then the board's remembered choices.
+    ``offer``: the file's ``candidates``, when the caller has them already (they read every row)."""
+    offer = offer or candidates(jira)
     mapping = JiraMapping(
         team_column=_team_column(jira, offer),
         default_team=detect_project(jira),
