@@ -53,6 +53,7 @@ from board import Actor, Op
 from board.core import Committed
 from board.model import Story
 from board.roles import Role
+from server.app import GIL_SWITCH_SECONDS
 from server.live.collector import NEVER
 from server.store import op_path as op_path_module
 from server.store.db import make_engine, upgrade
@@ -498,10 +499,14 @@ def main() -> None:
         "--no-snapshots", action="store_true", help="take no board snapshots: the sync's cost without theirs"
     )
     args = parser.parse_args()
+    # The emulators listen on loopback, which the outbound guard refuses unless it is listed.
+    os.environ.setdefault("PIBOARD_OUTBOUND_ALLOW", "127.0.0.1/32")
     if args.no_snapshots:
         op_path_module.snapshot_due = lambda seq: False
     # As while serving (server/live/collector.py): no automatic full collection, one at quiet moments.
     gc.set_threshold(*gc.get_threshold()[:2], NEVER)
+    # As while serving (server/app.py): threads waiting on the GIL (an edit beside the sync) get it soon.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     with tempfile.TemporaryDirectory() as tmp:
         results = [run_product(product, args, Path(tmp)) for product in args.products]
     if args.json:

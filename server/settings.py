@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _parse_networks(text: str) -> tuple[Network, ...]:
+    networks = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"'{entry}' is not a network like 10.0.0.0/8 or 127.0.0.1/32") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -29,6 +44,11 @@ class Settings(BaseSettings):
     # Addresses of the operator's reverse proxies, comma-separated: only their X-Forwarded-Host is
     # believed (in the same-origin checks); from anyone else a forwarded header is ignored.
     trusted_proxies: str = ""
+    # Networks the server may send requests to although they are not public (loopback, private,
+    # link-local…), comma-separated CIDR: an on-premises Jira, a webhook inside the company. Every
+    # other outbound request (alerts webhook, tracker sync) reaches public addresses only. Read from
+    # the process's settings at each request (server/watch/outbound.py).
+    outbound_allow: str = ""
 
     # Limits at every door.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
@@ -71,6 +91,16 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        _parse_networks(value)  # a wrong entry stops the server at start, not a request later
+        return value
+
+    @property
+    def outbound_networks(self) -> tuple[Network, ...]:
+        return _parse_networks(self.outbound_allow)
 
     @property
     def proxies(self) -> frozenset[str]:

@@ -17,7 +17,7 @@ import uvicorn
 
 from server.app import create_app
 from server.clock import CLOCK, Clock
-from server.settings import Settings
+from server.settings import Settings, get_settings
 from tests.pg import PostgresServer
 
 
@@ -101,6 +101,20 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
     server = start_server(db_url, ops_per_second=1000.0, ops_burst=1000)
     yield server
     server.stop()
+
+
+# The tests' trackers (emulators) and webhook receivers listen on loopback, which the outbound guard
+# refuses (server/watch/outbound.py): the tests that talk to them allow it with this fixture, the one
+# place that sets the allow-list. A server process started during such a test inherits it.
+LOOPBACK_ALLOWED = "127.0.0.1/32"
+
+
+@pytest.fixture
+def outbound_to_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("PIBOARD_OUTBOUND_ALLOW", LOOPBACK_ALLOWED)
+    get_settings.cache_clear()  # the guard reads the process's settings at each request
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from board.fields import require_text
 from server.clock import Clock
 from server.store.board_store import BoardStore
 from server.store.db import WebhookDeliveryRow, WebhookRow
+from server.watch import outbound
 
 log = logging.getLogger("piboard.webhooks")
 
@@ -52,6 +53,7 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise Invalid("the webhook URL must start with https:// (or http://) and name a host")
+    outbound.check_url(url, "the webhook URL")
     return url
 
 
@@ -229,18 +231,25 @@ class Webhooks:
 
     async def _post(self, board_id: str, url: str, body: dict[str, Any], count: int) -> bool:
         attempts = len(self.retry_delays) + 1
-        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
+        transport = outbound.AsyncGuardedTransport()
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False, transport=transport) as client:
             for attempt in range(1, attempts + 1):
                 status: int | None = None
+                refused = False
                 try:
                     response = await client.post(url, json=body)
                     status = response.status_code
                     ok, error = response.is_success, "" if response.is_success else response.text[:200]
+                except outbound.OutboundRefused as exc:  # no retry reaches it: said once, in the log
+                    ok, error, refused = False, f"not sent: {exc.reason}", True
+                    log.warning("webhook of board %s not sent: %s", board_id, exc.reason)
                 except httpx.HTTPError as exc:
                     ok, error = False, f"{type(exc).__name__}: {exc}"
                 await run_in_threadpool(self._log, board_id, attempt, count, status, ok, error)
                 if ok:
                     return True
+                if refused:
+                    return False
                 if attempt < attempts:
                     await asyncio.sleep(self.retry_delays[attempt - 1])
         log.warning(

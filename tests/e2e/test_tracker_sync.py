@@ -38,7 +38,8 @@ from tests.phone import PHONE, page_width, sticking_out
 from tests.trackers.azure_emulator import AzureEmulator
 from tests.trackers.jira_emulator import JiraEmulator
 
-pytestmark = pytest.mark.e2e
+# The emulated trackers listen on loopback (tests/conftest.py: the one allow-list of the tests).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("outbound_to_loopback")]
 
 INTERVAL_S = 10  # the least a board polls at
 BY_WEBHOOK_S = 2.0

@@ -16,6 +16,9 @@ from server.clock import Clock
 from tests.conftest import BoardHandle, LiveServer
 from tests.execution.rocket import rocket, rte_op
 
+# The receivers listen on loopback (tests/conftest.py: the one allow-list of the tests).
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 
 class Receiver:
     """A local HTTP server standing in for Slack: answers each post with the next planned status,

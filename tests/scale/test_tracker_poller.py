@@ -15,6 +15,9 @@ from tests.scale.procs import ServerProcess, create_board, start_all
 from tests.trackers.http_server import served
 from tests.trackers.jira_emulator import JiraEmulator
 
+# The receivers listen on loopback (tests/conftest.py: the one allow-list of the tests).
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 
 class InFlight:
     """Counts the requests the tracker is answering at once (every request of a poll comes one after

@@ -17,6 +17,9 @@ from tests.conftest import start_server
 from tests.execution.rocket import rocket
 from tests.execution.test_webhooks import Receiver, set_webhook
 
+# The receivers listen on loopback (tests/conftest.py: the one allow-list of the tests).
+pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
+
 BEFORE_I3_CLOSES = datetime.date(2026, 4, 10)
 AFTER_I3_CLOSES = datetime.date(2026, 4, 15)  # the Payments API is late, Checkout v2 at risk
 

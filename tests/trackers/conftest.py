@@ -75,6 +75,11 @@ class Synced:
         self.op_path.submit(self.board_id, Op("execution.start", None, None, {}, "t-start"), RTE)
 
 
+@pytest.fixture(autouse=True)
+def _emulators_on_loopback(outbound_to_loopback: None) -> None:
+    """The emulated trackers listen on 127.0.0.1."""
+
+
 @pytest.fixture
 def op_path(tmp_path: Path) -> Iterator[OpPath]:
     url = f"sqlite:///{tmp_path / 'sync.db'}"

@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 import httpx
 
+from server.watch.outbound import GuardedTransport, OutboundRefused
 from server.watch.trackers.errors import TrackerAuthError, TrackerRefused, TrackerUnreachable
 from server.watch.trackers.issues import SprintRef, TrackedIssue
 
@@ -130,7 +131,6 @@ class AzureClient:
         timeout: float = 10.0,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.org_url = org_url.rstrip("/")
         self.project = project
@@ -142,7 +142,7 @@ class AzureClient:
             base_url=self.org_url + "/",
             auth=httpx.BasicAuth("", token),
             timeout=timeout,
-            transport=transport,
+            transport=GuardedTransport(),  # every request: server.watch.outbound
             headers={"Accept": "application/json"},
         )
 
@@ -306,6 +306,8 @@ class AzureClient:
             self.requests_made += 1
             try:
                 response = self._http.request(method, path, params=query, json=json, headers=headers)
+            except OutboundRefused as refused:  # nothing was sent, and a retry would not be either
+                raise TrackerUnreachable(PRODUCT, refused.reason) from None
             except httpx.TransportError as exc:
                 what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "no connection"
                 if last or not idempotent:

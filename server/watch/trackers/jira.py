@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from server.watch.outbound import GuardedTransport, OutboundRefused
 from server.watch.trackers.errors import TrackerAuthError, TrackerRefused, TrackerUnreachable
 from server.watch.trackers.issues import SprintRef, TrackedIssue
 
@@ -95,7 +96,6 @@ class JiraClient:
         timeout: float = 10.0,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if flavour not in API:
             raise ValueError(f"flavour is 'cloud' or 'datacenter', not {flavour!r}")
@@ -116,7 +116,11 @@ class JiraClient:
         if flavour == "datacenter":
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(
-            base_url=self.site_url, auth=auth, headers=headers, timeout=timeout, transport=transport
+            base_url=self.site_url,
+            auth=auth,
+            headers=headers,
+            timeout=timeout,
+            transport=GuardedTransport(),  # every request: server.watch.outbound
         )
 
     def __repr__(self) -> str:
@@ -307,6 +311,8 @@ class JiraClient:
             self.requests_made += 1
             try:
                 response = self._http.request(method, path, json=json)
+            except OutboundRefused as refused:  # nothing was sent, and a retry would not be either
+                raise TrackerUnreachable(PRODUCT, refused.reason) from None
             except (httpx.ConnectError, httpx.ConnectTimeout):
                 why = "could not connect"
                 log.info("Jira %s %s: could not connect (attempt %d)", method, path, attempt + 1)

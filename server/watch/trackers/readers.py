@@ -187,7 +187,7 @@ class AzureReader:
 def open_client(
     product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
 ) -> JiraClient | AzureClient:
-    """The product's client for one connection (``client_options``: timeout, attempts, sleep, transport);
+    """The product's client for one connection (``client_options``: timeout, attempts, sleep);
     the sync's reader and the push's writer are made over it."""
     if family(product) == "azure":
         return AzureClient(url, token=token, project=str(scope.get("project", "")), **client_options)
@@ -213,7 +213,7 @@ def jira_scope(scope: dict[str, Any]) -> tuple[str, str]:
 def open_reader(
     product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
 ) -> TrackerReader:
-    """The reader of one connection (``client_options``: timeout, attempts, sleep, transport)."""
+    """The reader of one connection (``client_options``: timeout, attempts, sleep)."""
     client = open_client(product, url, user, token, scope, **client_options)
     if isinstance(client, AzureClient):
         return AzureReader(client, *azure_scope(scope))

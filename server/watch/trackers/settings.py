@@ -10,6 +10,7 @@ from board.errors import Invalid
 from board.fields import require_texts
 from server.store.trackers import MAX_INTERVAL_S, MIN_INTERVAL_S, PRODUCT_LABELS, TrackerSettings
 from server.transfer.jira_mapping import JiraMapping, choose
+from server.watch import outbound
 from server.watch.trackers.readers import scope_refusal
 
 MAX_URL = 300
@@ -40,6 +41,7 @@ def tracker_settings(
         raise Invalid(f"the {label} URL must start with https:// (or http://), name a host and be short")
     if parts.query or parts.fragment or parts.username:
         raise Invalid(f"the {label} URL takes no query, fragment or user name")
+    outbound.check_url(url, f"the {label} URL")
     user = user.strip()
     if product == "jira_cloud" and not user:
         raise Invalid("Jira Cloud signs in with the account's e-mail and an API token: give the e-mail")

@@ -260,7 +260,7 @@ def _agile_sprint(raw: dict[str, Any]) -> Sprint:
 def open_writer(
     product: str, url: str, user: str, token: str, scope: dict[str, Any], **client_options: Any
 ) -> TrackerWriter:
-    """The writer of one connection (``client_options``: timeout, attempts, sleep, transport)."""
+    """The writer of one connection (``client_options``: timeout, attempts, sleep)."""
     client = open_client(product, url, user, token, scope, **client_options)
     if isinstance(client, AzureClient):
         return AzureWriter(client, *azure_scope(scope))

@@ -1,0 +1,196 @@
+"""Issue 24, item 7: the alerts webhook, and any request the server makes, reach only what the outbound
+guard (``server/watch/outbound.py``) lets out.
+
+The probe's steps: with no admin token anyone makes a board, becomes its RTE and sets the webhook to
+``http://127.0.0.1:22/``, ``http://169.254.169.254/…``, ``http://[::1]:5432/`` or ``localhost``; the
+server posted there. Now saving such a URL is refused with why, a post to an address refused later
+(the allow-list changed, the name resolves elsewhere) is logged as not sent, and a redirect is
+checked as a new request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from server.clock import Clock
+from server.settings import get_settings
+from server.watch.outbound import GuardedTransport, OutboundRefused
+from tests.conftest import LOOPBACK_ALLOWED, LiveServer, create_board
+from tests.execution.rocket import rocket
+from tests.execution.test_webhooks import deliveries, set_webhook, until
+
+ALLOW = "PIBOARD_OUTBOUND_ALLOW"
+Allow = Callable[[str | None], None]
+
+# Each kind of address the guard refuses, as a URL an RTE could give, and what the refusal calls it.
+REFUSED = [
+    ("http://127.0.0.1:22/", "127.0.0.1 is a loopback address"),
+    ("http://localhost:8000/hook", "localhost resolves to 127.0.0.1, a loopback address"),
+    ("http://[::1]:5432/", "::1 is a loopback address"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
+    ("http://[fd00:ec2::254]/", "a cloud metadata address"),
+    ("http://169.254.10.1/", "a link-local address"),
+    ("http://[fe80::1]/", "a link-local address"),
+    ("http://10.0.0.8/", "10.0.0.8 is a private address"),
+    ("http://172.16.5.4/", "a private address"),
+    ("https://192.168.1.10/", "a private address"),
+    ("http://[fd12:3456::1]/", "a private address"),
+    ("http://224.0.0.251/", "a multicast address"),
+    ("http://0.0.0.0:8000/", "the unspecified address"),
+    ("http://[::ffff:127.0.0.1]/", "a loopback address"),
+    ("http://100.64.0.1/", "a reserved address"),
+]
+
+
+class Listener:
+    """A real HTTP server on ``host`` that records each request and answers ``status`` (and ``headers``)."""
+
+    def __init__(self, host: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.paths: list[str] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                listener.paths.append(self.path)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.http.server_address[1]}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+Listen = Callable[..., Listener]
+
+
+@pytest.fixture
+def listen() -> Iterator[Listen]:
+    made: list[Listener] = []
+
+    def make(host: str = "127.0.0.1", status: int = 200, headers: dict[str, str] | None = None) -> Listener:
+        made.append(Listener(host, status, headers))
+        return made[-1]
+
+    yield make
+    for listener in made:
+        listener.stop()
+
+
+@pytest.fixture
+def allow(monkeypatch: pytest.MonkeyPatch) -> Iterator[Allow]:
+    """Set the process's allow-list (None: unset, as on a server where nobody set it)."""
+
+    def set_to(networks: str | None) -> None:
+        if networks is None:
+            monkeypatch.delenv(ALLOW, raising=False)
+        else:
+            monkeypatch.setenv(ALLOW, networks)
+        get_settings.cache_clear()
+
+    set_to(None)
+    yield set_to
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(("url", "said"), REFUSED)
+def test_saving_a_webhook_to_an_address_it_must_not_reach_is_refused_with_why(
+    watched_server: LiveServer, allow: Allow, url: str, said: str
+) -> None:
+    board = create_board(watched_server)
+    answer = set_webhook(board, url)
+    assert answer.status_code == 422, answer.text
+    reason = answer.json()["reason"]
+    assert reason.startswith("the webhook URL is refused: ") and said in reason, reason
+    assert "unless PIBOARD_OUTBOUND_ALLOW lists its network" in reason
+    with board.rte() as c:
+        assert c.get(f"/api/boards/{board.id}/webhook").json()["url"] == "", "nothing was saved"
+
+
+def test_a_listed_network_is_allowed(watched_server: LiveServer, allow: Allow, listen: Listen) -> None:
+    board = create_board(watched_server)
+    inside = listen()
+    assert set_webhook(board, inside.url).status_code == 422
+    allow("10.0.0.0/8, 127.0.0.1/32")
+    assert set_webhook(board, inside.url).status_code == 200
+    assert set_webhook(board, "http://10.20.30.40/hook").status_code == 200
+    assert set_webhook(board, "http://127.0.0.2/hook").status_code == 422, "only the networks listed"
+
+
+def test_a_post_to_an_address_refused_by_then_is_logged_as_not_sent_and_reaches_nothing(
+    watched_server: LiveServer,
+    clock: Clock,
+    allow: Allow,
+    listen: Listen,
+) -> None:
+    """Saved while allowed; by the time alerts come, the address is refused (the allow-list changed, or
+    the name now resolves to another address): the post is checked again and not sent."""
+    allow(LOOPBACK_ALLOWED)
+    clock.travel_to(datetime.date(2026, 4, 10))
+    board = rocket(watched_server)
+    inside = listen()
+    assert set_webhook(board, inside.url).status_code == 200
+    allow(None)
+    clock.travel_to(datetime.date(2026, 4, 15))  # I3 closes: alerts to post
+    log = until(lambda: deliveries(board), "the logged attempt")
+    assert len(log) == 1 and not log[0]["ok"] and log[0]["status_code"] is None
+    assert log[0]["error"].startswith("not sent: 127.0.0.1 is a loopback address"), log[0]["error"]
+    assert inside.paths == []
+    assert len(deliveries(board)) == 1, "a refused address is not tried again and again"
+
+
+def test_a_redirect_to_a_private_address_is_checked_as_a_new_request(allow: Allow, listen: Listen) -> None:
+    """A client that follows redirects asks the guard again for each: a public-looking (here: allowed)
+    address answering 302 towards an address the allow-list does not name reaches nothing there."""
+    target = listen("127.0.0.2")
+    hop = listen("127.0.0.1", 302, {"Location": f"{target.url}/internal"})
+    allow(LOOPBACK_ALLOWED)  # 127.0.0.1 only
+    with (
+        httpx.Client(transport=GuardedTransport(), follow_redirects=True) as client,
+        pytest.raises(OutboundRefused, match=r"127\.0\.0\.2 is a loopback address"),
+    ):
+        client.get(f"{hop.url}/start")
+    assert hop.paths == ["/start"] and target.paths == []
+
+    allow("127.0.0.0/8")  # the same redirect, the target's network listed: followed
+    with httpx.Client(transport=GuardedTransport(), follow_redirects=True) as client:
+        assert client.get(f"{hop.url}/start").status_code == 200
+    assert target.paths == ["/internal"]
+
+
+def test_the_webhook_follows_no_redirect(
+    watched_server: LiveServer,
+    clock: Clock,
+    allow: Allow,
+    listen: Listen,
+) -> None:
+    target = listen("127.0.0.2")
+    hop = listen("127.0.0.1", 307, {"Location": f"{target.url}/internal"})
+    allow("127.0.0.0/8")  # even where the target is allowed
+    clock.travel_to(datetime.date(2026, 4, 10))
+    board = rocket(watched_server)
+    assert set_webhook(board, f"{hop.url}/hook").status_code == 200
+    clock.travel_to(datetime.date(2026, 4, 15))
+    log = until(lambda: len(deliveries(board)) == 4 and deliveries(board), "four logged attempts")
+    assert {d["status_code"] for d in log} == {307} and not any(d["ok"] for d in log)
+    assert target.paths == []
