@@ -20,6 +20,7 @@ from board.model import (
     FeatureState,
     Item,
     Iteration,
+    Member,
     Meta,
     Objective,
     Risk,
@@ -282,6 +283,12 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
                 f"{len(held.naming)} objectives, risks, dependencies or milestones still name this {kind}; "
                 "change them first"
             )
+    if isinstance(item, Iteration):
+        # Days off in an iteration that is gone mean nothing (capacity is per iteration of the board).
+        for member in tx.all(Member):
+            if item.id in member.days_off:
+                days_off = {k: v for k, v in member.days_off.items() if k != item.id}
+                tx.put(dataclasses.replace(member, days_off=days_off))
     if isinstance(item, Feature):
         _unlink(tx, Story, "feature_id", item.id)
         _unlink(tx, Dependency, "requesting_feature_id", item.id)

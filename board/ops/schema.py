@@ -3,6 +3,7 @@ and the check that every item a field names is on the board."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from board import fields as f
@@ -166,13 +167,39 @@ def _required(rule: f.Field) -> bool:
     return (isinstance(rule, f.Text) and rule.required) or (isinstance(rule, f.Ref) and not rule.nullable)
 
 
-def check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
+def refs_of(kind: str, values: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """Every item that ``values`` (of an item of ``kind``) name, as (field, kind, id): its references and
+    lists of them, and the iterations its days off are in."""
     for name, rule in FIELDS[kind].items():
-        if name not in values:
-            continue
-        value = values[name]
-        if isinstance(rule, f.Ref) and value is not None:
-            tx.require(MODEL_FOR_KIND[rule.kind], value)
-        if isinstance(rule, f.RefList):
-            for ref in value:
-                tx.require(MODEL_FOR_KIND[rule.kind], ref)
+        value = values.get(name)
+        if isinstance(rule, f.Ref) and value:
+            yield name, rule.kind, value
+        elif isinstance(rule, f.RefList):
+            yield from ((name, rule.kind, ref) for ref in value or ())
+        elif isinstance(rule, f.DaysOff):
+            yield from ((name, "iteration", ref) for ref in value or {})
+
+
+def check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
+    """Every item the fields in ``values`` name is on the board (a board's export names only those)."""
+    for name, ref_kind, ref in refs_of(kind, values):
+        if isinstance(FIELDS[kind][name], f.DaysOff):
+            if tx.get(Iteration, ref) is None:
+                raise Invalid(f"{field_label(name)} name iteration '{ref}', which this board does not have")
+        else:
+            tx.require(MODEL_FOR_KIND[ref_kind], ref)
+
+
+def named_by(tx: Tx, kind: str, item_id: str) -> list[Item]:
+    """The items whose fields name the item ``kind``/``item_id`` (an item that is gone must leave none)."""
+    return [
+        other
+        for other_kind in FIELDS
+        for other in tx.all(MODEL_FOR_KIND[other_kind])
+        if any(
+            (ref_kind, ref) == (kind, item_id)
+            for _, ref_kind, ref in refs_of(
+                other_kind, {name: getattr(other, name, None) for name in FIELDS[other_kind]}
+            )
+        )
+    ]

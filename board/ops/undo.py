@@ -6,9 +6,11 @@ from typing import Any
 
 from board import undo
 from board.core import Op
+from board.errors import IllegalTransition
+from board.history import item_label
 from board.model import Item, item_from_dict
 from board.ops.core import Context, Tx, handles, hold_to_tracker, may_send, narrow_for_actor
-from board.ops.schema import FIELDS, check_refs
+from board.ops.schema import FIELDS, check_refs, named_by
 from board.roles import Actor
 
 
@@ -43,6 +45,16 @@ def _undo(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     for item in restored:  # after all are back: an item may name another restored with it
         if item.kind in FIELDS:
             check_refs(tx, item.kind, {name: getattr(item, name) for name in FIELDS[item.kind]})
+    for change in event.changes:  # and an item the undo removes is named by nothing left behind
+        if change.before is None and change.kind in FIELDS:
+            naming = named_by(tx, change.kind, change.id)
+            if naming:
+                label = item_label(change.kind, change.after)
+                names = ", ".join(sorted({item_label(n.kind, n.to_dict()) for n in naming})[:3])
+                raise IllegalTransition(
+                    f"{label} has been named since by {len(naming)} other item(s) ({names}); "
+                    "undo those changes first, or change them by hand"
+                )
 
 
 def _differing(now: Item, before: Item) -> list[str]:

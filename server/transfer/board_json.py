@@ -133,6 +133,8 @@ def export_board(
         rows = []
         for item in ordered(kind):
             row = _item(item)
+            if kind == "member":  # a board from before iteration.delete took them: not read anywhere
+                row["days_off"] = {k: v for k, v in row["days_off"].items() if k in state.items["iteration"]}
             if kind == "dependency":
                 row["state"] = dependency_state(state, item).value  # type: ignore[arg-type]
                 row["at_risk"] = item.id in at_risk.dependencies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from board.core import Op
+from board.core import Committed, Op
 from board.model import BoardState, Role
 from board.ops import Context, apply_op
 from board.roles import Actor
@@ -23,17 +23,25 @@ class Builder:
         self.state = state or BoardState(board_id)
         self._ids = itertools.count(1)
         self._seq = itertools.count(self.state.seq + 1)
+        self.events: dict[int, Committed] = {}  # what the event table would hold (an undo reads it)
 
     def context(self, n: int = 0) -> Context:
-        return Context(now=1_760_000_000.0 + n, new_id=lambda: f"x{next(self._ids)}", seq=next(self._seq))
+        return Context(
+            now=1_760_000_000.0 + n,
+            new_id=lambda: f"x{next(self._ids)}",
+            seq=next(self._seq),
+            history=self.events.get,
+        )
 
     def op(self, op_type: str, target: str | None = None, actor: Actor = RTE, **args: Any) -> str | None:
         """Apply one op; returns the id of what it created (if anything)."""
         item = self.state.items.get(op_type.split(".")[0], {}).get(target or "")
         version = item.version if item is not None else None
         ctx = self.context()
-        changes = apply_op(self.state, Op(op_type, target, version, args), actor, ctx)
+        op = Op(op_type, target, version, args)
+        changes = apply_op(self.state, op, actor, ctx)
         self.state.seq = ctx.seq
+        self.events[ctx.seq] = Committed(self.state.board_id, ctx.seq, "", op, changes, actor, ctx.now)
         created = [c.id for c in changes if c.before is None and c.after is not None]
         return created[0] if created else None
 

@@ -232,3 +232,41 @@ def test_command_line_arguments_it_refuses_get_a_reason_not_a_traceback(
     done = piboard(server, tmp_path, *args)
     assert done.returncode in {1, 2} and why in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+# --- 5. Days off in an iteration the board lacks ---------------------------------------------------
+
+
+def made(board: BoardHandle, type: str, **args: Any) -> str:
+    answer = board.op(board.rte_session, type, args=args)
+    assert answer.status_code == 200, answer.text
+    return str(next(c["id"] for c in answer.json()["changes"] if c["before"] is None))
+
+
+def assert_exports_and_imports_again(server: LiveServer, board: BoardHandle) -> None:
+    """The board reads, and its own export makes a new board."""
+    assert board.read()["problems"] == []
+    with board.rte() as c:
+        exported = c.get(f"/api/boards/{board.id}/export.json")
+        assert exported.status_code == 200, exported.text[:300]
+    with server.client() as anyone:
+        again = anyone.post("/api/boards/import", content=exported.content, headers=json_headers())
+        assert again.status_code == 201, again.text[:1000]
+
+
+def test_days_off_in_an_iteration_the_board_lacks_are_refused_and_the_export_imports(
+    server: LiveServer, board: BoardHandle, server_log: ServerLog
+) -> None:
+    team = made(board, "team.create", name="Apollo")
+    kept = made(board, "iteration.create", number=1)
+    gone = made(board, "iteration.create", number=2)
+    refused = board.op(
+        board.rte_session, "member.create", args={"name": "Ann", "team_id": team, "days_off": {"nope": 2}}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["reason"] == "the days off name iteration 'nope', which this board does not have"
+    ann = made(board, "member.create", name="Ann", team_id=team, days_off={kept: 1, gone: 2})
+    deleted = board.op(board.rte_session, "iteration.delete", target=gone, base_version=1)
+    assert deleted.status_code == 200, deleted.text
+    assert board.read()["items"]["member"][ann]["days_off"] == {kept: 1}
+    assert_exports_and_imports_again(server, board)
