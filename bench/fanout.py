@@ -119,6 +119,7 @@ def serve_piboard(port: int, db: str, ws: str) -> None:
         secret_file=Path(db + ".secret"),
         ops_per_second=1000.0,
         ops_burst=1000,
+        joins_burst=100_000,  # a thousand screens join from this one address
         ws_heartbeat=600.0,  # the bench screens do not answer the app heartbeat
         demo_on_empty=False,
     )

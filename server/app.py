@@ -89,7 +89,15 @@ def build_services(settings: Settings) -> Services:
             settings.history_reads_per_second, settings.history_reads_burst, "history reads"
         ),
         exports=RateLimiter(2.0, 30, "downloads", "wait and retry"),
-        imports=RateLimiter(0.5, 10, "imports", "wait and retry"),
+        new_boards=RateLimiter(
+            settings.boards_per_hour / 3600,
+            settings.boards_burst,
+            "new boards from this address",
+            "wait and retry",
+        ),
+        joins=RateLimiter(
+            settings.joins_per_minute / 60, settings.joins_burst, "joins from this address", "wait and retry"
+        ),
         baselines=Baselines(storage.op_path),
         tracker_sync=tracker_sync,
         tracker_watch=TrackerWatch(storage.trackers, tracker_sync, tick=settings.tracker_tick),

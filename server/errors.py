@@ -6,6 +6,7 @@ into answers are in :mod:`server.doors.error_handlers`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from board.errors import PiboardError
@@ -26,7 +27,12 @@ STATUS: dict[str, int] = {
 
 
 class RateLimited(PiboardError):
+    """A limit reached: ``retry_after`` is when to try again, in whole seconds (at least 1)."""
+
     code = "rate_limited"
+
+    def __init__(self, reason: str, retry_after: float = 1.0) -> None:
+        super().__init__(reason, retry_after=max(1, math.ceil(retry_after)))
 
 
 class TooLarge(PiboardError):
@@ -42,6 +48,12 @@ class Unavailable(PiboardError):
 DATABASE_UNAVAILABLE = (
     "the database is not reachable right now; resend in a moment (a repeat is not applied twice)"
 )
+
+
+def refusal_headers(exc: PiboardError) -> dict[str, str]:
+    """The headers of a refusal's HTTP answer: ``Retry-After`` for a limit reached."""
+    wait = exc.detail.get("retry_after")
+    return {"Retry-After": str(wait)} if isinstance(wait, int) else {}
 
 
 def refusal_body(exc: PiboardError) -> dict[str, Any]:

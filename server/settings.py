@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # Reading the past (time travel, replay, an item's history) replays events: per participant.
     history_reads_per_second: float = Field(default=10.0, gt=0)
     history_reads_burst: int = Field(default=30, ge=1)
+    # Per client address (behind PIBOARD_TRUSTED_PROXIES: the address they forward). New boards, made
+    # or imported: the database grows with each. Joins by a link: a room behind one NAT joins at once.
+    boards_per_hour: float = Field(default=30.0, gt=0)
+    boards_burst: int = Field(default=10, ge=1)
+    joins_per_minute: float = Field(default=60.0, gt=0)
+    joins_burst: int = Field(default=150, ge=1)
     max_events_per_catch_up: int = Field(default=500, ge=1)
     ws_send_queue: int = Field(default=256, ge=1)
     ws_send_timeout: float = Field(default=5.0, gt=0)

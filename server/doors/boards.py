@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from board.events import public_event
 from board.public import public_change, public_state
 from board.summary import plan_summary
-from server.doors.deps import CurrentActor, ServicesDep
+from server.doors.deps import CurrentActor, ServicesDep, limit_client
 from server.doors.schemas import (
     BoardCreate,
     BoardCreated,
@@ -53,6 +53,7 @@ def create_board(
 ) -> BoardCreated:
     """Create a board; the answer holds the RTE's join link and session. Keep them safe."""
     require_admin_token(services, x_admin_token, "creating a board (header X-Admin-Token)")
+    limit_client(services.new_boards, request, services)
     board_id, token, session = create_board_with_rte(
         services, body.name, body.pi_name, rte_name=body.rte_name, demo=body.demo
     )

@@ -25,6 +25,7 @@ from board import Actor, BoardState
 from server.clock import Clock
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.limits import RateLimiter
+from server.doors.origin import client_address
 from server.live.hub import Hub
 from server.store.auth import session_cookie_name
 from server.store.storage import Storage
@@ -45,7 +46,8 @@ class Services(Storage):
     clock: Clock  # "today" for what the doors derive (where the PI stands)
     history_reads: RateLimiter  # per participant: each read may replay events
     exports: RateLimiter  # per participant: every export renders the whole board
-    imports: RateLimiter  # per client address: a JSON import creates a board
+    new_boards: RateLimiter  # per client address: boards made or imported
+    joins: RateLimiter  # per client address: people joining by a link
     baselines: Baselines  # each board's baseline, replayed once for every export
     tracker_sync: TrackerSync  # the boards' sync with their trackers (Jira, Azure DevOps)
     tracker_watch: TrackerWatch  # polls each synced board when due; a webhook wakes it
@@ -67,6 +69,11 @@ def get_hub(request: Request) -> Hub:
 
 
 HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def limit_client(limiter: RateLimiter, request: HTTPConnection, services: Services) -> None:
+    """Count the request against ``limiter`` by its client's address (``RateLimited`` past the limit)."""
+    limiter.check(client_address(request, services.settings.proxies))
 
 
 def session_of(request: HTTPConnection, board_id: str) -> str | None:

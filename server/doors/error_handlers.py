@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from board.errors import PiboardError
 from board.fields import repaired
-from server.errors import DATABASE_UNAVAILABLE, STATUS, Unavailable, refusal_body
+from server.errors import DATABASE_UNAVAILABLE, STATUS, Unavailable, refusal_body, refusal_headers
 from server.pages.templating import refusal_fragment, templates
 from server.store.auth import Unauthenticated
 from server.transfer.common import FileRefused
@@ -41,10 +41,13 @@ async def piboard_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PiboardError)
     answer = getattr(request.state, "refusal_answer", Answer.JSON)
     if answer is Answer.PAGE:
-        return refused_page(request, exc)
-    if answer is Answer.FRAGMENT:
-        return refusal_fragment(request, exc)
-    return JSONResponse(refusal_body(exc), status_code=STATUS.get(exc.code, 400))
+        response = refused_page(request, exc)
+    elif answer is Answer.FRAGMENT:
+        response = refusal_fragment(request, exc)
+    else:
+        response = JSONResponse(refusal_body(exc), status_code=STATUS.get(exc.code, 400))
+    response.headers.update(refusal_headers(exc))
+    return response
 
 
 def refused_page(request: Request, exc: PiboardError) -> Response:

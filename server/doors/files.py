@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 from board import Actor, Role
 from board.errors import Invalid, NotFound
 from server.doors.boards import REFUSALS, join_url
-from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.deps import CurrentActor, Services, ServicesDep, limit_client
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.schemas import BoardCreated, BoardPublic
 from server.errors import TooLarge, Unavailable
@@ -214,8 +214,7 @@ async def import_board(
     the RTE's join link and session. A broken file, or one with any op the board would
     refuse, answers 422 with the problems, and no board is made."""
     require_admin_token(services, x_admin_token, "importing a board (header X-Admin-Token)")
-    client = request.client.host if request.client else "unknown"
-    services.imports.check(client)
+    limit_client(services.new_boards, request, services)
     upload = await read_upload(request, services.settings.max_import_bytes)
     board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.data)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")

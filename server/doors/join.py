@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from board import Role
 from board.errors import PiboardError
-from server.doors.deps import ServicesDep
+from server.doors.deps import ServicesDep, limit_client
+from server.errors import STATUS, RateLimited, refusal_headers
 from server.pages.templating import templates
 from server.store.auth import session_cookie_name
 
@@ -55,13 +56,19 @@ def join_submit(
     place: Annotated[Place, Form()] = "room",
 ) -> Response:
     try:
+        limit_client(services.joins, request, services)
         link = services.auth.link_for_token(token)
         cookie = request.cookies.get(session_cookie_name(link.board_id))
         actor, session = services.auth.join(token, name, cookie, remote=place == "remote")
     except PiboardError as exc:
-        # The join form again, with why, to try once more: always a 400.
+        # The join form again, with why, to try once more: a 400 (a 429 for a limit reached).
+        status = STATUS[exc.code] if isinstance(exc, RateLimited) else 400
         return templates.TemplateResponse(
-            request, "join.html", {"error": exc.reason, "token": token}, status_code=400
+            request,
+            "join.html",
+            {"error": exc.reason, "token": token},
+            status_code=status,
+            headers=refusal_headers(exc),
         )
     return signed_in_redirect(
         request, landing_url(link.board_id, actor.role, actor.team_id), link.board_id, session

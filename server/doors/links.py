@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from board import Actor, Role, roles
 from board.errors import IllegalTransition, NotFound
 from server.doors.boards import REFUSALS, join_url
-from server.doors.deps import CurrentActor, Services, ServicesDep
+from server.doors.deps import CurrentActor, Services, ServicesDep, limit_client
 from server.doors.schemas import Joined, JoinIn, LinkCreate, LinkPublic, ParticipantPublic
 from server.store.auth import JoinLink
 
@@ -97,6 +97,7 @@ def remake(
 def join(body: JoinIn, request: Request, services: ServicesDep) -> Joined:
     """Exchange a join token and a name for a session (send it as ``Authorization: Bearer …``).
     A client that sends the session it got from this link before gets the same participant back."""
+    limit_client(services.joins, request, services)
     header = request.headers.get("authorization", "")
     earlier = header[7:].strip() if header.lower().startswith("bearer ") else None
     actor, session = services.auth.join(body.token, body.name, earlier, remote=body.remote)

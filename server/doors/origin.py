@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -26,6 +27,18 @@ SAME_ORIGIN_FETCHES = frozenset({"same-origin", "none"})
 
 def from_trusted_proxy(client_host: str | None, trusted_proxies: Collection[str]) -> bool:
     return client_host is not None and client_host in trusted_proxies
+
+
+def client_address(connection: HTTPConnection, trusted_proxies: Collection[str]) -> str:
+    """The address a request came from, for the limits kept per client: the connection's peer; when
+    that is one of the operator's proxies, the nearest address in ``X-Forwarded-For`` that is not one
+    of them (each proxy appends the address it heard from; the client can write anything before)."""
+    peer = connection.client.host if connection.client else ""
+    if not from_trusted_proxy(peer, trusted_proxies):
+        return peer or "unknown"
+    forwarded = ",".join(connection.headers.getlist("x-forwarded-for")).split(",")
+    hops = [hop.strip() for hop in forwarded if hop.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted_proxies), peer)
 
 
 def cross_origin(

@@ -22,10 +22,19 @@ from board import BoardState
 from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
 from board.roles import jira_import_refusal
-from server.doors.deps import BoardFragment, BoardPage, HubDep, Page, Services, ServicesDep, load_page
+from server.doors.deps import (
+    BoardFragment,
+    BoardPage,
+    HubDep,
+    Page,
+    Services,
+    ServicesDep,
+    limit_client,
+    load_page,
+)
 from server.doors.join import signed_in_redirect
 from server.doors.tracker_forms import sync_line_of
-from server.errors import STATUS
+from server.errors import STATUS, refusal_headers
 from server.pages.program import build_program
 from server.pages.renderer import screen_viewer
 from server.pages.room import help_view, room_menu_context
@@ -98,7 +107,7 @@ async def create_board_page(
     where the join links for everyone else are made."""
     try:
         require_admin_token(services, admin_token, "creating a board")
-        services.limiter.check(f"create-board:{request.client.host if request.client else '-'}")
+        limit_client(services.new_boards, request, services)
         board_id, _rte_token, session = await run_in_threadpool(
             partial(create_board_with_rte, rte_name=rte_name or "RTE"),
             services,
@@ -110,7 +119,7 @@ async def create_board_page(
         boards = await run_in_threadpool(services.op_path.boards)
         context = _home_context(services, boards, exc.reason)
         return templates.TemplateResponse(
-            request, "home.html", context, status_code=STATUS.get(exc.code, 400)
+            request, "home.html", context, status_code=STATUS.get(exc.code, 400), headers=refusal_headers(exc)
         )
     return signed_in_redirect(request, f"/b/{board_id}/admin", board_id, session)
 

@@ -53,6 +53,8 @@ class ServerProcess:
             "PIBOARD_DEMO_ON_EMPTY": "false",
             "PIBOARD_OPS_PER_SECOND": "1000",
             "PIBOARD_OPS_BURST": "1000",
+            "PIBOARD_BOARDS_BURST": "100000",
+            "PIBOARD_JOINS_BURST": "100000",
             **self.env_overrides,
         }
         log = self.log_path.open("wb")
