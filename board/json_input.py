@@ -29,17 +29,39 @@ def read_json(text: str | bytes, what: str) -> Any:
     (a RecursionError at about a thousand levels): each is refused here, in words."""
     try:
         value = json.loads(text, parse_constant=_NotANumber(what), parse_float=_Finite(what))
-    except RecursionError:
-        raise _too_deep(what) from None
-    except UnicodeDecodeError:
-        raise Invalid(f"{what} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise Invalid(f"{what} is not valid JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
-    except ValueError:  # the decoder's one other refusal: int() of over sys.get_int_max_str_digits()
-        raise Invalid(f"{what} holds a number of more than 4,300 digits") from None
+    except (RecursionError, ValueError) as exc:
+        raise _refusal(exc, what) from None
     if nested_deeper(value, MAX_JSON_DEPTH):
         raise _too_deep(what)
     return value
+
+
+def read_json_at(text: str, start: int, what: str, *, depth: int) -> tuple[Any, int]:
+    """The JSON value that starts at ``start`` in ``text``, read by ``read_json``'s rules as if
+    nested ``depth`` levels inside a document, and the index where it ends (a file read in pieces:
+    ``server.transfer.json_stream``). A ``json.JSONDecodeError`` (the text may end mid-value) is
+    the caller's to tell from a real error."""
+    decoder = json.JSONDecoder(parse_constant=_NotANumber(what), parse_float=_Finite(what))
+    try:
+        value, end = decoder.raw_decode(text, start)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _refusal(exc, what) from None
+    if nested_deeper(value, MAX_JSON_DEPTH - depth):
+        raise _too_deep(what)
+    return value, end
+
+
+def _refusal(exc: BaseException, what: str) -> Invalid:
+    if isinstance(exc, RecursionError):
+        return _too_deep(what)
+    if isinstance(exc, UnicodeDecodeError):
+        return Invalid(f"{what} is not UTF-8 text")
+    if isinstance(exc, json.JSONDecodeError):
+        return Invalid(f"{what} is not valid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
+    # The decoder's one other refusal: int() of over sys.get_int_max_str_digits().
+    return Invalid(f"{what} holds a number of more than 4,300 digits")
 
 
 class _NotANumber:

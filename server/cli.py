@@ -281,15 +281,15 @@ def import_(
             f"error: {source} is over max_import_bytes ({settings.max_import_bytes:,} bytes)", err=True
         )
         raise typer.Exit(code=1)
-    data = source.read_bytes()
     choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
     storage = _storage()
     try:
         if jira is not None:
-            _import_jira(storage, board, data, choices, preview=preview)
+            _import_jira(storage, board, source.read_bytes(), choices, preview=preview)
             return
-        with _progress_bar("importing") as progress:
-            board_id, events = export_door.import_board_file(storage.op_path, data, progress=progress)
+        # Read a piece at a time (server.transfer.json_stream), never held whole.
+        with source.open("rb") as stream, _progress_bar("importing") as progress:
+            board_id, events = export_door.import_board_file(storage.op_path, stream, progress=progress)
     except FileRefused as exc:
         raise _refused(exc) from None
     except PiboardError as exc:

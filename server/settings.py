@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(default=256, ge=1)
     ws_send_timeout: float = Field(default=5.0, gt=0)
     ws_heartbeat: float = Field(default=20.0, gt=0)
-    max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # A board file or a Jira CSV. A 20,000-item board exports about 10 MB; a file is received into a
+    # temporary file and read a piece at a time, so this bounds the disk it takes, not the memory.
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
 
     htmx_cdn: bool = True
     # How often the server looks at the clock for iterations that closed (execution state follows).

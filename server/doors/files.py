@@ -11,7 +11,10 @@ routes get their own body limit at the outer middleware (:func:`body_limits`, fr
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -165,10 +168,23 @@ async def report_pdf(board_id: str, actor: CurrentActor, services: ServicesDep) 
 MAX_FORM_FIELDS = 400
 
 
+# An upload is held in memory up to this size, then in a temporary file (a board's export is tens of MB).
+SPOOL_IN_MEMORY = 1024 * 1024
+_PIECE = 64 * 1024
+
+
 @dataclass
 class Upload:
-    data: bytes
+    """The file of an import, spooled (read a piece at a time: ``file``), and the form's other fields."""
+
+    file: SpooledTemporaryFile[bytes]
     fields: list[tuple[str, str]]
+
+    @property
+    def data(self) -> bytes:
+        """The whole file (a Jira CSV is read whole; a board file is not: ``file``)."""
+        self.file.seek(0)
+        return self.file.read()
 
     def field(self, name: str) -> str | None:
         return next((v for k, v in self.fields if k == name), None)
@@ -177,23 +193,40 @@ class Upload:
         return [v for k, v in self.fields if k == name]
 
 
-async def read_upload(request: Request, limit: int) -> Upload:
-    """The file of an import: the whole body, or the ``file`` field of a multipart form."""
-    fields: list[tuple[str, str]] = []
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=1024) as form:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise Invalid("send the file in a form field named 'file'")
-            data = await upload.read(limit + 1)
-            fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    else:
-        data = await request.body()
-    if len(data) > limit:
-        raise TooLarge(f"the file is over {limit // 1024} KiB (the server's max_import_bytes)")
-    if not data.strip():
+@asynccontextmanager
+async def read_upload(request: Request, limit: int) -> AsyncIterator[Upload]:
+    """The file of an import (the whole body, or the ``file`` field of a multipart form), received a
+    piece at a time up to ``limit`` bytes, and let go of when the import is done."""
+    with SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        fields: list[tuple[str, str]] = []
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=1024) as form:
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    raise Invalid("send the file in a form field named 'file'")
+                await _spool(_pieces(upload), spool, limit)
+                fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        else:
+            await _spool(request.stream(), spool, limit)
+        spool.seek(0)
+        yield Upload(spool, fields)
+
+
+async def _pieces(upload: UploadFile) -> AsyncIterator[bytes]:
+    while piece := await upload.read(_PIECE):
+        yield piece
+
+
+async def _spool(pieces: AsyncIterator[bytes], spool: SpooledTemporaryFile[bytes], limit: int) -> None:
+    size, filled = 0, False
+    async for piece in pieces:
+        size += len(piece)
+        if size > limit:
+            raise TooLarge(f"the file is over {limit // 1024} KiB (the server's max_import_bytes)")
+        filled = filled or bool(piece.strip())
+        spool.write(piece)
+    if not filled:
         raise Invalid("the request holds no file")
-    return Upload(data, fields)
 
 
 @router.post(
@@ -215,8 +248,8 @@ async def import_board(
     refuse, answers 422 with the problems, and no board is made."""
     require_admin_token(services, x_admin_token, "importing a board (header X-Admin-Token)")
     limit_client(services.new_boards, request, services)
-    upload = await read_upload(request, services.settings.max_import_bytes)
-    board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.data)
+    async with read_upload(request, services.settings.max_import_bytes) as upload:
+        board_id, _ = await run_in_threadpool(import_board_file, services.op_path, upload.file)
     link = services.auth.create_link(board_id, Role.RTE, label="RTE")
     assert link.token is not None
     _, session = services.auth.join(link.token, "RTE")
@@ -258,7 +291,8 @@ async def import_jira(
         # The page's form shows a refusal where the preview would have been; a program gets JSON.
         answer_refusals_as(request, Answer.FRAGMENT)
     require_jira_importer(actor)
-    upload = await read_upload(request, services.settings.max_import_bytes)
+    async with read_upload(request, services.settings.max_import_bytes) as upload:
+        data = upload.data
     choices = [*(choices or []), *upload.every("map")]
     if len(choices) > MAX_FORM_FIELDS:
         raise Invalid(f"at most {MAX_FORM_FIELDS} mapping choices")
@@ -267,13 +301,13 @@ async def import_jira(
         choices.append(f"default-team={default_team}")
     if preview:
         state, planned = await run_in_threadpool(
-            jira_preview, services.op_path, board_id, upload.data, actor, choices
+            jira_preview, services.op_path, board_id, data, actor, choices
         )
         seq = state.seq
     else:
         services.limiter.check(actor.id)
         planned, committed = await run_in_threadpool(
-            jira_apply, services.op_path, board_id, upload.data, actor, choices
+            jira_apply, services.op_path, board_id, data, actor, choices
         )
         seq = committed[-1].seq if committed else services.op_path.state(board_id).seq
     if htmx:

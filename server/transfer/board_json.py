@@ -10,11 +10,12 @@ See docs/export-schema.md for the format. Import rebuilds an equal board with fr
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from board.baseline import baseline_diff
 from board.compare import compare
@@ -30,7 +31,6 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
-from board.json_input import read_json
 from board.model import (
     BoardState,
     DependencyStatus,
@@ -39,10 +39,10 @@ from board.model import (
     Roam,
 )
 from board.ops import FIELDS
-from server.transfer.common import FileRefused, Problem, decode_text, revealed_rounds
+from server.transfer.common import FileRefused, Problem, revealed_rounds
+from server.transfer.json_stream import read_document
 
 SCHEMA = "piboard/1"
-MAX_BYTES = 20 * 1024 * 1024
 
 # Section of the document -> item kind, in the order import creates them.
 SECTIONS: dict[str, str] = {
@@ -218,16 +218,17 @@ def export_board_json(
 # --- reading and checking a file -------------------------------------------------------------------
 
 
-def read_board_json(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
-    """Parse and check a ``piboard/1`` document; :class:`FileRefused` lists every problem found."""
+def read_board_json(data: bytes | str | IO[bytes] | dict[str, Any]) -> dict[str, Any]:
+    """Parse and check a ``piboard/1`` document (a file is read a piece at a time: a big board's
+    export is tens of megabytes); :class:`FileRefused` lists every problem found. How large a file
+    may be is the door's to say (``max_import_bytes``)."""
     if isinstance(data, dict):
         doc: Any = data
     else:
-        if len(data) > MAX_BYTES:
-            raise FileRefused([Problem(None, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")])
-        text = decode_text(data, "JSON file")
+        if isinstance(data, bytes | str):
+            data = io.BytesIO(data.encode() if isinstance(data, str) else data)
         try:
-            doc = read_json(text, "the file")
+            doc = read_document(data, SECTIONS)
         except Invalid as exc:
             raise FileRefused([Problem(exc.detail.get("line"), exc.reason)]) from None
     problems: list[Problem] = []

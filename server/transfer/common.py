@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from board.fields import repaired
 from board.labels import team_name
 from board.model import BoardState, VoteRound
 from board.vote import Tally, is_revealed, tally_round
@@ -35,6 +36,11 @@ class Problem:
     message: str
     key: str = ""
 
+    def __post_init__(self) -> None:
+        # A message quotes what the file holds: a lone surrogate there could not be sent as UTF-8.
+        object.__setattr__(self, "message", repaired(self.message)[0])
+        object.__setattr__(self, "key", repaired(self.key)[0])
+
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line is not None else ""
         key = f"{self.key}: " if self.key else ""
@@ -60,15 +66,11 @@ def decode_text(data: bytes | str, what: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise FileRefused(
-            [
-                Problem(
-                    line,
-                    f"the {what} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                    "save it as UTF-8 and try again",
-                )
-            ]
-        ) from None
+        raise FileRefused([Problem(line, not_utf8(what, data[exc.start], exc.start))]) from None
+
+
+def not_utf8(what: str, byte: int, offset: int) -> str:
+    return f"the {what} is not UTF-8 (byte 0x{byte:02x} at offset {offset}); save it as UTF-8 and try again"
 
 
 def revealed_rounds(state: BoardState) -> list[tuple[VoteRound, Tally]]:

@@ -15,7 +15,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from board import Actor, BoardState, Role
 from board.core import Committed, Op
@@ -228,9 +228,10 @@ def export_file(
 
 
 def import_board_file(
-    op_path: OpPath, data: bytes | str, *, progress: Progress | None = None
+    op_path: OpPath, data: bytes | str | IO[bytes], *, progress: Progress | None = None
 ) -> tuple[str, int]:
     """A new board equal to the file's (fresh ids); returns its id and how many events made it.
+    ``data``: the file's bytes, or the file open for reading (read a piece at a time).
 
     Raises :class:`FileRefused` and creates nothing when the file is broken or any op would be refused.
 
