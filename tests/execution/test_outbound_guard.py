@@ -11,13 +11,19 @@ checked as a new request.
 from __future__ import annotations
 
 import datetime
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from server.clock import Clock
 from server.settings import get_settings
@@ -32,7 +38,7 @@ Allow = Callable[[str | None], None]
 # Each kind of address the guard refuses, as a URL an RTE could give, and what the refusal calls it.
 REFUSED = [
     ("http://127.0.0.1:22/", "127.0.0.1 is a loopback address"),
-    ("http://localhost:8000/hook", "localhost resolves to 127.0.0.1, a loopback address"),
+    ("http://localhost:8000/hook", "localhost resolves to "),  # 127.0.0.1 or ::1: a loopback address
     ("http://[::1]:5432/", "::1 is a loopback address"),
     ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
     ("http://[fd00:ec2::254]/", "a cloud metadata address"),
@@ -50,15 +56,24 @@ REFUSED = [
 
 
 class Listener:
-    """A real HTTP server on ``host`` that records each request and answers ``status`` (and ``headers``)."""
+    """A real HTTP server on ``host`` that records each request (path and Host) and answers ``status``
+    (and ``headers``); over TLS with ``tls``."""
 
-    def __init__(self, host: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.paths: list[str] = []
+        self.hosts: list[str] = []
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 listener.paths.append(self.path)
+                listener.hosts.append(self.headers.get("Host", ""))
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(status)
                 for name, value in (headers or {}).items():
@@ -73,7 +88,10 @@ class Listener:
                 pass
 
         self.http = ThreadingHTTPServer((host, 0), Handler)
-        self.url = f"http://{host}:{self.http.server_address[1]}"
+        if tls is not None:
+            self.http.socket = tls.wrap_socket(self.http.socket, server_side=True)
+        self.port = self.http.server_address[1]
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -88,8 +106,13 @@ Listen = Callable[..., Listener]
 def listen() -> Iterator[Listen]:
     made: list[Listener] = []
 
-    def make(host: str = "127.0.0.1", status: int = 200, headers: dict[str, str] | None = None) -> Listener:
-        made.append(Listener(host, status, headers))
+    def make(
+        host: str = "127.0.0.1",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> Listener:
+        made.append(Listener(host, status, headers, tls))
         return made[-1]
 
     yield make
@@ -194,3 +217,46 @@ def test_the_webhook_follows_no_redirect(
     log = until(lambda: len(deliveries(board)) == 4 and deliveries(board), "four logged attempts")
     assert {d["status_code"] for d in log} == {307} and not any(d["ok"] for d in log)
     assert target.paths == []
+
+
+def certificate_for(name: str) -> tuple[bytes, bytes]:
+    """A self-signed certificate for ``name`` (and no address) and its key, PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def test_https_to_a_name_goes_to_the_checked_address_and_checks_the_names_certificate(
+    allow: Allow, listen: Listen, tmp_path: Path
+) -> None:
+    """The guard connects to the address it checked, not to the name; TLS still checks the
+    certificate of the name (and the server reads the name in Host)."""
+    cert, key = certificate_for("localhost")
+    (tmp_path / "cert.pem").write_bytes(cert)
+    (tmp_path / "key.pem").write_bytes(key)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    site = listen("127.0.0.1", tls=served)
+    trusting = ssl.create_default_context(cadata=cert.decode())
+    allow("127.0.0.1/32, ::1/128")  # wherever localhost resolves to
+    with httpx.Client(transport=GuardedTransport(verify=trusting)) as client:
+        assert client.get(f"https://localhost:{site.port}/hook").status_code == 200
+        assert site.hosts == [f"localhost:{site.port}"]
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.get(f"https://127.0.0.1:{site.port}/hook")  # the certificate names localhost only
