@@ -20,6 +20,7 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -103,16 +104,25 @@ async def resolve_async(host: str, port: int) -> list[Address]:
     return checked(host, _addresses(infos))
 
 
-def check_url(url: str, what: str) -> None:
-    """Refuse (:class:`Invalid`, a 4xx) a URL the guard would refuse now, when the RTE saves it: they
-    read why at once, not in a failed delivery later. A host not found now is left to each request."""
-    parsed = httpx.URL(url)
+def check_url(url: str, what: str) -> SplitResult:
+    """``url``'s parts, when it is http(s), names a host and the guard would let a request to it out
+    now; else :class:`Invalid` (a 4xx) saying why, when the RTE saves it: they read why at once, not
+    in a failed delivery later. A host not found now is left to each request."""
+    try:
+        parts = urlsplit(url)
+        parsed = httpx.URL(url)
+        parts.port  # noqa: B018 (a port that is no number raises here)
+    except (ValueError, httpx.InvalidURL):
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise Invalid(f"{what} must start with https:// (or http://) and name a host")
     try:
         resolve(parsed.host, _port(parsed))
     except OutboundRefused as refused:
         raise Invalid(f"{what} is refused: {refused.reason}") from None
     except (OSError, UnicodeError):
-        return
+        pass
+    return parts
 
 
 def _port(url: httpx.URL) -> int:

@@ -20,7 +20,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Connection, Engine, update
@@ -50,9 +49,6 @@ def check_url(url: str) -> str:
     require_text("webhook URL", url)
     if len(url) > MAX_URL:
         raise Invalid(f"the webhook URL is longer than {MAX_URL} characters")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise Invalid("the webhook URL must start with https:// (or http://) and name a host")
     outbound.check_url(url, "the webhook URL")
     return url
 

@@ -260,3 +260,14 @@ def test_https_to_a_name_goes_to_the_checked_address_and_checks_the_names_certif
         assert site.hosts == [f"localhost:{site.port}"]
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             client.get(f"https://127.0.0.1:{site.port}/hook")  # the certificate names localhost only
+
+
+@pytest.mark.parametrize("url", ["http://[::1/", "http://[zz]/", "http://jira.example.com:port/"])
+def test_a_url_no_request_could_go_to_is_refused_at_both_doors(watched_server: LiveServer, url: str) -> None:
+    """Read by the same check as the addresses (these were 500s: the URL's parser raised)."""
+    board = create_board(watched_server)
+    assert set_webhook(board, url).status_code == 422
+    tracker = {"product": "jira_dc", "url": url, "token": "t0ken", "scope": {"jql": "project = ATL"}}
+    with board.rte() as c:
+        answer = c.put(f"/api/boards/{board.id}/tracker", json=tracker)
+    assert answer.status_code == 422 and "must start with https://" in answer.json()["reason"], answer.text

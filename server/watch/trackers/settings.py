@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from board.errors import Invalid
 from board.fields import require_texts
@@ -36,12 +35,11 @@ def tracker_settings(
     for name, value in (("URL", url), ("account", user), ("scope", scope), ("mapping choices", choices)):
         require_texts(name, value)  # before anything is stored: PostgreSQL fails on a NUL
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if len(url) > MAX_URL or parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise Invalid(f"the {label} URL must start with https:// (or http://), name a host and be short")
+    if len(url) > MAX_URL:
+        raise Invalid(f"the {label} URL is longer than {MAX_URL} characters")
+    parts = outbound.check_url(url, f"the {label} URL")
     if parts.query or parts.fragment or parts.username:
         raise Invalid(f"the {label} URL takes no query, fragment or user name")
-    outbound.check_url(url, f"the {label} URL")
     user = user.strip()
     if product == "jira_cloud" and not user:
         raise Invalid("Jira Cloud signs in with the account's e-mail and an API token: give the e-mail")
