@@ -218,6 +218,11 @@ def export_board_json(
 # --- reading and checking a file -------------------------------------------------------------------
 
 
+def _names(ids: set[str], value: Any) -> bool:
+    """Whether a reference read from a file names one of ``ids`` (a list or an object names none)."""
+    return isinstance(value, str) and value in ids
+
+
 def read_board_json(data: bytes | str | IO[bytes] | dict[str, Any]) -> dict[str, Any]:
     """Parse and check a ``piboard/1`` document (a file is read a piece at a time: a big board's
     export is tens of megabytes); :class:`FileRefused` lists every problem found. How large a file
@@ -270,21 +275,21 @@ def read_board_json(data: bytes | str | IO[bytes] | dict[str, Any]) -> dict[str,
                 continue
             for name, ref_kind in REFS.get(kind, {}).items():
                 value = row.get(name)
-                if value not in (None, "") and value not in ids[ref_kind]:
+                if value not in (None, "") and not _names(ids[ref_kind], value):
                     problems.append(
                         Problem(None, f"{section}[{n}].{name}: no {ref_kind} '{value}' in this file")
                     )
             for name, ref_kind in LIST_REFS.get(kind, {}).items():
                 refs = row.get(name) or []
                 for ref in refs if isinstance(refs, list) else [refs]:
-                    if ref not in ids[ref_kind]:
+                    if not _names(ids[ref_kind], ref):
                         problems.append(
                             Problem(None, f"{section}[{n}].{name}: no {ref_kind} '{ref}' in this file")
                         )
             if kind == "member" and not isinstance(row.get("days_off", {}), dict):
                 problems.append(Problem(None, f"{section}[{n}].days_off must be an object"))
-            if kind == "member":
-                for ref in row.get("days_off") or {}:
+            if kind == "member" and isinstance(row.get("days_off"), dict):
+                for ref in row["days_off"]:
                     if ref not in ids["iteration"]:
                         problems.append(
                             Problem(None, f"{section}[{n}].days_off: no iteration '{ref}' in this file")

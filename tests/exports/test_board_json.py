@@ -160,6 +160,18 @@ def test_custom_agenda_is_reproduced_exactly(op_path: OpPath) -> None:
             b'{"schema": "piboard/1", "meta": {"name": "x"}, "stories": [{"id": "s", "team_id": "ghost"}]}',
             "stories[0].team_id: no team 'ghost'",
         ),
+        (
+            b'{"schema": "piboard/1", "meta": {"name": "x"}, "stories": [{"id": "s", "team_id": ["t"]}]}',
+            "stories[0].team_id: no team '['t']'",
+        ),
+        (
+            b'{"schema": "piboard/1", "meta": {"name": "x"}, "members": [{"id": "m", "days_off": [[1]]}]}',
+            "members[0].days_off must be an object",
+        ),
+        (  # quoted back with U+FFFD: a lone surrogate could not be sent
+            b'{"schema": "piboard/1", "meta": {"name": "x"}, "risks": [{"id": "r", "team_id": "\\ud800"}]}',
+            "risks[0].team_id: no team '\ufffd' in",
+        ),
     ],
 )
 def test_broken_files_are_refused_with_a_reason(data: bytes, expected: str) -> None:
