@@ -75,13 +75,15 @@ def require_texts(name: str, value: Any, depth: int = 0) -> None:
 
 
 def repaired(value: Any) -> tuple[Any, list[str]]:
-    """A stored value with every unstorable character replaced by U+FFFD, and where it was found.
+    """A stored value with every character ``text_problem`` refuses (unstorable, or a control
+    character) replaced by U+FFFD, and where it was found.
 
-    For rows written before text was checked: the board still opens, and the places are reported."""
+    For rows written before text was checked: the board still opens, the places are reported, and
+    its export imports again (an import holds text to the rule)."""
     if isinstance(value, str):
-        if _UNSTORABLE.search(value) is None:
+        if _REFUSED.search(value) is None:
             return value, []
-        return _UNSTORABLE.sub(REPLACEMENT, value), [""]
+        return _REFUSED.sub(REPLACEMENT, value), [""]
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         places: list[str] = []

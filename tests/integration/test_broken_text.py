@@ -265,3 +265,36 @@ def test_the_command_line_import_refuses_broken_text(tmp_path: Path) -> None:
     done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stdout
     assert "broken character" in done.stderr and "/join/" not in done.stdout
+
+
+def test_control_characters_an_older_piboard_stored_are_repaired_and_the_export_imports(
+    tmp_path: Path,
+) -> None:
+    """Text was once kept with C1 controls and DEL in it (a terminal escape pasted in a title): read
+    back, each is U+FFFD and the row reported, and the board's own export imports again."""
+    db_file = tmp_path / "old.db"
+    server = start_server(f"sqlite:///{db_file}", ops_per_second=1000.0, ops_burst=1000)
+    board = create_board(server)
+    made = board.op(board.rte_session, "risk.create", args={"title": "Vendor late"})
+    risk = made.json()["changes"][0]["id"]
+    server.stop()
+    conn = sqlite3.connect(db_file)
+    with conn:
+        (data,) = conn.execute("SELECT data FROM item WHERE item_id=?", (risk,)).fetchone()
+        stored = data.replace('"Vendor late"', '"Vendor \\u009b31m late\\u007f"')
+        conn.execute("UPDATE item SET data=? WHERE item_id=?", (stored, risk))
+    conn.close()
+
+    server = start_server(f"sqlite:///{db_file}", ops_per_second=1000.0, ops_burst=1000)
+    try:
+        board = BoardHandle(server, board.id, board.rte_session)
+        read = board.read()
+        assert read["items"]["risk"][risk]["title"] == "Vendor \ufffd31m late\ufffd"
+        assert any(p["row"] == f"item risk/{risk}" for p in read["problems"])
+        with board.rte() as c:
+            exported = c.get(f"/api/boards/{board.id}/export.json").content
+        with server.client() as c:
+            imported = c.post("/api/boards/import", content=exported)
+        assert imported.status_code == 201, imported.text
+    finally:
+        server.stop()
