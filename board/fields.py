@@ -61,6 +61,8 @@ def require_text(name: str, value: str) -> None:
 
 def require_texts(name: str, value: Any, depth: int = 0) -> None:
     """``require_text`` for every string (keys too) anywhere inside an op's arguments."""
+    if depth == 0 and _all_kept(value, MAX_TREE_DEPTH):
+        return  # nearly every op: one pass; the walk below is for saying what is wrong, and where
     if depth > MAX_TREE_DEPTH:
         raise Invalid(f"{field_label(name)} is nested more than {MAX_TREE_DEPTH} levels deep")
     if isinstance(value, str):
@@ -107,19 +109,23 @@ def repaired(value: Any) -> tuple[Any, list[str]]:
     return value, []
 
 
-def _all_kept(value: Any) -> bool:
-    """Whether no string in ``value`` (keys included) holds a character ``text_problem`` refuses."""
-    todo = [value]
+def _all_kept(value: Any, max_depth: int | None = None) -> bool:
+    """Whether no string in ``value`` (keys included) holds a character ``text_problem`` refuses,
+    and (given ``max_depth``) its lists and objects nest at most that deep."""
+    todo: list[tuple[Any, int]] = [(value, 0)]
     while todo:
-        current = todo.pop()
+        current, depth = todo.pop()
         if isinstance(current, str):
             if _REFUSED.search(current) is not None:
                 return False
-        elif isinstance(current, dict):
-            todo.extend(current)
-            todo.extend(current.values())
-        elif isinstance(current, list):
-            todo.extend(current)
+        elif isinstance(current, dict | list | tuple):
+            if max_depth is not None and depth >= max_depth:
+                return False
+            if isinstance(current, dict):
+                todo.extend((key, depth) for key in current)
+                todo.extend((item, depth + 1) for item in current.values())
+            else:
+                todo.extend((item, depth + 1) for item in current)
     return True
 
 

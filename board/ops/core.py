@@ -90,7 +90,7 @@ class Tx:
     def require(self, cls: type[Any], item_id: str | None, base_version: int | None = None) -> Any:
         item = self.get(cls, item_id)
         if item is None:
-            raise NotFound(f"no {cls.kind} with id '{item_id}' on this board")
+            raise _missing(cls, item_id)
         if base_version is not None and item.version != base_version:
             raise Stale(
                 f"this {cls.kind} was changed by someone else (version {item.version}, "
@@ -98,6 +98,11 @@ class Tx:
                 current=item.to_dict(),
             )
         return item
+
+    def require_present(self, cls: type[Any], item_id: str) -> None:
+        """``require`` for an item only named (a reference), not changed: no copy is made."""
+        if self.read(cls, item_id) is None:
+            raise _missing(cls, item_id)
 
     def meta(self) -> Meta:
         """The board's settings, to change (a board has them from its first event on)."""
@@ -144,6 +149,10 @@ class Tx:
                 by_id.pop(item_id, None)
             else:
                 by_id[item_id] = item
+
+
+def _missing(cls: type[Any], item_id: str | None) -> NotFound:
+    return NotFound(f"no {cls.kind} with id '{item_id}' on this board")
 
 
 def _team_of(item: Item) -> str | None:

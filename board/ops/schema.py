@@ -184,10 +184,10 @@ def check_refs(tx: Tx, kind: str, values: dict[str, Any]) -> None:
     """Every item the fields in ``values`` name is on the board (a board's export names only those)."""
     for name, ref_kind, ref in refs_of(kind, values):
         if isinstance(FIELDS[kind][name], f.DaysOff):
-            if tx.get(Iteration, ref) is None:
+            if tx.read(Iteration, ref) is None:
                 raise Invalid(f"{field_label(name)} name iteration '{ref}', which this board does not have")
         else:
-            tx.require(MODEL_FOR_KIND[ref_kind], ref)
+            tx.require_present(MODEL_FOR_KIND[ref_kind], ref)
 
 
 def named_by(tx: Tx, kind: str, item_id: str) -> list[Item]:

@@ -456,14 +456,16 @@ class _Planner:
 
     def _links(self) -> None:
         pairs: dict[tuple[str, str], int] = {}
+        blocks = [  # (header, outward) of every column of Blocks links
+            (header, link.group(1).lower() == "outward")
+            for header in self.jira.distinct_headers()
+            if (link := LINK_HEADER.match(header)) is not None and link.group(2).strip().lower() == BLOCKS
+        ]
         for issue in self.issues:
-            for header in self.jira.distinct_headers():
-                link = LINK_HEADER.match(header)
-                if link is None or link.group(2).strip().lower() != BLOCKS:
-                    continue
+            for header, outward in blocks:
                 for other in self.jira.values(issue.row, header):
                     ref = self.by_ref[other].key if other in self.by_ref else other
-                    pair = (issue.key, ref) if link.group(1).lower() == "outward" else (ref, issue.key)
+                    pair = (issue.key, ref) if outward else (ref, issue.key)
                     pairs.setdefault(pair, issue.row.line)
         existing = {d.external_key for d in self.state.of(Dependency).values() if d.external_key}
         for (provider, requester), line in pairs.items():

@@ -54,9 +54,12 @@ class JiraFile:
         for n, name in enumerate(self.header):
             self._index.setdefault(name.strip().lower(), []).append(n)
         # The reading and the mapping ask for the same cells dozens of times per row (a 20,000-row
-        # file: 800,000 asks): each row's columns are cleaned once.
+        # file: 800,000 asks): each row's columns are cleaned once, and a list of alternative headers
+        # is narrowed once to those the file has.
         self._keys: dict[str, str] = {}
+        self._present: dict[tuple[str, ...], list[str]] = {}
         self._cleaned: dict[tuple[int, str], list[str]] = {}
+        self._distinct: list[str] | None = None
 
     def _key(self, header: str) -> str:
         key = self._keys.get(header)
@@ -70,26 +73,30 @@ class JiraFile:
     def values(self, row: JiraRow, header: str) -> list[str]:
         """Every filled cell of the columns named ``header`` (case-insensitive), in order."""
         key = self._key(header)
-        columns = self._index.get(key)
-        if not columns:
-            return []
+        return list(self._filled(row, key)) if key in self._index else []
+
+    def value(self, row: JiraRow, *headers: str) -> str:
+        """The first filled cell among the columns named ``headers``, in that order."""
+        keys = self._present.get(headers)
+        if keys is None:
+            keys = self._present[headers] = [k for k in map(self._key, headers) if k in self._index]
+        for key in keys:
+            found = self._filled(row, key)
+            if found:
+                return found[0]
+        return ""
+
+    def _filled(self, row: JiraRow, key: str) -> list[str]:
+        """``values`` of a column name the file has (not to be changed: it is kept)."""
         out = self._cleaned.get((row.line, key))
         if out is None:
             out = []
-            for n in columns:
+            for n in self._index[key]:
                 value = clean_text(row.cells[n])
                 if value and value not in out:
                     out.append(value)
             self._cleaned[(row.line, key)] = out
-        return list(out)
-
-    def value(self, row: JiraRow, *headers: str) -> str:
-        """The first filled cell among the columns named ``headers``, in that order."""
-        for header in headers:
-            found = self.values(row, header)
-            if found:
-                return found[0]
-        return ""
+        return out
 
     def raw(self, row: JiraRow, header: str) -> str:
         """The first column named ``header`` as written (multi-line text kept)."""
@@ -97,7 +104,9 @@ class JiraFile:
         return clean_text(row.cells[columns[0]], lines=True) if columns else ""
 
     def distinct_headers(self) -> list[str]:
-        return list(dict.fromkeys(h.strip() for h in self.header if h.strip()))
+        if self._distinct is None:
+            self._distinct = list(dict.fromkeys(h.strip() for h in self.header if h.strip()))
+        return list(self._distinct)
 
 
 def read_jira_file(data: bytes | str) -> JiraFile:
