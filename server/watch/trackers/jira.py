@@ -58,7 +58,7 @@ log = logging.getLogger("piboard.trackers.jira")
 PRODUCT = "Jira"
 Flavour = Literal["cloud", "datacenter"]
 API = {"cloud": "/rest/api/3", "datacenter": "/rest/api/2"}
-PAGE = 100  # Cloud's most issues per page; Data Center takes it too
+PAGE = {"cloud": 100, "datacenter": 1000}  # most issues per page (DC: jira.search.views.default.max)
 KEY_BATCH = 100  # values per `key in (...)`
 SPRINT_BATCH = 50  # "At most 50 issues may be moved at once" (agile sprint/{id}/issue)
 SPRINT_PAGE = 50  # the agile API's default and most sprints per page
@@ -173,7 +173,7 @@ class JiraClient:
             yield from self._search_datacenter(jql, fields)
 
     def _search_cloud(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE}
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE["cloud"]}
         while True:
             page = self._json(self._request("POST", f"{self._api}/search/jql", json=body))
             yield from page.get("issues") or []
@@ -185,7 +185,7 @@ class JiraClient:
     def _search_datacenter(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         start = 0
         while True:
-            body = {"jql": jql, "fields": list(fields), "maxResults": PAGE, "startAt": start}
+            body = {"jql": jql, "fields": list(fields), "maxResults": PAGE["datacenter"], "startAt": start}
             page = self._json(self._request("POST", f"{self._api}/search", json=body))
             issues = page.get("issues") or []
             yield from issues
