@@ -194,6 +194,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A real-time PI Planning board for an Agile Release Train.",
         version=__version__,
         lifespan=lifespan,
+        # FastAPI's API pages load Swagger UI and ReDoc from a CDN: a server told never to call out
+        # (PIBOARD_HTMX_CDN=false) keeps only /openapi.json.
+        docs_url="/docs" if settings.htmx_cdn else None,
+        redoc_url="/redoc" if settings.htmx_cdn else None,
     )
     app.state.services = services
     app.state.hub = hub

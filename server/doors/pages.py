@@ -73,7 +73,6 @@ def page_context(page: Page, view: str, state: BoardState | None = None) -> dict
         "may_import_jira": jira_import_refusal(actor) is None,
         "teams": teams,
         "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
-        "htmx_cdn": services.settings.htmx_cdn,
         "locked": state.meta.locked,
         "baseline_taken": state.meta.baseline_seq is not None,
         "timer": timer_part(state),

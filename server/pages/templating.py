@@ -27,7 +27,15 @@ from server.pages.cdn import CDN_SCRIPTS, loader_scripts
 TEMPLATES_DIR = package_folder("templates")
 STATIC_DIR = package_folder("static")
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+def _htmx_source(request: Request) -> dict[str, Any]:
+    """Whether base.html asks the CDN for htmx (``PIBOARD_HTMX_CDN``): decided here, once for every page
+    response, so no page (home, join, a refusal) can miss the operator's setting."""
+    services = getattr(request.app.state, "services", None)
+    return {"htmx_cdn": services.settings.htmx_cdn if services is not None else True}
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_htmx_source])
 templates.env.autoescape = True
 # Templates ship with the package and never change under a running server: do not stat every
 # template file at every render (a live broadcast renders dozens of parts per event).
