@@ -69,7 +69,14 @@ class PlanSummary:
 
 
 def _predictability_dict(p: Predictability) -> dict[str, Any]:
-    return {"planned_bv": p.planned_bv, "actual_bv": p.actual_bv, "ratio": p.ratio, "in_band": p.in_band}
+    return {
+        "planned_bv": p.planned_bv,
+        "actual_bv": p.actual_bv,
+        "ratio": p.ratio,
+        "in_band": p.in_band,
+        "rated_teams": p.rated_teams,
+        "teams": p.teams,
+    }
 
 
 def roam_counts(state: BoardState) -> dict[Roam, int]:

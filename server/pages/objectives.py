@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from board import BoardState
 from board.core import Committed
 from board.model import Objective, Team
-from board.objectives import Predictability, is_measured, is_vague, predictability
+from board.objectives import Predictability, art_predictability, is_vague, predictability
 from server.pages.common import Region, changed_regions, render_part, state_before
 from server.pages.renderer import renders
 
@@ -29,7 +29,11 @@ class TeamObjectives:
     committed: list[ObjectiveRow]
     uncommitted: list[ObjectiveRow]
     predictability: Predictability
-    rated: bool  # some actual BV is given (after the PI); before that there is no predictability
+
+    @property
+    def rated(self) -> bool:
+        """Some actual BV is given (after the PI); before that there is no predictability."""
+        return self.predictability.rated
 
     @property
     def dom_id(self) -> str:
@@ -39,9 +43,12 @@ class TeamObjectives:
 @dataclass(frozen=True)
 class ObjectivesPage:
     teams: list[TeamObjectives]
-    art: Predictability
+    art: Predictability  # over the rated teams only, saying how many of how many
     vague_count: int
-    rated: bool
+
+    @property
+    def rated(self) -> bool:
+        return self.art.rated
 
 
 def _rows(objectives: list[Objective]) -> list[ObjectiveRow]:
@@ -59,14 +66,12 @@ def objectives_page(state: BoardState) -> ObjectivesPage:
                 committed=_rows([o for o in own if o.committed]),
                 uncommitted=_rows([o for o in own if not o.committed]),
                 predictability=predictability(own),
-                rated=is_measured(own),
             )
         )
     return ObjectivesPage(
         teams=teams,
-        art=predictability(state.objectives),
+        art=art_predictability(state),
         vague_count=sum(1 for o in state.objectives if is_vague(o.statement)),
-        rated=is_measured(state.objectives),
     )
 
 

@@ -41,7 +41,7 @@ td.num, th.num { text-align: right; }
 <p class="meta">{% if meta.start or meta.end %}{{ meta.start or "" }} – {{ meta.end or "" }} · {% endif %}generated {{ generated_at }}{% if meta.locked %} · plan locked{% endif %}{% if meta.baseline_seq is not none %} · baseline taken{% endif %}</p>
 
 <div class="cards">
-  <div class="card">ART predictability<b class="{{ art.css }}">{{ art.percent or "—" }}</b>actual {{ art.actual_bv }} / planned {{ art.planned_bv }} BV</div>
+  <div class="card">ART predictability<b class="{{ art.css }}">{{ art.percent or "—" }}</b>actual {{ art.actual_bv }} / planned {{ art.planned_bv }} BV<br>{{ art.coverage }}</div>
   <div class="card">Conflicts<b class="{{ 'bad' if conflicts else 'ok' }}">{{ conflicts }}</b>of {{ dependencies|length }} dependencies</div>
   <div class="card">Un-ROAMed risks<b class="{{ 'bad' if unroamed else 'ok' }}">{{ unroamed }}</b>of {{ risk_total }} risks</div>
   <div class="card">ART confidence<b class="{{ art_vote.css }}">{{ art_vote.average }}</b>{{ art_vote.note }}</div>
@@ -68,7 +68,7 @@ td.num, th.num { text-align: right; }
 <thead><tr><th>Team</th><th class="num">Planned BV (committed)</th><th class="num">Actual BV</th><th class="num">Predictability</th><th>Band 80–100 %</th></tr></thead>
 <tbody>
 {% for p in predictability %}
-<tr><td>{{ p.name }}</td><td class="num">{{ p.planned_bv }}</td><td class="num">{{ p.actual_bv }}</td><td class="num {{ p.css }}">{{ p.percent or "—" }}</td><td>{{ p.band }}</td></tr>
+<tr><td>{{ p.name }}{% if loop.last %} ({{ p.coverage }}){% endif %}</td><td class="num">{{ p.planned_bv }}</td><td class="num">{{ p.actual_bv }}</td><td class="num {{ p.css }}">{{ p.percent or "—" }}</td><td>{{ p.band }}</td></tr>
 {% endfor %}
 </tbody>
 </table>

@@ -214,13 +214,17 @@ def objectives_rows(state: BoardState) -> Rows:
 
 
 def predictability_rows(state: BoardState) -> Rows:
-    header = ["Team", "Planned BV (committed)", "Actual BV", "Predictability", "In 80–100% band"]
+    """A team not rated yet has no figure (its actual BV is empty) and the ART's row counts the rated
+    teams only, saying how many of how many."""
+    header = ["Team", "Planned BV (committed)", "Actual BV", "Predictability", "In 80–100% band", "Rated"]
     rows: list[list[Any]] = []
     for team in state.teams:
         p = team_predictability(state, team.id)
-        rows.append([team.name, p.planned_bv, p.actual_bv, percent(p.ratio), p.in_band])
+        actual = p.actual_bv if p.rated else None
+        rows.append([team.name, p.planned_bv, actual, percent(p.ratio), p.in_band, p.rated])
     art = art_predictability(state)
-    rows.append(["ART", art.planned_bv, art.actual_bv, percent(art.ratio), art.in_band])
+    art_actual = art.actual_bv if art.rated else None
+    rows.append(["ART", art.planned_bv, art_actual, percent(art.ratio), art.in_band, art.coverage])
     return header, rows
 
 

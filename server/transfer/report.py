@@ -24,8 +24,8 @@ from board.capacity import load_table
 from board.compare import compare
 from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
 from board.labels import feature_title, iteration_name, team_name
-from board.model import BoardState, Objective, Roam
-from board.objectives import Predictability, art_predictability, is_measured, is_vague, team_predictability
+from board.model import BoardState, Roam
+from board.objectives import Predictability, art_predictability, is_vague, team_predictability
 from server.pages.sync import build_sync
 from server.transfer._report_template import REPORT_TEMPLATE
 from server.transfer.common import percent, revealed_rounds, vote_scope
@@ -42,11 +42,13 @@ TEMPLATE = _ENV.from_string(REPORT_TEMPLATE)
 NOT_MEASURED = "not yet measured"
 
 
-def _predictability_row(name: str, p: Predictability, objectives: list[Objective]) -> dict[str, Any]:
-    """A predictability figure as the report prints it: "not yet measured" until actual BV is rated."""
-    measured = is_measured(objectives) and p.ratio is not None
+def _predictability_row(name: str, p: Predictability) -> dict[str, Any]:
+    """A predictability figure as the report prints it: "not yet measured" until actual BV is rated;
+    the ART's counts the rated teams only and says how many of how many."""
+    measured = p.ratio is not None
     return {
         "name": name,
+        "coverage": p.coverage,
         "planned_bv": p.planned_bv,
         "actual_bv": p.actual_bv if measured else "—",
         "percent": percent(p.ratio) if measured else NOT_MEASURED,
@@ -67,7 +69,7 @@ def report_context(
     predictability = []
     for team in teams:
         objs = [o for o in state.objectives if o.team_id == team.id]
-        row = _predictability_row(team.name, team_predictability(state, team.id), objs)
+        row = _predictability_row(team.name, team_predictability(state, team.id))
         predictability.append(row)
         if objs:
             objs.sort(key=lambda o: (not o.committed, -(o.planned_bv or 0)))
@@ -89,7 +91,7 @@ def report_context(
                     ],
                 }
             )
-    art_row = _predictability_row("ART", art, state.objectives)
+    art_row = _predictability_row("ART", art)
     predictability.append(art_row)
     risk_groups = []
     for roam in ROAM_ORDER:

@@ -92,8 +92,13 @@ def test_objectives_and_predictability(board: BoardState) -> None:
     # Borealis: committed planned 10, actual 6 + 4 = 10 → 100 %
     assert (pred["Borealis"]["Planned BV (committed)"], pred["Borealis"]["Actual BV"]) == ("10", "10")
     assert pred["Borealis"]["Predictability"] == "100%"
-    # ART: planned 8 + 10 + 5 = 23, actual 7 + 6 + 4 = 17 → 74 %
-    assert pred["ART"]["Predictability"] == "74%" and pred["ART"]["In 80–100% band"] == "no"
+    # ART: the rated teams only (the team of the unrated 5 BV is left out, it counted as 0):
+    # planned 8 + 10 = 18, actual 7 + 6 + 4 = 17 → 94 %
+    assert pred["ART"]["Predictability"] == "94%" and pred["ART"]["In 80–100% band"] == "yes"
+    teams = len(board.teams)
+    assert pred["ART"]["Rated"] == f"2 of {teams} teams rated"
+    unrated = [r for name, r in pred.items() if name != "ART" and r["Rated"] == "no"]
+    assert unrated and all(r["Predictability"] == "" and r["Actual BV"] == "" for r in unrated)
 
 
 def test_risks(board: BoardState) -> None:

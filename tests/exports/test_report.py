@@ -48,7 +48,10 @@ def test_report_holds_every_part(baseline_pair: tuple[BoardState, BoardState]) -
     ):
         assert heading in text
     assert "SSO live for 3 pilot customers" in text
-    assert "74%" in text and "Borealis — predictability 100%" in text
+    # The ART figure counts the rated teams only (an unrated team counted as 0: 74 %).
+    assert "94%" in text and "Borealis — predictability 100%" in text
+    teams = len(current.teams)
+    assert f"ART (2 of {teams} teams rated)" in text and f"2 of {teams} teams rated" in text
     assert "CONFLICT" in text and "Audit events" in text
     assert "Not ROAMed yet (1)" in text and "Owned (1)" in text and "Resolved (0)" in text
     assert "4.00" in text and "round 1, 3 votes" in text

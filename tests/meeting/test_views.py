@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from board.model import Ballot, BoardState, Roam
 from board.room import GATHER_VIEWS
+from server.pages.common import render_part
 from server.pages.objectives import objectives_page
 from server.pages.renderer import LIVE_VIEWS, RENDERERS, renders
 from server.pages.risks import risk_board
@@ -121,6 +122,24 @@ def test_objectives_page_flags_vague_ones_and_computes_predictability() -> None:
     team = page.teams[0]
     assert {r.objective.id: r.vague for r in team.committed} == {"o1": True, "o2": False}
     assert team.predictability.ratio == 0.75 and page.art.ratio == 0.75
+
+
+def test_objectives_page_counts_only_rated_teams_and_says_how_many() -> None:
+    """An unrated team is left out of the ART's figure (it counted as 0) and the page says so."""
+    s = Session()
+    s.do("board.create", name="ART")
+    for tid in ("atlas", "borea"):
+        s.do("team.create", name=tid.capitalize(), id=tid)
+        s.do("objective.create", team_id=tid, statement="Cut P1 incidents to under 5", id=f"o-{tid}")
+        s.do("objective.set_bv", f"o-{tid}", by=BO, value=10)
+    s.do("objective.set_actual_bv", "o-atlas", by=BO, value=9)
+    page = objectives_page(s.state)
+    assert page.art.ratio == 0.9 and (page.art.rated_teams, page.art.teams) == (1, 2)
+    html = render_part("meeting/objectives_art.html", page=page, oob=False)
+    assert "90 %" in html and "1 of 2 teams rated" in html and "45 %" not in html
+    with rendering_for(Viewer(RTE, locked=False)):
+        borea = render_part("meeting/objectives_team.html", t=page.teams[1], board_id="b", oob=False)
+    assert "not rated yet" in borea and "0 / 10" not in borea
 
 
 def test_every_live_view_has_a_renderer_and_people_are_brought_only_to_live_views() -> None:

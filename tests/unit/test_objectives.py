@@ -38,11 +38,16 @@ def test_no_committed_objectives_has_no_ratio() -> None:
     assert predictability([]).ratio is None
 
 
-def test_objectives_without_bv_count_as_zero() -> None:
+def test_objectives_without_bv_count_as_zero_in_a_rated_team() -> None:
+    result = predictability([obj(True, None, None), obj(True, 4, None), obj(True, 4, 2)])
+    assert result.planned_bv == 8
+    assert result.actual_bv == 2
+    assert result.ratio == 0.25
+
+
+def test_a_team_not_rated_yet_has_no_figure() -> None:
     result = predictability([obj(True, None, None), obj(True, 4, None)])
-    assert result.planned_bv == 4
-    assert result.actual_bv == 0
-    assert result.ratio == 0.0
+    assert (result.rated, result.ratio, result.in_band) == (False, None, None)
 
 
 @pytest.mark.parametrize(("actual", "in_band"), [(7, False), (8, True), (10, True), (11, False)])
@@ -66,6 +71,30 @@ def test_team_and_art_predictability_from_the_board(plan: Session) -> None:
     assert team_predictability(plan.state, "charlie").ratio is None
     art = art_predictability(plan.state)
     assert (art.planned_bv, art.actual_bv) == (18, 19)
+
+
+def test_art_predictability_counts_only_the_rated_teams(plan: Session) -> None:
+    """A team whose actual BV is not given yet is left out of the ART's figure (it counted as 0)."""
+    plan.objective("a1", "alpha", "Reduce cart abandonment from 70% to 60%")
+    plan.objective("b1", "bravo", "Release fraud rules v2 to production")
+    plan.objective("c1", "charlie", "Ship the ledger API by I3")
+    for oid, bv in (("a1", 8), ("b1", 10), ("c1", 10)):
+        plan.do("objective.set_bv", oid, by=BO, value=bv)
+    plan.do("objective.set_actual_bv", "a1", by=BO, value=6)
+    plan.do("objective.set_actual_bv", "b1", by=BO, value=9)
+    art = art_predictability(plan.state)
+    teams = len(plan.state.teams)
+    assert (art.planned_bv, art.actual_bv, art.rated_teams, art.teams) == (18, 15, 2, teams)
+    assert art.ratio == pytest.approx(15 / 18) and art.in_band is True
+    assert art.coverage == f"2 of {teams} teams rated"
+    assert team_predictability(plan.state, "charlie").rated is False
+
+
+def test_art_predictability_before_any_rating_has_no_figure(plan: Session) -> None:
+    plan.objective("a1", "alpha", "Reduce cart abandonment from 70% to 60%")
+    plan.do("objective.set_bv", "a1", by=BO, value=8)
+    art = art_predictability(plan.state)
+    assert (art.rated, art.ratio, art.rated_teams) == (False, None, 0)
 
 
 @pytest.mark.parametrize(
