@@ -109,24 +109,27 @@ def repaired(value: Any) -> tuple[Any, list[str]]:
     return value, []
 
 
-def _all_kept(value: Any, max_depth: int | None = None) -> bool:
+def _all_kept(value: Any, max_depth: int | None = None, depth: int = 0) -> bool:
     """Whether no string in ``value`` (keys included) holds a character ``text_problem`` refuses,
-    and (given ``max_depth``) its lists and objects nest at most that deep."""
-    todo: list[tuple[Any, int]] = [(value, 0)]
-    while todo:
-        current, depth = todo.pop()
-        if isinstance(current, str):
-            if _REFUSED.search(current) is not None:
-                return False
-        elif isinstance(current, dict | list | tuple):
-            if max_depth is not None and depth >= max_depth:
-                return False
-            if isinstance(current, dict):
-                todo.extend((key, depth) for key in current)
-                todo.extend((item, depth + 1) for item in current.values())
-            else:
-                todo.extend((item, depth + 1) for item in current)
-    return True
+    and (given ``max_depth``) its lists and objects nest at most that deep. The strings of each
+    object are searched at once (a line break is no refused character): this runs for every op."""
+    if isinstance(value, str):
+        return _REFUSED.search(value) is None
+    if isinstance(value, dict):
+        texts = [key for key in value if isinstance(key, str)]
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        texts, items = [], value
+    else:
+        return True
+    if max_depth is not None and depth >= max_depth:
+        return False
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict | list | tuple) and not _all_kept(item, max_depth, depth + 1):
+            return False
+    return _REFUSED.search("\n".join(texts)) is None
 
 
 @dataclass(frozen=True)
