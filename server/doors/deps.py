@@ -130,5 +130,18 @@ async def board_fragment(board_id: str, request: Request, services: ServicesDep)
     return await load_page(board_id, request, services)
 
 
+def asked_by_htmx(request: Request) -> bool:
+    """An htmx request from a page (it sends ``HX-Request``), not a browser opening the address itself."""
+    return request.headers.get("hx-request") == "true"
+
+
+async def board_panel(board_id: str, request: Request, services: ServicesDep) -> Page:
+    """A fragment a page loads into itself that a person may also open directly (a bookmark, a link
+    opened in a new tab): refused as a fragment to htmx, as a whole page to a browser."""
+    answer_refusals_as(request, Answer.FRAGMENT if asked_by_htmx(request) else Answer.PAGE)
+    return await load_page(board_id, request, services)
+
+
 BoardPage = Annotated[Page, Depends(board_page)]
 BoardFragment = Annotated[Page, Depends(board_fragment)]
+BoardPanel = Annotated[Page, Depends(board_panel)]

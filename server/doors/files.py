@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from board import Actor, Role
 from board.errors import Invalid, NotFound
 from server.doors.boards import REFUSALS, join_url
-from server.doors.deps import CurrentActor, Services, ServicesDep, limit_client
+from server.doors.deps import CurrentActor, Services, ServicesDep, asked_by_htmx, limit_client
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.schemas import BoardCreated, BoardPublic
 from server.errors import TooLarge, Unavailable
@@ -286,7 +286,7 @@ async def import_jira(
     ``preview=true`` (the default) answers the mapping (proposed, the board's remembered
     choices, then ``map``) and every row's fate with its line; ``preview=false`` applies it in
     one all-or-nothing batch. Choices come as ``map`` query parameters or form fields."""
-    htmx = request.headers.get("hx-request") == "true"
+    htmx = asked_by_htmx(request)
     if htmx:
         # The page's form shows a refusal where the preview would have been; a program gets JSON.
         answer_refusals_as(request, Answer.FRAGMENT)

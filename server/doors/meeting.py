@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Role
@@ -184,9 +185,19 @@ def _live_for(links: list[JoinLink], role: Role, team_id: str | None) -> list[Jo
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin(page: BoardPage) -> Response:
+    return await admin_page(page)
+
+
+async def admin_page(page: Page, people_panel: Markup | None = None) -> Response:
+    """The Admin page; ``people_panel``: the people panel already rendered (the page opened at the
+    panel's own address), else the page loads it."""
     require_rte(page.actor)
     return await _page(
-        page, "admin", "meeting/admin.html", lambda s: {**admin_setup(s), **_links_context(page, [])}
+        page,
+        "admin",
+        "meeting/admin.html",
+        lambda s: {**admin_setup(s), **_links_context(page, [])},
+        people_panel=people_panel,
     )
 
 

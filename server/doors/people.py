@@ -15,14 +15,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Op
 from board.errors import Invalid, PiboardError
 from board.model import Team
-from server.doors.deps import BoardFragment, HubDep, Page, Services
+from server.doors.deps import BoardFragment, BoardPanel, HubDep, Page, Services, asked_by_htmx
 from server.doors.links import require_rte
-from server.doors.meeting import ROLE_LABELS
+from server.doors.meeting import ROLE_LABELS, admin_page
 from server.errors import STATUS
 from server.live.hub import Hub
 from server.pages.templating import templates
@@ -88,13 +89,19 @@ async def _panel(page: Page, hub: Hub, action: Callable[[Actor], None] | None = 
 
 
 @router.get("", response_class=HTMLResponse)
-async def people_panel(page: BoardFragment, hub: HubDep) -> Response:
-    return await _panel(page, hub)
+async def people_panel(page: BoardPanel, hub: HubDep) -> Response:
+    panel = await _panel(page, hub)
+    if asked_by_htmx(page.request):
+        return panel
+    # Opened directly (a bookmark, a new tab): the whole Admin page, with the panel in its place.
+    return await admin_page(page, Markup(bytes(panel.body).decode()))
 
 
 @router.get("/online", response_class=HTMLResponse)
-async def people_online(page: BoardFragment, hub: HubDep) -> Response:
+async def people_online(page: BoardPanel, hub: HubDep) -> Response:
     """Who is online, by breakout: the panel's part that follows every presence frame (live.js)."""
+    if not asked_by_htmx(page.request):
+        return await people_panel(page, hub)
     require_rte(page.actor)
     context = online_panel_context(page.state, await run_in_threadpool(_here_with_viewer, page, hub))
     return templates.TemplateResponse(page.request, "meeting/people_online.html", context)
