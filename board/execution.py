@@ -146,15 +146,15 @@ def dependency_late(
 def dependency_health(
     state: BoardState, dep: Dependency, today: datetime.date, progress: dict[str, Progress] | None = None
 ) -> DependencyState:
-    """A dependency's state during execution. Done once delivered; in conflict when the provider's
-    work is (re-)planned past the need; late when the need has passed undelivered; otherwise the
-    plan's state."""
+    """A dependency's state during execution. Done once delivered; late when the need has passed
+    undelivered, whatever the plan said (a conflict whose need has closed is late now: the counters,
+    the alerts and the charts all read this one state); in conflict while the provider's work is
+    (re-)planned past a need still open; otherwise the plan's state. A declined one stays declined:
+    nobody is delivering it, late or not."""
     if provider_done(state, dep, progress):
         return DependencyState.DONE
     planned = dependency_state(state, dep)
-    if is_conflict(planned):
-        return planned
-    if dependency_late(state, dep, today, progress):
+    if planned != DependencyState.DECLINED and dependency_late(state, dep, today, progress):
         return DependencyState.LATE
     return planned
 

@@ -68,6 +68,29 @@ def test_late_dependency_in_the_sync_view_and_the_health_strip(
     assert "pay1" in derived["slipped_stories"]
 
 
+def counter(html: str, name: str) -> int:
+    found = re.search(rf'data-counter="{name}"[^>]*>.*?<span class="n">(\d+)</span>', html, re.S)
+    assert found is not None, name
+    return int(found.group(1))
+
+
+def test_a_conflict_whose_need_closed_is_counted_late_on_the_page(
+    watched_server: LiveServer, clock: Clock
+) -> None:
+    """Issue 25: the Payments API, re-planned past I3 (Comet's need), is a conflict until I3 closes
+    undelivered; from then on it is late, and the program page's late counter says 1, not 0."""
+    board = rocket(watched_server)
+    rte_op(board, "feature.move", "payapi", iteration_id="it4")
+    clock.travel_to(datetime.date(2026, 4, 10))
+    with board.rte() as rte:
+        program = rte.get(f"/b/{board.id}/program").text
+        assert (counter(program, "conflicts"), counter(program, "late")) == (1, 0)
+        clock.travel_to(datetime.date(2026, 4, 15))
+        program = rte.get(f"/b/{board.id}/program").text
+        assert (counter(program, "conflicts"), counter(program, "late")) == (0, 1)
+    assert re.search(r'class="alert[^"]*" data-kind="late" data-item="dep1"', sync(board))
+
+
 def test_alerts_new_since_your_last_visit(watched_server: LiveServer, clock: Clock) -> None:
     board = rocket(watched_server)
     clock.travel_to(datetime.date(2026, 3, 20))

@@ -28,6 +28,7 @@ from board.execution import (
     velocity_table,
 )
 from board.model import BoardState, DependencyState
+from board.summary import plan_summary
 
 # Two-week iterations from Monday 4 January 2027; the IP iteration is the fifth.
 DATES = {
@@ -163,6 +164,33 @@ def test_a_provider_that_slipped_past_the_need_is_in_conflict(need: Session) -> 
     dep = need.get("dependency", "d1")
     assert dependency_health(need.state, dep, day("2027-01-20")) == DependencyState.CONFLICT
     assert execution_cascade(need.state, day("2027-01-20")).objectives == {"o-alpha"}
+
+
+def test_a_conflict_whose_need_closed_undelivered_is_late_and_counted_late(need: Session) -> None:
+    """Issue 25: the provider slipped past the need, and the need's iteration closed undelivered. The
+    dependency is late (no longer a conflict), and the late counter says so: one rule for both."""
+    need.do("baseline.take")
+    need.do("execution.start")
+    need.do("story.move", "s-api", by=member_of("bravo"), iteration_id="i3")
+    dep = need.get("dependency", "d1")
+    before, after = day("2027-01-29"), day("2027-01-30")
+    assert dependency_health(need.state, dep, before) == DependencyState.CONFLICT
+    assert (plan_summary(need.state, before).conflict_count, plan_summary(need.state, before).late_count) == (
+        1,
+        0,
+    )
+    assert dependency_health(need.state, dep, after) == DependencyState.LATE
+    summary = plan_summary(need.state, after)
+    assert (summary.conflict_count, summary.late_count) == (0, 1)
+    assert [a.kind for a in alerts(need.state, after) if a.item_id == "d1"] == [AlertKind.LATE]
+    # Still at risk: what it puts at risk does not depend on which of the two it is.
+    assert execution_cascade(need.state, after).objectives == {"o-alpha"}
+
+
+def test_a_declined_dependency_stays_declined_after_its_need(need: Session) -> None:
+    need.do("dependency.decline", "d1", by=member_of("bravo"), answer="No room this PI")
+    dep = need.get("dependency", "d1")
+    assert dependency_health(need.state, dep, day("2027-01-30")) == DependencyState.DECLINED
 
 
 def test_late_on_an_external_party_until_it_is_marked_done(pi: Session) -> None:
