@@ -8,6 +8,7 @@ in a :class:`BoardState`, one dict per kind. Nothing here does I/O.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import functools
 from dataclasses import dataclass, field
@@ -245,6 +246,40 @@ class Milestone(Item):
     date: str | None = None
     iteration_id: str | None = None
     milestone_kind: MilestoneKind = MilestoneKind.EVENT
+
+
+def _day(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def iteration_span(iteration: Iteration) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of an iteration: its dates, the end taken from its weeks when only the
+    start is given; None without a start."""
+    start = _day(iteration.start)
+    if start is None:
+        return None
+    end = _day(iteration.end) or start + datetime.timedelta(days=7 * iteration.weeks - 1)
+    return start, end
+
+
+def milestone_iteration(milestone: Milestone, iterations: list[Iteration]) -> str | None:
+    """The iteration a milestone is shown in: the one it names, else the one its date falls in (the
+    program board, the picture and the report place it by this one rule)."""
+    if milestone.iteration_id:
+        return milestone.iteration_id
+    day = _day(milestone.date)
+    if day is None:
+        return None
+    for it in iterations:
+        span = iteration_span(it)
+        if span is not None and span[0] <= day <= span[1]:
+            return it.id
+        if span is None and it.end and milestone.date and milestone.date <= it.end:
+            return it.id  # an iteration with only an end takes what comes before it
+    return None
 
 
 @dataclass

@@ -14,7 +14,17 @@ from board.capacity import Load
 from board.core import Committed
 from board.dependencies import delivering_iteration, dependency_state, is_conflict, needed_by
 from board.execution import BROKEN
-from board.model import Dependency, DependencyState, Feature, Iteration, Milestone, Roam, Story, Team
+from board.model import (
+    Dependency,
+    DependencyState,
+    Feature,
+    Iteration,
+    Milestone,
+    Roam,
+    Story,
+    Team,
+    milestone_iteration,
+)
 from board.summary import PlanSummary
 from server.pages.common import Region, changed_regions, render_part, summary_of
 from server.pages.renderer import renders
@@ -124,16 +134,6 @@ def _planned(feature: Feature | None) -> bool:
     return feature is not None and bool(feature.team_id) and bool(feature.iteration_id)
 
 
-def _milestone_iteration(milestone: Milestone, iterations: list[Iteration]) -> str | None:
-    if milestone.iteration_id:
-        return milestone.iteration_id
-    if milestone.date:
-        for it in iterations:
-            if it.end and milestone.date <= it.end and (not it.start or milestone.date >= it.start):
-                return it.id
-    return None
-
-
 def build_program(state: BoardState, summary: PlanSummary | None = None) -> ProgramBoard:
     summary = summary or summary_of(state)
     iterations = state.iterations
@@ -227,7 +227,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
     milestones: dict[str, list[Milestone]] = {}
     unplaced: list[Milestone] = []
     for m in sorted(state.of(Milestone).values(), key=lambda m: (m.date or "", m.title)):
-        where = _milestone_iteration(m, iterations)
+        where = milestone_iteration(m, iterations)
         if where in known_iterations:
             assert where is not None
             milestones.setdefault(where, []).append(m)

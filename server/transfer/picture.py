@@ -9,8 +9,11 @@ card outlined in red.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from board.capacity import load_table
@@ -31,6 +34,8 @@ from board.model import (
     FeatureKind,
     Milestone,
     Story,
+    iteration_span,
+    milestone_iteration,
 )
 from server.errors import Unavailable
 
@@ -68,30 +73,63 @@ def _attr(value: str) -> str:
     return quoteattr(_NOT_XML.sub("", value))
 
 
-def _short(value: str, width: int) -> str:
+_FONT_FILES = {
+    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: float, bold: bool) -> Any:
+    """DejaVu Sans (the font the PNG and the report are drawn with) to measure text by, or None."""
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype(_FONT_FILES[bold], size=max(1, round(size * 4)))
+    except (ImportError, OSError):
+        return None
+
+
+def text_width(value: str, size: float = 12, bold: bool = False) -> float:
+    """How wide ``value`` is drawn at ``size`` px: measured with DejaVu Sans (at 4× for precision), or,
+    without the font, a wide guess (0.7 em a character) that errs on the side of cutting."""
+    font = _font(size, bold)
+    if font is None:
+        return len(value) * size * 0.7
+    return float(font.getlength(value)) / 4
+
+
+def _fit(value: str, width: float, size: float = 12, bold: bool = False) -> str:
+    """``value`` on one line of ``width`` px: whole when it fits, else cut and ended with "…"."""
     value = " ".join(value.split())
-    return value if len(value) <= width else value[: width - 1].rstrip() + "…"
+    if text_width(value, size, bold) <= width:
+        return value
+    while value and text_width(value + "…", size, bold) > width:
+        value = value[:-1]
+    return value.rstrip() + "…" if value else ""
 
 
-def _wrap(value: str, width: int, lines: int) -> list[str]:
-    words = " ".join(value.split()).split(" ")
+def _wrap(value: str, widths: list[float], size: float = 12, bold: bool = False) -> list[str]:
+    """``value`` on at most ``len(widths)`` lines, line n no wider than widths[n] px; what does not fit
+    ends the last line with "…"."""
+    words = value.split()
     out: list[str] = []
     current = ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if len(candidate) <= width:
-            current = candidate
+    i = 0
+    while i < len(words) and len(out) < len(widths):
+        candidate = f"{current} {words[i]}".strip()
+        if text_width(candidate, size, bold) <= widths[len(out)]:
+            current, i = candidate, i + 1
             continue
-        if current:
-            out.append(current)
-        current = word
-        if len(out) == lines:
-            break
-    if current and len(out) < lines:
+        if not current:  # one word wider than the line: cut below
+            current, i = words[i], i + 1
         out.append(current)
-    if len(out) == lines and " ".join(out) != " ".join(words):
-        out[-1] = _short(out[-1] + " …", width)
-    return [_short(x, width) for x in out[:lines]] or [""]
+        current = ""
+    if current and len(out) < len(widths):
+        out.append(current)
+    if i < len(words) and out:
+        out[-1] = " ".join([out[-1], *words[i:]])
+    return [_fit(line, widths[n], size, bold) for n, line in enumerate(out)] or [""]
 
 
 @dataclass(frozen=True)
@@ -133,7 +171,9 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
     grid_x = MARGIN + LABEL_W
     top = MARGIN + 40
     milestone_y = top + HEAD_H
-    rows_y = milestone_y + MILESTONE_H
+    lanes, hidden = _milestone_lanes(state, col, grid_x)
+    milestone_h = max(MILESTONE_H, 14 + 22 * len(lanes) + (14 if hidden else 0))
+    rows_y = milestone_y + milestone_h
     row_y: dict[str, float] = {}
     y: float = rows_y
     for rid in row_ids:
@@ -173,37 +213,27 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
             f'<rect x="{x}" y="{top}" width="{COL_W}" height="{HEAD_H}" '
             f'fill="{"#e8e8e8" if it.is_ip else "#f4f6fa"}" stroke="#bbbbbb"/>'
         )
+        # Both head lines are measured against the column (the hatching and the legend say "no feature
+        # work" for the IP iteration, so its line names it, not the rule).
         out.append(
             f'<text class="iteration" x="{x + 8}" y="{top + 22}" font-weight="bold" font-size="14">'
-            f"{_text(_short(iteration_name(it), 26))}</text>"
+            f"{_text(_fit(iteration_name(it), COL_W - 16, 14, bold=True))}</text>"
         )
         dates = " – ".join(d for d in (it.start, it.end) if d)
-        sub = "Innovation & Planning: no feature work" if it.is_ip else dates
+        sub = "Innovation & Planning" if it.is_ip else dates
         if sub:
-            out.append(f'<text x="{x + 8}" y="{top + 42}" fill="#555555">{_text(sub)}</text>')
+            out.append(
+                f'<text class="iteration-dates" x="{x + 8}" y="{top + 42}" fill="#555555">'
+                f"{_text(_fit(sub, COL_W - 16))}</text>"
+            )
 
     # Milestones row.
     out.append(
-        f'<rect x="{MARGIN}" y="{milestone_y}" width="{width - 2 * MARGIN:.0f}" height="{MILESTONE_H}" '
+        f'<rect x="{MARGIN}" y="{milestone_y}" width="{width - 2 * MARGIN:.0f}" height="{milestone_h}" '
         'fill="#fff8e6" stroke="#bbbbbb"/>'
     )
     out.append(f'<text x="{MARGIN + 8}" y="{milestone_y + 32}" font-weight="bold">Milestones / events</text>')
-    stacks: dict[str, int] = {}
-    for m in sorted(state.of(Milestone).values(), key=lambda m: (m.date or "", m.title)):
-        if m.iteration_id not in col:
-            continue
-        n = stacks.get(m.iteration_id or "", 0)
-        stacks[m.iteration_id or ""] = n + 1
-        if n > 1:
-            continue
-        x = grid_x + col[m.iteration_id or ""] * COL_W + 8
-        my = milestone_y + 8 + n * 22
-        label = _short(f"{m.title}{' · ' + m.date if m.date else ''}", 30)
-        out.append(
-            f'<g class="milestone"><polygon '
-            f'points="{x},{my + 8} {x + 8},{my} {x + 16},{my + 8} {x + 8},{my + 16}" '
-            f'fill="#f0a500"/><text x="{x + 22}" y="{my + 13}">{_text(label)}</text></g>'
-        )
+    out.extend(_milestones(lanes, hidden, milestone_y, width - MARGIN))
 
     # Team rows, cells with load vs capacity, and cards.
     loads = load_table(state)
@@ -217,7 +247,7 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
         out.append(
             f'<rect x="{MARGIN}" y="{ry}" width="6" height="{row_h[team.id]:.0f}" fill={_attr(team.color)}/>'
         )
-        for n, line in enumerate(_wrap(team.name, 22, 2)):
+        for n, line in enumerate(_wrap(team.name, [LABEL_W - 22] * 2, 14, bold=True)):
             out.append(
                 f'<text class="team" x="{MARGIN + 14}" y="{ry + 22 + n * 16}" font-weight="bold" '
                 f'font-size="14">{_text(line)}</text>'
@@ -256,17 +286,99 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
     # The red strings.
     story_cells = {s.id: s for s in state.of(Story).values()}
     for d in sorted(deps, key=lambda d: is_conflict(dep_state[d.id])):
-        out.append(_string(state, d, dep_state[d.id], boxes, story_cells, col, grid_x, row_y, row_h))
+        out.append(_string(state, d, dep_state[d.id], boxes, story_cells, col, grid_x, row_y, row_h, rows_y))
 
     out.append(_legend(MARGIN, legend_y))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
+MILESTONE_LANES = 4  # at most; the row grows with the lanes it needs
+
+
+def _milestone_x(m: Milestone, state: BoardState, col: dict[str, int], grid_x: float) -> float | None:
+    """Where a milestone stands: at its date within its iteration's column when the iteration has
+    dates, else at the column's start; a milestone in no iteration is not on the board."""
+    where = milestone_iteration(m, state.iterations)
+    if where not in col:
+        return None
+    x = grid_x + col[where or ""] * COL_W + 8
+    span = iteration_span(next(i for i in state.iterations if i.id == where))
+    try:
+        day = dt.date.fromisoformat(m.date or "")
+    except ValueError:
+        return x
+    if span is None or not span[0] <= day <= span[1]:
+        return x
+    return x + (COL_W - 24) * (day - span[0]).days / ((span[1] - span[0]).days + 1)
+
+
+Lane = list[tuple[float, Milestone]]
+
+
+def _milestone_label(m: Milestone) -> str:
+    return f"{m.title}{' · ' + m.date if m.date else ''}"
+
+
+def _milestone_lanes(state: BoardState, col: dict[str, int], grid_x: float) -> tuple[list[Lane], int]:
+    """Each milestone at its place, in the first lane where it does not run into the one before (up to
+    MILESTONE_LANES); how many found no room is counted, never dropped in silence."""
+    placed = []
+    for m in state.of(Milestone).values():
+        x = _milestone_x(m, state, col, grid_x)
+        if x is not None:
+            placed.append((x, m.date or "", m.title, m))
+    placed.sort(key=lambda p: (p[0], p[1], p[2]))
+    lanes: list[Lane] = []
+    ends: list[float] = []
+    hidden = 0
+    for x, _, _, m in placed:
+        lane = next((n for n, end in enumerate(ends) if end <= x), None)
+        if lane is None and len(lanes) < MILESTONE_LANES:
+            lanes.append([])
+            ends.append(float("-inf"))
+            lane = len(lanes) - 1
+        if lane is None:
+            hidden += 1
+            continue
+        ends[lane] = x + 22 + min(text_width(_milestone_label(m)), COL_W - 30) + 10
+        lanes[lane].append((x, m))
+    return lanes, hidden
+
+
+def _milestones(lanes: list[Lane], hidden: int, milestone_y: float, right: float) -> list[str]:
+    """The milestones row: a diamond and a label per milestone; a label ends before the next milestone
+    of its lane and the picture's edge."""
+    out: list[str] = []
+    for n, lane in enumerate(lanes):
+        my = milestone_y + 8 + n * 22
+        for k, (x, m) in enumerate(lane):
+            next_x = lane[k + 1][0] if k + 1 < len(lane) else right
+            label = _fit(_milestone_label(m), min(next_x, right) - (x + 22) - 6)
+            out.append(
+                f'<g class="milestone" data-milestone={_attr(m.id)}><title>{_text(m.title)}</title><polygon '
+                f'points="{x:.1f},{my + 8} {x + 8:.1f},{my} {x + 16:.1f},{my + 8} {x + 8:.1f},{my + 16}" '
+                f'fill="#f0a500"/><text x="{x + 22:.1f}" y="{my + 13}">{_text(label)}</text></g>'
+            )
+    if hidden:
+        y = milestone_y + 14 + 22 * len(lanes) + 8
+        out.append(
+            f'<text class="milestones-hidden" x="{MARGIN + 8}" y="{y}" font-size="11" '
+            f'fill="#555555">+{hidden} milestones not drawn</text>'
+        )
+    return out
+
+
 def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
     enabler = f.feature_kind == FeatureKind.ENABLER
     stroke = "#e00000" if risky else color
-    lines = _wrap(f.title, 30, 2)
+    badge = ("E " if enabler else "") + (f.external_key or "")
+    badge_text = _fit(badge, box.w / 2, 9) if badge.strip() else ""
+    # The title is measured against the card: the first line leaves room for the badge, the second
+    # for the at-risk mark; what does not fit ends with "…".
+    inner = box.w - 11 - 6
+    widths = [inner - (text_width(badge_text, 9) + 6 if badge_text else 0), inner - (18 if risky else 0)]
+    lines = _wrap(f.title, widths)
     parts = [
         f'<g class="card{" enabler" if enabler else ""}{" at-risk" if risky else ""}" '
         f"data-feature={_attr(f.id)}>",
@@ -276,12 +388,11 @@ def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
         f'<rect x="{box.x}" y="{box.y}" width="5" height="{box.h}" fill={_attr(color)}/>',
     ]
     for n, line in enumerate(lines):
-        parts.append(f'<text x="{box.x + 11}" y="{box.y + 18 + n * 15}">{_text(line)}</text>')
-    badge = ("E " if enabler else "") + (f.external_key or "")
-    if badge.strip():
+        parts.append(f'<text class="title" x="{box.x + 11}" y="{box.y + 18 + n * 15}">{_text(line)}</text>')
+    if badge_text:
         parts.append(
-            f'<text x="{box.x + box.w - 6}" y="{box.y + 12}" text-anchor="end" font-size="9" fill="#555555">'
-            f"{_text(_short(badge, 16))}</text>"
+            f'<text class="badge" x="{box.x + box.w - 6}" y="{box.y + 12}" text-anchor="end" font-size="9" '
+            f'fill="#555555">{_text(badge_text)}</text>'
         )
     if risky:
         parts.append(
@@ -302,6 +413,7 @@ def _string(
     grid_x: float,
     row_y: dict[str, float],
     row_h: dict[str, float],
+    rows_top: float,
 ) -> str:
     def cell(row: str | None, iteration_id: str | None) -> tuple[float, float] | None:
         if row is None or row not in row_y or iteration_id not in col:
@@ -310,6 +422,7 @@ def _string(
 
     # Provider end: its story's card (or cell), its feature card, or the external promise.
     provider: tuple[float, float] | None = None
+    provider_is_cell = False
     story = stories.get(d.provider_story_id or "")
     if story is not None:
         fbox = boxes.get(story.feature_id or "")
@@ -329,6 +442,7 @@ def _string(
         delivery = delivering_iteration(state, d)
         row = d.provider_team_id or ("__external__" if d.external_party else None)
         provider = cell(row, delivery.id if delivery else None)
+        provider_is_cell = True
     # Requesting end: its feature card, else the requesting team's cell where it is needed.
     if d.requesting_feature_id in boxes:
         b = boxes[d.requesting_feature_id or ""]
@@ -340,7 +454,7 @@ def _string(
             requester = (MARGIN + LABEL_W - 12, row_y[d.requesting_team_id or ""] + 20)
     color, width, dash = STRING_STYLE[dstate]
     cls = f"dependency {dstate.value}"
-    label = _short(d.need, 40)
+    label = " ".join(d.need.split())
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     if requester is None:
         return ""
@@ -354,8 +468,12 @@ def _string(
         )
     (px, py), (rx, ry) = provider, requester
     bend = max(40.0, abs(rx - px) / 3)
-    path = f"M {px:.1f} {py:.1f} C {px:.1f} {py - bend:.1f}, {rx:.1f} {ry - bend:.1f}, {rx:.1f} {ry:.1f}"
-    mx, my = (px + rx) / 2, (py + ry) / 2 - bend * 0.75
+    # A cubic curve stays within its control points: kept below the top of the team rows, a string
+    # never arcs across the iteration heads and their dates, nor the milestones.
+    floor = rows_top + 14
+    c1, c2 = max(py - bend, floor), max(ry - bend, floor)
+    path = f"M {px:.1f} {py:.1f} C {px:.1f} {c1:.1f}, {rx:.1f} {c2:.1f}, {rx:.1f} {ry:.1f}"
+    mx, my = (px + rx) / 2, (py + 3 * c1 + 3 * c2 + ry) / 8  # the curve's own midpoint
     parts = [
         f"<g class={_attr(cls)} data-dependency={_attr(d.id)}><title>{_text(label)}</title>",
         f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{width}"{dash_attr} '
@@ -363,6 +481,12 @@ def _string(
         f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}"/>',
         f'<circle cx="{rx:.1f}" cy="{ry:.1f}" r="4" fill="{color}"/>',
     ]
+    if d.external_party and not d.provider_team_id and provider_is_cell:
+        # The external party's end names who delivers, measured against the column.
+        parts.append(
+            f'<text class="endpoint" x="{px:.1f}" y="{py - 9:.1f}" text-anchor="middle" font-size="11" '
+            f'fill="#333333">{_text(_fit(d.external_party, COL_W - 16, 11))}</text>'
+        )
     if is_conflict(dstate):
         parts.append(_marker(mx, my, color, dstate))
     parts.append("</g>")
