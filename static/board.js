@@ -587,9 +587,14 @@
     if (!w || !svg || !list) return;
     var only = currentFilter().only;
     var base = w.getBoundingClientRect();
-    svg.setAttribute("width", w.scrollWidth);
-    svg.setAttribute("height", w.scrollHeight);
-    svg.setAttribute("viewBox", "0 0 " + w.scrollWidth + " " + w.scrollHeight);
+    // The layer's old size is part of the wrap's scroll size: drop it first, or a wrap that shrank
+    // (the big screen's page line appeared) keeps a layer taller than itself.
+    svg.setAttribute("width", 0);
+    svg.setAttribute("height", 0);
+    var width = w.scrollWidth, height = w.scrollHeight;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     svg.appendChild(markerDefs());
     list.querySelectorAll("li[data-from]").forEach(function (li) {

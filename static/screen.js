@@ -60,29 +60,87 @@
     cell.dataset.hiddenCards = String(hidden);
   }
 
+  function overflows(box) { return box.scrollHeight > box.clientHeight + 1; }
+
+  // A list in a box of bounded height (the help queue): show the rows that fit, in order, and count the
+  // others in the box's own sign ("+4 more"), so no request is cut mid-line or left out unsaid.
+  function fitList(box) {
+    var rows = box.querySelectorAll(".help-row");
+    var more = box.querySelector("[data-more]");
+    rows.forEach(function (r) { r.hidden = false; });
+    if (!more) return;
+    more.hidden = true;
+    var hidden = 0;
+    for (var i = rows.length - 1; i >= 0 && overflows(box); i--) {
+      rows[i].hidden = true;
+      hidden += 1;
+      more.hidden = false;
+      more.textContent = "+" + hidden + " more";
+    }
+    more.title = hidden ? hidden + " more not shown for want of room" : "";
+  }
+
+  // The objectives scene: as many teams as fit whole, page by page ("Teams 1–6 of 12 · page 1 of 2").
+  function objectivePages(box) {
+    var sections = Array.prototype.slice.call(box.children);
+    var out = [];
+    var start = 0;
+    while (start < sections.length) {
+      sections.forEach(function (s, k) { s.hidden = k < start; });
+      var bottom = box.getBoundingClientRect().top + box.clientTop + box.clientHeight + 1;
+      var count = 0;
+      while (start + count < sections.length && sections[start + count].getBoundingClientRect().bottom <= bottom) count++;
+      count = Math.max(1, count);
+      out.push(sections.slice(start, start + count));
+      start += count;
+    }
+    return out;
+  }
+
+  function label(all, current, total) {
+    var el = document.getElementById("screen-page");
+    if (!el) return;
+    var first = total.indexOf(current[0]) + 1;
+    var text = all.length > 1
+      ? "Teams " + first + "–" + (first + current.length - 1) + " of " + total.length + " · page " + (page + 1) + " of " + all.length
+      : "";
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  function showPages(screen, all, total, apply) {
+    if (page >= all.length) page = 0;
+    var current = all[page] || [];
+    apply(current);
+    screen.dataset.page = String(page + 1);
+    screen.dataset.pages = String(all.length);
+    label(all, current, total);
+    schedulePaging(screen, all.length);
+    return current;
+  }
+
   function show() {
     var screen = screenEl();
     if (!screen) return;
+    screen.querySelectorAll(".screen-help").forEach(fitList);
+    var goals = screen.querySelector(".stage-objectives");
+    if (goals) {
+      var sections = Array.prototype.slice.call(goals.children);
+      // The page line takes its height before the teams are measured (it says "Teams 1–6 of 12").
+      var line = document.getElementById("screen-page");
+      if (line && !line.textContent) line.textContent = "\u00a0";
+      showPages(screen, objectivePages(goals), sections, function (current) {
+        sections.forEach(function (s) { s.hidden = current.indexOf(s) === -1; });
+      });
+      return;
+    }
     var grid = screen.querySelector(".program-grid");
     if (!grid) return;
-    var all = pages(screen);
-    if (page >= all.length) page = 0;
-    var current = all[page] || [];
-    teamRows().forEach(function (row) { row.classList.toggle("off-page", current.indexOf(row) === -1); });
-    grid.style.setProperty("--page-rows", String(Math.max(1, current.length)));
-    screen.dataset.page = String(page + 1);
-    screen.dataset.pages = String(all.length);
-    var label = document.getElementById("screen-page");
-    if (label) {
-      var first = teamRows().indexOf(current[0]) + 1;
-      var text = all.length > 1
-        ? "Teams " + first + "–" + (first + current.length - 1) + " of " + teamRows().length + " · page " + (page + 1) + " of " + all.length
-        : "";
-      if (label.textContent !== text) label.textContent = text;
-    }
+    var current = showPages(screen, pages(screen), teamRows(), function (current) {
+      teamRows().forEach(function (row) { row.classList.toggle("off-page", current.indexOf(row) === -1); });
+      grid.style.setProperty("--page-rows", String(Math.max(1, current.length)));
+    });
     current.forEach(function (row) { row.querySelectorAll(".cell").forEach(fit); });
     document.dispatchEvent(new CustomEvent("piboard:layout"));
-    schedulePaging(screen, all.length);
   }
 
   function schedulePaging(screen, count) {

@@ -1,0 +1,239 @@
+"""Nothing on the big screen is cut off in silence: every element against its container and the viewport,
+in every scene, at 1920×1080 and 3840×2160, on the demo ART and a generated 12-team ART, while a vote,
+a ROAM session, the countdown and ten help requests run at once.
+
+One ``page.evaluate`` walks the DOM and answers the offenders: an element whose content overflows a box
+that hides it (``overflow`` not visible), or an element that leaves the viewport or the box of an
+ancestor that clips it. Either is allowed only where the container announces what it hides with a
+visible ``[data-more]`` sign ("+3", "+2 more"); a line-clamped or ellipsed text shows its "…".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from board import Op
+from tests.browser import FULL_HD, PageAs, screenshot
+from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.meeting.browser import goto, wait_live
+from tests.screen.big_art import TEAMS, build_big_art
+
+pytestmark = pytest.mark.e2e
+
+UHD = {"width": 3840, "height": 2160}
+HELP_NOTES = [
+    "Checkout needs a decision on the payments API v2 before the draft plan review",
+    "Two features depend on the ledger and nobody owns it yet",
+    "Is the loyalty programme in scope for this PI or the next one?",
+    "We need the architecture runway for search before iteration 2",
+    "",
+]
+OBJECTIVES = [
+    "Customers pay for a saved basket in one click on web and app",
+    "Search answers in under a second for the whole catalogue",
+    "The ledger is ready for the yearly audit",
+    "Loyalty points are earned on every order",
+    "Payments API v2 is used by two partners",
+]
+NEEDS = ["architect", "business_owner", "pm", "rte"]
+
+# The walk: every rendered element under <body>, against the viewport and every ancestor that clips it.
+OFFENDERS = """() => {
+  const SLACK = 1;
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const clips = el => {
+    const s = getComputedStyle(el); return s.overflowX !== 'visible' || s.overflowY !== 'visible';
+  };
+  const name = el => el.id ? '#' + el.id
+    : el.tagName.toLowerCase() + (el.classList.length ? '.' + [...el.classList].join('.') : '')
+      + (el.dataset.team ? `[team=${el.dataset.team}]` : '')
+      + (el.dataset.iteration ? `[it=${el.dataset.iteration}]` : '');
+  const path = el => {
+    const out = [];
+    for (let e = el; e && e !== document.body; e = e.parentElement) out.unshift(name(e));
+    return out.join(' > ');
+  };
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  // A visible sign that says what the box hides: "+3", "+2 more", "6 ▦".
+  const announced = box => [...box.querySelectorAll('[data-more]')].some(m => {
+    if (!shown(m) || !m.textContent.trim()) return false;
+    const r = m.getBoundingClientRect(), b = box.getBoundingClientRect();  // the sign itself is whole
+    return r.top >= b.top - SLACK && r.bottom <= b.top + box.clientTop + box.clientHeight + SLACK;
+  });
+  // A text that draws its own "…" where it is cut.
+  const ellipsed = el => { const s = getComputedStyle(el);
+    return s.textOverflow === 'ellipsis' || (s.webkitLineClamp && s.webkitLineClamp !== 'none'); };
+  const srOnly = r => r.width <= 1 && r.height <= 1;
+  const out = [];
+  const bad = new Set();
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;  // drawings: their box counts
+    if (['script', 'style', 'template'].includes(el.tagName.toLowerCase()) || !shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (srOnly(r)) continue;
+    const text = (el.innerText || '').trim().slice(0, 60);
+    if (clips(el) && !ellipsed(el) && !announced(el)
+        && (el.scrollHeight > el.clientHeight + SLACK || el.scrollWidth > el.clientWidth + SLACK)) {
+      out.push({what: 'overflows', el: path(el), text,
+        detail: `content ${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight}`});
+      bad.add(el);
+    }
+    if (r.width === 0 && r.height === 0) continue;
+    const parentBad = el.parentElement && bad.has(el.parentElement);
+    // The nearest ancestor that clips this element, if any: it hides it, said or unsaid.
+    let clipper = null;
+    for (let a = el.parentElement; a && a !== document.body && !clipper; a = a.parentElement) {
+      if (!clips(a)) continue;
+      const b = a.getBoundingClientRect();
+      const left = b.left + a.clientLeft, top = b.top + a.clientTop;
+      const inside = r.left >= left - SLACK && r.top >= top - SLACK
+        && r.right <= left + a.clientWidth + SLACK && r.bottom <= top + a.clientHeight + SLACK;
+      if (!inside) clipper = a;
+    }
+    if (clipper) {
+      if (!announced(clipper) && !ellipsed(clipper)) {
+        if (!bad.has(clipper) && !parentBad) {
+          out.push({what: 'clipped', el: path(el), text, detail: `outside ${name(clipper)}`});
+        }
+        bad.add(el);
+      }
+      continue;
+    }
+    if (r.left < -SLACK || r.top < -SLACK || r.right > vw + SLACK || r.bottom > vh + SLACK) {
+      if (!parentBad) {
+        out.push({what: 'off screen', el: path(el), text,
+          detail: [r.left, r.top, r.right, r.bottom].map(Math.round).join(',') + ` in ${vw}×${vh}`});
+      }
+      bad.add(el);
+    }
+  }
+  return out;
+}"""
+
+
+# The help requests on screen, and how many its "+N more" counts.
+HELP_SHOWN = """() => {
+  const help = document.getElementById('screen-help');
+  const shown = [...help.querySelectorAll('.help-row')].filter(r => r.getClientRects().length).length;
+  const more = help.querySelector('[data-more]:not([hidden])');
+  return [shown, more ? parseInt(more.textContent.replace(/[^0-9]/g, ''), 10) || 0 : 0];
+}"""
+
+
+def settle(screen: Page) -> None:
+    """The screen fits its stage on the animation frame after a change: wait for two."""
+    screen.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def offenders(screen: Page, where: str) -> list[str]:
+    settle(screen)
+    found: list[dict[str, str]] = screen.evaluate(OFFENDERS)
+    return [f"{where}: {o['what']} {o['el']} ({o['detail']}) {o['text']!r}" for o in found]
+
+
+def run(board: BoardHandle, *ops: Op) -> None:
+    services = board.server.services
+    services.op_path.submit_batch(board.id, list(ops), services.auth.actor(board.id, board.rte_session))
+
+
+def busy_room(board: BoardHandle) -> None:
+    """A vote open, a ROAM session on a risk, the countdown running, ten help requests waiting."""
+    state = board.server.services.op_path.state(board.id)
+    teams = [t.id for t in state.teams]
+    risk = next(iter(state.items["risk"]), None)
+    ops = [Op("vote.open"), Op("timer.start")]
+    if risk is None:
+        ops.append(
+            Op("risk.create", args={"id": "r-room", "title": "Ledger vendor may slip", "team_id": teams[0]})
+        )
+    ops.append(Op("roam.focus", target=risk or "r-room"))
+    for n in range(10):
+        note = HELP_NOTES[n % len(HELP_NOTES)]
+        ops.append(
+            Op(
+                "help.ask",
+                args={"team_id": teams[n % len(teams)], "needs": NEEDS[n // len(teams)], "note": note},
+            )
+        )
+    run(board, *ops)
+
+
+@pytest.fixture(scope="module")
+def arts(e2e_server: LiveServer) -> dict[str, BoardHandle]:
+    demo = create_board(e2e_server, name="Demo ART", demo=True)
+    big = create_board(e2e_server, name="Big ART")
+    build_big_art(big)
+    # Objectives for every team of the big ART, so the Objectives scene has twelve teams to show.
+    run(
+        big,
+        *(
+            Op(
+                "objective.create",
+                args={
+                    "id": f"o{t:02d}{k}",
+                    "team_id": f"t{t:02d}",
+                    "statement": statement,
+                    "committed": k < 3,
+                },
+            )
+            for t in range(TEAMS)
+            for k, statement in enumerate(OBJECTIVES)
+        ),
+    )
+    for art in (demo, big):
+        busy_room(art)
+    return {"demo": demo, "12 teams": big}
+
+
+def scenes(board: BoardHandle) -> list[dict[str, Any]]:
+    """Every scene of board.room.SCENES, as the RTE's op would show it."""
+    team = board.server.services.op_path.state(board.id).teams[0].id
+    with board.rte() as c:
+        r = c.post(f"/api/boards/{board.id}/links", json={"role": "observer", "team_id": None})
+        r.raise_for_status()
+        link = r.json()["id"]
+    return [
+        {"scene": "board"},
+        {"scene": f"team:{team}"},
+        {"scene": "rotate", "seconds": 600},
+        {"scene": "vote"},
+        {"scene": "roam"},
+        {"scene": "agenda"},
+        {"scene": "objectives"},
+        {"scene": "help"},
+        {"scene": "join", "link": link},
+    ]
+
+
+@pytest.mark.parametrize("viewport", [FULL_HD, UHD], ids=["1080p", "2160p"])
+@pytest.mark.parametrize("art", ["demo", "12 teams"])
+def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
+    arts: dict[str, BoardHandle], page_as: PageAs, art: str, viewport: dict[str, int]
+) -> None:
+    board = arts[art]
+    screen = goto(page_as(board, "observer", "Room screen", viewport=viewport), board, "screen")
+    wait_live(screen)
+    found: list[str] = []
+    for args in scenes(board):
+        run(board, Op("screen.show", args=args))
+        name = args["scene"].partition(":")[0]
+        expect(screen.locator("#screen")).to_have_attribute("data-scene", name)
+        if name == "help":
+            expect(screen.locator("#screen-remote h2")).to_be_visible()
+        if name == "join":
+            expect(screen.locator(".stage-join img")).to_have_js_property("complete", True)
+        settle(screen)
+        pages = int(screen.locator("#screen").get_attribute("data-pages") or "1")
+        for n in range(1 if name == "rotate" else pages):
+            found += offenders(screen, f"{name} page {n + 1}")
+            # The help queue, in the side column or on the stage: every request shown or counted.
+            shown, counted = screen.evaluate(HELP_SHOWN)
+            if shown + counted != 10:
+                found.append(f"{name} page {n + 1}: {shown} help requests shown and {counted} counted, of 10")
+            if n + 1 < pages:
+                screen.keyboard.press("ArrowRight")
+        screenshot(screen, f"screen-busy-{art.replace(' ', '-')}-{name}")
+    assert not found, "\n".join([f"{len(found)} cut off without a sign:", *found])
