@@ -29,6 +29,7 @@ from board.execution import (
 from board.labels import iteration_name
 from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
 from server.pages.charts import (
+    TEAM_WIDTH,
     FeatureRow,
     HealthColumn,
     burn_up_chart,
@@ -80,6 +81,11 @@ class SyncPage:
         return alerts_for(self.alerts, team_id)
 
 
+def axis_name(iteration: Iteration) -> str:
+    """An iteration as a chart's axis names it where its name does not fit: "I3", "IP"."""
+    return "IP" if iteration.is_ip else f"I{iteration.number}"
+
+
 def health_columns(state: BoardState, health: dict[str, DependencyState]) -> list[HealthColumn]:
     """Dependencies by the iteration they are needed by, counted per state (today's ``health``)."""
     columns: list[HealthColumn] = []
@@ -89,7 +95,7 @@ def health_columns(state: BoardState, health: dict[str, DependencyState]) -> lis
             need = needed_by(state, dep)
             if need is not None and need.id == it.id:
                 counts[health[dep.id].value] = counts.get(health[dep.id].value, 0) + 1
-        columns.append(HealthColumn(it.id, iteration_name(it), counts))
+        columns.append(HealthColumn(it.id, iteration_name(it), counts, axis_name(it)))
     return columns
 
 
@@ -128,6 +134,8 @@ def build_sync(
     def trouble(dep: Dependency, other_team: str | None) -> DependencyTrouble:
         return DependencyTrouble(dep, health[dep.id], names.get(other_team or "", "") or dep.external_party)
 
+    # Where a chart's axis has no room for an iteration's name it says "I3" (labels stay readable).
+    short_names = {it.id: axis_name(it) for it in state.iterations}
     teams = []
     for team in state.teams:
         mine = [v for v in velocities if v.team_id == team.id]
@@ -156,10 +164,11 @@ def build_sync(
                     o for o in state.objectives if o.team_id == team.id and o.id in cascade.objectives
                 ],
                 alerts=[a for a in found if team.id in a.team_ids],
-                burn_up=burn_up_chart(burn_up(state, base, today, team.id), f"{team.name}: burn-up"),
+                burn_up=burn_up_chart(
+                    burn_up(state, base, today, team.id), f"{team.name}: burn-up", TEAM_WIDTH, short_names
+                ),
             )
         )
-    labels = [iteration_name(it) for it in state.iterations]
     return SyncPage(
         board_id=state.board_id,
         today=today,
@@ -171,12 +180,14 @@ def build_sync(
         alerts=found,
         new_keys=new_keys,
         teams=teams,
-        burn_up=burn_up_chart(burn_up(state, base, today), "ART burn-up"),
+        burn_up=burn_up_chart(burn_up(state, base, today), "ART burn-up", axis_labels=short_names),
         health=dependency_health_strip(
             health_columns(state, health), "Dependency health by needed-by iteration"
         ),
         features=plan_vs_baseline_chart(
-            feature_rows(state, base), labels, "Features: baseline ○, now ●, done"
+            feature_rows(state, base),
+            [(iteration_name(it), axis_name(it)) for it in state.iterations],
+            "Features: baseline ○, now ●, done",
         ),
         labels={it.id: iteration_name(it) for it in state.iterations},
     )
