@@ -15,7 +15,7 @@ from typing import Any
 
 from board.baseline import BaselineChange, baseline_diff
 from board.dependencies import dependency_state
-from board.labels import iteration_name
+from board.labels import iteration_name, natural_key
 from board.model import BoardState, Dependency, Feature, Item, Iteration, Objective, Risk, Story
 from board.wording import choice_label
 
@@ -109,7 +109,7 @@ def compare(before: BoardState, after: BoardState) -> Comparison:
         *_roams(before, after),
     ]
     order = list(ChangeKind)
-    found.sort(key=lambda d: (order.index(d.kind), d.item_kind, d.what.lower(), d.item_id))
+    found.sort(key=lambda d: (order.index(d.kind), d.item_kind, natural_key(d.what), d.item_id))
     return Comparison(tuple(found))
 
 

@@ -3,7 +3,19 @@ export, in the picture and in the report (templates ask it as the ``iteration_na
 
 from __future__ import annotations
 
+import re
+
 from board.model import BoardState, Feature, Iteration, Story, Team
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """The key that sorts titles and ids as people read them: "Risk 2" before "Risk 10", case aside
+    (every table that sorts by a title or an id-like text sorts by this one key)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text.casefold()) if part
+    )
 
 
 def iteration_name(iteration: Iteration) -> str:

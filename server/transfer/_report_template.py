@@ -29,10 +29,14 @@ td.num, th.num { text-align: right; }
 .bad, .conflict, .declined, .overloaded { color: #c00000; font-weight: bold; }
 .ok { color: #1d7a1d; }
 .vague { color: #b36b00; font-size: 8pt; }
-/* The program board on one landscape page of its own: scaled down to fit, never split. */
-.board { page-break-before: always; break-inside: avoid; }
+/* The program board: a landscape page of its own per group of team rows, the picture at the page's
+   width (its titles were drawn big enough to print at 7 pt or more), never split. */
+.board { break-before: page; page-break-before: always; break-inside: avoid; }
 .board h2 { margin-top: 0; }
-.board svg { display: block; width: 100%; height: 165mm; }
+.board svg { display: block; width: 100%; height: auto; max-height: 165mm; }
+/* A team's table (or a ROAM group's) stays on one page with its heading; a heading never ends a page. */
+.keep { break-inside: avoid; page-break-inside: avoid; }
+h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 .bar { display: inline-block; height: 3mm; background: #4a6fa5; vertical-align: middle; }
 </style>
 </head>
@@ -50,6 +54,7 @@ td.num, th.num { text-align: right; }
 
 <h2>PI objectives and business value</h2>
 {% for team in objective_teams %}
+<section class="keep">
 <h3>{{ team.name }} — predictability {{ team.percent or "—" }}</h3>
 <table>
 <thead><tr><th>Objective</th><th>Type</th><th class="num">Planned BV</th><th class="num">Actual BV</th><th>Features</th><th>At risk</th></tr></thead>
@@ -59,6 +64,7 @@ td.num, th.num { text-align: right; }
 {% endfor %}
 </tbody>
 </table>
+</section>
 {% else %}
 <p>No objectives.</p>
 {% endfor %}
@@ -75,6 +81,7 @@ td.num, th.num { text-align: right; }
 
 <h2>Risks by ROAM state</h2>
 {% for group in risk_groups %}
+<section class="keep">
 <h3>{{ group.label }} ({{ group.risks|length }})</h3>
 {% if group.risks %}
 <table>
@@ -86,6 +93,7 @@ td.num, th.num { text-align: right; }
 </tbody>
 </table>
 {% endif %}
+</section>
 {% endfor %}
 
 <h2>Dependencies and conflicts</h2>
@@ -158,10 +166,12 @@ td.num, th.num { text-align: right; }
 {% endif %}
 {% endif %}
 
+{% for page in board_pages %}
 <div class="board">
-<h2>Program board</h2>
-{{ board_svg }}
+<h2>Program board{% if board_pages | length > 1 %} ({{ loop.index }} of {{ board_pages | length }}: {{ page.teams | first }}{% if page.teams | length > 1 %} – {{ page.teams | last }}{% endif %}){% endif %}</h2>
+{{ page.svg }}
 </div>
+{% endfor %}
 </body>
 </html>
 """

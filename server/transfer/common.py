@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from board.fields import repaired
-from board.labels import team_name
+from board.labels import natural_key, team_name
 from board.model import BoardState, VoteRound
 from board.vote import Tally, is_revealed, tally_round
 
@@ -76,7 +76,7 @@ def not_utf8(what: str, byte: int, offset: int) -> str:
 def revealed_rounds(state: BoardState) -> list[tuple[VoteRound, Tally]]:
     """Vote rounds whose results are public, ART rounds first, then by team name and number."""
     rounds = [r for r in state.of(VoteRound).values() if is_revealed(state, r.id)]
-    rounds.sort(key=lambda r: (r.team_id is not None, team_name(state, r.team_id).lower(), r.number))
+    rounds.sort(key=lambda r: (r.team_id is not None, natural_key(team_name(state, r.team_id)), r.number))
     return [(r, tally_round(state, r)) for r in rounds]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from board.baseline import BaselineDiff, baseline_diff
 from board.capacity import load_table
 from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
-from board.labels import feature_title, iteration_label, iteration_name, story_title, team_name
+from board.labels import feature_title, iteration_label, iteration_name, natural_key, story_title, team_name
 from board.model import BoardState, DependencyState, Milestone, Story
 from board.objectives import art_predictability, team_predictability
 from server.transfer.common import neutralise, percent, revealed_rounds, vote_scope
@@ -111,7 +111,11 @@ def _story_order(state: BoardState) -> list[Story]:
     numbers = {i.id: i.number for i in state.iterations}
     return sorted(
         state.stories,
-        key=lambda s: (team_name(state, s.team_id).lower(), numbers.get(s.iteration_id or "", 999), s.title),
+        key=lambda s: (
+            natural_key(team_name(state, s.team_id)),
+            numbers.get(s.iteration_id or "", 999),
+            natural_key(s.title),
+        ),
     )
 
 
@@ -187,7 +191,13 @@ def dependencies_rows(state: BoardState) -> Rows:
                 d.comment,
             ]
         )
-    rows.sort(key=lambda r: (not is_conflict(DependencyState(r[10])), str(r[2]).lower(), str(r[1])))
+    rows.sort(
+        key=lambda r: (
+            not is_conflict(DependencyState(r[10])),
+            natural_key(str(r[2])),
+            natural_key(str(r[1])),
+        )
+    )
     return header, rows
 
 
@@ -195,7 +205,7 @@ def objectives_rows(state: BoardState) -> Rows:
     at_risk = cascade(state).objectives
     header = ["ID", "Team", "Statement", "Committed", "Planned BV", "Actual BV", "Features", "At risk"]
     objectives = sorted(
-        state.objectives, key=lambda o: (team_name(state, o.team_id).lower(), not o.committed)
+        state.objectives, key=lambda o: (natural_key(team_name(state, o.team_id)), not o.committed)
     )
     rows = [
         [
@@ -231,7 +241,7 @@ def predictability_rows(state: BoardState) -> Rows:
 def risks_rows(state: BoardState) -> Rows:
     order = {"unroamed": 0, "owned": 1, "accepted": 2, "mitigated": 3, "resolved": 4}
     header = ["ID", "Title", "ROAM", "Owner", "Team", "Raised by", "Description"]
-    risks = sorted(state.risks, key=lambda r: (order[r.roam.value], r.title.lower()))
+    risks = sorted(state.risks, key=lambda r: (order[r.roam.value], natural_key(r.title)))
     rows = [
         [
             r.id,

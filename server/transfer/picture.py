@@ -47,6 +47,8 @@ HEAD_H = 54
 MILESTONE_H = 56
 CARD_H = 46
 CARD_GAP = 8
+TITLE_PX = 13  # a card title's size; the report asks bigger ones when its page scales the picture down
+LEGEND_H = 184
 CELL_PAD = 8
 LOAD_H = 18
 
@@ -148,31 +150,111 @@ class Box:
         return self.y + self.h / 2
 
 
-def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
-    """The program board as a standalone SVG document (UTF-8 text)."""
-    meta = state.meta
-    iterations = state.iterations
-    teams = state.teams
-    col = {it.id: n for n, it in enumerate(iterations)}
-    deps = state.dependencies
-    dep_state = {d.id: dependency_state(state, d) for d in deps}
-    at_risk = cascade(state)
-    has_external = any(d.external_party and not d.provider_team_id for d in deps)
+EXTERNAL_ROW = "__external__"
 
+
+def card_height(title_px: float) -> float:
+    """A card holds two title lines."""
+    return max(CARD_H, round(2.4 * title_px + 16))
+
+
+def picture_width(state: BoardState) -> float:
+    return MARGIN + LABEL_W + max(1, len(state.iterations)) * COL_W + MARGIN
+
+
+def _cells(state: BoardState) -> dict[tuple[str, str], list[Feature]]:
+    col = {it.id for it in state.iterations}
     cells: dict[tuple[str, str], list[Feature]] = {}
     for f in state.features:
         if f.team_id and f.iteration_id in col:
             cells.setdefault((f.team_id, f.iteration_id), []).append(f)
-    row_ids = [t.id for t in teams] + (["__external__"] if has_external else [])
-    row_h: dict[str, float] = {}
+    return cells
+
+
+def _has_external(state: BoardState) -> bool:
+    return any(d.external_party and not d.provider_team_id for d in state.dependencies)
+
+
+def _row_heights(state: BoardState, row_ids: list[str], title_px: float) -> dict[str, float]:
+    cells = _cells(state)
+    heights = {}
     for rid in row_ids:
-        most = max((len(cells.get((rid, it.id), [])) for it in iterations), default=0)
-        row_h[rid] = max(1, most) * (CARD_H + CARD_GAP) + 2 * CELL_PAD + LOAD_H
+        most = max((len(cells.get((rid, it.id), [])) for it in state.iterations), default=0)
+        heights[rid] = max(1, most) * (card_height(title_px) + CARD_GAP) + 2 * CELL_PAD + LOAD_H
+    return heights
+
+
+def _milestone_height(state: BoardState) -> float:
+    col = {it.id: n for n, it in enumerate(state.iterations)}
+    lanes, hidden = _milestone_lanes(state, col, MARGIN + LABEL_W)
+    return max(MILESTONE_H, 14 + 22 * len(lanes) + (14 if hidden else 0))
+
+
+def board_pages(
+    state: BoardState, *, width_pt: float, height_pt: float, min_title_pt: float = 7.0
+) -> list[tuple[list[str], str]]:
+    """The program board for pages of ``width_pt`` × ``height_pt`` (the picture fills the width): card
+    titles drawn big enough to print at ``min_title_pt`` or more, and the team rows split over as many
+    pages as that needs, the external parties and the legend on the last. Each page is its teams' ids
+    and its SVG; a string between teams on different pages is left out (the report's table has it)."""
+    scale = width_pt / picture_width(state)
+    title_px = max(TITLE_PX, min_title_pt / scale)
+    budget = height_pt / scale
+    frame = MARGIN + 40 + HEAD_H + _milestone_height(state) + 16
+    ids = [t.id for t in state.teams]
+    heights = _row_heights(state, [*ids, EXTERNAL_ROW], title_px)
+    tail = (heights[EXTERNAL_ROW] if _has_external(state) else 0) + LEGEND_H
+    pages: list[list[str]] = [[]]
+    used = frame
+    for tid in ids:
+        if pages[-1] and used + heights[tid] > budget:
+            pages.append([])
+            used = frame
+        pages[-1].append(tid)
+        used += heights[tid]
+    if len(pages[-1]) > 1 and used + tail > budget:
+        # The external parties and the legend go on the next page with the last team (never alone).
+        pages.append([pages[-1].pop()])
+    return [
+        (
+            page,
+            program_board_svg(
+                state, team_ids=page, last=n == len(pages) - 1, title_px=title_px, page=(n + 1, len(pages))
+            ),
+        )
+        for n, page in enumerate(pages)
+    ]
+
+
+def program_board_svg(
+    state: BoardState,
+    *,
+    title: str | None = None,
+    team_ids: list[str] | None = None,
+    last: bool = True,
+    title_px: float = TITLE_PX,
+    page: tuple[int, int] | None = None,
+) -> str:
+    """The program board as a standalone SVG document (UTF-8 text); given ``team_ids``, only those
+    teams' rows (and the external parties and the legend only if ``last``)."""
+    meta = state.meta
+    iterations = state.iterations
+    teams = [t for t in state.teams if team_ids is None or t.id in team_ids]
+    col = {it.id: n for n, it in enumerate(iterations)}
+    deps = state.dependencies
+    dep_state = {d.id: dependency_state(state, d) for d in deps}
+    at_risk = cascade(state)
+    has_external = last and _has_external(state)
+
+    cells = _cells(state)
+    row_ids = [t.id for t in teams] + ([EXTERNAL_ROW] if has_external else [])
+    row_h = _row_heights(state, row_ids, title_px)
+    card_h = card_height(title_px)
     grid_x = MARGIN + LABEL_W
     top = MARGIN + 40
     milestone_y = top + HEAD_H
     lanes, hidden = _milestone_lanes(state, col, grid_x)
-    milestone_h = max(MILESTONE_H, 14 + 22 * len(lanes) + (14 if hidden else 0))
+    milestone_h = _milestone_height(state)
     rows_y = milestone_y + milestone_h
     row_y: dict[str, float] = {}
     y: float = rows_y
@@ -180,9 +262,9 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
         row_y[rid] = y
         y += row_h[rid]
     grid_bottom = y
-    width = grid_x + max(1, len(iterations)) * COL_W + MARGIN
+    width = picture_width(state)
     legend_y = grid_bottom + 24
-    height = legend_y + 160
+    height = legend_y + (LEGEND_H - 24 if last else -8)
 
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -196,6 +278,8 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
         f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
     heading = title or " — ".join(x for x in (meta.name, meta.pi_name) if x) or "Program board"
+    if page is not None and page[1] > 1:
+        heading += f" ({page[0]} of {page[1]})"
     out.append(
         f'<text x="{MARGIN}" y="{MARGIN + 18}" font-size="20" font-weight="bold" class="title">'
         f"{_text(heading)}</text>"
@@ -269,14 +353,14 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
                     f"{' font-weight=' + chr(34) + 'bold' + chr(34) if over else ''}>{_text(label)}</text>"
                 )
             for n, f in enumerate(cells.get((team.id, it.id), [])):
-                box = Box(x + CELL_PAD, ry + CELL_PAD + n * (CARD_H + CARD_GAP), COL_W - 2 * CELL_PAD, CARD_H)
+                box = Box(x + CELL_PAD, ry + CELL_PAD + n * (card_h + CARD_GAP), COL_W - 2 * CELL_PAD, card_h)
                 boxes[f.id] = box
-                out.append(_card(f, box, team.color, f.id in at_risk.features))
+                out.append(_card(f, box, team.color, f.id in at_risk.features, title_px))
     if has_external:
-        ry = row_y["__external__"]
+        ry = row_y[EXTERNAL_ROW]
         out.append(
             f'<rect x="{MARGIN}" y="{ry}" width="{width - 2 * MARGIN:.0f}" '
-            f'height="{row_h["__external__"]:.0f}" '
+            f'height="{row_h[EXTERNAL_ROW]:.0f}" '
             'fill="#f7f7f7" stroke="#bbbbbb"/>'
         )
         out.append(
@@ -286,9 +370,13 @@ def program_board_svg(state: BoardState, *, title: str | None = None) -> str:
     # The red strings.
     story_cells = {s.id: s for s in state.of(Story).values()}
     for d in sorted(deps, key=lambda d: is_conflict(dep_state[d.id])):
+        provider_row = d.provider_team_id or (EXTERNAL_ROW if d.external_party else None)
+        if d.requesting_team_id not in row_y or (provider_row is not None and provider_row not in row_y):
+            continue  # an end on another page of the report
         out.append(_string(state, d, dep_state[d.id], boxes, story_cells, col, grid_x, row_y, row_h, rows_y))
 
-    out.append(_legend(MARGIN, legend_y))
+    if last:
+        out.append(_legend(MARGIN, legend_y))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -369,7 +457,7 @@ def _milestones(lanes: list[Lane], hidden: int, milestone_y: float, right: float
     return out
 
 
-def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
+def _card(f: Feature, box: Box, color: str, risky: bool, title_px: float = TITLE_PX) -> str:
     enabler = f.feature_kind == FeatureKind.ENABLER
     stroke = "#e00000" if risky else color
     badge = ("E " if enabler else "") + (f.external_key or "")
@@ -378,7 +466,7 @@ def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
     # for the at-risk mark; what does not fit ends with "…".
     inner = box.w - 11 - 6
     widths = [inner - (text_width(badge_text, 9) + 6 if badge_text else 0), inner - (18 if risky else 0)]
-    lines = _wrap(f.title, widths)
+    lines = _wrap(f.title, widths, title_px)
     parts = [
         f'<g class="card{" enabler" if enabler else ""}{" at-risk" if risky else ""}" '
         f"data-feature={_attr(f.id)}>",
@@ -388,7 +476,11 @@ def _card(f: Feature, box: Box, color: str, risky: bool) -> str:
         f'<rect x="{box.x}" y="{box.y}" width="5" height="{box.h}" fill={_attr(color)}/>',
     ]
     for n, line in enumerate(lines):
-        parts.append(f'<text class="title" x="{box.x + 11}" y="{box.y + 18 + n * 15}">{_text(line)}</text>')
+        y = box.y + 5 + title_px * (1 + 1.2 * n)
+        parts.append(
+            f'<text class="title" x="{box.x + 11}" y="{y:.1f}" font-size="{title_px:.1f}">'
+            f"{_text(line)}</text>"
+        )
     if badge_text:
         parts.append(
             f'<text class="badge" x="{box.x + box.w - 6}" y="{box.y + 12}" text-anchor="end" font-size="9" '
@@ -440,7 +532,7 @@ def _string(
         provider = (b.cx, b.cy)
     else:
         delivery = delivering_iteration(state, d)
-        row = d.provider_team_id or ("__external__" if d.external_party else None)
+        row = d.provider_team_id or (EXTERNAL_ROW if d.external_party else None)
         provider = cell(row, delivery.id if delivery else None)
         provider_is_cell = True
     # Requesting end: its feature card, else the requesting team's cell where it is needed.

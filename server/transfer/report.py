@@ -23,15 +23,21 @@ from markupsafe import Markup
 from board.capacity import load_table
 from board.compare import compare
 from board.dependencies import cascade, delivering_iteration, dependency_state, is_conflict, needed_by
-from board.labels import feature_title, iteration_name, team_name
+from board.labels import feature_title, iteration_name, natural_key, team_name
 from board.model import BoardState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
 from server.pages.sync import build_sync
 from server.transfer._report_template import REPORT_TEMPLATE
 from server.transfer.common import percent, revealed_rounds, vote_scope
-from server.transfer.picture import program_board_svg
+from server.transfer.picture import board_pages
 
 CHROMIUM = os.environ.get("PIBOARD_CHROMIUM", "/usr/bin/chromium")
+# The program board pages: A4 landscape less the 12 mm margins is 273 mm wide; the picture keeps
+# 165 mm of the 186 mm high page (the heading has the rest). Its card titles print at 7 pt or more.
+PT_PER_MM = 72 / 25.4
+BOARD_WIDTH_PT = 273 * PT_PER_MM
+BOARD_HEIGHT_PT = 165 * PT_PER_MM
+MIN_TITLE_PT = 7.2
 ROAM_ORDER = (Roam.UNROAMED, Roam.OWNED, Roam.ACCEPTED, Roam.MITIGATED, Roam.RESOLVED)
 
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -95,7 +101,7 @@ def report_context(
     predictability.append(art_row)
     risk_groups = []
     for roam in ROAM_ORDER:
-        risks = sorted((r for r in state.risks if r.roam == roam), key=lambda r: r.title.lower())
+        risks = sorted((r for r in state.risks if r.roam == roam), key=lambda r: natural_key(r.title))
         risk_groups.append(
             {
                 "label": "Not ROAMed yet" if roam == Roam.UNROAMED else roam.value.capitalize(),
@@ -128,7 +134,7 @@ def report_context(
                 "comment": d.comment,
             }
         )
-    deps.sort(key=lambda d: (not d["conflict"], d["requesting"].lower(), d["need"]))
+    deps.sort(key=lambda d: (not d["conflict"], natural_key(d["requesting"]), natural_key(d["need"])))
     votes = [
         {
             "scope": vote_scope(state, vote),
@@ -201,10 +207,16 @@ def pi_report_html(
     context = report_context(state, baseline=baseline, generated_at=generated_at)
     running = today is not None and state.meta.execution_started
     context["execution"] = build_sync(state, baseline, today) if running and today is not None else None
-    svg = program_board_svg(state)
-    svg = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
-    # The SVG is built by picture.py, which escapes every user text itself.
-    context["board_svg"] = Markup(svg)
+    names = {t.id: t.name for t in state.teams}
+    pages = board_pages(state, width_pt=BOARD_WIDTH_PT, height_pt=BOARD_HEIGHT_PT, min_title_pt=MIN_TITLE_PT)
+    context["board_pages"] = [
+        {
+            # The SVG is built by picture.py, which escapes every user text itself.
+            "svg": Markup(svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg),
+            "teams": [names[t] for t in teams],
+        }
+        for teams, svg in pages
+    ]
     return TEMPLATE.render(**context)
 
 

@@ -7,7 +7,7 @@ import io
 import zipfile
 
 import pytest
-from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT
+from exports_boards import HOSTILE_FORMULA, HOSTILE_SCRIPT, Builder
 
 from board.model import BoardState
 from server.transfer.common import neutralise
@@ -107,6 +107,21 @@ def test_risks(board: BoardState) -> None:
     assert rows[0]["Title"] == "'" + HOSTILE_FORMULA and rows[0]["Owner"] == "'+44 123"
     assert rows[0]["Team"] == "ART" and rows[0]["Raised by"] == "Rita RTE"
     assert rows[1]["Owner"] == "Dia" and rows[1]["Team"] == "Borealis"
+
+
+def test_risks_and_dependencies_sort_as_numbers_read() -> None:
+    """Risk 2 before Risk 10 (they sorted as text: Risk 0, 1, 10, 11, 2…), in every export."""
+    b = Builder()
+    b.op("board.create", name="ART")
+    teams = [b.op("team.create", name=f"Team {n}") for n in (10, 2)]
+    for n in (10, 2, 11, 1, 0):
+        b.op("risk.create", title=f"Risk {n}")
+        b.op("dependency.create", need=f"API {n}", requesting_team_id=teams[0], provider_team_id=teams[1])
+    b.op("dependency.create", need="API 3", requesting_team_id=teams[1], provider_team_id=teams[0])
+    risks = [r["Title"] for r in read(export_csv(b.state, "risks"))]
+    assert risks == [f"Risk {n}" for n in (0, 1, 2, 10, 11)]
+    deps = [(r["Requesting team"], r["Need"]) for r in read(export_csv(b.state, "dependencies"))]
+    assert deps == [("Team 2", "API 3")] + [("Team 10", f"API {n}") for n in (0, 1, 2, 10, 11)]
 
 
 def test_votes_only_revealed(board: BoardState) -> None:

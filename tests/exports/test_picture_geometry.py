@@ -54,15 +54,20 @@ def test_every_card_title_stays_inside_its_card(root: ET.Element) -> None:
         rect = card.find(SVG + "rect")
         assert rect is not None
         right = float(rect.get("x") or 0) + float(rect.get("width") or 0)
-        titles = [t for t in card.iter(SVG + "text") if t.get("font-size") is None]
+        # The title lines (class "title"; before, the only texts of a card with no size of their own).
+        titles = [
+            t for t in card.iter(SVG + "text") if t.get("class") == "title" or t.get("font-size") is None
+        ]
         assert titles
         for t in titles:
-            assert right_end(t) <= right - 4, (t.text, right_end(t), right)
+            size = float(t.get("font-size") or 12)
+            assert right_end(t, size) <= right - 4, (t.text, right_end(t, size), right)
         badge = [t for t in card.iter(SVG + "text") if t.get("font-size") == "9"]
         if badge and titles:
             # The first line ends before the badge begins (they share the card's top).
             begins = float(badge[0].get("x") or 0) - drawn_width(badge[0].text or "", 9)
-            assert right_end(titles[0]) <= begins, (titles[0].text, badge[0].text)
+            size = float(titles[0].get("font-size") or 12)
+            assert right_end(titles[0], size) <= begins, (titles[0].text, badge[0].text)
     # Cut titles say so.
     assert any((t.text or "").endswith("…") for c in cards for t in c.iter(SVG + "text"))
 

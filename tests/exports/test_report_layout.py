@@ -1,0 +1,170 @@
+"""The printed report's layout, read from the PDF's text positions (poppler's ``pdftotext -bbox-layout``:
+every word's box, page by page): card titles on the program board at 7 pt or more on the demo ART and a
+generated 12-team ART, a team's objectives on one page with its heading, no heading ending a page,
+risks sorted as people read numbers. Each ART is printed once for the module."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from art_boards import twelve_team_art
+from exports_boards import RTE, Builder
+
+from board.model import BoardState
+from board.ops import apply_op
+from server.transfer.picture import board_pages
+from server.transfer.report import (
+    BOARD_HEIGHT_PT,
+    BOARD_WIDTH_PT,
+    html_to_pdf,
+    pi_report_html,
+)
+
+demo = pytest.importorskip("board.demo")
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+SVG = "{http://www.w3.org/2000/svg}"
+# DejaVu Sans's ascent + descent: a word's box is this many times its font size high.
+BOX_PER_EM = 0.928 + 0.236
+H2 = (
+    "PI objectives and business value",
+    "Predictability",
+    "Risks by ROAM state",
+    "Dependencies and conflicts",
+    "Confidence vote",
+    "Load per team and iteration",
+    "Changes since the baseline",
+)
+ROAM_HEADING = re.compile(r"^(Not ROAMed yet|Owned|Accepted|Mitigated|Resolved) \(\d+\)$")
+
+
+@dataclass(frozen=True)
+class Word:
+    page: int
+    text: str
+    y_min: float
+    y_max: float
+
+    @property
+    def size(self) -> float:
+        """The font size, in points, that draws a box this high."""
+        return (self.y_max - self.y_min) / BOX_PER_EM
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.y_max for w in self.words)
+
+
+@dataclass(frozen=True)
+class Printed:
+    state: BoardState
+    pages: list[list[Line]]
+
+    def words(self) -> list[Word]:
+        return [w for page in self.pages for line in page for w in line.words]
+
+
+def printed(state: BoardState, tmp: Path) -> Printed:
+    pdf = tmp / "report.pdf"
+    pdf.write_bytes(html_to_pdf(pi_report_html(state)))
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
+    root = ET.fromstring(out)
+    pages = []
+    for n, page in enumerate(root.iter(XHTML + "page"), 1):
+        lines = []
+        for line in page.iter(XHTML + "line"):
+            words = [
+                Word(n, w.text or "", float(w.get("yMin") or 0), float(w.get("yMax") or 0))
+                for w in line.iter(XHTML + "word")
+            ]
+            if words:
+                lines.append(Line(n, words))
+        pages.append(lines)
+    return Printed(state, pages)
+
+
+def demo_art() -> BoardState:
+    b = Builder("demo")
+    for n, op in enumerate(demo.demo_ops()):
+        apply_op(b.state, op, RTE, b.context(n))
+    return b.state
+
+
+@pytest.fixture(scope="module", params=["demo", "twelve teams"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    state = demo_art() if request.param == "demo" else twelve_team_art()
+    return printed(state, tmp_path_factory.mktemp("report"))
+
+
+def is_heading(text: str, state: BoardState) -> bool:
+    teams = tuple(f"{t.name} — predictability" for t in state.teams)
+    return text in H2 or text.startswith(("How the PI is going", *teams)) or bool(ROAM_HEADING.match(text))
+
+
+def test_every_card_title_on_the_program_board_prints_at_7_pt_or_more(report: Printed) -> None:
+    # Which words are card titles: those the pictures draw only in card titles (not in heads, names,
+    # milestones, loads or the legend).
+    title_words: set[str] = set()
+    other_words: set[str] = set()
+    svgs = board_pages(report.state, width_pt=BOARD_WIDTH_PT, height_pt=BOARD_HEIGHT_PT)
+    for _, svg in svgs:
+        for text in ET.fromstring(svg.encode()).iter(SVG + "text"):
+            words = set((text.text or "").replace("…", " ").split())
+            (title_words if text.get("class") == "title" else other_words).update(words)
+    only_titles = title_words - other_words
+    board = [page for page in report.pages if page and page[0].text.startswith("Program board")]
+    assert len(board) == len(svgs)
+    on_board = [w for page in board for line in page for w in line.words if w.text.rstrip("…") in only_titles]
+    placed = [f for f in report.state.features if f.team_id and f.iteration_id]
+    assert len(on_board) >= len(placed), "the titles are printed as text"
+    small = sorted({(round(w.size, 2), w.text) for w in on_board if w.size < 7.0})
+    assert not small, f"card title words under 7 pt: {small[:10]}"
+
+
+def test_a_teams_objectives_are_on_one_page_with_its_heading(report: Printed) -> None:
+    lines = [line for page in report.pages for line in page]
+    for team in report.state.teams:
+        heading = [ln for ln in lines if ln.text.startswith(f"{team.name} — predictability")]
+        statements = [o.statement for o in report.state.objectives if o.team_id == team.id]
+        if not statements:
+            continue
+        assert len(heading) == 1, team.name
+        for statement in statements:
+            rows = [ln for ln in lines if ln.text.startswith(" ".join(statement.split())[:20])]
+            assert rows, statement
+            assert heading[0].page in {ln.page for ln in rows}, (team.name, statement, "on another page")
+
+
+def test_no_heading_ends_a_page(report: Printed) -> None:
+    for n, page in enumerate(report.pages, 1):
+        if not page:
+            continue
+        last = max(page, key=lambda ln: ln.bottom)
+        assert not is_heading(last.text, report.state), f"page {n} ends with the heading {last.text!r}"
+
+
+def test_risks_sort_as_numbers_read(report: Printed) -> None:
+    numbered = [
+        int(m.group(1))
+        for page in report.pages
+        for line in page
+        if (m := re.match(r"^Risk (\d+)$", line.text))
+    ]
+    if report.state.meta.name == "ART Twelve":
+        assert len(numbered) == 12 * 12
+    assert numbered == sorted(numbered), "Risk 2 before Risk 10"
