@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from board.events import public_event
 from board.public import public_change, public_state
 from board.summary import plan_summary
-from server.doors.deps import CurrentActor, ServicesDep, limit_client
+from server.doors.deps import CurrentActor, ServicesDep, get_services, limit_client
 from server.doors.schemas import (
     BoardCreate,
     BoardCreated,
@@ -31,8 +31,32 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Addresses a phone in the room can never reach: the server's own loopback.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def public_base(request: Request) -> str:
+    """Where people reach this server: ``PIBOARD_PUBLIC_URL``, else the address this request used."""
+    public_url: str = get_services(request).settings.public_url
+    return public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
 def join_url(request: Request, token: str) -> str:
-    return str(request.url_for("join_page", token=token))
+    """A join link as printed, copied and put in a QR code (every one of them reads this)."""
+    return f"{public_base(request)}/join/{token}"
+
+
+def unreachable_note(request: Request) -> str:
+    """Why the join links this request is shown do not open on a phone, or "" when they should: with no
+    ``PIBOARD_PUBLIC_URL`` they carry the address the page was opened with, and a loopback address is
+    this machine's own."""
+    host = (request.url.hostname or "").lower()
+    if get_services(request).settings.public_url or host not in LOOPBACK_HOSTS:
+        return ""
+    return (
+        f"Phones cannot reach {host}: these join links and QR codes only open on this machine. "
+        "Set PIBOARD_PUBLIC_URL to the address people use (http://<this machine's IP>:<port>)."
+    )
 
 
 @router.get("", response_model=list[BoardPublic], responses=REFUSALS)

@@ -21,7 +21,7 @@ from board.errors import Invalid, NotFound, PiboardError
 from board.model import Ballot, Team
 from board.objectives import is_vague
 from board.vote import ballot_id, is_revealed
-from server.doors.boards import join_url
+from server.doors.boards import join_url, unreachable_note
 from server.doors.deps import BoardFragment, BoardPage, Page, Services, ServicesDep, load_page
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.doors.pages import page_context
@@ -161,6 +161,7 @@ def _links_context(
         "error": error,
         "link_label": lambda link: link_label(link, teams),
         "link_url": lambda link: join_url(request, link.token),
+        "unreachable": unreachable_note(request),
         "qr": qr_svg,
         "on_screen": may_show_on_screen,
         "screen_link": state.meta.screen_join_link,

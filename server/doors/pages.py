@@ -22,6 +22,7 @@ from board import BoardState
 from board.errors import Forbidden, NotFound, PiboardError
 from board.model import Team
 from board.roles import jira_import_refusal
+from server.doors.boards import join_url, unreachable_note
 from server.doors.deps import (
     BoardFragment,
     BoardPage,
@@ -146,6 +147,8 @@ async def screen_page(page: BoardPage) -> Response:
     context["sync_line"] = await run_in_threadpool(sync_line_of, page.services, page.board_id)
     # The big screen never edits, whoever opened it.
     context.update(screen, role="observer", viewer=Viewer(screen_viewer(), page.state.meta.locked))
+    # Said on the join scene (screen.html), which the live updates never render again.
+    context["unreachable"] = unreachable_note(page.request)
     return templates.TemplateResponse(page.request, "screen.html", context)
 
 
@@ -161,9 +164,8 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
     except PiboardError as exc:
         # An <img>'s source: the reason in plain text, for whoever opens it on its own.
         return Response(exc.reason, status_code=STATUS.get(exc.code, 400), media_type="text/plain")
-    base = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     svg = io.BytesIO()
-    segno.make(f"{base}/join/{token}", error="m").save(svg, kind="svg", scale=10, border=2)
+    segno.make(join_url(request, token), error="m").save(svg, kind="svg", scale=10, border=2)
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
