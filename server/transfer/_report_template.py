@@ -36,6 +36,9 @@ td.num, th.num { text-align: right; }
 .board svg { display: block; width: 100%; height: auto; max-height: 165mm; }
 /* A team's table (or a ROAM group's) stays on one page with its heading; a heading never ends a page. */
 .keep { break-inside: avoid; page-break-inside: avoid; }
+/* Tables repeated per team or per ROAM group keep the same columns from one to the next. */
+table.fixed { table-layout: fixed; }
+table.fixed td { overflow-wrap: anywhere; }
 h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 .bar { display: inline-block; height: 3mm; background: #4a6fa5; vertical-align: middle; }
 </style>
@@ -56,7 +59,8 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 {% for team in objective_teams %}
 <section class="keep">
 <h3>{{ team.name }} — predictability {{ team.percent or "—" }}</h3>
-<table>
+<table class="fixed">
+<colgroup><col style="width: 38%"><col style="width: 11%"><col style="width: 9%"><col style="width: 9%"><col style="width: 25%"><col style="width: 8%"></colgroup>
 <thead><tr><th>Objective</th><th>Type</th><th class="num">Planned BV</th><th class="num">Actual BV</th><th>Features</th><th>At risk</th></tr></thead>
 <tbody>
 {% for o in team.objectives %}
@@ -69,6 +73,7 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 <p>No objectives.</p>
 {% endfor %}
 
+<section class="keep">
 <h2>Predictability</h2>
 <table>
 <thead><tr><th>Team</th><th class="num">Planned BV (committed)</th><th class="num">Actual BV</th><th class="num">Predictability</th><th>Band 80–100 %</th></tr></thead>
@@ -78,13 +83,15 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 {% endfor %}
 </tbody>
 </table>
+</section>
 
 <h2>Risks by ROAM state</h2>
 {% for group in risk_groups %}
 <section class="keep">
 <h3>{{ group.label }} ({{ group.risks|length }})</h3>
 {% if group.risks %}
-<table>
+<table class="fixed">
+<colgroup><col style="width: 24%"><col style="width: 12%"><col style="width: 20%"><col style="width: 44%"></colgroup>
 <thead><tr><th>Risk</th><th>Owner</th><th>Team</th><th>Description</th></tr></thead>
 <tbody>
 {% for r in group.risks %}
@@ -110,6 +117,7 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 <p>No dependencies.</p>
 {% endif %}
 
+<section class="keep">
 <h2>Confidence vote</h2>
 {% if votes %}
 <table>
@@ -123,7 +131,9 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 {% else %}
 <p>No vote round has been revealed.</p>
 {% endif %}
+</section>
 
+<section class="keep">
 <h2>Load per team and iteration</h2>
 <table>
 <thead><tr><th>Team</th>{% for it in iterations %}<th class="num">{{ it }}</th>{% endfor %}</tr></thead>
@@ -134,6 +144,7 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 </tbody>
 </table>
 <p class="meta">Load = story points planned; capacity = 8 points per full-time person per two weeks minus days off. Red: over capacity.</p>
+</section>
 
 {% if execution %}
 <h2 id="execution">How the PI is going ({{ execution.today.isoformat() }})</h2>

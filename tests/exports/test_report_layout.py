@@ -47,6 +47,7 @@ ROAM_HEADING = re.compile(r"^(Not ROAMed yet|Owned|Accepted|Mitigated|Resolved) 
 class Word:
     page: int
     text: str
+    x_min: float
     y_min: float
     y_max: float
 
@@ -69,6 +70,10 @@ class Line:
     def bottom(self) -> float:
         return max(w.y_max for w in self.words)
 
+    @property
+    def top(self) -> float:
+        return min(w.y_min for w in self.words)
+
 
 @dataclass(frozen=True)
 class Printed:
@@ -89,7 +94,7 @@ def printed(state: BoardState, tmp: Path) -> Printed:
         lines = []
         for line in page.iter(XHTML + "line"):
             words = [
-                Word(n, w.text or "", float(w.get("yMin") or 0), float(w.get("yMax") or 0))
+                Word(n, w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "yMax")))
                 for w in line.iter(XHTML + "word")
             ]
             if words:
@@ -156,6 +161,30 @@ def test_no_heading_ends_a_page(report: Printed) -> None:
             continue
         last = max(page, key=lambda ln: ln.bottom)
         assert not is_heading(last.text, report.state), f"page {n} ends with the heading {last.text!r}"
+
+
+def test_a_heading_keeps_its_first_rows(report: Printed) -> None:
+    """A heading whose section goes on to the next page has its table's head and two rows (or more
+    lines) under it on its own page: never alone or with one row at the foot of a page."""
+    headings = [ln for page in report.pages for ln in page if is_heading(ln.text, report.state)]
+    for heading, following in zip(headings, [*headings[1:], None], strict=True):
+        if following is not None and following.page == heading.page:
+            continue  # the whole section is on the page
+        below = {round(ln.top) for ln in report.pages[heading.page - 1] if ln.top > heading.bottom}
+        # The section ends on the heading's page when the next page begins with the next heading.
+        next_page = report.pages[heading.page] if heading.page < len(report.pages) else []
+        ends_here = not next_page or next_page[0] is following or is_heading(next_page[0].text, report.state)
+        assert ends_here or len(below) >= 3, f"{heading.text!r}, page {heading.page}: {len(below)} rows"
+
+
+def test_team_tables_keep_the_same_columns(report: Printed) -> None:
+    """The objectives tables of every team start their columns at the same places (they jumped)."""
+    lines = [ln for page in report.pages for ln in page]
+    heads = [ln.text for ln in lines]
+    section = lines[heads.index("PI objectives and business value") : heads.index("Predictability")]
+    types = ("committed", "uncommitted")
+    starts = {round(w.x_min) for ln in section for w in ln.words[:1] if w.text in types}
+    assert len(starts) == 1, f"the Type column starts at {sorted(starts)}"
 
 
 def test_risks_sort_as_numbers_read(report: Printed) -> None:
