@@ -101,3 +101,44 @@ def test_a_team_member_plans_from_the_keyboard(
     ann.keyboard.press("Escape")
     expect(ann.locator("#story-editor")).to_be_hidden()
     expect(ann.locator("#col-it3 .story", has_text="Refund webhook")).to_be_focused()
+
+
+def opened(page: Page, opener: str, shown: str) -> None:
+    """Open a menu or dialog the way a person does (a click on ``opener``) and wait until ``shown`` shows."""
+    page.locator(opener).first.click()
+    expect(page.locator(shown).first).to_be_visible()
+
+
+def test_every_menu_and_dialog_open_has_no_serious_accessibility_violation(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    """Issue 25: axe audits each page with each of its menus and dialogs open, not only as it loads: the
+    Download menu (and its "One part" list), Help, Room, the feature, story, dependency and risk editors,
+    and an open vote."""
+    board, _ = planned_board
+    assert board.op(board.rte_session, "vote.open", args={}).status_code == 200
+    rte = page_as(board, "rte", "Rita", viewport=FULL_HD, block_cdn=True)
+    opening = {
+        "program": [
+            ("Download", "#downloads > summary", "#downloads .downloads-menu"),
+            ("Download, one part", "#downloads .downloads-parts > summary", "#downloads .downloads-parts a"),
+            ("Help", "#help-menu > summary", "#help-menu > :not(summary)"),
+            ("Room", "#room-menu > summary", "#room-menu > :not(summary)"),
+            ("feature editor", "#card-payapi", "#feature-editor"),
+            ("dependency editor", "#card-checkout .string-handle", "#dep-editor"),
+        ],
+        "team/atlas": [("story editor", "#story-pay1 .story-title", "#story-editor")],
+        "risks": [("risk editor", "[data-edit-risk]", "#risk-editor")],
+        "vote": [("vote", "body", "#main")],
+    }
+    found: dict[str, list[str]] = {}
+    for path, menus in opening.items():
+        for name, opener, shown in menus:
+            # Each from a fresh page: one menu or dialog open at a time, as a person has it.
+            rte.goto(f"{board.server.url}/b/{board.id}/{path}")
+            rte.wait_for_selector("#conn-status[data-state=live]")
+            if name == "Download, one part":
+                opened(rte, "#downloads > summary", "#downloads .downloads-menu")
+            opened(rte, opener, shown)
+            found[f"{path}, {name} open"] = serious_violations(rte)
+    assert {p: v for p, v in found.items() if v} == {}

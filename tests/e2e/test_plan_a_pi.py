@@ -211,7 +211,7 @@ def test_an_rte_and_two_teams_plan_a_pi_from_an_empty_database(rita: UiBoard, br
     rte.goto(rita.url("program"))
     rte.get_by_text("Download", exact=True).click()
     with rte.expect_download() as download:
-        rte.get_by_role("menuitem", name="Board (JSON)").click()
+        rte.get_by_role("link", name="Board (JSON)").click()
     exported = json.loads(download.value.path().read_text(encoding="utf-8"))
     text = json.dumps(exported)
     for shown in (

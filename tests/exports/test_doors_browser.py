@@ -20,7 +20,7 @@ def test_download_menu(e2e_server: LiveServer, page_as: PageAs) -> None:
     page = page_as(board, "rte", "Rita", block_cdn=True)
     page.get_by_text("Download", exact=True).click()
     with page.expect_download() as download:
-        page.get_by_role("menuitem", name="Board (JSON)").click()
+        page.get_by_role("link", name="Board (JSON)").click()
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert download.value.suggested_filename == f"jira-target-{today}.json"
 
@@ -65,5 +65,5 @@ def test_the_jira_form_is_for_the_rte_and_product_management(e2e_server: LiveSer
             assert not page.get_by_text("Download", exact=True).is_visible()
             page.goto(page.url.replace("/screen", "/program"))
         page.get_by_text("Download", exact=True).click()
-        assert page.get_by_role("menuitem", name="PI report (PDF)").is_visible()
+        assert page.get_by_role("link", name="PI report (PDF)").is_visible()
         assert page.locator(".downloads-jira").is_visible() == shown, role
