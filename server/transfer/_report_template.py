@@ -32,7 +32,7 @@ td.num, th.num { text-align: right; }
 /* The program board: a landscape page of its own per group of team rows, the picture at the page's
    width (its titles were drawn big enough to print at 7 pt or more), never split. */
 .board { break-before: page; page-break-before: always; break-inside: avoid; }
-.board h2 { margin-top: 0; }
+.board h2 { margin-top: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .board svg { display: block; width: 100%; height: auto; max-height: 165mm; }
 /* A team's table (or a ROAM group's) stays on one page with its heading; a heading never ends a page. */
 .keep { break-inside: avoid; page-break-inside: avoid; }
@@ -147,14 +147,16 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 </section>
 
 {% if execution %}
+<section class="keep">
 <h2 id="execution">How the PI is going ({{ execution.today.isoformat() }})</h2>
 <p>{{ execution.progress.done }} of {{ execution.progress.planned }} story points done{% if execution.progress.percent is not none %} ({{ execution.progress.percent }} %){% endif %}; {{ execution.alerts | length }} alert{{ '' if execution.alerts | length == 1 else 's' }}.</p>
 <div class="charts">{{ execution.burn_up }}{{ execution.health }}</div>
+</section>
 <table>
-<tr><th>Team</th><th>Iteration</th><th class="num">Done</th><th class="num">Planned at baseline</th><th class="num">Capacity</th></tr>
-{% for t in execution.teams %}{% for v in t.velocities %}
+<thead><tr><th>Team</th><th>Iteration</th><th class="num">Done</th><th class="num">Planned at baseline</th><th class="num">Capacity</th></tr></thead>
+{% for t in execution.teams %}<tbody class="keep">{% for v in t.velocities %}
 <tr><td>{{ t.team.name }}</td><td>{{ execution.labels[v.iteration_id] }}</td><td class="num{% if v.iteration_id in t.drops %} bad{% endif %}">{{ v.done }}{% if v.iteration_id in t.drops %} ▼{% endif %}</td><td class="num">{{ v.planned_at_baseline }}</td><td class="num">{{ v.capacity | round(1) }}</td></tr>
-{% endfor %}{% endfor %}
+{% endfor %}</tbody>{% endfor %}
 </table>
 {% if execution.alerts %}<ul class="alerts">{% for a in execution.alerts %}<li><strong>{{ a.kind.value | replace('_', ' ') }}</strong>: {{ a.text }}</li>{% endfor %}</ul>{% endif %}
 {{ execution.features }}
