@@ -4,12 +4,23 @@ written and the snapshots others read."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 from typing import Any
 
 import pytest
 
-from board.model import ITEM_TYPES, BoardState, Member, Story, StoryStatus
+from board.model import (
+    ITEM_TYPES,
+    BoardState,
+    Iteration,
+    Member,
+    Milestone,
+    Story,
+    StoryStatus,
+    iteration_span,
+    milestone_iteration,
+)
 
 
 def _asdict_plain(value: Any) -> Any:
@@ -56,3 +67,21 @@ def test_a_board_copies_a_kind_once_until_its_next_snapshot() -> None:
     assert board.writable("story") is first
     board.snapshot()
     assert board.writable("story") is not first
+
+
+def test_a_milestone_is_placed_by_its_date_in_the_iteration_it_falls_in() -> None:
+    """One rule for the program board, the picture and the report; an iteration given only its start
+    ends after its weeks (such milestones were placed nowhere, and the picture left them out)."""
+    its = [
+        Iteration(id="i1", number=1, start="2026-07-06", weeks=2),
+        Iteration(id="i2", number=2, start="2026-07-20", end="2026-08-02"),
+        Iteration(id="i3", number=3),
+    ]
+    assert iteration_span(its[0]) == (datetime.date(2026, 7, 6), datetime.date(2026, 7, 19))
+    assert iteration_span(its[2]) is None
+    on = {
+        d: milestone_iteration(Milestone(id="m", date=d), its)
+        for d in ("2026-07-19", "2026-07-20", "2026-08-03")
+    }
+    assert on == {"2026-07-19": "i1", "2026-07-20": "i2", "2026-08-03": None}
+    assert milestone_iteration(Milestone(id="m", date="2026-07-07", iteration_id="i3"), its) == "i3"
