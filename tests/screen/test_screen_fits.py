@@ -6,6 +6,7 @@ One ``page.evaluate`` walks the DOM and answers the offenders: an element whose 
 that hides it (``overflow`` not visible), or an element that leaves the viewport or the box of an
 ancestor that clips it. Either is allowed only where the container announces what it hides with a
 visible ``[data-more]`` sign ("+3", "+2 more"); a line-clamped or ellipsed text shows its "…".
+On the same pass, two different cards never read the same (the characters of their titles drawn).
 """
 
 from __future__ import annotations
@@ -113,6 +114,34 @@ OFFENDERS = """() => {
   return out;
 }"""
 
+
+# The cards on screen as they read: the characters of each title drawn inside its box (a clamped title
+# loses its last one or two to the "…"), grouped by what they read.
+SAME_READING = """() => {
+  const read = title => {
+    const box = title.getBoundingClientRect();
+    const text = title.textContent;
+    const node = title.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) return text;
+    const range = document.createRange();
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const r = range.getBoundingClientRect();
+      if (r.bottom <= box.bottom + 0.5 && r.right <= box.right + 0.5) out += text[i];
+    }
+    const cut = title.scrollHeight > title.clientHeight + 1 || out.length < text.length;
+    return cut ? out.slice(0, -2).trim() + '…' : out;
+  };
+  const seen = {};
+  document.querySelectorAll('#screen-stage .card:not([hidden])').forEach(card => {
+    if (!card.getClientRects().length) return;
+    const title = card.querySelector('.card-title');
+    const key = read(title);
+    (seen[key] = seen[key] || []).push(card.id);
+  });
+  return Object.entries(seen).filter(([, ids]) => ids.length > 1);
+}"""
 
 # The help requests on screen, and how many its "+N more" counts.
 HELP_SHOWN = """() => {
@@ -230,10 +259,13 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
         for n in range(1 if name == "rotate" else pages):
             found += offenders(screen, f"{name} page {n + 1}")
             # The help queue, in the side column or on the stage: every request shown or counted.
+            # Two different cards never read the same.
+            for reading, ids in screen.evaluate(SAME_READING):
+                found.append(f"{name} page {n + 1}: {', '.join(ids)} all read {reading!r}")
             shown, counted = screen.evaluate(HELP_SHOWN)
             if shown + counted != 10:
                 found.append(f"{name} page {n + 1}: {shown} help requests shown and {counted} counted, of 10")
             if n + 1 < pages:
                 screen.keyboard.press("ArrowRight")
         screenshot(screen, f"screen-busy-{art.replace(' ', '-')}-{name}")
-    assert not found, "\n".join([f"{len(found)} cut off without a sign:", *found])
+    assert not found, "\n".join([f"{len(found)} wrong on the big screen:", *found])
