@@ -10,11 +10,7 @@ card outlined in red.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 from dataclasses import dataclass
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from board.capacity import load_table
 from board.dependencies import (
@@ -38,6 +34,7 @@ from board.model import (
     milestone_iteration,
 )
 from server.errors import Unavailable
+from server.transfer.svg_text import fit, svg_attr, svg_text, text_width, wrap
 
 FONT = "DejaVu Sans, Verdana, sans-serif"
 MARGIN = 20
@@ -62,76 +59,6 @@ STRING_STYLE: dict[DependencyState, tuple[str, float, str]] = {
     DependencyState.CONFLICT: ("#e00000", 3.5, "10 5"),
     DependencyState.LATE: ("#e00000", 3.5, "3 3"),
 }
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _text(value: str) -> str:
-    """User text for an SVG text node: characters XML cannot hold dropped, the rest escaped."""
-    return escape(_NOT_XML.sub("", value))
-
-
-def _attr(value: str) -> str:
-    return quoteattr(_NOT_XML.sub("", value))
-
-
-_FONT_FILES = {
-    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-}
-
-
-@functools.lru_cache(maxsize=32)
-def _font(size: float, bold: bool) -> Any:
-    """DejaVu Sans (the font the PNG and the report are drawn with) to measure text by, or None."""
-    try:
-        from PIL import ImageFont
-
-        return ImageFont.truetype(_FONT_FILES[bold], size=max(1, round(size * 4)))
-    except (ImportError, OSError):
-        return None
-
-
-def text_width(value: str, size: float = 12, bold: bool = False) -> float:
-    """How wide ``value`` is drawn at ``size`` px: measured with DejaVu Sans (at 4× for precision), or,
-    without the font, a wide guess (0.7 em a character) that errs on the side of cutting."""
-    font = _font(size, bold)
-    if font is None:
-        return len(value) * size * 0.7
-    return float(font.getlength(value)) / 4
-
-
-def _fit(value: str, width: float, size: float = 12, bold: bool = False) -> str:
-    """``value`` on one line of ``width`` px: whole when it fits, else cut and ended with "…"."""
-    value = " ".join(value.split())
-    if text_width(value, size, bold) <= width:
-        return value
-    while value and text_width(value + "…", size, bold) > width:
-        value = value[:-1]
-    return value.rstrip() + "…" if value else ""
-
-
-def _wrap(value: str, widths: list[float], size: float = 12, bold: bool = False) -> list[str]:
-    """``value`` on at most ``len(widths)`` lines, line n no wider than widths[n] px; what does not fit
-    ends the last line with "…"."""
-    words = value.split()
-    out: list[str] = []
-    current = ""
-    i = 0
-    while i < len(words) and len(out) < len(widths):
-        candidate = f"{current} {words[i]}".strip()
-        if text_width(candidate, size, bold) <= widths[len(out)]:
-            current, i = candidate, i + 1
-            continue
-        if not current:  # one word wider than the line: cut below
-            current, i = words[i], i + 1
-        out.append(current)
-        current = ""
-    if current and len(out) < len(widths):
-        out.append(current)
-    if i < len(words) and out:
-        out[-1] = " ".join([out[-1], *words[i:]])
-    return [_fit(line, widths[n], size, bold) for n, line in enumerate(out)] or [""]
 
 
 @dataclass(frozen=True)
@@ -269,7 +196,7 @@ def program_board_svg(
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family={_attr(FONT)} font-size="12">',
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family={svg_attr(FONT)} font-size="12">',
         "<defs>"
         '<pattern id="ip-hatch" width="10" height="10" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="10" height="10" fill="#f2f2f2"/>'
@@ -282,7 +209,7 @@ def program_board_svg(
         heading += f" ({page[0]} of {page[1]})"
     out.append(
         f'<text x="{MARGIN}" y="{MARGIN + 18}" font-size="20" font-weight="bold" class="title">'
-        f"{_text(heading)}</text>"
+        f"{svg_text(heading)}</text>"
     )
 
     # Column heads and the IP column.
@@ -301,14 +228,14 @@ def program_board_svg(
         # work" for the IP iteration, so its line names it, not the rule).
         out.append(
             f'<text class="iteration" x="{x + 8}" y="{top + 22}" font-weight="bold" font-size="14">'
-            f"{_text(_fit(iteration_name(it), COL_W - 16, 14, bold=True))}</text>"
+            f"{svg_text(fit(iteration_name(it), COL_W - 16, 14, bold=True))}</text>"
         )
         dates = " – ".join(d for d in (it.start, it.end) if d)
         sub = "Innovation & Planning" if it.is_ip else dates
         if sub:
             out.append(
                 f'<text class="iteration-dates" x="{x + 8}" y="{top + 42}" fill="#555555">'
-                f"{_text(_fit(sub, COL_W - 16))}</text>"
+                f"{svg_text(fit(sub, COL_W - 16))}</text>"
             )
 
     # Milestones row.
@@ -326,15 +253,16 @@ def program_board_svg(
         ry = row_y[team.id]
         out.append(
             f'<rect class="team-row" x="{MARGIN}" y="{ry}" width="{LABEL_W}" height="{row_h[team.id]:.0f}" '
-            f'fill={_attr(team.color)} fill-opacity="0.15" stroke="#bbbbbb"/>'
+            f'fill={svg_attr(team.color)} fill-opacity="0.15" stroke="#bbbbbb"/>'
         )
         out.append(
-            f'<rect x="{MARGIN}" y="{ry}" width="6" height="{row_h[team.id]:.0f}" fill={_attr(team.color)}/>'
+            f'<rect x="{MARGIN}" y="{ry}" width="6" height="{row_h[team.id]:.0f}" '
+            f"fill={svg_attr(team.color)}/>"
         )
-        for n, line in enumerate(_wrap(team.name, [LABEL_W - 22] * 2, 14, bold=True)):
+        for n, line in enumerate(wrap(team.name, [LABEL_W - 22] * 2, 14, bold=True)):
             out.append(
                 f'<text class="team" x="{MARGIN + 14}" y="{ry + 22 + n * 16}" font-weight="bold" '
-                f'font-size="14">{_text(line)}</text>'
+                f'font-size="14">{svg_text(line)}</text>'
             )
         for it in iterations:
             x = grid_x + col[it.id] * COL_W
@@ -350,7 +278,7 @@ def program_board_svg(
                     f'<text class="load{" overloaded" if over else ""}" x="{x + COL_W - 8}" '
                     f'y="{ry + row_h[team.id] - 6:.0f}" text-anchor="end" font-size="11" '
                     f'fill="{"#e00000" if over else "#666666"}"'
-                    f"{' font-weight=' + chr(34) + 'bold' + chr(34) if over else ''}>{_text(label)}</text>"
+                    f"{' font-weight=' + chr(34) + 'bold' + chr(34) if over else ''}>{svg_text(label)}</text>"
                 )
             for n, f in enumerate(cells.get((team.id, it.id), [])):
                 box = Box(x + CELL_PAD, ry + CELL_PAD + n * (card_h + CARD_GAP), COL_W - 2 * CELL_PAD, card_h)
@@ -442,11 +370,12 @@ def _milestones(lanes: list[Lane], hidden: int, milestone_y: float, right: float
         my = milestone_y + 8 + n * 22
         for k, (x, m) in enumerate(lane):
             next_x = lane[k + 1][0] if k + 1 < len(lane) else right
-            label = _fit(_milestone_label(m), min(next_x, right) - (x + 22) - 6)
+            label = fit(_milestone_label(m), min(next_x, right) - (x + 22) - 6)
             out.append(
-                f'<g class="milestone" data-milestone={_attr(m.id)}><title>{_text(m.title)}</title><polygon '
+                f'<g class="milestone" data-milestone={svg_attr(m.id)}>'
+                f"<title>{svg_text(m.title)}</title><polygon "
                 f'points="{x:.1f},{my + 8} {x + 8:.1f},{my} {x + 16:.1f},{my + 8} {x + 8:.1f},{my + 16}" '
-                f'fill="#f0a500"/><text x="{x + 22:.1f}" y="{my + 13}">{_text(label)}</text></g>'
+                f'fill="#f0a500"/><text x="{x + 22:.1f}" y="{my + 13}">{svg_text(label)}</text></g>'
             )
     if hidden:
         y = milestone_y + 14 + 22 * len(lanes) + 8
@@ -461,30 +390,30 @@ def _card(f: Feature, box: Box, color: str, risky: bool, title_px: float = TITLE
     enabler = f.feature_kind == FeatureKind.ENABLER
     stroke = "#e00000" if risky else color
     badge = ("E " if enabler else "") + (f.external_key or "")
-    badge_text = _fit(badge, box.w / 2, 9) if badge.strip() else ""
+    badge_text = fit(badge, box.w / 2, 9) if badge.strip() else ""
     # The title is measured against the card: the first line leaves room for the badge, the second
     # for the at-risk mark; what does not fit ends with "…".
     inner = box.w - 11 - 6
     widths = [inner - (text_width(badge_text, 9) + 6 if badge_text else 0), inner - (18 if risky else 0)]
-    lines = _wrap(f.title, widths, title_px)
+    lines = wrap(f.title, widths, title_px)
     parts = [
         f'<g class="card{" enabler" if enabler else ""}{" at-risk" if risky else ""}" '
-        f"data-feature={_attr(f.id)}>",
+        f"data-feature={svg_attr(f.id)}>",
         f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="4" '
         f'fill="{"#eef3ff" if enabler else "#fffdf2"}" stroke="{stroke}" '
         f'stroke-width="{3 if risky else 1.5}"/>',
-        f'<rect x="{box.x}" y="{box.y}" width="5" height="{box.h}" fill={_attr(color)}/>',
+        f'<rect x="{box.x}" y="{box.y}" width="5" height="{box.h}" fill={svg_attr(color)}/>',
     ]
     for n, line in enumerate(lines):
         y = box.y + 5 + title_px * (1 + 1.2 * n)
         parts.append(
             f'<text class="title" x="{box.x + 11}" y="{y:.1f}" font-size="{title_px:.1f}">'
-            f"{_text(line)}</text>"
+            f"{svg_text(line)}</text>"
         )
     if badge_text:
         parts.append(
             f'<text class="badge" x="{box.x + box.w - 6}" y="{box.y + 12}" text-anchor="end" font-size="9" '
-            f'fill="#555555">{_text(badge_text)}</text>'
+            f'fill="#555555">{svg_text(badge_text)}</text>'
         )
     if risky:
         parts.append(
@@ -554,8 +483,8 @@ def _string(
         # Nothing planned to deliver it: a marker on the requester says so.
         rx, ry = requester
         return (
-            f"<g class={_attr(cls)} data-dependency={_attr(d.id)}>"
-            f"<title>{_text(label)}: nothing planned</title>"
+            f"<g class={svg_attr(cls)} data-dependency={svg_attr(d.id)}>"
+            f"<title>{svg_text(label)}: nothing planned</title>"
             f"{_marker(rx + 14, ry - 14, color, dstate)}</g>"
         )
     (px, py), (rx, ry) = provider, requester
@@ -567,7 +496,7 @@ def _string(
     path = f"M {px:.1f} {py:.1f} C {px:.1f} {c1:.1f}, {rx:.1f} {c2:.1f}, {rx:.1f} {ry:.1f}"
     mx, my = (px + rx) / 2, (py + 3 * c1 + 3 * c2 + ry) / 8  # the curve's own midpoint
     parts = [
-        f"<g class={_attr(cls)} data-dependency={_attr(d.id)}><title>{_text(label)}</title>",
+        f"<g class={svg_attr(cls)} data-dependency={svg_attr(d.id)}><title>{svg_text(label)}</title>",
         f'<path d="{path}" fill="none" stroke="{color}" stroke-width="{width}"{dash_attr} '
         'stroke-linecap="round"/>',
         f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}"/>',
@@ -577,7 +506,7 @@ def _string(
         # The external party's end names who delivers, measured against the column.
         parts.append(
             f'<text class="endpoint" x="{px:.1f}" y="{py - 9:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="#333333">{_text(_fit(d.external_party, COL_W - 16, 11))}</text>'
+            f'fill="#333333">{svg_text(fit(d.external_party, COL_W - 16, 11))}</text>'
         )
     if is_conflict(dstate):
         parts.append(_marker(mx, my, color, dstate))
@@ -617,7 +546,7 @@ def _legend(x: float, y: float) -> str:
         )
         if is_conflict(dstate):
             parts.append(_marker(x + 30, ly - 4, color, dstate))
-        parts.append(f'<text x="{x + 72}" y="{ly}">{_text(label)}</text>')
+        parts.append(f'<text x="{x + 72}" y="{ly}">{svg_text(label)}</text>')
     lx = x + 380
     parts.append(
         f'<rect x="{lx}" y="{y + 6}" width="40" height="16" rx="3" fill="#fffdf2" stroke="#e00000" '
