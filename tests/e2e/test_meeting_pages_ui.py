@@ -104,12 +104,12 @@ def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     expect(objective_card(rte, "Cut P1 incidents").locator("[data-bv]")).to_have_text("8")
     expect(objective_card(ann, "Cut P1 incidents").locator("[data-bv]")).to_have_text("8")
     expect(card.get_by_role("button", name="8", exact=True)).to_have_attribute("aria-pressed", "true")
-    expect(atlas.locator(".figure small")).to_have_text("0 / 8 BV")
+    expect(atlas.locator(".figure small")).to_have_text("8 BV planned, not rated yet")
     # Changed in one click too; the higher value sorts first.
     objective_card(bea, "Improve stability").get_by_role("button", name="10", exact=True).click()
     expect(objective_card(rte, "Improve stability").locator("[data-bv]")).to_have_text("10")
     expect(committed.first).to_contain_text("Improve stability")
-    expect(atlas.locator(".figure small")).to_have_text("0 / 18 BV")
+    expect(atlas.locator(".figure small")).to_have_text("18 BV planned, not rated yet")
     screenshot(bea, "objectives-cards-business-owner")
 
     # After the PI: the actual value, on the same cards; predictability follows on every page.
@@ -120,6 +120,7 @@ def test_a_business_owner_gives_bv_on_a_teams_card_and_the_rte_sees_it_live(
     expect(objective_card(rte, "Improve stability").locator("[data-actual-bv]")).to_have_text("9")
     expect(rte.locator(f"[data-predictability='{team_key(rte, 'Atlas')}']")).to_have_text("83 %")
     expect(ann.locator("[data-predictability=art]")).to_have_text("83 %")
+    expect(atlas.locator(".figure small")).to_have_text("15 / 18 BV")
     # The choice survives the live updates that just came in.
     expect(bea.get_by_label("Actual value (after the PI)")).to_be_checked()
     rte.set_viewport_size(FULL_HD)

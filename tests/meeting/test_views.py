@@ -139,7 +139,7 @@ def test_objectives_page_counts_only_rated_teams_and_says_how_many() -> None:
     assert "90 %" in html and "1 of 2 teams rated" in html and "45 %" not in html
     with rendering_for(Viewer(RTE, locked=False)):
         borea = render_part("meeting/objectives_team.html", t=page.teams[1], board_id="b", oob=False)
-    assert "not rated yet" in borea and "0 / 10" not in borea
+    assert "10 BV planned, not rated yet" in borea and "0 / 10" not in borea
 
 
 def test_every_live_view_has_a_renderer_and_people_are_brought_only_to_live_views() -> None:
