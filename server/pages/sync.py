@@ -12,6 +12,7 @@ from board.dependencies import needed_by
 from board.execution import (
     BROKEN,
     Alert,
+    AlertKind,
     Progress,
     Velocity,
     alerts,
@@ -81,6 +82,20 @@ class SyncPage:
         return alerts_for(self.alerts, team_id)
 
 
+# The page shows the first few alerts and the rest behind "Show all": the ones that hold other teams up
+# come first (a sort keeps each kind's own order).
+ALERT_ORDER = (
+    AlertKind.LATE,
+    AlertKind.CONFLICT,
+    AlertKind.AT_RISK,
+    AlertKind.BLOCKED,
+    AlertKind.VELOCITY_DROP,
+    AlertKind.OVER_CAPACITY,
+    AlertKind.SLIPPED,
+    AlertKind.UNROAMED_RISK,
+)
+
+
 def axis_name(iteration: Iteration) -> str:
     """An iteration as a chart's axis names it where its name does not fit: "I3", "IP"."""
     return "IP" if iteration.is_ip else f"I{iteration.number}"
@@ -124,7 +139,7 @@ def build_sync(
     ``at_last_visit``: the alerts that held when this person last looked (None: a first visit)."""
     base = baseline if baseline is not None else state
     threshold = state.meta.velocity_threshold
-    found = alerts(state, today, base, threshold)
+    found = sorted(alerts(state, today, base, threshold), key=lambda a: ALERT_ORDER.index(a.kind))
     new_keys = {a.key for a in new_alerts(found, at_last_visit)} if at_last_visit is not None else set()
     health = dependency_healths(state, today)
     cascade = execution_cascade(state, today, health)

@@ -89,6 +89,8 @@ def test_sync_charts_are_legible_at_1080p(watched_server: LiveServer, page_as: P
     total = sum(int(s.split(" ")[0]) for s in summary.locator("span").all_inner_texts())
     assert total > 5, "the demo's PI, two iterations in, raises more alerts than are shown at first"
     expect(everyone.locator("li.alert")).to_have_count(5)
+    # What holds other teams up comes first: the late dependencies, not the 97 slipped stories.
+    expect(everyone.locator("li.alert").first).to_have_attribute("data-kind", "late")
     more = rte.locator("details.alerts-more")
     expect(more.locator("summary")).to_have_text(f"Show all {total} alerts")
     charts_top = rte.locator(".sync-charts").evaluate("e => e.getBoundingClientRect().top")
