@@ -159,7 +159,7 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 {% endfor %}</tbody>{% endfor %}
 </table>
 {% if execution.alerts %}<ul class="alerts">{% for a in execution.alerts %}<li><strong>{{ a.kind.value | replace('_', ' ') }}</strong>: {{ a.text }}</li>{% endfor %}</ul>{% endif %}
-{{ execution.features }}
+{% for chart in feature_charts %}<div class="keep">{{ chart }}</div>{% endfor %}
 {% endif %}
 
 {% if baseline is not none %}

@@ -26,7 +26,8 @@ from board.dependencies import cascade, delivering_iteration, dependency_state, 
 from board.labels import feature_title, iteration_name, natural_key, team_name
 from board.model import BoardState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
-from server.pages.sync import build_sync
+from server.pages.charts import plan_vs_baseline_chart
+from server.pages.sync import axis_name, build_sync, feature_rows
 from server.transfer._report_template import REPORT_TEMPLATE
 from server.transfer.common import percent, revealed_rounds, vote_scope
 from server.transfer.picture import board_pages
@@ -195,6 +196,22 @@ def report_context(
     }
 
 
+FEATURE_ROWS_PER_PAGE = 20
+
+
+def _feature_charts(state: BoardState, baseline: BoardState | None) -> list[Markup]:
+    """The features' plan against the baseline, one chart a page: a single chart of every feature ran
+    over several pages as one picture that Chromium cannot break, leaving a blank page behind."""
+    rows = feature_rows(state, baseline if baseline is not None else state)
+    labels = [(iteration_name(it), axis_name(it)) for it in state.iterations]
+    chunks = [rows[n : n + FEATURE_ROWS_PER_PAGE] for n in range(0, len(rows), FEATURE_ROWS_PER_PAGE)] or [[]]
+    title = "Features: baseline ○, now ●, done"
+    return [
+        plan_vs_baseline_chart(chunk, labels, f"{title} ({n} of {len(chunks)})" if len(chunks) > 1 else title)
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+
 def pi_report_html(
     state: BoardState,
     *,
@@ -207,6 +224,7 @@ def pi_report_html(
     context = report_context(state, baseline=baseline, generated_at=generated_at)
     running = today is not None and state.meta.execution_started
     context["execution"] = build_sync(state, baseline, today) if running and today is not None else None
+    context["feature_charts"] = _feature_charts(state, baseline) if context["execution"] else []
     names = {t.id: t.name for t in state.teams}
     pages = board_pages(state, width_pt=BOARD_WIDTH_PT, height_pt=BOARD_HEIGHT_PT, min_title_pt=MIN_TITLE_PT)
     context["board_pages"] = [

@@ -5,6 +5,7 @@ risks sorted as people read numbers. Each ART is printed once for the module."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from art_boards import twelve_team_art
+from art_boards import PI_START, twelve_team_art
 from exports_boards import RTE, Builder
 
 from board.model import BoardState
@@ -84,9 +85,9 @@ class Printed:
         return [w for page in self.pages for line in page for w in line.words]
 
 
-def printed(state: BoardState, tmp: Path) -> Printed:
+def printed(state: BoardState, tmp: Path, today: dt.date | None = None) -> Printed:
     pdf = tmp / "report.pdf"
-    pdf.write_bytes(html_to_pdf(pi_report_html(state)))
+    pdf.write_bytes(html_to_pdf(pi_report_html(state, today=today)))
     out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
     root = ET.fromstring(out)
     pages = []
@@ -110,10 +111,22 @@ def demo_art() -> BoardState:
     return b.state
 
 
-@pytest.fixture(scope="module", params=["demo", "twelve teams"])
+def running(state: BoardState) -> BoardState:
+    """The PI under way: its report adds how it is going, with a chart of every feature."""
+    b = Builder(state.board_id, state.copy())
+    for op in ("plan.lock", "baseline.take", "execution.start"):
+        b.op(op)
+    return b.state
+
+
+@pytest.fixture(scope="module", params=["demo", "twelve teams", "twelve teams, running"])
 def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    state = demo_art() if request.param == "demo" else twelve_team_art()
-    return printed(state, tmp_path_factory.mktemp("report"))
+    tmp = tmp_path_factory.mktemp("report")
+    if request.param == "demo":
+        return printed(demo_art(), tmp)
+    if request.param == "twelve teams":
+        return printed(twelve_team_art(), tmp)
+    return printed(running(twelve_team_art()), tmp, today=PI_START + dt.timedelta(days=20))
 
 
 def is_heading(text: str, state: BoardState) -> bool:
@@ -153,6 +166,17 @@ def test_a_teams_objectives_are_on_one_page_with_its_heading(report: Printed) ->
             rows = [ln for ln in lines if ln.text.startswith(" ".join(statement.split())[:20])]
             assert rows, statement
             assert heading[0].page in {ln.page for ln in rows}, (team.name, statement, "on another page")
+
+
+def test_no_page_is_blank_and_each_board_page_begins_with_its_heading(report: Printed) -> None:
+    """A picture taller than a page ran over the next ones as one piece, leaving a blank page and the
+    board's heading apart from its picture."""
+    assert all(report.pages), [n for n, page in enumerate(report.pages, 1) if not page]
+    board = [
+        n for n, page in enumerate(report.pages) if any(ln.text.startswith("Program board") for ln in page)
+    ]
+    assert all(report.pages[n][0].text.startswith("Program board") for n in board)
+    assert board == list(range(board[0], len(report.pages))), "the board's pages close the report"
 
 
 def test_no_heading_ends_a_page(report: Printed) -> None:
