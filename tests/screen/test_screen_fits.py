@@ -6,7 +6,8 @@ One ``page.evaluate`` walks the DOM and answers the offenders: an element whose 
 that hides it (``overflow`` not visible), or an element that leaves the viewport or the box of an
 ancestor that clips it. Either is allowed only where the container announces what it hides with a
 visible ``[data-more]`` sign ("+3", "+2 more"); a line-clamped or ellipsed text shows its "…".
-On the same pass, two different cards never read the same (the characters of their titles drawn).
+On the same pass: every text is at least 24 px at 1080p (48 px at 2160p), and two different cards
+never read the same (the characters of their titles drawn).
 """
 
 from __future__ import annotations
@@ -59,8 +60,15 @@ OFFENDERS = """() => {
   };
   const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   // A visible sign that says what the box hides: "+3", "+2 more", "6 ▦".
+  // The box's own sign: one that the box itself clips (a cell's "+3", not the help list's "+4 more"
+  // inside the side column).
+  const clipperOf = el => {
+    let a = el.parentElement;
+    while (a && a !== document.body && !clips(a)) a = a.parentElement;
+    return a;
+  };
   const announced = box => [...box.querySelectorAll('[data-more]')].some(m => {
-    if (!shown(m) || !m.textContent.trim()) return false;
+    if (!shown(m) || !m.textContent.trim() || clipperOf(m) !== box) return false;
     const r = m.getBoundingClientRect(), b = box.getBoundingClientRect();  // the sign itself is whole
     return r.top >= b.top - SLACK && r.bottom <= b.top + box.clientTop + box.clientHeight + SLACK;
   });
@@ -141,6 +149,24 @@ SAME_READING = """() => {
     (seen[key] = seen[key] || []).push(card.id);
   });
   return Object.entries(seen).filter(([, ids]) => ids.length > 1);
+}"""
+
+# Text too small to read from the back of the room: under 24 px at 1080p (scaled with the screen's height),
+# each kind of element once, with its size. Text for screen readers only (1 px boxes) is not drawn.
+SMALL_TEXT = """(least) => {
+  const found = {};
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!own || !el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 && r.height <= 1) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size >= least - 0.05) continue;
+    const key = el.tagName.toLowerCase() + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+    const text = JSON.stringify(el.textContent.trim().slice(0, 30));
+    found[key] = found[key] || `${key} ${size.toFixed(1)} px: ${text}`;
+  }
+  return Object.values(found);
 }"""
 
 # The help requests on screen, and how many its "+N more" counts.
@@ -246,6 +272,7 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
     screen = goto(page_as(board, "observer", "Room screen", viewport=viewport), board, "screen")
     wait_live(screen)
     found: list[str] = []
+    least = 24 * viewport["height"] / 1080
     for args in scenes(board):
         run(board, Op("screen.show", args=args))
         name = args["scene"].partition(":")[0]
@@ -258,10 +285,13 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
         pages = int(screen.locator("#screen").get_attribute("data-pages") or "1")
         for n in range(1 if name == "rotate" else pages):
             found += offenders(screen, f"{name} page {n + 1}")
-            # The help queue, in the side column or on the stage: every request shown or counted.
+            found += [
+                f"{name} page {n + 1}: small text {small}" for small in screen.evaluate(SMALL_TEXT, least)
+            ]
             # Two different cards never read the same.
             for reading, ids in screen.evaluate(SAME_READING):
                 found.append(f"{name} page {n + 1}: {', '.join(ids)} all read {reading!r}")
+            # The help queue, in the side column or on the stage: every request shown or counted.
             shown, counted = screen.evaluate(HELP_SHOWN)
             if shown + counted != 10:
                 found.append(f"{name} page {n + 1}: {shown} help requests shown and {counted} counted, of 10")
