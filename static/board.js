@@ -580,6 +580,13 @@
     };
   }
 
+  // The big screen sizes everything in rem (16 px at 1080p, 32 px at 2160p): its badges grow with it,
+  // as its strokes do (static/piboard.css).
+  function screenScale() {
+    if (!document.body.classList.contains("big-screen")) return 1;
+    return (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+  }
+
   function drawStrings() {
     var w = wrap();
     var svg = document.getElementById("strings-layer");
@@ -646,7 +653,7 @@
         var mid = path.getPointAtLength(path.getTotalLength() / 2);
         var badge = document.createElementNS(SVG, "g");
         badge.setAttribute("class", "badge");
-        badge.setAttribute("transform", "translate(" + mid.x + "," + mid.y + ")");
+        badge.setAttribute("transform", "translate(" + mid.x + "," + mid.y + ") scale(" + screenScale() + ")");
         var circle = document.createElementNS(SVG, "circle");
         circle.setAttribute("r", "10");
         var cross = document.createElementNS(SVG, "path");

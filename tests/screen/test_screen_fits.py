@@ -6,8 +6,8 @@ One ``page.evaluate`` walks the DOM and answers the offenders: an element whose 
 that hides it (``overflow`` not visible), or an element that leaves the viewport or the box of an
 ancestor that clips it. Either is allowed only where the container announces what it hides with a
 visible ``[data-more]`` sign ("+3", "+2 more"); a line-clamped or ellipsed text shows its "…".
-On the same pass: every text is at least 24 px at 1080p (48 px at 2160p), and two different cards
-never read the same (the characters of their titles drawn).
+On the same pass: every text is at least 24 px at 1080p (48 px at 2160p), strings and their badges
+grow with the screen, and two different cards never read the same (the characters of their titles drawn).
 """
 
 from __future__ import annotations
@@ -169,6 +169,21 @@ SMALL_TEXT = """(least) => {
   return Object.values(found);
 }"""
 
+# Strings and their conflict badges, drawn to the screen's scale: a line at least 1.5 px wide at 1080p
+# (the done ones; others more), a badge at least 20 px across; both double at 2160p.
+THIN_STRINGS = """(scale) => {
+  const out = [];
+  document.querySelectorAll('#strings-layer .str').forEach(str => {
+    const line = str.querySelector('.line');
+    const width = parseFloat(getComputedStyle(line).strokeWidth);
+    if (width < 1.5 * scale - 0.05) out.push(`string ${str.dataset.dep} is ${width} px wide`);
+    const badge = str.querySelector('.badge circle');
+    const across = badge ? badge.getBoundingClientRect().width : Infinity;
+    if (across < 20 * scale - 0.5) out.push(`badge of ${str.dataset.dep}: ${across.toFixed(1)} px across`);
+  });
+  return out;
+}"""
+
 # The help requests on screen, and how many its "+N more" counts.
 HELP_SHOWN = """() => {
   const help = document.getElementById('screen-help');
@@ -288,6 +303,8 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             found += [
                 f"{name} page {n + 1}: small text {small}" for small in screen.evaluate(SMALL_TEXT, least)
             ]
+            thin = screen.evaluate(THIN_STRINGS, viewport["height"] / 1080)
+            found += [f"{name} page {n + 1}: {what}" for what in thin[:3]]
             # Two different cards never read the same.
             for reading, ids in screen.evaluate(SAME_READING):
                 found.append(f"{name} page {n + 1}: {', '.join(ids)} all read {reading!r}")
