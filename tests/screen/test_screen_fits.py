@@ -12,6 +12,7 @@ grow with the screen, and two different cards never read the same (the character
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -296,6 +297,11 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             expect(screen.locator("#screen-remote h2")).to_be_visible()
         if name == "join":
             expect(screen.locator(".stage-join img")).to_have_js_property("complete", True)
+        if name == "agenda":
+            # The room reads when each item starts, not only how long it lasts.
+            starts = screen.locator(".stage-agenda li .starts").all_inner_texts()
+            assert starts and all(re.fullmatch(r"\d\d:\d\d", t) for t in starts), starts
+            assert len(starts) == screen.locator(".stage-agenda li").count()
         settle(screen)
         pages = int(screen.locator("#screen").get_attribute("data-pages") or "1")
         for n in range(1 if name == "rotate" else pages):
