@@ -297,6 +297,14 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             expect(screen.locator("#screen-remote h2")).to_be_visible()
         if name == "join":
             expect(screen.locator(".stage-join img")).to_have_js_property("complete", True)
+        if name in ("team", "rotate"):
+            # One team on the whole stage: its titles have the height to be read whole.
+            cut = screen.evaluate(
+                """() => [...document.querySelectorAll('#screen-stage .team-row:not(.off-page) .card-title')]
+                    .filter(t => t.getClientRects().length && t.scrollHeight > t.clientHeight + 1)
+                    .map(t => t.textContent)"""
+            )
+            found += [f"{name}: title cut on a one-team stage: {title!r}" for title in cut]
         if name == "agenda":
             # The room reads when each item starts, not only how long it lasts.
             starts = screen.locator(".stage-agenda li .starts").all_inner_texts()
