@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import ssl
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,8 @@ import uvicorn
 from server.app import create_app
 from server.clock import CLOCK, Clock
 from server.settings import Settings, get_settings
-from tests.pg import PostgresServer
+from server.store.db import engine_url, upgrade
+from tests.pg import PostgresServer, give_schema
 
 
 def free_port() -> int:
@@ -65,8 +68,30 @@ class LiveServer:
 TEST_LIMITS: dict[str, Any] = {"boards_burst": 100_000, "joins_burst": 100_000}
 
 
+_SQLITE_SCHEMA: list[Path] = []
+
+
+def with_schema(database_url: str) -> None:
+    """A database with no schema yet (no SQLite file, an empty PostgreSQL database) becomes a copy of one
+    migrated once: a server's own migration costs ~1 s, and hundreds of tests start one. That a server
+    migrates an empty or old database itself is tested by test_cli (``piboard serve``) and test_migrations."""
+    if not database_url.startswith("sqlite"):
+        give_schema(database_url)
+        return
+    path = Path(engine_url(database_url).database or "")
+    if path.exists() or not path.is_absolute():
+        return
+    if not _SQLITE_SCHEMA:
+        template = Path(tempfile.mkdtemp(prefix="piboard-schema-")) / "piboard.db"
+        upgrade(f"sqlite:///{template}")
+        _SQLITE_SCHEMA.append(template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SQLITE_SCHEMA[0], path)
+
+
 def start_server(database_url: str, port: int | None = None, **overrides: Any) -> LiveServer:
     """Start a server; name the ``port`` to restart one where its browsers will look for it again."""
+    with_schema(database_url)
     settings = Settings(
         database_url=database_url, secret_key="test-secret-" + "x" * 32, **{**TEST_LIMITS, **overrides}
     )
