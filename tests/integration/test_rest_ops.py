@@ -211,7 +211,7 @@ def test_twenty_concurrent_writers_keep_seq_gapless_and_lose_no_update(board: Bo
     s = board.rte_session
     ids = setup_plan(board)
     start_seq = board.read()["seq"]
-    writers, rounds = 20, 5
+    writers, rounds = 20, 2
     errors: list[str] = []
 
     def writer(n: int) -> None:
