@@ -33,8 +33,11 @@ def demo_board() -> BoardState:
     return state
 
 
-def some_edit(state: BoardState, rng: random.Random) -> Op:
-    """One of the edits a planning room makes, on a random item of the board."""
+EDIT_KINDS = 13
+
+
+def some_edit(state: BoardState, rng: random.Random, kind: int) -> Op:
+    """The ``kind``-th of the edits a planning room makes (``EDIT_KINDS`` of them), on a random item."""
     iterations = [i.id for i in state.iterations]
     teams = [t.id for t in state.teams]
     story = rng.choice(state.stories)
@@ -56,7 +59,8 @@ def some_edit(state: BoardState, rng: random.Random) -> Op:
         ("timer.start", None, {}),
         ("vote.open", None, {"team_id": rng.choice([None, *teams])}),
     ]
-    op_type, item, args = rng.choice(choices)
+    assert len(choices) == EDIT_KINDS
+    op_type, item, args = choices[kind]
     if item is None:
         return Op(op_type, args=args)
     return Op(op_type, target=item.id, base_version=item.version, args=args)
@@ -88,8 +92,12 @@ def test_reused_regions_are_those_rendering_again_gives(monkeypatch: pytest.Monk
     monkeypatch.setattr(region_memo, "MEMO", region_memo.RegionMemo(views=512, per_region=8))
     applied = 0
     new_ids = (f"new{n}" for n in itertools.count())
-    while applied < 24:
-        op = some_edit(state, rng)
+    # Every kind of edit once, in a random order (a kind the rules refuse on its item is drawn again).
+    kinds = rng.sample(range(EDIT_KINDS), EDIT_KINDS)
+    for _ in range(20 * EDIT_KINDS):
+        if applied == EDIT_KINDS:
+            break
+        op = some_edit(state, rng, kinds[applied])
         after = state.snapshot()
         try:
             changes = apply_op(after, op, RTE, Context(1.7e9, new_ids.__next__, state.seq + 1))
@@ -105,6 +113,7 @@ def test_reused_regions_are_those_rendering_again_gives(monkeypatch: pytest.Monk
             rendered = everything(after, events)
         assert reusing == rendered, op
         state, applied = after, applied + 1
+    assert applied == EDIT_KINDS, f"the rules refused every {kinds[applied]}-th edit drawn"
     assert region_memo.MEMO.reused > 10 * region_memo.MEMO.rendered  # and most of them were reused
 
 
