@@ -22,6 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.app import build_services
+from server.live.collector import no_full_collections
 from server.settings import Settings
 from server.transfer.files import IMPORTER
 from server.transfer.jira_import import (
@@ -56,7 +57,8 @@ def main() -> None:
     data = export(args.issues)
     newer = changed(data, 0.05)
     figures: dict[str, Any] = {"issues": args.issues, "bytes": len(data)}
-    with tempfile.TemporaryDirectory() as tmp:
+    # As while serving (server/live/collector.py) and in ``piboard import``: no automatic full collection.
+    with no_full_collections(), tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", secret_file=Path(tmp) / "secret")
         op_path = build_services(settings).op_path
         ms, preview = timed(lambda: jira_preview_new_board(data))

@@ -268,6 +268,7 @@ def import_(
 ) -> None:
     """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV export."""
     from board.errors import PiboardError
+    from server.live.collector import no_full_collections
     from server.transfer import files as export_door
     from server.transfer.common import FileRefused
 
@@ -284,12 +285,13 @@ def import_(
     choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
     storage = _storage()
     try:
-        if jira is not None:
-            _import_jira(storage, board, source.read_bytes(), choices, preview=preview)
-            return
-        # Read a piece at a time (server.transfer.json_stream), never held whole.
-        with source.open("rb") as stream, _progress_bar("importing") as progress:
-            board_id, events = export_door.import_board_file(storage.op_path, stream, progress=progress)
+        with no_full_collections():
+            if jira is not None:
+                _import_jira(storage, board, source.read_bytes(), choices, preview=preview)
+                return
+            # Read a piece at a time (server.transfer.json_stream), never held whole.
+            with source.open("rb") as stream, _progress_bar("importing") as progress:
+                board_id, events = export_door.import_board_file(storage.op_path, stream, progress=progress)
     except FileRefused as exc:
         raise _refused(exc) from None
     except PiboardError as exc:

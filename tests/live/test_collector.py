@@ -1,13 +1,19 @@
 """Full garbage collections wait for a quiet hub (server/live/collector.py): none while edits stream out, one
 soon after they stop, and one at the latest after ``at_most`` on a board that is never quiet. While a
-server serves, CPython's own full collection is off; it is back once the last server stopped."""
+server serves, CPython's own full collection is off; it is back once the last server stopped. A command
+that builds one big batch (``piboard import``) makes none either."""
 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from server.live.collector import NEVER, QuietCollector
 from tests.conftest import BoardHandle, LiveServer
+from tests.exports import big_jira
 from tests.live.client import LiveClient, run_async
 
 
@@ -93,3 +99,35 @@ def test_a_serving_app_waits_for_its_hub_to_be_quiet(live_server: LiveServer, bo
 
     run_async(scenario())
     assert quiet.last_busy() == hub.busy_at
+
+
+def test_a_command_that_builds_one_big_batch_makes_no_full_collection(tmp_path: Path) -> None:
+    """``piboard import`` of a 2,000-issue Jira export: each full collection would walk the growing
+    batch again and find nothing (a 20,000-issue import spent a third of its CPU on 13 of them)."""
+    export = tmp_path / "jira.csv"
+    export.write_bytes(big_jira.export(2000))
+    count_full = (
+        "import gc, runpy, sys\n"
+        "import server.cli, server.transfer.jira_import  # counted from the command's start on\n"
+        "full = []\n"
+        "def count(phase, info):\n"
+        "    if phase == 'start' and info['generation'] == 2:\n"
+        "        full.append(1)\n"
+        "gc.callbacks.append(count)\n"
+        f"sys.argv = ['piboard', 'import', '--jira', {str(export)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('server.cli', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print('full collections:', len(full))\n"
+    )
+    env = {
+        **os.environ,
+        "PIBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "PIBOARD_SECRET_FILE": str(tmp_path / "secret"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", count_full], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "full collections: 0" in done.stdout, done.stdout
