@@ -35,6 +35,23 @@ def drop_browsers(server: LiveServer, board_id: str) -> None:
     hub._loop.call_soon_threadsafe(drop)
 
 
+def keep_away(page: Page) -> None:
+    """From now on the page's reconnects fail (the handshake is refused) until :func:`let_back`: away for
+    as long as the test needs, however slow the machine, and no longer (a fixed reconnect delay was both)."""
+    page.evaluate(
+        """() => {
+            htmx.config.wsReconnectDelay = () => 100;
+            window.__away = true;
+            const connect = htmx.createWebSocket;
+            htmx.createWebSocket = (url) => connect(window.__away ? url + '-away' : url);
+        }"""
+    )
+
+
+def let_back(page: Page) -> None:
+    page.evaluate("() => { window.__away = false; }")
+
+
 def test_live_js_shows_the_board_live_through_a_drop(
     live_server: LiveServer, board: BoardHandle, page_as: PageAs
 ) -> None:
@@ -46,10 +63,10 @@ def test_live_js_shows_the_board_live_through_a_drop(
     seq = board.op(board.rte_session, "risk.create", args={"title": "From REST"}).json()["seq"]
     wait_js(page, f"document.body.dataset.seq === '{seq}'")
 
-    # The connection drops; the page says so, and stays reconnecting long enough to make an edit.
+    # The connection drops; the page says so, and stays reconnecting while an edit is made.
+    keep_away(page)
     page.evaluate(
         """() => {
-            htmx.config.wsReconnectDelay = () => 1500;
             window.__closes = 0;
             window.__states = [];
             document.body.addEventListener('htmx:wsClose', () => { window.__closes += 1; });
@@ -70,6 +87,7 @@ def test_live_js_shows_the_board_live_through_a_drop(
     )
     wait_js(page, "window.__sent === 204")
     missed = board.op(board.rte_session, "risk.create", args={"title": "While away"}).json()["seq"]
+    let_back(page)
 
     # Back: caught up (both edits made while away), live again, the page's edit applied once.
     expect(page.locator("#conn-status")).to_have_attribute("data-state", "live", timeout=15_000)
@@ -86,9 +104,9 @@ def test_a_page_too_far_behind_is_fetched_again_not_left_stale(tmp_path: Path, p
         board = create_board(server)
         page = page_as(board, "rte", "Rita")
         expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+        keep_away(page)
         page.evaluate(
             """() => {
-                htmx.config.wsReconnectDelay = () => 1500;
                 window.__closes = 0;
                 window.__resets = 0;
                 document.body.addEventListener('htmx:wsClose', () => { window.__closes += 1; });
@@ -103,6 +121,7 @@ def test_a_page_too_far_behind_is_fetched_again_not_left_stale(tmp_path: Path, p
         for k in range(5):  # more than max_events_per_catch_up while the page is away
             board.op(board.rte_session, "risk.create", args={"title": f"While away {k}"}).raise_for_status()
         latest = board.read()["seq"]
+        let_back(page)
         wait_js(page, "window.__resets >= 1")
         wait_js(page, f"document.body.dataset.seq === '{latest}'")
         expect(page.locator("#rendered-before-the-drop")).to_have_count(0)  # #main was replaced
