@@ -5,9 +5,9 @@ tests/scale does: ``uvicorn server.app:create_app``). The database holds a board
 Jira export of ``--issues`` issues and ``--boards`` other boards; while the figures are taken,
 ``--writers`` people edit that board through the other process without pause. Then, ``--runs``
 times: process A is killed (SIGKILL) and started again, and the figures are the time from its
-start to its first ``/healthz`` answer and to the big board's first read (``GET /api/boards/{id}``)
-and program board page (``GET /b/{id}/program``). Beside them: how long the interpreter takes to import the application
-(``python -c "import server.app"``), the floor of any start.
+start to its first ``/healthz`` answer, to the big board's first read (``GET /api/boards/{id}``)
+and to its program board page (``GET /b/{id}/program``). Beside them: how long the interpreter
+takes to import the application (``python -c "import server.app"``), the floor of any start.
 
     .venv/bin/python bench/restart.py [--issues 20000] [--boards 200] [--writers 4] [--runs 3] [--json]
 """
