@@ -23,7 +23,9 @@ RTE = Actor("rte", "Rita", Role.RTE)
 def op_path(db_url: str) -> Iterator[OpPath]:
     upgrade(db_url)
     engine = make_engine(db_url)
-    yield OpPath(engine)
+    op_path = OpPath(engine)
+    yield op_path
+    op_path.close()  # as the app's shutdown: the snapshots handed to the background are stored first
     engine.dispose()
 
 
