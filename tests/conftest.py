@@ -141,6 +141,19 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
     server.stop()
 
 
+def module_live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """``live_server`` for a whole module, for a directory whose tests each make their own board and read
+    nothing of the server's beyond it (its conftest makes this its ``live_server``): a server's start and
+    stop cost ~0.3 s a test."""
+    server = start_server(
+        module_db_url(request, tmp_path_factory, "server"), ops_per_second=1000.0, ops_burst=1000
+    )
+    yield server
+    server.stop()
+
+
 # The tests' trackers (emulators) and webhook receivers listen on loopback, which the outbound guard
 # refuses (server/watch/outbound.py): the tests that talk to them allow it with this fixture, the one
 # place that sets the allow-list. A server process started during such a test inherits it.
