@@ -50,14 +50,20 @@ def rocket_with_webhook(pg_url: str, url: str) -> str:
 def processes(pg_url: str) -> Iterator[Callable[[int], list[Webhooks]]]:
     """The webhooks of ``count`` server processes: each its own engine and op path, one clock."""
     engines: list[Engine] = []
+    op_paths: list[OpPath] = []
 
     def make(count: int) -> list[Webhooks]:
         clock = Clock()
         clock.travel_to(AFTER_I3_CLOSES)
         engines.extend(make_engine(pg_url) for _ in range(count))
-        return [Webhooks(engine, OpPath(engine), clock, retry_delays=[0.05]) for engine in engines[-count:]]
+        op_paths.extend(OpPath(engine) for engine in engines[-count:])
+        return [Webhooks(op.engine, op, clock, retry_delays=[0.05]) for op in op_paths[-count:]]
 
     yield make
+    # As a process shuts down: a snapshot its reads handed to the background is stored, then the
+    # engine's connections are closed (a write still running kept one open past the dispose).
+    for op_path in op_paths:
+        op_path.close()
     for engine in engines:
         engine.dispose()
 
