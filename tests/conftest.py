@@ -134,19 +134,12 @@ def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     return f"sqlite:///{tmp_path_factory.mktemp(name) / 'piboard.db'}"
 
 
-@pytest.fixture
-def live_server(db_url: str) -> Iterator[LiveServer]:
-    server = start_server(db_url, ops_per_second=1000.0, ops_burst=1000)
-    yield server
-    server.stop()
-
-
-def module_live_server(
+@pytest.fixture(scope="module")
+def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """``live_server`` for a whole module, for a directory whose tests each make their own board and read
-    nothing of the server's beyond it (its conftest makes this its ``live_server``): a server's start and
-    stop cost ~0.3 s a test."""
+    """One server for a module's tests, each of which makes its own board on it (``board``): a server's
+    start and stop cost ~0.3 s a test. A test that needs a server of its own starts one (start_server)."""
     server = start_server(
         module_db_url(request, tmp_path_factory, "server"), ops_per_second=1000.0, ops_burst=1000
     )
