@@ -13,13 +13,14 @@ import pytest
 
 from board import Actor, BoardState, Op
 from board.roles import Role
-from server.store.db import make_engine, upgrade
+from server.store.db import make_engine
 from server.store.op_path import OpPath
 from server.store.sealed import Sealer, Secret
 from server.store.trackers import TrackerSettings, TrackerStatus, TrackerStore
 from server.transfer.jira_items import keyed_items
 from server.watch.trackers.readers import TrackerReader, open_reader
 from server.watch.trackers.sync import ReaderFactory, TrackerSync
+from tests.conftest import with_schema
 from tests.trackers.azure_emulator import AzureEmulator
 from tests.trackers.jira_emulator import POINTS_NAME, Flavour, JiraEmulator
 
@@ -83,7 +84,7 @@ def _emulators_on_loopback(outbound_to_loopback: None) -> None:
 @pytest.fixture
 def op_path(tmp_path: Path) -> Iterator[OpPath]:
     url = f"sqlite:///{tmp_path / 'sync.db'}"
-    upgrade(url)
+    with_schema(url)  # a copy of a database migrated once
     engine = make_engine(url)
     yield OpPath(engine)
     engine.dispose()
