@@ -129,6 +129,19 @@ def proposals_to_answer(state: BoardState, team_id: str) -> list[Dependency]:
     ]
 
 
+def dependency_teams(state: BoardState, dep: Dependency) -> frozenset[str]:
+    """The teams a dependency joins, which following a team on the program board shows it for: the
+    requester and the provider it names, and the teams whose rows its ends are planned in (a feature
+    moved to another team takes its string's end with it)."""
+    story = state.get(Story, dep.provider_story_id)
+    ends = (
+        state.get(Feature, dep.requesting_feature_id),
+        state.get(Feature, dep.provider_feature_id or (story.feature_id if story else None)),
+    )
+    named = (dep.requesting_team_id, dep.provider_team_id)
+    return frozenset(t for t in (*named, *(f.team_id for f in ends if f)) if t)
+
+
 def dependency_states(state: BoardState) -> dict[str, DependencyState]:
     return {d.id: dependency_state(state, d) for d in state.dependencies}
 

@@ -11,6 +11,7 @@ from board.dependencies import (
     delivering_iteration,
     dependency_state,
     dependency_states,
+    dependency_teams,
     needed_by,
 )
 from board.model import DependencyState
@@ -221,3 +222,25 @@ def test_cascade_terminates_on_a_cycle(plan: Session) -> None:
     result = cascade(plan.state)
     assert result.dependencies == {"d12", "d21"}
     assert result.features == {"f1", "f2"}
+
+
+def test_a_dependency_joins_the_teams_it_names(needs: Session) -> None:
+    assert dependency_teams(needs.state, needs.get("dependency", "d1")) == {"alpha", "bravo"}
+
+
+def test_an_external_party_joins_only_the_requester(plan: Session) -> None:
+    plan.dep("d-ext", "alpha", external_party="VISA")
+    assert dependency_teams(plan.state, plan.get("dependency", "d-ext")) == {"alpha"}
+
+
+def test_a_dependency_joins_the_team_its_providing_story_is_planned_under(needs: Session) -> None:
+    """Bravo names a story of a feature in Charlie's row: the string is drawn to Charlie's row."""
+    needs.feature("f-api", "charlie", "i2")
+    needs.story("s-api", "bravo", "i2", 5, feature="f-api")
+    needs.do("dependency.accept", "d1", provider_story_id="s-api")
+    assert dependency_teams(needs.state, needs.get("dependency", "d1")) == {"alpha", "bravo", "charlie"}
+
+
+def test_a_requesting_feature_moved_to_another_team_takes_the_string_there(needs: Session) -> None:
+    needs.do("feature.move", "f-checkout", team_id="charlie", iteration_id="i3")
+    assert dependency_teams(needs.state, needs.get("dependency", "d1")) == {"alpha", "bravo", "charlie"}
