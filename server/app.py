@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
 from board.core import Committed
@@ -42,14 +41,14 @@ from server.doors.error_handlers import (
     request_validation_handler,
 )
 from server.doors.limits import RateLimiter
-from server.doors.middleware import JsonBodies, LimitsAndHeaders
+from server.doors.middleware import Compression, JsonBodies, LimitsAndHeaders
 from server.doors.origin import CrossSiteFormGuard
 from server.live.access import AccessWatch
 from server.live.collector import QuietCollector
 from server.live.hub import Hub
 from server.live.listen_bridge import ListenBridge
 from server.live.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
-from server.pages.templating import STATIC_DIR
+from server.pages.templating import STATIC
 from server.settings import Settings, get_settings
 from server.store.auth import ACCESS_CHANNEL
 from server.store.storage import open_storage
@@ -211,7 +210,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         LimitsAndHeaders, max_body=settings.max_body_bytes, route_limits=files.body_limits(settings)
     )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost: every answer that leaves is compressed when the browser accepts it (streamed ones
+    # chunk by chunk); the static files come gzipped already.
+    app.add_middleware(Compression)
+    app.mount(STATIC.prefix, STATIC, name="static")
     for router in (
         health.router,
         files.router,

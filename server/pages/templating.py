@@ -23,9 +23,13 @@ from board.roles import PLAN_LOCKED, Actor, held_by_lock, may
 from server.errors import STATUS
 from server.package_files import package_folder
 from server.pages.cdn import CDN_SCRIPTS, loader_scripts
+from server.pages.static_files import StaticFolder
 
 TEMPLATES_DIR = package_folder("templates")
 STATIC_DIR = package_folder("static")
+# The static files under their hashed names (served at /static by server/app.py): templates name every
+# file through static_url('board.js').
+STATIC = StaticFolder(STATIC_DIR)
 
 
 def _htmx_source(request: Request) -> dict[str, Any]:
@@ -40,8 +44,9 @@ templates.env.autoescape = True
 # Templates ship with the package and never change under a running server: do not stat every
 # template file at every render (a live broadcast renders dozens of parts per event).
 templates.env.auto_reload = False
+templates.env.globals["static_url"] = STATIC.url
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
-templates.env.globals["cdn_loader"] = loader_scripts()
+templates.env.globals["cdn_loader"] = loader_scripts(STATIC.url)
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]

@@ -1,0 +1,128 @@
+"""The static files as the browser gets them: each under a name that carries a hash of its content
+(``board.3f2a9c1e07.js``), cached for a year and never asked for again, so that a repeat visit on a slow
+link fetches none of them; a change to a file is a new name, so no browser keeps an old copy.
+
+Pages name the files through :meth:`StaticFolder.url` (the ``static_url`` of every template), the one
+place the hashed names are made. The plain names (``/static/board.js``) keep working for anything that
+still asks for them, with ``no-cache`` (the browser asks again each time; the ETag makes it a 304).
+
+The files ship with the package and never change under a running server: they are read, hashed and
+gzipped once, when the folder is read, and answered from memory."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+
+# Long enough to be forever; ``immutable`` tells the browser not to ask again even on a reload.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+HASH_CHARS = 10
+# What gzip shrinks (text); images and the like are served as they are.
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+# Not served: the package's own Python files.
+SKIPPED_SUFFIXES = (".py", ".pyc")
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    body: bytes
+    gzipped: bytes | None  # None when gzip does not make it smaller, or it is not text
+    media_type: str
+    etag: str
+
+
+def hashed_name(name: str, body: bytes) -> str:
+    """``vendor/htmx-2.0.11.min.js`` → ``vendor/htmx-2.0.11.min.<hash>.js``: the hash goes before the
+    last suffix, so the name still ends as its type does."""
+    path = PurePosixPath(name)
+    digest = hashlib.sha256(body).hexdigest()[:HASH_CHARS]
+    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
+
+
+def _media_type(name: str) -> str:
+    guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed in ("application/javascript", "application/json"):
+        return f"{guessed}; charset=utf-8"
+    return guessed
+
+
+def _read(path: Path, name: str) -> StaticFile:
+    body = path.read_bytes()
+    media_type = _media_type(name)
+    gzipped = None
+    if media_type.startswith(COMPRESSIBLE):
+        # Once per file and process, so at the highest level.
+        packed = gzip.compress(body, compresslevel=9, mtime=0)
+        gzipped = packed if len(packed) < len(body) else None
+    return StaticFile(body, gzipped, media_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+class StaticFolder:
+    """An ASGI app serving a folder's files (mounted at ``prefix``), and the URL of each by its hashed
+    name."""
+
+    def __init__(self, folder: Path, prefix: str = "/static") -> None:
+        self.prefix = prefix
+        self.urls: dict[str, str] = {}  # the file's own name → its URL (hashed)
+        self.files: dict[str, tuple[StaticFile, str]] = {}  # a name served → the file, its Cache-Control
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.suffix in SKIPPED_SUFFIXES or "__pycache__" in path.parts:
+                continue
+            name = path.relative_to(folder).as_posix()
+            file = _read(path, name)
+            hashed = hashed_name(name, file.body)
+            self.urls[name] = f"{prefix}/{hashed}"
+            self.files[hashed] = (file, IMMUTABLE)
+            self.files[name] = (file, REVALIDATE)
+
+    def url(self, name: str) -> str:
+        """The URL a page names ``name`` by (``static_url('board.js')`` in a template). An unknown name
+        is an error at render time, not a page that silently misses a file."""
+        try:
+            return self.urls[name]
+        except KeyError:
+            raise LookupError(f"no static file {name!r}") from None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.response(scope)(scope, receive, send)
+
+    def response(self, scope: Scope) -> Response:
+        if scope["method"] not in ("GET", "HEAD"):
+            return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
+        # Mounted: the path within the mount, as Starlette's own StaticFiles reads it.
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        name = path[len(root) :] if root and path.startswith(root) else path
+        found = self.files.get(name.lstrip("/"))
+        if found is None:
+            return PlainTextResponse("Not Found", 404)
+        file, cache_control = found
+        request = Headers(scope=scope)
+        headers = {"Cache-Control": cache_control, "ETag": file.etag}
+        if file.gzipped is not None:
+            headers["Vary"] = "Accept-Encoding"
+        if file.etag in (tag.strip() for tag in request.get("if-none-match", "").split(",")):
+            return Response(status_code=304, headers=headers)
+        body = file.body
+        if file.gzipped is not None and accepts_gzip(request.get("accept-encoding", "")):
+            body = file.gzipped
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type=file.media_type, headers=headers)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip;q=0`` refuses it). The one reading of the header:
+    the static files and the compression of every other answer (server.doors.middleware) ask it."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False

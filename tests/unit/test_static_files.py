@@ -1,0 +1,33 @@
+"""The static files' hashed names (server/pages/static_files.py): a file's name changes with its content
+and only then, so a browser that keeps a file for a year never keeps a stale one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.pages.static_files import StaticFolder
+
+
+def test_a_hashed_name_changes_when_the_file_changes(tmp_path: Path) -> None:
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "board.js").write_text("let a = 1;\n")
+    (tmp_path / "vendor" / "htmx-2.0.11.min.js").write_text("htmx\n")
+    (tmp_path / "__init__.py").write_text("")
+    before = StaticFolder(tmp_path)
+    assert before.url("board.js").startswith("/static/board.") and before.url("board.js").endswith(".js")
+    assert before.url("vendor/htmx-2.0.11.min.js").startswith("/static/vendor/htmx-2.0.11.min.")
+
+    (tmp_path / "board.js").write_text("let a = 2;\n")
+    after = StaticFolder(tmp_path)
+    assert after.url("board.js") != before.url("board.js")
+    assert after.url("vendor/htmx-2.0.11.min.js") == before.url("vendor/htmx-2.0.11.min.js")
+
+
+def test_an_unknown_file_is_an_error_where_the_page_names_it(tmp_path: Path) -> None:
+    (tmp_path / "__init__.py").write_text("")
+    with pytest.raises(LookupError, match=r"board\.js"):
+        StaticFolder(tmp_path).url("board.js")
+    with pytest.raises(LookupError):
+        StaticFolder(tmp_path).url("__init__.py")
