@@ -330,3 +330,32 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
                 screen.keyboard.press("ArrowRight")
         screenshot(screen, f"screen-busy-{art.replace(' ', '-')}-{name}")
     assert not found, "\n".join([f"{len(found)} wrong on the big screen:", *found])
+
+
+# The replay as the room sees it: where the board as it was sits, and how far the page reaches.
+REPLAY_BOX = """() => {
+  const r = document.getElementById('past').getBoundingClientRect();
+  return {left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+          wide: document.documentElement.scrollWidth, high: document.documentElement.scrollHeight};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [FULL_HD, UHD], ids=["1080p", "2160p"])
+def test_the_replay_fills_the_big_screen_in_text_the_room_reads(
+    arts: dict[str, BoardHandle], page_as: PageAs, viewport: dict[str, int]
+) -> None:
+    board = arts["demo"]
+    seq = board.read()["seq"]
+    replay = goto(page_as(board, "observer", "Room screen", viewport=viewport), board, f"replay?at={seq}")
+    settle(replay)
+    width, height = viewport["width"], viewport["height"]
+    box = replay.evaluate(REPLAY_BOX)
+    # The board as it was takes the screen's width and every pixel of height the controls leave, and
+    # the page itself never reaches past the screen (a projector has no scroll bar to drag).
+    assert box["left"] <= 0.02 * width and box["right"] >= 0.98 * width, box
+    assert height - 0.03 * height <= box["bottom"] <= height + 1, box
+    assert box["bottom"] - box["top"] >= 0.55 * height, box
+    assert box["wide"] <= width and box["high"] <= height, box
+    small = replay.evaluate(SMALL_TEXT, 24 * height / 1080)
+    screenshot(replay, "screen-replay")
+    assert not small, "\n".join(["text too small to read from the room on the replay:", *small])
