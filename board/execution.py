@@ -125,12 +125,15 @@ def provider_done(state: BoardState, dep: Dependency, progress: dict[str, Progre
     if story is not None:
         return story.status == StoryStatus.DONE
     feature = state.get(Feature, dep.provider_feature_id)
-    if feature is not None:
-        if feature.state == FeatureState.DONE:
-            return True
-        made = progress.get(feature.id) if progress is not None else feature_progress(state, feature.id)
-        return made is not None and made.planned > 0 and made.done == made.planned
-    return False
+    return feature is not None and feature_done(state, feature, progress)
+
+
+def feature_done(state: BoardState, feature: Feature, progress: dict[str, Progress] | None = None) -> bool:
+    """Said so on the feature, or every point of its stories is done."""
+    if feature.state == FeatureState.DONE:
+        return True
+    made = progress.get(feature.id) if progress is not None else feature_progress(state, feature.id)
+    return made is not None and made.planned > 0 and made.done == made.planned
 
 
 def dependency_late(
@@ -269,6 +272,7 @@ class AlertKind(str, enum.Enum):
     VELOCITY_DROP = "velocity_drop"
     BLOCKED = "blocked"
     UNROAMED_RISK = "unroamed_risk"
+    LIKELY_LATE = "likely_late"
 
 
 @dataclass(frozen=True)
@@ -303,7 +307,8 @@ def alerts(
     threshold: float = DEFAULT_VELOCITY_THRESHOLD,
 ) -> list[Alert]:
     """Every alert that holds today: slipped and blocked stories, late and conflicted dependencies,
-    features and objectives at risk, over-capacity iterations and (with a baseline) velocity drops."""
+    features and objectives at risk, over-capacity iterations and (with a baseline) velocity drops.
+    (:func:`board.forecast.alerts_with_forecast` adds what the forecast sees coming.)"""
     found: list[Alert] = []
     for story in state.stories:
         team = tuple(t for t in [story.team_id] if t)

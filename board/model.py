@@ -148,6 +148,8 @@ class Meta(Item):
     # Execution: after the baseline the PI runs; velocity below this share of the plan is flagged.
     execution_started: bool = False
     velocity_threshold: float = 0.7
+    # A forecast below this chance of an item being done by its iteration is alerted (board.forecast).
+    forecast_threshold: float = 0.5
     # The choices of the last Jira import (issue type -> kind, status -> status, ...), proposed
     # again at the next one.
     import_mapping: dict[str, Any] = field(default_factory=dict)

@@ -30,6 +30,7 @@ FIELD_LABELS: dict[str, str] = {
     "day_start": "the time a day starts",
     "time_zone": "the time zone",
     "velocity_threshold": "the velocity threshold",
+    "forecast_threshold": "the forecast threshold",
     "import_mapping": "the choices of the last import",
     "is_ip": "whether it is the IP iteration",
     "weeks": "the number of weeks",

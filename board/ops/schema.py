@@ -45,6 +45,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "day_start": f.ClockTime(),
         "time_zone": f.TimeZone(),
         "velocity_threshold": f.Float(0.1, 1.0),
+        "forecast_threshold": f.Float(0.05, 0.95),
         "import_mapping": f.Record(max_keys=IMPORT_MAPPING_KEYS),
         "vote_privacy": f.Choice(VotePrivacy),
     },

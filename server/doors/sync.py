@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board import BoardState, Role
-from board.execution import Alert, alerts
+from board.execution import Alert
+from board.forecast import alerts_with_forecast
 from server.doors.deps import BoardPage, Services
 from server.doors.pages import page_context
 from server.doors.tracker_forms import sync_line_of
@@ -45,7 +46,7 @@ def _alerts_at_last_visit(
     if seen is None or not 0 < seen[0] <= state.seq:
         return None
     then = services.op_path.state_at(state.board_id, seen[0])
-    return alerts(then, seen[1], baseline or then, state.meta.velocity_threshold)
+    return alerts_with_forecast(then, seen[1], baseline or then, state.meta.velocity_threshold)
 
 
 @router.get("", response_class=HTMLResponse)

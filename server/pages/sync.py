@@ -15,7 +15,6 @@ from board.execution import (
     AlertKind,
     Progress,
     Velocity,
-    alerts,
     alerts_for,
     burn_up,
     current_iteration,
@@ -27,6 +26,7 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
+from board.forecast import alerts_with_forecast
 from board.labels import iteration_name
 from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
 from server.pages.charts import (
@@ -88,6 +88,7 @@ ALERT_ORDER = (
     AlertKind.LATE,
     AlertKind.CONFLICT,
     AlertKind.AT_RISK,
+    AlertKind.LIKELY_LATE,
     AlertKind.BLOCKED,
     AlertKind.VELOCITY_DROP,
     AlertKind.OVER_CAPACITY,
@@ -139,7 +140,9 @@ def build_sync(
     ``at_last_visit``: the alerts that held when this person last looked (None: a first visit)."""
     base = baseline if baseline is not None else state
     threshold = state.meta.velocity_threshold
-    found = sorted(alerts(state, today, base, threshold), key=lambda a: ALERT_ORDER.index(a.kind))
+    found = sorted(
+        alerts_with_forecast(state, today, base, threshold), key=lambda a: ALERT_ORDER.index(a.kind)
+    )
     new_keys = {a.key for a in new_alerts(found, at_last_visit)} if at_last_visit is not None else set()
     health = dependency_healths(state, today)
     cascade = execution_cascade(state, today, health)

@@ -23,7 +23,6 @@ from board.core import Op
 from board.dependencies import cascade, dependency_state
 from board.errors import Invalid
 from board.execution import (
-    alerts,
     current_iteration,
     dependency_healths,
     execution_cascade,
@@ -31,6 +30,7 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
+from board.forecast import alerts_with_forecast, forecast
 from board.model import (
     BoardState,
     DependencyStatus,
@@ -58,7 +58,15 @@ SECTIONS: dict[str, str] = {
     "agenda": "agenda",
 }
 
-META_FIELDS = ("name", "pi_name", "start", "end", "planning_target", "velocity_threshold")
+META_FIELDS = (
+    "name",
+    "pi_name",
+    "start",
+    "end",
+    "planning_target",
+    "velocity_threshold",
+    "forecast_threshold",
+)
 META_EXPORTED = (*META_FIELDS, "locked", "rework", "baseline_seq", "execution_started")
 
 # Reference fields: kind -> field -> referenced kind.
@@ -198,8 +206,9 @@ def execution_section(state: BoardState, baseline: BoardState, today: dt.date) -
         ],
         "alerts": [
             {"kind": a.kind.value, "item_kind": a.item_kind, "item_id": a.item_id, "text": a.text}
-            for a in alerts(state, today, baseline, threshold)
+            for a in alerts_with_forecast(state, today, baseline, threshold)
         ],
+        "forecast": forecast(state, today).to_dict(),
     }
 
 

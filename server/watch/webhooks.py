@@ -28,8 +28,9 @@ from starlette.concurrency import run_in_threadpool
 
 from board import BoardState
 from board.errors import Invalid
-from board.execution import Alert, alerts
+from board.execution import Alert
 from board.fields import require_text
+from board.forecast import alerts_with_forecast
 from server.clock import Clock
 from server.store.board_store import BoardStore
 from server.store.db import WebhookDeliveryRow, WebhookRow
@@ -157,7 +158,7 @@ class Webhooks:
         if not meta.execution_started:
             return []
         baseline = self.store.state_at(state.board_id, meta.baseline_seq) if meta.baseline_seq else state
-        return alerts(state, self.clock.today(), baseline, meta.velocity_threshold)
+        return alerts_with_forecast(state, self.clock.today(), baseline, meta.velocity_threshold)
 
     def _claim_new(self, board_id: str) -> tuple[str, str, list[Alert]] | None:
         """The webhook's URL, the board's name and the alerts no process has posted or is posting
