@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from board.events import public_event
+from board.forecast import forecast
 from board.public import public_change, public_state
 from board.summary import plan_summary
 from server.doors.deps import CurrentActor, ServicesDep, get_services, limit_client
@@ -100,6 +101,15 @@ def read_board(board_id: str, actor: CurrentActor, services: ServicesDep) -> Boa
         derived=plan_summary(state, services.clock.today()).to_dict(),
         problems=[p.public() for p in services.op_path.row_problems.of(board_id)],
     )
+
+
+@router.get("/{board_id}/forecast", responses=REFUSALS)
+def read_forecast(board_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """The forecast of every planned feature, dependency and committed objective, the ART's
+    predictability range, and each team's history it is drawn from (see docs/forecast.md)."""
+    state = services.op_path.state(board_id)
+    found = forecast(state, services.clock.today())
+    return {"seq": state.seq, "today": services.clock.today().isoformat(), **found.to_dict()}
 
 
 @router.get("/{board_id}/events", response_model=list[EventPublic], responses=REFUSALS)

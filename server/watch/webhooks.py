@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board import BoardState
 from board.errors import Invalid
-from board.execution import Alert
+from board.execution import Alert, AlertKind
 from board.fields import require_text
 from board.forecast import alerts_with_forecast
 from server.clock import Clock
@@ -42,6 +42,7 @@ WEBHOOK = WebhookRow.__table__  # type: ignore[attr-defined]
 
 MAX_URL = 500
 DEBOUNCE_SECONDS = 1.0
+FORECAST_KEY = f"{AlertKind.LIKELY_LATE.value}|"
 
 
 def check_url(url: str) -> str:
@@ -172,9 +173,13 @@ class Webhooks:
             found = _locked_row(conn, board_id)
             if found is None:
                 return None
-            url, sent = found
+            url, claimed = found
+            # A forecast alert goes out once per crossing: one that no longer holds is forgotten, so
+            # falling below the threshold again is news (the rules' alerts go out once, ever).
+            holding_keys = {_key(a) for a in holding}
+            sent = {k for k in claimed if not k.startswith(FORECAST_KEY) or k in holding_keys}
             new = [a for a in holding if _key(a) not in sent]
-            if new:
+            if new or sent != claimed:
                 _set_sent(conn, board_id, sent | {_key(a) for a in new})
         return url, state.meta.name, new
 
