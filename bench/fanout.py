@@ -628,6 +628,15 @@ class Bench:
             await with_screens(kind, mode, base, proc.pid, n, f"case{self.cases}", one)
         return results
 
+    async def arrival(self, n: int) -> list[Arrival]:
+        """The arrival case on each server in turn: the floor first, piboard last."""
+        rows = []
+        for kind in self.kinds("json"):
+            proc, base = self.procs[kind]
+            self.cases += 1
+            rows.append(await arrival(kind, base, proc.pid, n, f"case{self.cases}"))
+        return rows
+
     async def max_rate(self, n: int, seconds: float) -> list[MaxRate]:
         found: list[MaxRate] = []
         for kind in self.kinds("json"):
@@ -646,6 +655,171 @@ class Bench:
             await with_screens(kind, "json", base, proc.pid, n, f"case{self.cases}", climb)
             found.append(best)
         return found
+
+
+# --- arrival: N screens opening their socket at once (issue 27) ------------------------------------
+
+ARRIVAL_PARTICIPANTS = 150  # the screens are the laptops, big screens and remote people of this many
+ARRIVAL_EVENTS = 40  # on the board before the storm
+ARRIVAL_BEHIND = 20  # how far back a screen that sends ``last_seq`` (every other one) is
+ARRIVAL_SETTLE_SECONDS = 1.5  # after the last welcome: presence frames still counted
+ARRIVAL_ROLES = ("observer", "pm", "architect", "business_owner")
+
+
+@dataclass
+class Arrival:
+    server: str
+    clients: int
+    participants: int
+    welcome_p50_ms: float  # from the storm's start: each screen's welcome
+    welcome_p99_ms: float
+    welcome_all_ms: float  # the last screen's welcome
+    live_all_ms: float  # the last screen live: welcomed, and caught up if it sent last_seq
+    behind: int  # screens that sent last_seq
+    lost: int  # events a screen that sent last_seq never got
+    duplicated: int  # events such a screen got twice
+    failed: int  # screens that never got their welcome (refused, or timed out)
+    presence_per_screen: float  # presence frames each screen got, from its welcome to the settle's end
+    cpu_s: float  # the server's CPU time through the storm
+    load_avg: float
+
+
+def make_arrival_board(base: str, tag: str, participants: int, events: int) -> tuple[Board, list[str], int]:
+    """A board with ``events`` risks and ``participants`` people joined (of every role but the RTE's);
+    their sessions, and the board's seq."""
+    with httpx.Client(base_url=base, timeout=60) as c:
+        created = c.post("/api/boards", json={"name": f"Bench {tag}", "demo": False}).raise_for_status()
+        board_id, rte = created.json()["board"]["id"], created.json()["rte_session"]
+        auth = {"Authorization": f"Bearer {rte}"}
+        tokens = []
+        for role in ARRIVAL_ROLES:
+            link = c.post(f"/api/boards/{board_id}/links", json={"role": role}, headers=auth)
+            tokens.append(link.raise_for_status().json()["join_url"].rsplit("/", 1)[1])
+        sessions = []
+        for k in range(participants):
+            joined = c.post("/api/join", json={"token": tokens[k % len(tokens)], "name": f"Person {k}"})
+            sessions.append(str(joined.raise_for_status().json()["session"]))
+        for k in range(events):
+            op = {"type": "risk.create", "args": {"title": f"Risk {k}", "description": "x" * 120}}
+            c.post(f"/api/boards/{board_id}/ops", json=op, headers=auth).raise_for_status()
+        seq = int(c.get(f"/api/boards/{board_id}", headers=auth).raise_for_status().json()["seq"])
+    return Board(base.replace("http://", "ws://") + f"/b/{board_id}/ws", rte), sessions, seq
+
+
+async def arrival(kind: str, base: str, pid: int, n: int, tag: str) -> Arrival:
+    """N screens open their socket at the same moment: when each has its welcome, and (every other one
+    sends the ``last_seq`` of a page ``ARRIVAL_BEHIND`` events old) when it has caught up."""
+    seq = 0
+    sessions = ["-"]
+    if kind == "piboard":
+        board, sessions, seq = await asyncio.to_thread(
+            make_arrival_board, base, tag, ARRIVAL_PARTICIPANTS, ARRIVAL_EVENTS
+        )
+    else:
+        board = Board(base.replace("http://", "ws://") + f"/{tag}")
+    await asyncio.sleep(0.5)
+    welcomed: list[float] = []
+    live: list[float] = []
+    presence: list[int] = []
+    lost = duplicated = failed = behind = 0
+    sockets: list[ClientConnection] = []
+    settled = asyncio.Event()
+
+    async def one(index: int) -> None:
+        nonlocal lost, duplicated, failed, behind
+        session = sessions[index % len(sessions)]
+        last_seq = seq - ARRIVAL_BEHIND if kind == "piboard" and index % 2 else None
+        try:
+            ws = await connect(
+                board.ws_url,
+                additional_headers={"Authorization": f"Bearer {session}"},
+                open_timeout=120,
+                ping_interval=None,
+                max_queue=None,
+                max_size=None,
+            )
+            sockets.append(ws)
+            hello = {"type": "hello", "last_seq": last_seq, "view": "program", "mode": "json"}
+            if kind != "y-websocket":
+                await ws.send(json.dumps({**hello, "name": f"screen {index}"}))
+            first = await asyncio.wait_for(ws.recv(), 120)
+        except Exception:
+            failed += 1
+            return
+        if kind != "y-websocket" and '"welcome"' not in str(first):
+            failed += 1
+            return
+        welcomed.append(time.monotonic() - t0)
+        got: list[int] = []
+        presences = 0
+        if last_seq is None:
+            live.append(welcomed[-1])
+        else:
+            behind += 1
+        with contextlib.suppress(Exception):
+            while not settled.is_set():
+                receiving = asyncio.ensure_future(ws.recv())
+                done, _ = await asyncio.wait({receiving, settling}, return_when=asyncio.FIRST_COMPLETED)
+                if receiving not in done:
+                    receiving.cancel()
+                    break
+                message = str(receiving.result())
+                presences += message.count('"type":"presence"')
+                if last_seq is not None and (not got or got[-1] < seq):
+                    got += [int(s) for s in EVENT_SEQ.findall(message)]
+                    if got and got[-1] >= seq:
+                        live.append(time.monotonic() - t0)
+        presence.append(presences)
+        if last_seq is not None:
+            wanted = set(range(last_seq + 1, seq + 1))
+            lost += len(wanted - set(got))
+            duplicated += len(got) - len(set(got))
+
+    await asyncio.sleep(0.5)
+    load = load_avg()
+    cpu_before = cpu_seconds(pid)
+    t0 = time.monotonic()
+    settling = asyncio.ensure_future(settled.wait())
+    tasks = [asyncio.ensure_future(one(k)) for k in range(n)]
+    deadline = t0 + 120
+    while time.monotonic() < deadline and len(welcomed) + failed < n:
+        await asyncio.sleep(0.01)
+    while time.monotonic() < deadline and len(live) < len(welcomed) and not all(t.done() for t in tasks):
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(ARRIVAL_SETTLE_SECONDS)
+    cpu = cpu_seconds(pid) - cpu_before
+    settled.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    ms = 1000.0
+    return Arrival(
+        server=kind,
+        clients=n,
+        participants=len(sessions) if kind == "piboard" else n,
+        welcome_p50_ms=round(statistics.median(welcomed) * ms, 1) if welcomed else -1,
+        welcome_p99_ms=round(percentile(welcomed, 0.99) * ms, 1) if welcomed else -1,
+        welcome_all_ms=round(max(welcomed) * ms, 1) if welcomed and not failed else -1,
+        live_all_ms=round(max(live) * ms, 1) if live and len(live) == n else -1,
+        behind=behind,
+        lost=lost,
+        duplicated=duplicated,
+        failed=failed,
+        presence_per_screen=round(sum(presence) / max(1, len(presence)), 1),
+        cpu_s=round(cpu, 2),
+        load_avg=load,
+    )
+
+
+def print_arrivals(rows: list[Arrival]) -> None:
+    print("arrival: N screens open their socket at once; ms from that moment (live: caught up too)")
+    for r in rows:
+        print(
+            f"  {r.server:<11} N {r.clients:>5}  welcome p50 {r.welcome_p50_ms:>8} p99 {r.welcome_p99_ms:>8} "
+            f"all {r.welcome_all_ms:>8} | live all {r.live_all_ms:>8} ({r.behind} behind: {r.lost} lost, "
+            f"{r.duplicated} duplicated) | failed {r.failed} | presence/screen {r.presence_per_screen} | "
+            f"CPU {r.cpu_s} s | load {r.load_avg}",
+            flush=True,
+        )
 
 
 def raise_file_limit(needed: int) -> None:
@@ -682,6 +856,14 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         cases = [(mode, n, args.rate) for n in args.clients]
     with tempfile.TemporaryDirectory() as tmp, Bench(args.servers, args.ws, tmp) as b:
         out["notes"] = b.notes
+        if args.arrival:
+            out["arrival"] = []
+            for n in args.clients:
+                rows = [await b.arrival(n) for _ in range(args.repeat)]
+                out["arrival"] += [asdict(r) for group in rows for r in group]
+                if not args.json:
+                    print_arrivals([r for group in rows for r in group])
+            cases = []
         for mode, n, rate in cases:
             out["results"] += [asdict(r) for r in await b.case(mode, n, rate, args.seconds)]
             if not args.json:
@@ -745,6 +927,10 @@ def main() -> None:
     parser.add_argument(
         "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"
     )
+    parser.add_argument(
+        "--arrival", action="store_true", help="N screens open their socket at once (issue 27)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="--arrival: storms per server")
     parser.add_argument("--servers", nargs="*", default=list(SERVERS), choices=SERVERS)
     parser.add_argument(
         "--ws", default="", help="uvicorn websocket implementation (default: piboard serve's)"

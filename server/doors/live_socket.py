@@ -30,6 +30,7 @@ from server.doors.op_input import op_from_fields, parse_op
 from server.doors.origin import cross_origin
 from server.doors.schemas import OpIn
 from server.errors import DATABASE_UNAVAILABLE, Unavailable
+from server.live.access import AccessWatch
 from server.live.connection import Connection
 from server.live.hub import Hub
 from server.live.protocol import (
@@ -86,7 +87,10 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         await close_with(websocket, CloseCode.FORBIDDEN_ORIGIN, "forbidden", reason)
         return
     try:
-        actor, remote = await run_in_threadpool(authenticate, services, board_id, session)
+        access: AccessWatch = websocket.app.state.access
+        actor, remote = await access.sessions.who(
+            board_id, session, lambda: authenticate(services, board_id, session)
+        )
     except NotFound as exc:
         await close_with(websocket, CloseCode.NO_BOARD, exc.code, exc.reason)
         return
@@ -104,7 +108,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
     conn = hub.connection(
         board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name, remote=remote
     )
-    websocket.app.state.access.watch(conn, session)
+    access.watch(conn, session)
     door = LiveDoor(services, conn, websocket, session)
     try:
         await hub.join(conn, hello.last_seq, rendered_at=hello.rendered_at)

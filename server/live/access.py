@@ -12,7 +12,10 @@ one whose participant now says they are remote (or in the room) shows so in pres
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
@@ -23,11 +26,67 @@ from server.live.hub import Hub
 from server.live.protocol import CloseCode, error_frame
 from server.store.auth import Auth
 
+# How long the answer to "who is this session?" serves the sockets that open with it: long enough for
+# a room reconnecting at once, short enough that a missed notice of a change of access does not linger.
+SESSION_CACHE_SECONDS = 2.0
+SESSION_CACHE_SIZE = 4096  # answers kept before the expired ones are swept
+
+Who = tuple[Actor, bool]  # a session's participant, and whether they take part remotely
+
+
+@dataclass
+class _Asked:
+    generation: int  # the board's access generation when it was asked
+    at: float
+    answer: asyncio.Future[Who]
+
+
+class SessionCache:
+    """Who a session is, asked of the database once for every socket that opens with it at about the
+    same time: when a room reconnects, 1,000 screens of 150 people make 150 questions, not 1,000. An
+    answer serves for ``SESSION_CACHE_SECONDS`` at most, and none asked before a change of access on
+    its board (a revoked link, a removed, merged or remote participant) serves after it."""
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[str, str | None], _Asked] = {}
+        self._generation: dict[str, int] = {}
+
+    async def who(self, board_id: str, session: str | None, ask: Callable[[], Who]) -> Who:
+        """``ask()`` (in a worker thread), or the answer it gave a socket that asked just before."""
+        key = (board_id, session)
+        now = time.monotonic()
+        generation = self._generation.get(board_id, 0)
+        asked = self._asked.get(key)
+        if (
+            asked is None
+            or asked.generation != generation
+            or now - asked.at > SESSION_CACHE_SECONDS
+            or (asked.answer.done() and asked.answer.exception() is not None)  # a refusal is not kept
+        ):
+            if len(self._asked) >= SESSION_CACHE_SIZE:
+                self._asked = {k: a for k, a in self._asked.items() if now - a.at <= SESSION_CACHE_SECONDS}
+            answer = asyncio.ensure_future(run_in_threadpool(ask))
+            answer.add_done_callback(_retrieved)
+            asked = self._asked[key] = _Asked(generation, now, answer)
+        return await asyncio.shield(asked.answer)
+
+    def forget(self, board_id: str) -> None:
+        """Access on the board changed: its sessions are asked again (one being asked is not kept)."""
+        self._generation[board_id] = self._generation.get(board_id, 0) + 1
+        self._asked = {k: a for k, a in self._asked.items() if k[0] != board_id}
+
+
+def _retrieved(answer: asyncio.Future[Who]) -> None:
+    """A refusal whose sockets all went away is not logged as never retrieved."""
+    if not answer.cancelled():
+        answer.exception()
+
 
 class AccessWatch:
     def __init__(self, hub: Hub, auth: Auth) -> None:
         self.hub = hub
         self.auth = auth
+        self.sessions = SessionCache()
         self._sessions: weakref.WeakKeyDictionary[Connection, str | None] = weakref.WeakKeyDictionary()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -46,6 +105,7 @@ class AccessWatch:
         loop.call_soon_threadsafe(self._spawn, board_id)
 
     def _spawn(self, board_id: str) -> None:
+        self.sessions.forget(board_id)
         task = asyncio.ensure_future(self.recheck(board_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

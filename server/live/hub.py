@@ -59,6 +59,7 @@ log = logging.getLogger("piboard.hub")
 
 MAX_EVENTS_PER_RENDER = 200
 STOP_WAIT_SECONDS = 3.0
+CATCH_UPS_KEPT = 16  # catch-ups read for joiners kept per board until it moves on
 
 
 @dataclass(eq=False)
@@ -76,6 +77,32 @@ class Channel:
     pump: asyncio.Task[None] | None = None
     # The seq each (view, audience) its browsers opened was rendered at, or is being rendered at.
     primed: dict[tuple[str, Audience], int] = field(default_factory=dict)
+    # What joiners are sent, shared by those arriving together (a room reconnecting at once): the reset
+    # per mode, and the catch-up per seq they come back from; both are dropped when the channel moves on.
+    resets: dict[Mode, tuple[int, str]] = field(default_factory=dict)
+    catch_ups: dict[int, asyncio.Future[CatchUp]] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class CatchUp:
+    """The events after a seq, the board as of them or later, and their frames as sent (each rendered
+    once, for every joiner that needs them)."""
+
+    events: list[Committed]
+    state: BoardState
+    json: list[str] | None = None
+    html: dict[tuple[str, Audience], str] = field(default_factory=dict)
+
+    def json_frames(self) -> list[str]:
+        if self.json is None:
+            self.json = [event_frame(self.state, e) for e in self.events]
+        return self.json
+
+    def html_frame(self, view: str, audience: Audience) -> str:
+        frame = self.html.get((view, audience))
+        if frame is None:
+            frame = self.html[(view, audience)] = html_frame(view, audience, self.state, self.events)
+        return frame
 
 
 def html_frame(view: str, audience: Audience, state: BoardState, events: list[Committed]) -> str:
@@ -230,7 +257,8 @@ class Hub:
         ch = self._channel(conn.board_id)
         ch.connections.add(conn)
         await ch.ready.wait()
-        state = await run_in_threadpool(self.op_path.state, conn.board_id)
+        # The board as broadcast here, from memory; read if the page says it saw more (another process).
+        state = await self._state_after(conn.board_id, max(ch.last_seq, last_seq or 0))
         welcome = welcome_frame(conn.board_id, conn.actor, conn.view, conn.mode, self.settings, state.seq)
         if not conn.send(welcome):
             return  # dropped while its welcome was being prepared
@@ -239,14 +267,15 @@ class Hub:
         too_far = state.seq - (last_seq or 0) > self.settings.max_events_per_catch_up
         stale = rendered_at is not None and rendered_at < self.refreshed_at.get(conn.board_id, 0.0)
         if last_seq is None or last_seq > state.seq or too_far or stale:
-            conn.send(reset_frame(state, conn.mode))
+            conn.send(self._reset(ch, state, conn.mode))
             conn.sent_seq = state.seq
         else:
             conn.sent_seq = last_seq
         while not conn.closed:
-            rows, state = await run_in_threadpool(self._missed, conn.board_id, conn.sent_seq)
-            if rows:
-                await self._send_catch_up(conn, state, rows)
+            missed = await self._missed(ch, conn.sent_seq)
+            state = missed.state
+            if missed.events:
+                await self._send_catch_up(conn, missed)
             # No await between this check and going live: no broadcast can slip between the two. One
             # made while the rows were read (in a worker thread) is read on the next turn of the loop.
             if conn.sent_seq >= ch.last_seq:
@@ -277,20 +306,46 @@ class Hub:
         self._priming.add(task)
         task.add_done_callback(self._priming.discard)
 
-    def _missed(self, board_id: str, since: int) -> tuple[list[Committed], BoardState]:
-        """In a worker thread: the events after ``since``, and the board as of them or later."""
-        rows = self.op_path.events_since(board_id, since, self.settings.max_events_per_catch_up)
-        return rows, self.op_path.state(board_id)
+    def _reset(self, ch: Channel, state: BoardState, mode: Mode) -> str:
+        """The reset frame of the board as of ``state``, made once for every joiner at that seq."""
+        made = ch.resets.get(mode)
+        if made is None or made[0] != state.seq:
+            made = ch.resets[mode] = (state.seq, reset_frame(state, mode))
+        return made[1]
 
-    async def _send_catch_up(self, conn: Connection, state: BoardState, events: list[Committed]) -> None:
+    async def _missed(self, ch: Channel, since: int) -> CatchUp:
+        """The events after ``since`` and the board as of them or later: read once for every joiner
+        coming back from that seq while the channel has not moved on (a read made before it moved is
+        still right: the joiner then reads what followed, until it has caught up)."""
+        reading = ch.catch_ups.get(since)
+        if reading is None:
+            if len(ch.catch_ups) >= CATCH_UPS_KEPT:
+                ch.catch_ups = {s: r for s, r in ch.catch_ups.items() if not r.done()}
+            reading = ch.catch_ups[since] = asyncio.ensure_future(self._read_missed(ch.board_id, since))
+            reading.add_done_callback(lambda r: r.cancelled() or r.exception())
+        try:
+            return await asyncio.shield(reading)
+        except Exception:
+            if ch.catch_ups.get(since) is reading:
+                del ch.catch_ups[since]
+            raise
+
+    async def _read_missed(self, board_id: str, since: int) -> CatchUp:
+        rows = await run_in_threadpool(self._missed_rows, board_id, since)
+        return CatchUp(rows, await self._state_after(board_id, rows[-1].seq if rows else since))
+
+    def _missed_rows(self, board_id: str, since: int) -> list[Committed]:
+        """In a worker thread: the events after ``since``, as many as one catch-up sends."""
+        return self.op_path.events_since(board_id, since, self.settings.max_events_per_catch_up)
+
+    async def _send_catch_up(self, conn: Connection, missed: CatchUp) -> None:
         # Catch-up may be longer than the send queue: wait for room (a live broadcast never waits).
         if conn.mode == "json":
-            for event in events:
-                await conn.send_patiently(event_frame(state, event))
+            for frame in missed.json_frames():
+                await conn.send_patiently(frame)
         else:
-            audience = audience_of(conn.view, conn.actor)
-            await conn.send_patiently(html_frame(conn.view, audience, state, events))
-        conn.sent_seq = events[-1].seq
+            await conn.send_patiently(missed.html_frame(conn.view, audience_of(conn.view, conn.actor)))
+        conn.sent_seq = missed.events[-1].seq
 
     def leave(self, conn: Connection) -> None:
         ch = self.channels.get(conn.board_id)
@@ -325,6 +380,8 @@ class Hub:
                     batch += await self._shown_too(ch, batch[-1].seq, state.seq)
                     self._deliver(ch, state, batch)
                     ch.last_seq = batch[-1].seq
+                    ch.catch_ups.clear()  # a joiner reading them now reads the events that followed too
+                    ch.resets.clear()
                     for seq in [s for s in ch.pending if s <= ch.last_seq]:
                         del ch.pending[seq]
         except asyncio.CancelledError:

@@ -2,9 +2,11 @@
 
 One entry per participant, view and device (two tabs on one view are one entry). When someone comes,
 goes or says they are remote, every welcomed screen of the board gets a ``presence`` frame, once the
-list has been still for a moment. This process's own list goes to ``on_local`` when it changes (the
-presence bridge, server/live/presence_bridge.py, stores it for the other processes and hands theirs
-back through :meth:`Presence.set_others`). Presence is not persisted and is not an op.
+list has been still for a moment (or, while people keep coming, every ``PRESENCE_MAX_WAIT_SECONDS``):
+when a whole room arrives at once, each screen gets one or two frames, not one per arrival. This
+process's own list goes to ``on_local`` when it changes (the presence bridge,
+server/live/presence_bridge.py, stores it for the other processes and hands theirs back
+through :meth:`Presence.set_others`). Presence is not persisted and is not an op.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any, Protocol
 from server.live.connection import Connection
 from server.live.protocol import presence_frame
 
-PRESENCE_DEBOUNCE_SECONDS = 0.3
+PRESENCE_DEBOUNCE_SECONDS = 0.3  # how long the list must be still before it goes out
+# ... at the latest this long after its first change. Each frame goes to every screen and lists up to
+# 500 people: one per arrival made a storm of N screens cost N² entries (issue 27).
+PRESENCE_MAX_WAIT_SECONDS = 2.0
 PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
 
 Person = dict[str, Any]
@@ -37,6 +42,10 @@ class Presence:
         self.on_local: Callable[[str, list[Person]], None] | None = None
         self._published: dict[str, list[Person]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        # Per board with a frame due: when its list first changed, and when it last did.
+        self._changes: dict[str, tuple[float, float]] = {}
+        # Frames queued per board, summed over its screens (tests/live/test_arrival.py counts them).
+        self.frames_sent = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def open(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -48,12 +57,34 @@ class Presence:
         self._loop = None
 
     def changed(self, board_id: str) -> None:
-        """Someone came, went or changed: tell the board's screens in a moment (once for a burst)."""
-        if board_id not in self._timers and self._loop is not None:
-            self._timers[board_id] = self._loop.call_later(PRESENCE_DEBOUNCE_SECONDS, self._send, board_id)
+        """Someone came, went or changed: tell the board's screens once the list is still (once for a
+        burst, however long it lasts, but at least every ``PRESENCE_MAX_WAIT_SECONDS``)."""
+        loop = self._loop
+        if loop is None:
+            return
+        now = loop.time()
+        first, _ = self._changes.get(board_id, (now, now))
+        self._changes[board_id] = (first, now)
+        if board_id not in self._timers:
+            self._timers[board_id] = loop.call_at(now + PRESENCE_DEBOUNCE_SECONDS, self._due, board_id)
+
+    def _due(self, board_id: str) -> None:
+        """The timer of a board's frame: send it if the list has been still, or waited long enough;
+        else look again when it will have been still that long."""
+        self._timers.pop(board_id, None)
+        loop = self._loop
+        first, last = self._changes.get(board_id, (0.0, 0.0))
+        if loop is not None:
+            at = min(last + PRESENCE_DEBOUNCE_SECONDS, first + PRESENCE_MAX_WAIT_SECONDS)
+            if at > loop.time():
+                self._timers[board_id] = loop.call_at(at, self._due, board_id)
+                return
+        self._changes.pop(board_id, None)
+        self._send(board_id)
 
     def forget(self, board_id: str) -> None:
         """The board's channel is gone: nothing more to tell its screens."""
+        self._changes.pop(board_id, None)
         timer = self._timers.pop(board_id, None)
         if timer is not None:
             timer.cancel()
@@ -128,3 +159,4 @@ class Presence:
         for conn in list(self.connections_of(board_id)):
             if conn.welcomed:
                 conn.send(frame)
+                self.frames_sent += 1

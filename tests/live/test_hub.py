@@ -182,7 +182,7 @@ def test_an_edit_broadcast_while_a_joiner_reads_what_it_missed_reaches_it(
     hub = server.app.state.hub
     start = board.read()["seq"]
     rte = server.services.auth.actor(board.id, board.rte_session)
-    read_missed = hub._missed
+    read_missed = hub._missed_rows
     edited: list[int] = []
 
     def missed_then_an_edit(board_id: str, since: int) -> Any:
@@ -199,7 +199,7 @@ def test_an_edit_broadcast_while_a_joiner_reads_what_it_missed_reaches_it(
                 time.sleep(0.01)
         return found
 
-    monkeypatch.setattr(hub, "_missed", missed_then_an_edit)
+    monkeypatch.setattr(hub, "_missed_rows", missed_then_an_edit)
 
     async def scenario() -> list[int]:
         client = await LiveClient.connect(server.ws_url, board.id, board.rte_session, last_seq=start)
