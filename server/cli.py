@@ -79,12 +79,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How ``serve`` runs uvicorn (bench/fanout.py runs the same)."""
     # Frames a little over the limit get the door's "too_large" answer; far bigger ones are cut off by
     # the websocket layer (close 1009) before they are ever held in memory whole.
-    # No per-message compression: it would compress every frame once per connection (a deflate context
-    # each), the largest cost of a broadcast to a thousand screens; live frames are small.
+    # Per-message compression only where it pays (server/doors/deflate.py): it compresses every frame
+    # once per connection (a deflate context each), the largest cost of a broadcast to a thousand
+    # screens on the room's LAN; a remote browser on a slow link gets updates 5-7 times smaller.
+    from server.doors.deflate import live_protocol
+
     return {
-        "ws": "websockets-sansio",
+        "ws": live_protocol(settings),
         "ws_max_size": 4 * settings.max_ws_message_bytes,
-        "ws_per_message_deflate": False,
+        "ws_per_message_deflate": settings.ws_deflate != "off",
     }
 
 

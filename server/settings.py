@@ -6,6 +6,7 @@ import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +69,14 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(default=256, ge=1)
     ws_send_timeout: float = Field(default=5.0, gt=0)
     ws_heartbeat: float = Field(default=20.0, gt=0)
+    # Per-message deflate on the live socket (server/doors/deflate.py): "remote" negotiates it with
+    # browsers outside the room's networks only (a live update shrinks 5-7 times; compressing for a
+    # thousand screens on the room's LAN would cost the fan-out more than the LAN gains), "all" with
+    # every browser that offers it, "off" with none.
+    ws_deflate: Literal["remote", "all", "off"] = "remote"
+    # The room's networks besides private, loopback and link-local addresses (comma-separated CIDR): a
+    # room whose screens have public addresses (IPv6) gets no deflate.
+    room_networks: str = ""
     # A board file or a Jira CSV. A 20,000-item board exports about 10 MB; a file is received into a
     # temporary file and read a piece at a time, so this bounds the disk it takes, not the memory.
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
@@ -100,7 +109,7 @@ class Settings(BaseSettings):
         path.chmod(0o600)
         return key
 
-    @field_validator("outbound_allow")
+    @field_validator("outbound_allow", "room_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
         _parse_networks(value)  # a wrong entry stops the server at start, not a request later
@@ -109,6 +118,10 @@ class Settings(BaseSettings):
     @property
     def outbound_networks(self) -> tuple[Network, ...]:
         return _parse_networks(self.outbound_allow)
+
+    @property
+    def room_network_list(self) -> tuple[Network, ...]:
+        return _parse_networks(self.room_networks)
 
     @property
     def proxies(self) -> frozenset[str]:

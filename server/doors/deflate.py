@@ -1,0 +1,59 @@
+"""Per-message deflate on the live socket, negotiated per connection (``PIBOARD_WS_DEFLATE``).
+
+Measured on the demo ART (bench/live_frames.py, bench/README.md): a story moved sends a team page
+44 KB of HTML, 8 KB deflated; a page back after a drop gets the program board again, 131 KB, 16 KB
+deflated. On hotel Wi-Fi (1 Mbit/s) that is 350 ms against 65 ms per edit. But deflate keeps a zlib
+stream per connection and compresses each frame once per connection (0.3-0.7 ms for a story move):
+for a thousand screens on the room's LAN, where bandwidth is plenty, it would be the largest cost of
+a broadcast. So by default it is negotiated only with browsers that are not in the room: whose address
+(through ``PIBOARD_TRUSTED_PROXIES``, the address they forward) is public and not in
+``PIBOARD_ROOM_NETWORKS``. The protocol is the same either way; a browser that does not offer deflate
+gets none."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+from starlette.requests import HTTPConnection
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+
+from server.doors.origin import client_address
+from server.settings import Network, Settings
+
+
+def in_the_room(address: str, room_networks: Sequence[Network] = ()) -> bool:
+    """Whether ``address`` is on the room's network: private, loopback, link-local or one of
+    ``room_networks``. Anything that is no IP address (a Unix socket) counts as the room."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:10.0.0.5 is 10.0.0.5
+    return ip.is_private or ip.is_loopback or ip.is_link_local or any(ip in n for n in room_networks)
+
+
+def deflate_wanted(settings: Settings, connection: HTTPConnection) -> bool:
+    """Whether this socket may negotiate per-message deflate (if its browser offers it)."""
+    if settings.ws_deflate != "remote":
+        return settings.ws_deflate == "all"
+    return not in_the_room(client_address(connection, settings.proxies), settings.room_network_list)
+
+
+def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
+    """uvicorn's websocket protocol (``ws="websockets-sansio"``), offering deflate to the sockets
+    :func:`deflate_wanted` lets have it. Run with ``ws_per_message_deflate`` on (server.cli)."""
+
+    class LiveProtocol(WebSocketsSansIOProtocol):
+        def handle_connect(self, event: Request) -> None:
+            headers = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in event.headers.raw_items()
+            ]
+            connection = HTTPConnection({"type": "websocket", "client": self.client, "headers": headers})
+            if not deflate_wanted(settings, connection):
+                self.conn.available_extensions = []
+            super().handle_connect(event)
+
+    return LiveProtocol
