@@ -200,6 +200,51 @@ class PresenceRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class SolutionRow(SQLModel, table=True):
+    """A solution: several trains (boards) on one cadence (board/solution.py). Not a board: no ops yet."""
+
+    __tablename__ = "solution"
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=120)
+    pi_name: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SolutionTrainRow(SQLModel, table=True):
+    """A train (board) of a solution; a board belongs to one solution at most."""
+
+    __tablename__ = "solution_train"
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    joined_at: datetime = Field(default_factory=utcnow)
+    joined_by: str = Field(default="", max_length=80)  # the RTE who joined it, by name
+
+
+class SolutionLinkRow(SQLModel, table=True):
+    """A link into a solution: for a person in a solution role, or for a train's RTE (kind "train").
+    Only its hash is stored, as for a board's join links."""
+
+    __tablename__ = "solution_link"
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    token_hash: str = Field(unique=True, max_length=64)
+    kind: str = Field(max_length=30)
+    label: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class SolutionMemberRow(SQLModel, table=True):
+    """A person who joined a solution with a link (the STE, Solution Management, ...)."""
+
+    __tablename__ = "solution_member"
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    link_id: str = Field(foreign_key="solution_link.id", max_length=40)
+    name: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

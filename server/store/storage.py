@@ -1,5 +1,5 @@
 """The database side of a piboard process: the schema brought up to date, the engine, the op path,
-the join links and the boards' tracker connections.
+the join links, the boards' tracker connections and the solutions.
 
 The web application adds its own parts on top (:class:`server.doors.deps.Services`); the command line
 needs only these, so ``piboard import`` loads no web framework (bench/import_speed.py).
@@ -8,6 +8,7 @@ needs only these, so ``piboard import`` loads no web framework (bench/import_spe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -16,6 +17,7 @@ from server.store.auth import Auth
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath, SharedRate
 from server.store.sealed import Sealer
+from server.store.solutions import SolutionStore
 from server.store.trackers import TrackerStore
 
 
@@ -26,6 +28,11 @@ class Storage:
     op_path: OpPath
     auth: Auth
     trackers: TrackerStore
+
+    @cached_property
+    def solutions(self) -> SolutionStore:
+        """The solutions: several boards on one cadence (made on first use, from the parts above)."""
+        return SolutionStore(self.engine, self.settings.signing_key())
 
 
 def open_storage(settings: Settings) -> Storage:
