@@ -112,6 +112,8 @@ class Outlook:
     p85_iteration_id: str | None
     team_ids: tuple[str, ...]
     why: str
+    # The chance it is done by the end of each iteration ahead (``Forecast.ahead``): its forecast over time.
+    curve: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Forecast:
     objectives: dict[str, Outlook]
     predictability: PredictabilityRange | None
     labels: dict[str, str]
+    ahead: tuple[str, ...] = ()  # the iterations ahead that hold feature work, by id
 
     def outlooks(self) -> list[Outlook]:
         return [*self.features.values(), *self.dependencies.values(), *self.objectives.values()]
@@ -154,6 +157,10 @@ class Forecast:
                 "p85_iteration_id": o.p85_iteration_id,
                 "team_ids": list(o.team_ids),
                 "why": o.why,
+                "curve": [
+                    {"iteration_id": i, "probability": round(p, 4)}
+                    for i, p in zip(self.ahead, o.curve, strict=True)
+                ],
             }
 
         p = self.predictability
@@ -331,8 +338,8 @@ def forecast(state: BoardState, today: datetime.date, trials: int = TRIALS) -> F
             p *= teams[team_id].p_reaches(amount, index)
         return p
 
-    def when(work: dict[str, float], q: float) -> str | None:
-        return next((it.id for n, (it, _) in enumerate(ahead) if chance(work, n) >= q - _EPSILON), None)
+    def when(curve: tuple[float, ...], q: float) -> str | None:
+        return next((ahead[n][0].id for n, p in enumerate(curve) if p >= q - _EPSILON), None)
 
     def explain(work: dict[str, float], target: Iteration | None, p: float | None) -> str:
         parts = [
@@ -362,8 +369,10 @@ def forecast(state: BoardState, today: datetime.date, trials: int = TRIALS) -> F
             return Outlook(kind, item_id, title, target_id, None, None, None, team_ids, why)
         index = index_by(target)
         p = chance(work, index) if index is not None else None
-        p50, p85 = (when(work, q) for q in CONFIDENCES)
-        return Outlook(kind, item_id, title, target_id, p, p50, p85, team_ids, explain(work, target, p))
+        curve = tuple(chance(work, n) for n in range(len(ahead)))
+        p50, p85 = (when(curve, q) for q in CONFIDENCES)
+        why = explain(work, target, p)
+        return Outlook(kind, item_id, title, target_id, p, p50, p85, team_ids, why, curve)
 
     features: dict[str, Outlook] = {}
     work: dict[str, float] | None
@@ -446,7 +455,10 @@ def forecast(state: BoardState, today: datetime.date, trials: int = TRIALS) -> F
         f"Monte Carlo, {trials} trials: each team's throughput per iteration ahead is drawn from what it "
         "finished in this PI's closed iterations (scaled by capacity), or its capacity when it has none"
     )
-    return Forecast(trials, method, teams, features, dependencies, objectives, predictability, labels)
+    ahead_ids = tuple(it.id for it, _ in ahead)
+    return Forecast(
+        trials, method, teams, features, dependencies, objectives, predictability, labels, ahead_ids
+    )
 
 
 def likely_late(

@@ -295,3 +295,80 @@ def plan_vs_baseline_chart(
             "</g>"
         )
     return _svg(title, "".join(parts), WIDTH, height, "plan-vs-baseline")
+
+
+@dataclass(frozen=True)
+class ForecastLine:
+    """One item's forecast over time: its chance of being done by the end of each iteration ahead."""
+
+    item_id: str
+    label: str
+    chances: Sequence[float]
+    needed_index: int | None  # where it is needed (or planned): the point that matters, drawn larger
+
+
+NEEDED = ' data-needed="true"'
+# Told apart by colour, dash and marker as well (Okabe–Ito).
+LINE_STYLES = (
+    ("#0072B2", ""),
+    ("#D55E00", "6 4"),
+    ("#009E73", "2 3"),
+    ("#CC79A7", "8 3 2 3"),
+    ("#E69F00", ""),
+    ("#56B4E9", "6 4"),
+)
+
+
+def forecast_chart(
+    lines: Sequence[ForecastLine],
+    labels: Sequence[tuple[str, str, str]],
+    threshold: float,
+    title: str,
+    width: int = WIDTH,
+) -> Markup:
+    """Per item, the chance (0–100 %) it is done by the end of each iteration ahead, the point where it
+    is needed larger, and the board's alert threshold as a dashed line. ``labels``: each iteration
+    ahead's id, name and short name."""
+    if not lines or not labels:
+        text = "Nothing to forecast: no open dependencies or features ahead."
+        return _svg(title, f'<text x="8" y="50" font-size="{FONT}">{text}</text>', width, 64, "forecast")
+    plot_top = PAD_TOP + 24
+    plot_bottom = plot_top + PLOT_HEIGHT
+    step = (width - PAD_LEFT - PAD_RIGHT) / len(labels)
+
+    def x(i: int) -> float:
+        return round(PAD_LEFT + (i + 0.5) * step, 1)
+
+    def y(p: float) -> float:
+        return round(plot_bottom - p * PLOT_HEIGHT, 1)
+
+    parts = [_axes(PAD_LEFT, width - PAD_RIGHT, plot_top, plot_bottom, 100, "% chance done by")]
+    for i, (_, name, short) in enumerate(labels):
+        parts.append(_label(x(i), plot_bottom + FONT + 5, name, step - 8, short=short))
+    parts.append(
+        f'<line data-threshold="{round(100 * threshold)}" x1="{PAD_LEFT}" y1="{y(threshold)}" '
+        f'x2="{width - PAD_RIGHT}" y2="{y(threshold)}" stroke="#D55E00" stroke-dasharray="2 4"/>'
+    )
+    keys: list[Key] = []
+    for n, line in enumerate(lines):
+        colour, dash = LINE_STYLES[n % len(LINE_STYLES)]
+        coords = " ".join(f"{x(i)},{y(p)}" for i, p in enumerate(line.chances))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<g data-item="{escape(line.item_id)}"><polyline points="{coords}" fill="none" '
+            f'stroke="{colour}" stroke-width="3"{dash_attr}/>'
+        )
+        for i, p in enumerate(line.chances):
+            needed = i == line.needed_index
+            parts.append(
+                f'<circle data-iteration="{escape(labels[i][0])}" data-value="{round(100 * p)}"'
+                f'{NEEDED if needed else ""} cx="{x(i)}" cy="{y(p)}" r="{6 if needed else 3}" '
+                f'fill="{colour}"><title>{escape(line.label)}: {round(100 * p)} % by {escape(labels[i][1])}'
+                f"</title></circle>"
+            )
+        parts.append("</g>")
+        keys.append(Key(_fit(line.label, 200), colour, dash))
+    keys.append(Key(f"alert below {round(100 * threshold)} %", "#D55E00", "2 4"))
+    legend, legend_h = _legend(keys, plot_bottom + PAD_BOTTOM, width)
+    parts.append(legend)
+    return _svg(title, "".join(parts), width, plot_bottom + PAD_BOTTOM + legend_h, "forecast")

@@ -26,15 +26,17 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
-from board.forecast import alerts_with_forecast
+from board.forecast import Forecast, Outlook, PredictabilityRange, alerts_with_forecast, forecast
 from board.labels import iteration_name
 from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
 from server.pages.charts import (
     TEAM_WIDTH,
     FeatureRow,
+    ForecastLine,
     HealthColumn,
     burn_up_chart,
     dependency_health_strip,
+    forecast_chart,
     plan_vs_baseline_chart,
 )
 
@@ -76,6 +78,12 @@ class SyncPage:
     health: Markup
     features: Markup
     labels: dict[str, str]
+    # The forecast (board.forecast): its chart over the iterations ahead, the items least likely to
+    # be done in time, the ART's predictability range and the board's alert threshold.
+    forecast_chart: Markup
+    forecast_rows: list[Outlook]
+    predictability: PredictabilityRange | None
+    forecast_threshold: float
 
     def for_team(self, team_id: str) -> list[Alert]:
         """What concerns one team: its own alerts and the ART-wide ones."""
@@ -130,6 +138,33 @@ def feature_rows(state: BoardState, baseline: BoardState) -> list[FeatureRow]:
     return rows
 
 
+# The forecast chart draws the dependencies least likely to be done in time (more lines would not read).
+FORECAST_LINES = 6
+FORECAST_ROWS = 10
+
+
+def forecast_view(state: BoardState, found: Forecast) -> tuple[Markup, list[Outlook]]:
+    """The chart of the open dependencies least likely in time, and the items below certainty."""
+    index = {iteration_id: n for n, iteration_id in enumerate(found.ahead)}
+    open_deps = [o for o in found.dependencies.values() if o.probability is not None and o.why != "done"]
+    open_deps.sort(key=lambda o: (o.probability, o.title))
+    lines = [
+        ForecastLine(o.item_id, o.title, o.curve, index.get(o.by_iteration_id or ""))
+        for o in open_deps[:FORECAST_LINES]
+    ]
+    labels = [
+        (it.id, iteration_name(it), axis_name(it))
+        for i in found.ahead
+        if (it := state.get(Iteration, i)) is not None
+    ]
+    chart = forecast_chart(
+        lines, labels, state.meta.forecast_threshold, "Forecast: chance each dependency is done, by iteration"
+    )
+    doubtful = [o for o in found.outlooks() if o.probability is not None and o.probability < 1.0]
+    doubtful.sort(key=lambda o: (o.probability, o.item_kind, o.title))
+    return chart, doubtful[:FORECAST_ROWS]
+
+
 def build_sync(
     state: BoardState,
     baseline: BoardState | None,
@@ -148,6 +183,8 @@ def build_sync(
     cascade = execution_cascade(state, today, health)
     velocities = velocity_table(state, base, today)
     names = {t.id: t.name for t in state.teams}
+    found_forecast = forecast(state, today)
+    chart, rows = forecast_view(state, found_forecast)
 
     def trouble(dep: Dependency, other_team: str | None) -> DependencyTrouble:
         return DependencyTrouble(dep, health[dep.id], names.get(other_team or "", "") or dep.external_party)
@@ -208,4 +245,8 @@ def build_sync(
             "Features: baseline ○, now ●, done",
         ),
         labels={it.id: iteration_name(it) for it in state.iterations},
+        forecast_chart=chart,
+        forecast_rows=rows,
+        predictability=found_forecast.predictability,
+        forecast_threshold=state.meta.forecast_threshold,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 
 import pytest
 
 from server.clock import Clock
 from tests.conftest import BoardHandle, LiveServer
-from tests.execution.rocket import rocket, rte_op
+from tests.execution.rocket import SVG_NS, charts, rocket, rte_op
 from tests.execution.test_webhooks import Receiver, receiver, set_webhook, until
 
 pytestmark = pytest.mark.usefixtures("outbound_to_loopback")
@@ -91,3 +92,33 @@ def test_a_falling_forecast_is_posted_once_per_crossing(
     assert len(posted("dep1")) == 1
     rte_op(board, "story.update", "pay1", status="todo")
     until(lambda: len(posted("dep1")) == 2, "the second crossing")
+
+
+def test_the_sync_view_charts_the_forecast_and_its_threshold_is_set_there(
+    watched_server: LiveServer, clock: Clock
+) -> None:
+    clock.travel_to(I3_RUNS)  # Atlas finished 30, then 0: the Payments API by I3 is a coin toss
+    board = atlas_finished_i1(watched_server)
+    with board.rte() as c:
+        page = c.get(f"/b/{board.id}/sync").text
+    chart = charts(page)["forecast"]
+    line = next(g for g in chart.iter(f"{SVG_NS}g") if g.get("data-item") == "dep1")
+    needed = [c for c in line.iter(f"{SVG_NS}circle") if c.get("data-needed")]
+    assert [c.get("data-iteration") for c in needed] == ["it3"]
+    assert 40 <= int(needed[0].get("data-value", "")) <= 60
+    assert chart.find(f"{SVG_NS}line[@data-threshold='50']") is not None
+    assert 'data-item="dependency:dep1"' in page and "ART predictability forecast" in page
+
+    update = r'<form[^>]*>\s*<input type="hidden" name="type" value="board.update">.*?</form>'
+    form = re.search(update, page, re.S)
+    assert form is not None and 'name="args.forecast_threshold"' in form.group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+    with board.rte() as c:
+        refused = c.post(f"/b/{board.id}/ops", data={**fields, "args.forecast_threshold": "1.5"})
+        assert refused.status_code == 422 and "forecast threshold" in refused.text
+        r = c.post(f"/b/{board.id}/ops", data={**fields, "args.forecast_threshold": "0.3"})
+    assert r.status_code == 204, r.text
+    assert board.read()["items"]["meta"]["meta"]["forecast_threshold"] == 0.3
+    with board.rte() as c:
+        chart = charts(c.get(f"/b/{board.id}/sync").text)["forecast"]
+    assert chart.find(f"{SVG_NS}line[@data-threshold='30']") is not None
