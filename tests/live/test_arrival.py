@@ -1,0 +1,119 @@
+"""When a room arrives at once (a restart, a Wi-Fi drop: every screen reconnects together), the work per
+arrival stays bounded: a session is authenticated once for all the sockets opening with it, the catch-up
+is read once for the joiners coming back from the same seq, and presence goes out once the list is
+still, not once per arrival to every screen (issue 27). Counted, not timed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.conftest import BoardHandle
+from tests.live.client import LiveClient, run_async
+
+SCREENS = 40
+PEOPLE = 2
+BEHIND = 5
+
+
+@contextmanager
+def statements(engine: Any) -> Iterator[list[str]]:
+    """Every SQL statement the server runs meanwhile (real queries on its real database)."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_room_arriving_at_once_is_authenticated_once_per_person_and_read_once(board: BoardHandle) -> None:
+    server = board.server
+    sessions = [board.join("observer", f"Person {k}") for k in range(PEOPLE)]
+    for k in range(BEHIND):
+        board.op(board.rte_session, "risk.create", args={"title": f"Risk {k}"}).raise_for_status()
+    seq = board.read()["seq"]
+
+    async def storm() -> list[LiveClient]:
+        # Every other screen comes back from a page BEHIND events old; the others start afresh.
+        return list(
+            await asyncio.gather(
+                *(
+                    LiveClient.connect(
+                        server.ws_url,
+                        board.id,
+                        sessions[k % PEOPLE],
+                        last_seq=seq - BEHIND if k % 2 else None,
+                        name=f"screen {k}",
+                    )
+                    for k in range(SCREENS)
+                )
+            )
+        )
+
+    async def scenario() -> tuple[list[LiveClient], list[str]]:
+        with statements(server.services.engine) as seen:
+            screens = await storm()
+            for k, c in enumerate(screens):
+                await c.wait_welcome()
+                if k % 2:
+                    await c.wait_events(BEHIND)
+            ran = list(seen)
+        for c in screens:
+            await c.close()
+        return screens, ran
+
+    screens, ran = run_async(scenario())
+    # Every guarantee kept: each screen welcomed as its person, caught up exactly once and in order.
+    for k, c in enumerate(screens):
+        assert c.welcome is not None and c.welcome["you"]["name"] == f"Person {k % PEOPLE}"
+        if k % 2:
+            assert [e["seq"] for e in c.events] == list(range(seq - BEHIND + 1, seq + 1))
+        else:
+            assert c.resets[0]["seq"] == seq
+    # One question about each person (their participant and whether they are remote: two statements),
+    # not one per screen; allowing each to be asked again once, should the storm outlast the cache.
+    about_people = [s for s in ran if "FROM participant" in s]
+    assert len(about_people) <= 2 * 2 * PEOPLE, about_people
+    # The catch-up read from the event table once, not once per screen coming back (the few more
+    # allowed are the server's background readers of new events, the webhooks').
+    catch_up_reads = [s for s in ran if "FROM event" in s]
+    assert len(catch_up_reads) <= 4, catch_up_reads
+    # In all, a handful of statements for the room, not several per screen.
+    assert len([s for s in ran if s != "BEGIN"]) < SCREENS / 2, ran
+
+
+def test_presence_goes_out_once_a_room_has_arrived_not_once_per_arrival(board: BoardHandle) -> None:
+    """Screens arrive one after another for a couple of seconds, faster than presence's quiet moment:
+    each gets a few presence frames in all (one when the room is in, one more if the arrival outlasts
+    the longest wait), where one per arrival would cost every screen a frame for each newcomer."""
+    server = board.server
+    session = board.join("observer", "Watcher")
+    screens_count = 60
+
+    async def scenario() -> list[int]:
+        screens = []
+        for k in range(screens_count):
+            screens.append(
+                await LiveClient.connect(server.ws_url, board.id, session, last_seq=None, name=f"screen {k}")
+            )
+            await asyncio.sleep(0.03)  # a steady stream of arrivals, each within the quiet moment
+        for c in screens:
+            await c.wait_until(
+                lambda c=c: c.presence is not None and len(c.presence["people"]) == screens_count
+            )
+        counts = [sum(1 for f in c.frames if f["type"] == "presence") for c in screens]
+        for c in screens:
+            await c.close()
+        return counts
+
+    counts = run_async(scenario())
+    assert max(counts) <= 3, counts
