@@ -28,6 +28,7 @@ from server.doors import (
     pages,
     people,
     people_place,
+    solutions,
     sync,
     tracker_forms,
     trackers,
@@ -238,6 +239,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trackers.hooks_router,
         trackers.form_router,
         tracker_forms.form_router,
+        solutions.router,
+        solutions.train_router,
+        solutions.page_router,
     ):
         app.include_router(router)
     return app

@@ -45,7 +45,9 @@ LINK_LABEL = Text(max_len=80)
 
 
 def solution_cookie_name(solution_id: str) -> str:
-    return f"pbs_{solution_id}"
+    """Under the boards' cookie prefix ("pb_"), so the cross-site form guard (server/doors/origin.py)
+    keeps other sites' pages from posting with it; no board id has an underscore (new_id)."""
+    return f"pb_s_{solution_id}"
 
 
 @dataclass(frozen=True)

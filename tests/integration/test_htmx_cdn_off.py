@@ -50,6 +50,7 @@ def test_with_the_cdn_off_no_route_names_the_cdn(server: LiveServer) -> None:
         "token": link["join_url"].rsplit("/", 1)[1],
         "part": "features",
         "kind": "feature",
+        "solution_id": "no-such-solution",
     }
     feature = next(iter(state["items"]["feature"]))
     paths = sorted(set(get_routes(server.app.routes)))

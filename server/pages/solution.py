@@ -1,0 +1,99 @@
+"""The solution page's view-model (``/s/{solution}/``), which the REST door answers as JSON too: the
+trains of a solution with their dates, and where those dates disagree with the solution's cadence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from board.model import BoardState
+from board.solution import (
+    SOLUTION_ROLE_NAMES,
+    SolutionActor,
+    TrainCadence,
+    cadence_disagreements,
+    cadence_of,
+    reference_train,
+)
+
+
+@dataclass(frozen=True)
+class TrainView:
+    board_id: str
+    name: str
+    pi_name: str
+    joined_by: str
+    cadence: TrainCadence
+    agrees: bool
+    reasons: tuple[str, ...]  # how its dates disagree with the cadence, each a sentence
+    sets_cadence: bool  # its dates are the solution's cadence (the first dated train)
+
+
+@dataclass(frozen=True)
+class SolutionView:
+    id: str
+    name: str
+    pi_name: str
+    trains: tuple[TrainView, ...]
+    reference: TrainCadence | None
+
+    @property
+    def agreed(self) -> bool:
+        """Every train plans on the same PI and iteration dates (none yet: nothing disagrees)."""
+        return all(t.agrees for t in self.trains)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "pi_name": self.pi_name,
+            "cadence": {
+                "agreed": self.agreed,
+                "set_by": self.reference.board_id if self.reference else None,
+                "pi_start": self.reference.pi_start if self.reference else None,
+                "pi_end": self.reference.pi_end if self.reference else None,
+                "iterations": [asdict(i) for i in self.reference.iterations] if self.reference else [],
+            },
+            "trains": [
+                {
+                    "board_id": t.board_id,
+                    "name": t.name,
+                    "pi_name": t.pi_name,
+                    "joined_by": t.joined_by,
+                    "pi_start": t.cadence.pi_start,
+                    "pi_end": t.cadence.pi_end,
+                    "iterations": [asdict(i) for i in t.cadence.iterations],
+                    "agrees": t.agrees,
+                    "disagreements": list(t.reasons),
+                }
+                for t in self.trains
+            ],
+        }
+
+
+def solution_view(
+    solution_id: str, name: str, pi_name: str, trains: Sequence[tuple[BoardState, str]]
+) -> SolutionView:
+    """The solution with its ``trains`` (each board as it is now and who joined it), in joining order."""
+    cadences = [cadence_of(state) for state, _ in trains]
+    reasons = {d.board_id: d.reasons for d in cadence_disagreements(cadences)}
+    reference = reference_train(cadences)
+    views = tuple(
+        TrainView(
+            state.board_id,
+            state.meta.name,
+            state.meta.pi_name,
+            joined_by,
+            cadence,
+            state.board_id not in reasons,
+            reasons.get(state.board_id, ()),
+            reference is cadence,
+        )
+        for (state, joined_by), cadence in zip(trains, cadences, strict=True)
+    )
+    return SolutionView(solution_id, name, pi_name, views, reference)
+
+
+def role_name(actor: SolutionActor) -> str:
+    return SOLUTION_ROLE_NAMES[actor.role]
