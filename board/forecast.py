@@ -159,7 +159,8 @@ class Forecast:
                 "why": o.why,
                 "curve": [
                     {"iteration_id": i, "probability": round(p, 4)}
-                    for i, p in zip(self.ahead, o.curve, strict=True)
+                    # (none for an item done or not forecast)
+                    for i, p in zip(self.ahead, o.curve, strict=False)
                 ],
             }
 

@@ -9,6 +9,7 @@ from typing import Any
 from board.capacity import Load, load_table
 from board.dependencies import Cascade, cascade, dependency_states, is_conflict
 from board.execution import dependency_healths, execution_cascade, slipped_stories
+from board.forecast import forecast
 from board.model import BoardState, DependencyState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
 
@@ -24,6 +25,10 @@ class PlanSummary:
     roam_counts: dict[Roam, int]
     # During the PI's execution: the stories not done when their iteration closed.
     slipped: set[str] = field(default_factory=set)
+    # During the PI's execution: the forecast's chance (board.forecast) of each open dependency and
+    # planned feature being done by its iteration, where it is below certainty, and the alert threshold.
+    chances: dict[str, float] = field(default_factory=dict)
+    forecast_threshold: float = 0.5
 
     @property
     def late_count(self) -> int:
@@ -65,6 +70,7 @@ class PlanSummary:
             "late_count": self.late_count,
             "slipped_stories": sorted(self.slipped),
             "overloaded_count": len(self.overloaded),
+            "forecast_chances": {k: round(v, 4) for k, v in sorted(self.chances.items())},
         }
 
 
@@ -88,10 +94,17 @@ def roam_counts(state: BoardState) -> dict[Roam, int]:
 
 def plan_summary(state: BoardState, today: datetime.date | None = None) -> PlanSummary:
     """Once the PI's execution has started, ``today`` decides what is late and slipped."""
+    chances: dict[str, float] = {}
     if today is not None and state.meta.execution_started:
         states = dependency_healths(state, today)
         at_risk = execution_cascade(state, today, states)
         slipped = {s.id for s in slipped_stories(state, today)}
+        found = forecast(state, today)
+        chances = {
+            o.item_id: o.probability
+            for o in [*found.dependencies.values(), *found.features.values()]
+            if o.probability is not None and o.probability < 1.0
+        }
     else:
         states, at_risk, slipped = dependency_states(state), cascade(state), set()
     return PlanSummary(
@@ -103,4 +116,6 @@ def plan_summary(state: BoardState, today: datetime.date | None = None) -> PlanS
         vague_objectives={o.id for o in state.objectives if is_vague(o.statement)},
         roam_counts=roam_counts(state),
         slipped=slipped,
+        chances=chances,
+        forecast_threshold=state.meta.forecast_threshold,
     )

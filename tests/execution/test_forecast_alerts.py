@@ -36,6 +36,13 @@ def forecast_of(board: BoardHandle, session: str | None = None) -> dict:
     return dict(r.json())
 
 
+def chance(html: str) -> int:
+    """The forecast's chance shown in a piece of a page."""
+    found = re.search(r'class="forecast-chance[^"]*" data-chance="(\d+)"', html)
+    assert found is not None, html
+    return int(found.group(1))
+
+
 def dep1(doc: dict) -> dict:
     return next(row for row in doc["dependencies"] if row["item_id"] == "dep1")
 
@@ -108,6 +115,17 @@ def test_the_sync_view_charts_the_forecast_and_its_threshold_is_set_there(
     assert 40 <= int(needed[0].get("data-value", "")) <= 60
     assert chart.find(f"{SVG_NS}line[@data-threshold='50']") is not None
     assert 'data-item="dependency:dep1"' in page and "ART predictability forecast" in page
+
+    # the dependency's string on the program board, Atlas's page and Checkout v2's card say it too
+    with board.rte() as c:
+        program = c.get(f"/b/{board.id}/program").text
+        atlas = c.get(f"/b/{board.id}/team/atlas").text
+    string = re.search(r'<li[^>]*data-dep="dep1".*?</li>', program, re.S)
+    assert string is not None and 40 <= chance(string.group(0)) <= 60
+    on_team_page = re.search(r'id="depin-dep1".*?dep-body', atlas, re.S)
+    assert on_team_page is not None and 40 <= chance(on_team_page.group(0)) <= 60
+    card = re.search(r'<article[^>]*id="card-checkout".*?</article>', program, re.S)
+    assert card is not None and 0 <= chance(card.group(0)) <= 60
 
     update = r'<form[^>]*>\s*<input type="hidden" name="type" value="board.update">.*?</form>'
     form = re.search(update, page, re.S)
