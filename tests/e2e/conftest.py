@@ -8,9 +8,9 @@ import pytest
 
 from board import Op
 from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.e2e.ui_setup import ui_board
+from tests.e2e.ui_setup import art, ui_board
 
-__all__ = ["planned_board", "ui_board"]
+__all__ = ["art", "planned_board", "ui_board"]
 
 pytestmark = pytest.mark.e2e
 

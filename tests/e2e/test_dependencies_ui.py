@@ -18,9 +18,10 @@ from tests.meeting.browser import wait_live
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
-    """Two teams, three iterations, a feature each in I2, one Atlas story; made in the browser."""
+@pytest.fixture(scope="module")
+def set_up(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """Two teams, three iterations, a feature each in I2, one Atlas story; made in the browser once: each
+    test plays on a copy (``art``)."""
     board = new_board(browser, live_server)
     for team in ("Atlas", "Comet"):
         board.add_team(team)

@@ -16,9 +16,10 @@ from tests.e2e.ui_setup import UiBoard, add_story, new_board
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
-    """Atlas: "Payments API" in I1 with its story "Intents" (5 points); an unrelated story in I2 (3)."""
+@pytest.fixture(scope="module")
+def set_up(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """Atlas: "Payments API" in I1 with its story "Intents" (5 points); an unrelated story in I2 (3). Made
+    in the browser once: each test plays on a copy (``art``)."""
     board = new_board(browser, live_server)
     board.add_team("Atlas")
     for iteration in ("I1", "I2", "I3"):

@@ -23,9 +23,10 @@ from tests.meeting.browser import wait_live
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
-    """An empty board with two teams, Atlas and Borealis, made by the RTE in the browser."""
+@pytest.fixture(scope="module")
+def set_up(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """An empty board with two teams, Atlas and Borealis, made by the RTE in the browser once: each test
+    plays on a copy (``art``)."""
     board = new_board(browser, live_server)
     board.add_team("Atlas")
     board.add_team("Borealis")

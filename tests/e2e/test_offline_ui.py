@@ -26,8 +26,9 @@ def plan_atlas(board: UiBoard) -> None:
     add_story(board.rte, "I1", "Intents", 5, feature="Payments API")
 
 
-@pytest.fixture
-def art(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+@pytest.fixture(scope="module")
+def set_up(browser: Browser, live_server: LiveServer) -> Iterator[UiBoard]:
+    """Atlas planned in the browser once: each test plays on a copy (``art``)."""
     board = new_board(browser, live_server)
     plan_atlas(board)
     yield board

@@ -1,12 +1,16 @@
 """Two people plan in the same iteration of a team at once: what one is typing survives the live
-update the other's edit brings (static/typing.js). Each board starts empty and is set up in the browser."""
+update the other's edit brings (static/typing.js). Each board starts empty and is set up in the browser
+(the breakouts' once, then copied for each test)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.ui_setup import UiBoard, add_story
+from tests.conftest import LiveServer
+from tests.e2e.ui_setup import UiBoard, add_story, new_board
 from tests.e2e.ui_setup import iteration_column as column
 from tests.meeting.browser import wait_live
 
@@ -17,16 +21,25 @@ def quick_add(page: Page, iteration: str) -> Locator:
     return column(page, iteration).locator("form.quick-add")
 
 
+@pytest.fixture(scope="module")
+def set_up(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
+    """Atlas with its feature Checkout in Iteration 1, made in the browser once: the breakout of each
+    test is on a copy (``art``)."""
+    board = new_board(browser, e2e_server)
+    board.add_team("Atlas")
+    board.add_iteration("Iteration 1")
+    board.add_feature("Atlas", "Checkout", "Iteration 1")
+    yield board
+    board.close()
+
+
 @pytest.fixture
-def breakout(ui_board: UiBoard, browser: Browser) -> tuple[Page, Page]:
+def breakout(art: UiBoard, browser: Browser) -> tuple[Page, Page]:
     """Atlas in breakout: two of its members on its team page."""
-    ui_board.add_team("Atlas")
-    ui_board.add_iteration("Iteration 1")
-    ui_board.add_feature("Atlas", "Checkout", "Iteration 1")
     pages = []
     for name in ("Tom", "Tina"):
-        page = ui_board.join(browser, "team", name, "Atlas")
-        page.goto(ui_board.url(f"team/{ui_board.team_id('Atlas')}"))
+        page = art.join(browser, "team", name, "Atlas")
+        page.goto(art.url(f"team/{art.team_id('Atlas')}"))
         wait_live(page)
         pages.append(page)
     return pages[0], pages[1]

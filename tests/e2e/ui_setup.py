@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
 
+from server.store.auth import session_cookie_name
 from tests.browser import CDN, LAPTOP
 from tests.conftest import LiveServer
 from tests.meeting.browser import wait_live
@@ -94,11 +95,7 @@ class UiBoard:
     ) -> Page:
         """A new person, in a browser of their own, opens a join link and joins with their name. No
         network here: the CDN fails at once and the vendored htmx loads (``hang_cdn``: it never answers)."""
-        context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-        if hang_cdn:
-            context.route(CDN, lambda route: None)  # the requests stay open
-        else:
-            context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        context = laptop(browser, hang_cdn=hang_cdn)
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -114,13 +111,22 @@ class UiBoard:
             context.close()
 
 
+def laptop(browser: Browser, *, hang_cdn: bool = False) -> BrowserContext:
+    """A person's browser on a laptop. No network here: the CDN fails at once and the vendored htmx
+    loads (``hang_cdn``: the CDN never answers)."""
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    if hang_cdn:
+        context.route(CDN, lambda route: None)  # the requests stay open
+    else:
+        context.route(CDN, lambda route: route.abort("internetdisconnected"))
+    return context
+
+
 def new_board(
     browser: Browser, server: LiveServer, name: str = "Phoenix ART", rte_name: str | None = None
 ) -> UiBoard:
     """An empty board made from the home page; the maker is its RTE (by ``rte_name``, else "RTE")."""
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    # No network here: the CDN fails at once and the vendored htmx loads.
-    context.route(CDN, lambda route: route.abort("internetdisconnected"))
+    context = laptop(browser)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(server.url + "/")
@@ -131,6 +137,31 @@ def new_board(
     page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
     board_id = page.url.rstrip("/").split("/")[-2]
     return UiBoard(board_id, server, page, [context])
+
+
+def copy_of(board: UiBoard, browser: Browser) -> UiBoard:
+    """A new board like ``board`` (its JSON export imported), its RTE's page on the copy's admin page: a
+    module sets its board up through the pages once, and each test gets a copy of its own (the set-up
+    takes seconds in a browser)."""
+    cookie = session_cookie_name(board.id)
+    session = next(c["value"] for c in board.rte.context.cookies() if c["name"] == cookie)
+    with board.server.client(session) as rte:
+        exported = rte.get(f"/api/boards/{board.id}/export.json")
+        exported.raise_for_status()
+        made = rte.post(
+            "/api/boards/import", content=exported.content, headers={"content-type": "application/json"}
+        )
+        made.raise_for_status()
+    copy_id, copy_session = str(made.json()["board"]["id"]), str(made.json()["rte_session"])
+    context = laptop(browser)
+    context.add_cookies(
+        [{"name": session_cookie_name(copy_id), "value": copy_session, "url": board.server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    copy = UiBoard(copy_id, board.server, page, [context])
+    page.goto(copy.url("admin"))
+    return copy
 
 
 def iteration_column(page: Page, iteration: str) -> Locator:
@@ -233,6 +264,14 @@ def accept_dialogs(page: Page, answers: list[str]) -> None:
         dialog.accept()
 
     page.on("dialog", answer)
+
+
+@pytest.fixture
+def art(set_up: UiBoard, browser: Browser) -> Iterator[UiBoard]:
+    """A copy, for each test, of the board its module's ``set_up`` made once in the browser."""
+    board = copy_of(set_up, browser)
+    yield board
+    board.close()
 
 
 @pytest.fixture
