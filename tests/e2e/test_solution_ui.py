@@ -1,0 +1,60 @@
+"""Issue 29 in a real browser: a Solution Train Engineer makes a solution from the home page of an
+empty server, a train's RTE joins the train from its Admin page with the STE's train link, and the
+solution page shows the train on reload (the solution page is not live yet)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import FULL_HD, LAPTOP, board_from_home, screenshot
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+def fits_across(page: Page) -> bool:
+    """Nothing on the page is wider than the window (no sideways scrolling)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_an_ste_makes_a_solution_and_a_train_joins_it_from_its_admin_page(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    ste_context = browser.new_context(viewport=FULL_HD)  # type: ignore[arg-type]
+    ste = ste_context.new_page()
+    ste.set_default_timeout(15_000)
+    ste.goto(live_server.url + "/")
+    ste.get_by_label("Name of the solution").fill("Payments <Platform>")
+    ste.get_by_label("The solution's PI").fill("PI 27.1")
+    ste.get_by_label("Your name (you are its STE)").fill("Sofia Steiner")
+    ste.get_by_role("button", name="Create the solution").click()
+    ste.wait_for_url(re.compile(r"/s/[\w-]+/$"))
+    expect(ste.locator("h1")).to_contain_text("Payments <Platform>")
+    expect(ste.locator(".solution-me")).to_contain_text("Sofia Steiner, the Solution Train Engineer")
+    expect(ste.locator(".solution-trains .empty")).to_contain_text("No train has joined yet")
+    ste.get_by_label("For").select_option("train")
+    ste.get_by_label("Label").fill("Cards ART")
+    ste.get_by_role("button", name="Make a link").click()
+    link = ste.locator("[data-link-kind=train] .link-url").input_value()
+    assert "/s/train/" in link
+
+    rte_context, rte = board_from_home(browser, live_server, "Cards <ART>", "PI 27.1")
+    rte.get_by_label("Train link").fill(link)
+    rte.get_by_role("button", name="Join the solution").click()
+    expect(rte.locator(".in-solution")).to_contain_text("part of the solution Payments <Platform>")
+    expect(rte.locator(".in-solution")).to_contain_text("joined just now")
+
+    ste.reload()
+    train = ste.locator("table.trains tbody tr")
+    expect(train).to_have_count(1)
+    expect(train.locator("th")).to_contain_text("Cards <ART>")
+    expect(train.locator("th")).to_contain_text("joined by RTE")
+    assert fits_across(ste)
+    ste.set_viewport_size(LAPTOP)
+    assert fits_across(ste)
+    screenshot(ste, "solution-page")
+    ste_context.close()
+    rte_context.close()
