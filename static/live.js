@@ -24,6 +24,18 @@
 (function () {
   "use strict";
 
+  // How long a page waits before its next try at reconnecting the socket, after `retries` failed tries
+  // (htmx-ext-ws asks, on close codes 1006, 1011, 1012, 1013): a random moment ("full jitter") in a
+  // window of 1 s, then 2 s from the second try on. When a server restarts, its whole room comes
+  // back spread over a second or two rather than all at the same instant, and no page waits more than
+  // 2 s once the server serves again (htmx's own delay doubles up to 64 s). `random` is for tests.
+  var RECONNECT_FIRST_MS = 1000;
+  var RECONNECT_MAX_MS = 2000;
+  window.piboardReconnectDelay = function (retries, random) {
+    var windowMs = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * Math.pow(2, Math.max(0, retries)));
+    return Math.floor(windowMs * (random || Math.random)());
+  };
+
   var body = document.body;
   if (!body || !body.dataset.board) {
     return;
@@ -583,6 +595,7 @@
   };
 
   function connect() {
+    htmx.config.wsReconnectDelay = window.piboardReconnectDelay;
     body.setAttribute("hx-ext", ((body.getAttribute("hx-ext") || "") + " ws").trim());
     body.setAttribute("ws-connect", "/b/" + encodeURIComponent(boardId) + "/ws");
     htmx.process(body);
