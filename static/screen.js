@@ -62,10 +62,12 @@
 
   function overflows(box) { return box.scrollHeight > box.clientHeight + 1; }
 
-  // A list in a box of bounded height (the help queue): show the rows that fit, in order, and count the
-  // others in the box's own sign ("+4 more"), so no request is cut mid-line or left out unsaid.
-  function fitList(box) {
-    var rows = box.querySelectorAll(".help-row");
+  // A list in a box of bounded height (the help queue, who is remote, a column of the one-team scene's
+  // stories): show the rows that fit, in order, and count the others in the box's own sign ("+4 more"),
+  // so no row is cut mid-line or left out unsaid. A row that stands for several (a breakout's remote
+  // people) says how many in its data-count.
+  function fitList(box, rowSelector) {
+    var rows = box.querySelectorAll(rowSelector);
     var more = box.querySelector("[data-more]");
     rows.forEach(function (r) { r.hidden = false; });
     if (!more) return;
@@ -73,7 +75,7 @@
     var hidden = 0;
     for (var i = rows.length - 1; i >= 0 && overflows(box); i--) {
       rows[i].hidden = true;
-      hidden += 1;
+      hidden += parseInt(rows[i].dataset.count || "1", 10) || 1;
       more.hidden = false;
       more.textContent = "+" + hidden + " more";
     }
@@ -121,7 +123,8 @@
   function show() {
     var screen = screenEl();
     if (!screen) return;
-    screen.querySelectorAll(".screen-help").forEach(fitList);
+    screen.querySelectorAll(".screen-help").forEach(function (box) { fitList(box, ".help-row"); });
+    screen.querySelectorAll(".screen-remote").forEach(function (box) { fitList(box, ".remote-row"); });
     var goals = screen.querySelector(".stage-objectives");
     if (goals) {
       var sections = Array.prototype.slice.call(goals.children);
@@ -140,6 +143,7 @@
       grid.style.setProperty("--page-rows", String(Math.max(1, current.length)));
     });
     current.forEach(function (row) { row.querySelectorAll(".cell").forEach(fit); });
+    screen.querySelectorAll(".story-cell").forEach(function (box) { fitList(box, ".story-line"); });
     document.dispatchEvent(new CustomEvent("piboard:layout"));
   }
 

@@ -26,6 +26,7 @@ from server.pages.program import ProgramBoard, build_program, program_regions
 from server.pages.renderer import renders
 from server.pages.risks import ROAM_COLUMNS, risk_board
 from server.pages.room import help_view
+from server.pages.team import build_team
 from server.pages.timer import changed_timer, timer_part
 from server.pages.vote import featured_round
 
@@ -74,6 +75,8 @@ def screen_context(state: BoardState) -> dict[str, Any]:
         "rework": state.meta.rework,
         "risks": risk_board(state),
         "labels": dict(ROAM_COLUMNS),
+        # The one-team scene shows the team's stories under its row, iteration by iteration.
+        "team_board": build_team(state, screen.team.id) if screen.scene == "team" and screen.team else None,
     }
     if screen.scene == "agenda":
         context["page"] = agenda_page(state)
@@ -92,6 +95,8 @@ def screen_regions(ctx: dict[str, Any]) -> list[Region]:
     ]
     if screen.shows_board:
         regions += program_regions(screen.board, compact=True)
+        if ctx["team_board"] is not None:
+            regions.append(Region("screen-stories", render_part("parts/screen_stories.html", **oob)))
     else:
         regions.append(Region("counters", render_part("parts/counters.html", **oob)))
         regions.append(Region("screen-stage", render_part("parts/screen_stage.html", **oob)))

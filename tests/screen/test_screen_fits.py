@@ -12,7 +12,12 @@ grow with the screen, and two different cards never read the same (the character
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,6 +26,7 @@ from playwright.sync_api import Page, expect
 from board import Op
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.live.client import LiveClient
 from tests.meeting.browser import goto, wait_live
 from tests.screen.big_art import TEAMS, build_big_art
 
@@ -194,6 +200,24 @@ HELP_SHOWN = """() => {
 }"""
 
 
+# The one-team scene's stories, column by column: [iteration, stories in it, shown, counted by "+N"].
+STORIES_SHOWN = """() => [...document.querySelectorAll('#screen-stories .story-cell')].map(cell => {
+  const lines = [...cell.querySelectorAll('.story-line')];
+  const more = cell.querySelector('[data-more]:not([hidden])');
+  return [cell.dataset.iteration, lines.length, lines.filter(l => l.getClientRects().length).length,
+          more ? parseInt(more.textContent.replace(/[^0-9]/g, ''), 10) || 0 : 0];
+})"""
+
+
+# The remote people the help scene shows, and how many its "+N more" counts.
+REMOTE_SHOWN = """() => {
+  const box = document.getElementById('screen-remote');
+  const shown = [...box.querySelectorAll('.remote-person')].filter(p => p.getClientRects().length).length;
+  const more = box.querySelector('[data-more]:not([hidden])');
+  return [shown, more ? parseInt(more.textContent.replace(/[^0-9]/g, ''), 10) || 0 : 0];
+}"""
+
+
 def settle(screen: Page) -> None:
     """The screen fits its stage on the animation frame after a change: wait for two."""
     screen.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -232,8 +256,57 @@ def busy_room(board: BoardHandle) -> None:
     run(board, *ops)
 
 
+# People taking part remotely, online, in the teams' breakouts: on the demo ART more than the help scene
+# shows (its six breakouts hold 16 each).
+REMOTE = {"demo": 96, "12 teams": 24}
+
+
+def remote_sessions(board: BoardHandle, count: int) -> list[tuple[str, str]]:
+    """Sessions of ``count`` people who joined saying "I'm remote", each with the team page they have open."""
+    teams = [t.id for t in board.server.services.op_path.state(board.id).teams]
+    out = []
+    with board.rte() as c:
+        for n in range(count):
+            team = teams[n % len(teams)]
+            r = c.post(f"/api/boards/{board.id}/links", json={"role": "team", "team_id": team})
+            r.raise_for_status()
+            token = r.json()["join_url"].rsplit("/", 1)[1]
+            joined = c.post("/api/join", json={"token": token, "name": f"Remote {n:02d}", "remote": True})
+            joined.raise_for_status()
+            out.append((joined.json()["session"], f"team:{team}"))
+    return out
+
+
+@contextmanager
+def online(boards: dict[str, BoardHandle]) -> Iterator[None]:
+    """Each board's remote people online (a live socket each, on a loop of its own) while the block runs."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def connect() -> list[LiveClient]:
+        return [
+            await LiveClient.connect(b.server.ws_url, b.id, session, last_seq=None, view=view, name=view)
+            for art, b in boards.items()
+            for session, view in remote_sessions(b, REMOTE[art])
+        ]
+
+    clients = asyncio.run_coroutine_threadsafe(connect(), loop).result(60)
+    try:
+        yield
+    finally:
+
+        async def close() -> None:
+            await asyncio.gather(*(c.close() for c in clients))
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
 @pytest.fixture(scope="module")
-def arts(e2e_server: LiveServer) -> dict[str, BoardHandle]:
+def arts(e2e_server: LiveServer) -> Iterator[dict[str, BoardHandle]]:
     demo = create_board(e2e_server, name="Demo ART", demo=True)
     big = create_board(e2e_server, name="Big ART")
     build_big_art(big)
@@ -256,7 +329,9 @@ def arts(e2e_server: LiveServer) -> dict[str, BoardHandle]:
     )
     for art in (demo, big):
         busy_room(art)
-    return {"demo": demo, "12 teams": big}
+    boards = {"demo": demo, "12 teams": big}
+    with online(boards):
+        yield boards
 
 
 def scenes(board: BoardHandle) -> list[dict[str, Any]]:
@@ -295,6 +370,11 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
         expect(screen.locator("#screen")).to_have_attribute("data-scene", name)
         if name == "help":
             expect(screen.locator("#screen-remote h2")).to_be_visible()
+            # Who takes part remotely: each shown, or counted in the list's "+N more".
+            settle(screen)
+            shown, counted = screen.evaluate(REMOTE_SHOWN)
+            if shown + counted != REMOTE[art] or not shown:
+                found.append(f"help: {shown} remote people shown and {counted} counted, of {REMOTE[art]}")
         if name == "join":
             expect(screen.locator(".stage-join img")).to_have_js_property("complete", True)
         if name in ("team", "rotate"):
@@ -305,6 +385,21 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
                     .map(t => t.textContent)"""
             )
             found += [f"{name}: title cut on a one-team stage: {title!r}" for title in cut]
+        if name == "team":
+            # The team's stories under its row, in every iteration: each shown or counted.
+            team = args["scene"].partition(":")[2]
+            stories = Counter(
+                s.iteration_id
+                for s in board.server.services.op_path.state(board.id).stories
+                if s.team_id == team
+            )
+            columns = screen.evaluate(STORIES_SHOWN)
+            assert {it: count for it, count, _, _ in columns if count} == dict(stories), columns
+            found += [
+                f"team: {shown} stories of {it} shown and {counted} counted, of {count}"
+                for it, count, shown, counted in columns
+                if shown + counted != count or (count and not shown)
+            ]
         if name == "agenda":
             # The room reads when each item starts, not only how long it lasts.
             starts = screen.locator(".stage-agenda li .starts").all_inner_texts()
@@ -326,6 +421,8 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             shown, counted = screen.evaluate(HELP_SHOWN)
             if shown + counted != 10:
                 found.append(f"{name} page {n + 1}: {shown} help requests shown and {counted} counted, of 10")
+            if shown < 2:
+                found.append(f"{name} page {n + 1}: only {shown} of 10 help requests shown")
             if n + 1 < pages:
                 screen.keyboard.press("ArrowRight")
         screenshot(screen, f"screen-busy-{art.replace(' ', '-')}-{name}")
