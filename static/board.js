@@ -292,6 +292,13 @@
       close(true);
       return;
     }
+    // Escape, with no editor open, shows every string again (the status line's button does too).
+    var f = currentFilter();
+    if (event.key === "Escape" && (f.follow || f.dep) && document.getElementById("follow-status")) {
+      event.preventDefault();
+      clearFollow();
+      return;
+    }
     if (event.key === "Enter" && !event.target.closest(".editor-pop, form")) {
       var item = event.target.matches(".card[data-feature], .story[data-story]") ? event.target : null;
       if (item && !item.classList.contains("compact")) {
@@ -507,6 +514,8 @@
       team: params.get("team") || "",
       only: (params.get("only") || "").replace(/[^a-z-]/g, ""),
       overview: params.get("overview") === "1",
+      follow: params.get("follow") || "",
+      dep: params.get("dep") || "",
     };
   }
 
@@ -519,28 +528,165 @@
     if (only) only.checked = true;
     var overview = document.getElementById("overview-toggle");
     if (overview) overview.checked = f.overview;
+    var follow = document.getElementById("follow-team");
+    if (follow) follow.value = f.follow;
     form.dataset.synced = "true";
   }
 
-  // The overview: the whole ART on one screen. Cards shrink to their titles and the grid is scaled
-  // (CSS zoom, so the strings still meet the cards) to the height and width left in the window.
-  function applyOverview() {
+  // The filters live in the URL, so a filtered (or followed) board is a link that can be shared.
+  function setFilter(change) {
+    var f = currentFilter();
+    Object.keys(change).forEach(function (key) { f[key] = change[key]; });
+    var q = new URLSearchParams();
+    if (f.team) q.set("team", f.team);
+    if (f.only) q.set("only", f.only);
+    if (f.overview) q.set("overview", "1");
+    if (f.follow) q.set("follow", f.follow);
+    if (f.dep) q.set("dep", f.dep);
+    history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
+    var form = filterForm();
+    if (form) form.dataset.synced = "false";
+    applyFilters();
+    scheduleRedraw();
+  }
+
+  // What the strings follow: one dependency (?dep=), else one team (?follow=), else nothing. A name
+  // that is not (or no longer) on the board follows nothing, and the status line says so.
+  function following() {
+    var f = currentFilter();
+    if (f.dep) {
+      var li = document.getElementById("dep-" + f.dep);
+      if (li && li.matches("#strings li[data-from]")) {
+        return {
+          kind: "dep", id: f.dep,
+          shows: function (item) { return item === li; },
+          label: "Following the dependency “" + li.dataset.need + "”: " + li.querySelector(".dep-text").textContent.replace(/\s+/g, " ").trim(),
+        };
+      }
+      return { kind: "", missing: "That dependency is no longer on the board." };
+    }
+    if (f.follow) {
+      var option = document.querySelector("#follow-team option[value='" + CSS.escape(f.follow) + "']");
+      if (option && f.follow) {
+        return {
+          kind: "team", id: f.follow,
+          shows: function (item) { return (" " + item.dataset.teams + " ").indexOf(" " + f.follow + " ") !== -1; },
+          label: "Following " + option.textContent.trim() + "’s strings",
+        };
+      }
+      return { kind: "", missing: "That team is not on the board." };
+    }
+    return { kind: "" };
+  }
+
+  // The elements a followed string ends at (cards, or a team's label), by id.
+  function followedEnds(follow) {
+    var ends = {};
+    if (!follow.kind) return ends;
+    document.querySelectorAll("#strings li[data-from]").forEach(function (li) {
+      if (!follow.shows(li)) return;
+      ends[li.dataset.from] = true;
+      if (li.dataset.to) ends[li.dataset.to] = true;
+    });
+    return ends;
+  }
+
+  // The overview: the whole ART on one screen, drawn at a size people read (no scaling). The columns
+  // share the width; each team row gets its share of the height left in the window, and a cell shows
+  // the cards that fit in it, one line each, and counts the others ("+3", their titles on hover).
+  // Cards at the end of a followed string are shown first.
+  function applyOverview(ends) {
     var w = wrap();
     var toggle = document.getElementById("overview-toggle");
     var grid = w && w.querySelector(".program-grid");
-    if (!grid) return;
-    var on = !!(toggle && toggle.checked);
+    // Only the program page has the overview; the big screen counts its cells' cards itself.
+    if (!grid || !toggle) return;
+    var on = toggle.checked;
     w.classList.toggle("overview", on);
-    grid.style.zoom = "";
+    grid.querySelectorAll(".card.ov-hidden").forEach(function (card) {
+      card.classList.remove("ov-hidden");
+      card.hidden = false;
+    });
+    grid.querySelectorAll(".cell-head .more").forEach(function (more) {
+      if (!more.hidden) more.hidden = true;
+    });
+    // A one-line card cut with a "…" says its whole title on hover.
+    grid.querySelectorAll(".card[data-title]").forEach(function (card) {
+      var title = on ? card.dataset.title : null;
+      if (card.getAttribute("title") !== title) {
+        if (title) card.setAttribute("title", title);
+        else card.removeAttribute("title");
+      }
+    });
     if (!on) return;
-    var room = window.innerHeight - w.getBoundingClientRect().top - 8;
-    var scale = Math.min(1, room / grid.scrollHeight, w.clientWidth / grid.scrollWidth);
-    grid.style.zoom = String(Math.max(0.2, scale));
+    var rows = grid.querySelectorAll(".team-row:not(.filtered-out)");
+    if (!rows.length) return;
+    // The rows' share of the window below where they start on the page scrolled to its top.
+    var room = window.innerHeight - (rows[0].getBoundingClientRect().top + window.scrollY) - 8;
+    var share = (room - 3 * (rows.length - 1)) / rows.length;
+    // Measure every cell first, then hide: one layout, not one a cell.
+    var plans = [];
+    rows.forEach(function (row) {
+      row.querySelectorAll(".cell").forEach(function (cell) {
+        var plan = cellPlan(cell, share, ends);
+        if (plan) plans.push(plan);
+      });
+    });
+    plans.forEach(applyPlan);
+  }
+
+  // Which cards of a cell its height shows, and which it counts.
+  function cellPlan(cell, height, ends) {
+    var cards = Array.prototype.filter.call(cell.querySelectorAll(".card"), function (c) { return c.offsetParent !== null; });
+    if (!cards.length) return null;
+    var style = getComputedStyle(cell);
+    var inner = height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+      - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth);
+    var gap = parseFloat(style.rowGap) || 0;
+    var line = Math.max.apply(null, cards.map(function (c) { return c.offsetHeight; })) + gap;
+    // Two lines at least: a window too low for that scrolls rather than hide a whole cell. The count
+    // needs no line of its own: the cell head floats beside the first card.
+    var fit = Math.max(2, Math.floor((inner + gap) / line));
+    if (cards.length <= fit) return null;
+    var order = cards.filter(function (c) { return ends[c.id]; }).concat(cards.filter(function (c) { return !ends[c.id]; }));
+    return { cell: cell, hidden: order.slice(fit) };
+  }
+
+  function applyPlan(plan) {
+    var hidden = plan.hidden;
+    hidden.forEach(function (card) {
+      card.classList.add("ov-hidden");
+      card.hidden = true;
+    });
+    var more = plan.cell.querySelector(".cell-head .more");
+    if (!more) return;
+    var text = "+" + hidden.length;
+    // Only a changed text is written: the page redraws on every change of its DOM's children.
+    if (more.textContent !== text) more.textContent = text;
+    var names = hidden.length + " more: " + hidden.map(function (c) { return c.dataset.title; }).join("; ");
+    if (more.title !== names) more.title = names;
+    more.hidden = false;
+  }
+
+  function showFollowing(follow, drawn) {
+    var status = document.getElementById("follow-status");
+    var w = wrap();
+    if (w) w.classList.toggle("following", !!follow.kind);
+    if (!status) return;
+    var text = follow.kind ? follow.label + " (" + drawn + (drawn === 1 ? " string" : " strings") + " drawn)." : follow.missing || "";
+    var what = status.querySelector(".follow-what");
+    if (what.textContent !== text) what.textContent = text;
+    var clear = document.getElementById("follow-clear");
+    var any = !!(currentFilter().follow || currentFilter().dep);
+    if (clear.hidden === any) clear.hidden = !any;
+    var select = document.getElementById("follow-team");
+    if (select && select.value !== (follow.kind === "team" ? follow.id : "")) {
+      select.value = follow.kind === "team" ? follow.id : "";
+    }
   }
 
   function applyFilters() {
     showFilterInForm();
-    applyOverview();
     var f = currentFilter();
     document.querySelectorAll(".program-wrap, .backlog").forEach(function (el) {
       el.dataset.only = f.only;
@@ -548,20 +694,53 @@
     document.querySelectorAll(".team-row").forEach(function (row) {
       row.classList.toggle("filtered-out", !!f.team && row.dataset.team !== f.team);
     });
+    applyOverview(followedEnds(following()));
   }
 
   document.addEventListener("change", function (event) {
     var form = event.target.closest && event.target.closest("form.filters");
     if (!form) return;
     var only = form.querySelector("input[name=only]:checked");
-    var q = new URLSearchParams();
-    if (form.elements.namedItem("team").value) q.set("team", form.elements.namedItem("team").value);
-    if (only && only.value) q.set("only", only.value);
     var overview = document.getElementById("overview-toggle");
-    if (overview && overview.checked) q.set("overview", "1");
-    history.replaceState(null, "", window.location.pathname + (q.toString() ? "?" + q : ""));
-    applyFilters();
-    scheduleRedraw();
+    var follow = document.getElementById("follow-team");
+    var change = {
+      team: form.elements.namedItem("team").value,
+      only: only ? only.value : "",
+      overview: !!(overview && overview.checked),
+    };
+    // Choosing a team to follow (or every team) replaces a followed dependency.
+    if (follow && event.target === follow) {
+      change.follow = follow.value;
+      change.dep = "";
+    }
+    form.dataset.synced = "true";
+    setFilter(change);
+  });
+
+  function followDep(depId) {
+    setFilter({ dep: depId, follow: "" });
+  }
+
+  function clearFollow() {
+    setFilter({ dep: "", follow: "" });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    var str = target.closest("#strings-layer g.str[data-dep]");
+    var button = target.closest("[data-follow-dep]");
+    if (str || button) {
+      followDep(str ? str.getAttribute("data-dep") : button.dataset.followDep);
+      // From the list below the grid: bring the string's requesting end into view.
+      if (button) {
+        var li = document.getElementById("dep-" + button.dataset.followDep);
+        var end = li && document.getElementById(li.dataset.from);
+        if (end && end.scrollIntoView) end.scrollIntoView({ block: "center" });
+      }
+      return;
+    }
+    if (target.closest("#follow-clear")) clearFollow();
   });
   document.addEventListener("submit", function (event) {
     if (event.target.matches && event.target.matches("form.filters")) event.preventDefault();
@@ -581,10 +760,40 @@
   }
 
   // The big screen sizes everything in rem (16 px at 1080p, 32 px at 2160p): its badges grow with it,
-  // as its strokes do (static/piboard.css).
+  // as its strokes do (static/piboard.css). The overview's one-line cards take smaller badges and strokes.
   function screenScale() {
+    var w = wrap();
+    if (w && w.classList.contains("overview")) return 0.6;
     if (!document.body.classList.contains("big-screen")) return 1;
     return (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+  }
+
+  // Where a string ends: its card, or the "+N" of the overview's cell that counts the card.
+  function stringEnd(id) {
+    var el = id ? document.getElementById(id) : null;
+    if (el && el.classList.contains("ov-hidden")) {
+      return el.closest(".cell").querySelector(".cell-head .more") || el;
+    }
+    return el;
+  }
+
+  function countsAnEnd(more, ends) {
+    return Array.prototype.some.call(more.closest(".cell").querySelectorAll(".card.ov-hidden"), function (card) {
+      return !!ends[card.id];
+    });
+  }
+
+  // Following a team or one dependency: the cards at the followed strings' ends (and the followed
+  // team's own) stay as they are, the others fade.
+  function markFollowed(follow, ends) {
+    var w = wrap();
+    if (!w) return;
+    w.querySelectorAll(".card[id], .team-label[id], .cell-head .more").forEach(function (el) {
+      var end = !!follow.kind && (el.matches(".more") ? countsAnEnd(el, ends) : !!ends[el.id]);
+      if (el.classList.contains("follow-end") !== end) el.classList.toggle("follow-end", end);
+      var own = follow.kind === "team" && el.matches(".card") && el.dataset.team === follow.id;
+      if (el.classList.contains("follow-own") !== own) el.classList.toggle("follow-own", own);
+    });
   }
 
   function drawStrings() {
@@ -593,6 +802,9 @@
     var list = document.getElementById("strings");
     if (!w || !svg || !list) return;
     var only = currentFilter().only;
+    var follow = following();
+    var drawn = 0;
+    markFollowed(follow, followedEnds(follow));
     var base = w.getBoundingClientRect();
     // The layer's old size is part of the wrap's scroll size: drop it first, or a wrap that shrank
     // (the big screen's page line appeared) keeps a layer taller than itself.
@@ -609,15 +821,19 @@
       var atRisk = li.classList.contains("at-risk");
       // Counted among the conflicts (a conflict, or declined) as the server says: data-conflict.
       var conflict = li.dataset.conflict === "true";
-      if (only === "conflicts" && !conflict) return;
-      if (only === "at-risk" && !conflict && !atRisk) return;
-      if (state === "done" && only) return;
-      var from = document.getElementById(li.dataset.from);
-      var to = li.dataset.to ? document.getElementById(li.dataset.to) : null;
+      if (follow.kind && !follow.shows(li)) return;
+      // One dependency followed is drawn whatever the other filters say: it was chosen.
+      var chosen = follow.kind === "dep";
+      if (!chosen && only === "conflicts" && !conflict) return;
+      if (!chosen && only === "at-risk" && !conflict && !atRisk) return;
+      if (!chosen && state === "done" && only) return;
+      var from = stringEnd(li.dataset.from);
+      var to = stringEnd(li.dataset.to);
       if (!visible(from) || !visible(to) || from === to) return;
       // A string to a team's label means nothing is planned for it yet: worth a line only in conflict.
-      var cardToCard = from.classList.contains("card") && to.classList.contains("card");
-      if (!cardToCard && !conflict) return;
+      var cardToCard = !from.classList.contains("team-label") && !to.classList.contains("team-label");
+      if (!chosen && !cardToCard && !conflict) return;
+      drawn += 1;
       var a = from.getBoundingClientRect();
       var b = to.getBoundingClientRect();
       var leftToRight = a.left + a.width / 2 <= b.left + b.width / 2;
@@ -664,6 +880,7 @@
       }
       svg.appendChild(group);
     });
+    showFollowing(follow, drawn);
   }
 
   function markerDefs() {

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from board import BoardState
 from board.capacity import Load
 from board.core import Committed
-from board.dependencies import delivering_iteration, dependency_state, is_conflict, needed_by
+from board.dependencies import (
+    delivering_iteration,
+    dependency_state,
+    dependency_teams,
+    is_conflict,
+    needed_by,
+)
 from board.execution import BROKEN
 from board.model import (
     Dependency,
@@ -84,6 +90,8 @@ class String:
 
     # Where the answers stand (board.dependencies.dependency_state), beside what it shows now.
     answer: DependencyState = DependencyState.REQUESTED
+    # The teams it joins (board.dependencies.dependency_teams): following one of them shows it.
+    teams: frozenset[str] = frozenset()
 
     @property
     def conflicted(self) -> bool:
@@ -181,6 +189,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
                 needed_by=needed_by(state, dep),
                 delivered_in=delivering_iteration(state, dep),
                 answer=dependency_state(state, dep),
+                teams=dependency_teams(state, dep),
             )
         )
         for fid in involved:
