@@ -197,6 +197,21 @@ class Forecast:
         }
 
 
+@dataclass(frozen=True)
+class Chances:
+    """Item id -> the forecast's chance, read as an attribute (``chances.dep1``; None for an item
+    without one): a page's live regions then note each chance they read, not the whole table, and
+    are rendered again only when one of theirs changed (server/pages/region_memo.py)."""
+
+    by_id: dict[str, float] = field(default_factory=dict)
+
+    def __getattr__(self, item_id: str) -> float | None:
+        # Called only for names that are no attribute: item ids (never dunders, nor the field itself).
+        if item_id.startswith("__") or item_id == "by_id":
+            raise AttributeError(item_id)
+        return self.by_id.get(item_id)
+
+
 @lru_cache(maxsize=1024)
 def _simulate(
     samples: tuple[tuple[float, ...], ...], trials: int

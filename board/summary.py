@@ -9,7 +9,7 @@ from typing import Any
 from board.capacity import Load, load_table
 from board.dependencies import Cascade, cascade, dependency_states, is_conflict
 from board.execution import dependency_healths, execution_cascade, slipped_stories
-from board.forecast import forecast
+from board.forecast import Chances, forecast
 from board.model import BoardState, DependencyState, Roam
 from board.objectives import Predictability, art_predictability, is_vague, team_predictability
 
@@ -27,7 +27,7 @@ class PlanSummary:
     slipped: set[str] = field(default_factory=set)
     # During the PI's execution: the forecast's chance (board.forecast) of each open dependency and
     # planned feature being done by its iteration, where it is below certainty, and the alert threshold.
-    chances: dict[str, float] = field(default_factory=dict)
+    chances: Chances = field(default_factory=Chances)
     forecast_threshold: float = 0.5
 
     @property
@@ -70,7 +70,7 @@ class PlanSummary:
             "late_count": self.late_count,
             "slipped_stories": sorted(self.slipped),
             "overloaded_count": len(self.overloaded),
-            "forecast_chances": {k: round(v, 4) for k, v in sorted(self.chances.items())},
+            "forecast_chances": {k: round(v, 4) for k, v in sorted(self.chances.by_id.items())},
         }
 
 
@@ -116,6 +116,6 @@ def plan_summary(state: BoardState, today: datetime.date | None = None) -> PlanS
         vague_objectives={o.id for o in state.objectives if is_vague(o.statement)},
         roam_counts=roam_counts(state),
         slipped=slipped,
-        chances=chances,
+        chances=Chances(chances),
         forecast_threshold=state.meta.forecast_threshold,
     )
