@@ -15,9 +15,10 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from board.dependencies import dependency_states
 from board.errors import Forbidden, Refused
 from board.labels import iteration_name
-from board.model import BoardState
+from board.model import BoardState, Dependency, DependencyState, Feature, FeatureState, Role
 from board.roles import Actor, require_rte
 
 
@@ -206,3 +207,70 @@ def _disagreeing(train: TrainCadence, ref: TrainCadence | None) -> list[str]:
             kind = "an IP iteration" if theirs_i.is_ip else "a development iteration"
             reasons.append(f"{mine_i.name} is {kind} on {ref.name}")
     return reasons
+
+
+# --- capabilities ----------------------------------------------------------------------------------
+
+# The train role a person of the solution acts with on a train's board, when the solution changes that
+# board through its own op path (a capability split into a feature per train): the train's rule
+# (board.roles) then checks the op as for anyone of that role. Suppliers change no train's board.
+TRAIN_ROLE_OF: dict[SolutionRole, Role | None] = {
+    STE: Role.PRODUCT_MANAGEMENT,
+    SOLUTION_MANAGEMENT: Role.PRODUCT_MANAGEMENT,
+    SOLUTION_ARCHITECT: Role.ARCHITECT,
+    SUPPLIER: None,
+}
+
+
+def train_actor(actor: SolutionActor) -> Actor | None:
+    """Who ``actor`` is on a train's board when the solution acts there (None: nobody who may)."""
+    role = TRAIN_ROLE_OF[actor.role]
+    return None if role is None else Actor(actor.id, f"{actor.name} (solution)", role)
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A capability of the solution, and the feature it was split into on each train's board."""
+
+    id: str
+    title: str
+    description: str
+    created_by: str
+    features: dict[str, str]  # board id -> feature id
+
+
+class Progress(str, enum.Enum):
+    """Where a capability's feature stands on its train's board, derived from that board's plan."""
+
+    FUNNEL = "funnel"  # not planned into a team's iteration yet
+    PLANNED = "planned"
+    AT_RISK = "at risk"  # planned, but a dependency of it is in conflict, late or declined
+    DONE = "done"
+    GONE = "gone"  # deleted from the train's board
+
+
+AT_RISK_STATES = frozenset({DependencyState.CONFLICT, DependencyState.LATE, DependencyState.DECLINED})
+
+
+def feature_progress(state: BoardState, feature_id: str) -> Progress:
+    feature = state.get(Feature, feature_id)
+    if feature is None:
+        return Progress.GONE
+    if feature.state == FeatureState.DONE:
+        return Progress.DONE
+    if not (feature.team_id and feature.iteration_id):
+        return Progress.FUNNEL
+    states = dependency_states(state)
+    touching = (
+        d
+        for d in state.of(Dependency).values()
+        if feature_id in (d.requesting_feature_id, d.provider_feature_id)
+    )
+    if any(states.get(d.id) in AT_RISK_STATES for d in touching):
+        return Progress.AT_RISK
+    return Progress.PLANNED
+
+
+def capability_feature_id(capability_id: str) -> str:
+    """The id of a capability's feature on every train's board: a repeated split finds it there."""
+    return f"cap-{capability_id}"

@@ -10,12 +10,17 @@ from typing import Any
 from board.model import BoardState
 from board.solution import (
     SOLUTION_ROLE_NAMES,
+    Capability,
     SolutionActor,
     TrainCadence,
     cadence_disagreements,
     cadence_of,
+    feature_progress,
     reference_train,
 )
+
+# A train the capability was not split into yet.
+NOT_SPLIT = "not split"
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,28 @@ class TrainView:
 
 
 @dataclass(frozen=True)
+class CapabilityView:
+    id: str
+    title: str
+    description: str
+    created_by: str
+    # Per train, in joining order: (board id, train name, feature id or None, progress).
+    trains: tuple[tuple[str, str, str | None, str], ...]
+
+    @property
+    def unsplit(self) -> bool:
+        """Some train has no feature of it yet (a split makes the missing ones)."""
+        return any(feature is None for _, _, feature, _ in self.trains)
+
+
+@dataclass(frozen=True)
 class SolutionView:
     id: str
     name: str
     pi_name: str
     trains: tuple[TrainView, ...]
     reference: TrainCadence | None
+    capabilities: tuple[CapabilityView, ...] = ()
 
     @property
     def agreed(self) -> bool:
@@ -69,13 +90,31 @@ class SolutionView:
                 }
                 for t in self.trains
             ],
+            "capabilities": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "description": c.description,
+                    "created_by": c.created_by,
+                    "features": [
+                        {"board_id": b, "train": name, "feature_id": f, "progress": p}
+                        for b, name, f, p in c.trains
+                    ],
+                }
+                for c in self.capabilities
+            ],
         }
 
 
 def solution_view(
-    solution_id: str, name: str, pi_name: str, trains: Sequence[tuple[BoardState, str]]
+    solution_id: str,
+    name: str,
+    pi_name: str,
+    trains: Sequence[tuple[BoardState, str]],
+    capabilities: Sequence[Capability] = (),
 ) -> SolutionView:
-    """The solution with its ``trains`` (each board as it is now and who joined it), in joining order."""
+    """The solution with its ``trains`` (each board as it is now and who joined it), in joining order,
+    and its capabilities with where each one's feature stands on each train's board."""
     cadences = [cadence_of(state) for state, _ in trains]
     reasons = {d.board_id: d.reasons for d in cadence_disagreements(cadences)}
     reference = reference_train(cadences)
@@ -92,7 +131,27 @@ def solution_view(
         )
         for (state, joined_by), cadence in zip(trains, cadences, strict=True)
     )
-    return SolutionView(solution_id, name, pi_name, views, reference)
+    capability_views = tuple(
+        CapabilityView(
+            c.id,
+            c.title,
+            c.description,
+            c.created_by,
+            tuple(
+                (
+                    state.board_id,
+                    state.meta.name,
+                    c.features.get(state.board_id),
+                    feature_progress(state, c.features[state.board_id]).value
+                    if state.board_id in c.features
+                    else NOT_SPLIT,
+                )
+                for state, _ in trains
+            ),
+        )
+        for c in capabilities
+    )
+    return SolutionView(solution_id, name, pi_name, views, reference, capability_views)
 
 
 def role_name(actor: SolutionActor) -> str:

@@ -245,6 +245,27 @@ class SolutionMemberRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CapabilityRow(SQLModel, table=True):
+    """A capability of a solution, written by Solution Management; split into a feature per train."""
+
+    __tablename__ = "capability"
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    created_by: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CapabilityFeatureRow(SQLModel, table=True):
+    """The feature a capability was split into on one train's board (made by that board's op path)."""
+
+    __tablename__ = "capability_feature"
+    capability_id: str = Field(primary_key=True, foreign_key="capability.id", max_length=40)
+    board_id: str = Field(primary_key=True, foreign_key="board.id", max_length=40)
+    feature_id: str = Field(max_length=100)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -21,10 +21,12 @@ from sqlalchemy.exc import IntegrityError
 
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from board.fields import Text
-from board.solution import LINK_KINDS, STE, TRAIN_LINK, SolutionActor, SolutionRole
+from board.solution import LINK_KINDS, STE, TRAIN_LINK, Capability, SolutionActor, SolutionRole
 from server.store.auth import Unauthenticated, participant_name
 from server.store.db import (
     BoardRow,
+    CapabilityFeatureRow,
+    CapabilityRow,
     SolutionLinkRow,
     SolutionMemberRow,
     SolutionRow,
@@ -38,10 +40,15 @@ TRAIN = SolutionTrainRow.__table__  # type: ignore[attr-defined]
 LINK = SolutionLinkRow.__table__  # type: ignore[attr-defined]
 MEMBER = SolutionMemberRow.__table__  # type: ignore[attr-defined]
 BOARD = BoardRow.__table__  # type: ignore[attr-defined]
+CAPABILITY = CapabilityRow.__table__  # type: ignore[attr-defined]
+CAPABILITY_FEATURE = CapabilityFeatureRow.__table__  # type: ignore[attr-defined]
 
 SOLUTION_NAME = Text(max_len=120, required=True)
 PI_NAME = Text(max_len=120)
 LINK_LABEL = Text(max_len=80)
+# As a feature's title and description (board/ops/schema.py): a capability's become its features'.
+CAPABILITY_TITLE = Text(max_len=200, required=True)
+CAPABILITY_DESCRIPTION = Text(max_len=4000)
 
 
 def solution_cookie_name(solution_id: str) -> str:
@@ -263,3 +270,58 @@ class SolutionStore:
                 return False
             raise IllegalTransition("this train is already part of another solution") from None
         return True
+
+    # --- capabilities ---------------------------------------------------------------------------
+
+    def add_capability(self, solution_id: str, title: str, description: str, by: str) -> Capability:
+        """A new capability (the door asks the role rule first: Solution Management's or the STE's)."""
+        title = CAPABILITY_TITLE.clean("title", title)
+        description = CAPABILITY_DESCRIPTION.clean("description", description)
+        self.solution(solution_id)  # NotFound before anything is written
+        capability_id = new_id()
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            conn.execute(
+                insert(CAPABILITY).values(
+                    id=capability_id,
+                    solution_id=solution_id,
+                    title=title,
+                    description=description,
+                    created_by=by,
+                    created_at=utcnow(),
+                )
+            )
+        return Capability(capability_id, title, description, by, {})
+
+    def capabilities(self, solution_id: str) -> list[Capability]:
+        """The solution's capabilities, oldest first, each with the features it was split into."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(CAPABILITY)
+                .where(CAPABILITY.c.solution_id == solution_id)
+                .order_by(CAPABILITY.c.created_at, CAPABILITY.c.id)
+            ).all()
+            split = conn.execute(
+                select(CAPABILITY_FEATURE).where(CAPABILITY_FEATURE.c.capability_id.in_([r.id for r in rows]))
+            ).all()
+        features: dict[str, dict[str, str]] = {}
+        for f in split:
+            features.setdefault(f.capability_id, {})[f.board_id] = f.feature_id
+        return [Capability(r.id, r.title, r.description, r.created_by, features.get(r.id, {})) for r in rows]
+
+    def capability(self, solution_id: str, capability_id: str) -> Capability:
+        found = next((c for c in self.capabilities(solution_id) if c.id == capability_id), None)
+        if found is None:
+            raise NotFound("this solution has no such capability")
+        return found
+
+    def record_split(self, capability_id: str, board_id: str, feature_id: str) -> None:
+        """The feature ``capability_id`` was split into on ``board_id`` (made there by its op path)."""
+        try:
+            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+                conn.execute(
+                    insert(CAPABILITY_FEATURE).values(
+                        capability_id=capability_id, board_id=board_id, feature_id=feature_id
+                    )
+                )
+        except IntegrityError:
+            pass  # recorded by a split at the same moment: the same feature (its id is the capability's)

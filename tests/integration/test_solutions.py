@@ -236,3 +236,100 @@ def test_a_board_made_by_an_older_piboard_joins_a_solution(tmp_path: Path) -> No
     assert store.join_train(link, old["id"], "Rita") is True
     assert [t.name for t in store.solution(solution_id).trains] == ["Old ART"]
     engine.dispose()
+
+
+def role_session(server: LiveServer, solution: dict[str, Any], kind: str, name: str) -> str:
+    token = train_link(server, solution, kind).rsplit("/", 1)[1]
+    joined = httpx.post(f"{server.url}/api/solutions/join", json={"token": token, "name": name})
+    assert joined.status_code == 200, joined.text
+    return str(joined.json()["session"])
+
+
+def capability(server: LiveServer, solution: dict[str, Any], session: str, **body: Any) -> httpx.Response:
+    with server.client(session) as c:
+        return c.post(f"/api/solutions/{solution['id']}/capabilities", json=body)
+
+
+def split(server: LiveServer, solution: dict[str, Any], session: str, capability_id: str) -> httpx.Response:
+    with server.client(session) as c:
+        return c.post(f"/api/solutions/{solution['id']}/capabilities/{capability_id}/split")
+
+
+def test_solution_management_splits_a_capability_into_a_feature_per_train(live_server: LiveServer) -> None:
+    solution = make_solution(live_server)
+    sm = role_session(live_server, solution, "solution_management", "Mia")
+    supplier = role_session(live_server, solution, "supplier", "Acme")
+    made = capability(live_server, solution, sm, title="Instant <payments>", description="SEPA Instant")
+    assert made.status_code == 201, made.text
+    cap = made.json()["id"]
+    no_trains = split(live_server, solution, sm, cap)
+    assert no_trains.status_code == 409 and "no train has joined" in no_trains.text
+    link = train_link(live_server, solution)
+    a, b = dated(create_board(live_server, "Train A")), create_board(live_server, "Train B")
+    for board in (a, b):
+        assert join(board, link).status_code == 200
+    assert split(live_server, solution, supplier, cap).status_code == 403
+
+    done = split(live_server, solution, sm, cap)
+    assert done.status_code == 200, done.text
+    feature = f"cap-{cap}"
+    assert done.json()["features"] == {a.id: feature, b.id: feature}
+    for board in (a, b):  # made by each train's own op path, as Product Management, by name
+        item = board.read()["items"]["feature"][feature]
+        assert item["title"] == "Instant <payments>" and item["description"] == "SEPA Instant"
+        with board.rte() as c:
+            event = c.get(f"/api/boards/{board.id}/events").json()[-1]
+        assert event["op"]["type"] == "feature.create"
+        assert event["actor"]["name"] == "Mia (solution)" and event["actor"]["role"] == "pm"
+    seq = a.read()["seq"]
+    assert split(live_server, solution, sm, cap).json()["features"] == {a.id: feature, b.id: feature}
+    assert a.read()["seq"] == seq  # splitting again makes nothing twice
+
+    progress = {
+        f["train"]: f["progress"] for f in read(live_server, solution).json()["capabilities"][0]["features"]
+    }
+    assert progress == {"Train A": "funnel", "Train B": "funnel"}
+    team = a.op(a.rte_session, "team.create", args={"name": "Atlas"}).json()["changes"][0]["id"]
+    iteration = next(iter(a.read()["items"]["iteration"]))
+    version = a.read()["items"]["feature"][feature]["version"]
+    moved = a.op(
+        a.rte_session,
+        "feature.update",
+        target=feature,
+        base_version=version,
+        args={"team_id": team, "iteration_id": iteration},
+    )
+    assert moved.status_code == 200, moved.text
+    (read_back,) = read(live_server, solution).json()["capabilities"]
+    assert {f["train"]: f["progress"] for f in read_back["features"]} == {
+        "Train A": "planned",
+        "Train B": "funnel",
+    }
+
+
+def test_a_capability_is_validated_and_a_locked_train_refuses_the_whole_split(
+    live_server: LiveServer,
+) -> None:
+    solution = make_solution(live_server)
+    sm = role_session(live_server, solution, "solution_management", "Mia")
+    architect = role_session(live_server, solution, "solution_architect", "Ada")
+    for body in (
+        {"title": ""},
+        {"title": "x" * 201},
+        {"title": "ok", "description": "d" * 4001},
+        {"title": "ok", "x": 1},
+    ):
+        assert capability(live_server, solution, sm, **body).status_code == 422
+    refused = capability(live_server, solution, architect, title="Mine")
+    assert refused.status_code == 403 and "the Solution Architect may not write a capability" in refused.text
+    assert read(live_server, solution).json()["capabilities"] == []
+    link = train_link(live_server, solution)
+    open_train, locked = create_board(live_server, "Open"), create_board(live_server, "Locked")
+    assert locked.op(locked.rte_session, "plan.lock", target="meta", args={}).status_code == 200
+    for board in (open_train, locked):
+        assert join(board, link).status_code == 200
+    cap = capability(live_server, solution, sm, title="Instant payments").json()["id"]
+    blocked = split(live_server, solution, sm, cap)
+    assert blocked.status_code == 409 and blocked.json()["reason"].startswith("Locked: the plan is locked")
+    assert f"cap-{cap}" not in open_train.read()["items"]["feature"]  # one train refusing splits on none
+    assert split(live_server, solution, sm, "no-such").status_code == 404

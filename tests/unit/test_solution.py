@@ -6,22 +6,26 @@ import pytest
 
 from board.errors import Forbidden
 from board.model import Role
-from board.roles import Actor
+from board.roles import Actor, may
 from board.solution import (
     SOLUTION_PERMISSIONS,
     STE,
     SUPPLIER,
     TRAIN_LINK,
     IterationDates,
+    Progress,
     SolutionActor,
     SolutionRole,
     TrainCadence,
     authorise_in_solution,
     cadence_disagreements,
     cadence_of,
+    capability_feature_id,
+    feature_progress,
     may_in_solution,
     reference_train,
     solution_refusal,
+    train_actor,
     train_join_refusal,
 )
 from tests.unit.plan_builder import Session
@@ -133,3 +137,32 @@ def test_a_boards_cadence_is_read_from_its_plan() -> None:
     assert cadence.name == "Payments ART" and cadence.board_id == "art-1"
     assert [i.name for i in cadence.iterations] == ["Kick-off", "Iteration 2"]
     assert (cadence.pi_start, cadence.pi_end) == ("2027-01-04", "2027-01-29")
+
+
+# --- capabilities ---------------------------------------------------------------------------------
+
+
+def test_a_solution_person_acts_on_a_train_with_the_train_role_the_table_gives() -> None:
+    sm = train_actor(person(SolutionRole.SOLUTION_MANAGEMENT))
+    assert sm is not None and sm.role == Role.PRODUCT_MANAGEMENT and sm.id == "p-solution_management"
+    assert may(sm, "feature.create") and not may(sm, "team.create")
+    architect = train_actor(person(SolutionRole.SOLUTION_ARCHITECT))
+    assert architect is not None and not may(architect, "feature.create", enabler=False)
+    assert train_actor(person(SUPPLIER)) is None
+
+
+def test_a_capabilitys_feature_progress_is_read_from_its_trains_plan(plan: Session) -> None:
+    fid = capability_feature_id("c1")
+    assert feature_progress(plan.state, fid) == Progress.GONE
+    plan.feature(fid)
+    assert feature_progress(plan.state, fid) == Progress.FUNNEL
+    plan.do("feature.update", fid, team_id="alpha", iteration_id="i3")
+    assert feature_progress(plan.state, fid) == Progress.PLANNED
+    plan.dep("d1", "alpha", "bravo", requesting_feature_id=fid)
+    plan.story("s-api", "bravo", "i4", 5)
+    plan.do("dependency.accept", "d1", provider_story_id="s-api")  # delivered after it is needed
+    assert feature_progress(plan.state, fid) == Progress.AT_RISK
+    plan.do("story.update", "s-api", iteration_id="i2")
+    assert feature_progress(plan.state, fid) == Progress.PLANNED
+    plan.do("feature.update", fid, state="done")
+    assert feature_progress(plan.state, fid) == Progress.DONE
