@@ -129,6 +129,10 @@ def test_the_sync_view_charts_the_forecast_and_its_threshold_is_set_there(
     assert on_team_page is not None and 40 <= chance(on_team_page.group(0)) <= 60
     card = re.search(r'<article[^>]*id="card-checkout".*?</article>', program, re.S)
     assert card is not None and 0 <= chance(card.group(0)) <= 60
+    with board.rte() as c:
+        comet = c.get(f"/b/{board.id}/team/comet").text
+    in_list = re.search(r'id="feature-checkout".*?</li>', comet, re.S)
+    assert in_list is not None and chance(in_list.group(0)) <= 60  # Comet's page, its features
 
     update = r'<form[^>]*>\s*<input type="hidden" name="type" value="board.update">.*?</form>'
     form = re.search(update, page, re.S)
