@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -54,8 +55,23 @@ def _media_type(name: str) -> str:
     return guessed
 
 
-def _read(path: Path, name: str) -> StaticFile:
-    body = path.read_bytes()
+def _bundled(name: str, parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """Files served as one (fewer requests: on a 300 ms link each wave of six costs a round trip).
+    Scripts: the whole in strict mode (each file is strict already), each file in a ``try`` of its
+    own so that one that throws while loading stops only itself, as it did as a file of its own (the
+    error still reaches the console and the page's error handlers)."""
+    if name.endswith(".js"):
+        chunks = [b'"use strict";\n']
+        for part, body in parts:
+            chunks.append(
+                b"/* %s */\ntry {\n%s\n} catch (error) { setTimeout(() => { throw error; }); }\n"
+                % (part.encode(), body)
+            )
+        return b"".join(chunks)
+    return b"".join(b"/* %s */\n%s\n" % (part.encode(), body) for part, body in parts)
+
+
+def _read(body: bytes, name: str) -> StaticFile:
     media_type = _media_type(name)
     gzipped = None
     if media_type.startswith(COMPRESSIBLE):
@@ -69,16 +85,24 @@ class StaticFolder:
     """An ASGI app serving a folder's files (mounted at ``prefix``), and the URL of each by its hashed
     name."""
 
-    def __init__(self, folder: Path, prefix: str = "/static") -> None:
+    def __init__(
+        self, folder: Path, prefix: str = "/static", bundles: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         self.prefix = prefix
         self.urls: dict[str, str] = {}  # the file's own name → its URL (hashed)
         self.files: dict[str, tuple[StaticFile, str]] = {}  # a name served → the file, its Cache-Control
+        bodies: dict[str, bytes] = {}
         for path in sorted(folder.rglob("*")):
             if not path.is_file() or path.suffix in SKIPPED_SUFFIXES or "__pycache__" in path.parts:
                 continue
-            name = path.relative_to(folder).as_posix()
-            file = _read(path, name)
-            hashed = hashed_name(name, file.body)
+            bodies[path.relative_to(folder).as_posix()] = path.read_bytes()
+        for bundle, parts in (bundles or {}).items():
+            if bundle in bodies:
+                raise ValueError(f"the bundle {bundle!r} has the name of a file")
+            bodies[bundle] = _bundled(bundle, [(part, bodies[part]) for part in parts])
+        for name, body in bodies.items():
+            file = _read(body, name)
+            hashed = hashed_name(name, body)
             self.urls[name] = f"{prefix}/{hashed}"
             self.files[hashed] = (file, IMMUTABLE)
             self.files[name] = (file, REVALIDATE)

@@ -27,9 +27,15 @@ from server.pages.static_files import StaticFolder
 
 TEMPLATES_DIR = package_folder("templates")
 STATIC_DIR = package_folder("static")
+# What every page, and every board page, loads: served as one file each (base.html), in this order.
+BUNDLES = {
+    "pages.css": ("piboard.css", "execution.css", "history.css"),
+    "board-pages.css": ("piboard.css", "execution.css", "history.css", "meeting.css"),
+    "board-pages.js": ("meeting.js", "live.js", "confirm.js", "board.js", "typing.js", "room.js", "menu.js"),
+}
 # The static files under their hashed names (served at /static by server/app.py): templates name every
 # file through static_url('board.js').
-STATIC = StaticFolder(STATIC_DIR)
+STATIC = StaticFolder(STATIC_DIR, bundles=BUNDLES)
 
 
 def _htmx_source(request: Request) -> dict[str, Any]:

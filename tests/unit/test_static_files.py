@@ -31,3 +31,19 @@ def test_an_unknown_file_is_an_error_where_the_page_names_it(tmp_path: Path) -> 
         StaticFolder(tmp_path).url("board.js")
     with pytest.raises(LookupError):
         StaticFolder(tmp_path).url("__init__.py")
+
+
+def test_a_bundle_is_its_files_in_order_and_changes_with_any_of_them(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text("(function () { window.order = ['a']; })();\n")
+    (tmp_path / "b.js").write_text('"use strict";\n(function () { window.order.push("b"); })();\n')
+    bundles = {"ab.js": ("a.js", "b.js")}
+    before = StaticFolder(tmp_path, bundles=bundles)
+    body = before.files[before.url("ab.js").removeprefix("/static/")][0].body.decode()
+    assert body.startswith('"use strict";')  # every part stays strict: the directive is the bundle's
+    assert body.index("window.order = ['a']") < body.index('window.order.push("b")')
+    assert body.count("try {") == 2  # a part that throws while loading stops only itself
+
+    (tmp_path / "b.js").write_text('"use strict";\n(function () { window.order.push("B"); })();\n')
+    assert StaticFolder(tmp_path, bundles=bundles).url("ab.js") != before.url("ab.js")
+    with pytest.raises(ValueError, match="name of a file"):
+        StaticFolder(tmp_path, bundles={"a.js": ("b.js",)})
