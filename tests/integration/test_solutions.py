@@ -209,6 +209,13 @@ def test_the_solution_page_is_the_stes_and_escapes_names(live_server: LiveServer
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
     assert "Cards &lt;b&gt;ART&lt;/b&gt;" in page.text and "sets the cadence" in page.text
     assert "/s/train/" in page.text  # the STE sees the live train link
+    assert "No capabilities yet" in page.text and "Add the capability" in page.text
+    cap = capability(live_server, solution, solution["ste_session"], title="Pay <now>").json()["id"]
+    assert split(live_server, solution, solution["ste_session"], cap).status_code == 200
+    with httpx.Client(base_url=live_server.url, cookies=cookie) as c:
+        shown = c.get(f"/s/{solution['id']}/").text
+    assert "Pay &lt;now&gt;" in shown and 'data-progress="funnel"' in shown
+    assert "Split into a feature per train" not in shown  # every train has its feature
     with httpx.Client(base_url=live_server.url, cookies=cookie) as c:
         made = c.post(f"/s/{solution['id']}/links", data={"kind": "supplier", "label": "Acme <GmbH>"})
         assert made.status_code == 303 and "Acme &lt;GmbH&gt;" in c.get(f"/s/{solution['id']}/").text
@@ -333,3 +340,21 @@ def test_a_capability_is_validated_and_a_locked_train_refuses_the_whole_split(
     assert blocked.status_code == 409 and blocked.json()["reason"].startswith("Locked: the plan is locked")
     assert f"cap-{cap}" not in open_train.read()["items"]["feature"]  # one train refusing splits on none
     assert split(live_server, solution, sm, "no-such").status_code == 404
+
+
+def test_a_person_joins_with_a_roles_link_and_sees_only_their_controls(live_server: LiveServer) -> None:
+    solution = make_solution(live_server, "Payments")
+    token = train_link(live_server, solution, "supplier").rsplit("/", 1)[1]
+    with httpx.Client(base_url=live_server.url) as c:
+        form = c.get(f"/s/join/{token}")
+        assert form.status_code == 200 and "a supplier" in form.text
+        assert c.post(f"/s/join/{token}", data={"name": "\u0007"}).status_code == 422
+        joined = c.post(f"/s/join/{token}", data={"name": "Acme <GmbH>"})
+        assert joined.status_code == 303 and joined.headers["location"] == f"/s/{solution['id']}/"
+        page = c.get(f"/s/{solution['id']}/").text
+    assert "You are Acme &lt;GmbH&gt;, a supplier." in page
+    assert "Make a link" not in page and "Add the capability" not in page
+    assert httpx.get(f"{live_server.url}/s/join/not-a-real-token").status_code == 403
+    train_token = train_link(live_server, solution).rsplit("/", 1)[1]
+    told = httpx.get(f"{live_server.url}/s/train/{train_token}")
+    assert told.status_code == 200 and "Admin page" in told.text
