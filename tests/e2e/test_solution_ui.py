@@ -1,6 +1,7 @@
 """Issue 29 in a real browser: a Solution Train Engineer makes a solution from the home page of an
 empty server, a train's RTE joins the train from its Admin page with the STE's train link, and the
-solution page shows the train on reload (the solution page is not live yet)."""
+solution page shows the train on reload (the solution page is not live yet); the STE writes a capability
+and splits it into the train's feature."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ def test_an_ste_makes_a_solution_and_a_train_joins_it_from_its_admin_page(
     expect(train).to_have_count(1)
     expect(train.locator("th")).to_contain_text("Cards <ART>")
     expect(train.locator("th")).to_contain_text("joined by RTE")
+    ste.get_by_label("Capability").fill("Instant <payments>")
+    ste.get_by_role("button", name="Add the capability").click()
+    ste.get_by_role("button", name="Split into a feature per train").click()
+    expect(ste.locator(".capability h3")).to_have_text("Instant <payments>")
+    expect(ste.locator(".capability-trains li")).to_have_attribute("data-progress", "funnel")
     assert fits_across(ste)
     ste.set_viewport_size(LAPTOP)
     assert fits_across(ste)
