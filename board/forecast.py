@@ -214,11 +214,12 @@ class Chances:
 
 @lru_cache(maxsize=1024)
 def _simulate(
-    samples: tuple[tuple[float, ...], ...], trials: int
+    who: str, samples: tuple[tuple[float, ...], ...], trials: int
 ) -> tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]:
     """Cumulative throughput by the end of each iteration ahead (``samples[j]``: what one draw there
-    may be), sorted per iteration, and the last one in trial order. Seeded by what it draws from."""
-    seed = int.from_bytes(hashlib.sha256(repr((samples, trials)).encode()).digest()[:8], "big")
+    may be), sorted per iteration, and the last one in trial order. Seeded by what it draws from and
+    ``who`` draws (board and team: two teams with the same history still draw independently)."""
+    seed = int.from_bytes(hashlib.sha256(repr((who, samples, trials)).encode()).digest()[:8], "big")
     rng = random.Random(seed)
     cum = [0.0] * trials
     by_iteration: list[tuple[float, ...]] = []
@@ -302,7 +303,7 @@ def team_history(
         return TeamHistory(
             team_id, team_name, unit, NO_FORECAST, (), ahead_ids, f"{team_name}: no history and no capacity"
         )
-    cumulative, last = _simulate(samples, trials)
+    cumulative, last = _simulate(f"{state.board_id}/{team_id}", samples, trials)
     return TeamHistory(team_id, team_name, unit, source, observed, ahead_ids, why, cumulative, last)
 
 

@@ -150,3 +150,13 @@ def test_the_threshold_is_checked(pi: Session) -> None:
 
     with pytest.raises(Invalid, match="forecast threshold"):
         pi.do("board.update", "meta", forecast_threshold=1.5)
+
+
+def test_two_teams_with_the_same_history_draw_independently(pi: Session) -> None:
+    pi.story("b1", "bravo", "i1", 10)
+    pi.do("story.update", "b1", status="done")
+    teams = forecast(pi.state, I3_STARTS).teams
+    assert teams["alpha"].observed == teams["bravo"].observed  # 10, then nothing: the same history
+    same = teams["alpha"].p_reaches(10, 0), teams["bravo"].p_reaches(10, 0)
+    assert same[0] == pytest.approx(same[1], abs=0.05)  # so the same distribution
+    assert teams["alpha"].last_by_trial != teams["bravo"].last_by_trial  # but trials of their own
