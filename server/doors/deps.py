@@ -8,6 +8,8 @@ services, the person asking and the board through these.
 - ``BoardPage`` / ``BoardFragment``: a board's page or htmx fragment: the viewer, the board as it is
   and the services; a refusal (no session, another board's session, no such board, or one the route
   raises) is answered as the refused page or as the refusal fragment.
+- ``BoardPanel``: a fragment a person may also open at its own address (server.doors.panels): a
+  fragment to htmx, a page to a browser, refusals alike.
 - ``FormActor``: who sends a page's form. A missing or wrong session is refused in JSON, as on the
   REST doors; what they sent is refused as a fragment, shown next to the form.
 """
@@ -135,10 +137,15 @@ def asked_by_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-async def board_panel(board_id: str, request: Request, services: ServicesDep) -> Page:
+def answer_as_panel(request: Request) -> None:
     """A fragment a page loads into itself that a person may also open directly (a bookmark, a link
-    opened in a new tab): refused as a fragment to htmx, as a whole page to a browser."""
+    opened in a new tab): refused as a fragment to htmx, as a whole page to a browser
+    (server.doors.panels answers it the same way)."""
     answer_refusals_as(request, Answer.FRAGMENT if asked_by_htmx(request) else Answer.PAGE)
+
+
+async def board_panel(board_id: str, request: Request, services: ServicesDep) -> Page:
+    answer_as_panel(request)
     return await load_page(board_id, request, services)
 
 

@@ -17,9 +17,9 @@ from board import BoardState
 from board.errors import Invalid
 from board.history import HISTORY_KINDS, LANDMARK_OPS, AgendaTimes, timeline_landmarks
 from board.model import Team
-from server.doors.deps import BoardFragment, BoardPage, Page, Services
-from server.doors.error_handlers import Answer, answer_refusals_as
+from server.doors.deps import BoardPage, BoardPanel, Page, Services, answer_as_panel
 from server.doors.pages import page_context
+from server.doors.panels import fragment_or_page
 from server.pages.history import (
     PAST_TEAM_PREFIX,
     PAST_VIEWS,
@@ -93,7 +93,7 @@ async def _history(page: Page, at: int | None, show: str, template: str) -> Resp
 
 
 @router.get("/history/past", response_class=HTMLResponse)
-async def past_fragment(page: BoardFragment, at: Seq, show: Show = "program") -> Response:
+async def past_fragment(page: BoardPanel, at: Seq, show: Show = "program") -> Response:
     """The board as it was right after event ``at``, read-only: the fragment the timeline swaps in.
     Also the hook for any page that plays the event back (the big screen's scenes)."""
     _check_reads(page)
@@ -101,7 +101,8 @@ async def past_fragment(page: BoardFragment, at: Seq, show: Show = "program") ->
     past = await run_in_threadpool(_past, page.services, page.state, min(at, page.state.seq), show)
     context = page_context(page, "history", past["past_state"])
     context.update(show=show, **past, can_move=False)
-    return templates.TemplateResponse(page.request, "history/past.html", context)
+    fragment = templates.TemplateResponse(page.request, "history/past.html", context)
+    return await fragment_or_page(page, fragment, f"The board after event {past['at']}")
 
 
 def _past(services: Services, now: BoardState, at: int, show: str) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def _past(services: Services, now: BoardState, at: int, show: str) -> dict[str, 
 
 @router.get("/history/compare", response_class=HTMLResponse)
 async def compare_fragment(
-    page: BoardFragment,
+    page: BoardPanel,
     earlier: Annotated[str, Query(alias="from", max_length=12)] = "baseline",
     later: Annotated[str, Query(alias="to", max_length=12)] = "now",
 ) -> Response:
@@ -131,7 +132,8 @@ async def compare_fragment(
     first, second = (_moment_seq(page.state, name) for name in (earlier, later))
     first, second = min(first, second), max(first, second)
     comparison = await run_in_threadpool(_compare, page.services, page.state, first, second)
-    return templates.TemplateResponse(page.request, "history/compare.html", {"comparison": comparison})
+    fragment = templates.TemplateResponse(page.request, "history/compare.html", {"comparison": comparison})
+    return await fragment_or_page(page, fragment, "What changed")
 
 
 def _moment_seq(state: BoardState, name: str) -> int:
@@ -155,7 +157,7 @@ def _compare(services: Services, now: BoardState, first: int, second: int) -> An
 def _history_kind(kind: str, request: Request) -> str:
     """The kind of item whose story is asked for, checked before who asks (which kinds have one is
     no secret); its refusal is a fragment like the story's."""
-    answer_refusals_as(request, Answer.FRAGMENT)
+    answer_as_panel(request)
     if kind not in HISTORY_KINDS:
         raise Invalid(f"history is kept for {', '.join(HISTORY_KINDS)}")
     return kind
@@ -164,7 +166,7 @@ def _history_kind(kind: str, request: Request) -> str:
 @router.get("/activity/{kind}", response_class=HTMLResponse)
 async def activity_fragment(
     kind: Annotated[str, Depends(_history_kind)],
-    page: BoardFragment,
+    page: BoardPanel,
     target: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> Response:
     """An item's story, newest first, with Undo where this person may undo (opened from its card)."""
@@ -172,6 +174,7 @@ async def activity_fragment(
     op_path = page.services.op_path
     events = await run_in_threadpool(op_path.events_touching, page.board_id, target)
     activity = item_activity(page.state, events, kind, target, page.actor, op_path.clock())
-    return templates.TemplateResponse(
+    fragment = templates.TemplateResponse(
         page.request, "history/activity.html", {"activity": activity, "board_id": page.board_id}
     )
+    return await fragment_or_page(page, fragment, "Its story")

@@ -22,9 +22,19 @@ from board.model import Ballot, Team
 from board.objectives import is_vague
 from board.vote import ballot_id, is_revealed
 from server.doors.boards import join_url, unreachable_note
-from server.doors.deps import BoardFragment, BoardPage, Page, Services, ServicesDep, load_page
+from server.doors.deps import (
+    BoardFragment,
+    BoardPage,
+    Page,
+    Services,
+    ServicesDep,
+    answer_as_panel,
+    asked_by_htmx,
+    load_page,
+)
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
 from server.doors.pages import page_context
+from server.doors.panels import fragment_or_page
 from server.errors import STATUS
 from server.pages.agenda import agenda_page
 from server.pages.objectives import objectives_page
@@ -82,16 +92,21 @@ async def vague_check(
 ) -> Response:
     """The clarity hint as a team types an objective: the one rule of ``board.objectives.is_vague``."""
     try:
-        await load_page(board_id, request, services)
+        page = await load_page(board_id, request, services)
     except PiboardError as exc:
+        if not asked_by_htmx(request):
+            answer_as_panel(request)  # opened directly: the refused page
+            raise
         # A hint beside a field: a refused one shows nothing there.
         return HTMLResponse("", status_code=STATUS.get(exc.code, 400))
     if not statement.strip() or not is_vague(statement):
-        return HTMLResponse("")
-    return HTMLResponse(
-        '<span class="vague-flag" data-vague>Vague: add a number or a pass/fail condition '
-        "(“from 12 to under 5”, “live by iteration 3”) so it can be judged at the end of the PI.</span>"
-    )
+        hint = HTMLResponse("")
+    else:
+        hint = HTMLResponse(
+            '<span class="vague-flag" data-vague>Vague: add a number or a pass/fail condition '
+            "(“from 12 to under 5”, “live by iteration 3”) so it can be judged at the end of the PI.</span>"
+        )
+    return await fragment_or_page(page, hint, "Is the objective clear?")
 
 
 @router.get("/risks", response_class=HTMLResponse)

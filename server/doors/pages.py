@@ -24,8 +24,8 @@ from board.model import Team
 from board.roles import jira_import_refusal
 from server.doors.boards import join_url, unreachable_note
 from server.doors.deps import (
-    BoardFragment,
     BoardPage,
+    BoardPanel,
     HubDep,
     Page,
     Services,
@@ -34,6 +34,7 @@ from server.doors.deps import (
     load_page,
 )
 from server.doors.join import signed_in_redirect
+from server.doors.panels import fragment_or_page
 from server.doors.tracker_forms import sync_line_of
 from server.errors import STATUS, refusal_headers
 from server.pages.program import build_program
@@ -170,10 +171,11 @@ async def screen_qr(board_id: str, request: Request, services: ServicesDep) -> R
 
 
 @screen_router.get("/remote", response_class=HTMLResponse)
-async def screen_remote(page: BoardFragment, hub: HubDep) -> Response:
+async def screen_remote(page: BoardPanel, hub: HubDep) -> Response:
     """The help scene's list of who takes part remotely, by breakout (it follows presence frames)."""
     context = online_context(page.state, hub.people_here(page.board_id))
-    return templates.TemplateResponse(page.request, "parts/screen_remote.html", context)
+    fragment = templates.TemplateResponse(page.request, "parts/screen_remote.html", context)
+    return await fragment_or_page(page, fragment, "Remote now")
 
 
 def screen_join_token(services: Services, board_id: str, link_id: str | None) -> str:

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, BoardState, Op
@@ -24,6 +23,7 @@ from board.model import Team
 from server.doors.deps import BoardFragment, BoardPanel, HubDep, Page, Services, asked_by_htmx
 from server.doors.links import require_rte
 from server.doors.meeting import ROLE_LABELS, admin_page
+from server.doors.panels import fragment_or_page
 from server.errors import STATUS
 from server.live.hub import Hub
 from server.pages.templating import templates
@@ -90,11 +90,8 @@ async def _panel(page: Page, hub: Hub, action: Callable[[Actor], None] | None = 
 
 @router.get("", response_class=HTMLResponse)
 async def people_panel(page: BoardPanel, hub: HubDep) -> Response:
-    panel = await _panel(page, hub)
-    if asked_by_htmx(page.request):
-        return panel
     # Opened directly (a bookmark, a new tab): the whole Admin page, with the panel in its place.
-    return await admin_page(page, Markup(bytes(panel.body).decode()))
+    return await fragment_or_page(page, await _panel(page, hub), "People", host=admin_page)
 
 
 @router.get("/online", response_class=HTMLResponse)

@@ -47,6 +47,7 @@ from server.doors.deps import (
 )
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.pages import _home_context as home_context
+from server.doors.panels import fragment_or_page
 from server.errors import STATUS, refusal_headers
 from server.pages.solution import SolutionView, solution_view
 from server.pages.templating import templates
@@ -450,7 +451,8 @@ async def admin_solution_panel(page: BoardPanel) -> Response:
     """The Admin page's "Solution" part: the solution this train is part of, or the field to join one."""
     if train_join_refusal(page.actor, TRAIN_LINK) is not None:
         return Response(status_code=204)  # nothing to show but to the RTE
-    return await run_in_threadpool(train_panel, page.request, page.services, page.board_id)
+    panel = await run_in_threadpool(train_panel, page.request, page.services, page.board_id)
+    return await fragment_or_page(page, panel, "Solution")
 
 
 @page_router.post("/b/{board_id}/admin/solution", response_class=HTMLResponse)

@@ -22,7 +22,8 @@ from starlette.datastructures import FormData
 from board import roles
 from board.errors import Invalid
 from board.tracker import OWNERSHIP
-from server.doors.deps import BoardFragment, FormActor, Services, ServicesDep
+from server.doors.deps import BoardPanel, FormActor, Services, ServicesDep
+from server.doors.panels import fragment_or_page
 from server.doors.schemas import TrackerIn
 from server.doors.trackers import (
     WHAT,
@@ -118,15 +119,15 @@ def _tell_pages(services: Services, board_id: str, before: TrackerStatus | None)
 
 
 @form_router.get("", response_class=HTMLResponse)
-async def tracker_panel(page: BoardFragment) -> Response:
+async def tracker_panel(page: BoardPanel) -> Response:
     """The RTE's tracker panel (Admin loads it)."""
     roles.require_rte(page.actor, WHAT)
-    return await _panel(page.services, page.request, page.board_id)
+    return await fragment_or_page(page, await _panel(page.services, page.request, page.board_id), "Tracker")
 
 
 @form_router.get("/fields", response_class=HTMLResponse)
 async def tracker_fields(
-    page: BoardFragment, product: Annotated[str, Query(max_length=20)] = DEFAULT_PRODUCT
+    page: BoardPanel, product: Annotated[str, Query(max_length=20)] = DEFAULT_PRODUCT
 ) -> Response:
     """The fields of the product chosen in the panel's form (its account and scope)."""
     roles.require_rte(page.actor, WHAT)
@@ -136,7 +137,8 @@ async def tracker_fields(
     same = status is not None and family(status.settings.product) == family(product)
     kept = status.settings if status is not None and same else None
     context = _fields(product, kept.user if kept else "", kept.scope if kept else {})
-    return templates.TemplateResponse(page.request, "parts/tracker_fields.html", context)
+    fragment = templates.TemplateResponse(page.request, "parts/tracker_fields.html", context)
+    return await fragment_or_page(page, fragment, f"Tracker fields: {PRODUCT_LABELS[product]}")
 
 
 # --- connecting -------------------------------------------------------------------------------------
@@ -292,9 +294,10 @@ async def disconnect_form(
 
 
 @form_router.get("/line", response_class=HTMLResponse)
-async def sync_line_part(page: BoardFragment) -> Response:
+async def sync_line_part(page: BoardPanel) -> Response:
     """The sync line, asked again by the pages that show it (empty: no tracker to speak of)."""
     line = await run_in_threadpool(sync_line_of, page.services, page.board_id)
-    return templates.TemplateResponse(
+    fragment = templates.TemplateResponse(
         page.request, "parts/sync_line.html", {"board_id": page.board_id, "sync_line": line}
     )
+    return await fragment_or_page(page, fragment, "Tracker sync")
