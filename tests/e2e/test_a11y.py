@@ -116,9 +116,10 @@ def test_every_menu_and_dialog_open_has_no_serious_accessibility_violation(
 ) -> None:
     """Issue 25: axe audits each page with each of its menus and dialogs open, not only as it loads: the
     Download menu (and its "One part" list), Help, Room, the feature, story, dependency and risk editors,
-    and an open vote."""
+    the confirmation a deletion asks for (#confirm-op), an open vote, and the vote on the big screen."""
     board, _ = planned_board
     assert board.op(board.rte_session, "vote.open", args={}).status_code == 200
+    assert board.op(board.rte_session, "screen.show", args={"scene": "vote"}).status_code == 200
     rte = page_as(board, "rte", "Rita", viewport=FULL_HD, block_cdn=True)
     opening: dict[str, list[tuple[str, str | None, str]]] = {
         "program": [
@@ -128,11 +129,13 @@ def test_every_menu_and_dialog_open_has_no_serious_accessibility_violation(
             ("Room", "#room-menu > summary", "#room-menu > :not(summary)"),
             ("your menu", "#me-menu > summary", "#me-menu .me-place"),
             ("feature editor", "#card-payapi", "#feature-editor"),
+            ("the confirmation of a deletion", "#feature-editor .delete-feature button", "#confirm-op"),
             ("dependency editor", "#card-checkout .string-handle", "#dep-editor"),
         ],
         "team/atlas": [("story editor", "#story-pay1 .story-title", "#story-editor")],
         "risks": [("risk editor", "[data-edit-risk]", "#risk-editor")],
         "vote": [("an open vote", None, ".fists")],
+        "screen": [("the vote scene, the vote open", None, ".scene-vote [data-vote-count]")],
     }
     found: dict[str, list[str]] = {}
     for path, menus in opening.items():
@@ -142,6 +145,8 @@ def test_every_menu_and_dialog_open_has_no_serious_accessibility_violation(
             rte.wait_for_selector("#conn-status[data-state=live]")
             if name == "Download, one part":
                 opened(rte, "#downloads > summary", "#downloads .downloads-menu")
+            if name == "the confirmation of a deletion":
+                opened(rte, "#card-payapi", "#feature-editor")
             opened(rte, opener, shown)
             found[f"{path}, {name} open"] = serious_violations(rte)
     assert {p: v for p, v in found.items() if v} == {}
