@@ -43,11 +43,12 @@ from server.doors.deps import (
     FormActor,
     Services,
     ServicesDep,
+    asked_by_htmx,
     limit_client,
 )
 from server.doors.error_handlers import Answer, answer_refusals_as
+from server.doors.meeting import admin_page
 from server.doors.pages import _home_context as home_context
-from server.doors.panels import fragment_or_page
 from server.errors import STATUS, refusal_headers
 from server.pages.solution import SolutionView, solution_view
 from server.pages.templating import templates
@@ -448,11 +449,13 @@ def train_panel(request: Request, services: Services, board_id: str, **extra: An
 
 @page_router.get("/b/{board_id}/admin/solution", response_class=HTMLResponse)
 async def admin_solution_panel(page: BoardPanel) -> Response:
-    """The Admin page's "Solution" part: the solution this train is part of, or the field to join one."""
+    """The Admin page's "Solution" part: the solution this train is part of, or the field to join one.
+    Opened at its own address (not by htmx), it is the Admin page, which holds it."""
+    if not asked_by_htmx(page.request):
+        return await admin_page(page)
     if train_join_refusal(page.actor, TRAIN_LINK) is not None:
         return Response(status_code=204)  # nothing to show but to the RTE
-    panel = await run_in_threadpool(train_panel, page.request, page.services, page.board_id)
-    return await fragment_or_page(page, panel, "Solution")
+    return await run_in_threadpool(train_panel, page.request, page.services, page.board_id)
 
 
 @page_router.post("/b/{board_id}/admin/solution", response_class=HTMLResponse)

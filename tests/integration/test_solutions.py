@@ -192,6 +192,11 @@ def test_the_admin_page_joins_the_train_and_says_why_not(live_server: LiveServer
         assert joined.status_code == 200 and "joined just now" in joined.text
         assert "Payments &lt;i&gt;Platform&lt;/i&gt;" in joined.text and "<i>Platform" not in joined.text
         assert "Join the solution" not in c.get(f"/b/{board.id}/admin/solution").text
+    with httpx.Client(base_url=live_server.url, cookies=cookies) as c:  # opened at its own address
+        whole = c.get(f"/b/{board.id}/admin/solution")
+        assert whole.status_code == 200 and "<title>Admin · " in whole.text
+        assert f'hx-get="/b/{board.id}/admin/solution"' in whole.text  # the Admin page, which holds it
+    with httpx.Client(base_url=live_server.url, cookies=cookies, headers=same_site) as c:
         foreign = c.post(
             f"/b/{board.id}/admin/solution", data={"link": link}, headers={"Sec-Fetch-Site": "cross-site"}
         )
