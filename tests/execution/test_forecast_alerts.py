@@ -57,6 +57,9 @@ def test_the_forecast_api_gives_tables_with_their_why(watched_server: LiveServer
     assert dep1(doc)["probability"] == 1.0 and dep1(doc)["by_iteration"] == "I3"
     assert "Atlas finished 30 points in I1" in dep1(doc)["why"]
     assert doc["predictability"] is not None
+    with board.rte() as c:
+        export = c.get(f"/api/boards/{board.id}/export.json").json()
+    assert dep1(export["execution"]["forecast"])["probability"] == 1.0  # the export carries it too
     with board.server.client() as c:  # as other read APIs: no session, no forecast
         assert c.get(f"/api/boards/{board.id}/forecast").status_code == 401
 
