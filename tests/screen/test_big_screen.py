@@ -7,7 +7,6 @@ that cannot show all its cards says how many it holds, at every size of ART.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -170,28 +169,3 @@ def test_a_twelve_team_art_shows_or_counts_every_feature_in_every_cell(
     assert sum(seen.values()) == FEATURES
     if pages > 1:
         expect(screen.locator("#screen-page")).to_contain_text("of 12")
-
-
-def test_the_program_pages_overview_fits_a_twelve_team_art_on_one_1080p_screen(
-    e2e_server: LiveServer, page_as: PageAs
-) -> None:
-    board = create_board(e2e_server, name="Big ART")
-    build_big_art(board)
-    rte = goto(page_as(board, "rte", "Rita RTE", viewport=FULL_HD), board, "program")
-    wait_live(rte)
-    tall = rte.locator(".program-grid").bounding_box()
-    assert tall and tall["y"] + tall["height"] > FULL_HD["height"], "without the overview it does not fit"
-    rte.get_by_label("overview").check()
-    expect(rte.locator(".program-wrap")).to_have_class(re.compile(r"\boverview\b"))
-    boxes = rte.evaluate(
-        """() => [...document.querySelectorAll('.program-grid .card')].map(c => {
-            const r = c.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; })"""
-    )
-    assert len(boxes) == FEATURES
-    # Every feature of the ART is on the one screen.
-    assert all(
-        top >= 0 and bottom <= FULL_HD["height"] and left >= 0 and right <= FULL_HD["width"]
-        for top, bottom, left, right in boxes
-    )
-    assert "overview=1" in rte.url
-    screenshot(rte, "program-overview-12-teams")
