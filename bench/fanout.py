@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -750,11 +751,11 @@ async def arrival(kind: str, base: str, pid: int, n: int, tag: str) -> Arrival:
             failed += 1
             return
         welcomed.append(time.monotonic() - t0)
-        got: list[int] = []
+        got = [int(s) for s in EVENT_SEQ.findall(str(first))]  # events may come in one array with it
         presences = 0
-        if last_seq is None:
+        if last_seq is None or (got and got[-1] >= seq):
             live.append(welcomed[-1])
-        else:
+        if last_seq is not None:
             behind += 1
         with contextlib.suppress(Exception):
             while not settled.is_set():
@@ -810,6 +811,230 @@ async def arrival(kind: str, base: str, pid: int, n: int, tag: str) -> Arrival:
     )
 
 
+# --- restart: the server stops and starts again with every screen open (issue 27) ------------------
+
+RESTART_EDIT_RATE = 5.0  # edits per second, through the restart (retried while the server is down)
+RESTART_BEFORE_SECONDS = 2.0  # editing before the stop
+RESTART_AFTER_SECONDS = 2.0  # editing after every screen is live again
+RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 2.0  # static/live.js's reconnect delay (full jitter)
+NO_JITTER_RETRY_S = 0.1  # --no-jitter: every screen tries again at once, every 100 ms
+
+
+def reconnect_delay(tries: int, jitter: bool) -> float:
+    """What static/live.js waits before its next try (``--no-jitter``: a fixed short retry)."""
+    if not jitter:
+        return NO_JITTER_RETRY_S
+    return float(min(RECONNECT_MAX_S, RECONNECT_FIRST_S * 2**tries) * random.random())
+
+
+@dataclass
+class Restart:
+    server: str
+    mode: str
+    clients: int
+    jitter: bool
+    stop_s: float  # from SIGTERM to the old process gone
+    down_s: float  # from SIGTERM to the new process serving (its port open)
+    live_p50_ms: float  # from serving again to each screen welcomed and caught up
+    live_all_ms: float  # ... to the last screen
+    lost: int  # events a screen never got (JSON: each one; HTML: the newest seq shown falls short)
+    duplicated: int  # events a screen got twice (JSON)
+    resets: int  # screens sent a reset on coming back (a reset is a full reload, not a catch-up)
+    never_back: int  # screens not live again within 60 s
+    edits: int
+    load_avg: float
+
+
+class Returning:
+    """A screen that comes back: reconnects with the ``last_seq`` it shows when its socket closes."""
+
+    def __init__(self, url: str, session: str, view: str, mode: str, kind: str) -> None:
+        self.url, self.session, self.view, self.mode, self.kind = url, session, view, mode, kind
+        self.seqs: list[int] = []  # JSON: every event received, in order
+        self.shown = -1  # the newest seq the screen shows
+        self.first = -1  # the seq of its first welcome
+        self.sockets = 0
+        self.resets = 0
+        self.back_at: float | None = None  # welcomed and caught up after the restart
+        self.target: int | None = None  # the seq to catch up to after the restart
+        self.sockets_at_stop = 0
+
+    def note_back(self) -> None:
+        """Welcomed on a socket opened after the stop, and showing what was there before it."""
+        back = self.target is not None and self.sockets > self.sockets_at_stop and self.shown >= self.target
+        if back and self.back_at is None:
+            self.back_at = time.monotonic()
+
+    async def run(self, jitter: bool, stop: asyncio.Event) -> None:
+        tries = 0
+        while not stop.is_set():
+            try:
+                ws = await connect(
+                    self.url,
+                    additional_headers={"Authorization": f"Bearer {self.session}"},
+                    open_timeout=30,
+                    ping_interval=None,
+                    max_queue=None,
+                    max_size=None,
+                )
+            except Exception:
+                await asyncio.sleep(reconnect_delay(tries, jitter))
+                tries += 1
+                continue
+            tries = 0
+            self.sockets += 1
+            if self.kind != "y-websocket":
+                hello = {
+                    "type": "hello",
+                    "last_seq": self.shown if self.shown >= 0 else None,
+                    "view": self.view,
+                    "mode": self.mode,
+                    "name": "bench",
+                }
+                await ws.send(json.dumps(hello))
+            welcomed = False
+            with contextlib.suppress(Exception):
+                async for message in ws:
+                    if stop.is_set():
+                        break
+                    text = message.decode() if isinstance(message, bytes) else message
+                    if not welcomed:  # the welcome, alone or first of an array (a reset may follow it)
+                        welcomed = True
+                        if '"welcome"' in text and self.first < 0:
+                            frames = json.loads(text)
+                            self.first = self.shown = int(
+                                (frames[0] if isinstance(frames, list) else frames)["seq"]
+                            )
+                    if text.startswith("<"):
+                        self.shown = max([self.shown, *(int(s) for s in HTML_SEQ.findall(text))])
+                    else:
+                        if '"type":"reset"' in text:
+                            self.resets += self.sockets > 1
+                            frames = json.loads(text)
+                            for f in frames if isinstance(frames, list) else [frames]:
+                                if f.get("type") == "reset":
+                                    self.shown = max(self.shown, int(f["seq"]))
+                        seqs = [int(s) for s in EVENT_SEQ.findall(text)]
+                        self.seqs += seqs
+                        self.shown = max([self.shown, *seqs])
+                    self.note_back()
+            await ws.close()
+            await asyncio.sleep(reconnect_delay(tries, jitter))
+
+
+async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> Restart:
+    """N screens open, edits flowing; the server stops (SIGTERM: it tells every screen to come back,
+    1012) and starts again on the same port and database. The figure: from the new process serving
+    to every screen live again (welcomed and caught up to the last edit before the stop); then the
+    edits go on, and every screen must get each event exactly once."""
+    proc, base = b.procs[kind]
+    port = int(base.rsplit(":", 1)[1])
+    b.cases += 1
+    if kind == "piboard":
+        board = await asyncio.to_thread(make_piboard_board, base, f"case{b.cases}", mode)
+    else:
+        board = Board(base.replace("http://", "ws://") + f"/case{b.cases}")
+    board_id = board.ws_url.rsplit("/", 2)[1]
+    screens = []
+    for k in range(n):
+        view, session = board.screen(k)
+        screens.append(Returning(board.ws_url, session, view, "json" if mode == "json" else "html", kind))
+    stop = asyncio.Event()
+    tasks = [asyncio.ensure_future(s.run(jitter, stop)) for s in screens]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(s.first < 0 for s in screens):
+        await asyncio.sleep(0.05)
+    acked: list[int] = []  # the seq of each edit, once acknowledged
+    editing = True
+
+    async def edit() -> None:
+        """Edits at a steady rate over HTTP, each retried (same client_op_id) until acknowledged."""
+        ops = edit_ops(board, mode, 10_000, 0)
+        headers = {"Authorization": f"Bearer {board.editor_session}"}
+        async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as c:
+            for k, op in enumerate(ops):
+                if not editing:
+                    return
+                while True:
+                    with contextlib.suppress(httpx.HTTPError):
+                        r = await c.post(f"/api/boards/{board_id}/ops", json={**op, "client_op_id": f"r{k}"})
+                        if r.status_code == 200:
+                            acked.append(int(r.json()["seq"]))
+                            break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(1 / RESTART_EDIT_RATE)
+
+    editor = asyncio.ensure_future(edit()) if kind == "piboard" else None
+    await asyncio.sleep(RESTART_BEFORE_SECONDS)
+    load = load_avg()
+    t_stop = time.monotonic()
+    for s in screens:
+        s.sockets_at_stop = s.sockets
+    proc.terminate()
+    await asyncio.to_thread(proc.wait, 30)
+    t_stopped = time.monotonic()
+    target = max(acked, default=max(s.shown for s in screens))  # nothing is acknowledged while down
+    for s in screens:
+        s.target = target
+    new = await asyncio.to_thread(start, kind, port, str(Path(b.tmp) / "bench.db"), b.ws)
+    b.procs[kind] = (new, base)
+    t_serve = time.monotonic()
+    deadline = t_serve + 60
+    while time.monotonic() < deadline and any(s.back_at is None for s in screens):
+        await asyncio.sleep(0.02)
+    back = [s.back_at - t_serve for s in screens if s.back_at is not None]
+    await asyncio.sleep(RESTART_AFTER_SECONDS)
+    editing = False
+    if editor is not None:
+        await editor
+    final = max(acked, default=target)
+    settle = time.monotonic() + 10
+    while time.monotonic() < settle and any(s.shown < final for s in screens):
+        await asyncio.sleep(0.05)
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    lost = duplicated = 0
+    for s in screens:
+        if mode == "json" and kind == "piboard":
+            wanted = set(range(s.first + 1, final + 1))
+            got = [q for q in s.seqs if q > s.first]
+            lost += len(wanted - set(got))
+            duplicated += len(got) - len(set(got))
+        elif kind == "piboard":
+            lost += max(0, final - s.shown)
+    ms = 1000.0
+    return Restart(
+        server=kind,
+        mode=mode,
+        clients=n,
+        jitter=jitter,
+        stop_s=round(t_stopped - t_stop, 2),
+        down_s=round(t_serve - t_stop, 2),
+        live_p50_ms=round(statistics.median(back) * ms, 1) if back else -1,
+        live_all_ms=round(max(back) * ms, 1) if len(back) == n else -1,
+        lost=lost,
+        duplicated=duplicated,
+        resets=sum(s.resets for s in screens),
+        never_back=n - len(back),
+        edits=len(acked),
+        load_avg=load,
+    )
+
+
+def print_restarts(rows: list[Restart]) -> None:
+    print("restart: the server stops and starts with every screen open; ms from serving again")
+    for r in rows:
+        print(
+            f"  {r.server:<11} {r.mode:<5} N {r.clients:>5} jitter {r.jitter!s:<5} "
+            f"stop {r.stop_s:>5} s, down {r.down_s:>5} s | "
+            f"live p50 {r.live_p50_ms:>8} all {r.live_all_ms:>8} | {r.edits} edits: {r.lost} lost, "
+            f"{r.duplicated} duplicated, {r.resets} resets, {r.never_back} never back | load {r.load_avg}",
+            flush=True,
+        )
+
+
 def print_arrivals(rows: list[Arrival]) -> None:
     print("arrival: N screens open their socket at once; ms from that moment (live: caught up too)")
     for r in rows:
@@ -863,6 +1088,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 out["arrival"] += [asdict(r) for group in rows for r in group]
                 if not args.json:
                     print_arrivals([r for group in rows for r in group])
+            cases = []
+        if args.restart:
+            out["restart"] = []
+            mode = "html" if args.html else "json"
+            for n in args.clients:
+                for jitter in [True, False] if args.no_jitter else [True]:
+                    rows = [await restart_case(b, kind, mode, n, jitter) for kind in b.kinds(mode)]
+                    out["restart"] += [asdict(r) for r in rows]
+                    if not args.json:
+                        print_restarts(rows)
             cases = []
         for mode, n, rate in cases:
             out["results"] += [asdict(r) for r in await b.case(mode, n, rate, args.seconds)]
@@ -930,6 +1165,10 @@ def main() -> None:
     parser.add_argument(
         "--arrival", action="store_true", help="N screens open their socket at once (issue 27)"
     )
+    parser.add_argument(
+        "--restart", action="store_true", help="stop and start each server with N screens open (issue 27)"
+    )
+    parser.add_argument("--no-jitter", action="store_true", help="--restart: also with no reconnect jitter")
     parser.add_argument("--repeat", type=int, default=1, help="--arrival: storms per server")
     parser.add_argument("--servers", nargs="*", default=list(SERVERS), choices=SERVERS)
     parser.add_argument(
