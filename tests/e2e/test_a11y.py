@@ -11,7 +11,20 @@ from tests.browser import FULL_HD, PageAs
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import Plan
 
-BOARD_PAGES = ("program", "objectives", "risks", "vote", "agenda", "admin", "screen", "sync", "history")
+# The pages, the replay at the big screen's scale, and a fragment opened at its own address (a whole page).
+BOARD_PAGES = (
+    "program",
+    "objectives",
+    "risks",
+    "vote",
+    "agenda",
+    "admin",
+    "screen",
+    "sync",
+    "history",
+    "replay",
+    "history/compare?from=1&to=now",
+)
 
 
 def audit_pages(page: Page, board: BoardHandle, pages: tuple[str, ...]) -> dict[str, list[str]]:
