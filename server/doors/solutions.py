@@ -302,6 +302,47 @@ def split_capability_rest(
     return {"features": split_capability(services, actor, solution_id, capability_id)}
 
 
+class SolutionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    pi_name: str = Field(default="", max_length=120)
+
+
+@router.put("/{solution_id}", responses=REFUSALS)
+def update_solution(
+    solution_id: str, body: SolutionUpdate, request: Request, services: ServicesDep
+) -> dict[str, Any]:
+    """The STE renames the solution or its PI."""
+    authorise_in_solution(member(services, request, solution_id), "solution.update")
+    services.solutions.rename(solution_id, body.name, body.pi_name)
+    return {"id": solution_id, "name": body.name.strip(), "pi_name": body.pi_name.strip()}
+
+
+@router.delete("/{solution_id}/links/{link_id}", status_code=204, responses=REFUSALS)
+def revoke_link(solution_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    """The STE ends a link: its sessions end at their next request."""
+    revoke(services, member(services, request, solution_id), solution_id, link_id)
+    return Response(status_code=204)
+
+
+@router.delete("/{solution_id}/trains/{board_id}", status_code=204, responses=REFUSALS)
+def remove_train(solution_id: str, board_id: str, request: Request, services: ServicesDep) -> Response:
+    """The STE takes a train out of the solution (its board stays as it is)."""
+    take_out(services, member(services, request, solution_id), solution_id, board_id)
+    return Response(status_code=204)
+
+
+def revoke(services: Services, actor: SolutionActor, solution_id: str, link_id: str) -> None:
+    authorise_in_solution(actor, "link.revoke")
+    services.solutions.revoke_link(solution_id, link_id)
+
+
+def take_out(services: Services, actor: SolutionActor, solution_id: str, board_id: str) -> None:
+    authorise_in_solution(actor, "train.remove")
+    services.solutions.remove_train(solution_id, board_id)
+
+
 @train_router.post("", responses=REFUSALS)
 def join_train_rest(
     board_id: str, body: TrainJoin, actor: CurrentActor, services: ServicesDep
@@ -351,6 +392,8 @@ async def solution_page(solution_id: str, request: Request, services: ServicesDe
         "actor": actor,
         "role_name": SOLUTION_ROLE_NAMES[actor.role],
         "may_link": may_in_solution(actor, "link.create"),
+        "may_revoke": may_in_solution(actor, "link.revoke"),
+        "may_remove": may_in_solution(actor, "train.remove"),
         "may_write": may_in_solution(actor, "capability.create"),
         "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
         "links": [(link, link_url(request, link)) for link in links if link.kind != SolutionRole.STE.value],
@@ -400,6 +443,24 @@ async def split_form(
     actor = await run_in_threadpool(member, services, request, solution_id)
     await run_in_threadpool(split_capability, services, actor, solution_id, capability_id)
     return RedirectResponse(f"/s/{solution_id}/#capabilities", status_code=303)
+
+
+@page_router.post("/s/{solution_id}/links/{link_id}/revoke", response_class=HTMLResponse)
+async def revoke_form(solution_id: str, link_id: str, request: Request, services: ServicesDep) -> Response:
+    answer_refusals_as(request, Answer.PAGE)
+    actor = await run_in_threadpool(member, services, request, solution_id)
+    await run_in_threadpool(revoke, services, actor, solution_id, link_id)
+    return RedirectResponse(f"/s/{solution_id}/#links", status_code=303)
+
+
+@page_router.post("/s/{solution_id}/trains/{board_id}/remove", response_class=HTMLResponse)
+async def remove_train_form(
+    solution_id: str, board_id: str, request: Request, services: ServicesDep
+) -> Response:
+    answer_refusals_as(request, Answer.PAGE)
+    actor = await run_in_threadpool(member, services, request, solution_id)
+    await run_in_threadpool(take_out, services, actor, solution_id, board_id)
+    return RedirectResponse(f"/s/{solution_id}/", status_code=303)
 
 
 @page_router.get("/s/train/{token}", response_class=HTMLResponse)

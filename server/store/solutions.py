@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
@@ -191,6 +191,27 @@ class SolutionStore:
             for r in rows
         ]
 
+    def revoke_link(self, solution_id: str, link_id: str) -> None:
+        """End a link: nobody joins with it again, and the sessions made with it end at their next request."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                update(LINK)
+                .where(LINK.c.id == link_id, LINK.c.solution_id == solution_id, LINK.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        if done.rowcount == 0:
+            raise NotFound("no such live link in this solution")
+
+    def rename(self, solution_id: str, name: str, pi_name: str) -> None:
+        name = SOLUTION_NAME.clean("name", name)
+        pi_name = PI_NAME.clean("pi_name", pi_name)
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                update(SOLUTION).where(SOLUTION.c.id == solution_id).values(name=name, pi_name=pi_name)
+            )
+        if done.rowcount == 0:
+            raise NotFound("there is no such solution")
+
     def link_for_token(self, token: str) -> SolutionLink:
         with self.engine.connect() as conn:
             row = conn.execute(select(LINK).where(LINK.c.token_hash == _hash(token))).first()
@@ -270,6 +291,15 @@ class SolutionStore:
                 return False
             raise IllegalTransition("this train is already part of another solution") from None
         return True
+
+    def remove_train(self, solution_id: str, board_id: str) -> None:
+        """Take a train out of the solution; its board, and the features splits made there, stay."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                delete(TRAIN).where(TRAIN.c.board_id == board_id, TRAIN.c.solution_id == solution_id)
+            )
+        if done.rowcount == 0:
+            raise NotFound("this train is not part of the solution")
 
     # --- capabilities ---------------------------------------------------------------------------
 

@@ -214,6 +214,7 @@ def test_the_solution_page_is_the_stes_and_escapes_names(live_server: LiveServer
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
     assert "Cards &lt;b&gt;ART&lt;/b&gt;" in page.text and "sets the cadence" in page.text
     assert "/s/train/" in page.text  # the STE sees the live train link
+    assert "Revoke the link for" in page.text and "Take Cards &lt;b&gt;ART&lt;/b&gt; out" in page.text
     assert "No capabilities yet" in page.text and "Add the capability" in page.text
     cap = capability(live_server, solution, solution["ste_session"], title="Pay <now>").json()["id"]
     assert split(live_server, solution, solution["ste_session"], cap).status_code == 200
@@ -229,6 +230,11 @@ def test_the_solution_page_is_the_stes_and_escapes_names(live_server: LiveServer
         )
         assert foreign.status_code == 403  # another site's page may not post with the solution's cookie
         assert c.post(f"/s/{solution['id']}/links", data={"kind": "owner"}).status_code == 422
+        acme = next(
+            lk for lk in live_server.services.solutions.links(solution["id"]) if lk.label == "Acme <GmbH>"
+        )
+        assert c.post(f"/s/{solution['id']}/links/{acme.id}/revoke").status_code == 303
+        assert "Acme &lt;GmbH&gt;" not in c.get(f"/s/{solution['id']}/").text
     with httpx.Client(base_url=live_server.url) as c:
         refused = c.get(f"/s/{solution['id']}/")
     assert refused.status_code == 401 and "join this solution first" in refused.text
@@ -358,8 +364,52 @@ def test_a_person_joins_with_a_roles_link_and_sees_only_their_controls(live_serv
         assert joined.status_code == 303 and joined.headers["location"] == f"/s/{solution['id']}/"
         page = c.get(f"/s/{solution['id']}/").text
     assert "You are Acme &lt;GmbH&gt;, a supplier." in page
-    assert "Make a link" not in page and "Add the capability" not in page
+    assert "Make a link" not in page and "Add the capability" not in page and "Revoke" not in page
     assert httpx.get(f"{live_server.url}/s/join/not-a-real-token").status_code == 403
     train_token = train_link(live_server, solution).rsplit("/", 1)[1]
     told = httpx.get(f"{live_server.url}/s/train/{train_token}")
     assert told.status_code == 200 and "Admin page" in told.text
+
+
+def test_the_ste_renames_revokes_a_link_and_takes_a_train_out(live_server: LiveServer) -> None:
+    solution = make_solution(live_server)
+    ste = solution["ste_session"]
+    sm_link = train_link(live_server, solution, "solution_management")
+    sm = httpx.post(
+        f"{live_server.url}/api/solutions/join", json={"token": sm_link.rsplit("/", 1)[1], "name": "Mia"}
+    ).json()["session"]
+    with live_server.client(sm) as c:
+        assert c.put(f"/api/solutions/{solution['id']}", json={"name": "Mine"}).status_code == 403
+    with live_server.client(ste) as c:
+        assert c.put(f"/api/solutions/{solution['id']}", json={"name": " "}).status_code == 422
+        renamed = c.put(f"/api/solutions/{solution['id']}", json={"name": "Payments 2", "pi_name": "PI 9"})
+        assert renamed.status_code == 200
+        made = c.post(f"/api/solutions/{solution['id']}/links", json={"kind": "supplier"}).json()
+    body = read(live_server, solution).json()
+    assert (body["name"], body["pi_name"]) == ("Payments 2", "PI 9")
+
+    board = create_board(live_server, "Train A")
+    train = train_link(live_server, solution)
+    assert join(board, train).status_code == 200
+    with live_server.client(sm) as c:  # Solution Management may do neither
+        assert c.delete(f"/api/solutions/{solution['id']}/trains/{board.id}").status_code == 403
+        assert c.delete(f"/api/solutions/{solution['id']}/links/{made['id']}").status_code == 403
+    with live_server.client(ste) as c:
+        assert c.delete(f"/api/solutions/{solution['id']}/links/{made['id']}").status_code == 204
+        assert c.delete(f"/api/solutions/{solution['id']}/links/{made['id']}").status_code == 404
+        assert c.delete(f"/api/solutions/{solution['id']}/trains/{board.id}").status_code == 204
+        assert c.delete(f"/api/solutions/{solution['id']}/trains/{board.id}").status_code == 404
+    assert read(live_server, solution).json()["trains"] == []
+    assert board.read()["items"]["meta"]  # the board itself stays
+    revoked_token = made["url"].rsplit("/", 1)[1]
+    no_join = httpx.post(
+        f"{live_server.url}/api/solutions/join", json={"token": revoked_token, "name": "Acme"}
+    )
+    assert no_join.status_code == 403 and "revoked or mistyped" in no_join.text
+    # A revoked link's sessions end: Solution Management's link revoked, Mia is out at once.
+    live = live_server.services.solutions.links(solution["id"])
+    sm_link_id = next(lk.id for lk in live if lk.kind == "solution_management")
+    with live_server.client(ste) as c:
+        assert c.delete(f"/api/solutions/{solution['id']}/links/{sm_link_id}").status_code == 204
+    out = read(live_server, solution, sm)
+    assert out.status_code == 401 and "revoked" in out.text
