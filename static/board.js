@@ -560,7 +560,7 @@
         return {
           kind: "dep", id: f.dep,
           shows: function (item) { return item === li; },
-          label: "Following the dependency “" + li.dataset.need + "”: " + li.querySelector(".dep-text").textContent.replace(/\s+/g, " ").trim(),
+          label: "Following one dependency: " + li.querySelector(".dep-text").textContent.replace(/\s+/g, " ").trim(),
         };
       }
       return { kind: "", missing: "That dependency is no longer on the board." };

@@ -178,7 +178,7 @@ def test_one_dependency_is_followed_from_its_string_and_escape_shows_them_all(
     expect(rte).to_have_url(re.compile(rf"[?&]dep={point['dep']}\b"))
     assert drawn(rte) == [point["dep"]]
     expect(rte.get_by_label("Follow strings of")).to_have_value("")
-    expect(rte.locator("#follow-status")).to_contain_text("Following the dependency")
+    expect(rte.locator("#follow-status")).to_contain_text("Following one dependency")
     rte.keyboard.press("Escape")
     expect(rte).not_to_have_url(re.compile(r"[?&](dep|follow)="))
     assert len(drawn(rte)) == 202
