@@ -18,6 +18,7 @@ drawn from, and memoised (the forecast is derived on every change).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime
 import hashlib
 import random
@@ -42,6 +43,7 @@ from board.labels import iteration_name
 from board.model import (
     BoardState,
     Feature,
+    Item,
     Iteration,
     Member,
     Story,
@@ -476,6 +478,46 @@ def forecast(state: BoardState, today: datetime.date, trials: int = TRIALS) -> F
     return Forecast(
         trials, method, teams, features, dependencies, objectives, predictability, labels, ahead_ids
     )
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The forecast as it stood on a day of the PI (see :func:`forecast_over_time`)."""
+
+    day: datetime.date
+    label: str  # "I2" for an iteration's first day, "today"
+    forecast: Forecast
+
+
+def as_it_stood(state: BoardState, day: datetime.date) -> BoardState:
+    """The board's statuses as far as they can be told on ``day``: a story is done then only if it is
+    done now and planned in an iteration closed by then. (Re-planning is not undone: the plan is
+    today's.) A new state; ``state`` is left as it is."""
+    closed = {it.id for it in state.iterations if iteration_closed(it, day)}
+    stories: dict[str, Item] = {
+        s.id: s
+        if s.status != StoryStatus.DONE or s.iteration_id in closed
+        else dataclasses.replace(s, status=StoryStatus.TODO)
+        for s in state.stories
+    }
+    items = {**state.items, Story.kind: stories}
+    return BoardState(state.board_id, state.seq, items)
+
+
+def forecast_over_time(state: BoardState, today: datetime.date, trials: int = TRIALS) -> list[Moment]:
+    """The forecast on the first day of every iteration begun by ``today`` (the board as it stood
+    then: :func:`as_it_stood`), and today's: how it moved over the PI."""
+    moments: list[Moment] = []
+    for it in state.iterations:
+        start = _day(it.start)
+        if holds_feature_work(it) and start is not None and start < today:
+            moments.append(
+                Moment(
+                    start, f"{iteration_name(it)} start", forecast(as_it_stood(state, start), start, trials)
+                )
+            )
+    moments.append(Moment(today, "today", forecast(state, today, trials)))
+    return moments
 
 
 def likely_late(

@@ -325,13 +325,16 @@ def forecast_chart(
     threshold: float,
     title: str,
     width: int = WIDTH,
+    kind: str = "forecast",
+    unit: str = "% chance done by",
 ) -> Markup:
     """Per item, the chance (0–100 %) it is done by the end of each iteration ahead, the point where it
     is needed larger, and the board's alert threshold as a dashed line. ``labels``: each iteration
-    ahead's id, name and short name."""
+    ahead's id, name and short name. (With ``kind`` "forecast-history": the chance it is done in time
+    as the forecast said it on each day of ``labels``.)"""
     if not lines or not labels:
-        text = "Nothing to forecast: no open dependencies or features ahead."
-        return _svg(title, f'<text x="8" y="50" font-size="{FONT}">{text}</text>', width, 64, "forecast")
+        text = "Nothing to forecast: no open dependencies ahead."
+        return _svg(title, f'<text x="8" y="50" font-size="{FONT}">{text}</text>', width, 64, kind)
     plot_top = PAD_TOP + 24
     plot_bottom = plot_top + PLOT_HEIGHT
     step = (width - PAD_LEFT - PAD_RIGHT) / len(labels)
@@ -342,7 +345,7 @@ def forecast_chart(
     def y(p: float) -> float:
         return round(plot_bottom - p * PLOT_HEIGHT, 1)
 
-    parts = [_axes(PAD_LEFT, width - PAD_RIGHT, plot_top, plot_bottom, 100, "% chance done by")]
+    parts = [_axes(PAD_LEFT, width - PAD_RIGHT, plot_top, plot_bottom, 100, unit)]
     for i, (_, name, short) in enumerate(labels):
         parts.append(_label(x(i), plot_bottom + FONT + 5, name, step - 8, short=short))
     parts.append(
@@ -371,4 +374,4 @@ def forecast_chart(
     keys.append(Key(f"alert below {round(100 * threshold)} %", "#D55E00", "2 4"))
     legend, legend_h = _legend(keys, plot_bottom + PAD_BOTTOM, width)
     parts.append(legend)
-    return _svg(title, "".join(parts), width, plot_bottom + PAD_BOTTOM + legend_h, "forecast")
+    return _svg(title, "".join(parts), width, plot_bottom + PAD_BOTTOM + legend_h, kind)

@@ -26,7 +26,14 @@ from board.execution import (
     velocity_drop,
     velocity_table,
 )
-from board.forecast import Forecast, Outlook, PredictabilityRange, alerts_with_forecast, forecast
+from board.forecast import (
+    Forecast,
+    Moment,
+    Outlook,
+    PredictabilityRange,
+    alerts_with_forecast,
+    forecast_over_time,
+)
 from board.labels import iteration_name
 from board.model import Dependency, DependencyState, Iteration, Objective, Risk, Roam, Team
 from server.pages.charts import (
@@ -81,6 +88,7 @@ class SyncPage:
     # The forecast (board.forecast): its chart over the iterations ahead, the items least likely to
     # be done in time, the ART's predictability range and the board's alert threshold.
     forecast_chart: Markup
+    forecast_history: Markup
     forecast_rows: list[Outlook]
     predictability: PredictabilityRange | None
     forecast_threshold: float
@@ -143,8 +151,10 @@ FORECAST_LINES = 6
 FORECAST_ROWS = 10
 
 
-def forecast_view(state: BoardState, found: Forecast) -> tuple[Markup, list[Outlook]]:
-    """The chart of the open dependencies least likely in time, and the items below certainty."""
+def forecast_view(state: BoardState, moments: list[Moment]) -> tuple[Markup, Markup, list[Outlook]]:
+    """Two charts of the open dependencies least likely in time (their chance by each iteration ahead,
+    and in time as the forecast said it over the PI), and today's items below certainty."""
+    found: Forecast = moments[-1].forecast
     index = {iteration_id: n for n, iteration_id in enumerate(found.ahead)}
     open_deps = [o for o in found.dependencies.values() if o.probability is not None and o.why != "done"]
     open_deps.sort(key=lambda o: (o.probability, o.title))
@@ -160,9 +170,23 @@ def forecast_view(state: BoardState, found: Forecast) -> tuple[Markup, list[Outl
     chart = forecast_chart(
         lines, labels, state.meta.forecast_threshold, "Forecast: chance each dependency is done, by iteration"
     )
+    history_lines = []
+    for line in lines:
+        said = [m.forecast.dependencies.get(line.item_id) for m in moments]
+        chances = [o.probability for o in said if o is not None and o.probability is not None]
+        if len(chances) == len(moments):
+            history_lines.append(ForecastLine(line.item_id, line.label, chances, None))
+    history = forecast_chart(
+        history_lines,
+        [(m.day.isoformat(), m.label, m.label.removesuffix(" start")) for m in moments],
+        state.meta.forecast_threshold,
+        "Forecast over time: chance each dependency is in time",
+        kind="forecast-history",
+        unit="% chance in time",
+    )
     doubtful = [o for o in found.outlooks() if o.probability is not None and o.probability < 1.0]
     doubtful.sort(key=lambda o: (o.probability, o.item_kind, o.title))
-    return chart, doubtful[:FORECAST_ROWS]
+    return chart, history, doubtful[:FORECAST_ROWS]
 
 
 def build_sync(
@@ -183,8 +207,9 @@ def build_sync(
     cascade = execution_cascade(state, today, health)
     velocities = velocity_table(state, base, today)
     names = {t.id: t.name for t in state.teams}
-    found_forecast = forecast(state, today)
-    chart, rows = forecast_view(state, found_forecast)
+    moments = forecast_over_time(state, today)
+    found_forecast = moments[-1].forecast
+    chart, history, rows = forecast_view(state, moments)
 
     def trouble(dep: Dependency, other_team: str | None) -> DependencyTrouble:
         return DependencyTrouble(dep, health[dep.id], names.get(other_team or "", "") or dep.external_party)
@@ -246,6 +271,7 @@ def build_sync(
         ),
         labels={it.id: iteration_name(it) for it in state.iterations},
         forecast_chart=chart,
+        forecast_history=history,
         forecast_rows=rows,
         predictability=found_forecast.predictability,
         forecast_threshold=state.meta.forecast_threshold,

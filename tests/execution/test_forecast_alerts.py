@@ -117,6 +117,11 @@ def test_the_sync_view_charts_the_forecast_and_its_threshold_is_set_there(
     assert [c.get("data-iteration") for c in needed] == ["it3"]
     assert 40 <= int(needed[0].get("data-value", "")) <= 60
     assert chart.find(f"{SVG_NS}line[@data-threshold='50']") is not None
+    # over time: certain on I1's and I2's first days (capacity, then 30 points done), a coin toss now
+    history = charts(page)["forecast-history"]
+    line = next(g for g in history.iter(f"{SVG_NS}g") if g.get("data-item") == "dep1")
+    said = [int(c.get("data-value", "")) for c in line.iter(f"{SVG_NS}circle")]
+    assert said[:2] == [100, 100] and 40 <= said[-1] <= 60, said
     assert 'data-item="dependency:dep1"' in page and "ART predictability forecast" in page
 
     with board.rte() as c:

@@ -54,6 +54,9 @@ def test_a_falling_forecast_shows_live_and_is_alerted_before_the_need_closes(
     assert 40 <= int(chance.get_attribute("data-chance") or "") <= 60
     expect(rte.locator(NEEDED_POINT)).not_to_have_attribute("data-value", "100", timeout=15_000)
     assert 40 <= int(rte.locator(NEEDED_POINT).get_attribute("data-value") or "") <= 60
+    over_time = rte.locator('[data-chart="forecast-history"] g[data-item="dep1"] circle')
+    said = [int(v) for v in over_time.evaluate_all("cs => cs.map(c => c.dataset.value)")]
+    assert said[0] == 100 and said[-1] <= 60, said  # over time: it fell
     alert = rte.locator('.alert[data-kind="likely_late"][data-item="dep1"]')
     expect(alert).to_contain_text("likely late")
     expect(alert).to_contain_text("Atlas finished 30, 0 points in I1, I2")

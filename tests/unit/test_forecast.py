@@ -11,7 +11,14 @@ import pytest
 from plan_builder import Session
 
 from board.execution import AlertKind
-from board.forecast import FROM_CAPACITY, FROM_HISTORY, alerts_with_forecast, forecast, likely_late
+from board.forecast import (
+    FROM_CAPACITY,
+    FROM_HISTORY,
+    alerts_with_forecast,
+    forecast,
+    forecast_over_time,
+    likely_late,
+)
 
 DATES = {
     "i1": ("2027-01-04", "2027-01-15"),
@@ -160,3 +167,15 @@ def test_two_teams_with_the_same_history_draw_independently(pi: Session) -> None
     same = teams["alpha"].p_reaches(10, 0), teams["bravo"].p_reaches(10, 0)
     assert same[0] == pytest.approx(same[1], abs=0.05)  # so the same distribution
     assert teams["alpha"].last_by_trial != teams["bravo"].last_by_trial  # but trials of their own
+
+
+def test_the_forecast_over_time_is_the_board_as_it_stood_on_each_iterations_first_day(pi: Session) -> None:
+    """I1's 10 points done, I2's 10 not: on I1's first day (no history: capacity 16 an iteration) and
+    on I2's (10 done in I1) Alpha's C3 by I3 was certain; today, with 10 then 0 behind it and I2's
+    slipped story before it in the queue, it cannot be done in I3."""
+    pi.story("s2", "alpha", "i2", 10)
+    moments = forecast_over_time(pi.state, I3_STARTS)
+    assert [m.label for m in moments] == ["I1 start", "I2 start", "today"]
+    assert [m.forecast.dependencies["d1"].probability for m in moments] == [1.0, 1.0, 0.0]
+    assert moments[0].forecast.teams["alpha"].source == FROM_CAPACITY
+    assert pi.get("story", "s1").status.value == "done"  # the board itself is left as it is
