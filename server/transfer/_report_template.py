@@ -150,7 +150,7 @@ h2 + *, h3 + * { break-before: avoid; page-break-before: avoid; }
 <section class="keep">
 <h2 id="execution">How the PI is going ({{ execution.today.isoformat() }})</h2>
 <p>{{ execution.progress.done }} of {{ execution.progress.planned }} story points done{% if execution.progress.percent is not none %} ({{ execution.progress.percent }} %){% endif %}; {{ execution.alerts | length }} alert{{ '' if execution.alerts | length == 1 else 's' }}.</p>
-<div class="charts">{{ execution.burn_up }}{{ execution.health }}{{ execution.forecast_chart }}</div>
+<div class="charts">{{ execution.burn_up }}{{ execution.health }}{{ execution.forecast_history }}{{ execution.forecast_chart }}</div>
 {% if execution.predictability %}<p id="forecast-predictability">Forecast: {{ (execution.predictability.low * 100) | round | int }}–{{ (execution.predictability.high * 100) | round | int }} % of the committed objectives' business value lands within the PI ({{ execution.predictability.why }}).</p>{% endif %}
 </section>
 <table>

@@ -126,7 +126,8 @@ def test_the_sync_view_charts_the_forecast_and_its_threshold_is_set_there(
 
     with board.rte() as c:
         report = c.get(f"/api/boards/{board.id}/report.html").text
-    assert 'data-chart="forecast"' in report and 'id="forecast-predictability"' in report
+    assert 'data-chart="forecast"' in report and 'data-chart="forecast-history"' in report
+    assert 'id="forecast-predictability"' in report
     # the dependency's string on the program board, Atlas's page and Checkout v2's card say it too
     with board.rte() as c:
         program = c.get(f"/b/{board.id}/program").text
