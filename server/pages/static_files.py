@@ -6,6 +6,9 @@ Pages name the files through :meth:`StaticFolder.url` (the ``static_url`` of eve
 place the hashed names are made. The plain names (``/static/board.js``) keep working for anything that
 still asks for them, with ``no-cache`` (the browser asks again each time; the ETag makes it a 304).
 
+A bundle is several files served as one under a name of its own (server/pages/templating.py lists
+them): a page's styles and scripts in one request each, not fourteen.
+
 The files ship with the package and never change under a running server: they are read, hashed and
 gzipped once, when the folder is read, and answered from memory."""
 
