@@ -554,6 +554,8 @@
   // that is not (or no longer) on the board follows nothing, and the status line says so.
   function following() {
     var f = currentFilter();
+    // Only the program page follows (the history's past boards and the big screen draw every string).
+    if (!document.getElementById("follow-status")) return { kind: "" };
     if (f.dep) {
       var li = document.getElementById("dep-" + f.dep);
       if (li && li.matches("#strings li[data-from]")) {
