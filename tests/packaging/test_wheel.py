@@ -153,7 +153,7 @@ def test_serve_from_anywhere_shows_the_demo_with_its_static_files(serving: Servi
             assert copy.status_code == 200, fallback
             assert sri(copy.content) == integrity, fallback
         local = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page))
-        assert any(re.fullmatch(r"/static/piboard\.\w+\.css", path) for path in local)
+        assert any(re.fullmatch(r"/static/board-pages\.\w+\.css", path) for path in local)
         for path in local:
             assert client.get(path).status_code == 200, path
 
