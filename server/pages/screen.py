@@ -26,7 +26,7 @@ from server.pages.program import ProgramBoard, build_program, program_regions
 from server.pages.renderer import renders
 from server.pages.risks import ROAM_COLUMNS, risk_board
 from server.pages.room import help_view
-from server.pages.team import build_team
+from server.pages.team import TeamBoard, build_team
 from server.pages.timer import changed_timer, timer_part
 from server.pages.vote import featured_round
 
@@ -76,13 +76,18 @@ def screen_context(state: BoardState) -> dict[str, Any]:
         "risks": risk_board(state),
         "labels": dict(ROAM_COLUMNS),
         # The one-team scene shows the team's stories under its row, iteration by iteration.
-        "team_board": build_team(state, screen.team.id) if screen.scene == "team" and screen.team else None,
+        "team_board": _team_board(state, screen.team) if screen.scene == "team" and screen.team else None,
     }
     if screen.scene == "agenda":
         context["page"] = agenda_page(state)
     elif screen.scene == "objectives":
         context["page"] = objectives_page(state)
     return context
+
+
+def _team_board(state: BoardState, team: Team) -> TeamBoard:
+    """The team's view-model of this state, shared with the team page's live renderer."""
+    return MODELS.of(state, f"team:{team.id}", lambda s: build_team(s, team.id))
 
 
 def screen_regions(ctx: dict[str, Any]) -> list[Region]:
