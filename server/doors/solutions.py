@@ -121,6 +121,12 @@ def link_url(request: Request, link: SolutionLink) -> str:
     return f"{public_base(request)}/s/{where}/{link.token}"
 
 
+def link_for(kind: str) -> str:
+    """Whom a link is for, as the page says it."""
+    name = "a train's RTE" if kind == TRAIN_LINK else SOLUTION_ROLE_NAMES[SolutionRole(kind)]
+    return name[0].upper() + name[1:]
+
+
 def token_of(link: str) -> str:
     """The token in a pasted link (the whole address, or the token alone)."""
     token = link.strip().rstrip("/").rsplit("/", 1)[-1]
@@ -396,7 +402,8 @@ async def solution_page(solution_id: str, request: Request, services: ServicesDe
         "may_remove": may_in_solution(actor, "train.remove"),
         "may_write": may_in_solution(actor, "capability.create"),
         "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
-        "links": [(link, link_url(request, link)) for link in links if link.kind != SolutionRole.STE.value],
+        # Every live link, the STE's own too (to sign in from another browser: keep it to yourself).
+        "links": [(link, link_url(request, link), link_for(link.kind)) for link in links],
         "link_kinds": [(TRAIN_LINK, "a train (for its RTE)")]
         + [(r.value, SOLUTION_ROLE_NAMES[r]) for r in SolutionRole if r != SolutionRole.STE],
     }

@@ -193,14 +193,21 @@ class SolutionStore:
 
     def revoke_link(self, solution_id: str, link_id: str) -> None:
         """End a link: nobody joins with it again, and the sessions made with it end at their next request."""
+        live = self.links(solution_id)
+        link = next((lk for lk in live if lk.id == link_id), None)
+        if link is None:
+            raise NotFound("no such live link in this solution")
+        if link.kind == STE.value and sum(lk.kind == STE.value for lk in live) == 1:
+            # Nobody could set the solution up any more: make another STE link first.
+            raise IllegalTransition(
+                "this is the solution's only STE link; make another one before revoking it"
+            )
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-            done = conn.execute(
+            conn.execute(
                 update(LINK)
                 .where(LINK.c.id == link_id, LINK.c.solution_id == solution_id, LINK.c.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
             )
-        if done.rowcount == 0:
-            raise NotFound("no such live link in this solution")
 
     def rename(self, solution_id: str, name: str, pi_name: str) -> None:
         name = SOLUTION_NAME.clean("name", name)

@@ -36,8 +36,8 @@ def test_an_ste_makes_a_solution_and_a_train_joins_it_from_its_admin_page(
     expect(ste.locator("h1")).to_contain_text("Payments <Platform>")
     expect(ste.locator(".solution-me")).to_contain_text("Sofia Steiner, the Solution Train Engineer")
     expect(ste.locator(".solution-trains .empty")).to_contain_text("No train has joined yet")
-    ste.get_by_label("For").select_option("train")
-    ste.get_by_label("Label").fill("Cards ART")
+    ste.get_by_label("For", exact=True).select_option("train")
+    ste.get_by_label("Label", exact=True).fill("Cards ART")
     ste.get_by_role("button", name="Make a link").click()
     link = ste.locator("[data-link-kind=train] .link-url").input_value()
     assert "/s/train/" in link

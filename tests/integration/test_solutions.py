@@ -215,6 +215,11 @@ def test_the_solution_page_is_the_stes_and_escapes_names(live_server: LiveServer
     assert "Cards &lt;b&gt;ART&lt;/b&gt;" in page.text and "sets the cadence" in page.text
     assert "/s/train/" in page.text  # the STE sees the live train link
     assert "Revoke the link for" in page.text and "Take Cards &lt;b&gt;ART&lt;/b&gt; out" in page.text
+    assert "The Solution Train Engineer" in page.text  # the STE's own link, to sign in elsewhere
+    (own,) = [lk for lk in live_server.services.solutions.links(solution["id"]) if lk.kind == "ste"]
+    with live_server.client(solution["ste_session"]) as c:
+        last = c.delete(f"/api/solutions/{solution['id']}/links/{own.id}")
+    assert last.status_code == 409 and "only STE link" in last.text
     assert "No capabilities yet" in page.text and "Add the capability" in page.text
     cap = capability(live_server, solution, solution["ste_session"], title="Pay <now>").json()["id"]
     assert split(live_server, solution, solution["ste_session"], cap).status_code == 200
