@@ -81,7 +81,9 @@ class SolutionCreated(BaseModel):
 class LinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="'train', or a solution role: " + ", ".join(r.value for r in SolutionRole))
+    kind: str = Field(
+        max_length=30, description="'train', or a solution role: " + ", ".join(r.value for r in SolutionRole)
+    )
     label: str = Field(default="", max_length=80)
 
 
