@@ -1,5 +1,6 @@
 """axe-core on the room's pages in the states a room sees them: the big screen with a vote open, in
-its vote and ROAM scenes and with help requested, and the vote page with its fist-of-five buttons."""
+its vote and ROAM scenes, with help requested and with "Time is up" over it, and the vote page with its
+fist-of-five buttons."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def test_the_room_pages_have_no_serious_violation_while_the_event_runs(
         menu.locator(f"[data-scene={scene}]").click()
         expect(screen.locator("#screen")).to_have_attribute("data-scene", scene)
         found[f"screen ({scene} scene)"] = serious_violations(screen)
+    # The countdown's end over the whole screen ("Time is up"), as timer.js signals it at zero.
+    screen.evaluate(
+        """() => document.dispatchEvent(
+            new CustomEvent("piboard:time-up", {detail: {title: "Team breakout"}}))"""
+    )
+    expect(screen.locator("#time-up")).to_be_visible()
+    found["screen (time is up)"] = serious_violations(screen)
     for view in ("vote", "risks", "objectives", "agenda"):
         for who, page in (("RTE", rte), ("team member", member)):
             goto(page, board, view)
