@@ -512,8 +512,10 @@ async def person_join_submit(
 
 def train_panel(request: Request, services: Services, board_id: str, **extra: Any) -> Response:
     solution_id = services.solutions.solution_of(board_id)
-    solution = services.solutions.solution(solution_id) if solution_id else None
-    context = {"board_id": board_id, "solution": solution, **extra}
+    view = read_solution(services, solution_id) if solution_id else None
+    # How this train's dates disagree with the solution's cadence, for its RTE to fix.
+    mine = next((t for t in view.trains if t.board_id == board_id), None) if view else None
+    context = {"board_id": board_id, "solution": view, "train": mine, **extra}
     return templates.TemplateResponse(request, "parts/admin_solution.html", context)
 
 

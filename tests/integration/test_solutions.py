@@ -174,6 +174,10 @@ def test_the_solution_says_which_trains_dates_disagree(live_server: LiveServer) 
         ],
         "Train C": ["it has no iterations yet"],
     }
+    htmx = {"HX-Request": "true"}
+    for board, says in ((a, "keep the solution's cadence"), (b, "Iteration 2 ends 2027-02-05 here")):
+        with httpx.Client(base_url=live_server.url, cookies={f"pb_{board.id}": board.rte_session}) as c:
+            assert says in c.get(f"/b/{board.id}/admin/solution", headers=htmx).text
 
 
 def test_the_admin_page_joins_the_train_and_says_why_not(live_server: LiveServer) -> None:
@@ -190,6 +194,7 @@ def test_the_admin_page_joins_the_train_and_says_why_not(live_server: LiveServer
         assert 'name="link"' in refused.text  # the field again, to paste the right one
         joined = c.post(f"/b/{board.id}/admin/solution", data={"link": link})
         assert joined.status_code == 200 and "joined just now" in joined.text
+        assert "it has no iterations yet" in joined.text  # what the RTE has to fix
         assert "Payments &lt;i&gt;Platform&lt;/i&gt;" in joined.text and "<i>Platform" not in joined.text
         assert "Join the solution" not in c.get(f"/b/{board.id}/admin/solution").text
     with httpx.Client(base_url=live_server.url, cookies=cookies) as c:  # opened at its own address
