@@ -468,6 +468,7 @@ class Hub:
         ch = self.channels.get(state.board_id)
         if ch is None:
             return
+        ch.resets.clear()  # what the board shows changed at the same seq
         frames = {mode: reset_frame(state, mode) for mode in ("html", "json")}
         # Welcomed ones still catching up too: they went past the moment their page was rendered.
         for conn in [c for c in ch.connections if c.welcomed]:
