@@ -18,7 +18,7 @@ from board.errors import Invalid
 from board.history import HISTORY_KINDS, LANDMARK_OPS, AgendaTimes, timeline_landmarks
 from board.model import Team
 from server.doors.deps import BoardPage, BoardPanel, Page, Services, answer_as_panel
-from server.doors.pages import page_context
+from server.doors.layout import page_context
 from server.doors.panels import fragment_or_page
 from server.pages.history import (
     PAST_TEAM_PREFIX,

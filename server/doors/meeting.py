@@ -32,8 +32,8 @@ from server.doors.deps import (
     asked_by_htmx,
     load_page,
 )
+from server.doors.layout import page_context
 from server.doors.links import make_link, remake_link, require_rte, revoke_unless_last_rte
-from server.doors.pages import page_context
 from server.doors.panels import fragment_or_page
 from server.errors import STATUS
 from server.pages.agenda import agenda_page

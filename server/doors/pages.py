@@ -9,7 +9,6 @@ the fragments the renderers in ``server.pages`` produce.
 from __future__ import annotations
 
 import io
-import time
 from functools import partial
 from typing import Annotated, Any
 
@@ -18,32 +17,27 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from board import BoardState
 from board.errors import Forbidden, NotFound, PiboardError
-from board.model import Team
-from board.roles import jira_import_refusal
 from server.doors.boards import join_url, unreachable_note
 from server.doors.deps import (
     BoardPage,
     BoardPanel,
     HubDep,
-    Page,
     Services,
     ServicesDep,
     limit_client,
     load_page,
 )
 from server.doors.join import signed_in_redirect
+from server.doors.layout import page_context
 from server.doors.panels import fragment_or_page
 from server.doors.tracker_forms import sync_line_of
 from server.errors import STATUS, refusal_headers
 from server.pages.program import build_program
 from server.pages.renderer import screen_viewer
-from server.pages.room import help_view, room_menu_context
 from server.pages.screen import screen_context
 from server.pages.team import build_team
 from server.pages.templating import Viewer, templates
-from server.pages.timer import timer_part
 from server.pages.whereabouts import online_context
 from server.store.auth import may_show_on_screen
 from server.store.provision import create_board_with_rte, require_admin_token
@@ -51,36 +45,6 @@ from server.store.provision import create_board_with_rte, require_admin_token
 home_router = APIRouter(tags=["pages"])
 router = APIRouter(prefix="/b/{board_id}", tags=["pages"])
 screen_router = APIRouter(prefix="/b/{board_id}/screen", tags=["pages"])
-
-
-def page_context(page: Page, view: str, state: BoardState | None = None) -> dict[str, Any]:
-    """What base.html needs on every board page (``state``: the board shown, when not the board now)."""
-    services, actor = page.services, page.actor
-    state = page.state if state is None else state
-    teams = state.teams
-    return {
-        "board_id": state.board_id,
-        "board_name": state.meta.name,
-        "pi_name": state.meta.pi_name,
-        "seq": state.seq,
-        # When the page was rendered: a socket that connects after the clock changed what it shows
-        # (an iteration closed) is told to fetch it again.
-        "rendered_at": time.time(),
-        "view": view,
-        "actor": actor,
-        "me_remote": services.auth.is_remote(state.board_id, actor.id),
-        "role": actor.role.value,
-        # Whom ``may`` asks about: every control on the page is shown only if the server would take it.
-        "viewer": Viewer(actor, state.meta.locked),
-        "may_import_jira": jira_import_refusal(actor) is None,
-        "teams": teams,
-        "my_team": state.get(Team, actor.team_id) if actor.team_id else None,
-        "locked": state.meta.locked,
-        "baseline_taken": state.meta.baseline_seq is not None,
-        "timer": timer_part(state),
-        "help": help_view(state),
-        **room_menu_context(state),
-    }
 
 
 @home_router.get("/", response_class=HTMLResponse)

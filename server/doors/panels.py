@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from server.doors.deps import Page, asked_by_htmx
+from server.doors.layout import page_context
 from server.pages.templating import templates
 
 # A page that shows the fragment in its own place (the Admin page holds the people panel).
@@ -32,9 +33,6 @@ async def fragment_or_page(page: Page, fragment: Response, title: str, host: Hos
     html = Markup(bytes(fragment.body).decode())
     if host is not None:
         return await host(page, html)
-    # Here, not at the top: server.doors.pages imports routes that answer through this module.
-    from server.doors.pages import page_context
-
     context = page_context(page, PANEL_VIEW)
     context.update(panel_title=title, panel=html)
     return templates.TemplateResponse(page.request, "panel.html", context, status_code=fragment.status_code)

@@ -16,7 +16,7 @@ from board import BoardState, Role
 from board.execution import Alert
 from board.forecast import alerts_with_forecast
 from server.doors.deps import BoardPage, Services
-from server.doors.pages import page_context
+from server.doors.layout import page_context
 from server.doors.tracker_forms import sync_line_of
 from server.doors.webhooks import webhook_public
 from server.pages.setup import baseline_facts
