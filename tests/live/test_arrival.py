@@ -117,3 +117,29 @@ def test_presence_goes_out_once_a_room_has_arrived_not_once_per_arrival(board: B
 
     counts = run_async(scenario())
     assert max(counts) <= 3, counts
+
+
+def test_a_session_checked_a_moment_ago_is_checked_again_after_its_link_is_revoked(
+    board: BoardHandle,
+) -> None:
+    """The shared check of a session never outlives a change of access: a socket opening right after
+    the revocation (well within the time a check is shared) is refused."""
+    with board.rte() as c:
+        made = c.post(f"/api/boards/{board.id}/links", json={"role": "observer"}).raise_for_status().json()
+        token = made["join_url"].rsplit("/", 1)[1]
+        session = (
+            c.post("/api/join", json={"token": token, "name": "Obi"}).raise_for_status().json()["session"]
+        )
+
+    async def scenario() -> LiveClient:
+        first = await LiveClient.connect(board.server.ws_url, board.id, session, last_seq=None)
+        await first.wait_welcome()
+        with board.rte() as c:
+            assert c.delete(f"/api/boards/{board.id}/links/{made['id']}").status_code == 204
+        again = await LiveClient.connect(board.server.ws_url, board.id, session, last_seq=None)
+        await again.wait_closed(timeout=10)
+        await first.wait_closed(timeout=10)
+        return again
+
+    again = run_async(scenario())
+    assert again.welcome is None and again.closed_code == 4401
