@@ -132,7 +132,7 @@ def new_board(
     page.goto(server.url + "/")
     page.get_by_label("Name of the ART").fill(name)
     if rte_name:
-        page.get_by_label("Your name").fill(rte_name)
+        page.get_by_label("Your name (you are its RTE)").fill(rte_name)
     page.get_by_role("button", name="Create the board").click()
     page.wait_for_url(re.compile(r"/b/[\w-]+/admin$"))
     board_id = page.url.rstrip("/").split("/")[-2]
