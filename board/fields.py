@@ -294,6 +294,27 @@ class RefList:
 
 
 @dataclass(frozen=True)
+class Numbers:
+    """A short list of whole numbers, given as a list or typed as "31, 28, 35" (empty: none)."""
+
+    lo: int
+    hi: int
+    max_items: int = 12
+
+    def clean(self, name: str, value: Any) -> list[int]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [v.strip() for v in re.split(r"[,;\s]+", value.strip()) if v.strip()]
+        if not isinstance(value, list):
+            raise Invalid(f"{field_label(name)} must be whole numbers separated by commas, like 31, 28, 35")
+        if len(value) > self.max_items:
+            raise Invalid(f"{field_label(name)} holds more than {self.max_items} numbers")
+        whole = Int(self.lo, self.hi)
+        return [whole.clean(name, v) or 0 for v in value]
+
+
+@dataclass(frozen=True)
 class DaysOff:
     def clean(self, name: str, value: Any) -> dict[str, int]:
         if value in (None, ""):
@@ -341,6 +362,7 @@ Field = (
     | Color
     | Ref
     | RefList
+    | Numbers
     | DaysOff
     | Record
 )

@@ -6,7 +6,9 @@ stories) it finished in each of this PI's closed iterations, an empty one counti
 iteration left out — is resampled in a Monte Carlo run: each trial draws, for every iteration still
 ahead, one of the observed iterations, scaled by the team's capacity there against its capacity then
 (days off, shorter iterations), and the part of today's iteration still ahead. A team with no closed
-iteration yet is forecast from the plan's capacity, and says so ("no history: from capacity").
+iteration yet is forecast from what it finished per iteration of the earlier PI, where the RTE typed
+it (``Team.earlier_throughput``: "history from PI 2025.3: 31, 28, 35 points"), else from the plan's
+capacity, and says so ("no history: from capacity").
 
 A team works its open stories in order: slipped ones first, then by the iteration they are planned in
 (in progress before to-do, then by feature rank), the backlog last. A feature is done when every
@@ -48,6 +50,7 @@ from board.model import (
     Member,
     Story,
     StoryStatus,
+    Team,
     holds_feature_work,
 )
 
@@ -59,6 +62,7 @@ RANGE = (0.15, 0.5, 0.85)
 _EPSILON = 1e-9
 
 FROM_HISTORY = "history"
+FROM_EARLIER_PI = "earlier PI"
 FROM_CAPACITY = "capacity"
 NO_FORECAST = "none"
 
@@ -79,7 +83,7 @@ class TeamHistory:
     team_id: str
     name: str
     unit: str  # "points" or "stories"
-    source: str  # FROM_HISTORY, FROM_CAPACITY or NO_FORECAST
+    source: str  # FROM_HISTORY, FROM_EARLIER_PI, FROM_CAPACITY or NO_FORECAST
     # Per closed iteration used: its id, what the team finished there and its capacity then.
     observed: tuple[tuple[str, float, float], ...]
     # Per iteration ahead: its id and the share of it still ahead (today's iteration: its days left).
@@ -265,7 +269,8 @@ def team_history(
     ahead: list[tuple[Iteration, float]] | None = None,
 ) -> TeamHistory:
     """One team's throughput in this PI's closed iterations and its draws for the iterations ahead."""
-    team_name = next((t.name for t in state.teams if t.id == team_id), team_id)
+    team = state.get(Team, team_id)
+    team_name = team.name if team is not None else team_id
     mine = [s for s in state.stories if s.team_id == team_id]
     unit = "points" if any(s.points for s in mine) or not mine else "stories"
     ahead = ahead if ahead is not None else _ahead(state, today)
@@ -295,6 +300,15 @@ def team_history(
             f"{team_name} finished {figures} {unit} in {_names(state, [i for i, _, _ in observed])} "
             "(this PI's closed iterations" + (", scaled by its capacity ahead" if has_members else "") + ")"
         )
+    elif team is not None and team.earlier_throughput:
+        # No closed iteration yet: what the team finished per iteration of the earlier PI, as typed.
+        # Its capacity then is unknown, so the draws are not scaled by capacity; today's share still is.
+        observed = ()
+        samples = tuple(tuple(done * share for done in team.earlier_throughput) for _, share in ahead)
+        source = FROM_EARLIER_PI
+        figures = ", ".join(f"{done:g}" for done in team.earlier_throughput)
+        pi = state.meta.earlier_pi_name or "the earlier PI"
+        why = f"{team_name}: history from {pi}: {figures} {unit} (no closed iteration in this PI yet)"
     elif unit == "points" and any(caps_ahead):
         samples = tuple((cap * share,) for (_, share), cap in zip(ahead, caps_ahead, strict=True))
         source = FROM_CAPACITY
@@ -472,7 +486,8 @@ def forecast(state: BoardState, today: datetime.date, trials: int = TRIALS) -> F
 
     method = (
         f"Monte Carlo, {trials} trials: each team's throughput per iteration ahead is drawn from what it "
-        "finished in this PI's closed iterations (scaled by capacity), or its capacity when it has none"
+        "finished in this PI's closed iterations (scaled by capacity), or, before it has any, in the "
+        "earlier PI's iterations (as typed on the Admin page), or its capacity"
     )
     ahead_ids = tuple(it.id for it, _ in ahead)
     return Forecast(

@@ -150,6 +150,8 @@ class Meta(Item):
     velocity_threshold: float = 0.7
     # A forecast below this chance of an item being done by its iteration is alerted (board.forecast).
     forecast_threshold: float = 0.5
+    # The PI the teams' typed earlier throughput (Team.earlier_throughput) is from ("PI 2025.3").
+    earlier_pi_name: str = ""
     # The choices of the last Jira import (issue type -> kind, status -> status, ...), proposed
     # again at the next one.
     import_mapping: dict[str, Any] = field(default_factory=dict)
@@ -195,6 +197,9 @@ class Team(Item):
     kind: ClassVar[str] = "team"
     name: str = ""
     color: str = "#4a6fa5"
+    # What the team finished per iteration of the earlier PI (points, or stories for a team whose
+    # stories carry none), as the RTE typed it: the forecast's history before this PI has any.
+    earlier_throughput: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -31,6 +31,8 @@ FIELD_LABELS: dict[str, str] = {
     "time_zone": "the time zone",
     "velocity_threshold": "the velocity threshold",
     "forecast_threshold": "the forecast threshold",
+    "earlier_pi_name": "the earlier PI's name",
+    "earlier_throughput": "what the team finished per iteration in the earlier PI",
     "import_mapping": "the choices of the last import",
     "is_ip": "whether it is the IP iteration",
     "weeks": "the number of weeks",

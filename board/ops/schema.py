@@ -46,6 +46,7 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "time_zone": f.TimeZone(),
         "velocity_threshold": f.Float(0.1, 1.0),
         "forecast_threshold": f.Float(0.05, 0.95),
+        "earlier_pi_name": f.Text(60),
         "import_mapping": f.Record(max_keys=IMPORT_MAPPING_KEYS),
         "vote_privacy": f.Choice(VotePrivacy),
     },
@@ -57,7 +58,12 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "is_ip": f.Bool(),
         "weeks": f.Int(1, 6),
     },
-    "team": {"name": f.Text(60, required=True), "color": f.Color()},
+    "team": {
+        "name": f.Text(60, required=True),
+        "color": f.Color(),
+        # What it finished per iteration in the earlier PI (board.forecast's history before this PI's).
+        "earlier_throughput": f.Numbers(0, 1000),
+    },
     "member": {
         "name": f.Text(80, required=True),
         "team_id": f.Ref("team", nullable=False),

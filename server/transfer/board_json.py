@@ -66,6 +66,7 @@ META_FIELDS = (
     "planning_target",
     "velocity_threshold",
     "forecast_threshold",
+    "earlier_pi_name",
 )
 META_EXPORTED = (*META_FIELDS, "locked", "rework", "baseline_seq", "execution_started")
 

@@ -13,6 +13,7 @@ from plan_builder import Session
 from board.execution import AlertKind
 from board.forecast import (
     FROM_CAPACITY,
+    FROM_EARLIER_PI,
     FROM_HISTORY,
     alerts_with_forecast,
     forecast,
@@ -179,3 +180,50 @@ def test_the_forecast_over_time_is_the_board_as_it_stood_on_each_iterations_firs
     assert [m.forecast.dependencies["d1"].probability for m in moments] == [1.0, 1.0, 0.0]
     assert moments[0].forecast.teams["alpha"].source == FROM_CAPACITY
     assert pi.get("story", "s1").status.value == "done"  # the board itself is left as it is
+
+
+# Before this PI has a closed iteration: what each team finished per iteration of the earlier PI.
+BEFORE_I1 = datetime.date(2027, 1, 1)
+
+
+def test_no_closed_iteration_draws_from_the_earlier_pi_as_typed(pi: Session) -> None:
+    """Alpha finished 10 then 0 points per iteration in PI 2026.4: C3 (10 points, queued behind
+    S1's 10) is done by I3 when two of the three draws of I1–I3 are 10: 3 in 8 + 1 in 8 = 1/2."""
+    pi.do("story.update", "s1", status="todo")
+    pi.do("board.update", "meta", earlier_pi_name="PI 2026.4")
+    pi.do("team.update", "alpha", earlier_throughput="10, 0")
+    found = forecast(pi.state, BEFORE_I1)
+    alpha = found.teams["alpha"]
+    assert alpha.source == FROM_EARLIER_PI and alpha.observed == ()
+    assert alpha.why == "Alpha: history from PI 2026.4: 10, 0 points (no closed iteration in this PI yet)"
+    d1 = found.dependencies["d1"]
+    assert d1.probability == pytest.approx(0.5, abs=0.04)
+    assert "history from PI 2026.4: 10, 0 points" in d1.why
+    # Bravo typed nothing: it falls back to capacity, as before.
+    assert found.teams["bravo"].source == FROM_CAPACITY
+
+
+def test_the_earlier_pi_gives_way_to_this_pis_first_closed_iteration(pi: Session) -> None:
+    pi.do("team.update", "alpha", earlier_throughput=[40, 40])
+    pi.story("s2", "alpha", "i2", 10)
+    pi.do("story.update", "s2", status="done")
+    alpha = forecast(pi.state, I3_STARTS).teams["alpha"]
+    assert alpha.source == FROM_HISTORY and "earlier" not in alpha.why
+    # Constant earlier throughput forecasts certainty, and an unnamed earlier PI is said as such.
+    pi.do("story.update", "s1", status="todo")
+    pi.do("story.update", "s2", status="todo")
+    before = forecast(pi.state, BEFORE_I1)
+    assert before.teams["alpha"].why.startswith("Alpha: history from the earlier PI: 40, 40 points")
+    assert before.features["checkout"].probability == 1.0
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [("31, x", "whole number"), ([5000], "between 0 and 1000"), (list(range(13)), "more than 12")],
+)
+def test_the_earlier_throughput_is_checked(pi: Session, typed: object, reason: str) -> None:
+    from board.errors import Invalid
+
+    with pytest.raises(Invalid, match=reason):
+        pi.do("team.update", "alpha", earlier_throughput=typed)
+    assert forecast(pi.state, BEFORE_I1).teams["alpha"].source == FROM_CAPACITY
