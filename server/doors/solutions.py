@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
@@ -50,6 +51,7 @@ from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.meeting import admin_page
 from server.doors.pages import _home_context as home_context
 from server.errors import STATUS, refusal_headers
+from server.live.protocol import solution_seqs_marker
 from server.pages.solution import SolutionView, solution_view
 from server.pages.templating import templates
 from server.store.provision import require_admin_token
@@ -389,6 +391,20 @@ async def create_solution_page(
     return with_session(request, f"/s/{solution_id}/", solution_id, session)
 
 
+def page_context(actor: SolutionActor, view: SolutionView) -> dict[str, Any]:
+    """What the page's live parts (trains, capabilities) are rendered with: the solution and what the
+    person's role may do there. The page and its live socket (server/doors/solution_socket.py) both
+    render them with this, so a live fragment shows exactly what a reload would."""
+    return {
+        "solution": view,
+        "actor": actor,
+        "seqs_marker": Markup(solution_seqs_marker(view.seqs)),
+        "may_remove": may_in_solution(actor, "train.remove"),
+        "may_write": may_in_solution(actor, "capability.create"),
+        "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
+    }
+
+
 @page_router.get("/s/{solution_id}/", response_class=HTMLResponse)
 async def solution_page(solution_id: str, request: Request, services: ServicesDep) -> Response:
     answer_refusals_as(request, Answer.PAGE)
@@ -396,14 +412,10 @@ async def solution_page(solution_id: str, request: Request, services: ServicesDe
     view = await run_in_threadpool(read_solution, services, solution_id)
     links = await run_in_threadpool(services.solutions.links, solution_id)
     context = {
-        "solution": view,
-        "actor": actor,
+        **page_context(actor, view),
         "role_name": SOLUTION_ROLE_NAMES[actor.role],
         "may_link": may_in_solution(actor, "link.create"),
         "may_revoke": may_in_solution(actor, "link.revoke"),
-        "may_remove": may_in_solution(actor, "train.remove"),
-        "may_write": may_in_solution(actor, "capability.create"),
-        "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
         # Every live link, the STE's own too (to sign in from another browser: keep it to yourself).
         "links": [(link, link_url(request, link), link_for(link.kind)) for link in links],
         "link_kinds": [(TRAIN_LINK, "a train (for its RTE)")]

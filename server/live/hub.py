@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from starlette.concurrency import run_in_threadpool
@@ -62,6 +62,17 @@ STOP_WAIT_SECONDS = 3.0
 CATCH_UPS_KEPT = 16  # catch-ups read for joiners kept per board until it moves on
 
 
+class Watcher(Protocol):
+    """Something that follows a board without being one of its screens (a solution's page follows its
+    trains' boards): told the seq after each broadcast, so it reads what it shows as of then or later."""
+
+    def seen(self, board_id: str, seq: int) -> None: ...
+
+    def lost(self, board_id: str) -> None:
+        """The board's channel failed or the hub stops: what it follows may be missed from now on."""
+        ...
+
+
 @dataclass(eq=False)
 class Channel:
     """One board's live connections and broadcast position."""
@@ -81,6 +92,7 @@ class Channel:
     # per mode, and the catch-up per seq they come back from; both are dropped when the channel moves on.
     resets: dict[Mode, tuple[int, str]] = field(default_factory=dict)
     catch_ups: dict[int, asyncio.Future[CatchUp]] = field(default_factory=dict)
+    watchers: set[Watcher] = field(default_factory=set)
 
 
 @dataclass(eq=False)
@@ -143,6 +155,9 @@ class Hub:
         self.busy_at = time.monotonic()  # when it last broadcast (server/live/collector.py waits for quiet)
         self._prime_limiter = anyio.CapacityLimiter(1)
         self.presence = Presence(self.channels)
+        # Sockets that follow boards through watchers rather than as one board's screen (the solution
+        # page's): heartbeat, send watchdog and shutdown cover them like the boards' own.
+        self.followers: set[Connection] = set()
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -165,6 +180,8 @@ class Hub:
         for conn in connections:
             conn.drop(CloseCode.RESTART, "server restarting: reconnect")
         for ch in list(self.channels.values()):
+            for watcher in list(ch.watchers):
+                watcher.lost(ch.board_id)
             self._forget_channel(ch)
         closing = [asyncio.ensure_future(c.wait_closed()) for c in connections]
         if closing:
@@ -181,7 +198,7 @@ class Hub:
 
     def _connections(self) -> list[Connection]:
         """Every connection of every board on this process."""
-        return [conn for ch in list(self.channels.values()) for conn in ch.connections]
+        return [*(conn for ch in list(self.channels.values()) for conn in ch.connections), *self.followers]
 
     # --- how events arrive ----------------------------------------------------------------------
 
@@ -217,6 +234,23 @@ class Hub:
             ch = self.channels[board_id] = Channel(board_id)
             ch.pump = asyncio.create_task(self._pump(ch), name=f"hub-pump-{board_id}")
         return ch
+
+    async def watch(self, board_id: str, watcher: Watcher) -> int:
+        """Follow a board: ``watcher.seen`` after every broadcast of it (on this process's loop, whoever
+        committed: this process or, through the LISTEN bridge, another). Returns the seq the board is
+        at now; anything after it is told."""
+        ch = self._channel(board_id)
+        ch.watchers.add(watcher)
+        await ch.ready.wait()
+        return ch.last_seq
+
+    def unwatch(self, board_id: str, watcher: Watcher) -> None:
+        ch = self.channels.get(board_id)
+        if ch is None:
+            return
+        ch.watchers.discard(watcher)
+        if not ch.connections and not ch.watchers:
+            self._forget_channel(ch)
 
     def _forget_channel(self, ch: Channel) -> None:
         if ch.pump is not None:
@@ -356,7 +390,8 @@ class Hub:
         if conn.close_code == CloseCode.TRY_AGAIN:
             self.stats["dropped"] += 1
         if not ch.connections:
-            self._forget_channel(ch)
+            if not ch.watchers:
+                self._forget_channel(ch)
             self.presence.left_empty(ch.board_id)
         else:
             self.presence.changed(ch.board_id)
@@ -384,6 +419,8 @@ class Hub:
                     ch.resets.clear()
                     for seq in [s for s in ch.pending if s <= ch.last_seq]:
                         del ch.pending[seq]
+                    for watcher in list(ch.watchers):
+                        watcher.seen(ch.board_id, ch.last_seq)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -391,6 +428,8 @@ class Hub:
             log.exception("hub pump of board %s failed", ch.board_id)
             self._forget_channel(ch)  # the next joiner starts a fresh channel
             ch.ready.set()
+            for watcher in list(ch.watchers):
+                watcher.lost(ch.board_id)
             for conn in list(ch.connections):
                 conn.drop(CloseCode.TRY_AGAIN, "server error: reconnect to catch up")
 
@@ -468,6 +507,8 @@ class Hub:
         ch = self.channels.get(state.board_id)
         if ch is None:
             return
+        for watcher in list(ch.watchers):
+            watcher.seen(ch.board_id, state.seq)
         ch.resets.clear()  # what the board shows changed at the same seq
         frames = {mode: reset_frame(state, mode) for mode in ("html", "json")}
         # Welcomed ones still catching up too: they went past the moment their page was rendered.

@@ -9,9 +9,10 @@ how JSON frames are batched into arrays, how a client's frame is read (``parse_f
 from __future__ import annotations
 
 import enum
+import html
 import json
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -104,6 +105,25 @@ def welcome_frame(board_id: str, actor: Actor, view: str, mode: Mode, settings: 
             "seq": seq,
         }
     )
+
+
+def solution_welcome_frame(solution_id: str, name: str, role: str, settings: Settings) -> str:
+    """The welcome of a solution page's socket (``/s/{solution}/ws``): it follows the solution's trains."""
+    return dumps(
+        {
+            "type": FrameType.WELCOME.value,
+            "solution_id": solution_id,
+            "you": {"name": name, "role": role},
+            "mode": "html",
+            "heartbeat": settings.ws_heartbeat,
+        }
+    )
+
+
+def solution_seqs_marker(seqs: dict[str, int]) -> str:
+    """What starts a solution page's update (as ``seq_marker`` a board's): each train's seq it shows."""
+    quoted = html.escape(dumps({str(k): int(v) for k, v in seqs.items()}), quote=True)
+    return f'<div id="solution-seqs" data-seqs="{quoted}" hidden hx-swap-oob="true"></div>'
 
 
 def event_frame(state: BoardState, event: Committed) -> str:
@@ -201,6 +221,21 @@ class Hello(BaseModel):
         if problem is not None:
             raise ValueError(f"the name {problem}")
         return name
+
+
+MAX_SOLUTION_TRAINS = 100  # the trains a solution page's hello may name
+
+
+class SolutionHello(BaseModel):
+    """A solution page's hello: each train's seq it shows (the socket sends the page's parts again as
+    soon as one train has moved on, or the trains are not those it shows)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["hello"]
+    seqs: dict[Annotated[str, Field(max_length=40)], Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, max_length=MAX_SOLUTION_TRAINS
+    )
 
 
 class FrameError(Exception):

@@ -33,6 +33,7 @@ class TrainView:
     agrees: bool
     reasons: tuple[str, ...]  # how its dates disagree with the cadence, each a sentence
     sets_cadence: bool  # its dates are the solution's cadence (the first dated train)
+    seq: int = 0  # the board's seq this was read at (the live page follows each train from there)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class SolutionView:
     trains: tuple[TrainView, ...]
     reference: TrainCadence | None
     capabilities: tuple[CapabilityView, ...] = ()
+
+    @property
+    def seqs(self) -> dict[str, int]:
+        """Each train's board seq as read: what the page shows, for its live socket's hello."""
+        return {t.board_id: t.seq for t in self.trains}
 
     @property
     def agreed(self) -> bool:
@@ -87,6 +93,7 @@ class SolutionView:
                     "iterations": [asdict(i) for i in t.cadence.iterations],
                     "agrees": t.agrees,
                     "disagreements": list(t.reasons),
+                    "seq": t.seq,
                 }
                 for t in self.trains
             ],
@@ -128,6 +135,7 @@ def solution_view(
             state.board_id not in reasons,
             reasons.get(state.board_id, ()),
             reference is cadence,
+            state.seq,
         )
         for (state, joined_by), cadence in zip(trains, cadences, strict=True)
     )

@@ -1,7 +1,7 @@
 """Issue 29 in a real browser: a Solution Train Engineer makes a solution from the home page of an
 empty server, a train's RTE joins the train from its Admin page with the STE's train link, and the
-solution page shows the train on reload (the solution page is not live yet); the STE writes a capability
-and splits it into the train's feature."""
+solution page shows the train on reload; the STE writes a capability and splits it into the train's
+feature, and sees it planned on the train without a reload (the page is live)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from server.store.auth import session_cookie_name
 from tests.browser import FULL_HD, LAPTOP, board_from_home, screenshot
 from tests.conftest import LiveServer
 
@@ -58,6 +59,31 @@ def test_an_ste_makes_a_solution_and_a_train_joins_it_from_its_admin_page(
     ste.get_by_role("button", name="Split into a feature per train").click()
     expect(ste.locator(".capability h3")).to_have_text("Instant <payments>")
     expect(ste.locator(".capability-trains li")).to_have_attribute("data-progress", "funnel")
+    expect(ste.locator("#solution-live")).to_have_attribute("data-state", "live")
+
+    # The train plans the feature (its RTE, through the REST door): the solution page shows it, no reload.
+    board_id = rte.url.split("/b/", 1)[1].split("/", 1)[0]
+    cookie = session_cookie_name(board_id)
+    session = next(c["value"] for c in rte_context.cookies() if c["name"] == cookie)
+    with live_server.client(session) as c:
+        ops = f"/api/boards/{board_id}/ops"
+        team = c.post(ops, json={"type": "team.create", "args": {"name": "Atlas"}}).json()["changes"][0]["id"]
+        made = c.post(ops, json={"type": "iteration.create", "args": {"number": 1}})
+        iteration = made.json()["changes"][0]["id"]
+        items = c.get(f"/api/boards/{board_id}").json()["items"]["feature"]
+        feature = next(f for f in items if f.startswith("cap-"))
+        args = {"team_id": team, "iteration_id": iteration}
+        moved = c.post(
+            ops,
+            json={
+                "type": "feature.update",
+                "target": feature,
+                "base_version": items[feature]["version"],
+                "args": args,
+            },
+        )
+        assert moved.status_code == 200, moved.text
+    expect(ste.locator(".capability-trains li")).to_have_attribute("data-progress", "planned")
     assert fits_across(ste)
     ste.set_viewport_size(LAPTOP)
     assert fits_across(ste)

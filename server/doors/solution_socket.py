@@ -1,0 +1,262 @@
+"""The solution page's live socket: ``/s/{solution}/ws`` — the page's parts again whenever a train moves.
+
+A solution page shows what its trains plan (each capability's progress on each train, each train's
+dates). It follows the trains' boards through the same hub as the boards' own screens
+(:meth:`server.live.hub.Hub.watch`): this process's commits and, on PostgreSQL, the other processes'
+(the LISTEN bridge) reach it alike, and a board followed here is caught up from the table when the
+LISTEN connection comes back. The socket is told only a board's seq, never its events: on each it
+reads the solution and renders the page's parts exactly as a reload would, for the person's solution
+role (server/doors/solutions.page_context), so it shows no more of a train than the page does.
+
+Order and catch-up, as the board sockets keep them: renders are made one after another, each from the
+boards as of the seq it was told or later, so a page never goes back; the hello says which seq of each
+train the page shows, and the socket sends the parts at once when one has moved on since (or the
+trains are not those it shows). The session is checked again at every render: a revoked link ends
+the socket with 4401. Only ``ping``/``pong`` are taken from the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from board import Actor, Role
+from board.errors import NotFound, PiboardError
+from board.solution import SolutionActor, authorise_in_solution
+from server.doors.deps import Services
+from server.doors.limits import TokenBucket
+from server.doors.live_socket import (
+    STRIKE_BURST,
+    STRIKES_PER_SECOND,
+    _Disconnected,
+    close_with,
+    receive_text,
+)
+from server.doors.origin import cross_origin
+from server.doors.solutions import page_context, read_solution, solution_session
+from server.live.connection import Connection, ConnectionState
+from server.live.hub import Hub
+from server.live.protocol import (
+    HELLO_TIMEOUT_SECONDS,
+    PONG,
+    CloseCode,
+    FrameError,
+    FrameType,
+    SolutionHello,
+    error_frame,
+    parse_frame,
+    solution_seqs_marker,
+    solution_welcome_frame,
+)
+from server.pages.templating import templates
+from server.store.solutions import solution_cookie_name
+
+router = APIRouter(tags=["live"])
+
+# The page's parts a train's change can change, each a template whose root has its id (swapped oob).
+LIVE_PARTS = ("solution/trains.html", "solution/capabilities.html")
+
+
+def member(services: Services, solution_id: str, session: str | None) -> SolutionActor:
+    """In a worker thread: who the session is in the solution, if they may read it."""
+    actor = services.solutions.actor(solution_id, session)
+    authorise_in_solution(actor, "solution.read")
+    return actor
+
+
+def render(services: Services, solution_id: str, session: str | None) -> tuple[dict[str, int], str]:
+    """In a worker thread: each train's seq as read, and the page's live parts as of then (the session
+    checked first: PiboardError when it no longer opens the solution)."""
+    actor = member(services, solution_id, session)
+    view = read_solution(services, solution_id)
+    context: dict[str, Any] = {**page_context(actor, view), "oob": True}
+    parts = "".join(templates.env.get_template(name).render(context) for name in LIVE_PARTS)
+    return view.seqs, solution_seqs_marker(view.seqs) + parts
+
+
+async def receive_hello(websocket: WebSocket, max_bytes: int) -> SolutionHello:
+    text = await asyncio.wait_for(receive_text(websocket, max_bytes), HELLO_TIMEOUT_SECONDS)
+    data = parse_frame(text)
+    if data["type"] != FrameType.HELLO:
+        raise FrameError("protocol", "the first message must be hello")
+    try:
+        return SolutionHello.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FrameError("protocol", f"hello.{where}: {first['msg']}") from None
+
+
+@router.websocket("/s/{solution_id}/ws")
+async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
+    services: Services = websocket.app.state.services
+    hub: Hub = websocket.app.state.hub
+    settings = services.settings
+    await websocket.accept()
+    session = solution_session(websocket, solution_id)
+    from_cookie = session is not None and session == websocket.cookies.get(solution_cookie_name(solution_id))
+    client = websocket.client.host if websocket.client else None
+    if from_cookie and cross_origin(websocket.headers, client, settings.public_url, settings.proxies):
+        reason = "this page's origin may not connect"
+        await close_with(websocket, CloseCode.FORBIDDEN_ORIGIN, "forbidden", reason)
+        return
+    try:
+        actor = await run_in_threadpool(member, services, solution_id, session)
+    except NotFound as exc:
+        await close_with(websocket, CloseCode.NO_BOARD, exc.code, exc.reason)
+        return
+    except PiboardError as exc:
+        await close_with(websocket, CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
+        return
+    try:
+        hello = await receive_hello(websocket, settings.max_ws_message_bytes)
+    except FrameError as exc:
+        await close_with(websocket, CloseCode.PROTOCOL, exc.code, exc.reason)
+        return
+    except (TimeoutError, _Disconnected):
+        await close_with(websocket, CloseCode.PROTOCOL, "protocol", "say hello first")
+        return
+    # A Connection for its bounded queue, sender and closing; it is no board's screen (no presence):
+    # the hub's followers, so heartbeat, send watchdog and shutdown cover it.
+    conn = Connection(
+        f"s/{solution_id}",
+        Actor(actor.id, actor.name, Role.OBSERVER),
+        "solution",
+        "html",
+        websocket,
+        queue_size=settings.ws_send_queue,
+        send_timeout=settings.ws_send_timeout,
+        on_drop=hub.followers.discard,
+    )
+    conn.start()
+    hub.followers.add(conn)
+    follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs))
+    conn.send(solution_welcome_frame(solution_id, actor.name, actor.role.value, settings))
+    conn.move_to(ConnectionState.LIVE)
+    following = asyncio.ensure_future(follow.run())
+    try:
+        await receive_loop(websocket, conn, settings.max_ws_message_bytes)
+    finally:
+        following.cancel()
+        with contextlib.suppress(BaseException):
+            await following
+        follow.stop()
+        conn.drop(CloseCode.NORMAL, "bye")
+        await conn.wait_closed()
+
+
+async def receive_loop(websocket: WebSocket, conn: Connection, max_bytes: int) -> None:
+    """Pings and pongs (the heartbeat); anything else is refused, and a flood closes the socket."""
+    strikes = TokenBucket(STRIKES_PER_SECOND, STRIKE_BURST)
+    dropped = asyncio.ensure_future(conn.closed_event.wait())
+    try:
+        while not conn.closed:
+            receiving = asyncio.ensure_future(receive_text(websocket, max_bytes))
+            await asyncio.wait({receiving, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                receiving.cancel()
+                return
+            try:
+                kind = parse_frame(receiving.result())["type"]
+                conn.heard()
+                if kind == FrameType.PING:
+                    conn.send(PONG)
+                    continue
+                if kind == FrameType.PONG:
+                    continue
+                raise FrameError("unknown_type", "a solution page's socket takes ping and pong only")
+            except _Disconnected:
+                return
+            except FrameError as exc:
+                conn.heard()
+                conn.send(error_frame(exc.code, exc.reason))
+                if not strikes.take():
+                    conn.send(error_frame("flooding", "too many refused messages: closing"))
+                    conn.close_after_flush(CloseCode.POLICY, "too many refused messages")
+    finally:
+        dropped.cancel()
+
+
+class Follow:
+    """The trains one solution socket follows (a hub watcher of each), and its renders."""
+
+    def __init__(
+        self,
+        services: Services,
+        hub: Hub,
+        conn: Connection,
+        solution_id: str,
+        session: str | None,
+        shown: dict[str, int],
+    ) -> None:
+        self.services = services
+        self.hub = hub
+        self.conn = conn
+        self.solution_id = solution_id
+        self.session = session
+        self.shown = shown  # each train's seq the page shows
+        self.boards: set[str] = set()
+        self.changed = asyncio.Event()
+
+    # --- the hub's watcher ------------------------------------------------------------------------
+
+    def seen(self, board_id: str, seq: int) -> None:
+        if seq > self.shown.get(board_id, -1):
+            self.changed.set()
+
+    def lost(self, board_id: str) -> None:
+        self.conn.drop(CloseCode.TRY_AGAIN, "the server lost track of a train: reconnect to catch up")
+
+    # --- rendering ----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Render, follow the trains rendered, send if the page is behind; again after each change."""
+        closed = asyncio.ensure_future(self.conn.closed_event.wait())
+        try:
+            while not self.conn.closed:
+                # Cleared before the read: a change told while it is read is rendered by the next turn.
+                self.changed.clear()
+                try:
+                    seqs, parts = await run_in_threadpool(
+                        render, self.services, self.solution_id, self.session
+                    )
+                except NotFound as exc:
+                    self.end(CloseCode.NO_BOARD, exc.code, exc.reason)
+                    return
+                except PiboardError as exc:
+                    self.end(CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
+                    return
+                await self.follow(seqs)
+                if seqs != self.shown:
+                    self.shown = seqs
+                    self.conn.send(parts)
+                changing = asyncio.ensure_future(self.changed.wait())
+                await asyncio.wait({changing, closed}, return_when=asyncio.FIRST_COMPLETED)
+                changing.cancel()
+        finally:
+            closed.cancel()
+
+    async def follow(self, seqs: dict[str, int]) -> None:
+        """Watch exactly the trains rendered. A train newly watched that moved on since it was read is
+        rendered again (what it did between the read and the watch is not told)."""
+        for board_id in self.boards - set(seqs):
+            self.boards.discard(board_id)
+            self.hub.unwatch(board_id, self)
+        for board_id in set(seqs) - self.boards:
+            self.boards.add(board_id)
+            if await self.hub.watch(board_id, self) > seqs[board_id]:
+                self.changed.set()
+
+    def end(self, code: int, error: str, reason: str) -> None:
+        self.conn.send(error_frame(error, reason))
+        self.conn.close_after_flush(code, reason)
+
+    def stop(self) -> None:
+        for board_id in self.boards:
+            self.hub.unwatch(board_id, self)
+        self.boards.clear()
