@@ -181,3 +181,23 @@ def test_a_hello_that_is_not_one_is_refused(live_server: LiveServer) -> None:
             assert client.errors
 
     run_async(scenario())
+
+
+def test_the_hub_follows_a_train_only_while_a_solution_page_watches_it(live_server: LiveServer) -> None:
+    solution, a, b = two_trains_with_a_capability(live_server)
+    hub = live_server.app.state.hub
+    seqs = shown_seqs(live_server, solution, solution["ste_session"])
+
+    async def scenario() -> None:
+        client = await solution_socket(live_server.ws_url, solution["id"], solution["ste_session"], seqs)
+        await client.wait_welcome()
+        # No screen of either train is open: the page's watchers alone keep their channels (and the
+        # LISTEN bridge's catch-up, which serves the hub's channels) in place.
+        await client.wait_until(lambda: a.id in hub.channels and b.id in hub.channels)
+        assert not hub.channels[a.id].connections and hub.channels[a.id].watchers
+        assert len(hub.followers) == 1  # the heartbeat and the shutdown cover the page's socket
+        await client.close()
+        await client.wait_until(lambda: a.id not in hub.channels and b.id not in hub.channels)
+        await client.wait_until(lambda: not hub.followers)
+
+    run_async(scenario())
