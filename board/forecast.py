@@ -93,6 +93,8 @@ class TeamHistory:
     # same, unsorted (trial order), by the end of the last one.
     cumulative: tuple[tuple[float, ...], ...] = field(repr=False, default=())
     last_by_trial: tuple[float, ...] = field(repr=False, default=())
+    # ``why`` in short, without the team's name: what the room reads beside it on the big screen.
+    basis: str = ""
 
     def p_reaches(self, work: float, ahead_index: int) -> float:
         """The chance the team has finished ``work`` (of its queue) by the end of that iteration ahead."""
@@ -296,8 +298,9 @@ def team_history(
         )
         source = FROM_HISTORY
         figures = ", ".join(f"{done:g}" for _, done, _ in observed)
+        basis = f"finished {figures} {unit} in {_names(state, [i for i, _, _ in observed])}"
         why = (
-            f"{team_name} finished {figures} {unit} in {_names(state, [i for i, _, _ in observed])} "
+            f"{team_name} {basis} "
             "(this PI's closed iterations" + (", scaled by its capacity ahead" if has_members else "") + ")"
         )
     elif team is not None and team.earlier_throughput:
@@ -308,19 +311,22 @@ def team_history(
         source = FROM_EARLIER_PI
         figures = ", ".join(f"{done:g}" for done in team.earlier_throughput)
         pi = state.meta.earlier_pi_name or "the earlier PI"
-        why = f"{team_name}: history from {pi}: {figures} {unit} (no closed iteration in this PI yet)"
+        basis = f"history from {pi}: {figures} {unit}"
+        why = f"{team_name}: {basis} (no closed iteration in this PI yet)"
     elif unit == "points" and any(caps_ahead):
         samples = tuple((cap * share,) for (_, share), cap in zip(ahead, caps_ahead, strict=True))
         source = FROM_CAPACITY
         figures = ", ".join(f"{cap:g}" for cap in caps_ahead)
         where = _names(state, [i for i, _ in ahead_ids])
-        why = f"{team_name}: no history: from capacity ({figures} points in {where})"
+        basis = f"no history: from capacity ({figures} points in {where})"
+        why = f"{team_name}: {basis}"
     else:
+        basis = "no history and no capacity"
         return TeamHistory(
-            team_id, team_name, unit, NO_FORECAST, (), ahead_ids, f"{team_name}: no history and no capacity"
+            team_id, team_name, unit, NO_FORECAST, (), ahead_ids, f"{team_name}: {basis}", basis=basis
         )
     cumulative, last = _simulate(f"{state.board_id}/{team_id}", samples, trials)
-    return TeamHistory(team_id, team_name, unit, source, observed, ahead_ids, why, cumulative, last)
+    return TeamHistory(team_id, team_name, unit, source, observed, ahead_ids, why, cumulative, last, basis)
 
 
 def _queue(state: BoardState, team_id: str, unit: str, done: set[str]) -> dict[str, float]:

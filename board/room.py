@@ -19,6 +19,7 @@ SCENES: dict[str, str] = {
     "roam": "ROAM session",
     "agenda": "Agenda",
     "objectives": "Objectives by team",
+    "forecast": "Forecast (least likely in time)",
     "help": "Help requests",
     "join": "Join (QR code)",
 }

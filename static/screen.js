@@ -63,7 +63,7 @@
   function overflows(box) { return box.scrollHeight > box.clientHeight + 1; }
 
   // A list in a box of bounded height (the help queue, who is remote, a column of the one-team scene's
-  // stories): show the rows that fit, in order, and count the others in the box's own sign ("+4 more"),
+  // stories, the forecast scene's items): show the rows that fit, in order, and count the others in the box's own sign ("+4 more"),
   // so no row is cut mid-line or left out unsaid. A row that stands for several (a breakout's remote
   // people) says how many in its data-count.
   function fitList(box, rowSelector) {
@@ -125,6 +125,7 @@
     if (!screen) return;
     screen.querySelectorAll(".screen-help").forEach(function (box) { fitList(box, ".help-row"); });
     screen.querySelectorAll(".screen-remote").forEach(function (box) { fitList(box, ".remote-row"); });
+    screen.querySelectorAll(".stage-forecast").forEach(function (box) { fitList(box, ".forecast-row"); });
     var goals = screen.querySelector(".stage-objectives");
     if (goals) {
       var sections = Array.prototype.slice.call(goals.children);

@@ -3,7 +3,8 @@
 The screen is a *stage* and a *side column*. The stage shows the scene the RTE chose
 (``board.room.SCENES``): the program board (paged through teams when the ART is too big for one
 screen), one team, teams in turn for breakouts, the vote, the ROAM session, the agenda, the
-objectives by team, the help queue or a QR code to join. The side column has a fixed width and
+objectives by team, the forecast (the open dependencies and features least likely in time), the help
+queue or a QR code to join. The side column has a fixed width and
 holds the countdown, the vote, the ROAM focus, the help queue and the counters, so nothing that
 opens or starts ever takes height from the board.
 
@@ -18,7 +19,9 @@ from typing import Any
 
 from board import BoardState
 from board.core import Committed
-from board.model import Team
+from board.forecast import Forecast, PredictabilityRange, forecast
+from board.model import Dependency, Team
+from server.clock import CLOCK
 from server.pages.agenda import agenda_page
 from server.pages.common import MODELS, Region, changed_regions, render_part
 from server.pages.objectives import objectives_page
@@ -48,6 +51,57 @@ class Screen:
     @property
     def layout(self) -> tuple[object, ...]:
         return (self.scene, self.team.id if self.team else None, self.rotate_seconds, self.board.layout)
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """One open dependency or feature on the forecast scene: its chance in time, by when, and who
+    (with the history their throughput is drawn from) has the work."""
+
+    kind: str  # "dependency" or "feature"
+    item_id: str
+    title: str
+    chance: int  # percent
+    low: bool  # below the board's alert threshold
+    by: str  # "Comet needs it by I3", "planned in I3"
+    teams: tuple[tuple[str, str], ...]  # (team name, the history behind its forecast)
+
+
+@dataclass(frozen=True)
+class ForecastScene:
+    rows: list[ForecastRow]  # least likely in time first
+    predictability: PredictabilityRange | None
+    not_forecast: int  # open items the forecast cannot say anything about (external party, ...)
+    settled: int  # items done
+
+
+def build_forecast_scene(state: BoardState) -> ForecastScene:
+    """The forecast (board.forecast) as the room reads it: every open dependency and planned feature,
+    the least likely in time first (static/screen.js shows those that fit and counts the others)."""
+    found: Forecast = forecast(state, CLOCK.today())
+    teams = {t.id: t.name for t in state.teams}
+    rows: list[ForecastRow] = []
+    not_forecast = settled = 0
+    for o in [*found.dependencies.values(), *found.features.values()]:
+        if o.why == "done":
+            settled += 1
+            continue
+        if o.probability is None:
+            not_forecast += 1
+            continue
+        target = found.labels.get(o.by_iteration_id or "")
+        if o.item_kind == "dependency":
+            dep = state.get(Dependency, o.item_id)
+            who = teams.get(dep.requesting_team_id or "", "") if dep is not None else ""
+            by = f"{who} needs it by {target}" if target else f"{who} needs it, no iteration set"
+        else:
+            by = f"planned in {target}" if target else "not planned in an iteration"
+        drivers = tuple((found.teams[t].name, found.teams[t].basis) for t in o.team_ids)
+        chance = round(100 * o.probability)
+        low = o.probability < state.meta.forecast_threshold
+        rows.append(ForecastRow(o.item_kind, o.item_id, o.title, chance, low, by, drivers))
+    rows.sort(key=lambda r: (r.chance, r.kind, r.title))
+    return ForecastScene(rows, found.predictability, not_forecast, settled)
 
 
 def build_screen(state: BoardState) -> Screen:
@@ -82,6 +136,9 @@ def screen_context(state: BoardState) -> dict[str, Any]:
         context["page"] = agenda_page(state)
     elif screen.scene == "objectives":
         context["page"] = objectives_page(state)
+    elif screen.scene == "forecast":
+        # Derived with the rest on every change; one build per state and day however many screens look.
+        context["page"] = MODELS.of(state, "screen-forecast", build_forecast_scene)
     return context
 
 

@@ -45,7 +45,7 @@ def test_the_room_pages_have_no_serious_violation_while_the_event_runs(
     expect(screen.locator("#screen-help .help-row")).to_have_count(1)
 
     found: dict[str, list[str]] = {"screen (board, vote open, help asked)": serious_violations(screen)}
-    for scene in ("vote", "roam", "agenda", "objectives", "help", "join"):
+    for scene in ("vote", "roam", "agenda", "objectives", "forecast", "help", "join"):
         menu = rte.locator("#room-menu")
         if not menu.evaluate("el => el.open"):
             menu.locator("summary").click()

@@ -24,6 +24,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from board import Op
+from board.forecast import forecast
+from board.room import SCENES
+from server.clock import CLOCK
 from tests.browser import FULL_HD, PageAs, screenshot
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.live.client import LiveClient
@@ -209,6 +212,16 @@ STORIES_SHOWN = """() => [...document.querySelectorAll('#screen-stories .story-c
 })"""
 
 
+# The forecast scene's open items: [in the list, shown, counted by its "+N more"].
+FORECAST_SHOWN = """() => {
+  const box = document.getElementById('screen-forecast');
+  const rows = [...box.querySelectorAll('.forecast-row')];
+  const more = box.querySelector('[data-more]:not([hidden])');
+  return [rows.length, rows.filter(r => r.getClientRects().length).length,
+          more ? parseInt(more.textContent.replace(/[^0-9]/g, ''), 10) || 0 : 0];
+}"""
+
+
 # The remote people the help scene shows, and how many its "+N more" counts.
 REMOTE_SHOWN = """() => {
   const box = document.getElementById('screen-remote');
@@ -341,17 +354,14 @@ def scenes(board: BoardHandle) -> list[dict[str, Any]]:
         r = c.post(f"/api/boards/{board.id}/links", json={"role": "observer", "team_id": None})
         r.raise_for_status()
         link = r.json()["id"]
-    return [
-        {"scene": "board"},
-        {"scene": f"team:{team}"},
-        {"scene": "rotate", "seconds": 600},
-        {"scene": "vote"},
-        {"scene": "roam"},
-        {"scene": "agenda"},
-        {"scene": "objectives"},
-        {"scene": "help"},
-        {"scene": "join", "link": link},
-    ]
+    # The scenes that take more than their name; every other one is shown by its name alone, so a scene
+    # added to SCENES is walked here without a word.
+    given: dict[str, dict[str, Any]] = {
+        "team": {"scene": f"team:{team}"},
+        "rotate": {"scene": "rotate", "seconds": 600},
+        "join": {"scene": "join", "link": link},
+    }
+    return [given.get(name, {"scene": name}) for name in SCENES]
 
 
 @pytest.mark.parametrize("viewport", [FULL_HD, UHD], ids=["1080p", "2160p"])
@@ -375,6 +385,27 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             shown, counted = screen.evaluate(REMOTE_SHOWN)
             if shown + counted != REMOTE[art] or not shown:
                 found.append(f"help: {shown} remote people shown and {counted} counted, of {REMOTE[art]}")
+        if name == "forecast":
+            # Every open dependency and feature the forecast has a chance for: shown, least likely first,
+            # or counted in the list's "+N more".
+            settle(screen)
+            total, shown, counted = screen.evaluate(FORECAST_SHOWN)
+            found_now = forecast(board.server.services.op_path.state(board.id), CLOCK.today())
+            open_items = [
+                o
+                for o in [*found_now.dependencies.values(), *found_now.features.values()]
+                if o.probability is not None and o.why != "done"
+            ]
+            assert total == len(open_items) > 0, (total, len(open_items))
+            if shown + counted != total or not shown:
+                found.append(f"forecast: {shown} items shown and {counted} counted, of {total}")
+            chances = [
+                int(c)
+                for c in screen.locator(".forecast-row").evaluate_all(
+                    "rows => rows.map(r => r.dataset.chance)"
+                )
+            ]
+            assert chances == sorted(chances), chances
         if name == "join":
             expect(screen.locator(".stage-join img")).to_have_js_property("complete", True)
         if name in ("team", "rotate"):
