@@ -103,18 +103,21 @@ class CatchUp:
     events: list[Committed]
     state: BoardState
     json: list[str] | None = None
-    html: dict[tuple[str, Audience], str] = field(default_factory=dict)
+    html: dict[tuple[str, Audience], asyncio.Future[str]] = field(default_factory=dict)
 
     def json_frames(self) -> list[str]:
         if self.json is None:
             self.json = [event_frame(self.state, e) for e in self.events]
         return self.json
 
-    def html_frame(self, view: str, audience: Audience) -> str:
+    async def html_frame(self, view: str, audience: Audience) -> str:
+        """Rendered in a worker thread, as a view is primed: a freshly started server's first renders
+        (compiling its templates) would otherwise hold up every other screen's welcome."""
         frame = self.html.get((view, audience))
         if frame is None:
-            frame = self.html[(view, audience)] = html_frame(view, audience, self.state, self.events)
-        return frame
+            rendering = run_in_threadpool(html_frame, view, audience, self.state, self.events)
+            frame = self.html[(view, audience)] = asyncio.ensure_future(rendering)
+        return await asyncio.shield(frame)
 
 
 def html_frame(view: str, audience: Audience, state: BoardState, events: list[Committed]) -> str:
@@ -378,7 +381,8 @@ class Hub:
             for frame in missed.json_frames():
                 await conn.send_patiently(frame)
         else:
-            await conn.send_patiently(missed.html_frame(conn.view, audience_of(conn.view, conn.actor)))
+            frame = await missed.html_frame(conn.view, audience_of(conn.view, conn.actor))
+            await conn.send_patiently(frame)
         conn.sent_seq = missed.events[-1].seq
 
     def leave(self, conn: Connection) -> None:
