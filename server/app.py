@@ -53,6 +53,7 @@ from server.live.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
 from server.pages.templating import STATIC
 from server.settings import Settings, get_settings
 from server.store.auth import ACCESS_CHANNEL
+from server.store.solutions import SOLUTION_CHANNEL
 from server.store.storage import open_storage
 from server.transfer.common import FileRefused
 from server.transfer.files import Baselines
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(services.op_path, settings)
     access = AccessWatch(hub, services.auth)
     services.auth.on_access_change(access.changed)
+    solution_followers = solution_socket.Followers()
+    services.solutions.on_change(solution_followers.changed)
 
     # Several processes on PostgreSQL: presence is shared through the database too.
     presence = None if settings.is_sqlite else PresenceBridge(services.engine, hub, 3 * settings.ws_heartbeat)
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             access.changed(board_id)
         if presence is not None:
             presence.recheck_all()
+        solution_followers.all_changed()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -161,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         services.tracker_sync.on_status = tracker_status_changed
         access.start()
+        solution_followers.start()
         # Several processes on PostgreSQL: other processes' commits reach this hub through LISTEN,
         # and so do their changes of access (a revoked link ends its sockets on every process).
         bridge = (
@@ -172,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 hub.channels.keys,
                 channels={
                     ACCESS_CHANNEL: access.changed,
+                    SOLUTION_CHANNEL: solution_followers.changed,
                     PRESENCE_CHANNEL: presence.heard if presence is not None else access.changed,
                 },
                 on_connect=recheck_all,
@@ -203,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.state.hub = hub
     app.state.access = access
+    app.state.solution_followers = solution_followers
     app.add_exception_handler(PiboardError, piboard_error_handler)
     app.add_exception_handler(FileRefused, file_refused_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)

@@ -58,6 +58,44 @@ from server.store.solutions import solution_cookie_name
 
 router = APIRouter(tags=["live"])
 
+
+class Followers:
+    """The solution pages' sockets open on this process, by solution: told when a solution itself
+    changes (a capability written, a train joined or taken out, a link revoked), from this process's
+    writes (SolutionStore.on_change) or, on PostgreSQL, another's (NOTIFY piboard_solution)."""
+
+    def __init__(self) -> None:
+        self.by_solution: dict[str, set[Follow]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    def add(self, follow: Follow) -> None:
+        self.by_solution.setdefault(follow.solution_id, set()).add(follow)
+
+    def remove(self, follow: Follow) -> None:
+        follows = self.by_solution.get(follow.solution_id, set())
+        follows.discard(follow)
+        if not follows:
+            self.by_solution.pop(follow.solution_id, None)
+
+    def changed(self, solution_id: str) -> None:
+        """The solution changed (from any thread): its pages here render again."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._tell, solution_id)
+
+    def all_changed(self) -> None:
+        """What other processes said meanwhile may be lost (the LISTEN connection came back)."""
+        for solution_id in list(self.by_solution):
+            self.changed(solution_id)
+
+    def _tell(self, solution_id: str) -> None:
+        for follow in list(self.by_solution.get(solution_id, ())):
+            follow.solution_changed()
+
+
 # The page's parts a train's change can change, each a template whose root has its id (swapped oob).
 LIVE_PARTS = ("solution/trains.html", "solution/capabilities.html")
 
@@ -136,6 +174,8 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
     conn.start()
     hub.followers.add(conn)
     follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs))
+    followers: Followers = websocket.app.state.solution_followers
+    followers.add(follow)
     conn.send(solution_welcome_frame(solution_id, actor.name, actor.role.value, settings))
     conn.move_to(ConnectionState.LIVE)
     following = asyncio.ensure_future(follow.run())
@@ -146,6 +186,7 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
         with contextlib.suppress(BaseException):
             await following
         follow.stop()
+        followers.remove(follow)
         conn.drop(CloseCode.NORMAL, "bye")
         await conn.wait_closed()
 
@@ -202,12 +243,18 @@ class Follow:
         self.shown = shown  # each train's seq the page shows
         self.boards: set[str] = set()
         self.changed = asyncio.Event()
+        self.forced = False  # the solution itself changed: send what it shows now if it differs
+        self.last_sent: str | None = None
 
     # --- the hub's watcher ------------------------------------------------------------------------
 
     def seen(self, board_id: str, seq: int) -> None:
         if seq > self.shown.get(board_id, -1):
             self.changed.set()
+
+    def solution_changed(self) -> None:
+        self.forced = True
+        self.changed.set()
 
     def lost(self, board_id: str) -> None:
         self.conn.drop(CloseCode.TRY_AGAIN, "the server lost track of a train: reconnect to catch up")
@@ -221,6 +268,7 @@ class Follow:
             while not self.conn.closed:
                 # Cleared before the read: a change told while it is read is rendered by the next turn.
                 self.changed.clear()
+                forced, self.forced = self.forced, False
                 try:
                     seqs, parts = await run_in_threadpool(
                         render, self.services, self.solution_id, self.session
@@ -232,8 +280,8 @@ class Follow:
                     self.end(CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
                     return
                 await self.follow(seqs)
-                if seqs != self.shown:
-                    self.shown = seqs
+                if seqs != self.shown or (forced and parts != self.last_sent):
+                    self.shown, self.last_sent = seqs, parts
                     self.conn.send(parts)
                 changing = asyncio.ensure_future(self.changed.wait())
                 await asyncio.wait({changing, closed}, return_when=asyncio.FIRST_COMPLETED)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from board.errors import Forbidden, IllegalTransition, Invalid, NotFound
@@ -42,6 +43,10 @@ MEMBER = SolutionMemberRow.__table__  # type: ignore[attr-defined]
 BOARD = BoardRow.__table__  # type: ignore[attr-defined]
 CAPABILITY = CapabilityRow.__table__  # type: ignore[attr-defined]
 CAPABILITY_FEATURE = CapabilityFeatureRow.__table__  # type: ignore[attr-defined]
+
+# On PostgreSQL, every process learns that a solution changed (a capability written, a train joined or
+# taken out, a link revoked) through this channel: its open pages show it (server/doors/solution_socket.py).
+SOLUTION_CHANNEL = "piboard_solution"
 
 SOLUTION_NAME = Text(max_len=120, required=True)
 PI_NAME = Text(max_len=120)
@@ -94,6 +99,21 @@ class SolutionStore:
         self.engine = engine
         self._signer = URLSafeSerializer(signing_key, salt="piboard-solution-session")
         self._link_key = hashlib.sha256(b"piboard-solution-link:" + signing_key.encode()).digest()
+        self._listeners: list[Callable[[str], None]] = []
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        """``listener(solution_id)`` runs after the solution itself changed (in the writing thread)."""
+        self._listeners.append(listener)
+
+    def _changing(self, conn: Connection, solution_id: str) -> None:
+        """Inside the changing transaction: other processes hear of it when (and if) it commits."""
+        if self._postgres:
+            conn.execute(text("SELECT pg_notify(:ch, :id)"), {"ch": SOLUTION_CHANNEL, "id": solution_id})
+
+    def _changed(self, solution_id: str) -> None:
+        for listener in self._listeners:
+            listener(solution_id)
 
     def _token_for(self, link_id: str) -> str:
         digest = hmac.new(self._link_key, link_id.encode(), hashlib.sha256).digest()
@@ -208,6 +228,8 @@ class SolutionStore:
                 .where(LINK.c.id == link_id, LINK.c.solution_id == solution_id, LINK.c.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
             )
+            self._changing(conn, solution_id)
+        self._changed(solution_id)
 
     def rename(self, solution_id: str, name: str, pi_name: str) -> None:
         name = SOLUTION_NAME.clean("name", name)
@@ -216,8 +238,10 @@ class SolutionStore:
             done = conn.execute(
                 update(SOLUTION).where(SOLUTION.c.id == solution_id).values(name=name, pi_name=pi_name)
             )
+            self._changing(conn, solution_id)
         if done.rowcount == 0:
             raise NotFound("there is no such solution")
+        self._changed(solution_id)
 
     def link_for_token(self, token: str) -> SolutionLink:
         with self.engine.connect() as conn:
@@ -292,11 +316,13 @@ class SolutionStore:
                         joined_by=rte_name,
                     )
                 )
+                self._changing(conn, link.solution_id)
         except IntegrityError:
             # Joined at the same moment by another request: the answer is what it joined.
             if self.solution_of(board_id) == link.solution_id:
                 return False
             raise IllegalTransition("this train is already part of another solution") from None
+        self._changed(link.solution_id)
         return True
 
     def remove_train(self, solution_id: str, board_id: str) -> None:
@@ -305,8 +331,10 @@ class SolutionStore:
             done = conn.execute(
                 delete(TRAIN).where(TRAIN.c.board_id == board_id, TRAIN.c.solution_id == solution_id)
             )
+            self._changing(conn, solution_id)
         if done.rowcount == 0:
             raise NotFound("this train is not part of the solution")
+        self._changed(solution_id)
 
     # --- capabilities ---------------------------------------------------------------------------
 
@@ -327,6 +355,8 @@ class SolutionStore:
                     created_at=utcnow(),
                 )
             )
+            self._changing(conn, solution_id)
+        self._changed(solution_id)
         return Capability(capability_id, title, description, by, {})
 
     def capabilities(self, solution_id: str) -> list[Capability]:
@@ -360,5 +390,11 @@ class SolutionStore:
                         capability_id=capability_id, board_id=board_id, feature_id=feature_id
                     )
                 )
+                solution_id = conn.execute(
+                    select(CAPABILITY.c.solution_id).where(CAPABILITY.c.id == capability_id)
+                ).scalar_one()
+                # The feature's own commit may have been shown before this row was written: show it again.
+                self._changing(conn, solution_id)
         except IntegrityError:
-            pass  # recorded by a split at the same moment: the same feature (its id is the capability's)
+            return  # recorded by a split at the same moment: the same feature (its id is the capability's)
+        self._changed(solution_id)

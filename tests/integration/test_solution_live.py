@@ -201,3 +201,24 @@ def test_the_hub_follows_a_train_only_while_a_solution_page_watches_it(live_serv
         await client.wait_until(lambda: not hub.followers)
 
     run_async(scenario())
+
+
+def test_a_change_of_the_solution_itself_reaches_its_open_pages(live_server: LiveServer) -> None:
+    solution, a, _b = two_trains_with_a_capability(live_server)
+    ste = solution["ste_session"]
+    sm = role_session(live_server, solution, "solution_management", "Mia")
+    seqs = shown_seqs(live_server, solution, ste)
+
+    async def scenario() -> None:
+        client = await solution_socket(live_server.ws_url, solution["id"], ste, seqs)
+        await client.wait_welcome()
+        # Solution Management writes a capability: no train moved, the STE's page shows it.
+        assert capability(live_server, solution, sm, title="Fraud <checks>").status_code == 201
+        await client.wait_until(lambda: any("Fraud &lt;checks&gt;" in p for p in parts(client)))
+        assert "Split into a feature per train" in parts(client)[-1]  # the STE's controls
+        with live_server.client(ste) as c:
+            assert c.delete(f"/api/solutions/{solution['id']}/trains/{a.id}").status_code == 204
+        await client.wait_until(lambda: f'data-train="{a.id}"' not in parts(client)[-1])
+        await client.close()
+
+    run_async(scenario())

@@ -1,5 +1,6 @@
 """Issue 29 on two server processes on PostgreSQL: a train's op committed on one process reaches the solution
-page's socket on the other (the train's board is followed through the hub, fed by LISTEN/NOTIFY)."""
+page's socket on the other (the train's board is followed through the hub, fed by LISTEN/NOTIFY), and so
+does a change of the solution itself (NOTIFY piboard_solution)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def test_a_train_planning_on_one_process_shows_on_the_solution_page_of_the_other
             args={"team_id": team, "iteration_id": iteration},
         )
         await on_a.wait_until(lambda: progress_in(parts(on_a)[-1], board_id) == "planned", 15)
+        # The solution itself changes on process B (NOTIFY piboard_solution): A's page shows it.
+        with client(b, ste) as c:
+            made = c.post(f"/api/solutions/{solution_id}/capabilities", json={"title": "Fraud checks"})
+            assert made.status_code == 201, made.text
+        await on_a.wait_until(lambda: "Fraud checks" in parts(on_a)[-1], 15)
         await on_a.close()
 
     run_async(scenario())
