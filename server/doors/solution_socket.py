@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -57,6 +58,7 @@ from server.pages.templating import templates
 from server.store.solutions import solution_cookie_name
 
 router = APIRouter(tags=["live"])
+log = logging.getLogger("piboard.live")
 
 
 class Followers:
@@ -286,6 +288,10 @@ class Follow:
                 changing = asyncio.ensure_future(self.changed.wait())
                 await asyncio.wait({changing, closed}, return_when=asyncio.FIRST_COMPLETED)
                 changing.cancel()
+        except Exception:
+            # The database restarting, say: the page reconnects and is caught up then, never left stale.
+            log.exception("the live solution page of %s failed; asking it to reconnect", self.solution_id)
+            self.conn.drop(CloseCode.TRY_AGAIN, "server error: reconnect to catch up")
         finally:
             closed.cancel()
 
