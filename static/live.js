@@ -57,6 +57,7 @@
   var socket = null; // the ws extension's public interface, once open
   var requestsFailing = false; // the last request to the server did not reach it
   var shownState = "connecting"; // what the socket says, whatever the requests do
+  var earlyHelloSent = false; // the socket taken over from static/live-early.js had sent its hello
 
   function statusElement() {
     return document.getElementById("conn-status") || document.getElementById("connection-status");
@@ -95,15 +96,9 @@
     }
   }
 
+  // What a hello says: static/live-early.js defines it (it sends the first one, before this script runs).
   function hello() {
-    return JSON.stringify({
-      type: "hello",
-      last_seq: seq,
-      rendered_at: parseFloat(body.dataset.renderedAt) || null,
-      view: body.dataset.view || "program",
-      mode: "html",
-      name: (navigator.userAgent.indexOf("Mobile") >= 0 ? "mobile" : "browser")
-    });
+    return window.piboardHello(seq, parseFloat(body.dataset.renderedAt) || null, body.dataset.view);
   }
 
   function renderPresence(frame) {
@@ -228,7 +223,8 @@
   body.addEventListener("htmx:wsOpen", function (evt) {
     socket = evt.detail.socketWrapper;
     setStatus("catching-up", "catching up…");
-    socket.sendImmediately(hello());
+    if (earlyHelloSent) earlyHelloSent = false; // the early socket's hello, for the same seq
+    else socket.sendImmediately(hello());
     flushOutbox();
   });
 
@@ -594,11 +590,57 @@
       });
   };
 
+  // The socket static/live-early.js opened while this script was on its way, given to htmx-ext-ws as
+  // the first socket it asks for (a reconnect makes a new one). One that closed meanwhile is left: a
+  // new socket says hello at the seq the page was rendered at, so nothing is missed either way.
+  function takeEarlySocket() {
+    var early = window.piboardEarlySocket;
+    window.piboardEarlySocket = null;
+    if (!early || early.socket.readyState > 1) return null; // CONNECTING (0) or OPEN (1) only
+    var make = htmx.createWebSocket;
+    htmx.createWebSocket = function () {
+      htmx.createWebSocket = make;
+      early.taken = true;
+      return early.socket;
+    };
+    early.make = make;
+    return early;
+  }
+
   function connect() {
     htmx.config.wsReconnectDelay = window.piboardReconnectDelay;
+    var early = takeEarlySocket();
     body.setAttribute("hx-ext", ((body.getAttribute("hx-ext") || "") + " ws").trim());
     body.setAttribute("ws-connect", "/b/" + encodeURIComponent(boardId) + "/ws");
     htmx.process(body);
+    if (!early) return;
+    htmx.createWebSocket = early.make;
+    if (!early.taken) {
+      early.socket.close(); // htmx made no socket: nor is this one wanted
+      return;
+    }
+    // Still in this task, so no frame can come in between: htmx now listens on the socket; what came
+    // before is played to it in order, after the "open" it missed.
+    var socket = early.socket;
+    early.adopted = true;
+    socket.removeEventListener("message", early.keep);
+    if (socket.readyState !== 1 || typeof socket.onopen !== "function") return;
+    earlyHelloSent = early.helloSent;
+    socket.onopen(new Event("open"));
+    early.frames.forEach(function (data) {
+      socket.dispatchEvent(new MessageEvent("message", { data: data }));
+    });
+    early.frames = [];
+  }
+
+  // After htmx has gone over the page once it is read (on DOMContentLoaded): htmx sets up again an
+  // element whose attributes changed since, and a welcome played at once changes the body's (class,
+  // aria-busy), which would make it open a second socket. A task later, so after every listener.
+  var contentLoaded = document.readyState === "complete";
+  document.addEventListener("DOMContentLoaded", function () { contentLoaded = true; });
+  function connectOnceRead() {
+    if (contentLoaded) connect();
+    else document.addEventListener("DOMContentLoaded", function () { setTimeout(connect, 0); }, { once: true });
   }
 
   ensureSeqMarker();
@@ -606,8 +648,8 @@
   if (typeof htmx === "undefined" || typeof htmx.createWebSocket !== "function") {
     // static/htmx-loader.js is still fetching htmx and its ws extension (from the CDN, or the vendored
     // copies): connect when both are in.
-    document.addEventListener("piboard:htmx-ready", connect, { once: true });
+    document.addEventListener("piboard:htmx-ready", connectOnceRead, { once: true });
   } else {
-    connect();
+    connectOnceRead();
   }
 })();

@@ -20,6 +20,7 @@ from board.errors import Invalid
 from board.json_input import read_json
 from server.errors import refusal_body
 from server.pages.cdn import CDN_SCRIPTS
+from server.pages.early_socket import EARLY_SOCKET_CSP
 from server.pages.static_files import accepts_gzip
 
 SECURITY_HEADERS = [
@@ -31,8 +32,9 @@ SECURITY_HEADERS = [
         b"content-security-policy",
         # Exactly the pinned CDN files (server/pages/cdn.py), not every script of the CDN host. The page's
         # loader (static/htmx-loader.js) fetches them first (connect-src), then runs them (script-src).
+        # One inline script, by its hash: the early live socket (server/pages/early_socket.py).
         b"default-src 'self'; script-src 'self' "
-        + " ".join(script.url for script in CDN_SCRIPTS).encode()
+        + " ".join((*(script.url for script in CDN_SCRIPTS), EARLY_SOCKET_CSP)).encode()
         + b"; style-src 'self' 'unsafe-inline'; "
         b"img-src 'self' data:; connect-src 'self' ws: wss: "
         + " ".join(script.url for script in CDN_SCRIPTS).encode()

@@ -7,7 +7,7 @@ place the hashed names are made. The plain names (``/static/board.js``) keep wor
 still asks for them, with ``no-cache`` (the browser asks again each time; the ETag makes it a 304).
 
 A bundle is several files served as one under a name of its own (server/pages/templating.py lists
-them): a page's styles and scripts in one request each, not fourteen.
+them): a page's styles and scripts in one request each, not fourteen, without their comments.
 
 The files ship with the package and never change under a running server: they are read, hashed and
 gzipped once, when the folder is read, and answered from memory."""
@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -58,11 +59,53 @@ def _media_type(name: str) -> str:
     return guessed
 
 
+_CSS_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
+
+
+def stripped(name: str, body: bytes) -> bytes:
+    """A script or style sheet without its comments, indentation and blank lines: what the browser
+    needs of it (a quarter fewer bytes gzipped for the bundles; on a slow link, bytes are time).
+    Cautious, not a minifier: in a script only whole lines that are comments go (a comment after code
+    stays), and every line break stays, so no statement ends elsewhere than it did. A file with
+    anything the line-by-line reading could misjudge (a block comment opened after code, a template
+    literal, a line continued by a backslash, ``/*`` in a style's string) is left as it is."""
+    lines = body.split(b"\n")
+    if name.endswith(".css"):
+        if re.search(rb"[\"'][^\"'\n]*/\*", body):
+            return body
+        lines = _CSS_COMMENT.sub(b"", body).split(b"\n")
+        return b"\n".join(line.strip() for line in lines if line.strip())
+    if not name.endswith(".js"):
+        return body
+    kept: list[bytes] = []
+    in_comment = False
+    for raw in lines:
+        line = raw.strip()
+        if in_comment:
+            if b"*/" in line:
+                in_comment = False
+                line = line.split(b"*/", 1)[1].strip()
+            else:
+                continue
+        elif line.startswith(b"/*"):
+            if b"*/" not in line:
+                in_comment = True
+                continue
+            line = line.split(b"*/", 1)[1].strip()
+        if line.startswith(b"//") or not line:
+            continue
+        if b"`" in line or line.endswith(b"\\") or (b"*/" not in line.split(b"/*")[-1] and b"/*" in line):
+            return body  # a comment or string this reading does not follow
+        kept.append(line)
+    return body if in_comment else b"\n".join(kept)
+
+
 def _bundled(name: str, parts: Sequence[tuple[str, bytes]]) -> bytes:
     """Files served as one (fewer requests: on a 300 ms link each wave of six costs a round trip).
     Scripts: the whole in strict mode (each file is strict already), each file in a ``try`` of its
     own so that one that throws while loading stops only itself, as it did as a file of its own (the
     error still reaches the console and the page's error handlers)."""
+    parts = [(part, stripped(part, body)) for part, body in parts]
     if name.endswith(".js"):
         chunks = [b'"use strict";\n']
         for part, body in parts:

@@ -23,6 +23,7 @@ from board.roles import PLAN_LOCKED, Actor, held_by_lock, may
 from server.errors import STATUS
 from server.package_files import package_folder
 from server.pages.cdn import CDN_SCRIPTS, loader_scripts
+from server.pages.early_socket import EARLY_SOCKET_JS
 from server.pages.static_files import StaticFolder
 
 TEMPLATES_DIR = package_folder("templates")
@@ -53,6 +54,7 @@ templates.env.auto_reload = False
 templates.env.globals["static_url"] = STATIC.url
 templates.env.globals["cdn_scripts"] = CDN_SCRIPTS
 templates.env.globals["cdn_loader"] = loader_scripts(STATIC.url)
+templates.env.globals["early_socket_js"] = EARLY_SOCKET_JS
 # Choices the templates offer come from the domain's own enums.
 templates.env.globals["story_statuses"] = [(s.value, s.value.replace("_", " ")) for s in StoryStatus]
 templates.env.globals["milestone_kinds"] = [(k.value, k.value.capitalize()) for k in MilestoneKind]

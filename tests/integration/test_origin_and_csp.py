@@ -3,6 +3,8 @@ operator's proxies, and the CSP names the exact pinned CDN files."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -111,7 +113,13 @@ def test_the_csp_allows_exactly_the_pinned_cdn_files(board: BoardHandle) -> None
     csp = page.headers["content-security-policy"]
     script_src = re.search(r"script-src ([^;]+)", csp)
     assert script_src is not None
-    assert script_src.group(1).split() == ["'self'", *(s.url for s in CDN_SCRIPTS)]
+    *allowed, inline_hash = script_src.group(1).split()
+    assert allowed == ["'self'", *(s.url for s in CDN_SCRIPTS)]
+    # And one inline script by its hash: the page's only one (static/live-early.js, the early socket).
+    inline = re.findall(r"<script(?![^>]*\ssrc=)[^>]*>(.*?)</script>", page.text, re.S)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert inline_hash == f"'sha256-{digest}'"
     connect_src = re.search(r"connect-src ([^;]+)", csp)
     assert connect_src is not None
     assert connect_src.group(1).split() == ["'self'", "ws:", "wss:", *(s.url for s in CDN_SCRIPTS)]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.pages.static_files import StaticFolder
+from server.pages.static_files import StaticFolder, stripped
+from server.pages.templating import STATIC
 
 
 def test_a_hashed_name_changes_when_the_file_changes(tmp_path: Path) -> None:
@@ -47,3 +48,38 @@ def test_a_bundle_is_its_files_in_order_and_changes_with_any_of_them(tmp_path: P
     assert StaticFolder(tmp_path, bundles=bundles).url("ab.js") != before.url("ab.js")
     with pytest.raises(ValueError, match="name of a file"):
         StaticFolder(tmp_path, bundles={"a.js": ("b.js",)})
+
+
+def test_a_bundle_goes_without_comments_and_indentation_but_keeps_every_line_of_code(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.js").write_text(
+        "// what a.js is for\n(function () {\n  /* why,\n     at length */\n  var a = 1; // kept\n\n"
+        "  window.a = a;\n})();\n"
+    )
+    (tmp_path / "a.css").write_text("/* the layout */\n.a {\n  color: red; /* why */\n}\n")
+    folder = StaticFolder(tmp_path, bundles={"b.js": ("a.js",), "b.css": ("a.css",)})
+    script = folder.files[folder.url("b.js").removeprefix("/static/")][0].body.decode()
+    assert "(function () {\nvar a = 1; // kept\nwindow.a = a;\n})();" in script
+    assert "what a.js is for" not in script and "at length" not in script
+    style = folder.files[folder.url("b.css").removeprefix("/static/")][0].body.decode()
+    assert ".a {\ncolor: red;\n}" in style and "layout" not in style
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "var a = 1; /* a comment opened after code\n/* goes on */ var b = 2;\n",
+        "var t = `a template\n  // not a comment\n`;\n",
+        'var s = "a string \\\n  // continued";\n',
+    ],
+)
+def test_a_script_the_line_by_line_reading_could_misjudge_is_left_as_it_is(text: str) -> None:
+    assert stripped("a.js", text.encode()) == text.encode()
+
+
+def test_the_board_pages_bundles_are_small() -> None:
+    """What a first visit on a slow link waits for (issue 28): gzipped, without their comments."""
+    for name, bound in (("board-pages.js", 19_500), ("board-pages.css", 14_500)):
+        file = STATIC.files[STATIC.url(name).removeprefix("/static/")][0]
+        assert file.gzipped is not None and len(file.gzipped) < bound, (name, len(file.gzipped or b""))
