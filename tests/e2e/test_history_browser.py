@@ -222,7 +222,8 @@ def test_a_cards_history_asked_for_before_htmx_has_arrived_opens_once_it_has(
     moved_by(page_as, train, "Paula")
     rte = train.rte
     held = hold_htmx(rte)
-    rte.goto(train.url("/program"))
+    # The held htmx holds the load event back: wait for the DOM only.
+    rte.goto(train.url("/program"), wait_until="domcontentloaded")
     wait_until_held(rte, held)
     open_history_button = rte.locator("#feature-editor").get_by_role("button", name="History")
     rte.locator(f"#card-{train.feature}").click()

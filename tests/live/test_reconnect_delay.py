@@ -11,8 +11,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 LIVE_JS = Path(__file__).resolve().parents[2] / "static" / "live.js"
 
 ASK = """
@@ -34,8 +32,8 @@ console.log(JSON.stringify({
 
 def delays() -> dict[str, list[int]]:
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (scripts/test.sh installs npm, and node with it)")
+    # Never a skip: scripts/test.sh installs npm, and node with it.
+    assert node is not None, "node is not installed: run scripts/test.sh, which installs it"
     done = subprocess.run([node, "-e", ASK, str(LIVE_JS)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
