@@ -25,9 +25,13 @@ EXTRAS=test source scripts/_setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+# Two workers (pytest-xdist), a test module each at a time, so a module's shared server and board
+# stay in one process: most browser and socket tests wait on the other side, so two run in the time of
+# one on two cores. PIBOARD_TEST_WORKERS=0 runs them in this process.
+workers=(-n "${PIBOARD_TEST_WORKERS:-2}" --dist loadfile)
 if [ $# -eq 0 ]; then
-  # The same integration tests on PostgreSQL (a throwaway server the tests start on loopback);
+  # The same integration tests on PostgreSQL (a throwaway server each worker starts on loopback);
   # the multi-process, crash and contention tests in tests/scale use PostgreSQL in the main run too.
-  PIBOARD_TEST_DATABASE=postgres .venv/bin/pytest -q -p no:cacheprovider tests/integration
+  PIBOARD_TEST_DATABASE=postgres .venv/bin/pytest -q -p no:cacheprovider "${workers[@]}" tests/integration
 fi
-exec .venv/bin/pytest -q -p no:cacheprovider "$@"
+exec .venv/bin/pytest -q -p no:cacheprovider "${workers[@]}" "$@"
