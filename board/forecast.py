@@ -263,6 +263,35 @@ def _ahead(state: BoardState, today: datetime.date) -> list[tuple[Iteration, flo
     return found
 
 
+def _unit(mine: Sequence[Story]) -> str:
+    """A team's throughput is counted in points, or in stories when none of its stories carries any."""
+    return "points" if any(s.points for s in mine) or not mine else "stories"
+
+
+def _closed(state: BoardState, today: datetime.date) -> list[Iteration]:
+    """The PI's closed iterations that count for throughput (the IP iteration holds no feature work)."""
+    return [it for it in state.iterations if holds_feature_work(it) and iteration_closed(it, today)]
+
+
+def _finished(mine: Sequence[Story], iteration_id: str, unit: str) -> float:
+    """What a team finished in one iteration: its done stories there (an empty iteration counts 0)."""
+    return sum(
+        _size(s, unit) for s in mine if s.iteration_id == iteration_id and s.status == StoryStatus.DONE
+    )
+
+
+def throughput_history(state: BoardState, today: datetime.date) -> dict[str, list[int]]:
+    """Each team's throughput per closed iteration of ``state`` (by team name): what an earlier PI's
+    board gives this PI's forecast (``Team.earlier_throughput``) before this PI's first iteration closes."""
+    closed = _closed(state, today)
+    found: dict[str, list[int]] = {}
+    for team in state.teams:
+        mine = [s for s in state.stories if s.team_id == team.id]
+        unit = _unit(mine)
+        found[team.name] = [round(_finished(mine, it.id, unit)) for it in closed]
+    return found
+
+
 def team_history(
     state: BoardState,
     team_id: str,
@@ -274,18 +303,13 @@ def team_history(
     team = state.get(Team, team_id)
     team_name = team.name if team is not None else team_id
     mine = [s for s in state.stories if s.team_id == team_id]
-    unit = "points" if any(s.points for s in mine) or not mine else "stories"
+    unit = _unit(mine)
     ahead = ahead if ahead is not None else _ahead(state, today)
     has_members = any(m.team_id == team_id for m in state.of(Member).values())
     caps_ahead = [team_capacity(state, team_id, it.id) for it, _ in ahead]
-    closed = [it for it in state.iterations if holds_feature_work(it) and iteration_closed(it, today)]
     observed = tuple(
-        (
-            it.id,
-            sum(_size(s, unit) for s in mine if s.iteration_id == it.id and s.status == StoryStatus.DONE),
-            team_capacity(state, team_id, it.id),
-        )
-        for it in closed
+        (it.id, _finished(mine, it.id, unit), team_capacity(state, team_id, it.id))
+        for it in _closed(state, today)
     )
     ahead_ids = tuple((it.id, share) for it, share in ahead)
     if observed:

@@ -19,6 +19,7 @@ from board.forecast import (
     forecast,
     forecast_over_time,
     likely_late,
+    throughput_history,
 )
 
 DATES = {
@@ -227,3 +228,19 @@ def test_the_earlier_throughput_is_checked(pi: Session, typed: object, reason: s
     with pytest.raises(Invalid, match=reason):
         pi.do("team.update", "alpha", earlier_throughput=typed)
     assert forecast(pi.state, BEFORE_I1).teams["alpha"].source == FROM_CAPACITY
+
+
+def test_throughput_history_gives_each_team_its_points_per_closed_iteration(pi: Session) -> None:
+    """What an earlier PI's board gives this PI's forecast: points of done stories per closed
+    iteration, an empty one 0, a story not done not counted, the IP iteration left out."""
+    pi.story("s3", "alpha", "i3", 5)
+    pi.do("story.update", "s3", status="done")
+    pi.story("b2", "bravo", "i2", 8)  # not done: not counted
+    after_ip = datetime.date(2027, 3, 20)
+    assert throughput_history(pi.state, after_ip) == {
+        "Alpha": [10, 0, 5, 0],  # c3 in I3 and c4 in I4 are not done
+        "Bravo": [0, 0, 0, 0],
+        "Charlie": [0, 0, 0, 0],
+    }
+    # Only the iterations closed by then count.
+    assert throughput_history(pi.state, I3_STARTS)["Alpha"] == [10, 0]
