@@ -10,6 +10,7 @@ routes get their own body limit at the outer middleware (:func:`body_limits`, fr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ from server.errors import TooLarge, Unavailable
 from server.pages.templating import templates
 from server.settings import Settings
 from server.store.provision import require_admin_token
+from server.transfer.earlier_pi import require_taker, take_earlier_pi
 from server.transfer.files import (
     export_file,
     import_board_file,
@@ -41,7 +43,11 @@ from server.transfer.report import PdfError
 
 router = APIRouter(prefix="/api/boards", tags=["exports"])
 
-IMPORT_PATHS = (re.compile(r"/api/boards/import"), re.compile(r"/api/boards/[^/]+/import/jira"))
+IMPORT_PATHS = (
+    re.compile(r"/api/boards/import"),
+    re.compile(r"/api/boards/[^/]+/import/jira"),
+    re.compile(r"/api/boards/[^/]+/forecast/earlier"),
+)
 # A multipart envelope around the file: boundaries, part headers, a couple of small fields.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -317,3 +323,29 @@ async def import_jira(
             {"preview": planned, "applied": not preview, "board_id": board_id, "counts": planned.counts()},
         )
     return JSONResponse({"preview": preview, "seq": seq, **planned.to_dict()})
+
+
+@router.post(
+    "/{board_id}/forecast/earlier",
+    responses={**REFUSALS, **FILE_REFUSED},
+    openapi_extra=_file_body("application/json", "the earlier PI's piboard/1 JSON export"),
+)
+async def take_earlier_pi_history(
+    board_id: str, request: Request, actor: CurrentActor, services: ServicesDep
+) -> Response:
+    """The earlier PI's history from its board's JSON export (the body, or a multipart field ``file``;
+    RTE only): each team's throughput per closed iteration there becomes this board's team of the same
+    name's ``earlier_throughput``, and the file's PI the ``earlier_pi_name``, in one batch. Answers the
+    teams matched and not; a broken file answers 422 and changes nothing. No board is made."""
+    htmx = asked_by_htmx(request)
+    if htmx:
+        answer_refusals_as(request, Answer.FRAGMENT)
+    require_taker(actor)
+    services.limiter.check(actor.id)
+    async with read_upload(request, services.settings.max_import_bytes) as upload:
+        taken = await run_in_threadpool(
+            take_earlier_pi, services.op_path, board_id, upload.file, actor, services.clock.today()
+        )
+    if htmx:
+        return templates.TemplateResponse(request, "parts/earlier_pi.html", {"taken": taken})
+    return JSONResponse(dataclasses.asdict(taken))

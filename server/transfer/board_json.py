@@ -37,6 +37,7 @@ from board.model import (
     FeatureState,
     Item,
     Roam,
+    item_from_dict,
 )
 from board.ops import FIELDS
 from server.transfer.common import FileRefused, Problem, revealed_rounds
@@ -307,6 +308,21 @@ def read_board_json(data: bytes | str | IO[bytes] | dict[str, Any]) -> dict[str,
     if problems:
         raise FileRefused(problems)
     return doc
+
+
+def document_state(doc: dict[str, Any]) -> BoardState:
+    """The board a checked document (:func:`read_board_json`) describes, as a state to read rules from
+    (an earlier PI's throughput), not a board of this server: ids as in the file, nothing applied."""
+    state = BoardState("file")
+    try:
+        state.items["meta"]["meta"] = item_from_dict("meta", {**doc["meta"], "id": "meta"})
+        for section, kind in SECTIONS.items():
+            for row in doc.get(section, []):
+                if isinstance(row, dict):
+                    state.items[kind][row["id"]] = item_from_dict(kind, row)
+    except (TypeError, ValueError) as exc:
+        raise FileRefused([Problem(None, f"a field holds a value piboard does not know: {exc}")]) from None
+    return state
 
 
 # --- import ----------------------------------------------------------------------------------------
