@@ -4,6 +4,7 @@
     .venv/bin/python bench/fanout.py --clients 1000 --rate 5
     .venv/bin/python bench/fanout.py --html --clients 100 300 --rate 10
     .venv/bin/python bench/fanout.py --max-rate --clients 1000   # highest rate before p99 passes 1 s
+    .venv/bin/python bench/fanout.py --kinds all --clients 300 --rate 10   # each kind of edit
     .venv/bin/python bench/fanout.py --issue --json          # every case of issue 13, as JSON
 
 One driver (this process) runs the same work against three servers started side by side in the same
@@ -73,12 +74,15 @@ MAX_RATE_P99_MS = 1000.0
 RATE_LADDER = [10, 20, 40, 60, 80, 100, 150, 200, 300, 400, 600, 800]
 SERVERS = ("floor", "y-websocket", "piboard")
 HTML_VIEWS = ["program", "team", "screen", "risks", "objectives"]
+# The kinds of edit a room makes (issue 27), each a case of its own with --kinds.
+EDIT_KINDS = ("story", "feature", "risk", "roam", "objective", "bv", "vote", "timer")
 
 
 @dataclass
 class Result:
     server: str
     mode: str
+    edit_kind: str  # what each edit was (--kinds); the floor's edit is the same event frame whatever the kind
     clients: int
     rate: float
     edits: int
@@ -93,6 +97,7 @@ class Result:
     connect_s: float
     rss_per_conn_kb: float
     cpu_us_per_delivery: float  # the server's CPU time (user + system) while editing, per delivery
+    bytes_per_edit: float  # bytes every screen together received, per edit
     load_avg: float
 
 
@@ -294,9 +299,10 @@ class Board:
         return view, sessions[(index // len(self.views)) % len(sessions)]
 
 
-def make_piboard_board(base: str, board_id_hint: str, mode: str) -> Board:
+def make_piboard_board(base: str, board_id_hint: str, mode: str, edit_kind: str = "story") -> Board:
     """A fresh board (the demo ART in HTML modes): the RTE edits, an observer watches (mode "roles":
-    people of every role watch, a member of each team among them)."""
+    people of every role watch, a member of each team among them). HTML modes: the edits are of
+    ``edit_kind``, what they need (a vote round, agenda items) made first."""
     with httpx.Client(base_url=base, timeout=60) as c:
         created = c.post("/api/boards", json={"name": f"Bench {board_id_hint}", "demo": mode != "json"})
         created.raise_for_status()
@@ -312,8 +318,15 @@ def make_piboard_board(base: str, board_id_hint: str, mode: str) -> Board:
 
         board = Board(base.replace("http://", "ws://") + f"/b/{board_id}/ws", rte, join("observer"))
         if mode != "json":
+            for k, op in enumerate(setup_ops(edit_kind)):
+                sent = c.post(
+                    f"/api/boards/{board_id}/ops", json={**op, "client_op_id": f"setup{k}"}, headers=auth
+                )
+                sent.raise_for_status()
             items = c.get(f"/api/boards/{board_id}", headers=auth).raise_for_status().json()["items"]
             board.views, board.moves = html_views_and_moves(items)
+            if edit_kind != "story":
+                board.moves = kind_ops(items, edit_kind, 2000)
         if mode == "roles":
             roles = [join(role) for role in ("pm", "architect", "business_owner")]
             teams = [join("team", team_id) for team_id in items["team"]]
@@ -343,6 +356,70 @@ def html_views_and_moves(items: dict[str, Any]) -> tuple[list[str], list[dict[st
     return views, moves
 
 
+def setup_ops(edit_kind: str) -> list[dict[str, Any]]:
+    """What a kind of edit needs on the demo ART before it: an open vote of the whole ART, an agenda."""
+    if edit_kind == "vote":
+        return [{"type": "vote.open", "args": {"team_id": None}}]
+    if edit_kind == "timer":
+        return [{"type": "agenda.create", "args": {"title": f"Item {k}", "minutes": 15}} for k in range(3)]
+    return []
+
+
+def kind_ops(items: dict[str, Any], edit_kind: str, count: int) -> list[dict[str, Any]]:
+    """``count`` edits of one kind, in turn over the items it edits, each on the version the one
+    before left (the editor's edits are applied in the order sent)."""
+    version: dict[str, int] = {}
+
+    def on(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+        v = version.setdefault(item["id"], item["version"])
+        version[item["id"]] = v + 1
+        return {"target": item["id"], "base_version": v}
+
+    def each(kind: str) -> list[dict[str, Any]]:
+        return sorted(items.get(kind, {}).values(), key=lambda i: str(i["id"]))
+
+    teams = [t["id"] for t in each("team")]
+    order = [i["id"] for i in sorted(each("iteration"), key=lambda i: i["number"]) if not i["is_ip"]]
+    roams = ["resolved", "accepted", "mitigated", "unroamed"]
+    ops: list[dict[str, Any]] = []
+    for k in range(count):
+        if edit_kind == "feature":
+            feats = [f for f in each("feature") if f.get("iteration_id") in order]
+            feat = feats[k % len(feats)]
+            turn = k // len(feats)
+            nxt = order[(order.index(feat["iteration_id"]) + 1 + turn) % len(order)]
+            op = {"type": "feature.move", **on("feature", feat), "args": {"iteration_id": nxt}}
+        elif edit_kind == "risk":
+            args = {"title": f"Bench risk {k}", "description": "x" * 120, "team_id": teams[k % len(teams)]}
+            op = {"type": "risk.create", "args": args}
+        elif edit_kind == "roam":
+            risks = each("risk")
+            risk = risks[k % len(risks)]
+            op = {"type": "risk.roam", **on("risk", risk), "args": {"roam": roams[(k // len(risks)) % 4]}}
+        elif edit_kind == "objective":
+            objs = each("objective")
+            obj = objs[k % len(objs)]
+            op = {"type": "objective.update", **on("objective", obj), "args": {"statement": f"Objective {k}"}}
+        elif edit_kind == "bv":
+            objs = each("objective")
+            obj = objs[k % len(objs)]
+            op = {
+                "type": "objective.set_bv",
+                **on("objective", obj),
+                "args": {"value": (k // len(objs)) % 10 + 1},
+            }
+        elif edit_kind == "vote":
+            (vote,) = each("vote")
+            op = {"type": "vote.cast", "target": vote["id"], "args": {"value": k % 5 + 1}}
+        elif edit_kind == "timer":
+            agenda = each("agenda")
+            op = {"type": "timer.start", "target": agenda[k % len(agenda)]["id"], "args": {}}
+        else:
+            raise ValueError(f"no such kind of edit: {edit_kind}")
+        ops.append(op)
+    return ops
+
+
 class Screens:
     """N websocket clients that note when each event reaches them."""
 
@@ -350,6 +427,7 @@ class Screens:
         self.kind = kind
         self.mode = mode
         self.arrivals: dict[int, list[float]] = {}
+        self.bytes = 0  # received by every screen since they opened
         self.tasks: list[asyncio.Task[None]] = []
         self.sockets: list[ClientConnection] = []
 
@@ -379,6 +457,7 @@ class Screens:
         with contextlib.suppress(Exception):
             async for message in ws:
                 now = time.monotonic()
+                self.bytes += len(message)
                 if isinstance(message, bytes):
                     seqs: list[Any] = EVENT_SEQ_BYTES.findall(message)
                 elif message.startswith("<"):
@@ -511,6 +590,8 @@ def result(
     rss: float,
     cpu_s: float,
     load: float,
+    edit_kind: str = "",
+    received: int = 0,
 ) -> Result:
     edits, deliveries, to_all, missing = phase
     ms = 1000.0
@@ -522,6 +603,7 @@ def result(
     return Result(
         server=kind,
         mode=mode,
+        edit_kind=edit_kind or ("risk" if mode == "json" else "story"),
         clients=n,
         rate=rate,
         edits=edits,
@@ -536,6 +618,7 @@ def result(
         connect_s=round(connect_s, 2),
         rss_per_conn_kb=rss,
         cpu_us_per_delivery=round(cpu_s * 1e6 / max(1, len(deliveries)), 1),
+        bytes_per_edit=round(received / max(1, edits)),
         load_avg=load,
     )
 
@@ -543,10 +626,12 @@ def result(
 Phases = Callable[[Callable[[float, int], Awaitable[Result]]], Awaitable[None]]
 
 
-async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: str, phases: Phases) -> None:
+async def with_screens(
+    kind: str, mode: str, base: str, pid: int, n: int, tag: str, phases: Phases, edit_kind: str = ""
+) -> None:
     """Open a board and N screens on one server, run ``phases`` on them, close everything."""
     if kind == "piboard":
-        board = await asyncio.to_thread(make_piboard_board, base, tag, mode)
+        board = await asyncio.to_thread(make_piboard_board, base, tag, mode, edit_kind or "story")
     else:
         board = Board(base.replace("http://", "ws://") + f"/{tag}")
     await asyncio.sleep(0.5)
@@ -566,12 +651,13 @@ async def with_screens(kind: str, mode: str, base: str, pid: int, n: int, tag: s
         nonlocal sent
         if board.moves:
             edits = min(edits, len(board.moves) - sent)
-        cpu_before = cpu_seconds(pid)
+        cpu_before, bytes_before = cpu_seconds(pid), screens.bytes
         figures = await run_phase(kind, mode, board, screens, editor, n, rate, edits, sent)
         cpu = cpu_seconds(pid) - cpu_before
         sent += figures[0]
         await asyncio.sleep(0.5)
-        return result(kind, mode, n, rate, figures, connect_s, rss, cpu, load_avg())
+        received = screens.bytes - bytes_before
+        return result(kind, mode, n, rate, figures, connect_s, rss, cpu, load_avg(), edit_kind, received)
 
     try:
         await phases(phase)
@@ -617,7 +703,7 @@ class Bench:
     def kinds(self, mode: str) -> list[str]:
         return [k for k in self.servers if mode == "json" or k != "y-websocket"]
 
-    async def case(self, mode: str, n: int, rate: float, seconds: float) -> list[Result]:
+    async def case(self, mode: str, n: int, rate: float, seconds: float, edit_kind: str = "") -> list[Result]:
         results: list[Result] = []
         for kind in self.kinds(mode):
             proc, base = self.procs[kind]
@@ -626,7 +712,7 @@ class Bench:
             async def one(phase: Callable[[float, int], Awaitable[Result]]) -> None:
                 results.append(await phase(rate, max(20, round(rate * seconds))))
 
-            await with_screens(kind, mode, base, proc.pid, n, f"case{self.cases}", one)
+            await with_screens(kind, mode, base, proc.pid, n, f"case{self.cases}", one, edit_kind)
         return results
 
     async def arrival(self, n: int) -> list[Arrival]:
@@ -1077,8 +1163,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     elif args.max_rate:
         cases = []
     else:
-        mode = "roles" if args.roles else "html" if args.html else "json"
+        mode = "roles" if args.roles else "html" if args.html or args.kinds else "json"
         cases = [(mode, n, args.rate) for n in args.clients]
+    kinds = list(EDIT_KINDS) if "all" in (args.kinds or []) else args.kinds or [""]
     with tempfile.TemporaryDirectory() as tmp, Bench(args.servers, args.ws, tmp) as b:
         out["notes"] = b.notes
         if args.arrival:
@@ -1100,9 +1187,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         print_restarts(rows)
             cases = []
         for mode, n, rate in cases:
-            out["results"] += [asdict(r) for r in await b.case(mode, n, rate, args.seconds)]
-            if not args.json:
-                print_rows(out["results"][-len(b.kinds(mode)) :])
+            for edit_kind in kinds if mode != "json" else [""]:
+                out["results"] += [asdict(r) for r in await b.case(mode, n, rate, args.seconds, edit_kind)]
+                if not args.json:
+                    print_rows(out["results"][-len(b.kinds(mode)) :])
         if args.max_rate or args.issue:
             for n in [1000] if args.issue else args.clients:
                 found = await b.max_rate(n, args.seconds)
@@ -1114,8 +1202,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 HEAD = (
-    f"{'mode':<5} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | {'all p50':>8} "
-    f"{'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} {'CPU µs':>7} {'load':>5}"
+    f"{'mode':<5} {'edit':<9} {'N':>5} {'rate':>5} {'server':<11} {'p50':>7} {'p99':>7} {'max':>7} | "
+    f"{'all p50':>8} {'all p99':>8} | {'late%':>6} {'missing':>7} {'connect s':>9} {'KB/conn':>8} "
+    f"{'CPU µs':>7} {'B/edit':>8} {'load':>5}"
 )
 _printed_head = False
 
@@ -1129,10 +1218,11 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
         _printed_head = True
     for r in rows:
         print(
-            f"{r['mode']:<5} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
+            f"{r['mode']:<5} {r['edit_kind']:<9} {r['clients']:>5} {r['rate']:>5g} {r['server']:<11} "
             f"{r['delivery_p50_ms']:>7} {r['delivery_p99_ms']:>7} {r['delivery_max_ms']:>7} | "
             f"{r['all_p50_ms']:>8} {r['all_p99_ms']:>8} | {r['late_pct']:>6} {r['missing']:>7} "
-            f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['cpu_us_per_delivery']:>7} {r['load_avg']:>5}",
+            f"{r['connect_s']:>9} {r['rss_per_conn_kb']:>8} {r['cpu_us_per_delivery']:>7} "
+            f"{r['bytes_per_edit']:>8} {r['load_avg']:>5}",
             flush=True,
         )
 
@@ -1158,6 +1248,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="how long each case edits (≥ 20 edits)")
     parser.add_argument("--html", action="store_true", help="browser screens on mixed views of the demo ART")
     parser.add_argument("--roles", action="store_true", help="as --html, the screens in every role and team")
+    parser.add_argument(
+        "--kinds",
+        nargs="*",
+        choices=[*EDIT_KINDS, "all"],
+        help="HTML screens (as --html, or --roles), a case per kind of edit the room makes (issue 27)",
+    )
     parser.add_argument("--max-rate", action="store_true", help="climb the edit rate until p99 passes 1 s")
     parser.add_argument(
         "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"
