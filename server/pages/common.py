@@ -17,8 +17,9 @@ a view's model once for all its audiences. Rendering a view's regions goes throu
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from board import BoardState
@@ -42,10 +43,24 @@ def state_before(state: BoardState, events: Sequence[Committed]) -> BoardState:
 
 @dataclass(frozen=True)
 class Region:
-    """One part of a page that is replaced as a whole: its element id and its HTML (with hx-swap-oob)."""
+    """One part of a page that is replaced as a whole: its element id and its HTML (with hx-swap-oob).
+    A region that is a list of elements with ids of their own (``parts``: element id → HTML, as in the
+    list) is sent as those of its elements that changed when the list holds the same ids in the same
+    order (``shell``: the HTML around them, and their ids): a long list is not resent for one item."""
 
     id: str
     html: str
+    parts: dict[str, str] | None = None
+    shell: str = ""
+
+    @staticmethod
+    def of_list(id: str, whole_when_empty: str, parts: dict[str, str]) -> Region:
+        """The region of a list rendered with no items as ``whole_when_empty`` (ending in its closing
+        tag, the items going just before it) and holding ``parts``."""
+        close = whole_when_empty.rindex("</")
+        head, tail = whole_when_empty[:close].rstrip(), whole_when_empty[close:]
+        html = head + "".join(parts.values()) + whole_when_empty[len(head) :]
+        return Region(id, html, parts, head + tail + "|" + " ".join(parts))
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class Rendering:
     seq: int
     layout: object
     regions: dict[str, str]
+    # The list regions' elements and shells (see Region), by region id.
+    parts: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     # What was sent for the batch that led here: the seq it began at, and its fragments.
     since: int = -1
     fragments: str = ""
@@ -133,9 +150,28 @@ def changed_regions(
         with live_view(state.board_id, view + "|whole"):
             fragments = whole(model).html
     else:
-        fragments = "".join(html for id, html in after.regions.items() if before.regions.get(id) != html)
+        fragments = "".join(_changed(id, html, before, after) for id, html in after.regions.items())
     RENDERINGS.keep(state.board_id, key, replace(after, since=events[0].seq, fragments=fragments))
     return fragments
+
+
+# The opening tag of an element (its attribute values are escaped: the first ">" closes it).
+_OPEN_TAG_END = re.compile(r"^(\s*<[^>]*)>")
+
+
+def _changed(id: str, html: str, before: Rendering, after: Rendering) -> str:
+    """What to send of region ``id`` (``html`` after the batch): nothing if unchanged; of a list with
+    the same items in the same order, each item that changed, swapped alone; else the whole region."""
+    if before.regions.get(id) == html:
+        return ""
+    old, new = before.parts.get(id), after.parts.get(id)
+    if old is None or new is None or old[0] != new[0]:
+        return html
+    return "".join(
+        _OPEN_TAG_END.sub(r'\1 hx-swap-oob="outerHTML">', p, count=1)
+        for k, p in new[1].items()
+        if old[1][k] != p
+    )
 
 
 def _rendering(
@@ -148,7 +184,9 @@ def _rendering(
 ) -> Rendering:
     """``model``'s regions, rendered through the region memo of ``view``."""
     with live_view(board_id, view):
-        return Rendering(seq, layout_of(model), {r.id: r.html for r in regions_of(model)})
+        regions = regions_of(model)
+        parts = {r.id: (r.shell, r.parts) for r in regions if r.parts is not None}
+        return Rendering(seq, layout_of(model), {r.id: r.html for r in regions}, parts)
 
 
 class Models:

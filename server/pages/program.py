@@ -282,13 +282,23 @@ def program_regions(board: ProgramBoard, *, compact: bool = False) -> list[Regio
     regions += [
         Region(f"row-{row.team.id}", render_part("parts/team_row.html", row=row, **ctx)) for row in board.rows
     ]
-    regions.append(Region("strings", render_part("parts/strings.html", **ctx)))
+    regions.append(strings_region(board, compact))
     regions.append(Region("dep-notes", render_part("parts/dep_notes.html", **ctx)))
     regions.append(Region("deps-summary", render_part("parts/deps_summary.html", **ctx)))
     regions.append(Region("counters", render_part("parts/counters.html", **ctx)))
     if not compact:
         regions.append(Region("backlog", render_part("parts/backlog.html", **ctx)))
     return regions
+
+
+def strings_region(board: ProgramBoard, compact: bool) -> Region:
+    """The dependencies' list: a feature moved changes a few of its items, not the whole list."""
+    empty = render_part("parts/strings.html", board={"strings": ()}, oob=True, compact=compact)
+    items = {
+        f"dep-{s.dependency.id}": render_part("parts/string.html", s=s, compact=compact)
+        for s in board.strings
+    }
+    return Region.of_list("strings", empty, items)
 
 
 def program_grid(board: ProgramBoard, *, compact: bool = False) -> Region:

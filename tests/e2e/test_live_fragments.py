@@ -49,15 +49,28 @@ def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
         base_version=version(board, "feature", "payapi"),
         args={"iteration_id": "it4"},
     )
-    # Atlas's row (the card left I2 for I4) and Comet's (its Checkout card is now in conflict).
-    changed = ["row-atlas", "row-comet", "strings", "deps-summary", "counters"]
+    # Atlas's row (the card left I2 for I4) and Comet's (its Checkout card is now in conflict); of the
+    # strings list, only the dependency whose state changed, not the whole list.
+    changed = ["row-atlas", "row-comet", "dep-dep1", "deps-summary", "counters"]
     assert OOB_IDS.findall(html["program"]) == changed
     assert 'data-state="conflict"' in html["program"]
+    assert 'id="strings"' not in html["program"]
     assert OOB_IDS.findall(html["screen"])[:5] == changed
     assert "col-it2" in OOB_IDS.findall(html["team:atlas"])
     assert "col-it4" in OOB_IDS.findall(html["team:atlas"])
     assert "deps-out" in OOB_IDS.findall(html["team:comet"])
     assert not any(i.startswith(("row-", "col-")) for i in OOB_IDS.findall(html["team:borealis"]))
+
+
+def test_a_new_dependency_sends_the_whole_strings_list(live_server: LiveServer, board: BoardHandle) -> None:
+    """The list's items changed (one more): it is sent whole, with every string, the new one in place."""
+    build_plan(board)
+    args = {"need": "Search API", "requesting_team_id": "comet", "requesting_feature_id": "loyalty"}
+    args |= {"provider_team_id": "borealis", "provider_feature_id": "search", "needed_by_iteration_id": "it2"}
+    html = after_op(live_server, board, "dependency.create", args=args)
+    assert "strings" in OOB_IDS.findall(html["program"])
+    assert "dep-dep1" not in OOB_IDS.findall(html["program"])  # in the list, not sent again alone
+    assert html["program"].count('class="string ') == 2  # dep1 and the new one
 
 
 def test_a_new_team_redraws_the_whole_board(live_server: LiveServer, board: BoardHandle) -> None:
