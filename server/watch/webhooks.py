@@ -122,15 +122,21 @@ class Webhooks:
         alerts that arise from now on, not of everything that holds already."""
         url = check_url(url) if url.strip() else ""
         state = self.store.state(board_id)
-        with Session(self.engine) as db:
+        keys = [_key(a) for a in self._alerts(state)] if url else []
+        # The write lock up front (BEGIN IMMEDIATE on SQLite): a read first, then a write, fails at
+        # once with "database is locked" if a delivery was logged in between.
+        with (
+            self.engine.connect().execution_options(write=True) as conn,
+            conn.begin(),
+            Session(bind=conn) as db,
+        ):
             row = db.get(WebhookRow, board_id)
             if not url:
                 if row is not None:
                     db.delete(row)
             else:
-                keys = [_key(a) for a in self._alerts(state)]
                 db.merge(WebhookRow(board_id=board_id, url=url, sent=keys))
-            db.commit()
+            db.flush()
 
     def deliveries(self, board_id: str, limit: int = 20) -> list[Delivery]:
         with Session(self.engine) as db:

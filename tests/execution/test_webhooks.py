@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from server.clock import Clock
 from tests.conftest import BoardHandle, LiveServer
@@ -151,3 +153,40 @@ def test_only_the_rte_sets_a_webhook_and_bad_urls_are_refused(
         assert answer.status_code in (400, 422), (bad, answer.text)
     with board.rte() as c:
         assert c.get(f"/api/boards/{board.id}/webhook").json()["url"] == ""
+
+
+def test_a_webhook_set_while_a_delivery_is_being_logged_is_saved(watched_server: LiveServer) -> None:
+    """Setting the URL reads the row, then writes it. Another process's delivery log committed between
+    the two must not turn the RTE's save into a 503 ("database is locked"): the save takes the write
+    lock before it reads, and the other writer waits its turn."""
+    board = rocket(watched_server)
+    webhooks = watched_server.services.webhooks
+    engine = webhooks.engine
+    outcome: list[str] = []
+
+    def another_writer_between(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if outcome or not statement.lstrip().upper().startswith("SELECT") or "FROM webhook " not in statement:
+            return
+        # Another process logs a delivery now, waiting for no lock (sqlite3's timeout 0).
+        other = sqlite3.connect(str(engine.url.database), timeout=0)
+        try:
+            with other:
+                other.execute(
+                    "INSERT INTO webhook_delivery (board_id, at, attempt, alerts, status_code, ok, error)"
+                    " VALUES (?, ?, 1, 0, NULL, 0, 'elsewhere')",
+                    (board.id, datetime.datetime.now(datetime.UTC).isoformat()),
+                )
+            outcome.append("logged in between")
+        except sqlite3.OperationalError as exc:
+            outcome.append(f"waits its turn: {exc}")
+        finally:
+            other.close()
+
+    event.listen(engine, "after_cursor_execute", another_writer_between)
+    try:
+        assert set_webhook(board, "http://127.0.0.1:9/hook").status_code == 200
+    finally:
+        event.remove(engine, "after_cursor_execute", another_writer_between)
+    assert outcome == ["waits its turn: database is locked"], outcome
+    with board.rte() as c:
+        assert c.get(f"/api/boards/{board.id}/webhook").json()["url"] == "http://127.0.0.1:9/hook"
