@@ -286,9 +286,10 @@ def import_(
         )
         raise typer.Exit(code=1)
     choices = [*(map_ or []), *([f"default-team={default_team}"] if default_team is not None else [])]
-    storage = _storage()
     try:
+        # The database's set-up (a new one is migrated) is part of the command, before the batch.
         with no_full_collections():
+            storage = _storage()
             if jira is not None:
                 _import_jira(storage, board, source.read_bytes(), choices, preview=preview)
                 return
