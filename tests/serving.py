@@ -5,6 +5,7 @@ Used by the command-line and wheel tests and by scripts/screenshots.py. Every wa
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import subprocess
@@ -40,8 +41,11 @@ def output_lines(proc: subprocess.Popen[str], until: re.Pattern[str], deadline_s
     stdout = proc.stdout
 
     def pump() -> None:
-        for line in stdout:
-            lines.put(line.rstrip("\n"))
+        # Until the end of the output, or until piboard_serve closes the pipe of the ended process
+        # while this thread still reads it (ValueError: I/O operation on closed file).
+        with contextlib.suppress(ValueError):
+            for line in stdout:
+                lines.put(line.rstrip("\n"))
 
     threading.Thread(target=pump, daemon=True).start()
     seen: list[str] = []
