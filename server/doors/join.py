@@ -77,9 +77,14 @@ def join_submit(
 
 def signed_in_redirect(request: Request, url: str, board_id: str, session: str) -> Response:
     """Go to ``url`` with the board's session cookie set: the browser is now that participant."""
+    return redirect_with_session(request, url, session_cookie_name(board_id), session)
+
+
+def redirect_with_session(request: Request, url: str, cookie: str, session: str) -> Response:
+    """Go to ``url`` with the session cookie ``cookie`` set (a board's, or a solution's)."""
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(
-        session_cookie_name(board_id),
+        cookie,
         session,
         httponly=True,
         samesite="lax",

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
@@ -98,7 +98,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         await close_with(websocket, CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
         return
     try:
-        hello = await receive_hello(websocket, services.settings.max_ws_message_bytes)
+        hello = await receive_hello(websocket, services.settings.max_ws_message_bytes, Hello)
     except FrameError as exc:
         await close_with(websocket, CloseCode.PROTOCOL, exc.code, exc.reason)
         return
@@ -141,13 +141,17 @@ async def receive_text(websocket: WebSocket, max_bytes: int) -> str:
     return text
 
 
-async def receive_hello(websocket: WebSocket, max_bytes: int) -> Hello:
+HelloShape = TypeVar("HelloShape", bound=BaseModel)
+
+
+async def receive_hello(websocket: WebSocket, max_bytes: int, shape: type[HelloShape]) -> HelloShape:
+    """The socket's first message, a hello of ``shape`` (a board's, or a solution page's)."""
     text = await asyncio.wait_for(receive_text(websocket, max_bytes), HELLO_TIMEOUT_SECONDS)
     data = parse_frame(text)
     if data["type"] != FrameType.HELLO:
         raise FrameError("protocol", "the first message must be hello")
     try:
-        return Hello.model_validate(data)
+        return shape.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -23,7 +23,6 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor, Role
@@ -36,6 +35,7 @@ from server.doors.live_socket import (
     STRIKES_PER_SECOND,
     _Disconnected,
     close_with,
+    receive_hello,
     receive_text,
 )
 from server.doors.origin import cross_origin
@@ -43,7 +43,6 @@ from server.doors.solutions import page_context, read_solution, solution_session
 from server.live.connection import Connection, ConnectionState
 from server.live.hub import Hub
 from server.live.protocol import (
-    HELLO_TIMEOUT_SECONDS,
     PONG,
     CloseCode,
     FrameError,
@@ -119,19 +118,6 @@ def render(services: Services, solution_id: str, session: str | None) -> tuple[d
     return view.seqs, solution_seqs_marker(view.seqs) + parts
 
 
-async def receive_hello(websocket: WebSocket, max_bytes: int) -> SolutionHello:
-    text = await asyncio.wait_for(receive_text(websocket, max_bytes), HELLO_TIMEOUT_SECONDS)
-    data = parse_frame(text)
-    if data["type"] != FrameType.HELLO:
-        raise FrameError("protocol", "the first message must be hello")
-    try:
-        return SolutionHello.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise FrameError("protocol", f"hello.{where}: {first['msg']}") from None
-
-
 @router.websocket("/s/{solution_id}/ws")
 async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
     services: Services = websocket.app.state.services
@@ -154,7 +140,7 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
         await close_with(websocket, CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
         return
     try:
-        hello = await receive_hello(websocket, settings.max_ws_message_bytes)
+        hello = await receive_hello(websocket, settings.max_ws_message_bytes, SolutionHello)
     except FrameError as exc:
         await close_with(websocket, CloseCode.PROTOCOL, exc.code, exc.reason)
         return

@@ -48,6 +48,7 @@ from server.doors.deps import (
     limit_client,
 )
 from server.doors.error_handlers import Answer, answer_refusals_as
+from server.doors.join import redirect_with_session
 from server.doors.meeting import admin_page
 from server.doors.pages import _home_context as home_context
 from server.errors import STATUS, refusal_headers
@@ -229,17 +230,8 @@ def join_train(services: Services, board_id: str, actor: Actor, link: str) -> tu
 
 
 def with_session(request: Request, url: str, solution_id: str, session: str) -> Response:
-    """Go to ``url`` with the solution's session cookie set (as server/doors/join.py does for a board)."""
-    response = RedirectResponse(url, status_code=303)
-    response.set_cookie(
-        solution_cookie_name(solution_id),
-        session,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        max_age=60 * 60 * 24 * 30,
-    )
-    return response
+    """Go to ``url`` with the solution's session cookie set."""
+    return redirect_with_session(request, url, solution_cookie_name(solution_id), session)
 
 
 # --- REST ------------------------------------------------------------------------------------------
