@@ -50,10 +50,10 @@ screen_router = APIRouter(prefix="/b/{board_id}/screen", tags=["pages"])
 @home_router.get("/", response_class=HTMLResponse)
 async def home(request: Request, services: ServicesDep) -> Response:
     boards = await run_in_threadpool(services.op_path.boards)
-    return templates.TemplateResponse(request, "home.html", _home_context(services, boards))
+    return templates.TemplateResponse(request, "home.html", home_context(services, boards))
 
 
-def _home_context(services: Services, boards: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
+def home_context(services: Services, boards: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
     # Where the operator set an admin token, board names are not shown to whoever reaches the server.
     guarded = bool(services.settings.admin_token)
     return {"boards": [] if guarded else boards, "needs_admin_token": guarded, "error": error}
@@ -82,7 +82,7 @@ async def create_board_page(
     except PiboardError as exc:
         # The home page again, with why above its form.
         boards = await run_in_threadpool(services.op_path.boards)
-        context = _home_context(services, boards, exc.reason)
+        context = home_context(services, boards, exc.reason)
         return templates.TemplateResponse(
             request, "home.html", context, status_code=STATUS.get(exc.code, 400), headers=refusal_headers(exc)
         )

@@ -50,7 +50,7 @@ from server.doors.deps import (
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.join import redirect_with_session
 from server.doors.meeting import admin_page
-from server.doors.pages import _home_context as home_context
+from server.doors.pages import home_context
 from server.errors import STATUS, refusal_headers
 from server.live.protocol import solution_seqs_marker
 from server.pages.solution import SolutionView, solution_view
