@@ -89,10 +89,26 @@
     }
   }
 
+  // A new story waiting in the outbox is shown by a stand-in (see showPending). Once its op is
+  // committed the stand-in stays until the page shows that seq (the live update that brings the story
+  // itself), then goes: a live update can arrive before the op's answer, so neither order leaves the
+  // story twice. One refused goes at once. Element id → seq.
+  var standIns = {};
+
+  function dropStandIns() {
+    Object.keys(standIns).forEach(function (id) {
+      if (seq < standIns[id]) return;
+      var standIn = document.getElementById(id);
+      if (standIn) standIn.remove();
+      delete standIns[id];
+    });
+  }
+
   function setSeq(value) {
     if (value > seq) {
       seq = value;
       body.dataset.seq = String(seq);
+      dropStandIns();
     }
   }
 
@@ -371,13 +387,17 @@
   // on it, a new story in its iteration's column. The live update after it is sent replaces them.
   var PENDING_TEXT = { "args.title": ".story-title, .card-title", "args.points": ".points" };
 
+  function standInId(fields) {
+    return "pending-" + fields.get("client_op_id");
+  }
+
   function showPending(entry, waiting) {
     var fields = entry.fields;
     var type = fields.get("type") || "";
     if (type === "story.create") {
       var column = document.getElementById("col-" + (fields.get("args.iteration_id") || ""));
       var list = column && column.querySelector("ul.stories");
-      var id = "pending-" + fields.get("client_op_id");
+      var id = standInId(fields);
       waiting[id] = true;
       if (!list || document.getElementById(id)) return;
       var story = document.createElement("li");
@@ -450,6 +470,9 @@
         if (UNREACHED.indexOf(response.status) >= 0) throw new Error("HTTP " + response.status);
         outbox.shift();
         requestsReach(true);
+        var committed = response.status === 204 ? parseInt(response.headers.get("X-Piboard-Seq") || "0", 10) : 0;
+        standIns[standInId(entry.fields)] = committed || 0;
+        dropStandIns();
         if (response.status === 204) return null;
         return response.text().then(function (html) { refusedLater(entry, html); });
       })

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import APIResponse, Locator, Page, Route, expect
 
 from tests.browser import FULL_HD, LAPTOP, PageAs, screenshot
 from tests.conftest import BoardHandle
@@ -267,3 +267,35 @@ def test_an_offline_edit_shows_its_text_pending_and_the_outbox_covers_no_panel(
     expect(ann.locator(".op-waiting")).to_have_count(0)
     expect(iteration_column(ann, "I3").locator(".story", has_text="Refunds")).to_have_count(1)
     expect(story.locator(".story-title")).to_have_text("Payment intents (3DS)")
+
+
+def test_a_story_sent_from_the_outbox_shows_once_when_its_live_update_comes_before_the_answer(
+    planned_board: tuple[BoardHandle, Plan], page_as: PageAs
+) -> None:
+    """The live update that brings a new story may reach the page before the answer to its post (a
+    loaded server, a slow link): the story's pending stand-in must not stay beside it."""
+    board, _ = planned_board
+    ann = team_page(page_as, board, "Ann Atlas", "atlas")
+    ann.context.set_offline(True)
+    add_story(ann, "I3", "Chargebacks", 5, wait=False)
+    stories = iteration_column(ann, "I3").locator(".story", has_text="Chargebacks")
+    expect(stories).to_have_class(re.compile(r"\bop-waiting\b"))
+
+    # The post reaches the server (committed, sent live) but its answer is held back.
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold(route: Route) -> None:
+        held.append((route, route.fetch()))
+
+    ann.route("**/ops", hold)
+    ann.context.set_offline(False)
+    arrived = stories.and_(ann.locator(".story:not([id^='pending-'])"))
+    expect(arrived).to_have_count(1, timeout=15_000)
+    assert len(held) == 1
+    route, answer = held[0]
+    route.fulfill(response=answer)
+
+    expect(ann.locator("#outbox")).to_be_hidden()
+    expect(ann.locator(".op-waiting")).to_have_count(0)
+    expect(stories).to_have_count(1)
+    expect(stories.locator(".points")).to_have_text("5")
