@@ -60,6 +60,10 @@ class Cell:
     load: Load | None
 
     @property
+    def dom_id(self) -> str:
+        return f"cell-{self.team.id}-{self.iteration.id}"
+
+    @property
     def load_percent(self) -> int | None:
         ratio = self.load.ratio if self.load else None
         return None if ratio is None else round(ratio * 100)
@@ -279,9 +283,7 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
 def program_regions(board: ProgramBoard, *, compact: bool = False) -> list[Region]:
     ctx = {"board": board, "oob": True, "compact": compact}
     regions = [Region("milestones", render_part("parts/milestones.html", **ctx))]
-    regions += [
-        Region(f"row-{row.team.id}", render_part("parts/team_row.html", row=row, **ctx)) for row in board.rows
-    ]
+    regions += [row_region(board, row, compact) for row in board.rows]
     regions.append(strings_region(board, compact))
     regions.append(Region("dep-notes", render_part("parts/dep_notes.html", **ctx)))
     regions.append(Region("deps-summary", render_part("parts/deps_summary.html", **ctx)))
@@ -289,6 +291,15 @@ def program_regions(board: ProgramBoard, *, compact: bool = False) -> list[Regio
     if not compact:
         regions.append(Region("backlog", render_part("parts/backlog.html", **ctx)))
     return regions
+
+
+def row_region(board: ProgramBoard, row: Row, compact: bool) -> Region:
+    """A team's row: a feature moved changes its two cells (and the label's counts), not the whole row."""
+    ctx = {"board": board, "row": row, "compact": compact}
+    empty = render_part("parts/team_row.html", oob=True, shell_only=True, **ctx)
+    items = {f"team-{row.team.id}": render_part("parts/team_label.html", **ctx)}
+    items |= {cell.dom_id: render_part("parts/program_cell.html", cell=cell, **ctx) for cell in row.cells}
+    return Region.of_list(f"row-{row.team.id}", empty, items)
 
 
 def strings_region(board: ProgramBoard, compact: bool) -> Region:

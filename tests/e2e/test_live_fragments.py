@@ -9,8 +9,9 @@ import pytest
 from board import Actor
 from board.model import Role
 from server.pages import common
+from server.pages.program import build_program, program_regions
 from server.pages.renderer import render_update
-from server.pages.templating import Viewer
+from server.pages.templating import Viewer, rendering_for
 from tests.conftest import BoardHandle, LiveServer
 from tests.e2e.conftest import atlas_accepts_dep1, build_plan
 
@@ -36,7 +37,7 @@ def version(board: BoardHandle, kind: str, item_id: str) -> int:
     return int(board.read()["items"][kind][item_id]["version"])
 
 
-def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
+def test_a_move_sends_only_the_cells_strings_and_counters_it_changed(
     live_server: LiveServer, board: BoardHandle
 ) -> None:
     build_plan(board)
@@ -49,17 +50,29 @@ def test_a_move_sends_only_the_rows_strings_and_counters_it_changed(
         base_version=version(board, "feature", "payapi"),
         args={"iteration_id": "it4"},
     )
-    # Atlas's row (the card left I2 for I4) and Comet's (its Checkout card is now in conflict); of the
-    # strings list, only the dependency whose state changed, not the whole list.
-    changed = ["row-atlas", "row-comet", "dep-dep1", "deps-summary", "counters"]
+    # Of Atlas's row, the two cells the card left and reached and the label (its conflict mark); of
+    # Comet's, the cell of its Checkout card, now in conflict, and the label; of the strings list, only
+    # the dependency whose state changed. No row, nor the whole list, is sent again.
+    changed = ["team-atlas", "cell-atlas-it2", "cell-atlas-it4", "team-comet", "cell-comet-it3"]
+    changed += ["dep-dep1", "deps-summary", "counters"]
     assert OOB_IDS.findall(html["program"]) == changed
     assert 'data-state="conflict"' in html["program"]
-    assert 'id="strings"' not in html["program"]
-    assert OOB_IDS.findall(html["screen"])[:5] == changed
+    assert 'id="strings"' not in html["program"] and 'id="row-' not in html["program"]
+    assert OOB_IDS.findall(html["screen"])[:8] == changed
+    assert 'id="row-' not in html["screen"]
+    # What is sent of a row is its cells as the whole row shows them: the page after the move.
+    state = live_server.services.op_path.state(board.id)
+    with rendering_for(Viewer(Actor("", "", Role.RTE), locked=False)):
+        rows = {r.id: r for r in program_regions(build_program(state))}
+    for team, cell in (("atlas", "cell-atlas-it4"), ("comet", "cell-comet-it3")):
+        whole = rows[f"row-{team}"]
+        assert whole.parts is not None
+        assert whole.parts[cell].strip() in html["program"].replace(' hx-swap-oob="outerHTML"', "")
+        assert len(html["program"]) < len(rows["row-atlas"].html) + len(whole.html)
     assert "col-it2" in OOB_IDS.findall(html["team:atlas"])
     assert "col-it4" in OOB_IDS.findall(html["team:atlas"])
     assert "deps-out" in OOB_IDS.findall(html["team:comet"])
-    assert not any(i.startswith(("row-", "col-")) for i in OOB_IDS.findall(html["team:borealis"]))
+    assert not any(i.startswith(("row-", "col-", "cell-")) for i in OOB_IDS.findall(html["team:borealis"]))
 
 
 def test_a_new_dependency_sends_the_whole_strings_list(live_server: LiveServer, board: BoardHandle) -> None:

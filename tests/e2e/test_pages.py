@@ -45,6 +45,9 @@ def test_a_move_is_seen_by_another_person_with_its_string_and_loads(
     expect(other.locator("#dep-dep1")).to_have_attribute("data-state", "conflict")
     expect(other.locator("#card-checkout")).to_have_class(re.compile(r"\bis-conflict\b"))
     expect(other.locator("#strings-layer g.str-conflict .badge")).to_have_count(1)
+    # The rows' labels count it (only their cells and labels are sent, not the rows).
+    expect(other.locator("#team-comet .mark-conflict")).to_have_text("✖ 1")
+    expect(other.locator("#team-atlas .mark-conflict")).to_have_text("✖ 1")
     expect(other.locator("[data-counter=conflicts] .n")).to_have_text("1")
     expect(other.locator("#deps-summary")).to_have_text("Dependencies: 1, 1 in conflict")
     assert item(board, "feature", "payapi")["iteration_id"] == "it4"

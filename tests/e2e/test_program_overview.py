@@ -195,3 +195,38 @@ def test_one_dependency_is_followed_from_its_string_and_escape_shows_them_all(
     assert sorted(ends) == sorted(f"card-{dep[k]}" for k in ("requesting_feature_id", "provider_feature_id"))
     rte.get_by_role("button", name="Show every string").click()
     assert len(drawn(rte)) == 202
+
+
+def test_a_card_moved_by_someone_else_is_counted_in_the_cells_it_left_and_reached(
+    rte: Page, art: BoardHandle
+) -> None:
+    """Live, a move sends the two cells alone (not their rows): the overview counts them again, and the
+    row's marks and load badges are those of the board after the move."""
+    expect(rte.locator(".program-wrap")).to_have_class(re.compile(r"\boverview\b"))
+    features = art.read()["items"]["feature"]
+    fid = min(f for f, x in features.items() if x["team_id"] == "t01" and x["iteration_id"] != "it1")
+    source = f".cell[data-team='t01'][data-iteration='{features[fid]['iteration_id']}']"
+    target = ".cell[data-team='t00'][data-iteration='it1']"
+    holds = {cell: int(rte.locator(cell).get_attribute("data-cards") or 0) for cell in (source, target)}
+    other = art.join("rte", "Otto Other RTE")
+    args = {"team_id": "t00", "iteration_id": "it1"}
+    moved = art.op(other, "feature.move", target=fid, base_version=features[fid]["version"], args=args)
+    assert moved.status_code == 200, moved.text
+    expect(rte.locator(f"{target} #card-{fid}")).to_be_attached()
+    expect(rte.locator(target)).to_have_attribute("data-cards", str(holds[target] + 1))
+    expect(rte.locator(source)).to_have_attribute("data-cards", str(holds[source] - 1))
+    drawn(rte)  # the page's redraw after the swap
+    seen = rte.evaluate(OVERVIEW)
+    for cell in seen["cells"]:
+        assert cell["shown"] + cell["counted"] == cell["holds"], cell
+    crowded = rte.locator(f"{target} [data-more]")
+    expect(crowded).to_be_visible()
+    hidden = rte.locator(f"{target} .card[hidden]").count()
+    expect(crowded).to_have_text(f"+{hidden}")
+    # The rows' label and badges as a fresh page shows them.
+    fresh = rte.context.new_page()
+    fresh.goto(rte.url)
+    for team in ("t00", "t01"):
+        for part in (f"#team-{team} .row-marks", f".team-row[data-team='{team}'] .load-badge"):
+            assert rte.locator(part).all_inner_texts() == fresh.locator(part).all_inner_texts(), part
+    fresh.close()
