@@ -78,10 +78,16 @@ def dependency_state(state: BoardState, dep: Dependency) -> DependencyState:
     - *conflict*: accepted, but the work is planned later than needed or not at all;
     - *done*: delivered.
 
+    Across trains (``board.cross_train``) a dependency whose two trains' iterations disagree is a
+    conflict whatever was answered, until their dates agree.
+
     (*late* is the execution's state, see ``board.execution.dependency_health``.)
     """
     if dep.status == DependencyStatus.DONE:
         return DependencyState.DONE
+    if dep.cadence_mismatch:
+        # Across trains whose iterations disagree, "by iteration 3" means different dates on each side.
+        return DependencyState.CONFLICT
     if dep.status == DependencyStatus.REQUESTED:
         return DependencyState.REQUESTED
     if dep.status == DependencyStatus.PROPOSED:

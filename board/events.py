@@ -53,6 +53,7 @@ def to_row(event: Committed) -> dict[str, Any]:
             "role": event.actor.role.value,
             "team_id": event.actor.team_id,
             **({"tracker": True} if event.actor.tracker else {}),
+            **({"solution": True} if event.actor.solution else {}),
         },
         "at": datetime.fromtimestamp(event.at, UTC),
     }
@@ -74,6 +75,7 @@ def from_row(row: Mapping[str, Any]) -> Committed:
             Role(actor["role"]),
             actor.get("team_id"),
             tracker=bool(actor.get("tracker")),
+            solution=bool(actor.get("solution")),
         ),
         at=_timestamp(at),
     )

@@ -311,6 +311,14 @@ class Dependency(Item):
     answer: str = ""
     # The Jira link it came from, "PROVIDER-KEY>REQUESTER-KEY", so a re-import finds it again.
     external_key: str = ""
+    # Across trains of a solution (board.cross_train): the asking train's dependency names the team it
+    # asks, "<board>/<team>"; the providing train's mirror names the request, "<board>/<dependency>".
+    provider_train: str = ""
+    requester_train: str = ""
+    # The other train's seq this side last took (a mirror, an answer): an older one is skipped.
+    mirrored_seq: int = 0
+    # How the two trains' iterations disagree, in words: it counts as a conflict until they agree.
+    cadence_mismatch: str = ""
 
 
 @dataclass

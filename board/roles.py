@@ -37,10 +37,13 @@ class Actor:
     # The sync with a tracker ("Jira", "Azure DevOps"): a flag, not a role, so no join link can make one.
     # It acts with the RTE's role, held to the fields the tracker owns (board.tracker).
     tracker: bool = False
+    # The solution writing one train's side of a cross-train dependency from the other's: a flag, not a
+    # role, so no join link can make one; it sends SOLUTION_OPS and nothing else (board.ops.cross_train).
+    solution: bool = False
 
     @property
     def label(self) -> str:
-        return self.name if self.tracker else f"{self.name} ({self.role.value})"
+        return self.name if self.tracker or self.solution else f"{self.name} ({self.role.value})"
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -87,6 +90,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dependency.done": _roles(RTE, TEAM),
     "dependency.comment": _roles(RTE, ARCH, TEAM, PM),
     "dependency.delete": _roles(RTE, TEAM),
+    # cross-train dependencies: only the solution (Actor.solution) writes one train's side from the other's
+    "crosstrain.mirror": _roles(),
+    "crosstrain.answer": _roles(),
     "objective.create": _roles(RTE, TEAM),
     "objective.update": _roles(RTE, TEAM),
     "objective.delete": _roles(RTE, TEAM),
@@ -121,6 +127,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "help.take": _roles(RTE, PM, ARCH, BO),
     "help.close": _roles(RTE, PM, ARCH, BO, TEAM),
 }
+
+# What the solution sends, and all it may send (see Actor.solution).
+SOLUTION_OPS = frozenset({"crosstrain.mirror", "crosstrain.answer"})
 
 # Changes to the plan itself: frozen for everyone but the RTE while the plan is locked.
 PLAN_OPS = frozenset(
@@ -168,6 +177,13 @@ def refusal(
     allowed = PERMISSIONS.get(op_type)
     if allowed is None:
         return Forbidden("piboard knows no such action")
+    if actor.solution or op_type in SOLUTION_OPS:
+        # Not held by a lock either: the other train's change was allowed on its own board.
+        if actor.solution and op_type in SOLUTION_OPS:
+            return None
+        if actor.solution:
+            return Forbidden("the solution writes only the other train's side of cross-train dependencies")
+        return Forbidden("only the solution writes another train's request or answer on a board")
     if actor.role not in allowed:
         return Forbidden(f"{role_label(actor.role)} may not {op_label(op_type)}")
     if actor.role == TEAM and not actor.team_id:

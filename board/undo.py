@@ -43,6 +43,9 @@ NOT_UNDOABLE = frozenset(
         "help.ask",
         "help.take",
         "help.close",
+        # the other train's side of a cross-train dependency: it follows that train, not a person here
+        "crosstrain.mirror",
+        "crosstrain.answer",
     }
 )
 # An undo (or redo) may follow a chain of undos this long back to the op it reverses.

@@ -5,6 +5,7 @@
 - :mod:`board.ops.schema` — which fields each kind of item accepts, and their references.
 - :mod:`board.ops.plan` — the plan's items: create, update, move, delete, reorder.
 - :mod:`board.ops.dependencies` — a dependency's answers: accept, propose, decline, done, comment.
+- :mod:`board.ops.cross_train` — asking another train's team; the solution's mirrors and answers.
 - :mod:`board.ops.objectives_and_risks` — business value, ROAM and the ROAM session's focus.
 - :mod:`board.ops.lifecycle` — the board created, locked, its baseline taken, its execution started.
 - :mod:`board.ops.vote` — the confidence vote.
@@ -17,6 +18,7 @@ Importing this package registers every handler.
 
 # Each handler module registers its ops with the registry when imported.
 from board.ops import (  # noqa: F401
+    cross_train,
     dependencies,
     lifecycle,
     objectives_and_risks,

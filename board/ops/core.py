@@ -41,14 +41,17 @@ def _no_history(seq: int) -> Committed | None:
 @dataclass(frozen=True)
 class Context:
     """What an op may know of the world: the time, a source of fresh ids, the seq it will get, and
-    the board's earlier events by seq (an undo reads the event it reverses), and the board's terms with
-    its tracker when it is synced with one."""
+    the board's earlier events by seq (an undo reads the event it reverses), the board's terms with
+    its tracker when it is synced with one, and the teams of the other trains of its solution."""
 
     now: float
     new_id: Callable[[], str]
     seq: int
     history: Callable[[int], Committed | None] = _no_history
     sync: SyncTerms | None = None
+    # "<board>/<team>" -> the words naming that team of another train of this board's solution, or None
+    # when it is not one (board.ops.cross_train); None: this board reaches no other train.
+    other_trains: Callable[[str], str | None] | None = None
 
 
 class Tx:

@@ -16,6 +16,7 @@ from board.model import (
     holds_feature_work,
 )
 from board.ops.core import Context, Tx, handles, need_version, only_args
+from board.ops.cross_train import refuse_answer_here
 from board.ops.schema import check_refs, clean
 from board.roles import Actor, authorise
 
@@ -25,6 +26,7 @@ def _accept_dependency(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     """The provider answers: it will deliver with this feature / story (or, external, in this iteration)."""
     dep: Dependency = tx.require(Dependency, op.target, need_version(op))
     authorise(actor, op.type, _answering_team(dep))
+    refuse_answer_here(dep)
     if dep.status == DependencyStatus.DONE:
         raise IllegalTransition("this dependency is done already")
     values = clean(
@@ -101,6 +103,7 @@ def _answering_team(dep: Dependency) -> str | None:
 def _dependency_done(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     dep: Dependency = tx.require(Dependency, op.target, need_version(op))
     authorise(actor, op.type, _answering_team(dep))
+    refuse_answer_here(dep)
     dep.status = (
         DependencyStatus.DONE
         if f.Bool().clean("done", op.args.get("done", True))

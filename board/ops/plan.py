@@ -39,6 +39,7 @@ from board.ops.core import (
     need_version,
     only_args,
 )
+from board.ops.cross_train import ask_other_train, refuse_mirror_edit
 from board.ops.schema import MODEL_FOR_KIND, check_refs, clean
 from board.roles import Actor
 from board.setup import holdings
@@ -66,6 +67,8 @@ PLAN_KINDS = (
 def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     values = clean(kind, op.args, creating=True)
+    if kind == "dependency":
+        ask_other_train(ctx, values, creating=True)
     narrow_for_actor(op.type, actor, kind, None, values)
     check_refs(tx, kind, values)
     cls = MODEL_FOR_KIND[kind]
@@ -172,6 +175,8 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
         if refused:
             raise IllegalTransition(refused)
     if isinstance(item, Dependency):
+        refuse_mirror_edit(item)
+        ask_other_train(ctx, values, creating=False)
         _reopen_if_redirected(item, values)
     for name, value in values.items():
         setattr(item, name, value)

@@ -112,6 +112,8 @@ FIELDS: dict[str, dict[str, f.Field]] = {
         "provider_story_id": f.Ref("story"),
         "promised_iteration_id": f.Ref("iteration"),
         "external_key": f.Text(90),
+        # A team of another train of the solution, "<board>/<team>" (board.ops.cross_train checks it).
+        "provider_train": f.Text(100),
     },
     "objective": {
         "team_id": f.Ref("team", nullable=False),

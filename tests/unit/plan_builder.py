@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from board.core import Change, Committed, Op
@@ -37,6 +38,8 @@ class Session:
         self._ids = itertools.count(1)
         self.events: dict[int, Committed] = {}  # what the event table would hold, by seq
         self.sync: SyncTerms | None = None  # the board's terms with its tracker, once connected
+        # The teams of other trains of the board's solution, as the server tells an op (Context.other_trains).
+        self.other_trains: Callable[[str], str | None] | None = None
 
     # -- applying ops ------------------------------------------------------------------------------
 
@@ -47,6 +50,7 @@ class Session:
             seq=self.state.seq + 1,
             history=self.events.get,
             sync=self.sync,
+            other_trains=self.other_trains,
         )
 
     def apply(self, op: Op, by: Actor = RTE) -> list[Change]:
