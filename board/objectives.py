@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from board import fields as f
 from board.model import BoardState, Objective
 
 PREDICTABILITY_BAND = (0.8, 1.0)
+
+# Business value as Business Owners give it, a train's objectives' and a solution's alike: planned
+# 1–10 when the plan is agreed, actual 0–10 at the end of the PI (None: not given yet).
+PLANNED_BV = f.Int(1, 10, nullable=True)
+ACTUAL_BV = f.Int(0, 10, nullable=True)
 
 
 @dataclass(frozen=True)

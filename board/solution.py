@@ -27,12 +27,15 @@ class SolutionRole(str, enum.Enum):
     SOLUTION_MANAGEMENT = "solution_management"
     SOLUTION_ARCHITECT = "solution_architect"
     SUPPLIER = "supplier"
+    # Gives business value to the solution's PI objectives (Post-PI Planning), as a train's BOs do.
+    BUSINESS_OWNER = "business_owner"
 
 
 STE = SolutionRole.STE
 SOLUTION_MANAGEMENT = SolutionRole.SOLUTION_MANAGEMENT
 SOLUTION_ARCHITECT = SolutionRole.SOLUTION_ARCHITECT
 SUPPLIER = SolutionRole.SUPPLIER
+BUSINESS_OWNER = SolutionRole.BUSINESS_OWNER
 
 # Who holds a role, as the start of a sentence's subject (as board.wording says it for a train's roles).
 SOLUTION_ROLE_NAMES: dict[SolutionRole, str] = {
@@ -40,6 +43,7 @@ SOLUTION_ROLE_NAMES: dict[SolutionRole, str] = {
     SOLUTION_MANAGEMENT: "Solution Management",
     SOLUTION_ARCHITECT: "the Solution Architect",
     SUPPLIER: "a supplier",
+    BUSINESS_OWNER: "a solution Business Owner",
 }
 
 # A join link either lets a person into the solution in one of its roles, or (this kind) lets a train's
@@ -80,6 +84,14 @@ SOLUTION_PERMISSIONS: dict[str, tuple[frozenset[SolutionRole], str]] = {
     "capability.update": (_roles(STE, SOLUTION_MANAGEMENT), "change a capability"),
     "capability.split": (_roles(STE, SOLUTION_MANAGEMENT), "split a capability into features"),
     "capability.delete": (_roles(STE, SOLUTION_MANAGEMENT), "delete a capability"),
+    # Post-PI Planning (board/solution_plan.py): the solution's PI objectives, its risks and its vote.
+    "objective.create": (_roles(STE, SOLUTION_MANAGEMENT), "write a solution objective"),
+    "objective.set_bv": (_roles(BUSINESS_OWNER), "give business value to a solution objective"),
+    "risk.create": (EVERYONE, "raise a solution risk"),
+    "risk.roam": (_roles(STE), "ROAM a solution risk"),
+    "vote.open": (_roles(STE), "open the solution's confidence vote"),
+    "vote.cast": (EVERYONE, "vote in the solution's confidence vote"),
+    "vote.close": (_roles(STE), "close the solution's confidence vote"),
 }
 
 
@@ -219,6 +231,7 @@ TRAIN_ROLE_OF: dict[SolutionRole, Role | None] = {
     SOLUTION_MANAGEMENT: Role.PRODUCT_MANAGEMENT,
     SOLUTION_ARCHITECT: Role.ARCHITECT,
     SUPPLIER: None,
+    BUSINESS_OWNER: None,
 }
 
 

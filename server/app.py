@@ -28,6 +28,7 @@ from server.doors import (
     pages,
     people,
     people_place,
+    solution_plan,
     solution_socket,
     solutions,
     sync,
@@ -251,6 +252,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         solutions.router,
         solutions.train_router,
         solutions.page_router,
+        solution_plan.router,
+        solution_plan.page_router,
     ):
         app.include_router(router)
     return app

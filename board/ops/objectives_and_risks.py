@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from board import fields as f
 from board.core import Op
-from board.errors import Invalid
-from board.model import Objective, Risk, Roam
+from board.model import Objective, Risk
+from board.objectives import ACTUAL_BV, PLANNED_BV
 from board.ops.core import Context, Tx, handles, need_version, only_args
+from board.risks import roamed
 from board.roles import Actor, authorise
 
 
@@ -16,9 +16,7 @@ def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     name = "planned_bv" if op.type == "objective.set_bv" else "actual_bv"
     only_args(op, {"value"}, "business value is set with a single 'value'")
     setattr(
-        obj,
-        name,
-        f.Int(1 if name == "planned_bv" else 0, 10, nullable=True).clean("value", op.args.get("value")),
+        obj, name, (PLANNED_BV if name == "planned_bv" else ACTUAL_BV).clean("value", op.args.get("value"))
     )
     tx.put(obj)
 
@@ -27,12 +25,7 @@ def _set_bv(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 def _roam(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     risk: Risk = tx.require(Risk, op.target, need_version(op))
     authorise(actor, op.type, risk.team_id)
-    roam = f.Choice(Roam).clean("roam", op.args.get("roam"))
-    assert isinstance(roam, Roam)
-    owner = f.Text(80).clean("owner", op.args.get("owner", risk.owner))
-    if roam == Roam.OWNED and not owner:
-        raise Invalid("an Owned risk needs an owner: name who owns it")
-    risk.roam, risk.owner = roam, owner
+    risk.roam, risk.owner = roamed(op.args.get("roam"), op.args.get("owner", risk.owner))
     tx.put(risk)
 
 

@@ -98,7 +98,7 @@ class Followers:
 
 
 # The page's parts a train's change can change, each a template whose root has its id (swapped oob).
-LIVE_PARTS = ("solution/trains.html", "solution/capabilities.html")
+LIVE_PARTS = ("solution/trains.html", "solution/capabilities.html", "solution/plan.html")
 
 
 def member(services: Services, solution_id: str, session: str | None) -> SolutionActor:

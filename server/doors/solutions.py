@@ -11,6 +11,7 @@ says why and changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request
@@ -54,6 +55,7 @@ from server.doors.pages import home_context
 from server.errors import STATUS, refusal_headers
 from server.live.protocol import solution_seqs_marker
 from server.pages.solution import SolutionView, solution_view
+from server.pages.solution_plan import plan_context, plan_view
 from server.pages.templating import templates
 from server.store.provision import require_admin_token
 from server.store.solutions import SolutionLink, solution_cookie_name
@@ -153,7 +155,9 @@ def read_solution(services: Services, solution_id: str) -> SolutionView:
     solution = services.solutions.solution(solution_id)
     trains = [(services.op_path.state(t.board_id), t.joined_by) for t in solution.trains]
     capabilities = services.solutions.capabilities(solution_id)
-    return solution_view(solution.id, solution.name, solution.pi_name, trains, capabilities)
+    view = solution_view(solution.id, solution.name, solution.pi_name, trains, capabilities)
+    plan = plan_view(services.solution_plan.plan(solution_id), [state for state, _ in trains])
+    return dataclasses.replace(view, plan=plan)
 
 
 def add_capability(
@@ -394,6 +398,7 @@ def page_context(actor: SolutionActor, view: SolutionView) -> dict[str, Any]:
         "may_remove": may_in_solution(actor, "train.remove"),
         "may_write": may_in_solution(actor, "capability.create"),
         "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
+        **plan_context(actor, view.plan),
     }
 
 

@@ -18,6 +18,7 @@ from board.solution import (
     feature_progress,
     reference_train,
 )
+from server.pages.solution_plan import PlanView
 
 # A train the capability was not split into yet.
 NOT_SPLIT = "not split"
@@ -59,6 +60,7 @@ class SolutionView:
     trains: tuple[TrainView, ...]
     reference: TrainCadence | None
     capabilities: tuple[CapabilityView, ...] = ()
+    plan: PlanView | None = None  # Post-PI Planning (server/pages/solution_plan.py)
 
     @property
     def seqs(self) -> dict[str, int]:

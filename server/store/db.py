@@ -266,6 +266,58 @@ class CapabilityFeatureRow(SQLModel, table=True):
     feature_id: str = Field(max_length=100)
 
 
+class SolutionObjectiveRow(SQLModel, table=True):
+    """A PI objective of a solution (Post-PI Planning), drawn from its trains' objectives."""
+
+    __tablename__ = "solution_objective"
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    title: str = Field(max_length=500)
+    draws_from: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    committed: bool = True
+    planned_bv: int | None = None
+    actual_bv: int | None = None
+    created_by: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SolutionRiskRow(SQLModel, table=True):
+    """A risk of a solution, raised by anyone of it and ROAMed by the STE."""
+
+    __tablename__ = "solution_risk"
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    roam: str = Field(default="unroamed", max_length=20)
+    owner: str = Field(default="", max_length=80)
+    raised_by: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SolutionVoteRow(SQLModel, table=True):
+    """A round of a solution's confidence vote; one open at a time (its number is unique)."""
+
+    __tablename__ = "solution_vote"
+    __table_args__ = (UniqueConstraint("solution_id", "number", name="uq_solution_vote_number"),)
+    id: str = Field(primary_key=True, max_length=40)
+    solution_id: str = Field(foreign_key="solution.id", index=True, max_length=40)
+    number: int
+    status: str = Field(default="open", max_length=20)
+    opened_by: str = Field(default="", max_length=80)
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class SolutionBallotRow(SQLModel, table=True):
+    """One member's fist of five in one round: one per member and round (the key)."""
+
+    __tablename__ = "solution_ballot"
+    vote_id: str = Field(primary_key=True, foreign_key="solution_vote.id", max_length=40)
+    member_id: str = Field(primary_key=True, foreign_key="solution_member.id", max_length=40)
+    value: int
+    cast_at: datetime = Field(default_factory=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

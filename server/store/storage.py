@@ -17,6 +17,7 @@ from server.store.auth import Auth
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath, SharedRate
 from server.store.sealed import Sealer
+from server.store.solution_plan import SolutionPlanStore
 from server.store.solutions import SolutionStore
 from server.store.trackers import TrackerStore
 
@@ -33,6 +34,11 @@ class Storage:
     def solutions(self) -> SolutionStore:
         """The solutions: several boards on one cadence (made on first use, from the parts above)."""
         return SolutionStore(self.engine, self.settings.signing_key())
+
+    @cached_property
+    def solution_plan(self) -> SolutionPlanStore:
+        """Post-PI Planning: the solutions' objectives, risks and confidence votes."""
+        return SolutionPlanStore(self.solutions)
 
 
 def open_storage(settings: Settings) -> Storage:

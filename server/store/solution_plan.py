@@ -1,0 +1,269 @@
+"""Post-PI Planning stored: a solution's PI objectives, its risks and its confidence vote (issue 29).
+
+The rules are board/solution_plan.py's (pure); the role rule is board.solution.solution_refusal, which
+the doors ask before calling here. Every change is told to the solution's open pages as the
+solution's own changes are (SolutionStore's listeners, and ``NOTIFY piboard_solution`` on
+PostgreSQL), so they show it live. A refusal writes nothing: everything is checked before the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from board.errors import IllegalTransition, Invalid, NotFound
+from board.model import BoardState, Roam, VoteStatus
+from board.objectives import ACTUAL_BV, PLANNED_BV
+from board.risks import roamed
+from board.solution import SolutionActor
+from board.solution_plan import (
+    COMMITTED,
+    FIST,
+    OBJECTIVE_TITLE,
+    RISK_DESCRIPTION,
+    RISK_TITLE,
+    SolutionObjective,
+    SolutionPlan,
+    SolutionRisk,
+    VoteRound,
+    draws_from,
+    open_refusal,
+    round_refusal,
+)
+from server.store.db import (
+    SolutionBallotRow,
+    SolutionObjectiveRow,
+    SolutionRiskRow,
+    SolutionVoteRow,
+    utcnow,
+)
+from server.store.op_path import new_id
+from server.store.solutions import SolutionStore
+
+OBJECTIVE = SolutionObjectiveRow.__table__  # type: ignore[attr-defined]
+RISK = SolutionRiskRow.__table__  # type: ignore[attr-defined]
+VOTE = SolutionVoteRow.__table__  # type: ignore[attr-defined]
+BALLOT = SolutionBallotRow.__table__  # type: ignore[attr-defined]
+
+
+class SolutionPlanStore:
+    def __init__(self, solutions: SolutionStore) -> None:
+        self.solutions = solutions
+        self.engine = solutions.engine
+
+    def _write(self) -> Connection:
+        return self.engine.connect().execution_options(write=True)
+
+    def _told(self, conn: Connection, solution_id: str) -> None:
+        """Inside the writing transaction: other processes hear of it when it commits."""
+        self.solutions._changing(conn, solution_id)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def plan(self, solution_id: str) -> SolutionPlan:
+        """The solution's objectives, risks (oldest first) and vote rounds (first round first)."""
+        with self.engine.connect() as conn:
+            objectives = conn.execute(
+                select(OBJECTIVE)
+                .where(OBJECTIVE.c.solution_id == solution_id)
+                .order_by(OBJECTIVE.c.created_at, OBJECTIVE.c.id)
+            ).all()
+            risks = conn.execute(
+                select(RISK).where(RISK.c.solution_id == solution_id).order_by(RISK.c.created_at, RISK.c.id)
+            ).all()
+            rounds = conn.execute(
+                select(VOTE).where(VOTE.c.solution_id == solution_id).order_by(VOTE.c.number)
+            ).all()
+            ballots = conn.execute(
+                select(BALLOT.c.vote_id, BALLOT.c.member_id, BALLOT.c.value).where(
+                    BALLOT.c.vote_id.in_([r.id for r in rounds])
+                )
+            ).all()
+        cast: dict[str, dict[str, int]] = {}
+        for b in ballots:
+            cast.setdefault(b.vote_id, {})[b.member_id] = b.value
+        return SolutionPlan(
+            tuple(
+                SolutionObjective(
+                    o.id, o.title, tuple(o.draws_from), o.committed, o.planned_bv, o.actual_bv, o.created_by
+                )
+                for o in objectives
+            ),
+            tuple(
+                SolutionRisk(r.id, r.title, r.description, Roam(r.roam), r.owner, r.raised_by) for r in risks
+            ),
+            tuple(VoteRound(r.id, r.number, VoteStatus(r.status), cast.get(r.id, {})) for r in rounds),
+        )
+
+    # --- objectives -------------------------------------------------------------------------------
+
+    def add_objective(
+        self,
+        solution_id: str,
+        actor: SolutionActor,
+        body: Mapping[str, Any],
+        trains: Mapping[str, BoardState],
+    ) -> SolutionObjective:
+        """A new solution objective from ``body`` (title, draws_from, committed); ``trains`` are the
+        solution's trains' boards, which the objectives it draws from must be of."""
+        made = SolutionObjective(
+            new_id(),
+            OBJECTIVE_TITLE.clean("title", body.get("title")),
+            draws_from(body.get("draws_from"), trains),
+            COMMITTED.clean("committed", body.get("committed", True)),
+            None,
+            None,
+            actor.name,
+        )
+        self.solutions.solution(solution_id)  # NotFound before anything is written
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                insert(OBJECTIVE).values(
+                    id=made.id,
+                    solution_id=solution_id,
+                    title=made.title,
+                    draws_from=list(made.draws_from),
+                    committed=made.committed,
+                    created_by=made.created_by,
+                    created_at=utcnow(),
+                )
+            )
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return made
+
+    def set_bv(self, solution_id: str, objective_id: str, body: Mapping[str, Any]) -> dict[str, int | None]:
+        """Business value given to an objective: ``planned_bv`` (1–10) and/or ``actual_bv`` (0–10, at
+        the PI's end), each None to take it back; the ranges are a train's objectives' (board/objectives)."""
+        values = {
+            name: rule.clean("value", body[name])
+            for name, rule in (("planned_bv", PLANNED_BV), ("actual_bv", ACTUAL_BV))
+            if name in body
+        }
+        if not values:
+            raise Invalid("give planned_bv or actual_bv (or both)")
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(OBJECTIVE)
+                .where(OBJECTIVE.c.id == objective_id, OBJECTIVE.c.solution_id == solution_id)
+                .values(**values)
+            )
+            if done.rowcount == 0:
+                raise NotFound("this solution has no such objective")
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return values
+
+    # --- risks ------------------------------------------------------------------------------------
+
+    def add_risk(self, solution_id: str, actor: SolutionActor, body: Mapping[str, Any]) -> SolutionRisk:
+        made = SolutionRisk(
+            new_id(),
+            RISK_TITLE.clean("title", body.get("title")),
+            RISK_DESCRIPTION.clean("description", body.get("description")),
+            Roam.UNROAMED,
+            "",
+            actor.name,
+        )
+        self.solutions.solution(solution_id)
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                insert(RISK).values(
+                    id=made.id,
+                    solution_id=solution_id,
+                    title=made.title,
+                    description=made.description,
+                    roam=made.roam.value,
+                    owner=made.owner,
+                    raised_by=made.raised_by,
+                    created_at=utcnow(),
+                )
+            )
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return made
+
+    def roam(self, solution_id: str, risk_id: str, body: Mapping[str, Any]) -> SolutionRisk:
+        """ROAM a risk (and name its owner; an Owned risk needs one), by a train's rule (board/risks)."""
+        with self._write() as conn, conn.begin():
+            row = conn.execute(
+                select(RISK).where(RISK.c.id == risk_id, RISK.c.solution_id == solution_id).with_for_update()
+            ).first()
+            if row is None:
+                raise NotFound("this solution has no such risk")
+            state, owner = roamed(body.get("roam"), body.get("owner", row.owner))
+            conn.execute(update(RISK).where(RISK.c.id == risk_id).values(roam=state.value, owner=owner))
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return SolutionRisk(row.id, row.title, row.description, state, owner, row.raised_by)
+
+    # --- the vote ---------------------------------------------------------------------------------
+
+    def open_vote(self, solution_id: str, actor: SolutionActor) -> VoteRound:
+        """Open the next round; refused while one is open (also when two open at once: the number is
+        unique, so the later one fails and says so)."""
+        self.solutions.solution(solution_id)
+        plan = self.plan(solution_id)
+        refused = open_refusal(plan)
+        if refused is not None:
+            raise refused
+        made = VoteRound(new_id(), len(plan.rounds) + 1, VoteStatus.OPEN)
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(
+                    insert(VOTE).values(
+                        id=made.id,
+                        solution_id=solution_id,
+                        number=made.number,
+                        status=made.status.value,
+                        opened_by=actor.name,
+                        opened_at=utcnow(),
+                    )
+                )
+                self._told(conn, solution_id)
+        except IntegrityError:
+            raise IllegalTransition("another round was opened at the same moment; close it first") from None
+        self.solutions._changed(solution_id)
+        return made
+
+    def _round(self, conn: Connection, solution_id: str, vote_id: str, doing: str) -> VoteRound:
+        """The round, locked until the transaction ends (a cast and a close do not cross), if open."""
+        row = conn.execute(
+            select(VOTE).where(VOTE.c.id == vote_id, VOTE.c.solution_id == solution_id).with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound("this solution's vote has no such round")
+        found = VoteRound(row.id, row.number, VoteStatus(row.status))
+        refused = round_refusal(found, doing)
+        if refused is not None:
+            raise refused
+        return found
+
+    def cast(self, solution_id: str, vote_id: str, actor: SolutionActor, value: Any) -> int:
+        """``actor``'s fist of five in an open round: one per member and round (a second replaces it)."""
+        fist = FIST.clean("value", value)
+        assert fist is not None
+        with self._write() as conn, conn.begin():
+            self._round(conn, solution_id, vote_id, "voted in")
+            mine = (BALLOT.c.vote_id == vote_id) & (BALLOT.c.member_id == actor.id)
+            if conn.execute(select(BALLOT.c.value).where(mine)).first() is None:
+                conn.execute(
+                    insert(BALLOT).values(vote_id=vote_id, member_id=actor.id, value=fist, cast_at=utcnow())
+                )
+            else:
+                conn.execute(update(BALLOT).where(mine).values(value=fist, cast_at=utcnow()))
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return fist
+
+    def close_vote(self, solution_id: str, vote_id: str) -> VoteRound:
+        """Close a round and reveal its distribution (never who voted what)."""
+        with self._write() as conn, conn.begin():
+            found = self._round(conn, solution_id, vote_id, "closed again")
+            conn.execute(update(VOTE).where(VOTE.c.id == vote_id).values(status=VoteStatus.REVEALED.value))
+            self._told(conn, solution_id)
+        self.solutions._changed(solution_id)
+        return next(r for r in self.plan(solution_id).rounds if r.id == found.id)
