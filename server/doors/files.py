@@ -47,6 +47,7 @@ IMPORT_PATHS = (
     re.compile(r"/api/boards/import"),
     re.compile(r"/api/boards/[^/]+/import/jira"),
     re.compile(r"/api/boards/[^/]+/forecast/earlier"),
+    re.compile(r"/api/solutions/import"),  # server/doors/solution_exports.py
 )
 # A multipart envelope around the file: boundaries, part headers, a couple of small fields.
 MULTIPART_OVERHEAD = 64 * 1024

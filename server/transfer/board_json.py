@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -341,13 +341,16 @@ def create_op(doc: dict[str, Any]) -> Op:
 @dataclass
 class _Plan:
     new_id: Callable[[], str]
+    # (kind, file id) -> the new id to give it instead of a fresh one (a solution's import names the
+    # features its capabilities became: ``cap-<capability>``, server/transfer/solution_json.py).
+    fixed: Mapping[tuple[str, str], str] = field(default_factory=dict)
     ops: list[Op] = field(default_factory=list)
     origin: list[str] = field(default_factory=list)
     id_map: dict[tuple[str, str], str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, kind: str, old: str) -> str:
-        new = self.new_id()
+        new = self.fixed.get((kind, old)) or self.new_id()
         self.id_map[(kind, old)] = new
         return new
 
@@ -382,19 +385,26 @@ def import_ops(
     state: BoardState,
     *,
     new_id: Callable[[], str] | None = None,
+    fixed_ids: Mapping[tuple[str, str], str] | None = None,
 ) -> list[tuple[Op, str]]:
     """Every op after ``board.create`` that rebuilds the document on ``state`` (a just-created board),
     each with the place in the file it comes from (to say where a refused op's data is).
 
     The default agenda that ``board.create`` laid down is replaced by the file's agenda.
-    Ids are fresh: each create op proposes a new id (``args["id"]``), never the file's.
+    Ids are fresh: each create op proposes a new id (``args["id"]``), never the file's (but for
+    ``fixed_ids``: (kind, file id) -> the new id the caller chose).
     """
-    plan = _plan(doc, state, new_id or _default_id)
+    plan = _plan(doc, state, new_id or _default_id, fixed_ids or {})
     return list(zip(plan.ops, plan.origin, strict=True))
 
 
-def _plan(doc: dict[str, Any], state: BoardState, new_id: Callable[[], str]) -> _Plan:
-    plan = _Plan(new_id)
+def _plan(
+    doc: dict[str, Any],
+    state: BoardState,
+    new_id: Callable[[], str],
+    fixed: Mapping[tuple[str, str], str],
+) -> _Plan:
+    plan = _Plan(new_id, fixed)
     for item in state.agenda:
         plan.add(Op("agenda.delete", target=item.id, base_version=item.version), "default agenda")
 

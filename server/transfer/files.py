@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -119,20 +119,27 @@ def _html(state: BoardState, baseline: BoardState | None, progress: Progress | N
 
 
 def _pdf(state: BoardState, baseline: BoardState | None, progress: Progress | None) -> bytes:
-    from server.transfer.report import html_to_pdf, pi_report_html
+    from server.transfer.report import pi_report_html
 
     html = pi_report_html(state, baseline=baseline, today=CLOCK.today())
     if progress:
         progress(1, 2, "report")
-    if not PDF_SLOTS.acquire(timeout=PDF_WAIT_SECONDS):
-        raise Busy("the server is printing other reports; try again in a minute")
-    try:
-        pdf = html_to_pdf(html)
-    finally:
-        PDF_SLOTS.release()
+    pdf = print_pdf(html)
     if progress:
         progress(2, 2, "pdf")
     return pdf
+
+
+def print_pdf(html: str) -> bytes:
+    """A report printed to PDF, by at most ``PDF_SLOTS`` Chromiums at once (a board's or a solution's)."""
+    from server.transfer.report import html_to_pdf
+
+    if not PDF_SLOTS.acquire(timeout=PDF_WAIT_SECONDS):
+        raise Busy("the server is printing other reports; try again in a minute")
+    try:
+        return html_to_pdf(html)
+    finally:
+        PDF_SLOTS.release()
 
 
 CSV = "text/csv; charset=utf-8"
@@ -228,10 +235,15 @@ def export_file(
 
 
 def import_board_file(
-    op_path: OpPath, data: bytes | str | IO[bytes], *, progress: Progress | None = None
+    op_path: OpPath,
+    data: bytes | str | IO[bytes] | dict[str, Any],
+    *,
+    progress: Progress | None = None,
+    fixed_ids: Mapping[tuple[str, str], str] | None = None,
 ) -> tuple[str, int]:
     """A new board equal to the file's (fresh ids); returns its id and how many events made it.
-    ``data``: the file's bytes, or the file open for reading (read a piece at a time).
+    ``data``: the file's bytes, or the file open for reading (read a piece at a time), or its
+    document already read; ``fixed_ids``: (kind, file id) -> the new id to give that item.
 
     Raises :class:`FileRefused` and creates nothing when the file is broken or any op would be refused.
 
@@ -250,7 +262,7 @@ def import_board_file(
     origins: list[str] = []
 
     def file_ops(created: BoardState) -> list[Op]:
-        planned = import_ops(doc, created, new_id=new_id)
+        planned = import_ops(doc, created, new_id=new_id, fixed_ids=fixed_ids)
         ops.extend(op for op, _ in planned)
         origins.extend(origin for _, origin in planned)
         if progress is not None:

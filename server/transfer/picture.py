@@ -565,6 +565,11 @@ def _legend(x: float, y: float) -> str:
 
 def program_board_png(state: BoardState, *, scale: float = 1.0, title: str | None = None) -> bytes:
     """The program board as PNG, rendered from the SVG by cairosvg (fonts: DejaVu)."""
+    return svg_to_png(program_board_svg(state, title=title), scale=scale)
+
+
+def svg_to_png(svg: str, *, scale: float = 1.0) -> bytes:
+    """A picture of ours (an SVG document) as PNG, by cairosvg (fonts: DejaVu), fetching nothing."""
     try:
         import cairosvg
     except OSError:  # cairosvg is installed, but the cairo C library it loads is not
@@ -573,7 +578,6 @@ def program_board_png(state: BoardState, *, scale: float = 1.0, title: str | Non
             "the SVG picture works without it"
         ) from None
 
-    svg = program_board_svg(state, title=title).encode("utf-8")
-    png = cairosvg.svg2png(bytestring=svg, scale=scale, unsafe=False)
+    png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale, unsafe=False)
     assert isinstance(png, bytes)
     return png

@@ -1,0 +1,414 @@
+"""A solution as versioned JSON (``"schema": "piboard-solution", "version": 1``), and its import.
+
+The document holds the solution (name, PI), its trains in joining order, each with its **whole board
+export inside** (:func:`server.transfer.board_json.export_board`, the ``piboard/1`` document, not a
+copy of it), its capabilities with the feature each became on each train, and its live join links as
+metadata (kind and label: never a token, which would let the file's reader in). What is derived (the
+cadence, whether a train agrees with it, a feature's progress) is written for the reader and never read
+back. Sections may be added later (the solution's objectives, risks, vote); an importer refuses a
+section it does not know rather than drop it without a word, and a newer ``version`` than it reads.
+
+:func:`read_solution_json` checks every field of a file (every train's board by
+:func:`~server.transfer.board_json.read_board_json`) and :func:`check_train_imports` applies each
+train's import ops to a board in memory, so a refused file is refused before anything is written;
+:func:`server.transfer.solution_files.import_solution_file` writes it. See docs/solution.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from board.core import Op
+from board.errors import Invalid, PiboardError
+from board.fields import line_problem
+from board.ops import Context, apply_op
+from board.solution import LINK_KINDS, Capability, capability_feature_id
+from server.pages.solution import SolutionView
+from server.store.op_path import new_id
+from server.store.solutions import (
+    CAPABILITY_DESCRIPTION,
+    CAPABILITY_TITLE,
+    LINK_LABEL,
+    PI_NAME,
+    SOLUTION_NAME,
+    SolutionLink,
+)
+from server.transfer.board_json import create_op, export_board, import_ops, read_board_json
+from server.transfer.common import FileRefused, Problem
+from server.transfer.files import IMPORTER, new_board_state
+from server.transfer.json_stream import read_document
+
+SCHEMA = "piboard-solution"
+VERSION = 1
+
+# At most this many of each in one file: a solution runs a handful of trains; a file past these is
+# not a solution piboard made.
+MAX_TRAINS = 50
+MAX_CAPABILITIES = 2000
+MAX_LINKS = 500
+MAX_ID = 100
+MAX_PERSON = 80  # a person's name, as they join (server.store.auth.participant_name)
+
+# The lists read one element at a time (a train holds a whole board).
+STREAMED = ("trains", "capabilities", "links")
+# Top-level keys: written and read back, or written for the reader (derived) and never read back.
+KEYS = frozenset({"schema", "version", "exported_at", "solution", "cadence", *STREAMED})
+
+
+@dataclass(frozen=True)
+class TrainExport:
+    """A train as exported: its board now (and its baseline, for the board's export), who joined it."""
+
+    board_id: str
+    joined_by: str
+    joined_at: dt.datetime | None
+    state: Any  # board.model.BoardState
+    baseline: Any = None
+
+
+@dataclass(frozen=True)
+class SolutionExport:
+    """Everything a solution's exports are made from, read at one moment."""
+
+    id: str
+    name: str
+    pi_name: str
+    trains: tuple[TrainExport, ...]
+    capabilities: tuple[Capability, ...]
+    links: tuple[SolutionLink, ...]
+    view: SolutionView  # the solution page's view-model: cadence and each feature's progress
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.replace(microsecond=0).isoformat()
+
+
+def export_solution(
+    solution: SolutionExport, *, exported_at: str | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The solution as a JSON-ready dict, each train's board exported whole inside it."""
+    exported_at = exported_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    view = solution.view.to_dict()
+    agreement = {t["board_id"]: t for t in view["trains"]}
+    progress = {c["id"]: c["features"] for c in view["capabilities"]}
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "exported_at": exported_at,
+        "solution": {"id": solution.id, "name": solution.name, "pi_name": solution.pi_name},
+        "cadence": view["cadence"],
+        "trains": [
+            {
+                "board_id": t.board_id,
+                "name": t.state.meta.name,
+                "joined_by": t.joined_by,
+                "joined_at": _when(t.joined_at),
+                "agrees": agreement[t.board_id]["agrees"],
+                "disagreements": agreement[t.board_id]["disagreements"],
+                "board": export_board(t.state, baseline=t.baseline, exported_at=exported_at, today=today),
+            }
+            for t in solution.trains
+        ],
+        "capabilities": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "description": c.description,
+                "created_by": c.created_by,
+                # Every train in joining order: the feature it became there (null: not split yet).
+                "features": [
+                    {"board_id": f["board_id"], "feature_id": f["feature_id"], "progress": f["progress"]}
+                    for f in progress[c.id]
+                ],
+            }
+            for c in solution.capabilities
+        ],
+        "links": [
+            {"id": link.id, "kind": link.kind, "label": link.label, "created_at": _when(link.created_at)}
+            for link in solution.links
+        ],
+    }
+
+
+# --- reading and checking a file -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainDoc:
+    file_id: str  # the train's board id in the file
+    joined_by: str
+    board: dict[str, Any]  # its piboard/1 document, checked
+
+
+@dataclass(frozen=True)
+class CapabilityDoc:
+    title: str
+    description: str
+    created_by: str
+    features: dict[str, str]  # the file's board id -> the file's feature id
+
+
+@dataclass(frozen=True)
+class SolutionDoc:
+    name: str
+    pi_name: str
+    trains: tuple[TrainDoc, ...]
+    capabilities: tuple[CapabilityDoc, ...]
+    links: tuple[tuple[str, str], ...]  # (kind, label), oldest first
+
+
+class _Checker:
+    """Collects every problem of a file, each with where it is (``trains[1].joined_by``)."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def say(self, where: str, message: str) -> None:
+        self.problems.append(Problem(None, f"{where}: {message}" if where else message))
+
+    def obj(self, where: str, value: Any, required: Sequence[str], optional: Sequence[str] = ()) -> bool:
+        """Whether ``value`` is an object with every ``required`` key and no key it does not know."""
+        if not isinstance(value, dict):
+            self.say(where, "must be an object")
+            return False
+        ok = True
+        for key in required:
+            if key not in value:
+                self.say(where, f"has no '{key}'")
+                ok = False
+        known = {*required, *optional}
+        for key in value:
+            if key not in known:
+                self.say(where, f"'{str(key)[:40]}' is not a field piboard knows here")
+                ok = False
+        return ok
+
+    def text(self, where: str, value: Any, rule: Any) -> str:
+        """A text field, by its rule (``board.fields.Text``); "" when refused (and said)."""
+        try:
+            return str(rule.clean(where.rsplit(".", 1)[-1], value))
+        except Invalid as exc:
+            self.say(where, exc.reason)
+            return ""
+
+    def ident(self, where: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or len(value) > MAX_ID or line_problem(value):
+            self.say(where, f"must be an id: text of 1–{MAX_ID} characters on one line")
+            return ""
+        return value
+
+    def person(self, where: str, value: Any) -> str:
+        problem = line_problem(value) if isinstance(value, str) else None
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_PERSON or problem:
+            self.say(where, f"must be a person's name (1–{MAX_PERSON} characters on one line)")
+            return ""
+        return value.strip()
+
+    def when(self, where: str, value: Any) -> None:
+        """A moment the file says (written for the reader; the import's own moments are new)."""
+        if value is None:
+            return
+        try:
+            dt.datetime.fromisoformat(value if isinstance(value, str) and len(value) <= 40 else "")
+        except ValueError:
+            self.say(where, "must be a date and time (ISO 8601) or null")
+
+    def listed(self, where: str, value: Any, most: int) -> list[Any]:
+        if not isinstance(value, list):
+            self.say(where, "must be a list")
+            return []
+        if len(value) > most:
+            self.say(where, f"holds {len(value)}; a solution holds at most {most}")
+            return []
+        return value
+
+    def kind(self, where: str, value: Any, allowed: Callable[[Any], bool], what: str) -> None:
+        """A derived field, never read back: only its type is checked."""
+        if not allowed(value):
+            self.say(where, f"must be {what}")
+
+
+def read_solution_json(data: bytes | IO[bytes]) -> SolutionDoc:
+    """Parse and check a solution file: every field at every level (each train's board by the
+    board's own reader), or :class:`FileRefused` listing every problem found, with where it is."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    try:
+        doc = read_document(stream, STREAMED)
+    except Invalid as exc:
+        raise FileRefused([Problem(exc.detail.get("line"), exc.reason)]) from None
+    check = _Checker()
+    schema, version = doc.get("schema"), doc.get("version")
+    if schema != SCHEMA:
+        raise FileRefused(
+            [Problem(None, f"this is not a piboard solution export: 'schema' must be '{SCHEMA}'")]
+        )
+    if type(version) is not int or not 1 <= version <= VERSION:
+        said = repr(version)[:20]
+        raise FileRefused(
+            [Problem(None, f"version {said} is not one this piboard reads (it reads 1 to {VERSION})")]
+        )
+    check.obj("", doc, ("schema", "version", "solution", "trains"), sorted(KEYS))
+    check.when("exported_at", doc.get("exported_at"))
+    if "cadence" in doc:
+        check.kind("cadence", doc["cadence"], lambda v: isinstance(v, dict), "an object")
+    solution: Any = doc.get("solution")
+    name = pi_name = ""
+    if check.obj("solution", solution, ("name",), ("id", "pi_name")):
+        if "id" in solution:
+            check.ident("solution.id", solution["id"])
+        name = check.text("solution.name", solution["name"], SOLUTION_NAME)
+        pi_name = check.text("solution.pi_name", solution.get("pi_name", ""), PI_NAME)
+    trains = _trains(check, doc.get("trains", []))
+    boards = {t.file_id: t.board for t in trains}
+    capabilities = _capabilities(check, doc.get("capabilities", []), boards)
+    links = _links(check, doc.get("links", []))
+    if check.problems:
+        raise FileRefused(check.problems)
+    return SolutionDoc(name, pi_name, tuple(trains), tuple(capabilities), tuple(links))
+
+
+def _trains(check: _Checker, rows: Any) -> list[TrainDoc]:
+    trains: list[TrainDoc] = []
+    seen: set[str] = set()
+    for n, row in enumerate(check.listed("trains", rows, MAX_TRAINS)):
+        where = f"trains[{n}]"
+        fields = ("board_id", "joined_by", "board")
+        if not check.obj(where, row, fields, ("name", "joined_at", "agrees", "disagreements")):
+            continue
+        file_id = check.ident(f"{where}.board_id", row["board_id"])
+        if file_id in seen:
+            check.say(f"{where}.board_id", f"'{file_id}' appears twice")
+        seen.add(file_id)
+        joined_by = check.person(f"{where}.joined_by", row["joined_by"])
+        check.when(f"{where}.joined_at", row.get("joined_at"))
+        check.kind(f"{where}.name", row.get("name", ""), lambda v: isinstance(v, str), "text")
+        check.kind(f"{where}.agrees", row.get("agrees", True), lambda v: isinstance(v, bool), "true or false")
+        check.kind(
+            f"{where}.disagreements",
+            row.get("disagreements", []),
+            lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+            "a list of sentences",
+        )
+        if not isinstance(row["board"], dict):
+            check.say(f"{where}.board", "must be the train's board export (an object)")
+            continue
+        try:
+            board = read_board_json(row["board"])
+        except FileRefused as exc:
+            for problem in exc.problems:
+                check.say(f"{where}.board", problem.message)
+            continue
+        if file_id and joined_by:
+            trains.append(TrainDoc(file_id, joined_by, board))
+    return trains
+
+
+def _capabilities(check: _Checker, rows: Any, boards: Mapping[str, dict[str, Any]]) -> list[CapabilityDoc]:
+    found: list[CapabilityDoc] = []
+    ids: set[str] = set()
+    claimed: set[tuple[str, str]] = set()  # (board, feature): a feature is one capability's at most
+    for n, row in enumerate(check.listed("capabilities", rows, MAX_CAPABILITIES)):
+        where = f"capabilities[{n}]"
+        if not check.obj(where, row, ("id", "title"), ("description", "created_by", "features")):
+            continue
+        cap_id = check.ident(f"{where}.id", row["id"])
+        if cap_id in ids:
+            check.say(f"{where}.id", f"'{cap_id}' appears twice")
+        ids.add(cap_id)
+        title = check.text(f"{where}.title", row["title"], CAPABILITY_TITLE)
+        description = check.text(f"{where}.description", row.get("description", ""), CAPABILITY_DESCRIPTION)
+        created_by = check.person(f"{where}.created_by", row.get("created_by", "Import"))
+        features: dict[str, str] = {}
+        for m, feature in enumerate(check.listed(f"{where}.features", row.get("features", []), MAX_TRAINS)):
+            at = f"{where}.features[{m}]"
+            if not check.obj(at, feature, ("board_id", "feature_id"), ("progress",)):
+                continue
+            check.kind(f"{at}.progress", feature.get("progress", ""), lambda v: isinstance(v, str), "text")
+            board_id = check.ident(f"{at}.board_id", feature["board_id"])
+            if feature["feature_id"] is None:
+                continue  # a train it was not split into yet
+            feature_id = check.ident(f"{at}.feature_id", feature["feature_id"])
+            if not (board_id and feature_id):
+                continue
+            board = boards.get(board_id)
+            if board is None:
+                check.say(f"{at}.board_id", f"no train '{board_id}' in this file")
+            elif not any(isinstance(f, dict) and f.get("id") == feature_id for f in board["features"]):
+                check.say(f"{at}.feature_id", f"no feature '{feature_id}' on train '{board_id}' in this file")
+            elif board_id in features:
+                check.say(at, f"the capability has a feature on train '{board_id}' already")
+            elif (board_id, feature_id) in claimed:
+                check.say(at, f"feature '{feature_id}' of train '{board_id}' is another capability's")
+            else:
+                features[board_id] = feature_id
+                claimed.add((board_id, feature_id))
+        found.append(CapabilityDoc(title, description, created_by, features))
+    return found
+
+
+def _links(check: _Checker, rows: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for n, row in enumerate(check.listed("links", rows, MAX_LINKS)):
+        where = f"links[{n}]"
+        if not check.obj(where, row, ("kind",), ("id", "label", "created_at")):
+            continue
+        if "id" in row:
+            check.ident(f"{where}.id", row["id"])
+        check.when(f"{where}.created_at", row.get("created_at"))
+        kind = row["kind"]
+        if not isinstance(kind, str) or kind not in LINK_KINDS:
+            check.say(f"{where}.kind", f"must be one of {', '.join(sorted(LINK_KINDS))}")
+            continue
+        found.append((kind, check.text(f"{where}.label", row.get("label", ""), LINK_LABEL)))
+    return found
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+def feature_ids(doc: SolutionDoc, capability_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], str]]:
+    """Per train (file board id): the new id of each feature a capability became, ``cap-<capability>``
+    as a split names it (``board.solution.capability_feature_id``), so a later split finds it."""
+    fixed: dict[str, dict[tuple[str, str], str]] = {t.file_id: {} for t in doc.trains}
+    for capability, new in zip(doc.capabilities, capability_ids, strict=True):
+        for board_id, feature_id in capability.features.items():
+            fixed[board_id][("feature", feature_id)] = capability_feature_id(new)
+    return fixed
+
+
+def check_train_imports(doc: SolutionDoc, fixed: Mapping[str, Mapping[tuple[str, str], str]]) -> None:
+    """Apply each train's import ops to a board in memory, as the op path will: the first op a train's
+    board would refuse refuses the file (FileRefused, saying which train and where), before any board
+    of it is written."""
+    problems: list[Problem] = []
+    for n, train in enumerate(doc.trains):
+        where = f"trains[{n}].board"
+        try:
+            state = new_board_state(create_op(train.board).args)
+        except PiboardError as exc:
+            problems.append(Problem(None, f"{where}.meta: {exc.reason}"))
+            continue
+        for seq, (op, origin) in enumerate(
+            import_ops(train.board, state.snapshot(), new_id=new_id, fixed_ids=fixed[train.file_id]), 2
+        ):
+            try:
+                apply_op(state, _with_id(op), IMPORTER, Context(time.time(), new_id, seq))
+            except PiboardError as exc:
+                problems.append(Problem(None, f"{where}.{origin}: {exc.reason}"))
+                break
+            except (KeyError, TypeError, ValueError) as exc:
+                # An op's rule missed a value of a kind it never meets from a page: refused all the same.
+                problems.append(Problem(None, f"{where}.{origin}: holds a value piboard cannot read ({exc})"))
+                break
+            state.seq = seq
+    if problems:
+        raise FileRefused(problems)
+
+
+def _with_id(op: Op) -> Op:
+    return op if op.client_op_id else Op(op.type, op.target, op.base_version, op.args, client_op_id=new_id())

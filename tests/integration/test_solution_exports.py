@@ -1,0 +1,527 @@
+"""A solution's exports (issue 29): its JSON with every train's board inside, and its import back as a
+new solution with new boards (a lossless round trip); its CSV, picture and report; who may download;
+every field of an import checked, a refused file making nothing. The solution is built through the REST
+doors, as people build one, never from our own exporter's output. Runs on SQLite and on PostgreSQL
+(PIBOARD_TEST_DATABASE=postgres)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from server.transfer.board_json import SECTIONS
+from tests.conftest import BoardHandle, LiveServer, create_board, module_db_url, start_server
+from tests.integration.test_solutions import dated, join, make_solution, read, role_session, train_link
+
+MAX_IMPORT = 512 * 1024
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose import files may be 512 KiB at most (a too large one is quick to send)."""
+    started = start_server(
+        module_db_url(request, tmp_path_factory, "exports"),
+        ops_per_second=1000.0,
+        ops_burst=1000,
+        max_import_bytes=MAX_IMPORT,
+    )
+    yield started
+    started.stop()
+
+
+@dataclass
+class Built:
+    solution: dict[str, Any]
+    a: BoardHandle
+    b: BoardHandle
+    supplier: str  # a supplier's session
+
+
+def made(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    return str(response.json()["changes"][0]["id"])
+
+
+def iterations(board: BoardHandle) -> list[str]:
+    found = board.read()["items"]["iteration"]
+    return sorted(found, key=lambda i: found[i]["number"])
+
+
+@pytest.fixture(scope="module")
+def built(server: LiveServer) -> Built:
+    """Two trains with teams, features, a story, a dependency, objectives, risks, a milestone; a
+    capability split into a feature on each (planned on A), one not split; links of several kinds."""
+    solution = make_solution(server, "Payments <Platform>", pi_name="PI 2027.1")
+    sm = role_session(server, solution, "solution_management", "Mia")
+    supplier = role_session(server, solution, "supplier", "Acme & Sons")
+    link = train_link(server, solution)
+    a = dated(create_board(server, "Cards <ART>"))
+    b = dated(create_board(server, "Ledger & Co"))
+    for board in (a, b):
+        assert join(board, link).status_code == 200
+    rte = a.rte_session
+    atlas = made(a.op(rte, "team.create", args={"name": "Atlas <team>", "color": "#336699"}))
+    borealis = made(a.op(rte, "team.create", args={"name": "Borealis", "color": "#993366"}))
+    one, two = iterations(a)
+    checkout = made(
+        a.op(rte, "feature.create", args={"title": "Checkout <fast>", "team_id": atlas, "iteration_id": one})
+    )
+    gateway = made(
+        a.op(rte, "feature.create", args={"title": "Gateway", "team_id": borealis, "iteration_id": two})
+    )
+    made(
+        a.op(
+            rte,
+            "story.create",
+            args={
+                "title": "=SUM(1)",
+                "feature_id": checkout,
+                "team_id": atlas,
+                "iteration_id": one,
+                "points": 3,
+            },
+        )
+    )
+    dep = made(
+        a.op(
+            rte,
+            "dependency.create",
+            args={
+                "need": "Payment API",
+                "requesting_team_id": atlas,
+                "requesting_feature_id": checkout,
+                "provider_team_id": borealis,
+                "provider_feature_id": gateway,
+                "needed_by_iteration_id": one,
+            },
+        )
+    )
+    assert a.op(rte, "dependency.accept", target=dep, base_version=1, args={}).status_code == 200
+    made(a.op(rte, "dependency.create", args={"need": "Card scheme sign-off", "requesting_team_id": borealis,
+                                              "external_party": "VISA"}))  # fmt: skip
+    objective = made(
+        a.op(
+            rte,
+            "objective.create",
+            args={"team_id": atlas, "statement": "Pay in 2 s", "feature_ids": [checkout]},
+        )
+    )
+    assert (
+        a.op(rte, "objective.set_bv", target=objective, base_version=1, args={"value": 8}).status_code == 200
+    )
+    risk = made(a.op(rte, "risk.create", args={"title": "Vendor late", "team_id": borealis}))
+    assert (
+        a.op(
+            rte, "risk.roam", target=risk, base_version=1, args={"roam": "owned", "owner": "Dia"}
+        ).status_code
+        == 200
+    )
+    made(a.op(rte, "milestone.create", args={"title": "Release <1>", "iteration_id": two}))
+    ledger = made(b.op(b.rte_session, "team.create", args={"name": "Ledger team"}))
+    args = {"title": "Reconcile", "team_id": ledger, "iteration_id": iterations(b)[0]}
+    made(b.op(b.rte_session, "feature.create", args=args))
+
+    with server.client(sm) as c:
+        body = {"title": "Instant <payments>", "description": "SEPA Instant"}
+        cap = c.post(f"/api/solutions/{solution['id']}/capabilities", json=body)
+        assert cap.status_code == 201, cap.text
+        cap_id = cap.json()["id"]
+        assert c.post(f"/api/solutions/{solution['id']}/capabilities/{cap_id}/split").status_code == 200
+        later = c.post(f"/api/solutions/{solution['id']}/capabilities", json={"title": "Fraud checks"})
+        assert later.status_code == 201
+    feature = a.read()["items"]["feature"][f"cap-{cap_id}"]
+    moved = a.op(
+        rte, "feature.update", target=f"cap-{cap_id}", base_version=feature["version"],
+        args={"team_id": atlas, "iteration_id": two},
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    return Built(solution, a, b, supplier)
+
+
+def get(
+    server: LiveServer, solution: dict[str, Any], path: str, session: str | None = None
+) -> httpx.Response:
+    with server.client(session or solution["ste_session"]) as c:
+        return c.get(f"/api/solutions/{solution['id']}/{path}")
+
+
+def export(server: LiveServer, solution: dict[str, Any]) -> dict[str, Any]:
+    got = get(server, solution, "export.json")
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/json"
+    assert "attachment" in got.headers["content-disposition"]
+    return dict(got.json())
+
+
+def import_file(server: LiveServer, body: bytes, **params: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/solutions/import", content=body, params=params, timeout=60)
+
+
+# --- the JSON and its round trip ---------------------------------------------------------------------
+
+
+def test_the_json_holds_the_solution_and_every_trains_board(server: LiveServer, built: Built) -> None:
+    doc = export(server, built.solution)
+    assert (doc["schema"], doc["version"]) == ("piboard-solution", 1)
+    assert doc["solution"] == {
+        "id": built.solution["id"],
+        "name": "Payments <Platform>",
+        "pi_name": "PI 2027.1",
+    }
+    assert [t["name"] for t in doc["trains"]] == ["Cards <ART>", "Ledger & Co"]  # joining order
+    assert [t["board"]["schema"] for t in doc["trains"]] == ["piboard/1", "piboard/1"]
+    assert [t["board"]["board"]["id"] for t in doc["trains"]] == [built.a.id, built.b.id]
+    titles = {f["title"] for f in doc["trains"][0]["board"]["features"]}
+    assert {"Checkout <fast>", "Gateway", "Instant <payments>"} <= titles
+    instant, fraud = doc["capabilities"]
+    assert instant["title"] == "Instant <payments>" and instant["created_by"] == "Mia"
+    assert [(f["board_id"], f["feature_id"], f["progress"]) for f in instant["features"]] == [
+        (built.a.id, f"cap-{instant['id']}", "planned"),
+        (built.b.id, f"cap-{instant['id']}", "funnel"),
+    ]
+    assert [f["feature_id"] for f in fraud["features"]] == [None, None]
+    kinds = [link["kind"] for link in doc["links"]]
+    assert kinds == ["ste", "solution_management", "supplier", "train"]
+    text = json.dumps(doc)
+    for link in doc["links"]:
+        assert set(link) == {"id", "kind", "label", "created_at"}  # metadata only: no token, no address
+    assert built.solution["ste_join_url"].rsplit("/", 1)[1] not in text and "/s/join/" not in text
+
+
+def test_an_import_makes_a_new_solution_equal_to_the_exported_one(server: LiveServer, built: Built) -> None:
+    before = export(server, built.solution)
+    answer = import_file(server, json.dumps(before).encode(), ste_name="Ines")
+    assert answer.status_code == 201, answer.text
+    new = answer.json()
+    assert new["id"] != built.solution["id"] and new["name"] == "Payments <Platform>"
+    assert [t["from"] for t in new["trains"]] == [built.a.id, built.b.id]
+    assert not {t["board_id"] for t in new["trains"]} & {built.a.id, built.b.id}
+    you = read(server, {"id": new["id"], "ste_session": new["ste_session"]}).json()
+    assert you["you"] == {"name": "Ines", "role": "ste"}
+    token = new["trains"][0]["rte_join_url"].rsplit("/", 1)[1]
+    rte = httpx.post(f"{server.url}/api/join", json={"token": token, "name": "Rita"})
+    assert rte.status_code == 200 and rte.json()["participant"]["role"] == "rte", rte.text
+
+    after = export(server, {"id": new["id"], "ste_session": new["ste_session"]})
+    assert canonical(after) == canonical(before, id_map(server, before, after))
+    instant = after["capabilities"][0]
+    assert [f["feature_id"] for f in instant["features"]] == [
+        f"cap-{instant['id']}"
+    ] * 2  # as a split names it
+
+
+# Moments and counters that an import must make anew, and who raised a risk (the import, by the op path).
+NOT_COMPARED = {"exported_at", "joined_at", "created_at", "seq", "raised_by"}
+
+
+def id_map(server: LiveServer, old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]:
+    """Which new id each id of ``old`` became: the solution's, each train's board's, each capability's
+    and link's by their order; each board item's by the order the import's events created them."""
+    ids = {old["solution"]["id"]: new["solution"]["id"]}
+    for part in ("capabilities", "links"):
+        ids.update({o["id"]: n["id"] for o, n in zip(old[part], new[part], strict=True)})
+    op_path = server.services.op_path
+    for o, n in zip(old["trains"], new["trains"], strict=True):
+        ids[o["board_id"]] = n["board_id"]
+        events = op_path.events_since(n["board_id"], 0, limit=10_000)
+        created: dict[str, list[str]] = {}
+        for event in events[1:]:
+            for change in event.changes:
+                if change.before is None and change.after is not None:
+                    created.setdefault(change.kind, []).append(change.id)
+        for section, kind in SECTIONS.items():
+            rows = o["board"][section]
+            ids.update({r["id"]: c for r, c in zip(rows, created.get(kind, []), strict=True)})
+    return ids
+
+
+def canonical(doc: Any, ids: dict[str, str] | None = None) -> Any:
+    """``doc`` with every id passed through ``ids`` and the moments an import makes anew left out."""
+    if isinstance(doc, dict):
+        return {(ids or {}).get(k, k): canonical(v, ids) for k, v in doc.items() if k not in NOT_COMPARED}
+    if isinstance(doc, list):
+        return [canonical(v, ids) for v in doc]
+    if isinstance(doc, str) and ids:
+        return ids.get(doc, doc)
+    return doc
+
+
+def test_a_split_after_the_import_finds_the_imported_features(server: LiveServer, built: Built) -> None:
+    new = import_file(server, json.dumps(export(server, built.solution)).encode()).json()
+    solution = {"id": new["id"], "ste_session": new["ste_session"]}
+    doc = export(server, solution)
+    instant = doc["capabilities"][0]
+    with server.client(new["ste_session"]) as c:
+        again = c.post(f"/api/solutions/{new['id']}/capabilities/{instant['id']}/split")
+    assert again.status_code == 200, again.text
+    assert set(again.json()["features"].values()) == {f"cap-{instant['id']}"}
+    seqs = [t["board"]["board"]["seq"] for t in export(server, solution)["trains"]]
+    assert seqs == [t["board"]["board"]["seq"] for t in doc["trains"]]  # nothing made twice
+
+
+# --- CSV, picture, report ----------------------------------------------------------------------------
+
+
+def test_the_csv_zip_has_capabilities_by_train_and_each_trains_features(
+    server: LiveServer, built: Built
+) -> None:
+    got = get(server, built.solution, "export.zip")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as zf:
+        names = zf.namelist()
+        assert names == [
+            "capabilities.csv",
+            "trains.csv",
+            "trains/01-cards-art-features.csv",
+            "trains/02-ledger-co-features.csv",
+        ]
+        rows = list(csv.DictReader(io.StringIO(zf.read("capabilities.csv").decode("utf-8-sig"))))
+        a_features = zf.read("trains/01-cards-art-features.csv").decode("utf-8-sig")
+    assert [
+        (r["capability"], r["train"], r["feature"], r["team"], r["iteration"], r["progress"]) for r in rows
+    ] == [
+        ("Instant <payments>", "Cards <ART>", "Instant <payments>", "Atlas <team>", "Iteration 2", "planned"),
+        ("Instant <payments>", "Ledger & Co", "Instant <payments>", "", "", "funnel"),
+        ("Fraud checks", "Cards <ART>", "", "", "", "not split"),
+        ("Fraud checks", "Ledger & Co", "", "", "", "not split"),
+    ]
+    assert "Checkout <fast>" in a_features and "Reconcile" not in a_features
+    one = get(server, built.solution, "capabilities.csv")
+    assert one.status_code == 200 and one.headers["content-type"].startswith("text/csv")
+    assert one.content.decode("utf-8-sig").splitlines()[0].startswith("capability,capability_id,train")
+
+
+def test_the_picture_draws_each_train_and_its_features_escaped(server: LiveServer, built: Built) -> None:
+    got = get(server, built.solution, "solution.svg")
+    assert got.status_code == 200 and got.headers["content-type"] == "image/svg+xml"
+    svg = got.text
+    for text in (
+        "Cards &lt;ART&gt;",
+        "Ledger &amp; Co",
+        "Checkout &lt;fast&gt;",
+        "Reconcile",
+        "Payments &lt;Platform&gt;",
+    ):
+        assert text in svg
+    assert "<ART>" not in svg and "<fast>" not in svg
+    assert svg.count('<svg class="train"') == 2
+    from xml.etree import ElementTree
+
+    ElementTree.fromstring(got.content)  # well-formed
+    png = get(server, built.solution, "solution.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_the_report_has_a_section_per_train(server: LiveServer, built: Built) -> None:
+    got = get(server, built.solution, "report.html")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
+    html = got.text
+    assert html.count('<section class="train"') == 2
+    first, second = html.split('<section class="train"')[1:]
+    assert "PI report — Cards &lt;ART&gt;" in first and "Checkout &lt;fast&gt;" in first
+    assert "PI report — Ledger &amp; Co" in second and "Checkout" not in second
+    assert "Instant &lt;payments&gt;" in html and "<ART>" not in html
+    pdf = get(server, built.solution, "report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+# --- who may --------------------------------------------------------------------------------------------
+
+
+FORMATS = ("export.json", "export.zip", "capabilities.csv", "solution.svg", "report.html")
+
+
+@pytest.mark.parametrize("path", FORMATS)
+def test_everyone_of_the_solution_downloads_and_nobody_else(
+    server: LiveServer, built: Built, path: str
+) -> None:
+    assert get(server, built.solution, path, built.supplier).status_code == 200  # a supplier is of it
+    with server.client() as c:
+        nobody = c.get(f"/api/solutions/{built.solution['id']}/{path}")
+    assert nobody.status_code == 401 and "join this solution first" in nobody.text
+    other = make_solution(server, "Other")
+    assert get(server, built.solution, path, other["ste_session"]).status_code == 401
+    assert get(server, built.solution, path, built.a.rte_session).status_code == 401  # a train's session
+
+
+def test_the_download_menu_lists_every_format_for_whom_may(server: LiveServer, built: Built) -> None:
+    from server.transfer.solution_files import SOLUTION_FORMATS
+
+    with server.client(built.supplier) as c:
+        page = c.get(f"/s/{built.solution['id']}/")
+    assert page.status_code == 200
+    menu = page.text.split('id="downloads"', 1)[1].split("</details>", 1)[0]
+    architect = role_session(server, built.solution, "solution_architect", "Ada")  # downloads of her own
+    for fmt in SOLUTION_FORMATS.values():
+        assert f'href="/api/solutions/{built.solution["id"]}/{fmt.path}"' in menu and fmt.label in menu
+        assert get(server, built.solution, fmt.path, architect).status_code == 200
+
+
+# --- every field of an import, checked: a refused file makes nothing -------------------------------------
+
+
+TABLES = ("solution", "solution_train", "solution_link", "solution_member", "capability", "board", "event")
+
+
+def counts(server: LiveServer) -> dict[str, int]:
+    with server.services.solutions.engine.connect() as conn:
+        return {t: int(conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() or 0) for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def exported(server: LiveServer, built: Built) -> dict[str, Any]:
+    return export(server, built.solution)
+
+
+def edit(change: Any) -> Any:
+    """A file: the export as JSON text after ``change(doc)`` (which edits the document in place)."""
+
+    def make(doc: dict[str, Any]) -> bytes:
+        doc = copy.deepcopy(doc)
+        change(doc)
+        return json.dumps(doc).encode()
+
+    return make
+
+
+def text(old: str, new: str) -> Any:
+    """A file: the export as JSON text with ``old`` (once) written as ``new``: what JSON cannot say."""
+
+    def make(doc: dict[str, Any]) -> bytes:
+        written = json.dumps(doc)
+        assert old in written
+        return written.replace(old, new, 1).encode()
+
+    return make
+
+
+def at(path: str, value: Any) -> Any:
+    """``edit``: the value at ``path`` ("trains.0.joined_by") set to ``value`` (or removed: REMOVE)."""
+
+    def change(doc: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            doc = doc[int(key)] if isinstance(doc, list) else doc[key]
+        if value is REMOVE:
+            del doc[last]
+        else:
+            doc[int(last) if isinstance(doc, list) else last] = value
+
+    return edit(change)
+
+
+REMOVE = object()
+TINY_BOARD = {"schema": "piboard/1", "meta": {"name": "T"}}
+BAD_FILES: dict[str, tuple[Any, str]] = {
+    "not JSON": (lambda d: b'{"schema": ', "not valid JSON"),
+    "not an object": (lambda d: b"[1, 2]", "one JSON object"),
+    "not UTF-8": (lambda d: b'{"schema": "\xff"}', "not UTF-8"),
+    "NaN": (text('"pi_name": "PI 2027.1"', '"pi_name": NaN'), "NaN"),
+    "Infinity in a board": (text('"planning_target"', '"x": -Infinity, "planning_target"'), "Infinity"),
+    "1e999": (text('"version": 1', '"version": 1e999'), "too large"),
+    "5,000 digits": (text('"version": 1', '"version": 1' + "0" * 5000), "4,300 digits"),
+    "nested deep": (
+        text('"cadence": {', '"cadence": ' + "[" * 200 + "]" * 200 + ', "c": {'),
+        "nested deeper",
+    ),
+    "version as text": (at("version", "1"), "version '1'"),
+    "version true": (at("version", True), "version True"),
+    "a newer version": (at("version", 2), "version 2"),
+    "a board's file": (at("schema", "piboard/1"), "not a piboard solution export"),
+    "no solution": (at("solution", REMOVE), "has no 'solution'"),
+    "a name as a number": (at("solution.name", 5), "solution.name: the name must be text"),
+    "an empty name": (at("solution.name", "  "), "solution.name"),
+    "a bell in the name": (at("solution.name", "Pay\u0007ments"), "control character"),
+    "a lone surrogate": (text('"Payments <Platform>"', '"Pay\\ud800"'), "broken character"),
+    "a long PI": (at("solution.pi_name", "p" * 121), "longer than 120"),
+    "an unknown section": (at("tokens", ["abc"]), "'tokens' is not a field piboard knows"),
+    "a link's token": (at("links.0.token", "abc"), "'token' is not a field"),
+    "a link of no kind": (at("links.0.kind", "owner"), "links[0].kind"),
+    "a link's kind a list": (at("links.0.kind", ["ste"]), "links[0].kind"),
+    "a long label": (at("links.1.label", "l" * 81), "longer than 80"),
+    "trains as an object": (at("trains", {}), "trains: must be a list"),
+    "a train as text": (at("trains.0", "train"), "trains[0]: must be an object"),
+    "a board as text": (at("trains.0.board", '{"schema": "piboard/1"}'), "board export (an object)"),
+    "a board of no schema": (at("trains.0.board.schema", "nope"), "not a piboard export"),
+    "a board's feature without id": (at("trains.0.board.features.0.id", None), "has no 'id'"),
+    "who joined as a list": (at("trains.0.joined_by", ["RTE"]), "trains[0].joined_by"),
+    "who joined on two lines": (at("trains.0.joined_by", "R\nTE"), "trains[0].joined_by"),
+    "a joining time of no date": (at("trains.0.joined_at", "yesterday"), "trains[0].joined_at"),
+    "a train twice": (at("trains.1.board_id", "TRAIN-A"), "appears twice"),
+    "too many trains": (
+        at("trains", [{"board_id": f"b{n}", "joined_by": "R", "board": TINY_BOARD} for n in range(51)]),
+        "at most 50",
+    ),
+    "a capability's title empty": (at("capabilities.0.title", ""), "capabilities[0].title"),
+    "a capability's title too long": (at("capabilities.0.title", "t" * 201), "longer than 200"),
+    "a capability's title null": (at("capabilities.0.title", None), "capabilities[0].title"),
+    "a capability id as a number": (at("capabilities.0.id", 7), "capabilities[0].id"),
+    "a feature of no train": (at("capabilities.0.features.0.board_id", "nowhere"), "no train 'nowhere'"),
+    "a feature not on its train": (at("capabilities.0.features.1.feature_id", "nope"), "no feature 'nope'"),
+    "a board id as an object": (at("capabilities.0.features.0.board_id", {"a": 1}), "must be an id"),
+    "a feature twice": (at("capabilities.1.features.0.feature_id", "CAP-FEATURE"), "another capability's"),
+    "a feature's title the board refuses": (
+        at("trains.1.board.features.0.title", ""),
+        "trains[1].board.features[0]",
+    ),
+    "a story's points as text": (at("trains.0.board.stories.0.points", "many"), "trains[0].board.stories[0]"),
+}
+
+
+def named(doc: dict[str, Any]) -> dict[str, Any]:
+    """The export with the placeholders the cases name: the first train's board id, its capability
+    feature."""
+    doc = copy.deepcopy(doc)
+    first = doc["trains"][0]["board_id"]
+    for train in doc["trains"]:
+        if train["board_id"] == first:
+            train["board_id"] = "TRAIN-A"
+    for capability in doc["capabilities"]:
+        for feature in capability["features"]:
+            if feature["board_id"] == first:
+                feature["board_id"] = "TRAIN-A"
+    doc["capabilities"][0]["features"][0]["feature_id"] = "CAP-FEATURE"
+    for feature in doc["trains"][0]["board"]["features"]:
+        if feature["id"].startswith("cap-"):
+            feature["id"] = "CAP-FEATURE"
+    return doc
+
+
+def test_the_named_export_itself_imports(server: LiveServer, exported: dict[str, Any]) -> None:
+    """The cases below break one thing each of a file that imports."""
+    answer = import_file(server, json.dumps(named(exported)).encode())
+    assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_refused_file_says_why_and_makes_nothing(
+    server: LiveServer, exported: dict[str, Any], case: str
+) -> None:
+    make, why = BAD_FILES[case]
+    body = make(named(exported))
+    before = counts(server)
+    refused = import_file(server, body)
+    assert refused.status_code == 422, refused.text
+    assert why in refused.text, refused.text
+    assert counts(server) == before
+
+
+def test_a_file_too_large_or_empty_and_a_bad_importers_name_make_nothing(
+    server: LiveServer, exported: dict[str, Any]
+) -> None:
+    before = counts(server)
+    too_large = import_file(server, b" " * MAX_IMPORT + json.dumps(exported).encode())
+    assert too_large.status_code == 413 and "max_import_bytes" in too_large.text
+    assert import_file(server, b"").status_code == 422
+    bad_name = import_file(server, json.dumps(exported).encode(), ste_name="In\u0007es")
+    assert bad_name.status_code == 422 and "ste_name" in bad_name.text
+    assert counts(server) == before
