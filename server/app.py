@@ -28,7 +28,6 @@ from server.doors import (
     pages,
     people,
     people_place,
-    solution_exports,
     solution_plan,
     solution_socket,
     solutions,
@@ -118,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services.auth.on_access_change(access.changed)
     solution_followers = solution_socket.Followers()
     services.solutions.on_change(solution_followers.changed)
+    cross_train = services.cross_train  # from now on, a commit on a train reaches the other trains
 
     # Several processes on PostgreSQL: presence is shared through the database too.
     presence = None if settings.is_sqlite else PresenceBridge(services.engine, hub, 3 * settings.ws_heartbeat)
@@ -140,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.collect()
             gc.freeze()
         await hub.start()
+        # What a process that stopped between a change and its other side's write left undone.
+        await asyncio.to_thread(cross_train.reconcile_all)
         collector = QuietCollector(lambda: hub.busy_at)
         app.state.collector = collector
         hooks = services.webhooks
@@ -253,7 +255,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         solutions.router,
         solutions.train_router,
         solutions.page_router,
-        solution_exports.router,
         solution_plan.router,
         solution_plan.page_router,
     ):

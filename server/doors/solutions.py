@@ -59,7 +59,6 @@ from server.pages.solution_plan import plan_context, plan_view
 from server.pages.templating import templates
 from server.store.provision import require_admin_token
 from server.store.solutions import SolutionLink, solution_cookie_name
-from server.transfer.solution_files import download_links
 
 router = APIRouter(prefix="/api/solutions", tags=["solutions"])
 train_router = APIRouter(prefix="/api/boards/{board_id}/solution", tags=["solutions"])
@@ -407,6 +406,8 @@ def page_context(actor: SolutionActor, view: SolutionView) -> dict[str, Any]:
 async def solution_page(solution_id: str, request: Request, services: ServicesDep) -> Response:
     answer_refusals_as(request, Answer.PAGE)
     actor = await run_in_threadpool(reader, services, request, solution_id)
+    # A request whose other side a stopped process did not write is written before the page is read.
+    await run_in_threadpool(services.cross_train.reconcile, solution_id)
     view = await run_in_threadpool(read_solution, services, solution_id)
     links = await run_in_threadpool(services.solutions.links, solution_id)
     context = {
@@ -414,7 +415,6 @@ async def solution_page(solution_id: str, request: Request, services: ServicesDe
         "role_name": SOLUTION_ROLE_NAMES[actor.role],
         "may_link": may_in_solution(actor, "link.create"),
         "may_revoke": may_in_solution(actor, "link.revoke"),
-        "downloads": download_links(solution_id) if may_in_solution(actor, "solution.export") else [],
         # Every live link, the STE's own too (to sign in from another browser: keep it to yourself).
         "links": [(link, link_url(request, link), link_for(link.kind)) for link in links],
         "link_kinds": [(TRAIN_LINK, "a train (for its RTE)")]

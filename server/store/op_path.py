@@ -161,6 +161,9 @@ class OpPath(BoardStore):
         self._listeners: list[CommitListener] = []
         # Several processes (PostgreSQL): a participant's edits are also limited across all of them.
         self.shared_rate: SharedRate | None = None
+        # (board, "<board>/<team>") -> the words naming a team of another train of the board's solution,
+        # or None: what an op asking another train checks (server/store/cross_train.py sets it).
+        self.other_trains: Callable[[str, str], str | None] | None = None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -281,7 +284,12 @@ class OpPath(BoardStore):
             now = self.clock()
             try:
                 context = Context(
-                    now, new_id, seq, history=lambda n: self._history(conn, batch, n), sync=batch.sync
+                    now,
+                    new_id,
+                    seq,
+                    history=lambda n: self._history(conn, batch, n),
+                    sync=batch.sync,
+                    other_trains=self._other_trains(batch.board_id),
                 )
                 changes = apply_op(working, op, actor, context)
             except PiboardError as refusal:
@@ -295,6 +303,10 @@ class OpPath(BoardStore):
                 # encoded whole, beside people's edits; a history page fills in the rest.
                 batch.snapshot = working.snapshot()
         return working
+
+    def _other_trains(self, board_id: str) -> Callable[[str], str | None] | None:
+        find = self.other_trains
+        return None if find is None else lambda ref: find(board_id, ref)
 
     def _history(self, conn: Connection, batch: _Batch, seq: int) -> Committed | None:
         """An earlier event (an undo names one): of this batch, not written yet, or from the table."""

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from server.settings import Settings
 from server.store.auth import Auth
+from server.store.cross_train import CrossTrain
 from server.store.db import make_engine, upgrade
 from server.store.op_path import OpPath, SharedRate
 from server.store.sealed import Sealer
@@ -34,6 +35,12 @@ class Storage:
     def solutions(self) -> SolutionStore:
         """The solutions: several boards on one cadence (made on first use, from the parts above)."""
         return SolutionStore(self.engine, self.settings.signing_key())
+
+    @cached_property
+    def cross_train(self) -> CrossTrain:
+        """Cross-train dependencies: each request's mirror on the providing train, each answer back.
+        Made by the server at its start (it hooks into the op path), not on first use."""
+        return CrossTrain(self.op_path, self.solutions)
 
     @cached_property
     def solution_plan(self) -> SolutionPlanStore:

@@ -1,0 +1,279 @@
+"""Cross-train dependencies (issue 29, docs/solution.md) on a real server with real websocket clients:
+a team of train A asks a team of train B; the request shows on B's screens live, B's answer on A's,
+and B planning the work too late is a conflict on both. SQLite, and PostgreSQL with
+PIBOARD_TEST_DATABASE=postgres; two servers on one PostgreSQL database in test_cross_train_pg.py."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from board import Op
+from board.model import Role
+from board.roles import Actor
+from server.store.cross_train import CrossTrain
+from server.store.op_path import OpPath
+from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.integration.test_solutions import dated, join, make_solution, read, train_link
+from tests.live.client import LiveClient, run_async
+
+DATES = (
+    ("2027-01-04", "2027-01-15"),
+    ("2027-01-18", "2027-01-29"),
+    ("2027-02-01", "2027-02-12"),
+)
+_ids = itertools.count(1)
+
+
+@dataclass
+class Train:
+    board: BoardHandle
+    team: str
+    iterations: list[str]  # ids, by number
+    member: str  # a team member's session
+
+    def state_of(self, dep_id: str) -> str:
+        return str(self.board.read()["derived"]["dependency_states"][dep_id])
+
+    def dep(self, dep_id: str) -> dict[str, Any]:
+        return dict(self.board.read()["items"]["dependency"][dep_id])
+
+
+@dataclass
+class Solution:
+    body: dict[str, Any]
+    a: Train
+    b: Train
+
+
+def made(response: Any) -> str:
+    assert response.status_code == 200, response.text
+    return str(response.json()["changes"][0]["id"])
+
+
+def a_train(server: LiveServer, name: str, team: str, member: str) -> Train:
+    board = dated(create_board(server, name), DATES)
+    team_id = made(board.op(board.rte_session, "team.create", args={"name": team}))
+    iterations = sorted(board.read()["items"]["iteration"].values(), key=lambda i: i["number"])
+    return Train(board, team_id, [i["id"] for i in iterations], board.join("team", member, team_id))
+
+
+def two_trains(server: LiveServer) -> Solution:
+    body = make_solution(server)
+    link = train_link(server, body)
+    a = a_train(server, "Train A", "Alpha", "Ann")
+    b = a_train(server, "Train B", "Checkout", "Cleo")
+    for t in (a, b):
+        assert join(t.board, link).status_code == 200
+    return Solution(body, a, b)
+
+
+@pytest.fixture(scope="module")
+def solution(live_server: LiveServer) -> Solution:
+    return two_trains(live_server)
+
+
+def feature(train: Train, iteration: int) -> str:
+    """A feature of the train's team planned in iteration ``iteration``."""
+    args = {
+        "title": f"Feature {next(_ids)}",
+        "team_id": train.team,
+        "iteration_id": train.iterations[iteration - 1],
+    }
+    return made(train.board.op(train.board.rte_session, "feature.create", args=args))
+
+
+def ask_args(s: Solution, dep_id: str, need_feature: str, **more: Any) -> dict[str, Any]:
+    return {
+        "id": dep_id,
+        "need": "A payment API",
+        "requesting_team_id": s.a.team,
+        "requesting_feature_id": need_feature,
+        "provider_train": f"{s.b.board.id}/{s.b.team}",
+        **more,
+    }
+
+
+def changed(client: LiveClient, item_id: str, **fields: Any) -> bool:
+    """Whether an event the client received left ``item_id`` with these field values."""
+    return any(
+        ch["id"] == item_id
+        and ch.get("after") is not None
+        and all(ch["after"].get(k) == v for k, v in fields.items())
+        for e in client.events
+        for ch in e["changes"]
+    )
+
+
+def test_a_request_shows_on_b_live_b_s_answer_on_a_and_b_planning_later_conflicts_on_both(
+    live_server: LiveServer, solution: Solution
+) -> None:
+    s = solution
+    need = feature(s.a, 2)  # A needs it by iteration 2
+    dep = f"pay{next(_ids)}"
+
+    async def scenario() -> None:
+        on_a = await LiveClient.connect(live_server.ws_url, s.a.board.id, s.a.member, last_seq=None, name="a")
+        on_b = await LiveClient.connect(live_server.ws_url, s.b.board.id, s.b.member, last_seq=None, name="b")
+        await on_a.wait_until(lambda: bool(on_a.resets))
+        await on_b.wait_until(lambda: bool(on_b.resets))
+
+        asked = await on_a.op("dependency.create", args=ask_args(s, dep, need))
+        await on_a.wait_acks([asked])
+        # On B's screens without a reload: Checkout is asked, by Train A's Alpha, by B's iteration 2.
+        mirror = f"x-{dep}"
+        await on_b.wait_until(
+            lambda: changed(
+                on_b,
+                mirror,
+                provider_team_id=s.b.team,
+                external_party="Train A · Alpha",
+                needed_by_iteration_id=s.b.iterations[1],
+                requester_train=f"{s.a.board.id}/{dep}",
+            )
+        )
+        assert s.b.state_of(mirror) == "requested"
+
+        api = feature(s.b, 1)
+        version = s.b.dep(mirror)["version"]
+        accepted = await on_b.op(
+            "dependency.accept", target=mirror, base_version=version, args={"provider_feature_id": api}
+        )
+        await on_b.wait_acks([accepted])
+        await on_a.wait_until(
+            lambda: changed(on_a, dep, status="accepted", promised_iteration_id=s.a.iterations[0])
+        )
+        assert s.a.state_of(dep) == s.b.state_of(mirror) == "committed"
+
+        # B moves the work after A's need: a conflict on both boards, A's shown live.
+        moved = await on_b.op(
+            "feature.move",
+            target=api,
+            base_version=s.b.board.read()["items"]["feature"][api]["version"],
+            args={"iteration_id": s.b.iterations[2]},
+        )
+        await on_b.wait_acks([moved])
+        await on_a.wait_until(lambda: changed(on_a, dep, promised_iteration_id=s.a.iterations[2]))
+        assert s.a.state_of(dep) == s.b.state_of(mirror) == "conflict"
+        (answer,) = [e for e in on_a.events if e["op"]["type"] == "crosstrain.answer"][-1:]
+        assert answer["actor"]["name"] == "the solution for Cleo of Train B"
+        await on_a.close()
+        await on_b.close()
+
+    run_async(scenario())
+
+
+def test_a_moving_its_need_later_reaches_b_and_settles_b_s_proposal(solution: Solution) -> None:
+    s = solution
+    need = feature(s.a, 1)
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, need)))
+    mirror = f"x-{dep}"
+    version = s.b.dep(mirror)["version"]
+    proposal = {"promised_iteration_id": s.b.iterations[2], "answer": "Iteration 1 is full"}
+    made(s.b.board.op(s.b.member, "dependency.propose", target=mirror, base_version=version, args=proposal))
+    assert s.a.dep(dep)["answer"] == "Iteration 1 is full"
+    assert s.a.state_of(dep) == "proposed"
+    feature_version = s.a.board.read()["items"]["feature"][need]["version"]
+    to_three = {"iteration_id": s.a.iterations[2]}
+    made(s.a.board.op(s.a.member, "feature.move", target=need, base_version=feature_version, args=to_three))
+    assert s.b.dep(mirror)["needed_by_iteration_id"] == s.b.iterations[2]
+    assert s.b.state_of(mirror) == s.a.state_of(dep) == "committed"
+
+
+def test_withdrawing_a_request_takes_its_mirror_away(solution: Solution) -> None:
+    s = solution
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, feature(s.a, 1))))
+    assert f"x-{dep}" in s.b.board.read()["items"]["dependency"]
+    version = s.a.dep(dep)["version"]
+    deleted = s.a.board.op(s.a.member, "dependency.delete", target=dep, base_version=version)
+    assert deleted.status_code == 200, deleted.text
+    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]
+
+
+@pytest.mark.parametrize(
+    "provider_train",
+    ["{a}/{a_team}", "{b}/no-such-team", "elsewhere/{b_team}", "{b}"],
+    ids=["own train", "no such team", "no train of the solution", "no team"],
+)
+def test_asking_what_is_no_team_of_another_train_of_the_solution_is_refused(
+    solution: Solution, provider_train: str
+) -> None:
+    s = solution
+    ref = provider_train.format(a=s.a.board.id, a_team=s.a.team, b=s.b.board.id, b_team=s.b.team)
+    before = s.a.board.read()["seq"]
+    args = {"need": "x", "requesting_team_id": s.a.team, "provider_train": ref}
+    refused = s.a.board.op(s.a.member, "dependency.create", args=args)
+    assert refused.status_code == 422, refused.text
+    assert "not a team of another train of this board's solution" in refused.json()["reason"]
+    assert s.a.board.read()["seq"] == before
+
+
+def test_a_train_outside_the_solution_cannot_be_asked(live_server: LiveServer, solution: Solution) -> None:
+    s = solution
+    outside = create_board(live_server, "Train C")
+    team = made(outside.op(outside.rte_session, "team.create", args={"name": "Loner"}))
+    args = {"need": "x", "requesting_team_id": s.a.team, "provider_train": f"{outside.id}/{team}"}
+    assert s.a.board.op(s.a.member, "dependency.create", args=args).status_code == 422
+
+
+def test_a_member_of_a_sees_nothing_of_b_but_what_the_dependency_says(solution: Solution) -> None:
+    s = solution
+    with s.b.board.server.client(s.a.member) as c:
+        assert c.get(f"/api/boards/{s.b.board.id}").status_code == 401
+        assert c.get(f"/b/{s.b.board.id}/program").status_code in (401, 403)
+
+
+def test_nobody_acts_on_a_mirror_but_b_s_team_and_nobody_writes_as_the_solution(solution: Solution) -> None:
+    s = solution
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, feature(s.a, 1))))
+    mirror = f"x-{dep}"
+    before_a, before_b = s.a.board.read()["seq"], s.b.board.read()["seq"]
+    # A's team cannot answer for B on A's board, nor write B's side with the solution's ops.
+    version = s.a.dep(dep)["version"]
+    answering = s.a.board.op(s.a.member, "dependency.accept", target=dep, base_version=version, args={})
+    assert answering.status_code == 403 and "answers this on its own train's board" in answering.text
+    # No session of any role, on either train, sends what only the solution sends.
+    for train in (s.a, s.b):
+        sessions = [train.board.rte_session, train.member] + [
+            train.board.join(role.value, f"Someone {role.value}")
+            for role in (Role.PRODUCT_MANAGEMENT, Role.ARCHITECT, Role.BUSINESS_OWNER)
+        ]
+        for session in sessions:
+            for op_type, target in (("crosstrain.mirror", mirror), ("crosstrain.answer", dep)):
+                args = {"seq": 10**9, "need": "mine", "provider_team_id": s.b.team, "status": "done"}
+                sent = train.board.op(session, op_type, target=target, args=args)
+                assert sent.status_code == 403, sent.text
+    # B's RTE does not change the request on B: it changes on A.
+    version = s.b.dep(mirror)["version"]
+    edit = s.b.board.op(
+        s.b.board.rte_session, "dependency.update", target=mirror, base_version=version, args={"need": "x"}
+    )
+    assert edit.status_code == 403 and "comes from Train A · Alpha" in edit.text
+    assert (s.a.board.read()["seq"], s.b.board.read()["seq"]) == (before_a, before_b)
+
+
+def test_a_mirror_a_stopped_process_did_not_write_is_written_when_the_solution_page_opens(
+    live_server: LiveServer, solution: Solution
+) -> None:
+    s = solution
+    need = feature(s.a, 1)
+    dep = f"pay{next(_ids)}"
+    # Another process on the same database commits the request and stops before writing the mirror:
+    # its op path asks the other trains as the server's does, but no cross-train sync follows it.
+    services = live_server.services
+    other = OpPath(services.engine)
+    other.other_trains = services.cross_train.team_words
+    ann = Actor("ann-elsewhere", "Ann", Role.TEAM, s.a.team)
+    other.submit(s.a.board.id, Op("dependency.create", args=ask_args(s, dep, need)), ann)
+    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]
+    with live_server.client(s.body["ste_session"]) as c:
+        assert c.get(f"/s/{s.body['id']}/").status_code == 200
+    assert s.b.dep(f"x-{dep}")["need"] == "A payment API"
+    assert isinstance(services.cross_train, CrossTrain)
+    assert read(live_server, s.body).status_code == 200
