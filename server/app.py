@@ -28,6 +28,7 @@ from server.doors import (
     pages,
     people,
     people_place,
+    solution_exports,
     solution_plan,
     solution_socket,
     solutions,
@@ -255,6 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         solutions.router,
         solutions.train_router,
         solutions.page_router,
+        solution_exports.router,
         solution_plan.router,
         solution_plan.page_router,
     ):

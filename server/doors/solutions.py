@@ -59,6 +59,7 @@ from server.pages.solution_plan import plan_context, plan_view
 from server.pages.templating import templates
 from server.store.provision import require_admin_token
 from server.store.solutions import SolutionLink, solution_cookie_name
+from server.transfer.solution_files import download_links
 
 router = APIRouter(prefix="/api/solutions", tags=["solutions"])
 train_router = APIRouter(prefix="/api/boards/{board_id}/solution", tags=["solutions"])
@@ -415,6 +416,7 @@ async def solution_page(solution_id: str, request: Request, services: ServicesDe
         "role_name": SOLUTION_ROLE_NAMES[actor.role],
         "may_link": may_in_solution(actor, "link.create"),
         "may_revoke": may_in_solution(actor, "link.revoke"),
+        "downloads": download_links(solution_id) if may_in_solution(actor, "solution.export") else [],
         # Every live link, the STE's own too (to sign in from another browser: keep it to yourself).
         "links": [(link, link_url(request, link), link_for(link.kind)) for link in links],
         "link_kinds": [(TRAIN_LINK, "a train (for its RTE)")]
