@@ -60,6 +60,9 @@
     cell.dataset.hiddenCards = String(hidden);
   }
 
+  // The solution's big screen fits its cells by this same rule (static/solution-screen.js).
+  window.piboardFitCell = fit;
+
   function overflows(box) { return box.scrollHeight > box.clientHeight + 1; }
 
   // A list in a box of bounded height (the help queue, who is remote, a column of the one-team scene's

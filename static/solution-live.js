@@ -80,7 +80,9 @@
 
   function connect() {
     root.setAttribute("hx-ext", "ws");
-    root.setAttribute("ws-connect", "/s/" + encodeURIComponent(root.dataset.solution) + "/ws");
+    // The solution's page, or its board or big screen (data-view): the socket renders the parts it shows.
+    var view = root.dataset.view ? "?view=" + encodeURIComponent(root.dataset.view) : "";
+    root.setAttribute("ws-connect", "/s/" + encodeURIComponent(root.dataset.solution) + "/ws" + view);
     htmx.process(root);
   }
 

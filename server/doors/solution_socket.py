@@ -39,6 +39,7 @@ from server.doors.live_socket import (
     receive_text,
 )
 from server.doors.origin import cross_origin
+from server.doors.solution_board import read_board
 from server.doors.solutions import page_context, read_solution, solution_session
 from server.live.connection import Connection, ConnectionState
 from server.live.hub import Hub
@@ -53,6 +54,8 @@ from server.live.protocol import (
     solution_seqs_marker,
     solution_welcome_frame,
 )
+from server.pages.solution_board import VIEWS as BOARD_VIEWS
+from server.pages.solution_board import board_region
 from server.pages.templating import templates
 from server.store.solutions import solution_cookie_name
 
@@ -108,14 +111,20 @@ def member(services: Services, solution_id: str, session: str | None) -> Solutio
     return actor
 
 
-def render(services: Services, solution_id: str, session: str | None) -> tuple[dict[str, int], str]:
+def render(
+    services: Services, solution_id: str, session: str | None, view: str = "page"
+) -> tuple[dict[str, int], str]:
     """In a worker thread: each train's seq as read, and the page's live parts as of then (the session
-    checked first: PiboardError when it no longer opens the solution)."""
+    checked first: PiboardError when it no longer opens the solution). ``view``: the solution's page,
+    or its board or big screen (their one region, server/pages/solution_board.py)."""
     actor = member(services, solution_id, session)
-    view = read_solution(services, solution_id)
-    context: dict[str, Any] = {**page_context(actor, view), "oob": True}
+    if view in BOARD_VIEWS:
+        page = read_board(services, solution_id)
+        return page.seqs, board_region(page, view)
+    solution = read_solution(services, solution_id)
+    context: dict[str, Any] = {**page_context(actor, solution), "oob": True}
     parts = "".join(templates.env.get_template(name).render(context) for name in LIVE_PARTS)
-    return view.seqs, solution_seqs_marker(view.seqs) + parts
+    return solution.seqs, solution_seqs_marker(solution.seqs) + parts
 
 
 @router.websocket("/s/{solution_id}/ws")
@@ -125,6 +134,10 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
     settings = services.settings
     await websocket.accept()
     session = solution_session(websocket, solution_id)
+    view = websocket.query_params.get("view", "page")
+    if view != "page" and view not in BOARD_VIEWS:
+        await close_with(websocket, CloseCode.PROTOCOL, "protocol", "view is the page, board or screen")
+        return
     from_cookie = session is not None and session == websocket.cookies.get(solution_cookie_name(solution_id))
     client = websocket.client.host if websocket.client else None
     if from_cookie and cross_origin(websocket.headers, client, settings.public_url, settings.proxies):
@@ -161,7 +174,7 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
     )
     conn.start()
     hub.followers.add(conn)
-    follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs))
+    follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs), view)
     followers: Followers = websocket.app.state.solution_followers
     followers.add(follow)
     conn.send(solution_welcome_frame(solution_id, actor.name, actor.role.value, settings))
@@ -222,6 +235,7 @@ class Follow:
         solution_id: str,
         session: str | None,
         shown: dict[str, int],
+        view: str = "page",
     ) -> None:
         self.services = services
         self.hub = hub
@@ -229,6 +243,7 @@ class Follow:
         self.solution_id = solution_id
         self.session = session
         self.shown = shown  # each train's seq the page shows
+        self.view = view  # the page, the board or its big screen: which parts it is sent
         self.boards: set[str] = set()
         self.changed = asyncio.Event()
         self.forced = False  # the solution itself changed: send what it shows now if it differs
@@ -259,7 +274,7 @@ class Follow:
                 forced, self.forced = self.forced, False
                 try:
                     seqs, parts = await run_in_threadpool(
-                        render, self.services, self.solution_id, self.session
+                        render, self.services, self.solution_id, self.session, self.view
                     )
                 except NotFound as exc:
                     self.end(CloseCode.NO_BOARD, exc.code, exc.reason)
