@@ -851,7 +851,7 @@ async def arrival(kind: str, base: str, pid: int, n: int, tag: str) -> Arrival:
                     receiving.cancel()
                     break
                 message = str(receiving.result())
-                presences += message.count('"type":"presence"')
+                presences += message.count('"type":"presence')  # the list and its changes
                 if last_seq is not None and (not got or got[-1] < seq):
                     got += [int(s) for s in EVENT_SEQ.findall(message)]
                     if got and got[-1] >= seq:

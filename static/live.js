@@ -117,6 +117,30 @@
     return window.piboardHello(seq, parseFloat(body.dataset.renderedAt) || null, body.dataset.view);
   }
 
+  // Who is here, by entry key: a presence frame gives the whole list, a presence_change what changed
+  // since (a reconnect's welcome is always followed by a whole list).
+  var present = {};
+
+  function presentPeople(frame) {
+    if (frame.type === "presence") {
+      present = {};
+      (frame.people || []).forEach(function (p) { present[p.key] = p; });
+    } else {
+      (frame.removed || []).forEach(function (key) { delete present[key]; });
+      (frame.added || []).forEach(function (p) { present[p.key] = p; });
+    }
+    var people = Object.keys(present).map(function (key) { return present[key]; });
+    people.sort(function (a, b) {
+      var x = [String(a.name).toLowerCase(), a.view, a.device];
+      var y = [String(b.name).toLowerCase(), b.view, b.device];
+      for (var i = 0; i < 3; i += 1) {
+        if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+      }
+      return 0;
+    });
+    return { count: frame.count, people: people };
+  }
+
   function renderPresence(frame) {
     var box = document.getElementById("presence");
     if (!box) {
@@ -216,8 +240,10 @@
         refetchPage();
         break;
       case "presence":
-        renderPresence(frame);
-        body.dispatchEvent(new CustomEvent("piboard:presence", { detail: frame }));
+      case "presence_change":
+        var people = presentPeople(frame);
+        renderPresence(people);
+        body.dispatchEvent(new CustomEvent("piboard:presence", { detail: people }));
         break;
       case "ping":
         wrapper.sendImmediately('{"type":"pong"}');

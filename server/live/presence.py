@@ -1,9 +1,11 @@
 """Presence: who is connected to a board now, on this process and (on PostgreSQL) the others.
 
 One entry per participant, view and device (two tabs on one view are one entry). When someone comes,
-goes or says they are remote, every welcomed screen of the board gets a ``presence`` frame, once the
-list has been still for a moment (or, while people keep coming, every ``PRESENCE_MAX_WAIT_SECONDS``):
-when a whole room arrives at once, each screen gets one or two frames, not one per arrival. This
+goes or says they are remote, every welcomed screen of the board is told, once the list has been
+still for a moment (or, while people keep coming, every ``PRESENCE_MAX_WAIT_SECONDS``): when a whole
+room arrives at once, each screen gets one or two frames, not one per arrival. A screen that has the
+list gets only what changed (``presence_change``: one arrival in a room of 500 is a few hundred bytes
+to each screen, not the 70 KB list); a screen new since the last frame gets the whole list. This
 process's own list goes to ``on_local`` when it changes (the presence bridge,
 server/live/presence_bridge.py, stores it for the other processes and hands theirs back
 through :meth:`Presence.set_others`). Presence is not persisted and is not an op.
@@ -12,11 +14,12 @@ through :meth:`Presence.set_others`). Presence is not persisted and is not an op
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from server.live.connection import Connection
-from server.live.protocol import presence_frame
+from server.live.protocol import presence_change_frame, presence_frame
 
 PRESENCE_DEBOUNCE_SECONDS = 0.3  # how long the list must be still before it goes out
 # ... at the latest this long after its first change. Each frame goes to every screen and lists up to
@@ -25,6 +28,27 @@ PRESENCE_MAX_WAIT_SECONDS = 2.0
 PRESENCE_MAX_PEOPLE = 500  # the list is capped; ``count`` still says how many are connected
 
 Person = dict[str, Any]
+
+
+def person_key(person: Person) -> str:
+    """An entry's name in presence frames: the same on every process, and not the participant's id
+    (which frames never show)."""
+    entry = "\0".join((person["id"], person["view"], person["device"]))
+    return hashlib.sha256(entry.encode()).hexdigest()[:16]
+
+
+def listed_people(people: list[Person]) -> dict[str, Person]:
+    """The entries a presence frame lists, by key, in the order pages show them (at most
+    ``PRESENCE_MAX_PEOPLE``)."""
+    listed = sorted(people, key=lambda p: (p["name"].lower(), p["view"], p["device"]))[:PRESENCE_MAX_PEOPLE]
+    entries = ({"key": person_key(p), **{k: v for k, v in p.items() if k != "id"}} for p in listed)
+    return {entry["key"]: entry for entry in entries}
+
+
+def list_changes(before: dict[str, Person], after: dict[str, Person]) -> tuple[list[Person], list[str]]:
+    """From one listed set to the next: the entries added or changed, and the keys of those gone."""
+    added = [p for key, p in after.items() if before.get(key) != p]
+    return added, [key for key in before if key not in after]
 
 
 class Served(Protocol):
@@ -46,6 +70,9 @@ class Presence:
         self._changes: dict[str, tuple[float, float]] = {}
         # Frames queued per board, summed over its screens (tests/live/test_arrival.py counts them).
         self.frames_sent = 0
+        # Per board: the list, and the count, its screens were last told, and the screens told it
+        # (those get only what changed since).
+        self._told: dict[str, tuple[int, dict[str, Person], set[Connection]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def open(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -85,6 +112,7 @@ class Presence:
     def forget(self, board_id: str) -> None:
         """The board's channel is gone: nothing more to tell its screens."""
         self._changes.pop(board_id, None)
+        self._told.pop(board_id, None)
         timer = self._timers.pop(board_id, None)
         if timer is not None:
             timer.cancel()
@@ -123,15 +151,10 @@ class Presence:
         people = {(p["id"], p["view"], p["device"]): p for p in everyone}
         return list(people.values())
 
-    def frame(self, board_id: str) -> str:
-        """The presence frame: everyone connected to the board (without their ids)."""
+    def listed(self, board_id: str) -> tuple[int, dict[str, Person]]:
+        """How many participants are connected to the board, and the entries a frame lists."""
         people = self.people_here(board_id)
-        listed = sorted(
-            ({k: v for k, v in p.items() if k != "id"} for p in people),
-            key=lambda p: (p["name"].lower(), p["view"], p["device"]),
-        )
-        participants = len({p["id"] for p in people})
-        return presence_frame(participants, listed[:PRESENCE_MAX_PEOPLE])
+        return len({p["id"] for p in people}), listed_people(people)
 
     def set_remote(self, board_id: str, participant_id: str, remote: bool) -> None:
         """A participant said they are in the room or remote: their open pages' presence says so."""
@@ -155,8 +178,23 @@ class Presence:
         if self.on_local is not None and self._published.get(board_id) != local:
             self._published[board_id] = local
             self.on_local(board_id, local)
-        frame = self.frame(board_id)
+        count, listed = self.listed(board_id)
+        told_count, told_list, told = self._told.get(board_id, (0, {}, set()))
+        change = None
+        if count != told_count or listed != told_list:
+            change = presence_change_frame(count, *list_changes(told_list, listed))
+        whole = ""
+        now_told: set[Connection] = set()
         for conn in list(self.connections_of(board_id)):
-            if conn.welcomed:
+            if not conn.welcomed:
+                continue
+            now_told.add(conn)
+            if conn in told:
+                frame = change
+            else:
+                whole = whole or presence_frame(count, list(listed.values()))
+                frame = whole
+            if frame is not None:
                 conn.send(frame)
                 self.frames_sent += 1
+        self._told[board_id] = (count, listed, now_told)

@@ -48,6 +48,7 @@ class FrameType(enum.StrEnum):
     ACK = "ack"
     REFUSAL = "refusal"
     PRESENCE = "presence"
+    PRESENCE_CHANGE = "presence_change"
     ERROR = "error"
 
 
@@ -161,6 +162,12 @@ def refusal_frame(client_op_id: str, exc: PiboardError) -> str:
 
 def presence_frame(count: int, people: list[dict[str, Any]]) -> str:
     return dumps({"type": FrameType.PRESENCE.value, "count": count, "people": people})
+
+
+def presence_change_frame(count: int, added: list[dict[str, Any]], removed: list[str]) -> str:
+    """What changed since the last presence frame: entries added or changed (by ``key``), keys gone."""
+    frame = {"type": FrameType.PRESENCE_CHANGE.value, "count": count, "added": added, "removed": removed}
+    return dumps(frame)
 
 
 def error_frame(code: str, reason: str) -> str:

@@ -40,7 +40,7 @@ async def frames_until(ws: ClientConnection, kind: str, seconds: float = 15.0) -
 
 
 def types(frames: list[dict[str, Any]]) -> list[str]:
-    return [f["type"] for f in frames if f["type"] not in {"presence", "ping"}]
+    return [f["type"] for f in frames if f["type"] not in {"presence", "presence_change", "ping"}]
 
 
 async def test_a_page_older_than_the_iteration_closing_is_reset(

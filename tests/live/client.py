@@ -122,6 +122,12 @@ class LiveClient:
             self.errors.append(frame)
         elif kind == "presence":
             self.presence = frame
+        elif kind == "presence_change":  # what changed since the list above, by entry key
+            assert self.presence is not None, "a presence_change before any presence frame"
+            removed = set(frame["removed"])
+            kept = {p["key"]: p for p in self.presence["people"] if p["key"] not in removed}
+            kept.update({p["key"]: p for p in frame["added"]})
+            self.presence = {"type": "presence", "count": frame["count"], "people": list(kept.values())}
         elif kind == "welcome":
             self.welcome = frame
         elif kind == "reset":

@@ -17,6 +17,7 @@ from tests.conftest import BoardHandle
 from tests.live.client import LiveClient, run_async
 
 SCREENS = 40
+PRESENCE_FRAMES = {"presence", "presence_change"}
 PEOPLE = 2
 BEHIND = 5
 
@@ -111,13 +112,49 @@ def test_presence_goes_out_once_a_room_has_arrived_not_once_per_arrival(board: B
             await c.wait_until(
                 lambda c=c: c.presence is not None and len(c.presence["people"]) == screens_count
             )
-        counts = [sum(1 for f in c.frames if f["type"] == "presence") for c in screens]
+        counts = [sum(1 for f in c.frames if f["type"] in PRESENCE_FRAMES) for c in screens]
         for c in screens:
             await c.close()
         return counts
 
     counts = run_async(scenario())
     assert max(counts) <= 3, counts
+
+
+def test_a_screen_that_has_the_list_is_told_only_who_came_and_who_went(board: BoardHandle) -> None:
+    """One arrival in a full room costs each screen the newcomer's entry, not the whole list again;
+    the newcomer gets the whole list; a departure is its key alone."""
+    server = board.server
+    session = board.join("observer", "Watcher")
+
+    async def scenario() -> None:
+        room = [
+            await LiveClient.connect(server.ws_url, board.id, session, last_seq=None, name=f"screen {k}")
+            for k in range(20)
+        ]
+        for c in room:
+            await c.wait_until(lambda c=c: c.presence is not None and len(c.presence["people"]) == 20)
+        before = [len(c.frames) for c in room]
+        late_session = board.join("observer", "Lena Late")
+        late = await LiveClient.connect(server.ws_url, board.id, late_session, last_seq=None)
+        await late.wait_until(lambda: late.presence is not None and late.presence["count"] == 2)
+        assert late.presence is not None and len(late.presence["people"]) == 21
+        for c, seen in zip(room, before, strict=True):
+            await c.wait_until(lambda c=c: c.presence is not None and len(c.presence["people"]) == 21)
+            told = [f for f in c.frames[seen:] if f["type"] in PRESENCE_FRAMES]
+            assert [f["type"] for f in told] == ["presence_change"], told
+            assert [p["name"] for p in told[0]["added"]] == ["Lena Late"] and told[0]["removed"] == []
+            assert "id" not in told[0]["added"][0]
+        key = told[0]["added"][0]["key"]
+        seen = len(room[0].frames)
+        await late.close()
+        await room[0].wait_until(lambda: len(room[0].presence["people"]) == 20)  # type: ignore[index]
+        gone = [f for f in room[0].frames[seen:] if f["type"] in PRESENCE_FRAMES]
+        assert gone == [{"type": "presence_change", "count": 1, "added": [], "removed": [key]}]
+        for c in room:
+            await c.close()
+
+    run_async(scenario())
 
 
 def test_a_session_checked_a_moment_ago_is_checked_again_after_its_link_is_revoked(

@@ -128,3 +128,25 @@ def test_a_page_too_far_behind_is_fetched_again_not_left_stale(tmp_path: Path, p
         expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
     finally:
         server.stop()
+
+
+def test_the_people_here_follow_arrivals_and_departures_told_as_changes(
+    board: BoardHandle, page_as: PageAs
+) -> None:
+    """After its first list a page is told only who came and who went (presence_change): it shows
+    them all the same, in name order, and drops whoever left."""
+    rita = page_as(board, "rte", "Rita")
+    presence = rita.locator("#presence")
+    expect(presence.locator(".presence-count")).to_have_text("1 here")
+    zoe = page_as(board, "observer", "Zoe Zed")
+    expect(zoe.locator("#presence .presence-count")).to_have_text("2 here")
+    amy = page_as(board, "observer", "Amy Ash")
+    expect(presence.locator(".presence-count")).to_have_text("3 here")
+    names = presence.locator(".presence-person")
+    expect(names).to_have_count(3)
+    assert [n.split(" · ")[0] for n in names.all_inner_texts()] == ["Amy Ash", "Rita", "Zoe Zed"]
+    zoe.close()
+    expect(presence.locator(".presence-count")).to_have_text("2 here")
+    expect(names).to_have_count(2)
+    expect(presence).not_to_contain_text("Zoe Zed")
+    amy.close()
