@@ -18,7 +18,9 @@ from server.store.db import alembic_config, make_engine, upgrade
 from server.store.solution_plan import SolutionPlanStore
 from server.store.solutions import SolutionStore
 from tests.conftest import LiveServer, create_board
+from tests.integration.test_solution_live import parts, solution_socket
 from tests.integration.test_solutions import join, make_solution, role_session, train_link
+from tests.live.client import LiveClient, run_async
 
 OLD_DUMP = Path(__file__).resolve().parent.parent / "data" / "piboard-0.1.0.sql"
 PLAN_TABLES = ("solution_objective", "solution_risk", "solution_vote", "solution_ballot")
@@ -312,3 +314,29 @@ def test_a_database_of_migration_0009_with_a_solution_upgrades_to_0010(tmp_path:
     read = plan.plan(solution_id)
     assert [o.id for o in read.objectives] == [made.id] and read.rounds[0].ballots == {ste.id: 5}
     engine.dispose()
+
+
+def test_every_change_reaches_each_open_page_live_as_its_role_sees_it(live_server: LiveServer) -> None:
+    room = Room(live_server)
+    bo_session = room.sessions[SolutionRole.BUSINESS_OWNER]
+
+    def plans(client: LiveClient) -> list[str]:
+        return [p for p in parts(client) if 'id="plan"' in p]
+
+    async def scenario() -> None:
+        ste = await solution_socket(live_server.ws_url, room.id, room.solution["ste_session"])
+        bo = await solution_socket(live_server.ws_url, room.id, bo_session)
+        for client in (ste, bo):
+            await client.wait_welcome()
+        room.ste("POST", "/objectives", json={"title": "Go <live>"})
+        await bo.wait_until(lambda: any("Go &lt;live&gt;" in p and "Give BV" in p for p in plans(bo)))
+        vote = room.ste("POST", "/vote").json()["id"]
+        cast = room.call(SolutionRole.BUSINESS_OWNER, "POST", f"/vote/{vote}/ballots", json={"value": 3})
+        assert cast.status_code == 200
+        await bo.wait_until(lambda: any('class="your-vote">3<' in p for p in plans(bo)))
+        await ste.wait_until(lambda: any('class="voted">1 voted<' in p for p in plans(ste)))
+        assert not any("your-vote" in p or "Give BV" in p for p in plans(ste))  # the STE: not Bea's vote
+        for client in (ste, bo):
+            await client.close()
+
+    run_async(scenario())
