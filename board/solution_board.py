@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from board.cross_train import parse_ref, requested_by
 from board.dependencies import is_conflict
 from board.dependencies import needed_by as needed_by_iteration
 from board.execution import BROKEN
@@ -139,12 +140,12 @@ def solution_board(
     column_of = {c.number: k for k, c in enumerate(columns)}
     capability_of = {(board, feature): c.title for c in capabilities for board, feature in c.features.items()}
     names = {state.board_id: state.meta.name for state, _ in trains}
-    # A cross-train request's mirror on the providing train, by the request it mirrors ("<board>/<dep>").
+    # A cross-train request's mirror on the providing train, by the request it mirrors: (board, dependency).
     mirrors = {
-        requester: (state, dep)
+        asked: (state, dep)
         for state, _ in trains
         for dep in state.dependencies
-        if (requester := _requester_train(dep))
+        if (asked := requested_by(dep))
     }
     planned: dict[tuple[str, str], str] = {}  # (board, feature) -> its card's id, for features in a cell
     groups: list[TrainGroup] = []
@@ -195,7 +196,7 @@ def solution_board(
         teams = {t.id: t.name for t in state.teams}
         stories = state.of(Story)
         for dep in sorted(state.dependencies, key=lambda d: (d.requesting_team_id or "", d.need)):
-            if _requester_train(dep):
+            if requested_by(dep):
                 continue  # a mirror: drawn from the request it mirrors, on the asking train
             dep_state = summary.dependency_states[dep.id]
             from_id = planned.get((board_id, dep.requesting_feature_id or "")) or _team_dom_id(
@@ -206,12 +207,12 @@ def solution_board(
             needed_by = (
                 columns[column_of[needed.number]].name if needed and needed.number in column_of else ""
             )
-            provider_train = _provider_train(dep)
+            asked = parse_ref(dep.provider_train) if dep.provider_train else None
             cross = False
-            if provider_train and provider_train.partition("/")[0] in names:
+            if asked is not None and asked[0] in names:
                 cross = True
-                other, _, team_id = provider_train.partition("/")
-                mirror = mirrors.get(f"{board_id}/{dep.id}")
+                other, team_id = asked
+                mirror = mirrors.get((board_id, dep.id))
                 to_id = _team_dom_id(other, team_id)
                 if mirror is not None:
                     to_id = planned.get((other, _provided_feature(*mirror) or ""), to_id)
@@ -311,14 +312,3 @@ def _team_dom_id(board_id: str, team_id: str) -> str:
 
 def _party_dom_id(key: str) -> str:
     return "sb-party-" + "".join(c if c.isalnum() else "-" for c in key)
-
-
-# The cross-train fields (docs/solution.md, "Cross-train dependencies"): a request of train A names the
-# providing train's team (``provider_train`` = "<board>/<team>"), its mirror on B the request it mirrors
-# (``requester_train`` = "<board>/<dependency>"). Read where the model has them, "" where it has not yet.
-def _provider_train(dep: Dependency) -> str:
-    return str(getattr(dep, "provider_train", "") or "")
-
-
-def _requester_train(dep: Dependency) -> str:
-    return str(getattr(dep, "requester_train", "") or "")

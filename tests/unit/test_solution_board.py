@@ -4,11 +4,16 @@ the parties asked for work, and the strings between cards (within a train and ac
 
 from __future__ import annotations
 
-from board.model import DependencyState
+from board.cross_train import mirror_id, mirror_of, party_words
+from board.model import Dependency, DependencyState, Role
+from board.roles import Actor
 from board.solution import Capability, capability_feature_id
 from board.solution_board import PARTIES, SolutionBoard, solution_board
 from board.summary import plan_summary
 from tests.unit.plan_builder import Session
+
+# Who writes a mirror (as the server's sync does, server/store/cross_train.py).
+SOLUTION = Actor("solution", "the solution for Ann of Cards", Role.RTE, solution=True)
 
 
 def train(board_id: str, name: str, numbers: tuple[int, ...] = (1, 2, 3)) -> Session:
@@ -104,3 +109,32 @@ def test_a_party_asked_for_work_gets_a_lane_with_the_request_where_it_is_needed(
 def test_no_party_lane_when_no_train_asks_one() -> None:
     a = train("a", "Cards")
     assert [t.board_id for t in derive(a).trains] == ["a"]
+
+
+def test_a_cross_train_dependency_is_one_string_from_the_request_to_the_card_its_mirror_plans() -> None:
+    """Train A asks train B's team (board/cross_train.py); the mirror on B is not drawn again."""
+    a, b = train("a", "Cards"), train("b", "Loans")
+    a.feature("asks", "a-t1", "a-i2")
+    a.other_trains = lambda ref: party_words("Loans", "Loans two") if ref == "b/b-t2" else None
+    a.do(
+        "dependency.create",
+        id="d1",
+        need="A credit check",
+        requesting_team_id="a-t1",
+        requesting_feature_id="asks",
+        provider_train="b/b-t2",
+    )
+    dep = a.state.get(Dependency, "d1")
+    assert dep is not None
+    shape = mirror_of(a.state, dep, b.state)
+    assert shape is not None
+    b.do("crosstrain.mirror", mirror_id("d1"), by=SOLUTION, base=None, seq=a.state.seq, **shape)
+    (string,) = derive(a, b).strings  # B has planned nothing for it: the string ends at its team
+    assert (string.from_id, string.to_id) == ("sb-a-asks", "sb-b-team-b-t2")
+    assert string.cross_train and string.provider == "Loans · Loans two"
+    assert string.requester == "Cards · Cards one" and string.needed_by == "I2"
+    b.feature("gives", "b-t2", "b-i1")
+    b.do("dependency.accept", mirror_id("d1"), provider_feature_id="gives")
+    (string,) = derive(a, b).strings
+    assert (string.from_id, string.to_id) == ("sb-a-asks", "sb-b-gives")
+    assert [t.board_id for t in derive(a, b).trains] == ["a", "b"]  # no party lane for another train
