@@ -3,7 +3,8 @@
 The trains' boards are made first, each by the op path (server/transfer/solution_files.py); this
 writes the solution around them: its name and PI, its links (new ones, of the file's kinds and
 labels: a file holds no token), the importer as its STE, the trains in the file's joining order, and
-the capabilities with the feature each became on each new board. Every moment is this import's (a
+the capabilities with the feature each became on each new board, its objectives (drawing from the new
+boards' objectives) and risks. Every moment is this import's (a
 train joined this solution now), one microsecond apart so the file's order is kept.
 """
 
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 
 from board.solution import STE
+from board.solution_plan import SolutionObjective, SolutionRisk
 from server.store.auth import participant_name
 from server.store.db import utcnow
 from server.store.op_path import new_id
+from server.store.solution_plan import OBJECTIVE, RISK
 from server.store.solutions import CAPABILITY, CAPABILITY_FEATURE, MEMBER, SOLUTION, TRAIN, SolutionStore
 
 
@@ -40,6 +43,8 @@ def insert_solution_copy(
     trains: Sequence[tuple[str, str]],  # (new board id, who joined it), in joining order
     capabilities: Sequence[CapabilityCopy],
     links: Sequence[tuple[str, str]],  # (kind, label), oldest first
+    objectives: Sequence[SolutionObjective] = (),  # new ids; drawing from the new boards' objectives
+    risks: Sequence[SolutionRisk] = (),
 ) -> tuple[str, str, str]:
     """Write the solution; returns (solution id, the STE's join token, the STE's session). The
     importer joins by the file's first STE link, or by a new one when the file has none."""
@@ -87,4 +92,31 @@ def insert_solution_copy(
                         capability_id=capability.id, board_id=board_id, feature_id=feature_id
                     )
                 )
+        for n, o in enumerate(objectives):
+            conn.execute(
+                insert(OBJECTIVE).values(
+                    id=o.id,
+                    solution_id=solution_id,
+                    title=o.title,
+                    draws_from=list(o.draws_from),
+                    committed=o.committed,
+                    planned_bv=o.planned_bv,
+                    actual_bv=o.actual_bv,
+                    created_by=o.created_by,
+                    created_at=moment(n),
+                )
+            )
+        for n, r in enumerate(risks):
+            conn.execute(
+                insert(RISK).values(
+                    id=r.id,
+                    solution_id=solution_id,
+                    title=r.title,
+                    description=r.description,
+                    roam=r.roam.value,
+                    owner=r.owner,
+                    raised_by=r.raised_by,
+                    created_at=moment(n),
+                )
+            )
     return solution_id, store._token_for(ste_link), store._session(member_id, solution_id)

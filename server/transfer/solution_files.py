@@ -26,11 +26,13 @@ from markupsafe import Markup
 from board.errors import Invalid
 from board.labels import iteration_label, team_name
 from board.model import Feature
+from board.solution_plan import SolutionObjective, SolutionRisk
 from server.clock import CLOCK
 from server.pages.solution import solution_view
 from server.store.auth import participant_name
 from server.store.op_path import OpPath, new_id
 from server.store.solution_copy import CapabilityCopy, insert_solution_copy
+from server.store.solution_plan import SolutionPlanStore
 from server.store.solutions import SolutionStore
 from server.transfer._solution_report_template import SOLUTION_REPORT_TEMPLATE
 from server.transfer.common import FileRefused, Problem
@@ -41,7 +43,7 @@ from server.transfer.solution_json import (
     TrainExport,
     check_train_imports,
     export_solution,
-    feature_ids,
+    fixed_ids,
     read_solution_json,
 )
 from server.transfer.svg_text import fit, svg_text
@@ -74,6 +76,7 @@ def read_export(
         tuple(capabilities),
         tuple(store.links(solution_id)),
         view,
+        SolutionPlanStore(store).plan(solution_id),
     )
 
 
@@ -364,7 +367,7 @@ def import_solution_file(
         raise FileRefused([Problem(None, f"ste_name: {exc.reason}")]) from None
     doc = read_solution_json(data)
     capability_ids = [new_id() for _ in doc.capabilities]
-    fixed = feature_ids(doc, capability_ids)
+    fixed = fixed_ids(doc, capability_ids)
     check_train_imports(doc, fixed)
     boards: dict[str, str] = {}  # the file's board id -> the new board
     for n, train in enumerate(doc.trains):
@@ -391,6 +394,21 @@ def import_solution_file(
             for c, new in zip(doc.capabilities, capability_ids, strict=True)
         ],
         links=doc.links,
+        objectives=[
+            SolutionObjective(
+                new_id(),
+                o.title,
+                tuple(f"{boards[b]}/{fixed[b][('objective', obj)]}" for b, obj in o.draws_from),
+                o.committed,
+                o.planned_bv,
+                o.actual_bv,
+                o.created_by,
+            )
+            for o in doc.objectives
+        ],
+        risks=[
+            SolutionRisk(new_id(), r.title, r.description, r.roam, r.owner, r.raised_by) for r in doc.risks
+        ],
     )
     return ImportedSolution(
         solution_id, doc.name, token, session, tuple((boards[t.file_id], t.file_id) for t in doc.trains)

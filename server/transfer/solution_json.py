@@ -26,8 +26,20 @@ from typing import IO, Any
 from board.core import Op
 from board.errors import Invalid, PiboardError
 from board.fields import line_problem
+from board.model import Roam
+from board.objectives import ACTUAL_BV, PLANNED_BV
 from board.ops import Context, apply_op
+from board.risks import roamed
 from board.solution import LINK_KINDS, Capability, capability_feature_id
+from board.solution_plan import (
+    COMMITTED,
+    MAX_DRAWS,
+    OBJECTIVE_TITLE,
+    RISK_DESCRIPTION,
+    RISK_TITLE,
+    SolutionPlan,
+    VoteRound,
+)
 from server.pages.solution import SolutionView
 from server.store.op_path import new_id
 from server.store.solutions import (
@@ -55,9 +67,10 @@ MAX_ID = 100
 MAX_PERSON = 80  # a person's name, as they join (server.store.auth.participant_name)
 
 # The lists read one element at a time (a train holds a whole board).
-STREAMED = ("trains", "capabilities", "links")
-# Top-level keys: written and read back, or written for the reader (derived) and never read back.
-KEYS = frozenset({"schema", "version", "exported_at", "solution", "cadence", *STREAMED})
+STREAMED = ("trains", "capabilities", "links", "objectives", "risks")
+# Top-level keys: written and read back, or written for the reader (derived: the cadence, the vote's
+# results) and never read back. ``objectives``, ``risks`` and ``vote`` (Post-PI Planning) are optional.
+KEYS = frozenset({"schema", "version", "exported_at", "solution", "cadence", "vote", *STREAMED})
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class SolutionExport:
     capabilities: tuple[Capability, ...]
     links: tuple[SolutionLink, ...]
     view: SolutionView  # the solution page's view-model: cadence and each feature's progress
+    plan: SolutionPlan | None = None  # its Post-PI Planning: objectives, risks, vote
 
 
 def _when(value: dt.datetime | None) -> str | None:
@@ -132,6 +146,50 @@ def export_solution(
             {"id": link.id, "kind": link.kind, "label": link.label, "created_at": _when(link.created_at)}
             for link in solution.links
         ],
+        **({} if solution.plan is None else plan_sections(solution.plan)),
+    }
+
+
+def plan_sections(plan: SolutionPlan) -> dict[str, Any]:
+    """Post-PI Planning: the solution's objectives (each naming the trains' objectives it draws from as
+    ``<board>/<objective id>``, board and objective as in this file), its risks, and its vote: each
+    round's count and, once closed, its distribution (who voted what never leaves, as a train's)."""
+    return {
+        "objectives": [
+            {
+                "id": o.id,
+                "title": o.title,
+                "draws_from": list(o.draws_from),
+                "committed": o.committed,
+                "planned_bv": o.planned_bv,
+                "actual_bv": o.actual_bv,
+                "created_by": o.created_by,
+            }
+            for o in plan.objectives
+        ],
+        "risks": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "description": r.description,
+                "roam": r.roam.value,
+                "owner": r.owner,
+                "raised_by": r.raised_by,
+            }
+            for r in plan.risks
+        ],
+        "vote": {"rounds": [_round(r) for r in plan.rounds]},
+    }
+
+
+def _round(r: VoteRound) -> dict[str, Any]:
+    result = r.result  # None while the round is open
+    return {
+        "number": r.number,
+        "status": r.status.value,
+        "voted": r.voted,
+        "average": result.average if result else None,
+        "distribution": {str(k): v for k, v in result.distribution.items()} if result else None,
     }
 
 
@@ -154,12 +212,33 @@ class CapabilityDoc:
 
 
 @dataclass(frozen=True)
+class ObjectiveDoc:
+    title: str
+    draws_from: tuple[tuple[str, str], ...]  # (the file's board id, the file's objective id there)
+    committed: bool
+    planned_bv: int | None
+    actual_bv: int | None
+    created_by: str
+
+
+@dataclass(frozen=True)
+class RiskDoc:
+    title: str
+    description: str
+    roam: Roam
+    owner: str
+    raised_by: str
+
+
+@dataclass(frozen=True)
 class SolutionDoc:
     name: str
     pi_name: str
     trains: tuple[TrainDoc, ...]
     capabilities: tuple[CapabilityDoc, ...]
     links: tuple[tuple[str, str], ...]  # (kind, label), oldest first
+    objectives: tuple[ObjectiveDoc, ...] = ()
+    risks: tuple[RiskDoc, ...] = ()
 
 
 class _Checker:
@@ -190,11 +269,15 @@ class _Checker:
 
     def text(self, where: str, value: Any, rule: Any) -> str:
         """A text field, by its rule (``board.fields.Text``); "" when refused (and said)."""
+        return str(self.value(where, value, rule, ""))
+
+    def value(self, where: str, value: Any, rule: Any, refused: Any) -> Any:
+        """A field by its rule (a ``board.fields`` rule: ``clean``); ``refused`` when refused (and said)."""
         try:
-            return str(rule.clean(where.rsplit(".", 1)[-1], value))
+            return rule.clean(where.rsplit(".", 1)[-1], value)
         except Invalid as exc:
             self.say(where, exc.reason)
-            return ""
+            return refused
 
     def ident(self, where: str, value: Any) -> str:
         if not isinstance(value, str) or not value or len(value) > MAX_ID or line_problem(value):
@@ -267,9 +350,15 @@ def read_solution_json(data: bytes | IO[bytes]) -> SolutionDoc:
     boards = {t.file_id: t.board for t in trains}
     capabilities = _capabilities(check, doc.get("capabilities", []), boards)
     links = _links(check, doc.get("links", []))
+    objectives = _objectives(check, doc.get("objectives", []), boards)
+    risks = _risks(check, doc.get("risks", []))
+    if "vote" in doc:
+        check.kind("vote", doc["vote"], lambda v: isinstance(v, dict), "an object")
     if check.problems:
         raise FileRefused(check.problems)
-    return SolutionDoc(name, pi_name, tuple(trains), tuple(capabilities), tuple(links))
+    return SolutionDoc(
+        name, pi_name, tuple(trains), tuple(capabilities), tuple(links), tuple(objectives), tuple(risks)
+    )
 
 
 def _trains(check: _Checker, rows: Any) -> list[TrainDoc]:
@@ -368,16 +457,83 @@ def _links(check: _Checker, rows: Any) -> list[tuple[str, str]]:
     return found
 
 
+MAX_PLAN_ITEMS = 2000  # a solution's objectives, and its risks
+
+
+def _objectives(check: _Checker, rows: Any, boards: Mapping[str, dict[str, Any]]) -> list[ObjectiveDoc]:
+    found: list[ObjectiveDoc] = []
+    for n, row in enumerate(check.listed("objectives", rows, MAX_PLAN_ITEMS)):
+        where = f"objectives[{n}]"
+        optional = ("id", "draws_from", "committed", "planned_bv", "actual_bv", "created_by")
+        if not check.obj(where, row, ("title",), optional):
+            continue
+        if "id" in row:
+            check.ident(f"{where}.id", row["id"])
+        draws: list[tuple[str, str]] = []
+        refs = check.listed(f"{where}.draws_from", row.get("draws_from", []), MAX_DRAWS)
+        for m, ref in enumerate(refs):
+            at = f"{where}.draws_from[{m}]"
+            board_id, slash, objective_id = ref.partition("/") if isinstance(ref, str) else ("", "", "")
+            board = boards.get(board_id)
+            if not slash or board is None:
+                check.say(at, "must name a train's objective in this file, as '<board>/<objective id>'")
+            elif not any(isinstance(o, dict) and o.get("id") == objective_id for o in board["objectives"]):
+                check.say(at, f"no objective '{objective_id[:40]}' on train '{board_id}' in this file")
+            elif (board_id, objective_id) not in draws:
+                draws.append((board_id, objective_id))
+        found.append(
+            ObjectiveDoc(
+                check.text(f"{where}.title", row["title"], OBJECTIVE_TITLE),
+                tuple(draws),
+                bool(check.value(f"{where}.committed", row.get("committed", True), COMMITTED, True)),
+                check.value(f"{where}.planned_bv", row.get("planned_bv"), PLANNED_BV, None),
+                check.value(f"{where}.actual_bv", row.get("actual_bv"), ACTUAL_BV, None),
+                check.person(f"{where}.created_by", row.get("created_by", "Import")),
+            )
+        )
+    return found
+
+
+def _risks(check: _Checker, rows: Any) -> list[RiskDoc]:
+    found: list[RiskDoc] = []
+    for n, row in enumerate(check.listed("risks", rows, MAX_PLAN_ITEMS)):
+        where = f"risks[{n}]"
+        if not check.obj(where, row, ("title",), ("id", "description", "roam", "owner", "raised_by")):
+            continue
+        if "id" in row:
+            check.ident(f"{where}.id", row["id"])
+        try:
+            roam, owner = roamed(row.get("roam", Roam.UNROAMED.value), row.get("owner", ""))
+        except Invalid as exc:
+            check.say(f"{where}.roam", exc.reason)
+            roam, owner = Roam.UNROAMED, ""
+        found.append(
+            RiskDoc(
+                check.text(f"{where}.title", row["title"], RISK_TITLE),
+                check.text(f"{where}.description", row.get("description", ""), RISK_DESCRIPTION),
+                roam,
+                owner,
+                check.person(f"{where}.raised_by", row.get("raised_by", "Import")),
+            )
+        )
+    return found
+
+
 # --- import ----------------------------------------------------------------------------------------
 
 
-def feature_ids(doc: SolutionDoc, capability_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], str]]:
-    """Per train (file board id): the new id of each feature a capability became, ``cap-<capability>``
-    as a split names it (``board.solution.capability_feature_id``), so a later split finds it."""
+def fixed_ids(doc: SolutionDoc, capability_ids: Sequence[str]) -> dict[str, dict[tuple[str, str], str]]:
+    """Per train (file board id): the new ids the solution names on its board, chosen before it is made.
+    Each feature a capability became: ``cap-<capability>`` as a split names it
+    (``board.solution.capability_feature_id``), so a later split finds it; each objective a solution
+    objective draws from: a new id, which the solution objective names."""
     fixed: dict[str, dict[tuple[str, str], str]] = {t.file_id: {} for t in doc.trains}
     for capability, new in zip(doc.capabilities, capability_ids, strict=True):
         for board_id, feature_id in capability.features.items():
             fixed[board_id][("feature", feature_id)] = capability_feature_id(new)
+    for objective in doc.objectives:
+        for board_id, objective_id in objective.draws_from:
+            fixed[board_id].setdefault(("objective", objective_id), new_id())
     return fixed
 
 

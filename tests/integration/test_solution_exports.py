@@ -144,6 +144,25 @@ def built(server: LiveServer) -> Built:
         args={"team_id": atlas, "iteration_id": two},
     )  # fmt: skip
     assert moved.status_code == 200, moved.text
+
+    # Post-PI Planning: a solution objective from A's, BV from a solution Business Owner, a risk, a vote.
+    bo = role_session(server, solution, "business_owner", "Bea")
+    plan = f"/api/solutions/{solution['id']}"
+    with server.client(sm) as c:
+        body = {"title": "Instant <payments> live", "draws_from": [f"{a.id}/{objective}"]}
+        goal = c.post(f"{plan}/objectives", json=body)
+        assert goal.status_code == 201, goal.text
+    with server.client(bo) as c:
+        assert c.put(f"{plan}/objectives/{goal.json()['id']}/bv", json={"planned_bv": 9}).status_code == 200
+    with server.client(supplier) as c:
+        raised = c.post(f"{plan}/risks", json={"title": "Our <API> may be late", "description": "x"})
+        assert raised.status_code == 201, raised.text
+    with server.client(solution["ste_session"]) as c:
+        roamed = c.put(f"{plan}/risks/{raised.json()['id']}/roam", json={"roam": "owned", "owner": "Rita"})
+        assert roamed.status_code == 200, roamed.text
+        vote = c.post(f"{plan}/vote").json()["id"]
+        assert c.post(f"{plan}/vote/{vote}/ballots", json={"value": 4}).status_code == 200
+        assert c.post(f"{plan}/vote/{vote}/close").status_code == 200
     return Built(solution, a, b, supplier)
 
 
@@ -190,7 +209,28 @@ def test_the_json_holds_the_solution_and_every_trains_board(server: LiveServer, 
     ]
     assert [f["feature_id"] for f in fraud["features"]] == [None, None]
     kinds = [link["kind"] for link in doc["links"]]
-    assert kinds == ["ste", "solution_management", "supplier", "train"]
+    assert kinds == ["ste", "solution_management", "supplier", "train", "business_owner"]
+    (goal,) = doc["objectives"]
+    a_objective = doc["trains"][0]["board"]["objectives"][0]["id"]
+    assert goal["draws_from"] == [f"{built.a.id}/{a_objective}"] and goal["planned_bv"] == 9
+    (risk,) = doc["risks"]
+    assert (risk["title"], risk["roam"], risk["owner"], risk["raised_by"]) == (
+        "Our <API> may be late",
+        "owned",
+        "Rita",
+        "Acme & Sons",
+    )
+    assert doc["vote"] == {
+        "rounds": [
+            {
+                "number": 1,
+                "status": "revealed",
+                "voted": 1,
+                "average": 4.0,
+                "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+            }
+        ]
+    }
     text = json.dumps(doc)
     for link in doc["links"]:
         assert set(link) == {"id", "kind", "label", "created_at"}  # metadata only: no token, no address
@@ -212,6 +252,8 @@ def test_an_import_makes_a_new_solution_equal_to_the_exported_one(server: LiveSe
     assert rte.status_code == 200 and rte.json()["participant"]["role"] == "rte", rte.text
 
     after = export(server, {"id": new["id"], "ste_session": new["ste_session"]})
+    # The vote's results are for the reader: ballots are people's, and never leave (as a train's).
+    assert after.pop("vote") == {"rounds": []} and before.pop("vote")["rounds"]
     assert canonical(after) == canonical(before, id_map(server, before, after))
     instant = after["capabilities"][0]
     assert [f["feature_id"] for f in instant["features"]] == [
@@ -227,7 +269,7 @@ def id_map(server: LiveServer, old: dict[str, Any], new: dict[str, Any]) -> dict
     """Which new id each id of ``old`` became: the solution's, each train's board's, each capability's
     and link's by their order; each board item's by the order the import's events created them."""
     ids = {old["solution"]["id"]: new["solution"]["id"]}
-    for part in ("capabilities", "links"):
+    for part in ("capabilities", "links", "objectives", "risks"):
         ids.update({o["id"]: n["id"] for o, n in zip(old[part], new[part], strict=True)})
     op_path = server.services.op_path
     for o, n in zip(old["trains"], new["trains"], strict=True):
@@ -241,6 +283,9 @@ def id_map(server: LiveServer, old: dict[str, Any], new: dict[str, Any]) -> dict
         for section, kind in SECTIONS.items():
             rows = o["board"][section]
             ids.update({r["id"]: c for r, c in zip(rows, created.get(kind, []), strict=True)})
+        # How a solution objective names a train's objective it draws from.
+        for row in o["board"]["objectives"]:
+            ids[f"{o['board_id']}/{row['id']}"] = f"{n['board_id']}/{ids[row['id']]}"
     return ids
 
 
@@ -474,6 +519,21 @@ BAD_FILES: dict[str, tuple[Any, str]] = {
         "trains[1].board.features[0]",
     ),
     "a story's points as text": (at("trains.0.board.stories.0.points", "many"), "trains[0].board.stories[0]"),
+    "objectives as text": (at("objectives", "all"), "objectives: must be a list"),
+    "an objective of no train": (
+        at("objectives.0.draws_from", ["nowhere/x"]),
+        "must name a train's objective",
+    ),
+    "an objective not on its train": (at("objectives.0.draws_from", ["TRAIN-A/x"]), "no objective 'x'"),
+    "an objective's BV of 11": (at("objectives.0.planned_bv", 11), "objectives[0].planned_bv"),
+    "an objective's BV as a float": (at("objectives.0.actual_bv", 2.5), "objectives[0].actual_bv"),
+    "an objective committed as text": (at("objectives.0.committed", "yes"), "objectives[0].committed"),
+    "an objective's title empty": (at("objectives.0.title", ""), "objectives[0].title"),
+    "a risk owned by nobody": (at("risks.0.owner", ""), "needs an owner"),
+    "a risk of no ROAM": (at("risks.0.roam", "ignored"), "risks[0].roam"),
+    "a risk's title a list": (at("risks.0.title", ["x"]), "risks[0].title"),
+    "a risk's ballots": (at("risks.0.ballots", {"m": 5}), "'ballots' is not a field"),
+    "the vote as a list": (at("vote", [1]), "vote: must be an object"),
 }
 
 
@@ -489,6 +549,8 @@ def named(doc: dict[str, Any]) -> dict[str, Any]:
         for feature in capability["features"]:
             if feature["board_id"] == first:
                 feature["board_id"] = "TRAIN-A"
+    for objective in doc["objectives"]:
+        objective["draws_from"] = [r.replace(first, "TRAIN-A", 1) for r in objective["draws_from"]]
     doc["capabilities"][0]["features"][0]["feature_id"] = "CAP-FEATURE"
     for feature in doc["trains"][0]["board"]["features"]:
         if feature["id"].startswith("cap-"):
