@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from board import Op
-from board.model import Feature
+from board.cross_train import mirror_id
+from board.model import BoardState, Dependency, Feature
 from board.solution import STE
 from server.app import create_app
 from server.doors.solutions import split_capability
@@ -69,7 +70,40 @@ def generated_solution(storage: Storage, trains: int = 3) -> GeneratedSolution:
             where = {"team_id": state.teams[n].id, "iteration_id": state.iterations[n].id}
             op = Op("feature.update", feature_id, feature.version, where)
             storage.op_path.submit(board_id, op, FOUNDER)
+    for k, (asking, _) in enumerate(made):
+        ask_the_next_train(storage, asking, made[(k + 1) % len(made)][0], k)
     return GeneratedSolution(solution_id, session, tuple(made))
+
+
+def ask_the_next_train(storage: Storage, asking: str, providing: str, k: int) -> str:
+    """A cross-train dependency (board/cross_train.py): a team of ``asking`` asks a team of
+    ``providing`` for work its earliest feature needs, and the providing train accepts it with its
+    team's earliest feature (the mirror is the server's sync's); returns the request's id."""
+    a, b = storage.op_path.state(asking), storage.op_path.state(providing)
+    requester, provider = a.teams[(5 + k) % len(a.teams)], b.teams[(6 + k) % len(b.teams)]
+    needs = earliest(a, requester.id)
+    gives = earliest(b, provider.id)
+    dep_id = f"cross-{k}"
+    args = {
+        "id": dep_id,
+        "need": f"{provider.name} API for {needs.title}",
+        "requesting_team_id": requester.id,
+        "requesting_feature_id": needs.id,
+        "provider_train": f"{providing}/{provider.id}",
+    }
+    storage.op_path.submit(asking, Op("dependency.create", args=args), FOUNDER)
+    mirror = storage.op_path.state(providing).get(Dependency, mirror_id(dep_id))
+    assert mirror is not None, "the sync writes the mirror as the request is committed"
+    accept = Op("dependency.accept", mirror.id, mirror.version, {"provider_feature_id": gives.id})
+    storage.op_path.submit(providing, accept, FOUNDER)
+    return dep_id
+
+
+def earliest(state: BoardState, team_id: str) -> Feature:
+    """The team's feature planned in the earliest iteration."""
+    number = {i.id: i.number for i in state.iterations}
+    planned = (f for f in state.features if f.team_id == team_id and f.iteration_id in number)
+    return min(planned, key=lambda f: (number[f.iteration_id or ""], f.id))
 
 
 def move_a_feature(storage: Storage, board_id: str, n: int) -> None:

@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bench.solution_board import GeneratedSolution, generated_solution
+from board.cross_train import mirror_id
+from board.model import Dependency, Feature
 from board.solution_board import PARTIES
 from server.store.solutions import solution_cookie_name
 from tests.browser import FULL_HD, screenshot
@@ -103,27 +105,35 @@ def test_the_board_shows_every_train_across_the_window_at_a_readable_size(
 def test_a_feature_moved_on_a_trains_board_moves_on_the_open_board_and_screen(
     board_page: Page, screen: Page, e2e_server: LiveServer, solution: GeneratedSolution
 ) -> None:
-    board_id, rte_session = solution.trains[1]
-    state = e2e_server.services.op_path.state(board_id)
-    feature = next(f for f in state.features if f.team_id and f.iteration_id == "it-1")
-    card = f"#sb-{board_id}-{feature.id}"
-    expect(board_page.locator(card)).to_have_count(1)
-    assert "Iteration 1" in str(board_page.locator(card).locator("xpath=..").get_attribute("aria-label"))
+    """Train 2 moves the feature it promised train 1 (the cross-train request cross-0) to its last
+    iteration: the card moves and the string turns to a conflict on the open board, and the card moves
+    on the big screen, without a reload."""
+    (asking, _), (providing, rte_session) = solution.trains[:2]
+    services = e2e_server.services
+    mirror = services.op_path.state(providing).get(Dependency, mirror_id("cross-0"))
+    assert mirror is not None and mirror.provider_feature_id
+    feature = services.op_path.state(providing).get(Feature, mirror.provider_feature_id)
+    assert feature is not None and feature.iteration_id != "it-5"
+    card, string = f"#sb-{providing}-{feature.id}", f"#sb-{asking}-dep-cross-0"
+    expect(board_page.locator(string)).not_to_have_attribute("data-state", "conflict")
+    expect(board_page.locator(f"#strings-layer g.str[data-dep='{string[1:]}']")).to_have_count(1)
     with e2e_server.client(rte_session) as c:
         moved = c.post(
-            f"/api/boards/{board_id}/ops",
+            f"/api/boards/{providing}/ops",
             json={
                 "type": "feature.update",
                 "target": feature.id,
                 "base_version": feature.version,
-                "args": {"iteration_id": "it-3"},
+                "args": {"iteration_id": "it-5"},
             },
         )
         assert moved.status_code == 200, moved.text
-    cell = f".cell[aria-label$='Iteration 3'] {card}"
     for page in (board_page, screen):
-        expect(page.locator(cell)).to_have_count(1)  # no reload: the socket sent the board again
-        expect(page.locator(card)).to_have_count(1)
+        # No reload: the socket sent the board again.
+        expect(page.locator(f".cell[aria-label$='Iteration 5'] {card}")).to_have_count(1)
+    expect(board_page.locator(string)).to_have_attribute("data-state", "conflict")
+    expect(board_page.locator(string)).to_contain_text("Train 2 ·")
+    expect(board_page.locator(f"#strings-layer g.str.str-conflict[data-dep='{string[1:]}']")).to_have_count(1)
 
 
 def test_the_big_screen_fits_1080p_with_nothing_cut_off_unsaid(screen: Page) -> None:
