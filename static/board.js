@@ -180,7 +180,9 @@
     var d = li.dataset;
     openDep(button, {
       dep: d.dep, version: d.version, need: d.need, requestingTeam: d.requestingTeam,
-      requestingFeature: d.requestingFeature, providerTeam: d.providerTeam, providerFeature: d.providerFeature,
+      // Another train's team is chosen in the provider list as "<board>/<team>" (parts/dep_fields.html).
+      requestingFeature: d.requestingFeature, providerTeam: d.providerTeam || d.providerTrain,
+      providerFeature: d.providerFeature,
       externalParty: d.externalParty, neededBy: d.neededBy,
     });
   }

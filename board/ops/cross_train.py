@@ -29,11 +29,15 @@ _REF = f.Text(100, required=True)
 _WORDS = f.Text(1000)
 
 
-def ask_other_train(ctx: Context, values: dict[str, Any], *, creating: bool) -> None:
-    """Check a dependency's ``provider_train`` (cleaned ``values`` of a create or an update) and name the
-    team in words; a team of this train and one of another are not asked at once."""
-    if not creating and values.get("provider_team_id") and "provider_train" not in values:
-        values["provider_train"] = ""  # asking a team of this train again: no longer the other train's
+def ask_other_train(ctx: Context, values: dict[str, Any], current: Dependency | None = None) -> None:
+    """Check a dependency's ``provider_train`` (the cleaned ``values`` of a create, or of an update of
+    ``current``) and name the team in words; a team of this train and one of another are not asked at
+    once. The other train's team is named in its own words: an edit does not rename it."""
+    if current is not None and current.provider_train and "provider_train" not in values:
+        if values.get("provider_team_id"):
+            values["provider_train"] = ""  # a team of this train asked instead: no longer the other train's
+        else:
+            values.pop("external_party", None)
     ref = values.get("provider_train")
     if not ref:
         return
@@ -43,8 +47,11 @@ def ask_other_train(ctx: Context, values: dict[str, Any], *, creating: bool) -> 
     if words is None:
         raise Invalid(f"{ref!r} is not a team of another train of this board's solution")
     values["provider_team_id"] = None
+    if current is not None and current.provider_train == ref:
+        values.pop("external_party", None)  # asked again as it was: its answer and its words stay
+        return
     values["external_party"] = words
-    if not creating:
+    if current is not None:
         values["mirrored_seq"] = 0  # a new provider's answers start afresh
 
 

@@ -68,7 +68,7 @@ def _create(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     kind = op.type.split(".")[0]
     values = clean(kind, op.args, creating=True)
     if kind == "dependency":
-        ask_other_train(ctx, values, creating=True)
+        ask_other_train(ctx, values)
     narrow_for_actor(op.type, actor, kind, None, values)
     check_refs(tx, kind, values)
     cls = MODEL_FOR_KIND[kind]
@@ -176,7 +176,7 @@ def _update(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
             raise IllegalTransition(refused)
     if isinstance(item, Dependency):
         refuse_mirror_edit(item)
-        ask_other_train(ctx, values, creating=False)
+        ask_other_train(ctx, values, item)
         _reopen_if_redirected(item, values)
     for name, value in values.items():
         setattr(item, name, value)

@@ -45,7 +45,17 @@ def op_from_fields(fields: Iterable[tuple[str, Any]]) -> OpIn:
                 args[key] = value
     if envelope.get("client_op_id") is None:
         envelope["client_op_id"] = ""
+    _other_train_chosen(args)
     return parse_op({**envelope, "args": args})
+
+
+def _other_train_chosen(args: dict[str, Any]) -> None:
+    """A dependency form's provider list offers the other trains' teams too, as "<board>/<team>"
+    (templates/parts/dep_fields.html; no id has a "/"): choosing one asks that train's team."""
+    chosen = args.get("provider_team_id")
+    if isinstance(chosen, str) and "/" in chosen:
+        args["provider_train"] = chosen
+        args["provider_team_id"] = None
 
 
 def parse_op(data: Any) -> OpIn:

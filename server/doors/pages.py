@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from board.errors import Forbidden, NotFound, PiboardError
 from server.doors.boards import join_url, unreachable_note
+from server.doors.cross_train import offer_other_trains
 from server.doors.deps import (
     BoardPage,
     BoardPanel,
@@ -92,6 +93,7 @@ async def create_board_page(
 @router.get("/program", response_class=HTMLResponse)
 async def program_page(page: BoardPage) -> Response:
     board = await run_in_threadpool(build_program, page.state)
+    await run_in_threadpool(offer_other_trains, page.services, page.board_id)
     context = page_context(page, "program")
     context["sync_line"] = await run_in_threadpool(sync_line_of, page.services, page.board_id)
     return templates.TemplateResponse(page.request, "program.html", {**context, "board": board})
@@ -100,6 +102,7 @@ async def program_page(page: BoardPage) -> Response:
 @router.get("/team/{team_id}", response_class=HTMLResponse)
 async def team_page(team_id: str, page: BoardPage) -> Response:
     board = await run_in_threadpool(build_team, page.state, team_id)
+    await run_in_threadpool(offer_other_trains, page.services, page.board_id)
     context = page_context(page, f"team:{team_id}")
     context.update(board=board, sync_line=await run_in_threadpool(sync_line_of, page.services, page.board_id))
     return templates.TemplateResponse(page.request, "team.html", context)

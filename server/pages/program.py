@@ -188,7 +188,8 @@ def build_program(state: BoardState, summary: PlanSummary | None = None) -> Prog
                 at_risk=dep.id in summary.at_risk.dependencies and dep_state not in BROKEN,
                 from_id=from_id,
                 to_id=to_id,
-                requester=team_names.get(dep.requesting_team_id or "", "?"),
+                # Another train's request (its mirror here) names its requester in words.
+                requester=team_names.get(dep.requesting_team_id or "", "") or dep.external_party or "?",
                 provider=team_names.get(dep.provider_team_id or "", "") or dep.external_party or "?",
                 needed_by=needed_by(state, dep),
                 delivered_in=delivering_iteration(state, dep),

@@ -30,6 +30,7 @@ from board.cross_train import (
     parse_ref,
     party_words,
     requested_by,
+    train_ref,
 )
 from board.errors import PiboardError
 from board.model import BoardState, Dependency, Role, Team
@@ -77,6 +78,20 @@ class CrossTrain:
         other = self.op_path.state(parsed[0])
         team = other.get(Team, parsed[1])
         return None if team is None else party_words(other.meta.name, team.name)
+
+    def other_teams(self, board_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        """What a dependency of ``board_id`` may ask across trains: each other train of its solution, in
+        joining order, with its teams as (``provider_train`` reference, name)."""
+        solution_id = self.solutions.solution_of(board_id)
+        if solution_id is None:
+            return []
+        offered = []
+        for train in self.solutions.solution(solution_id).trains:
+            if train.board_id != board_id:
+                state = self.op_path.state(train.board_id)
+                teams = [(train_ref(train.board_id, t.id), t.name) for t in state.teams]
+                offered.append((state.meta.name, teams))
+        return offered
 
     # --- after a commit --------------------------------------------------------------------------
 

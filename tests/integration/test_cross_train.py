@@ -277,3 +277,78 @@ def test_a_mirror_a_stopped_process_did_not_write_is_written_when_the_solution_p
     assert s.b.dep(f"x-{dep}")["need"] == "A payment API"
     assert isinstance(services.cross_train, CrossTrain)
     assert read(live_server, s.body).status_code == 200
+
+
+def test_the_dependency_forms_offer_the_other_trains_teams_and_asking_from_a_form_works(
+    solution: Solution,
+) -> None:
+    s = solution
+    ref = f"{s.b.board.id}/{s.b.team}"
+    option = f'<option value="{ref}">Train B · Checkout</option>'
+    with s.a.board.server.client(s.a.member) as c:
+        program = c.get(f"/b/{s.a.board.id}/program").text
+        team = c.get(f"/b/{s.a.board.id}/team/{s.a.team}").text
+        assert '<optgroup label="Other trains">' in program and option in program
+        assert '<optgroup label="Other trains">' in team and option in team
+        dep = f"form{next(_ids)}"
+        fields = {
+            "type": "dependency.create",
+            "args.id": dep,
+            "args.need": "Card tokens",
+            "args.requesting_team_id": s.a.team,
+            "args.provider_team_id": ref,
+            "args.external_party": "",
+        }
+        sent = c.post(f"/b/{s.a.board.id}/ops", data=fields)
+        assert sent.status_code == 204, sent.text
+        # The request's edit form names the other train's team it asks.
+        assert option.replace('">', '" selected>') in c.get(f"/b/{s.a.board.id}/team/{s.a.team}").text
+    assert s.a.dep(dep)["provider_train"] == ref and s.a.dep(dep)["external_party"] == "Train B · Checkout"
+    with s.b.board.server.client(s.b.member) as c:
+        asked_of_b = c.get(f"/b/{s.b.board.id}/team/{s.b.team}").text
+    assert "Card tokens" in asked_of_b and "Train A · Alpha" in asked_of_b
+    # A train outside any solution offers no other train.
+    alone = create_board(s.a.board.server, "Alone")
+    with s.a.board.server.client(alone.rte_session) as c:
+        assert "Other trains" not in c.get(f"/b/{alone.id}/program").text
+
+
+def test_an_edit_of_the_request_keeps_the_other_trains_answer_and_its_words(solution: Solution) -> None:
+    s = solution
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, feature(s.a, 2))))
+    mirror = f"x-{dep}"
+    accepted = s.b.board.op(
+        s.b.member,
+        "dependency.accept",
+        target=mirror,
+        base_version=s.b.dep(mirror)["version"],
+        args={"promised_iteration_id": s.b.iterations[0]},
+    )
+    assert accepted.status_code == 200, accepted.text
+    edit = {
+        "need": "A faster payment API",
+        "external_party": "Someone else",
+        "provider_train": ask_args(s, "", "")["provider_train"],
+    }
+    made(
+        s.a.board.op(
+            s.a.member, "dependency.update", target=dep, base_version=s.a.dep(dep)["version"], args=edit
+        )
+    )
+    assert (s.a.dep(dep)["external_party"], s.a.state_of(dep)) == ("Train B · Checkout", "committed")
+    assert s.b.dep(mirror)["need"] == "A faster payment API"
+    # Asking a team of its own train instead withdraws the request from B.
+    bravo = made(s.a.board.op(s.a.board.rte_session, "team.create", args={"name": f"Bravo {dep}"}))
+    version = s.a.dep(dep)["version"]
+    made(
+        s.a.board.op(
+            s.a.member,
+            "dependency.update",
+            target=dep,
+            base_version=version,
+            args={"provider_team_id": bravo},
+        )
+    )
+    assert s.a.dep(dep)["provider_train"] == ""
+    assert mirror not in s.b.board.read()["items"]["dependency"]
