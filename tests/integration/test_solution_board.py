@@ -4,13 +4,20 @@ of the solution see them. Runs on SQLite and on PostgreSQL (PIBOARD_TEST_DATABAS
 
 from __future__ import annotations
 
+import contextlib
+import html
+import json
+import re
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from server.store.solutions import solution_cookie_name
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.integration.test_solutions import dated, join, make_solution, role_session, train_link
+from tests.live.client import LiveClient, run_async
 
 
 def planned_train(server: LiveServer, solution: dict[str, Any], name: str, feature: str) -> BoardHandle:
@@ -62,3 +69,57 @@ def test_only_people_of_the_solution_see_its_board(live_server: LiveServer) -> N
     with httpx.Client(base_url=live_server.url) as c:
         gone = c.get("/s/no-such-solution/board")
     assert gone.status_code in (401, 404)
+
+
+async def board_socket(server: LiveServer, solution_id: str, session: str, view: str) -> LiveClient:
+    """A program on the solution board's socket (the solution's, with ``?view=``), showing no seq yet."""
+    ws = await connect(
+        f"{server.ws_url}/s/{solution_id}/ws?view={view}",
+        additional_headers={"Authorization": f"Bearer {session}"},
+        open_timeout=30,
+        ping_interval=None,
+    )
+    with contextlib.suppress(ConnectionClosed):  # a refused view is closed before its hello
+        await ws.send(json.dumps({"type": "hello", "seqs": {}}))
+    client = LiveClient(ws, view)
+    client.start_reading()
+    return client
+
+
+def cell_of(region: str, card: str) -> str | None:
+    """The label of the cell a card stands in, in a board region as sent."""
+    found = re.search(rf'aria-label="([^"]+)">(?:(?!aria-label=).)*?id="{re.escape(card)}"', region, re.S)
+    return found.group(1) if found else None
+
+
+def test_the_board_and_screen_are_sent_again_when_a_train_moves_a_feature(live_server: LiveServer) -> None:
+    solution = make_solution(live_server)
+    board = planned_train(live_server, solution, "Cards ART", "Tap to pay")
+    supplier = role_session(live_server, solution, "supplier", "Acme")
+    items = board.read()["items"]
+    feature_id, feature = next(iter(items["feature"].items()))
+    last = max(items["iteration"].items(), key=lambda i: i[1]["number"])[0]
+    card = f"sb-{board.id}-{feature_id}"
+
+    async def scenario() -> None:
+        refused = await board_socket(live_server, solution["id"], supplier, "nonsense")
+        assert await refused.wait_closed() == 4400
+        clients = [await board_socket(live_server, solution["id"], supplier, v) for v in ("board", "screen")]
+        for client in clients:  # a page showing no seq is sent the board at once
+            await client.wait_until(lambda c=client: any(cell_of(m, card) for m in c.raw))
+            assert cell_of(client.raw[-1], card) == html.escape("Cards ART · Cards ART <team>, Iteration 1")
+        args = {"iteration_id": last}
+        moved = board.op(
+            board.rte_session, "feature.update", target=feature_id, base_version=feature["version"], args=args
+        )
+        assert moved.status_code == 200, moved.text
+        for client in clients:
+            await client.wait_until(lambda c=client: (cell_of(c.raw[-1], card) or "").endswith("Iteration 2"))
+            region = client.raw[-1]
+            assert region.startswith('<div id="solution-seqs"') and 'hx-swap-oob="outerHTML"' in region
+            assert 'id="solution-board"' in region
+        assert "sb-screen" in clients[1].raw[-1] and "sb-screen" not in clients[0].raw[-1]
+        for client in clients:
+            await client.close()
+
+    run_async(scenario())
