@@ -54,13 +54,6 @@ class SolutionPlanStore:
         self.solutions = solutions
         self.engine = solutions.engine
 
-    def _write(self) -> Connection:
-        return self.engine.connect().execution_options(write=True)
-
-    def _told(self, conn: Connection, solution_id: str) -> None:
-        """Inside the writing transaction: other processes hear of it when it commits."""
-        self.solutions._changing(conn, solution_id)
-
     # --- reading ----------------------------------------------------------------------------------
 
     def plan(self, solution_id: str) -> SolutionPlan:
@@ -119,7 +112,7 @@ class SolutionPlanStore:
             actor.name,
         )
         self.solutions.solution(solution_id)  # NotFound before anything is written
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             conn.execute(
                 insert(OBJECTIVE).values(
                     id=made.id,
@@ -131,8 +124,6 @@ class SolutionPlanStore:
                     created_at=utcnow(),
                 )
             )
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return made
 
     def set_bv(self, solution_id: str, objective_id: str, body: Mapping[str, Any]) -> dict[str, int | None]:
@@ -145,7 +136,7 @@ class SolutionPlanStore:
         }
         if not values:
             raise Invalid("give planned_bv or actual_bv (or both)")
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             done = conn.execute(
                 update(OBJECTIVE)
                 .where(OBJECTIVE.c.id == objective_id, OBJECTIVE.c.solution_id == solution_id)
@@ -153,8 +144,6 @@ class SolutionPlanStore:
             )
             if done.rowcount == 0:
                 raise NotFound("this solution has no such objective")
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return values
 
     # --- risks ------------------------------------------------------------------------------------
@@ -169,7 +158,7 @@ class SolutionPlanStore:
             actor.name,
         )
         self.solutions.solution(solution_id)
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             conn.execute(
                 insert(RISK).values(
                     id=made.id,
@@ -182,13 +171,11 @@ class SolutionPlanStore:
                     created_at=utcnow(),
                 )
             )
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return made
 
     def roam(self, solution_id: str, risk_id: str, body: Mapping[str, Any]) -> SolutionRisk:
         """ROAM a risk (and name its owner; an Owned risk needs one), by a train's rule (board/risks)."""
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             row = conn.execute(
                 select(RISK).where(RISK.c.id == risk_id, RISK.c.solution_id == solution_id).with_for_update()
             ).first()
@@ -196,8 +183,6 @@ class SolutionPlanStore:
                 raise NotFound("this solution has no such risk")
             state, owner = roamed(body.get("roam"), body.get("owner", row.owner))
             conn.execute(update(RISK).where(RISK.c.id == risk_id).values(roam=state.value, owner=owner))
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return SolutionRisk(row.id, row.title, row.description, state, owner, row.raised_by)
 
     # --- the vote ---------------------------------------------------------------------------------
@@ -212,7 +197,7 @@ class SolutionPlanStore:
             raise refused
         made = VoteRound(new_id(), len(plan.rounds) + 1, VoteStatus.OPEN)
         try:
-            with self._write() as conn, conn.begin():
+            with self.solutions.changing(solution_id) as conn:
                 conn.execute(
                     insert(VOTE).values(
                         id=made.id,
@@ -223,10 +208,8 @@ class SolutionPlanStore:
                         opened_at=utcnow(),
                     )
                 )
-                self._told(conn, solution_id)
         except IntegrityError:
             raise IllegalTransition("another round was opened at the same moment; close it first") from None
-        self.solutions._changed(solution_id)
         return made
 
     def _round(self, conn: Connection, solution_id: str, vote_id: str, doing: str) -> VoteRound:
@@ -246,7 +229,7 @@ class SolutionPlanStore:
         """``actor``'s fist of five in an open round: one per member and round (a second replaces it)."""
         fist = FIST.clean("value", value)
         assert fist is not None
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             self._round(conn, solution_id, vote_id, "voted in")
             mine = (BALLOT.c.vote_id == vote_id) & (BALLOT.c.member_id == actor.id)
             if conn.execute(select(BALLOT.c.value).where(mine)).first() is None:
@@ -255,15 +238,11 @@ class SolutionPlanStore:
                 )
             else:
                 conn.execute(update(BALLOT).where(mine).values(value=fist, cast_at=utcnow()))
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return fist
 
     def close_vote(self, solution_id: str, vote_id: str) -> VoteRound:
         """Close a round and reveal its distribution (never who voted what)."""
-        with self._write() as conn, conn.begin():
+        with self.solutions.changing(solution_id) as conn:
             found = self._round(conn, solution_id, vote_id, "closed again")
             conn.execute(update(VOTE).where(VOTE.c.id == vote_id).values(status=VoteStatus.REVEALED.value))
-            self._told(conn, solution_id)
-        self.solutions._changed(solution_id)
         return next(r for r in self.plan(solution_id).rounds if r.id == found.id)

@@ -10,9 +10,10 @@ salt of their own: a board's session never opens a solution, nor a solution's a 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,6 +115,15 @@ class SolutionStore:
     def _changed(self, solution_id: str) -> None:
         for listener in self._listeners:
             listener(solution_id)
+
+    @contextlib.contextmanager
+    def changing(self, solution_id: str) -> Iterator[Connection]:
+        """A write transaction that changes the solution (server/store/solution_plan.py): when it
+        commits, its open pages are told, here and on the other processes; raising writes nothing."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+            self._changing(conn, solution_id)
+        self._changed(solution_id)
 
     def _token_for(self, link_id: str) -> str:
         digest = hmac.new(self._link_key, link_id.encode(), hashlib.sha256).digest()
