@@ -2,7 +2,11 @@
 // handshake and welcome take place while the styles and scripts are still on their way, not after
 // them. It runs inline (base.html; the Content-Security-Policy allows it by its hash) and keeps
 // whatever the server sends until static/live.js takes the socket over: live.js then plays the kept
-// frames, in order, as if they had just come. It also says what a hello is (live.js sends the same).
+// frames, in order, as if they had just come. It also says what a hello is (live.js sends the same),
+// and asks for the page's other scripts (data-later: editors, drag and drop, strings, menus, timer)
+// once the page is read, not before: on a slow link they would share it with the styles, htmx and
+// live.js, which the page waits for to be live, and a deferred script would hold back
+// DOMContentLoaded, on which htmx starts (issue 28). Added then, they still come before the load event.
 (function () {
   "use strict";
   var data = document.currentScript.dataset;
@@ -16,6 +20,11 @@
       name: navigator.userAgent.indexOf("Mobile") >= 0 ? "mobile" : "browser"
     });
   };
+  document.addEventListener("DOMContentLoaded", function () {
+    var later = document.createElement("script");
+    later.src = data.later;
+    document.head.appendChild(later);
+  }, { once: true });
   if (typeof WebSocket === "undefined") return;
   var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + data.ws, []);
   var early = { socket: socket, frames: [], helloSent: false, adopted: false };

@@ -29,10 +29,15 @@ from server.pages.static_files import StaticFolder
 TEMPLATES_DIR = package_folder("templates")
 STATIC_DIR = package_folder("static")
 # What every page, and every board page, loads: served as one file each (base.html), in this order.
+# A board page's scripts are two bundles (issue 28): what it waits for to be live (the live socket's
+# script), fetched with the styles and htmx; and the editors, drag and drop, the strings, the menus and
+# the timer, asked for only once the page is read (static/live-early.js), so that on a slow link they
+# do not share the link with what the page waits for, nor hold back htmx's start (DOMContentLoaded).
 BUNDLES = {
     "pages.css": ("piboard.css", "execution.css", "history.css"),
     "board-pages.css": ("piboard.css", "execution.css", "history.css", "meeting.css"),
-    "board-pages.js": ("meeting.js", "live.js", "confirm.js", "board.js", "typing.js", "room.js", "menu.js"),
+    "board-live.js": ("live.js",),
+    "board-ops.js": ("meeting.js", "confirm.js", "board.js", "typing.js", "room.js", "menu.js", "timer.js"),
 }
 # The static files under their hashed names (served at /static by server/app.py): templates name every
 # file through static_url('board.js').

@@ -4,7 +4,9 @@ page's head, opens it and keeps what the server sends; static/live.js takes it o
 frames in order, so a change made meanwhile is shown, and the page has one socket, one hello.
 
 The board's script bundle is held back (Playwright's routing) until the socket has had its welcome and
-an edit has been sent on it: without the early socket, no socket opens while the bundle is held."""
+an edit has been sent on it: without the early socket, no socket opens while the bundle is held. The
+editors' bundle, asked for once the page is read, is held too: the page is live without it, and its
+editors open once it is in."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from playwright.sync_api import Browser, Route, WebSocket
 from tests.conftest import LiveServer, create_board, start_server
 from tests.meeting.browser import wait_live
 
-BUNDLE = re.compile(r"/static/board-pages\.[0-9a-f]{10}\.js$")
+BUNDLE = re.compile(r"/static/board-live\.[0-9a-f]{10}\.js$")
+# The scripts a board page does not wait for to be live: editors, drag and drop, strings, timer.
+LATER = re.compile(r"/static/board-ops\.[0-9a-f]{10}\.js$")
 
 
 @pytest.fixture(scope="module")
@@ -83,5 +87,40 @@ def test_the_socket_opens_before_the_scripts_and_frames_meanwhile_are_shown(
         hello = json.loads(hellos[0])
         assert hello["view"] == f"team:{team}" and hello["mode"] == "html"
         assert any('"welcome"' in f for f in received)
+    finally:
+        context.close()
+
+
+def test_the_page_is_live_before_its_editors_come_and_they_open_once_in(
+    server: LiveServer, browser: Browser
+) -> None:
+    board = create_board(server, "Demo ART", demo=True)
+    items = board.read()["items"]
+    team = next(iter(items["team"]))
+    story_id = next(k for k, s in items["story"].items() if s.get("team_id") == team)
+    context = browser.new_context()
+    context.add_cookies([{"name": f"pb_{board.id}", "value": board.rte_session, "url": server.url}])
+    page = context.new_page()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(LATER, hold)
+    try:
+        page.goto(f"{server.url}/b/{board.id}/team/{team}", wait_until="commit")
+        wait_live(page)
+        # The editors' bundle is asked for (Playwright's route handler runs a little after the request).
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "the page asks for its editors' bundle"
+        assert page.evaluate("typeof window.piboardConfirm") == "undefined", "it has not run yet"
+        assert page.locator("#conn-status").get_attribute("data-state") == "live"
+        held[0].continue_()
+        page.wait_for_load_state("load")
+        page.locator(f"#story-{story_id} .story-title").click()
+        page.locator("#story-editor").wait_for(state="visible", timeout=10_000)
     finally:
         context.close()

@@ -225,6 +225,8 @@ def test_a_cards_history_asked_for_before_htmx_has_arrived_opens_once_it_has(
     # The held htmx holds the load event back: wait for the DOM only.
     rte.goto(train.url("/program"), wait_until="domcontentloaded")
     wait_until_held(rte, held)
+    # The card's editor is board.js's, which the page asks for once it is read (static/live-early.js).
+    rte.wait_for_function("() => !!window.piboardConfirm")
     open_history_button = rte.locator("#feature-editor").get_by_role("button", name="History")
     rte.locator(f"#card-{train.feature}").click()
     open_history_button.click()

@@ -37,7 +37,14 @@ def raw(c: httpx.Client, path: str, headers: dict[str, str]) -> httpx.Response:
 
 
 def static_urls(page: str) -> list[str]:
-    return sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page)))
+    """Every static file a page names: fetched as it is read (src, href) or later (data-later)."""
+    return sorted(set(re.findall(r'(?:src|href|data-later)="(/static/[^"]+)"', page)))
+
+
+def static_body(c: httpx.Client, url: str) -> str:
+    r = c.get(url)
+    assert r.status_code == 200, url
+    return r.text
 
 
 def test_html_json_css_js_and_svg_are_gzipped_when_the_browser_accepts_it(
@@ -108,3 +115,36 @@ def test_pages_and_api_answers_are_kept_by_no_one(rte: httpx.Client, demo: Board
         r = rte.get(path)
         assert r.status_code == 200, path
         assert r.headers["cache-control"] == "no-store", path
+
+
+@pytest.mark.parametrize("view", ["program", "team", "screen"])
+def test_a_board_page_waits_only_for_the_scripts_it_needs_to_be_live(
+    rte: httpx.Client, demo: BoardHandle, view: str
+) -> None:
+    """On a slow link every byte before the page is live is time (issue 28): a board page's head names
+    htmx, its ws extension and the live socket's script, fetched at high priority, and nothing else; the
+    editors, drag and drop, the strings, the menus and the timer come in one bundle asked for once the
+    page is read (static/live-early.js), and that bundle has them all."""
+    if view == "team":
+        team = next(iter(demo.read()["items"]["team"]))
+        view = f"team/{team}"
+    page = rte.get(f"/b/{demo.id}/{view}").text
+    head = page.split("</head>")[0]
+    scripts = re.findall(r'<script src="(/static/[^"]+)"([^>]*)>', page)
+    live = [(url, attrs) for url, attrs in scripts if re.fullmatch(r"/static/board-live\.\w+\.js", url)]
+    assert len(live) == 1 and 'fetchpriority="high"' in live[0][1] and "defer" in live[0][1], scripts
+    assert live[0][0] in head
+    live_js = static_body(rte, live[0][0])
+    assert "takeEarlySocket" in live_js  # static/live.js
+    others = [url for url, _ in scripts if url != live[0][0]]
+    # The live page needs htmx (the vendored copies here, or the CDN loader) and its ws extension; the
+    # big screen also fits its cells (screen.js) as it lays them out.
+    allowed = r"/static/(htmx-loader|vendor/htmx-[\w.-]+|screen)\.[0-9a-f]{10}\.js"
+    assert all(re.fullmatch(allowed, url) for url in others), others
+    later = re.findall(r'data-later="(/static/board-ops\.\w+\.js)"', head)
+    assert len(later) == 1, "the page asks for its other scripts once it is read"
+    ops = static_body(rte, later[0])
+    for part in ("meeting.js", "confirm.js", "board.js", "typing.js", "room.js", "menu.js", "timer.js"):
+        assert f"/* {part} */" in ops, part
+        assert f"/* {part} */" not in live_js, part
+    assert "takeEarlySocket" not in ops
