@@ -23,9 +23,11 @@ from typing import IO, Any
 from jinja2 import Environment
 from markupsafe import Markup
 
+from board.core import Op
+from board.cross_train import mirror_id, train_ref
 from board.errors import Invalid
 from board.labels import iteration_label, team_name
-from board.model import Feature
+from board.model import Dependency, DependencyStatus, Feature
 from board.solution_plan import SolutionObjective, SolutionRisk
 from server.clock import CLOCK
 from server.pages.solution import solution_view
@@ -37,8 +39,9 @@ from server.store.solutions import SolutionStore
 from server.transfer._solution_report_template import SOLUTION_REPORT_TEMPLATE
 from server.transfer.common import FileRefused, Problem
 from server.transfer.csv_files import export_csv, to_csv
-from server.transfer.files import Baselines, ExportFile, import_board_file, print_pdf, slug
+from server.transfer.files import IMPORTER, Baselines, ExportFile, import_board_file, print_pdf, slug
 from server.transfer.solution_json import (
+    SolutionDoc,
     SolutionExport,
     TrainExport,
     check_train_imports,
@@ -343,6 +346,50 @@ def solution_export_file(
 # --- importing a solution file ---------------------------------------------------------------------
 
 
+# How a providing train's answer is given again on its new mirror: by the ops its team answers with.
+_ANSWERS = {
+    DependencyStatus.ACCEPTED.value: "dependency.accept",
+    DependencyStatus.PROPOSED.value: "dependency.propose",
+    DependencyStatus.DECLINED.value: "dependency.decline",
+    DependencyStatus.DONE.value: "dependency.done",
+}
+
+
+def ask_across(
+    op_path: OpPath, doc: SolutionDoc, boards: dict[str, str], fixed: dict[str, dict[tuple[str, str], str]]
+) -> None:
+    """The file's cross-train dependencies, made again now that the new boards are trains of the new
+    solution: each request asks the new train's team again (the solution writes its mirror there, as
+    for any request: server/store/cross_train.py), then the providing train's answer is given on the
+    new mirror by the ops its team answers with (the solution writes it back onto the request)."""
+    for request in doc.requests:
+        board_id = boards[request.train]
+        dep_id = fixed[request.train][("dependency", request.dependency)]
+        dep = op_path.state(board_id).get(Dependency, dep_id)
+        assert dep is not None  # made by the board's import a moment ago, with this id
+        ref = train_ref(boards[request.provider], fixed[request.provider][("team", request.team)])
+        op = Op("dependency.update", dep_id, dep.version, {"provider_train": ref}, f"import:ask:{dep_id}")
+        op_path.submit(board_id, op, IMPORTER)
+    for answer in doc.answers:
+        op_type = _ANSWERS.get(answer.status)
+        board_id = boards[answer.train]
+        request_id = fixed[answer.request.train][("dependency", answer.request.dependency)]
+        mirror = op_path.state(board_id).get(Dependency, mirror_id(request_id))
+        if op_type is None or mirror is None:
+            continue  # still requested (or no mirror written yet: the reconcile pass writes it)
+        args: dict[str, Any] = {}
+        if op_type == "dependency.propose":
+            promised = answer.promised_iteration_id
+            args["promised_iteration_id"] = fixed[answer.train][("iteration", promised)] if promised else None
+            args["answer"] = answer.answer
+        elif op_type == "dependency.decline":
+            args["answer"] = answer.answer or "declined"
+        elif op_type == "dependency.done":
+            args["done"] = True
+        op = Op(op_type, mirror.id, mirror.version, args, f"import:answer:{mirror.id}")
+        op_path.submit(board_id, op, IMPORTER)
+
+
 @dataclass(frozen=True)
 class ImportedSolution:
     id: str
@@ -410,6 +457,7 @@ def import_solution_file(
             SolutionRisk(new_id(), r.title, r.description, r.roam, r.owner, r.raised_by) for r in doc.risks
         ],
     )
+    ask_across(op_path, doc, boards, fixed)
     return ImportedSolution(
         solution_id, doc.name, token, session, tuple((boards[t.file_id], t.file_id) for t in doc.trains)
     )

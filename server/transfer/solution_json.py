@@ -26,7 +26,7 @@ from typing import IO, Any
 from board.core import Op
 from board.errors import Invalid, PiboardError
 from board.fields import line_problem
-from board.model import Roam
+from board.model import DependencyStatus, Roam
 from board.objectives import ACTUAL_BV, PLANNED_BV
 from board.ops import Context, apply_op
 from board.risks import roamed
@@ -231,6 +231,28 @@ class RiskDoc:
 
 
 @dataclass(frozen=True)
+class CrossRequest:
+    """A team of one train of the file asking a team of another (``provider_train``): imported as an
+    external party's request, then asked again of the new train's team once the solution is made."""
+
+    train: str  # the file's board id of the asking train
+    dependency: str  # its id there
+    provider: str  # the file's board id of the providing train
+    team: str  # the providing team's id there
+
+
+@dataclass(frozen=True)
+class CrossAnswer:
+    """What the providing train answered on its mirror of a request: given again on the new mirror."""
+
+    train: str  # the file's board id of the providing train
+    request: CrossRequest
+    status: str
+    answer: str
+    promised_iteration_id: str | None
+
+
+@dataclass(frozen=True)
 class SolutionDoc:
     name: str
     pi_name: str
@@ -239,6 +261,8 @@ class SolutionDoc:
     links: tuple[tuple[str, str], ...]  # (kind, label), oldest first
     objectives: tuple[ObjectiveDoc, ...] = ()
     risks: tuple[RiskDoc, ...] = ()
+    requests: tuple[CrossRequest, ...] = ()
+    answers: tuple[CrossAnswer, ...] = ()
 
 
 class _Checker:
@@ -347,6 +371,7 @@ def read_solution_json(data: bytes | IO[bytes]) -> SolutionDoc:
         name = check.text("solution.name", solution["name"], SOLUTION_NAME)
         pi_name = check.text("solution.pi_name", solution.get("pi_name", ""), PI_NAME)
     trains = _trains(check, doc.get("trains", []))
+    requests, answers = _crossing(check, trains)
     boards = {t.file_id: t.board for t in trains}
     capabilities = _capabilities(check, doc.get("capabilities", []), boards)
     links = _links(check, doc.get("links", []))
@@ -357,7 +382,15 @@ def read_solution_json(data: bytes | IO[bytes]) -> SolutionDoc:
     if check.problems:
         raise FileRefused(check.problems)
     return SolutionDoc(
-        name, pi_name, tuple(trains), tuple(capabilities), tuple(links), tuple(objectives), tuple(risks)
+        name,
+        pi_name,
+        tuple(trains),
+        tuple(capabilities),
+        tuple(links),
+        tuple(objectives),
+        tuple(risks),
+        tuple(requests),
+        tuple(answers),
     )
 
 
@@ -457,6 +490,61 @@ def _links(check: _Checker, rows: Any) -> list[tuple[str, str]]:
     return found
 
 
+def _crossing(check: _Checker, trains: list[TrainDoc]) -> tuple[list[CrossRequest], list[CrossAnswer]]:
+    """Take the cross-train dependencies out of the trains' boards (in place), to be made again through
+    the new solution: a request (``provider_train``) stays on its board as an external party's, asked
+    again of the new train's team once the solution is made; a mirror (``requester_train``) is left out,
+    the solution writing it again from the request, and its answer is given on it again. A reference to
+    a train the file does not hold is let go of (the request stays an external party's; a mirror of it
+    goes). Mirrors are recognised by their request: ``x-<request>`` naming it back."""
+    boards = {t.file_id: t.board for t in trains}
+    requests: dict[tuple[str, str], CrossRequest] = {}
+    for train in trains:
+        for n, row in enumerate(train.board["dependencies"]):
+            where = f"trains[{trains.index(train)}].board.dependencies[{n}]"
+            for name in ("provider_train", "requester_train", "cadence_mismatch"):
+                if not isinstance(row.get(name, ""), str) or len(row.get(name, "")) > 1000:
+                    check.say(f"{where}.{name}", "must be text")
+                    row[name] = ""
+            provider, _, team = str(row.get("provider_train") or "").partition("/")
+            row.pop("provider_train", None)
+            if not provider:
+                continue
+            other = boards.get(provider)
+            if other is None or provider == train.file_id:
+                continue  # not a train of this file: an external party's request, as its words say
+            if not any(isinstance(t, dict) and t.get("id") == team for t in other["teams"]):
+                check.say(
+                    f"{where}.provider_train", f"no team '{team[:40]}' on train '{provider}' in this file"
+                )
+                continue
+            requests[(train.file_id, row["id"])] = CrossRequest(train.file_id, row["id"], provider, team)
+            # Its answer is the providing train's, given again on the new mirror.
+            row.update(status=DependencyStatus.REQUESTED.value, answer="", promised_iteration_id=None)
+    answers: list[CrossAnswer] = []
+    for train in trains:
+        kept = []
+        for row in train.board["dependencies"]:
+            asker, _, request_id = str(row.pop("requester_train", "") or "").partition("/")
+            if not asker:
+                kept.append(row)
+                continue
+            request = requests.get((asker, request_id))
+            if request is not None and request.provider == train.file_id:
+                promised = row.get("promised_iteration_id")
+                answers.append(
+                    CrossAnswer(
+                        train.file_id,
+                        request,
+                        str(row.get("status") or DependencyStatus.REQUESTED.value),
+                        str(row.get("answer") or ""),
+                        promised if isinstance(promised, str) and promised else None,
+                    )
+                )
+        train.board["dependencies"] = kept
+    return list(requests.values()), answers
+
+
 MAX_PLAN_ITEMS = 2000  # a solution's objectives, and its risks
 
 
@@ -534,6 +622,14 @@ def fixed_ids(doc: SolutionDoc, capability_ids: Sequence[str]) -> dict[str, dict
     for objective in doc.objectives:
         for board_id, objective_id in objective.draws_from:
             fixed[board_id].setdefault(("objective", objective_id), new_id())
+    # A request's new id names its mirror (x-<request>); the iteration an answer promises is the
+    # providing train's.
+    for request in doc.requests:
+        fixed[request.train].setdefault(("dependency", request.dependency), new_id())
+        fixed[request.provider].setdefault(("team", request.team), new_id())
+    for answer in doc.answers:
+        if answer.promised_iteration_id is not None:
+            fixed[answer.train].setdefault(("iteration", answer.promised_iteration_id), new_id())
     return fixed
 
 

@@ -145,6 +145,22 @@ def built(server: LiveServer) -> Built:
     )  # fmt: skip
     assert moved.status_code == 200, moved.text
 
+    # A team of A asks B's team for work across the trains; B accepts it on its own board (its mirror).
+    ask = {
+        "need": "Ledger <API>",
+        "requesting_team_id": atlas,
+        "requesting_feature_id": checkout,
+        "provider_train": f"{b.id}/{ledger}",
+        "needed_by_iteration_id": two,
+    }
+    across = made(a.op(rte, "dependency.create", args=ask))
+    mirror = b.read()["items"]["dependency"][f"x-{across}"]
+    accepted = b.op(
+        b.rte_session, "dependency.accept", target=mirror["id"], base_version=mirror["version"], args={}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert a.read()["items"]["dependency"][across]["status"] == "accepted"
+
     # Post-PI Planning: a solution objective from A's, BV from a solution Business Owner, a risk, a vote.
     bo = role_session(server, solution, "business_owner", "Bea")
     plan = f"/api/solutions/{solution['id']}"
@@ -262,7 +278,7 @@ def test_an_import_makes_a_new_solution_equal_to_the_exported_one(server: LiveSe
 
 
 # Moments and counters that an import must make anew, and who raised a risk (the import, by the op path).
-NOT_COMPARED = {"exported_at", "joined_at", "created_at", "seq", "raised_by"}
+NOT_COMPARED = {"exported_at", "joined_at", "created_at", "seq", "mirrored_seq", "raised_by"}
 
 
 def id_map(server: LiveServer, old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]:
@@ -281,11 +297,21 @@ def id_map(server: LiveServer, old: dict[str, Any], new: dict[str, Any]) -> dict
                 if change.before is None and change.after is not None:
                     created.setdefault(change.kind, []).append(change.id)
         for section, kind in SECTIONS.items():
-            rows = o["board"][section]
-            ids.update({r["id"]: c for r, c in zip(rows, created.get(kind, []), strict=True)})
+            # A cross-train request's mirror is written by the solution (x-<request>), after the import.
+            rows = [r for r in o["board"][section] if not r["id"].startswith("x-")]
+            made = [c for c in created.get(kind, []) if not c.startswith("x-")]
+            ids.update({r["id"]: c for r, c in zip(rows, made, strict=True)})
         # How a solution objective names a train's objective it draws from.
         for row in o["board"]["objectives"]:
             ids[f"{o['board_id']}/{row['id']}"] = f"{n['board_id']}/{ids[row['id']]}"
+    for o, n in zip(old["trains"], new["trains"], strict=True):
+        # How a cross-train request names the other train's team, and its mirror the request.
+        for row in o["board"]["teams"]:
+            ids[f"{o['board_id']}/{row['id']}"] = f"{n['board_id']}/{ids[row['id']]}"
+        for row in o["board"]["dependencies"]:
+            if not row["id"].startswith("x-"):
+                ids[f"{o['board_id']}/{row['id']}"] = f"{n['board_id']}/{ids[row['id']]}"
+                ids[f"x-{row['id']}"] = f"x-{ids[row['id']]}"
     return ids
 
 
@@ -519,6 +545,14 @@ BAD_FILES: dict[str, tuple[Any, str]] = {
         "trains[1].board.features[0]",
     ),
     "a story's points as text": (at("trains.0.board.stories.0.points", "many"), "trains[0].board.stories[0]"),
+    "a request to another train as a number": (
+        at("trains.0.board.dependencies.2.provider_train", 5),
+        "must be text",
+    ),
+    "a request to no team of a train": (
+        at("trains.0.board.dependencies.2.provider_train", "TRAIN-B/x"),
+        "no team 'x'",
+    ),
     "objectives as text": (at("objectives", "all"), "objectives: must be a list"),
     "an objective of no train": (
         at("objectives.0.draws_from", ["nowhere/x"]),
@@ -551,6 +585,16 @@ def named(doc: dict[str, Any]) -> dict[str, Any]:
                 feature["board_id"] = "TRAIN-A"
     for objective in doc["objectives"]:
         objective["draws_from"] = [r.replace(first, "TRAIN-A", 1) for r in objective["draws_from"]]
+    second = doc["trains"][1]["board_id"]
+    doc["trains"][1]["board_id"] = "TRAIN-B"
+    for capability in doc["capabilities"]:
+        for feature in capability["features"]:
+            if feature["board_id"] == second:
+                feature["board_id"] = "TRAIN-B"
+    for dep in doc["trains"][0]["board"]["dependencies"]:
+        dep["provider_train"] = dep.get("provider_train", "").replace(second, "TRAIN-B")
+    for dep in doc["trains"][1]["board"]["dependencies"]:
+        dep["requester_train"] = dep.get("requester_train", "").replace(first, "TRAIN-A")
     doc["capabilities"][0]["features"][0]["feature_id"] = "CAP-FEATURE"
     for feature in doc["trains"][0]["board"]["features"]:
         if feature["id"].startswith("cap-"):
@@ -560,8 +604,15 @@ def named(doc: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_named_export_itself_imports(server: LiveServer, exported: dict[str, Any]) -> None:
     """The cases below break one thing each of a file that imports."""
-    answer = import_file(server, json.dumps(named(exported)).encode())
+    doc = named(exported)
+    assert doc["trains"][0]["board"]["dependencies"][2]["provider_train"].startswith("TRAIN-B/")
+    answer = import_file(server, json.dumps(doc).encode())
     assert answer.status_code == 201, answer.text
+    a, b = (t["board_id"] for t in answer.json()["trains"])
+    (request,) = [d for d in server.services.op_path.state(a).dependencies if d.provider_train]
+    assert request.provider_train.startswith(f"{b}/") and request.status.value == "accepted"
+    mirror = server.services.op_path.state(b).get(type(request), f"x-{request.id}")
+    assert mirror is not None and mirror.requester_train == f"{a}/{request.id}"
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
