@@ -35,7 +35,7 @@ async def _page(solution_id: str, request: Request, services: Services, view: st
     actor = await run_in_threadpool(reader, services, request, solution_id)
     page = await run_in_threadpool(read_board, services, solution_id)
     context = {**board_context(page, view), "actor": actor, "role_name": SOLUTION_ROLE_NAMES[actor.role]}
-    return templates.TemplateResponse(request, template, {**context, "view": view})
+    return templates.TemplateResponse(request, template, context)
 
 
 @router.get("/s/{solution_id}/board", response_class=HTMLResponse)

@@ -2,12 +2,19 @@
 
 The board itself is derived by :func:`board.solution_board.solution_board` from the trains' boards; this
 renders it. The page, its big screen and their live socket (server/doors/solution_socket.py) render the
-one region, ``templates/solution/board.html``, with :func:`board_region`, so a live update shows exactly
+one region, ``templates/solution/board.html``, with :func:`region_html`, so a live update shows exactly
 what a reload would.
+
+The board is the same for everyone of the solution (read-only, no control depends on a role), and it
+depends only on the trains' boards as of their seqs, the solution's name and capabilities, and the day
+(a dependency turns late with it). So every open board and big screen of a solution is sent the same
+bytes after a change: the first to render them keeps them (a bounded saving, never the truth) and the
+others take them.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +24,18 @@ from markupsafe import Markup
 from board.model import BoardState
 from board.solution import Capability
 from board.solution_board import SolutionBoard, solution_board
+from server.clock import CLOCK
 from server.live.protocol import solution_seqs_marker
+from server.lru import LRU
 from server.pages.common import MODELS, summary_of
 from server.pages.templating import templates
 
 # The board's region: on the page and the big screen, and (oob) as the live socket's update of them.
 BOARD_PART = "solution/board.html"
 VIEWS = ("board", "screen")
+
+# (solution, name, PI, each train's (board, seq), capabilities, day): everything the board shows.
+BoardKey = tuple[str, str, str, tuple[tuple[str, int], ...], tuple[object, ...], datetime.date]
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,11 @@ class BoardPage:
     pi_name: str
     board: SolutionBoard
     seqs: dict[str, int]  # each train's board seq as read: what the page shows, for its socket's hello
+    key: BoardKey
+
+
+_PAGES: LRU[BoardKey, BoardPage] = LRU(32)
+_REGIONS: LRU[tuple[BoardKey, str, bool], str] = LRU(64)
 
 
 def board_page(
@@ -44,22 +61,37 @@ def board_page(
 ) -> BoardPage:
     """The solution board of ``trains`` (in joining order). Each train's plan summary is the one its own
     screens use (built once per state however many pages look)."""
-    plans = [(state, MODELS.of(state, "summary", summary_of)) for state in trains]
-    board = solution_board(plans, capabilities)
-    return BoardPage(solution_id, name, pi_name, board, {s.board_id: s.seq for s in trains})
+    seqs = tuple((s.board_id, s.seq) for s in trains)
+    shown = tuple((c.id, c.title, tuple(sorted(c.features.items()))) for c in capabilities)
+    key: BoardKey = (solution_id, name, pi_name, seqs, shown, CLOCK.today())
+    page = _PAGES.get(key)
+    if page is None:
+        plans = [(state, MODELS.of(state, "summary", summary_of)) for state in trains]
+        board = solution_board(plans, capabilities)
+        page = BoardPage(solution_id, name, pi_name, board, dict(seqs), key)
+        _PAGES.put(key, page)
+    return page
+
+
+def region_html(page: BoardPage, view: str, *, oob: bool = False) -> Markup:
+    """The board's region for ``view`` (``board`` or ``screen``); ``oob`` as a live update swaps it."""
+    found = _REGIONS.get((page.key, view, oob))
+    if found is None:
+        context = {"board": page.board, "screen": view == "screen", "oob": oob}
+        found = templates.env.get_template(BOARD_PART).render(context)
+        _REGIONS.put((page.key, view, oob), found)
+    return Markup(found)
 
 
 def board_context(page: BoardPage, view: str) -> dict[str, Any]:
-    """What the board's region is rendered with: the page and the big screen differ in their layout."""
+    """What the page and the big screen are rendered with."""
     return {
         "page": page,
-        "board": page.board,
-        "screen": view == "screen",
+        "region": region_html(page, view),
         "seqs_marker": Markup(solution_seqs_marker(page.seqs)),
     }
 
 
 def board_region(page: BoardPage, view: str) -> str:
     """The live update of an open board page or big screen: each train's seq shown, then the region."""
-    html = templates.env.get_template(BOARD_PART).render({**board_context(page, view), "oob": True})
-    return solution_seqs_marker(page.seqs) + html
+    return str(Markup(solution_seqs_marker(page.seqs)) + region_html(page, view, oob=True))
