@@ -95,7 +95,9 @@ REFS: dict[str, dict[str, str]] = {
 LIST_REFS: dict[str, dict[str, str]] = {"objective": {"feature_ids": "feature"}, "story": {"after": "story"}}
 
 _NOT_CREATE_ARGS: dict[str, set[str]] = {
-    "dependency": {"status", "comment", "state", "at_risk"},
+    # A request of another train's team stays an external party's (its words): an imported board is a
+    # train of no solution yet (a solution's own import asks again: server/transfer/solution_json.py).
+    "dependency": {"status", "comment", "state", "at_risk", "provider_train"},
     "objective": {"planned_bv", "actual_bv"},
     # A story's order names other stories: set once every story exists.
     "story": {"after"},
@@ -449,6 +451,8 @@ def _plan(
         new = plan.fresh("milestone", row["id"])
         plan.create("milestone", {**_args("milestone", row, plan), "id": new}, where)
     for where, row in rows("dependencies"):
+        if row.get("requester_train"):
+            continue  # another train's request, mirrored here by the solution: that train's, not this one's
         new = plan.fresh("dependency", row["id"])
         plan.create("dependency", {**_args("dependency", row, plan), "id": new}, where)
         _answer_as_exported(plan, new, row, where)

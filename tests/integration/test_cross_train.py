@@ -352,3 +352,36 @@ def test_an_edit_of_the_request_keeps_the_other_trains_answer_and_its_words(solu
     )
     assert s.a.dep(dep)["provider_train"] == ""
     assert mirror not in s.b.board.read()["items"]["dependency"]
+
+
+def test_each_train_s_export_imports_alone_as_a_train_outside_any_solution(solution: Solution) -> None:
+    s = solution
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, feature(s.a, 2))))
+    made(
+        s.b.board.op(
+            s.b.member,
+            "dependency.accept",
+            target=f"x-{dep}",
+            base_version=s.b.dep(f"x-{dep}")["version"],
+            args={"promised_iteration_id": s.b.iterations[0]},
+        )
+    )
+    for train in (s.a, s.b):
+        with train.board.server.client(train.board.rte_session) as c:
+            exported = c.get(f"/api/boards/{train.board.id}/export.json").content
+            assert b'"provider_train"' in exported and b'"requester_train"' in exported
+            imported = c.post(
+                "/api/boards/import", content=exported, headers={"content-type": "application/json"}
+            )
+        assert imported.status_code == 201, imported.text
+        copy = imported.json()["board"]["id"]
+        with train.board.server.client(imported.json()["rte_session"]) as c:
+            deps = c.get(f"/api/boards/{copy}").json()["items"]["dependency"].values()
+        # A's request stays, as an external party's (the copy is no train of a solution); B's mirror of
+        # it is the solution's copy of A's request, not B's own: it is left out.
+        needs = {(d["need"], d["external_party"], d["provider_train"], d["status"]) for d in deps}
+        if train is s.a:
+            assert ("A payment API", "Train B · Checkout", "", "accepted") in needs
+        else:
+            assert not any(d["requester_train"] for d in deps)
