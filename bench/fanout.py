@@ -6,6 +6,7 @@
     .venv/bin/python bench/fanout.py --max-rate --clients 1000   # highest rate before p99 passes 1 s
     .venv/bin/python bench/fanout.py --kinds all --clients 300 --rate 10   # each kind of edit
     .venv/bin/python bench/fanout.py --issue --json          # every case of issue 13, as JSON
+    .venv/bin/python bench/fanout.py --restart --restart-pg --html --clients 300   # issue 27's restarts
 
 One driver (this process) runs the same work against three servers started side by side in the same
 run, each a subprocess of its own (so its RSS is its own):
@@ -119,10 +120,11 @@ def serve_piboard(port: int, db: str, ws: str) -> None:
     from server.cli import uvicorn_options
     from server.settings import Settings
 
+    on_sqlite = "://" not in db  # else a PostgreSQL URL (--restart-pg: two processes share it)
     settings = Settings(
-        database_url=f"sqlite:///{db}",
+        database_url=f"sqlite:///{db}" if on_sqlite else db,
         secret_key="bench-" + "k" * 40,
-        secret_file=Path(db + ".secret"),
+        secret_file=Path(db + ".secret") if on_sqlite else Path(tempfile.gettempdir()) / "bench-pg.secret",
         ops_per_second=1000.0,
         ops_burst=1000,
         joins_burst=100_000,  # a thousand screens join from this one address
@@ -927,6 +929,8 @@ class Restart:
     duplicated: int  # events a screen got twice (JSON)
     resets: int  # screens sent a reset on coming back (a reset is a full reload, not a catch-up)
     never_back: int  # screens not live again within 60 s
+    # --restart-pg: screens on the other process that had to reconnect (none should)
+    others_reconnected: int
     edits: int
     load_avg: float
 
@@ -1016,15 +1020,80 @@ async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> 
     proc, base = b.procs[kind]
     port = int(base.rsplit(":", 1)[1])
     b.cases += 1
-    if kind == "piboard":
-        board = await asyncio.to_thread(make_piboard_board, base, f"case{b.cases}", mode)
+
+    async def restart() -> float:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+        stopped = time.monotonic()
+        b.procs[kind] = (
+            await asyncio.to_thread(start, kind, port, str(Path(b.tmp) / "bench.db"), b.ws),
+            base,
+        )
+        return stopped
+
+    return await restarted(kind, mode, n, jitter, f"case{b.cases}", [base], restart)
+
+
+async def restart_pg_case(b: Bench, mode: str, n: int, jitter: bool) -> Restart:
+    """Two processes serve one board from one PostgreSQL database, half of the N screens on each,
+    edits flowing through the second; the first is killed (SIGKILL: no goodbye) and started again.
+    The figure: from it serving again to each of its screens live and caught up (the events made
+    through the other process meanwhile included); the other's screens never notice. Every screen
+    must get each event exactly once."""
+    sys.path.insert(0, str(ROOT))  # tests/pg.py starts the throwaway server, as for bench/restart.py
+    from tests.pg import PostgresServer
+
+    pg = PostgresServer().start()
+    try:
+        url = pg.create_database("fanout_restart")
+        ports = [free_port(), free_port()]
+        procs = [await asyncio.to_thread(start, "piboard", port, url, b.ws) for port in ports]
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+
+        async def restart() -> float:
+            procs[0].kill()
+            await asyncio.to_thread(procs[0].wait, 30)
+            stopped = time.monotonic()
+            procs[0] = await asyncio.to_thread(start, "piboard", ports[0], url, b.ws)
+            return stopped
+
+        try:
+            return await restarted("piboard-pg", mode, n, jitter, "pg", bases, restart)
+        finally:
+            for proc in procs:
+                proc.terminate()
+                await asyncio.to_thread(proc.wait, 30)
+    finally:
+        pg.stop()
+
+
+async def restarted(
+    kind: str,
+    mode: str,
+    n: int,
+    jitter: bool,
+    tag: str,
+    bases: list[str],
+    restart: Callable[[], Awaitable[float]],
+) -> Restart:
+    """The restart case: N screens spread over the processes at ``bases`` (the first is the one
+    restarted; the board is made and edited through the last), edits flowing; ``restart`` stops the
+    first and starts it again, answering when it had stopped. The figures are its screens'."""
+    piboard = kind != "y-websocket" and kind != "floor"
+    if piboard:
+        board = await asyncio.to_thread(make_piboard_board, bases[-1], tag, mode)
     else:
-        board = Board(base.replace("http://", "ws://") + f"/case{b.cases}")
+        board = Board(bases[-1].replace("http://", "ws://") + f"/{tag}")
     board_id = board.ws_url.rsplit("/", 2)[1]
-    screens = []
+    ws_path = board.ws_url.split("/", 3)[3]
+    screens, restarting = [], []
     for k in range(n):
         view, session = board.screen(k)
-        screens.append(Returning(board.ws_url, session, view, "json" if mode == "json" else "html", kind))
+        at = bases[k % len(bases)]
+        url = at.replace("http://", "ws://") + "/" + ws_path
+        screens.append(Returning(url, session, view, "json" if mode == "json" else "html", kind))
+        if at == bases[0]:
+            restarting.append(screens[-1])
     stop = asyncio.Event()
     tasks = [asyncio.ensure_future(s.run(jitter, stop)) for s in screens]
     deadline = time.monotonic() + 60
@@ -1037,7 +1106,7 @@ async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> 
         """Edits at a steady rate over HTTP, each retried (same client_op_id) until acknowledged."""
         ops = edit_ops(board, mode, 10_000, 0)
         headers = {"Authorization": f"Bearer {board.editor_session}"}
-        async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as c:
+        async with httpx.AsyncClient(base_url=bases[-1], timeout=10, headers=headers) as c:
             for k, op in enumerate(ops):
                 if not editing:
                     return
@@ -1050,25 +1119,23 @@ async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> 
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(1 / RESTART_EDIT_RATE)
 
-    editor = asyncio.ensure_future(edit()) if kind == "piboard" else None
+    editor = asyncio.ensure_future(edit()) if piboard else None
     await asyncio.sleep(RESTART_BEFORE_SECONDS)
     load = load_avg()
     t_stop = time.monotonic()
     for s in screens:
         s.sockets_at_stop = s.sockets
-    proc.terminate()
-    await asyncio.to_thread(proc.wait, 30)
-    t_stopped = time.monotonic()
-    target = max(acked, default=max(s.shown for s in screens))  # nothing is acknowledged while down
-    for s in screens:
-        s.target = target
-    new = await asyncio.to_thread(start, kind, port, str(Path(b.tmp) / "bench.db"), b.ws)
-    b.procs[kind] = (new, base)
+    t_stopped = await restart()
     t_serve = time.monotonic()
+    # What a screen must show to be caught up: the newest edit acknowledged by now (with one
+    # process, nothing is acknowledged while it is down; with two, edits go on through the other).
+    target = max(acked, default=max(s.shown for s in screens))
+    for s in restarting:
+        s.target = target
     deadline = t_serve + 60
-    while time.monotonic() < deadline and any(s.back_at is None for s in screens):
+    while time.monotonic() < deadline and any(s.back_at is None for s in restarting):
         await asyncio.sleep(0.02)
-    back = [s.back_at - t_serve for s in screens if s.back_at is not None]
+    back = [s.back_at - t_serve for s in restarting if s.back_at is not None]
     await asyncio.sleep(RESTART_AFTER_SECONDS)
     editing = False
     if editor is not None:
@@ -1083,12 +1150,12 @@ async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> 
     await asyncio.gather(*tasks, return_exceptions=True)
     lost = duplicated = 0
     for s in screens:
-        if mode == "json" and kind == "piboard":
+        if mode == "json" and piboard:
             wanted = set(range(s.first + 1, final + 1))
             got = [q for q in s.seqs if q > s.first]
             lost += len(wanted - set(got))
             duplicated += len(got) - len(set(got))
-        elif kind == "piboard":
+        elif piboard:
             lost += max(0, final - s.shown)
     ms = 1000.0
     return Restart(
@@ -1099,11 +1166,12 @@ async def restart_case(b: Bench, kind: str, mode: str, n: int, jitter: bool) -> 
         stop_s=round(t_stopped - t_stop, 2),
         down_s=round(t_serve - t_stop, 2),
         live_p50_ms=round(statistics.median(back) * ms, 1) if back else -1,
-        live_all_ms=round(max(back) * ms, 1) if len(back) == n else -1,
+        live_all_ms=round(max(back) * ms, 1) if len(back) == len(restarting) else -1,
         lost=lost,
         duplicated=duplicated,
         resets=sum(s.resets for s in screens),
-        never_back=n - len(back),
+        never_back=len(restarting) - len(back),
+        others_reconnected=sum(s.sockets > 1 for s in screens if s not in restarting),
         edits=len(acked),
         load_avg=load,
     )
@@ -1116,7 +1184,8 @@ def print_restarts(rows: list[Restart]) -> None:
             f"  {r.server:<11} {r.mode:<5} N {r.clients:>5} jitter {r.jitter!s:<5} "
             f"stop {r.stop_s:>5} s, down {r.down_s:>5} s | "
             f"live p50 {r.live_p50_ms:>8} all {r.live_all_ms:>8} | {r.edits} edits: {r.lost} lost, "
-            f"{r.duplicated} duplicated, {r.resets} resets, {r.never_back} never back | load {r.load_avg}",
+            f"{r.duplicated} duplicated, {r.resets} resets, {r.never_back} never back, "
+            f"{r.others_reconnected} others reconnected | load {r.load_avg}",
             flush=True,
         )
 
@@ -1181,10 +1250,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             mode = "html" if args.html else "json"
             for n in args.clients:
                 for jitter in [True, False] if args.no_jitter else [True]:
-                    rows = [await restart_case(b, kind, mode, n, jitter) for kind in b.kinds(mode)]
-                    out["restart"] += [asdict(r) for r in rows]
+                    restarts = [await restart_case(b, kind, mode, n, jitter) for kind in b.kinds(mode)]
+                    if args.restart_pg:
+                        restarts.append(await restart_pg_case(b, mode, n, jitter))
+                    out["restart"] += [asdict(r) for r in restarts]
                     if not args.json:
-                        print_restarts(rows)
+                        print_restarts(restarts)
             cases = []
         for mode, n, rate in cases:
             for edit_kind in kinds if mode != "json" else [""]:
@@ -1265,6 +1336,11 @@ def main() -> None:
         "--restart", action="store_true", help="stop and start each server with N screens open (issue 27)"
     )
     parser.add_argument("--no-jitter", action="store_true", help="--restart: also with no reconnect jitter")
+    parser.add_argument(
+        "--restart-pg",
+        action="store_true",
+        help="--restart: also two piboard processes on PostgreSQL, one killed and started again",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="--arrival: storms per server")
     parser.add_argument("--servers", nargs="*", default=list(SERVERS), choices=SERVERS)
     parser.add_argument(
