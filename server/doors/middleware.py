@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 
+import brotli
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import (
     DEFAULT_EXCLUDED_CONTENT_TYPES,
@@ -21,7 +22,7 @@ from board.json_input import read_json
 from server.errors import refusal_body
 from server.pages.cdn import CDN_SCRIPTS
 from server.pages.early_socket import EARLY_SOCKET_CSP
-from server.pages.static_files import accepts_gzip
+from server.pages.static_files import content_coding
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -55,12 +56,32 @@ UNCOMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf")
 # Level 6, not GZipMiddleware's 9: a third faster on a page, 1-2 % larger (the static files, gzipped
 # once at start, use 9).
 COMPRESS_LEVEL = 6
+# Brotli's quality 5: as fast as gzip's level 6 on a page (1-3 ms for the program board's 150 KB) and
+# 13 % smaller (17.0 -> 14.7 KB); 8 saves 2 % more at three times the time, 11 a tenth at a hundred.
+BROTLI_QUALITY = 5
+
+
+class BrotliResponder(GZipResponder):
+    """Starlette's gzip responder, brotli-compressing instead: the same streaming (a chunk of a streamed
+    answer is flushed as it comes) and the same thread for large bodies."""
+
+    content_encoding = "br"
+
+    def __init__(self, app: ASGIApp, minimum_size: int, *, exclude_content_types: tuple[str, ...]) -> None:
+        super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
+        self._brotli: brotli.Compressor | None = None
+
+    def _compress_body(self, body: bytes, more_body: bool) -> bytes:
+        if self._brotli is None:
+            self._brotli = brotli.Compressor(mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+        packed: bytes = self._brotli.process(body)
+        return packed + (self._brotli.flush() if more_body else self._brotli.finish())
 
 
 class Compression(GZipMiddleware):
-    """Starlette's gzip (streamed answers chunk by chunk, large ones off the loop), with
-    ``Accept-Encoding`` read as the static files read it: Starlette's looks for "gzip" in it, so
-    ``gzip;q=0`` (gzip refused) got gzip."""
+    """Starlette's gzip (streamed answers chunk by chunk, large ones off the loop), or brotli where the
+    browser accepts it, with ``Accept-Encoding`` read as the static files read it: Starlette's looks
+    for "gzip" in it, so ``gzip;q=0`` (gzip refused) got gzip."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app, compresslevel=COMPRESS_LEVEL, exclude_content_types=UNCOMPRESSED)
@@ -70,7 +91,12 @@ class Compression(GZipMiddleware):
             await self.app(scope, receive, send)
             return
         responder: ASGIApp
-        if accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+        coding = content_coding(Headers(scope=scope).get("accept-encoding", ""))
+        if coding == "br":
+            responder = BrotliResponder(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+        elif coding == "gzip":
             responder = GZipResponder(
                 self.app,
                 self.minimum_size,

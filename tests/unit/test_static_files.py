@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.pages.static_files import StaticFolder, stripped
+from server.pages.static_files import StaticFolder, content_coding, stripped
 from server.pages.templating import STATIC
 
 
@@ -84,3 +84,21 @@ def test_the_board_pages_bundles_are_small() -> None:
     for name, bound in (("board-live.js", 7_500), ("board-pages.css", 14_500), ("board-ops.js", 16_000)):
         file = STATIC.files[STATIC.url(name).removeprefix("/static/")][0]
         assert file.gzipped is not None and len(file.gzipped) < bound, (name, len(file.gzipped or b""))
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "coding"),
+    [
+        ("gzip, deflate, br, zstd", "br"),  # Chromium
+        ("gzip, deflate", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("gzip;q=0, br;q=0", None),
+        ("*", "br"),
+        ("br;q=0, *", "gzip"),
+        ("*;q=0, gzip", "gzip"),
+        ("identity", None),
+        ("", None),
+    ],
+)
+def test_the_coding_an_answer_goes_in(accept_encoding: str, coding: str | None) -> None:
+    assert content_coding(accept_encoding) == coding
