@@ -1,6 +1,6 @@
 """Issue 29 on two server processes on PostgreSQL: a train's op committed on one process reaches the solution
 page's socket on the other (the train's board is followed through the hub, fed by LISTEN/NOTIFY), and so
-does a change of the solution itself (NOTIFY piboard_solution)."""
+does a change of the solution itself (NOTIFY piboard_solution), its Post-PI Planning's too."""
 
 from __future__ import annotations
 
@@ -78,6 +78,11 @@ def test_a_train_planning_on_one_process_shows_on_the_solution_page_of_the_other
             made = c.post(f"/api/solutions/{solution_id}/capabilities", json={"title": "Fraud checks"})
             assert made.status_code == 201, made.text
         await on_a.wait_until(lambda: "Fraud checks" in parts(on_a)[-1], 15)
+        # Post-PI Planning on process B (a solution risk raised): A's page shows it too.
+        with client(b, ste) as c:
+            raised = c.post(f"/api/solutions/{solution_id}/risks", json={"title": "Vendor late"})
+            assert raised.status_code == 201, raised.text
+        await on_a.wait_until(lambda: "Vendor late" in parts(on_a)[-1], 15)
         await on_a.close()
 
     run_async(scenario())
