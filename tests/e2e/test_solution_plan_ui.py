@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.store.solutions import solution_cookie_name
+from tests.axe import serious_violations
 from tests.browser import LAPTOP, screenshot
 from tests.conftest import LiveServer, create_board
 from tests.integration.test_solutions import join, make_solution, role_session, train_link
@@ -65,5 +66,7 @@ def test_an_ste_and_a_business_owner_agree_an_objective_and_vote_seen_live(
     expect(result.locator(".average")).to_have_text("4.0")
     expect(result.locator("[data-value='4']")).to_have_text("4: 1")
     screenshot(ste, "solution-post-pi-planning")
+    for page in (ste, bo):  # each role's controls, after the live swaps: no serious accessibility problem
+        assert serious_violations(page) == [], serious_violations(page)
     ste_context.close()
     bo_context.close()
