@@ -268,8 +268,12 @@ def import_(
     default_team: Annotated[
         str | None, typer.Option(help="With --jira: the team of rows that name none.")
     ] = None,
+    solution: Annotated[
+        bool, typer.Option(help="FILE is a solution's JSON export: a new solution, a new board per train.")
+    ] = False,
 ) -> None:
-    """Import a JSON export as a new board (prints the RTE's join link), or a Jira CSV export."""
+    """Import a JSON export as a new board (prints the RTE's join link), a solution's JSON export as a
+    new solution (prints the STE's join link), or a Jira CSV export."""
     from board.errors import PiboardError
     from server.live.collector import no_full_collections
     from server.transfer import files as export_door
@@ -293,6 +297,9 @@ def import_(
             if jira is not None:
                 _import_jira(storage, board, source.read_bytes(), choices, preview=preview)
                 return
+            if solution:
+                _import_solution(storage, source)
+                return
             # Read a piece at a time (server.transfer.json_stream), never held whole.
             with source.open("rb") as stream, _progress_bar("importing") as progress:
                 board_id, events = export_door.import_board_file(storage.op_path, stream, progress=progress)
@@ -304,6 +311,22 @@ def import_(
     made = storage.auth.create_link(board_id, Role.RTE, label="RTE (import)")
     typer.echo(f"Board {board_id} imported ({events} events).", err=True)
     typer.echo(f"{_base_url(settings.host, settings.port)}/join/{made.token}")
+
+
+def _import_solution(storage: Storage, source: Path) -> None:
+    """A new solution from a solution's JSON export (server/transfer/solution_files.py); prints the STE's
+    join link, then each new train's RTE's."""
+    from server.transfer.solution_files import import_solution_file
+
+    storage.cross_train  # noqa: B018 - hooked into the op path: the cross-train requests' mirrors are written
+    with source.open("rb") as stream:
+        made = import_solution_file(storage.op_path, storage.solutions, stream)
+    base = _base_url(_settings().host, _settings().port)
+    typer.echo(f"Solution {made.id} imported ({len(made.trains)} trains).", err=True)
+    typer.echo(f"{base}/s/join/{made.ste_token}")
+    for board_id, _ in made.trains:
+        link = storage.auth.create_link(board_id, Role.RTE, label="RTE (import)")
+        typer.echo(f"{base}/join/{link.token}")
 
 
 def _import_jira(

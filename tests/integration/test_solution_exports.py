@@ -10,9 +10,13 @@ import copy
 import csv
 import io
 import json
+import sqlite3
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -638,3 +642,43 @@ def test_a_file_too_large_or_empty_and_a_bad_importers_name_make_nothing(
     bad_name = import_file(server, json.dumps(exported).encode(), ste_name="In\u0007es")
     assert bad_name.status_code == 422 and "ste_name" in bad_name.text
     assert counts(server) == before
+
+
+def test_a_solution_without_trains_exports_and_imports(server: LiveServer) -> None:
+    empty = make_solution(server, "Nothing yet")
+    for path in ("export.zip", "capabilities.csv", "solution.svg", "report.html"):
+        assert get(server, empty, path).status_code == 200, path
+    doc = export(server, empty)
+    assert (doc["trains"], doc["capabilities"], doc["objectives"], doc["risks"]) == ([], [], [], [])
+    answer = import_file(server, json.dumps(doc).encode())
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["trains"] == []
+
+
+def test_piboard_import_solution_on_the_command_line(tmp_path: Path, exported: dict[str, Any]) -> None:
+    from tests.integration.test_cli import env_for
+
+    env = env_for(tmp_path)
+    source = tmp_path / "solution.json"
+    source.write_text(json.dumps(exported), encoding="utf-8")
+
+    def piboard(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "server.cli", "import", *args]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    done = piboard("--solution", str(source))
+    assert done.returncode == 0, done.stderr
+    ste, *rtes = done.stdout.splitlines()
+    assert "/s/join/" in ste and len(rtes) == 2 and all("/join/" in r for r in rtes)
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("SELECT count(*) FROM solution_train").fetchone() == (2,)
+        assert db.execute("SELECT count(*) FROM capability_feature").fetchone() == (2,)
+        # The cross-train request's mirror, written by the solution on the providing train.
+        assert db.execute(
+            "SELECT count(*) FROM item WHERE kind = 'dependency' AND item_id LIKE 'x-%'"
+        ).fetchone() == (1,)
+    source.write_text(json.dumps({**exported, "version": 9}), encoding="utf-8")
+    refused = piboard("--solution", str(source))
+    assert refused.returncode == 1 and "Not imported" in refused.stderr and "version 9" in refused.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("SELECT count(*) FROM solution").fetchone() == (1,)
