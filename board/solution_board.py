@@ -34,7 +34,13 @@ from board.model import (
     Team,
     milestone_iteration,
 )
-from board.solution import Capability, cadence_of, reference_train
+from board.solution import (
+    Capability,
+    TrainCadence,
+    cadence_disagreements,
+    cadence_of,
+    reference_train,
+)
 from board.summary import PlanSummary
 
 # The row group of the parties asked for work that are no team of a train (a supplier, another company).
@@ -86,6 +92,8 @@ class TrainGroup:
     milestones: tuple[tuple[str, ...], ...]  # per column: the titles of the train's milestones there
     unplanned: int  # features in no team's iteration of the cadence (the train's backlog)
     conflicts: int
+    # How the train's dates disagree with the solution's cadence (board.solution), each a sentence.
+    disagreements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,9 @@ class SolutionBoard:
         return sum(1 for s in self.strings if s.conflict)
 
 
-def columns_of(states: Sequence[BoardState]) -> tuple[Column, ...]:
+def columns_of(states: Sequence[BoardState], reference: TrainCadence | None) -> tuple[Column, ...]:
     """The solution's iterations: every number a train has, named and dated as the cadence's train
-    (the first with dates for all) names them, else as the first train that has the number."""
-    cadences = [cadence_of(s) for s in states]
-    reference = reference_train(cadences)
+    (``reference``: the first with dates for all) names them, else as the first train that has it."""
     ordered = sorted(states, key=lambda s: s.board_id != (reference.board_id if reference else None))
     found: dict[int, Column] = {}
     for state in ordered:
@@ -136,7 +142,9 @@ def solution_board(
     trains: Sequence[tuple[BoardState, PlanSummary]], capabilities: Sequence[Capability] = ()
 ) -> SolutionBoard:
     """The solution board of ``trains`` (each board with its plan summary), in joining order."""
-    columns = columns_of([state for state, _ in trains])
+    cadences = [cadence_of(state) for state, _ in trains]
+    disagreements = {d.board_id: d.reasons for d in cadence_disagreements(cadences)}
+    columns = columns_of([state for state, _ in trains], reference_train(cadences))
     column_of = {c.number: k for k, c in enumerate(columns)}
     capability_of = {(board, feature): c.title for c in capabilities for board, feature in c.features.items()}
     names = {state.board_id: state.meta.name for state, _ in trains}
@@ -186,6 +194,7 @@ def solution_board(
                 tuple(tuple(m) for m in milestones),
                 unplanned,
                 conflicts,
+                disagreements.get(state.board_id, ()),
             )
         )
 

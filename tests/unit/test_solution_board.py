@@ -138,3 +138,16 @@ def test_a_cross_train_dependency_is_one_string_from_the_request_to_the_card_its
     (string,) = derive(a, b).strings
     assert (string.from_id, string.to_id) == ("sb-a-asks", "sb-b-gives")
     assert [t.board_id for t in derive(a, b).trains] == ["a", "b"]  # no party lane for another train
+
+
+def test_a_train_whose_dates_disagree_with_the_cadence_says_how() -> None:
+    a, b = train("a", "Cards"), train("b", "Loans", numbers=(1, 2))
+    for s in (a, b):
+        for it in s.state.iterations:
+            s.do("iteration.update", it.id, start=f"2027-0{it.number}-01", end=f"2027-0{it.number}-14")
+    board = derive(a, b)
+    assert board.trains[0].disagreements == ()
+    assert board.trains[1].disagreements == (
+        "the PI ends 2027-02-14 here but 2027-03-14 on Cards",
+        "it has 2 iterations, Cards has 3",
+    )
