@@ -645,19 +645,18 @@ def check_train_imports(doc: SolutionDoc, fixed: Mapping[str, Mapping[tuple[str,
         except PiboardError as exc:
             problems.append(Problem(None, f"{where}.meta: {exc.reason}"))
             continue
-        for seq, (op, origin) in enumerate(
-            import_ops(train.board, state.snapshot(), new_id=new_id, fixed_ids=fixed[train.file_id]), 2
-        ):
-            try:
+        origin = "its items"
+        try:
+            ops = import_ops(train.board, state.snapshot(), new_id=new_id, fixed_ids=fixed[train.file_id])
+            for seq, (op, at) in enumerate(ops, 2):
+                origin = at
                 apply_op(state, _with_id(op), IMPORTER, Context(time.time(), new_id, seq))
-            except PiboardError as exc:
-                problems.append(Problem(None, f"{where}.{origin}: {exc.reason}"))
-                break
-            except (KeyError, TypeError, ValueError) as exc:
-                # An op's rule missed a value of a kind it never meets from a page: refused all the same.
-                problems.append(Problem(None, f"{where}.{origin}: holds a value piboard cannot read ({exc})"))
-                break
-            state.seq = seq
+                state.seq = seq
+        except PiboardError as exc:
+            problems.append(Problem(None, f"{where}.{origin}: {exc.reason}"))
+        except (KeyError, TypeError, ValueError) as exc:
+            # A value of a kind no page sends, which a rule did not expect: refused all the same.
+            problems.append(Problem(None, f"{where}.{origin}: holds a value piboard cannot read ({exc})"))
     if problems:
         raise FileRefused(problems)
 
