@@ -833,13 +833,17 @@
       if (!chosen && state === "done" && only) return;
       var from = stringEnd(li.dataset.from);
       var to = stringEnd(li.dataset.to);
-      if (!visible(from) || !visible(to) || from === to) return;
+      // Another train's end is not on this board: the string goes to a marker at the board's right
+      // edge that names the other train and team (a cross-train dependency, data-other-train).
+      var edge = "";
+      if (li.dataset.otherTrain && visible(from) !== visible(to)) edge = visible(from) ? "to" : "from";
+      if (!edge && (!visible(from) || !visible(to) || from === to)) return;
       // A string to a team's label means nothing is planned for it yet: worth a line only in conflict.
-      var cardToCard = !from.classList.contains("team-label") && !to.classList.contains("team-label");
+      var cardToCard = [from, to].every(function (end) { return !end || !end.classList.contains("team-label"); });
       if (!chosen && !cardToCard && !conflict) return;
       drawn += 1;
-      var a = from.getBoundingClientRect();
-      var b = to.getBoundingClientRect();
+      var a = edge === "from" ? edgeRect(to.getBoundingClientRect(), base, width) : from.getBoundingClientRect();
+      var b = edge === "to" ? edgeRect(a, base, width) : to.getBoundingClientRect();
       var leftToRight = a.left + a.width / 2 <= b.left + b.width / 2;
       var p = anchorPoint(b, base, leftToRight ? "left" : "right"); // provider
       var q = anchorPoint(a, base, leftToRight ? "right" : "left"); // requester
@@ -868,6 +872,7 @@
       group.appendChild(title);
       group.appendChild(halo);
       group.appendChild(path);
+      if (edge) group.appendChild(edgeMarker(edge === "to" ? p : q, width, li.dataset.otherTrain));
       if (state === "conflict") {
         // Not colour alone: a conflicted string is dashed and carries a ✖ badge at its middle.
         var mid = path.getPointAtLength(path.getTotalLength() / 2);
@@ -885,6 +890,28 @@
       svg.appendChild(group);
     });
     showFollowing(follow, drawn);
+  }
+
+  // Where a string to another train ends: the board's right edge, level with the end on this board.
+  function edgeRect(near, base, width) {
+    return { left: base.left + width - 10, top: near.top, width: 10, height: near.height };
+  }
+
+  function edgeMarker(point, width, words) {
+    var marker = document.createElementNS(SVG, "g");
+    marker.setAttribute("class", "edge-marker");
+    var dot = document.createElementNS(SVG, "circle");
+    dot.setAttribute("cx", point.x);
+    dot.setAttribute("cy", point.y);
+    dot.setAttribute("r", "5");
+    var label = document.createElementNS(SVG, "text");
+    label.setAttribute("x", width - 14);
+    label.setAttribute("y", point.y - 9);
+    label.setAttribute("text-anchor", "end");
+    label.textContent = words;
+    marker.appendChild(dot);
+    marker.appendChild(label);
+    return marker;
   }
 
   function markerDefs() {
