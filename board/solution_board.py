@@ -199,7 +199,8 @@ def solution_board(
         )
 
     strings: list[BoardString] = []
-    parties: dict[str, tuple[str, list[list[BoardCard]]]] = {}  # key -> (name, cards per column)
+    # Each party by its name without case: (its name as first written, its lane's id, cards per column).
+    parties: dict[str, tuple[str, str, list[list[BoardCard]]]] = {}
     for state, summary in trains:
         board_id = state.board_id
         teams = {t.id: t.name for t in state.teams}
@@ -235,7 +236,7 @@ def solution_board(
                 # A party's card: the request, in the iteration promised, else the one it is needed by.
                 provider = dep.external_party.strip()
                 key = provider.casefold()
-                party = parties.setdefault(key, (provider, [[] for _ in columns]))
+                party = parties.setdefault(key, (provider, f"sb-party-{len(parties)}", [[] for _ in columns]))
                 promised = state.get(Iteration, dep.promised_iteration_id)
                 where = promised or needed
                 k = column_of.get(where.number) if where else None
@@ -246,9 +247,9 @@ def solution_board(
                     card = BoardCard(
                         to_id, dep.need, "", conflicted, at_risk, dep_state == DependencyState.DONE, True
                     )
-                    party[1][k].append(card)
+                    party[2][k].append(card)
                 else:
-                    to_id = _party_dom_id(key)
+                    to_id = party[1]
             else:
                 continue
             strings.append(
@@ -268,8 +269,8 @@ def solution_board(
             )
     if parties:
         lanes = tuple(
-            Lane(_party_dom_id(key), name, "#7a6a53", tuple(tuple(cell) for cell in cells))
-            for key, (name, cells) in sorted(parties.items())
+            Lane(lane_id, name, "#7a6a53", tuple(tuple(cell) for cell in cells))
+            for _, (name, lane_id, cells) in sorted(parties.items())
         )
         groups.append(
             TrainGroup(PARTIES, "Suppliers and other parties", lanes, tuple(() for _ in columns), 0, 0)
@@ -317,7 +318,3 @@ def _team_name(state: BoardState, team_id: str) -> str:
 
 def _team_dom_id(board_id: str, team_id: str) -> str:
     return f"sb-{board_id}-team-{team_id}"
-
-
-def _party_dom_id(key: str) -> str:
-    return "sb-party-" + "".join(c if c.isalnum() else "-" for c in key)

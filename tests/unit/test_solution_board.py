@@ -106,6 +106,19 @@ def test_a_party_asked_for_work_gets_a_lane_with_the_request_where_it_is_needed(
     assert ends == {"Need d1": ("sb-a-asks", "sb-a-ask-d1"), "Need d2": ("sb-b-too", "sb-b-ask-d2")}
 
 
+def test_a_request_of_a_party_in_no_iteration_ends_at_the_partys_row() -> None:
+    a = train("a", "Cards")
+    a.feature("asks", "a-t1", "a-i1")
+    a.dep("d1", "a-t1", None, requesting_feature_id="asks", external_party="Acme")
+    a.dep("d2", "a-t2", None, external_party="Acme-Co")  # needed by no iteration yet
+    board = derive(a)
+    lanes = board.trains[-1].lanes
+    assert [(lane.name, lane.dom_id) for lane in lanes] == [("Acme", "sb-party-0"), ("Acme-Co", "sb-party-1")]
+    assert lanes[1].card_count == 0
+    ends = {s.need: (s.from_id, s.to_id) for s in board.strings}
+    assert ends["Need d2"] == ("sb-a-team-a-t2", "sb-party-1")
+
+
 def test_no_party_lane_when_no_train_asks_one() -> None:
     a = train("a", "Cards")
     assert [t.board_id for t in derive(a).trains] == ["a"]
