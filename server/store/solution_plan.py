@@ -41,7 +41,7 @@ from server.store.db import (
     utcnow,
 )
 from server.store.op_path import new_id
-from server.store.solutions import SolutionStore
+from server.store.solutions import LINK, MEMBER, SolutionStore
 
 OBJECTIVE = SolutionObjectiveRow.__table__  # type: ignore[attr-defined]
 RISK = SolutionRiskRow.__table__  # type: ignore[attr-defined]
@@ -70,10 +70,13 @@ class SolutionPlanStore:
             rounds = conn.execute(
                 select(VOTE).where(VOTE.c.solution_id == solution_id).order_by(VOTE.c.number)
             ).all()
+            # A member whose link the STE revoked no longer counts (as a removed participant's ballots
+            # stop counting in a train's vote): one who joined twice is counted once after the revoke.
             ballots = conn.execute(
-                select(BALLOT.c.vote_id, BALLOT.c.member_id, BALLOT.c.value).where(
-                    BALLOT.c.vote_id.in_([r.id for r in rounds])
-                )
+                select(BALLOT.c.vote_id, BALLOT.c.member_id, BALLOT.c.value)
+                .join(MEMBER, MEMBER.c.id == BALLOT.c.member_id)
+                .join(LINK, LINK.c.id == MEMBER.c.link_id)
+                .where(BALLOT.c.vote_id.in_([r.id for r in rounds]), LINK.c.revoked_at.is_(None))
             ).all()
         cast: dict[str, dict[str, int]] = {}
         for b in ballots:

@@ -340,3 +340,14 @@ def test_every_change_reaches_each_open_page_live_as_its_role_sees_it(live_serve
             await client.close()
 
     run_async(scenario())
+
+
+def test_a_revoked_members_vote_no_longer_counts(room: Room) -> None:
+    vote = room.ste("POST", "/vote").json()["id"]
+    for role, value in ((SolutionRole.SUPPLIER, 1), (SolutionRole.BUSINESS_OWNER, 5)):
+        assert room.call(role, "POST", f"/vote/{vote}/ballots", json={"value": value}).status_code == 200
+    store: SolutionStore = room.server.services.solutions
+    supplier_link = next(lk for lk in store.links(room.id) if lk.kind == "supplier")
+    room.ste("DELETE", f"/links/{supplier_link.id}")
+    closed = room.ste("POST", f"/vote/{vote}/close").json()
+    assert (closed["voted"], closed["average"]) == (1, 5.0)
