@@ -47,10 +47,14 @@ _FIELD_WORDS = {
     "provider_story_id": "providing story",
     "feature_kind": "kind",
     "external_key": "external key",
+    "provider_train": "other train's team",
+    "requester_train": "other train's request",
+    "cadence_mismatch": "trains' iterations disagreeing",
 }
 _NOTHING = {"iteration": "the backlog", "team": "no team", "feature": "no feature", "story": "no story"}
 _MOVES = ("iteration_id", "team_id")
-_UNSPOKEN = {"version", "id", "rank"}
+# (A cross-train dependency's mirrored_seq is the solution's bookkeeping, not something a person said.)
+_UNSPOKEN = {"version", "id", "rank", "mirrored_seq"}
 
 
 def item_label(kind: str, data: dict[str, Any] | None) -> str:

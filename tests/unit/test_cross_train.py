@@ -22,6 +22,7 @@ from board.cross_train import (
 )
 from board.dependencies import dependency_state
 from board.errors import Forbidden, Invalid, Stale
+from board.history import item_history
 from board.model import Dependency, DependencyState, DependencyStatus, Role
 from board.roles import PERMISSIONS, SOLUTION_OPS, Actor, may
 
@@ -243,3 +244,13 @@ def test_references_are_a_board_and_an_item() -> None:
     assert parse_ref("B/checkout") == ("B", "checkout")
     assert [parse_ref(r) for r in ("B", "/x", "B/", "B/x/y")] == [None] * 4
     assert len(party_words("T" * 70, "Team" * 10)) == 80
+
+
+def test_the_history_says_the_solution_wrote_the_answer_in_words(a: Session, b: Session) -> None:
+    ask(a)
+    sync(a, b)
+    b.do("dependency.decline", "x-d1", by=CHECKOUT, answer="Ask the payments train")
+    sync(a, b)
+    (newest, *_) = item_history(a.state, list(a.events.values()), "dependency", "d1")
+    assert newest.who == "the solution for Ann of Train A"
+    assert "declined" in newest.text and "mirrored" not in newest.text
