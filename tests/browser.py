@@ -133,6 +133,24 @@ def board_from_home(
     return context, page
 
 
+def solution_from_home(
+    browser: Browser, server: LiveServer, name: str, pi_name: str, ste_name: str
+) -> tuple[BrowserContext, Page]:
+    """A new solution made as a Solution Train Engineer makes one, with the home page's form, in a
+    1920×1080 window; the page lands on the solution's page (the maker is its STE). Close the
+    context when done."""
+    context = browser.new_context(viewport=FULL_HD)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server.url + "/")
+    page.get_by_label("Name of the solution").fill(name)
+    page.get_by_label("The solution's PI").fill(pi_name)
+    page.get_by_label("Your name (you are its STE)").fill(ste_name)
+    page.get_by_role("button", name="Create the solution").click()
+    page.wait_for_url(re.compile(r"/s/[\w-]+/$"))
+    return context, page
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a screenshot as test-artifacts/screenshots/<name>-<w>x<h>.png (people look at these)."""
     size = page.viewport_size or LAPTOP

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser import FULL_HD, LAPTOP, board_from_home, screenshot
+from tests.browser import FULL_HD, LAPTOP, board_from_home, screenshot, solution_from_home
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, ask_for, laptop
 from tests.meeting.browser import wait_live
@@ -89,17 +89,8 @@ def live_solution(page: Page, path: str) -> Page:
 def test_a_solution_is_planned_from_an_empty_server_through_its_pages(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    contexts: list[BrowserContext] = []
-    ste_context = browser.new_context(viewport=FULL_HD)  # type: ignore[arg-type]
-    contexts.append(ste_context)
-    ste = ste_context.new_page()
-    ste.set_default_timeout(15_000)
-    ste.goto(live_server.url + "/")
-    ste.get_by_label("Name of the solution").fill("Payments")
-    ste.get_by_label("The solution's PI").fill("PI 27.1")
-    ste.get_by_label("Your name (you are its STE)").fill("Sofia Steiner")
-    ste.get_by_role("button", name="Create the solution").click()
-    ste.wait_for_url(re.compile(r"/s/[\w-]+/$"))
+    ste_context, ste = solution_from_home(browser, live_server, "Payments", "PI 27.1", "Sofia Steiner")
+    contexts = [ste_context]
     home = ste.url
 
     # Two trains, made and joined by their RTEs.

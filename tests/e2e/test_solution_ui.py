@@ -5,13 +5,11 @@ feature, and sees it planned on the train without a reload (the page is live).""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from server.store.auth import session_cookie_name
-from tests.browser import FULL_HD, LAPTOP, board_from_home, screenshot
+from tests.browser import LAPTOP, board_from_home, screenshot, solution_from_home
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -25,15 +23,9 @@ def fits_across(page: Page) -> bool:
 def test_an_ste_makes_a_solution_and_a_train_joins_it_from_its_admin_page(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    ste_context = browser.new_context(viewport=FULL_HD)  # type: ignore[arg-type]
-    ste = ste_context.new_page()
-    ste.set_default_timeout(15_000)
-    ste.goto(live_server.url + "/")
-    ste.get_by_label("Name of the solution").fill("Payments <Platform>")
-    ste.get_by_label("The solution's PI").fill("PI 27.1")
-    ste.get_by_label("Your name (you are its STE)").fill("Sofia Steiner")
-    ste.get_by_role("button", name="Create the solution").click()
-    ste.wait_for_url(re.compile(r"/s/[\w-]+/$"))
+    ste_context, ste = solution_from_home(
+        browser, live_server, "Payments <Platform>", "PI 27.1", "Sofia Steiner"
+    )
     expect(ste.locator("h1")).to_contain_text("Payments <Platform>")
     expect(ste.locator(".solution-me")).to_contain_text("Sofia Steiner, the Solution Train Engineer")
     expect(ste.locator(".solution-trains .empty")).to_contain_text("No train has joined yet")
