@@ -61,6 +61,7 @@ from server.store.storage import open_storage
 from server.transfer.common import FileRefused
 from server.transfer.files import Baselines
 from server.version import __version__
+from server.watch.cross_train import CrossTrainWatch
 from server.watch.execution import ExecutionWatch
 from server.watch.trackers.push import TrackerPush
 from server.watch.trackers.sync import TrackerSync
@@ -191,7 +192,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.listen_bridge = bridge
         trackers = services.tracker_watch
-        background = [task for task in (collector, watch, trackers, bridge, presence) if task is not None]
+        reconciling = CrossTrainWatch(cross_train)
+        background = [
+            task for task in (collector, watch, trackers, bridge, presence, reconciling) if task is not None
+        ]
         for task in background:
             task.start()
         yield

@@ -5,6 +5,7 @@ PIBOARD_TEST_DATABASE=postgres; two servers on one PostgreSQL database in test_c
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +15,10 @@ import pytest
 from board import Op
 from board.model import Role
 from board.roles import Actor
-from server.store.cross_train import CrossTrain
 from server.store.op_path import OpPath
+from server.watch.cross_train import CrossTrainWatch
 from tests.conftest import BoardHandle, LiveServer, create_board
-from tests.integration.test_solutions import dated, join, make_solution, read, train_link
+from tests.integration.test_solutions import dated, join, make_solution, train_link
 from tests.live.client import LiveClient, run_async
 
 DATES = (
@@ -258,25 +259,45 @@ def test_nobody_acts_on_a_mirror_but_b_s_team_and_nobody_writes_as_the_solution(
     assert (s.a.board.read()["seq"], s.b.board.read()["seq"]) == (before_a, before_b)
 
 
+def commit_elsewhere(server: LiveServer, s: Solution, dep: str) -> None:
+    """Another process on the same database commits A's request ``dep`` and stops before writing its
+    mirror: its op path asks the other trains as the server's does, but no cross-train sync follows."""
+    other = OpPath(server.services.engine)
+    other.other_trains = server.services.cross_train.team_words
+    ann = Actor("ann-elsewhere", "Ann", Role.TEAM, s.a.team)
+    other.submit(s.a.board.id, Op("dependency.create", args=ask_args(s, dep, feature(s.a, 1))), ann)
+    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]
+
+
+def test_the_periodic_pass_writes_a_mirror_a_stopped_process_did_not_write(
+    live_server: LiveServer, solution: Solution
+) -> None:
+    s = solution
+    dep = f"pay{next(_ids)}"
+    commit_elsewhere(live_server, s, dep)
+
+    async def scenario() -> None:
+        watch = CrossTrainWatch(live_server.services.cross_train, tick=0.05)
+        watch.start()
+        try:
+            while f"x-{dep}" not in s.b.board.read()["items"]["dependency"]:
+                await asyncio.sleep(0.05)
+        finally:
+            await watch.stop()
+
+    run_async(asyncio.wait_for(scenario(), 30))
+    assert s.b.dep(f"x-{dep}")["need"] == "A payment API"
+
+
 def test_a_mirror_a_stopped_process_did_not_write_is_written_when_the_solution_page_opens(
     live_server: LiveServer, solution: Solution
 ) -> None:
     s = solution
-    need = feature(s.a, 1)
     dep = f"pay{next(_ids)}"
-    # Another process on the same database commits the request and stops before writing the mirror:
-    # its op path asks the other trains as the server's does, but no cross-train sync follows it.
-    services = live_server.services
-    other = OpPath(services.engine)
-    other.other_trains = services.cross_train.team_words
-    ann = Actor("ann-elsewhere", "Ann", Role.TEAM, s.a.team)
-    other.submit(s.a.board.id, Op("dependency.create", args=ask_args(s, dep, need)), ann)
-    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]
+    commit_elsewhere(live_server, s, dep)
     with live_server.client(s.body["ste_session"]) as c:
         assert c.get(f"/s/{s.body['id']}/").status_code == 200
     assert s.b.dep(f"x-{dep}")["need"] == "A payment API"
-    assert isinstance(services.cross_train, CrossTrain)
-    assert read(live_server, s.body).status_code == 200
 
 
 def test_the_dependency_forms_offer_the_other_trains_teams_and_asking_from_a_form_works(
