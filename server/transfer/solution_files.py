@@ -179,14 +179,24 @@ def solution_svg(solution: SolutionExport) -> str:
     """The solution as one picture: its name and PI, each capability with its progress on each train,
     then every train's program board (drawn by :func:`server.transfer.picture.program_board_svg`,
     which escapes every text), one under the other in joining order."""
-    from server.transfer.picture import program_board_svg
+    from server.transfer.picture import LEGEND_H, program_board_svg
 
     boards = []
-    for train in solution.trains:
+    for n, train in enumerate(solution.trains, 1):
         svg = program_board_svg(train.state)
         size = _SIZE.search(svg)
         assert size is not None  # the picture's own root
-        boards.append((svg.split("?>", 1)[1].lstrip(), int(size.group(1)), int(size.group(2))))
+        w, h = int(size.group(1)), int(size.group(2))
+        if n < len(solution.trains):
+            # The legend once, under the last train: each other train's picture ends at its rows, as
+            # the picture's own pages but the last end (its external parties' row kept).
+            svg = "\n".join(line for line in svg.split("\n") if not line.startswith('<g class="legend">'))
+            shorter = h - LEGEND_H + 16
+            svg = svg.replace(
+                f'height="{h}" viewBox="0 0 {w} {h}"', f'height="{shorter}" viewBox="0 0 {w} {shorter}"', 1
+            )
+            h = shorter
+        boards.append((svg.split("?>", 1)[1].lstrip(), w, h))
     width = max([900, *(w for _, w, _ in boards)])
     inner = width - 2 * _PICTURE_MARGIN
     head: list[str] = []
@@ -207,7 +217,7 @@ def solution_svg(solution: SolutionExport) -> str:
     y += _LINE
     parts = []
     for svg, _w, h in boards:
-        parts.append(svg.replace("<svg ", f'<svg class="train" x="0" y="{y}" ', 1))
+        parts.append(svg.replace("<svg ", f'<svg class="train" x="0" y="{y}" overflow="visible" ', 1))
         y += h
     height = y + _PICTURE_MARGIN
     return "\n".join(

@@ -389,6 +389,7 @@ def test_the_picture_draws_each_train_and_its_features_escaped(server: LiveServe
         assert text in svg
     assert "<ART>" not in svg and "<fast>" not in svg
     assert svg.count('<svg class="train"') == 2
+    assert svg.count('<g class="legend">') == 1  # once, under the last train
     from xml.etree import ElementTree
 
     ElementTree.fromstring(got.content)  # well-formed
