@@ -275,6 +275,8 @@ def _delete(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
     item = tx.require(cls, op.target, need_version(op))
     narrow_for_actor(op.type, actor, kind, item, {})
     hold_to_tracker(tx, actor, ctx, item, (), deleting=True)
+    if isinstance(item, Dependency):
+        refuse_mirror_edit(item)
     if isinstance(item, Team | Iteration):
         held = holdings(tx.all, item)
         if held.planned:

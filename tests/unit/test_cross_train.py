@@ -217,6 +217,8 @@ def test_the_mirror_changes_only_on_the_asking_train(a: Session, b: Session) -> 
     sync(a, b)
     with pytest.raises(Forbidden, match="comes from Train A · Alpha"):
         b.do("dependency.update", "x-d1", by=RTE, need="something else")
+    with pytest.raises(Forbidden, match="comes from Train A · Alpha"):
+        b.do("dependency.delete", "x-d1", by=RTE)
 
 
 @pytest.mark.parametrize("op_type", sorted(SOLUTION_OPS))
