@@ -21,6 +21,9 @@ from tests.e2e.controls import PAGES, a_board_with_everything, controls_on, sess
 NO_CONTROL = {
     "story.move": "programs only: people re-plan a story with its editor's Iteration and Team (story.update "
     "on the team page); the REST API and the socket take story.move",
+    # No person at all: the solution writes a train's side of a cross-train dependency from the other's.
+    "crosstrain.mirror": "the solution only (board.roles.SOLUTION_OPS)",
+    "crosstrain.answer": "the solution only (board.roles.SOLUTION_OPS)",
 }
 
 # Ops a person sends through a door of its own rather than the op form: (page, what its control posts to).
