@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from board.dependencies import delivering_iteration, needed_by
+from board.execution import provider_done
 from board.model import BoardState, Dependency, DependencyStatus, Iteration, Team
 from board.solution import cadence_disagreements, cadence_of
 
@@ -119,13 +120,20 @@ def requested_by(mirror: Dependency) -> tuple[str, str] | None:
 
 def answer_of(b: BoardState, mirror: Dependency, a: BoardState) -> dict[str, Any]:
     """What A's request should say of B's answer on its ``mirror``: B's status and words, and as the
-    promise A's iteration with the number of the one B delivers in (none before B says it will)."""
+    promise A's iteration with the number of the one B delivers in (none before B says it will).
+
+    Done once B delivered: said so on the mirror, or the story or feature B planned for it is done (as
+    B's own execution reads it, ``provider_done``; a status its tracker sync brought counts too). A
+    has no card of B's to read that from."""
     delivering = None
-    if mirror.status not in (DependencyStatus.REQUESTED, DependencyStatus.DECLINED):
+    status = mirror.status
+    if status not in (DependencyStatus.REQUESTED, DependencyStatus.DECLINED):
         delivering = delivering_iteration(b, mirror)
+        if provider_done(b, mirror):
+            status = DependencyStatus.DONE
     provider = b.get(Team, mirror.provider_team_id)
     return {
-        "status": mirror.status,
+        "status": status,
         "answer": mirror.answer,
         "promised_iteration_id": same_iteration(b, delivering, a),
         "external_party": party_words(b.meta.name, provider.name if provider else "?"),

@@ -406,6 +406,9 @@ def sync(
     if status is None:
         typer.echo(f"error: board '{board}' is not connected to a tracker: connect it on Admin", err=True)
         raise typer.Exit(code=1)
+    # Hooked into the op path as the server's: the tracker's changes to a train of a solution reach the
+    # other trains' side of its cross-train dependencies right after each commit.
+    storage.cross_train  # noqa: B018
     tracker_sync = TrackerSync(storage.op_path, storage.trackers)
     try:
         if status.state == "new":
