@@ -683,3 +683,13 @@ def test_piboard_import_solution_on_the_command_line(tmp_path: Path, exported: d
     assert refused.returncode == 1 and "Not imported" in refused.stderr and "version 9" in refused.stderr
     with sqlite3.connect(tmp_path / "cli.db") as db:
         assert db.execute("SELECT count(*) FROM solution").fetchone() == (1,)
+
+
+def test_the_import_takes_a_forms_file_too(server: LiveServer, exported: dict[str, Any]) -> None:
+    files = {"file": ("solution.json", json.dumps(exported).encode(), "application/json")}
+    answer = httpx.post(f"{server.url}/api/solutions/import", files=files, timeout=60)
+    assert answer.status_code == 201, answer.text
+    before = counts(server)
+    wrong_field = httpx.post(f"{server.url}/api/solutions/import", files={"upload": ("x.json", b"{}")})
+    assert wrong_field.status_code == 422 and "'file'" in wrong_field.text
+    assert counts(server) == before
