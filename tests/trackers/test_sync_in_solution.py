@@ -211,6 +211,31 @@ def test_a_train_of_a_solution_syncs_and_its_capability_feature_stays_as_split(
     assert feature_progress(b.state(), s.capability) == Progress.PLANNED  # as the solution page says
 
 
+def test_the_push_makes_the_capabilitys_feature_in_the_tracker_once_and_no_link_for_another_train(
+    in_solution: InSolution,
+) -> None:
+    s, b = in_solution, in_solution.b
+    ask_and_accept(s)  # B's mirror names story "one" as the work: the request is A's, not B's to link
+    cap = b.state().of(Feature)[s.capability]
+    args = {"team_id": s.atlas, "iteration_id": s.iteration(b.board_id, 1)}
+    s.services.op_path.submit(b.board_id, Op("feature.move", s.capability, cap.version, args, new_id()), RTE)
+    b.lock()
+    report = s.services.tracker_push.push(b.board_id, RTE)
+    assert not report.failed and not report.stopped
+    # One write: the capability's feature made as the tracker's feature, titled as the capability; no
+    # Blocks / Successor link for a cross-train request (its other end is on another train's board).
+    ((write,),) = [report.written]
+    assert (write.what, write.item_id, write.title) == ("create", s.capability, "Instant payments")
+    linked = b.state().of(Feature)[s.capability]
+    assert linked.external_key == write.issue and linked.title == "Instant payments"
+    b.lock(False)
+    before = {(f.id, f.external_key) for f in b.state().of(Feature).values()}
+    polled = b.sync.poll(b.board_id)  # the new issue is read back: the same feature, not another
+    assert polled.read and not polled.failed and not polled.skipped
+    assert {(f.id, f.external_key) for f in b.state().of(Feature).values()} == before
+    assert feature_progress(b.state(), s.capability) == Progress.PLANNED
+
+
 # --- 2. and 3. the tracker's change reaches the other train ------------------------------------------
 
 
