@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import re
 import time
 import zipfile
@@ -25,7 +26,7 @@ from markupsafe import Markup
 
 from board.core import Op
 from board.cross_train import mirror_id, train_ref
-from board.errors import Invalid
+from board.errors import Invalid, PiboardError
 from board.labels import iteration_label, team_name
 from board.model import Dependency, DependencyStatus, Feature
 from board.solution_plan import SolutionObjective, SolutionRisk
@@ -279,6 +280,9 @@ def _pdf(solution: SolutionExport) -> bytes:
     return print_pdf(solution_report_html(solution, today=CLOCK.today()))
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class SolutionFormat:
     path: str  # its address under /api/solutions/{solution}/
@@ -356,15 +360,6 @@ def solution_export_file(
 # --- importing a solution file ---------------------------------------------------------------------
 
 
-# How a providing train's answer is given again on its new mirror: by the ops its team answers with.
-_ANSWERS = {
-    DependencyStatus.ACCEPTED.value: "dependency.accept",
-    DependencyStatus.PROPOSED.value: "dependency.propose",
-    DependencyStatus.DECLINED.value: "dependency.decline",
-    DependencyStatus.DONE.value: "dependency.done",
-}
-
-
 def ask_across(
     op_path: OpPath, doc: SolutionDoc, boards: dict[str, str], fixed: dict[str, dict[tuple[str, str], str]]
 ) -> None:
@@ -381,23 +376,45 @@ def ask_across(
         op = Op("dependency.update", dep_id, dep.version, {"provider_train": ref}, f"import:ask:{dep_id}")
         op_path.submit(board_id, op, IMPORTER)
     for answer in doc.answers:
-        op_type = _ANSWERS.get(answer.status)
         board_id = boards[answer.train]
         request_id = fixed[answer.request.train][("dependency", answer.request.dependency)]
-        mirror = op_path.state(board_id).get(Dependency, mirror_id(request_id))
-        if op_type is None or mirror is None:
-            continue  # still requested (or no mirror written yet: the reconcile pass writes it)
-        args: dict[str, Any] = {}
-        if op_type == "dependency.propose":
-            promised = answer.promised_iteration_id
-            args["promised_iteration_id"] = fixed[answer.train][("iteration", promised)] if promised else None
-            args["answer"] = answer.answer
-        elif op_type == "dependency.decline":
-            args["answer"] = answer.answer or "declined"
-        elif op_type == "dependency.done":
-            args["done"] = True
-        op = Op(op_type, mirror.id, mirror.version, args, f"import:answer:{mirror.id}")
-        op_path.submit(board_id, op, IMPORTER)
+        if op_path.state(board_id).get(Dependency, mirror_id(request_id)) is None:
+            continue  # no mirror written yet: the reconcile pass writes it, and its answer is the team's
+        new = fixed[answer.train]
+        promised, feature, story = (
+            new[(kind, old)] if old is not None else None
+            for kind, old in (
+                ("iteration", answer.promised_iteration_id),
+                ("feature", answer.provider_feature_id),
+                ("story", answer.provider_story_id),
+            )
+        )
+        steps: list[tuple[str, dict[str, Any]]] = []
+        if answer.status in (DependencyStatus.ACCEPTED.value, DependencyStatus.DONE.value):
+            work = {
+                "provider_feature_id": feature,
+                "provider_story_id": story,
+                "promised_iteration_id": promised,
+            }
+            steps.append(("dependency.accept", {k: v for k, v in work.items() if v is not None}))
+        if answer.status == DependencyStatus.DONE.value:
+            steps.append(("dependency.done", {"done": True}))
+        elif answer.status == DependencyStatus.PROPOSED.value:
+            steps.append(("dependency.propose", {"promised_iteration_id": promised, "answer": answer.answer}))
+        elif answer.status == DependencyStatus.DECLINED.value:
+            steps.append(("dependency.decline", {"answer": answer.answer or "declined"}))
+        for n, (op_type, args) in enumerate(steps):
+            mirror = op_path.state(board_id).get(Dependency, mirror_id(request_id))
+            assert mirror is not None
+            op = Op(op_type, mirror.id, mirror.version, args, f"import:answer:{n}:{mirror.id}")
+            try:
+                op_path.submit(board_id, op, IMPORTER)
+            except PiboardError as exc:
+                # The solution is made: the request stands, its team answers it again on its board.
+                log.warning(
+                    "solution import: %s's answer on %s not given again: %s", board_id, mirror.id, exc
+                )
+                break
 
 
 @dataclass(frozen=True)

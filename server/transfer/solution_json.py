@@ -250,6 +250,8 @@ class CrossAnswer:
     status: str
     answer: str
     promised_iteration_id: str | None
+    provider_feature_id: str | None = None  # the providing train's work that delivers it
+    provider_story_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -531,18 +533,25 @@ def _crossing(check: _Checker, trains: list[TrainDoc]) -> tuple[list[CrossReques
                 continue
             request = requests.get((asker, request_id))
             if request is not None and request.provider == train.file_id:
-                promised = row.get("promised_iteration_id")
                 answers.append(
                     CrossAnswer(
                         train.file_id,
                         request,
                         str(row.get("status") or DependencyStatus.REQUESTED.value),
                         str(row.get("answer") or ""),
-                        promised if isinstance(promised, str) and promised else None,
+                        *(_named(row.get(name)) for name in _WORK),
                     )
                 )
         train.board["dependencies"] = kept
     return list(requests.values()), answers
+
+
+# What a mirror's answer names on the providing train (checked there by read_board_json's references).
+_WORK = ("promised_iteration_id", "provider_feature_id", "provider_story_id")
+
+
+def _named(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 MAX_PLAN_ITEMS = 2000  # a solution's objectives, and its risks
@@ -628,8 +637,13 @@ def fixed_ids(doc: SolutionDoc, capability_ids: Sequence[str]) -> dict[str, dict
         fixed[request.train].setdefault(("dependency", request.dependency), new_id())
         fixed[request.provider].setdefault(("team", request.team), new_id())
     for answer in doc.answers:
-        if answer.promised_iteration_id is not None:
-            fixed[answer.train].setdefault(("iteration", answer.promised_iteration_id), new_id())
+        for kind, old in (
+            ("iteration", answer.promised_iteration_id),
+            ("feature", answer.provider_feature_id),
+            ("story", answer.provider_story_id),
+        ):
+            if old is not None:
+                fixed[answer.train].setdefault((kind, old), new_id())
     return fixed
 
 

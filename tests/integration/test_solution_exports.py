@@ -132,7 +132,7 @@ def built(server: LiveServer) -> Built:
     made(a.op(rte, "milestone.create", args={"title": "Release <1>", "iteration_id": two}))
     ledger = made(b.op(b.rte_session, "team.create", args={"name": "Ledger team"}))
     args = {"title": "Reconcile", "team_id": ledger, "iteration_id": iterations(b)[0]}
-    made(b.op(b.rte_session, "feature.create", args=args))
+    reconcile = made(b.op(b.rte_session, "feature.create", args=args))
 
     with server.client(sm) as c:
         body = {"title": "Instant <payments>", "description": "SEPA Instant"}
@@ -160,7 +160,11 @@ def built(server: LiveServer) -> Built:
     across = made(a.op(rte, "dependency.create", args=ask))
     mirror = b.read()["items"]["dependency"][f"x-{across}"]
     accepted = b.op(
-        b.rte_session, "dependency.accept", target=mirror["id"], base_version=mirror["version"], args={}
+        b.rte_session,
+        "dependency.accept",
+        target=mirror["id"],
+        base_version=mirror["version"],
+        args={"provider_feature_id": reconcile},  # B's feature delivers it
     )
     assert accepted.status_code == 200, accepted.text
     assert a.read()["items"]["dependency"][across]["status"] == "accepted"
@@ -618,6 +622,8 @@ def test_the_named_export_itself_imports(server: LiveServer, exported: dict[str,
     assert request.provider_train.startswith(f"{b}/") and request.status.value == "accepted"
     mirror = server.services.op_path.state(b).get(type(request), f"x-{request.id}")
     assert mirror is not None and mirror.requester_train == f"{a}/{request.id}"
+    (reconcile,) = [f for f in server.services.op_path.state(b).features if f.title == "Reconcile"]
+    assert mirror.provider_feature_id == reconcile.id and mirror.status.value == "accepted"
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
