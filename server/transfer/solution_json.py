@@ -4,9 +4,14 @@ The document holds the solution (name, PI), its trains in joining order, each wi
 export inside** (:func:`server.transfer.board_json.export_board`, the ``piboard/1`` document, not a
 copy of it), its capabilities with the feature each became on each train, and its live join links as
 metadata (kind and label: never a token, which would let the file's reader in). What is derived (the
-cadence, whether a train agrees with it, a feature's progress) is written for the reader and never read
-back. Sections may be added later (the solution's objectives, risks, vote); an importer refuses a
-section it does not know rather than drop it without a word, and a newer ``version`` than it reads.
+cadence, whether a train agrees with it, a feature's progress, the vote's results) is written for the
+reader and never read back. Post-PI Planning's sections (``objectives``, ``risks``, ``vote``) are
+optional, and more may be added: an importer refuses a field or a section it does not know rather than
+drop it without a word, and a newer ``version`` than it reads.
+
+Cross-train dependencies are in the trains' boards (a request's ``provider_train``, a mirror's
+``requester_train``); an import takes them out (:func:`_crossing`) and makes them again through the new
+solution once its boards are trains of it.
 
 :func:`read_solution_json` checks every field of a file (every train's board by
 :func:`~server.transfer.board_json.read_board_json`) and :func:`check_train_imports` applies each
