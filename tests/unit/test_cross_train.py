@@ -170,6 +170,24 @@ def test_a_decline_and_done_come_back_in_b_s_words(a: Session, b: Session) -> No
     assert state_of(a, "d1") == DependencyState.DECLINED
 
 
+def test_the_providing_story_done_on_b_makes_the_request_done_on_a(a: Session, b: Session) -> None:
+    """B's story done (by its team, or by its tracker's sync) delivers it: A has no card of B's to see it."""
+    ask(a)
+    sync(a, b)
+    b.story("card", "checkout", "B-i1", 3)
+    b.do("dependency.accept", "x-d1", by=CHECKOUT, provider_story_id="card")
+    b.do("story.update", "card", by=CHECKOUT, status="done")
+    sync(a, b)
+    assert a.get("dependency", "d1").status == DependencyStatus.DONE
+    assert state_of(a, "d1") == DependencyState.DONE
+    b.do("story.update", "card", by=CHECKOUT, status="in_progress")  # reopened: delivered no longer
+    sync(a, b)
+    assert (a.get("dependency", "d1").status, state_of(a, "d1")) == (
+        DependencyStatus.ACCEPTED,
+        DependencyState.COMMITTED,
+    )
+
+
 def test_withdrawing_the_request_takes_the_mirror_away(a: Session, b: Session) -> None:
     ask(a)
     sync(a, b)
