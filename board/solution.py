@@ -74,8 +74,9 @@ EVERYONE = frozenset(SolutionRole)
 # The role × action table of a solution, with each action as people say it.
 SOLUTION_PERMISSIONS: dict[str, tuple[frozenset[SolutionRole], str]] = {
     "solution.read": (EVERYONE, "see the solution"),
-    # Its exports (every train's board inside): everyone of the solution, as a train's are everyone's of it.
-    "solution.export": (EVERYONE, "download the solution's exports"),
+    # Its exports hold every train's whole board (people, risks, every card): the solution's own roles,
+    # not a supplier, who sees of the trains what the solution page shows.
+    "solution.export": (EVERYONE - {SUPPLIER}, "download the solution's exports"),
     "solution.update": (_roles(STE), "change the solution's settings"),
     # Join links, for people in a role and for trains: the STE's, as a train's links are its RTE's.
     "link.create": (_roles(STE), "make join links"),

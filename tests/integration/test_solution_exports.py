@@ -421,10 +421,14 @@ FORMATS = ("export.json", "export.zip", "capabilities.csv", "solution.svg", "rep
 
 
 @pytest.mark.parametrize("path", FORMATS)
-def test_everyone_of_the_solution_downloads_and_nobody_else(
-    server: LiveServer, built: Built, path: str
-) -> None:
-    assert get(server, built.solution, path, built.supplier).status_code == 200  # a supplier is of it
+def test_the_solutions_roles_download_and_nobody_else(server: LiveServer, built: Built, path: str) -> None:
+    for role in ("solution_management", "solution_architect", "business_owner"):
+        session = role_session(server, built.solution, role, f"Someone of {role}")
+        assert get(server, built.solution, path, session).status_code == 200, role
+    assert get(server, built.solution, path, built.solution["ste_session"]).status_code == 200
+    # A supplier sees what the solution page shows, not every train's whole board.
+    refused = get(server, built.solution, path, built.supplier)
+    assert refused.status_code == 403 and "download the solution's exports" in refused.text
     with server.client() as c:
         nobody = c.get(f"/api/solutions/{built.solution['id']}/{path}")
     assert nobody.status_code == 401 and "join this solution first" in nobody.text
@@ -437,10 +441,12 @@ def test_the_download_menu_lists_every_format_for_whom_may(server: LiveServer, b
     from server.transfer.solution_files import SOLUTION_FORMATS
 
     with server.client(built.supplier) as c:
+        assert 'id="downloads"' not in c.get(f"/s/{built.solution['id']}/").text  # no menu it may not use
+    architect = role_session(server, built.solution, "solution_architect", "Ada")  # downloads of her own
+    with server.client(architect) as c:
         page = c.get(f"/s/{built.solution['id']}/")
     assert page.status_code == 200
     menu = page.text.split('id="downloads"', 1)[1].split("</details>", 1)[0]
-    architect = role_session(server, built.solution, "solution_architect", "Ada")  # downloads of her own
     for fmt in SOLUTION_FORMATS.values():
         assert f'href="/api/solutions/{built.solution["id"]}/{fmt.path}"' in menu and fmt.label in menu
         assert get(server, built.solution, fmt.path, architect).status_code == 200
