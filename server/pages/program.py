@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from board import BoardState
 from board.capacity import Load
 from board.core import Committed
@@ -294,13 +296,17 @@ def program_regions(board: ProgramBoard, *, compact: bool = False) -> list[Regio
     return regions
 
 
+# Ends each item of a team row rendered live (parts/team_row.html): a comment no user text can make
+# (text is escaped), so the row renders in one piece, unchanged rows cost one memo look-up, not one per cell.
+_PART_END = Markup("<!--/part-->")
+
+
 def row_region(board: ProgramBoard, row: Row, compact: bool) -> Region:
     """A team's row: a feature moved changes its two cells (and the label's counts), not the whole row."""
-    ctx = {"board": board, "row": row, "compact": compact}
-    empty = render_part("parts/team_row.html", oob=True, shell_only=True, **ctx)
-    items = {f"team-{row.team.id}": render_part("parts/team_label.html", **ctx)}
-    items |= {cell.dom_id: render_part("parts/program_cell.html", cell=cell, **ctx) for cell in row.cells}
-    return Region.of_list(f"row-{row.team.id}", empty, items)
+    ctx = {"board": board, "row": row, "oob": True, "compact": compact, "part_end": _PART_END}
+    head, *items, tail = render_part("parts/team_row.html", **ctx).split(_PART_END)
+    ids = [f"team-{row.team.id}", *(cell.dom_id for cell in row.cells)]
+    return Region.of_list(f"row-{row.team.id}", head + tail, dict(zip(ids, items, strict=True)))
 
 
 def strings_region(board: ProgramBoard, compact: bool) -> Region:

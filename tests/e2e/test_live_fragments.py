@@ -60,6 +60,9 @@ def test_a_move_sends_only_the_cells_strings_and_counters_it_changed(
     assert 'id="strings"' not in html["program"] and 'id="row-' not in html["program"]
     assert OOB_IDS.findall(html["screen"])[:8] == changed
     assert 'id="row-' not in html["screen"]
+    with live_server.client(board.rte_session) as c:
+        page = c.get(f"/b/{board.id}/program").text
+    assert all("<!--/part-->" not in text for text in (page, html["program"], html["screen"]))
     # What is sent of a row is its cells as the whole row shows them: the page after the move.
     state = live_server.services.op_path.state(board.id)
     with rendering_for(Viewer(Actor("", "", Role.RTE), locked=False)):
