@@ -98,9 +98,8 @@ class CrossTrain:
     def _committed(self, board_id: str, events: list[Committed]) -> None:
         if not self._may_cross(board_id, events):
             return
-        by = events[-1].actor
         try:
-            self.follow(board_id, by.name if by.solution else None, by.name)
+            self.follow(board_id, events[-1].actor)
         except Exception:  # the commit stands; the reconcile pass writes what this could not
             log.exception("cross-train: the other trains of board %s were not brought up to date", board_id)
 
@@ -122,16 +121,18 @@ class CrossTrain:
         held = self.op_path.held_state(board_id)
         return held is None or any(_crossing(d) for d in held.of(Dependency).values())
 
-    def follow(self, board_id: str, as_name: str | None, person: str) -> None:
-        """Bring every other train of ``board_id``'s solution up to date with it (and it with them)."""
+    def follow(self, board_id: str, by: Actor) -> None:
+        """Bring every other train of ``board_id``'s solution up to date with it (and it with them),
+        after ``by``'s change (the solution's own writes go on in the name of the change they follow)."""
         solution_id = self.solutions.solution_of(board_id)
         if solution_id is None:
             return
-        trains = self.solutions.solution(solution_id).trains
-        if all(t.board_id != board_id for t in trains):
-            return
-        name = as_name or f"the solution for {person} of {self.op_path.state(board_id).meta.name}"
-        for train in trains:
+        name = (
+            by.name
+            if by.solution
+            else f"the solution for {by.name} of {self.op_path.state(board_id).meta.name}"
+        )
+        for train in self.solutions.solution(solution_id).trains:
             if train.board_id != board_id:
                 self.pair(board_id, train.board_id, name)
 
