@@ -85,6 +85,9 @@
     more.title = hidden ? hidden + " more not shown for want of room" : "";
   }
 
+  // The solution's big screen fits its Post-PI Planning lists by this same rule (static/solution-screen.js).
+  window.piboardFitList = fitList;
+
   // The objectives scene: as many teams as fit whole, page by page ("Teams 1–6 of 12 · page 1 of 2").
   function objectivePages(box) {
     var sections = Array.prototype.slice.call(box.children);

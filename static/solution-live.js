@@ -78,6 +78,18 @@
     }
   });
 
+  // A live update swaps a whole part (the board's region with its dependency list): each <details>
+  // with an id stays as the person left it, open or closed, rather than as the server renders it.
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var old = evt.detail.target;
+    var fresh = evt.detail.fragment;
+    if (!old || !fresh || !fresh.querySelectorAll) return;
+    fresh.querySelectorAll("details[id]").forEach(function (details) {
+      var was = old.id === details.id ? old : old.querySelector("details#" + CSS.escape(details.id));
+      if (was) details.open = was.open;
+    });
+  });
+
   function connect() {
     root.setAttribute("hx-ext", "ws");
     // The solution's page, or its board or big screen (data-view): the socket renders the parts it shows.

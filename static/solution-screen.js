@@ -1,6 +1,7 @@
 // The solution board's big screen (/s/{solution}/screen): every cell shows the cards that fit and counts
 // the others in its "+N" (the train's big screen's rule, window.piboardFitCell from static/screen.js),
-// after the page loads, each live update and each resize; then board.js draws the strings again.
+// after the page loads, each live update and each resize; then board.js draws the strings again. The
+// Post-PI Planning column's lists show the rows that fit, by the same screen's rule (piboardFitList).
 "use strict";
 (function () {
   var pending = false;
@@ -8,8 +9,11 @@
   function show() {
     pending = false;
     var fit = window.piboardFitCell;
-    if (!fit) return;
+    var fitList = window.piboardFitList;
+    if (!fit || !fitList) return;
     document.querySelectorAll(".sb-screen .cell").forEach(fit);
+    // The Post-PI Planning column: each list shows the rows that fit and counts the others ("+3 more").
+    document.querySelectorAll(".sb-plan .sb-plan-box").forEach(function (box) { fitList(box, ".sb-plan-row"); });
     document.dispatchEvent(new CustomEvent("piboard:layout"));
   }
 

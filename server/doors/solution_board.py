@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from board.solution import SOLUTION_ROLE_NAMES
+from board.solution_plan import SolutionPlan
 from server.doors.deps import Services, ServicesDep
 from server.doors.error_handlers import Answer, answer_refusals_as
 from server.doors.solutions import reader
@@ -30,11 +31,21 @@ def read_board(services: Services, solution_id: str) -> BoardPage:
     return board_page(solution.id, solution.name, solution.pi_name, states, capabilities)
 
 
+def read_plan(services: Services, solution_id: str, view: str) -> SolutionPlan | None:
+    """The big screen's Post-PI Planning (its side column); the board page shows it not."""
+    return services.solution_plan.plan(solution_id) if view == "screen" else None
+
+
 async def _page(solution_id: str, request: Request, services: Services, view: str, template: str) -> Response:
     answer_refusals_as(request, Answer.PAGE)
     actor = await run_in_threadpool(reader, services, request, solution_id)
     page = await run_in_threadpool(read_board, services, solution_id)
-    context = {**board_context(page, view), "actor": actor, "role_name": SOLUTION_ROLE_NAMES[actor.role]}
+    plan = await run_in_threadpool(read_plan, services, solution_id, view)
+    context = {
+        **board_context(page, view, plan),
+        "actor": actor,
+        "role_name": SOLUTION_ROLE_NAMES[actor.role],
+    }
     return templates.TemplateResponse(request, template, context)
 
 

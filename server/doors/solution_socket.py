@@ -39,7 +39,7 @@ from server.doors.live_socket import (
     receive_text,
 )
 from server.doors.origin import cross_origin
-from server.doors.solution_board import read_board
+from server.doors.solution_board import read_board, read_plan
 from server.doors.solutions import page_context, read_solution, solution_session
 from server.live.connection import Connection, ConnectionState
 from server.live.hub import Hub
@@ -113,18 +113,19 @@ def member(services: Services, solution_id: str, session: str | None) -> Solutio
 
 def render(
     services: Services, solution_id: str, session: str | None, view: str = "page"
-) -> tuple[dict[str, int], str]:
-    """In a worker thread: each train's seq as read, and the page's live parts as of then (the session
-    checked first: PiboardError when it no longer opens the solution). ``view``: the solution's page,
-    or its board or big screen (their one region, server/pages/solution_board.py)."""
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """In a worker thread: each train's seq as read, and the page's live parts as of then, the seqs'
+    marker first (the session checked first: PiboardError when it no longer opens the solution).
+    ``view``: the solution's page, or its board or big screen (their one region, and the big screen's
+    Post-PI Planning column: server/pages/solution_board.py)."""
     actor = member(services, solution_id, session)
     if view in BOARD_VIEWS:
         page = read_board(services, solution_id)
-        return page.seqs, board_region(page, view)
+        return page.seqs, board_region(page, view, read_plan(services, solution_id, view))
     solution = read_solution(services, solution_id)
     context: dict[str, Any] = {**page_context(actor, solution), "oob": True}
-    parts = "".join(templates.env.get_template(name).render(context) for name in LIVE_PARTS)
-    return solution.seqs, solution_seqs_marker(solution.seqs) + parts
+    parts = tuple(templates.env.get_template(name).render(context) for name in LIVE_PARTS)
+    return solution.seqs, (solution_seqs_marker(solution.seqs), *parts)
 
 
 @router.websocket("/s/{solution_id}/ws")
@@ -247,7 +248,7 @@ class Follow:
         self.boards: set[str] = set()
         self.changed = asyncio.Event()
         self.forced = False  # the solution itself changed: send what it shows now if it differs
-        self.last_sent: str | None = None
+        self.last_sent: tuple[str, ...] = ()  # the parts as last sent: only those that differ go again
 
     # --- the hub's watcher ------------------------------------------------------------------------
 
@@ -284,8 +285,12 @@ class Follow:
                     return
                 await self.follow(seqs)
                 if seqs != self.shown or (forced and parts != self.last_sent):
+                    # The board and its big screen get only the parts that changed: a vote cast sends the
+                    # big screen its Post-PI Planning column, not the whole board again. The page, all.
+                    sent = self.last_sent if self.view in BOARD_VIEWS else ()
+                    changed = [p for k, p in enumerate(parts) if k >= len(sent) or p != sent[k]]
                     self.shown, self.last_sent = seqs, parts
-                    self.conn.send(parts)
+                    self.conn.send("".join(changed))
                 changing = asyncio.ensure_future(self.changed.wait())
                 await asyncio.wait({changing, closed}, return_when=asyncio.FIRST_COMPLETED)
                 changing.cancel()

@@ -24,14 +24,18 @@ from markupsafe import Markup
 from board.model import BoardState
 from board.solution import Capability
 from board.solution_board import SolutionBoard, solution_board
+from board.solution_plan import SolutionPlan
 from server.clock import CLOCK
 from server.live.protocol import solution_seqs_marker
 from server.lru import LRU
 from server.pages.common import MODELS, summary_of
+from server.pages.solution_plan import screen_plan
 from server.pages.templating import templates
 
 # The board's region: on the page and the big screen, and (oob) as the live socket's update of them.
 BOARD_PART = "solution/board.html"
+# The big screen's side column for the Post-PI Planning room: objectives and BV, risks by ROAM, the vote.
+PLAN_PART = "solution/screen_plan.html"
 VIEWS = ("board", "screen")
 
 # (solution, name, PI, each train's (board, seq), capabilities, day): everything the board shows.
@@ -83,15 +87,25 @@ def region_html(page: BoardPage, view: str, *, oob: bool = False) -> Markup:
     return Markup(found)
 
 
-def board_context(page: BoardPage, view: str) -> dict[str, Any]:
-    """What the page and the big screen are rendered with."""
+def plan_html(plan: SolutionPlan, *, oob: bool = False) -> Markup:
+    """The big screen's Post-PI Planning column (``oob`` as a live update swaps it): the same for
+    everyone, so it shows how many voted and never anyone's vote."""
+    context = {"plan": screen_plan(plan), "oob": oob}
+    return Markup(templates.env.get_template(PLAN_PART).render(context))
+
+
+def board_context(page: BoardPage, view: str, plan: SolutionPlan | None = None) -> dict[str, Any]:
+    """What the page and the big screen are rendered with (``plan``: the big screen's, its side column)."""
     return {
         "page": page,
         "region": region_html(page, view),
+        "plan_part": plan_html(plan) if plan is not None else "",
         "seqs_marker": Markup(solution_seqs_marker(page.seqs)),
     }
 
 
-def board_region(page: BoardPage, view: str) -> str:
-    """The live update of an open board page or big screen: each train's seq shown, then the region."""
-    return str(Markup(solution_seqs_marker(page.seqs)) + region_html(page, view, oob=True))
+def board_region(page: BoardPage, view: str, plan: SolutionPlan | None = None) -> tuple[str, ...]:
+    """The live update of an open board page or big screen, part by part: each train's seq shown, the
+    region, and the big screen's Post-PI Planning column (the socket sends the parts that changed)."""
+    parts = (solution_seqs_marker(page.seqs), str(region_html(page, view, oob=True)))
+    return (*parts, str(plan_html(plan, oob=True))) if plan is not None else parts

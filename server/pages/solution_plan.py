@@ -23,7 +23,10 @@ from board.solution_plan import (
     solution_predictability,
     train_objective,
 )
+from board.vote import Tally
 from board.wording import choice_label
+from server.pages.risks import ROAM_COLUMNS
+from server.pages.vote import tally_bars
 
 # The solution's Post-PI Planning actions the page offers a control for (board.solution's table).
 PLAN_ACTIONS = (
@@ -114,6 +117,43 @@ def plan_context(actor: SolutionActor, view: PlanView | None) -> dict[str, Any]:
         "your_votes": {r.id: r.ballots[actor.id] for r in rounds if actor.id in r.ballots},
         "roam_choices": [(r.value, choice_label(r)) for r in Roam],
     }
+
+
+# --- on the solution's big screen ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    """What the Post-PI Planning room reads on the solution's big screen (its side column): the same for
+    everyone who looks, so it holds no one's own vote and, before the reveal, only how many voted."""
+
+    objectives: tuple[SolutionObjective, ...]
+    predictability: Predictability
+    roam_counts: tuple[tuple[Roam, str, int], ...]  # each ROAM state that has risks, in ROAM's order
+    # Grouped by ROAM in that order (un-ROAMed first): each with its group's label, and whether it opens it.
+    risks: tuple[tuple[SolutionRisk, str, bool], ...]
+    round: VoteRound | None  # the open round, else the last one
+    tally: Tally | None  # the round's distribution once it is closed (revealed)
+
+    @property
+    def bars(self) -> list[tuple[int, int, int]]:
+        return tally_bars(self.tally)
+
+
+def screen_plan(plan: SolutionPlan) -> ScreenPlan:
+    """The plan as the big screen shows it: risks grouped by ROAM in the risk board's column order
+    (server.pages.risks.ROAM_COLUMNS), the vote's open round (how many voted) or else its last round
+    (its distribution once revealed)."""
+    groups = [(roam, label, [r for r in plan.risks if r.roam == roam]) for roam, label in ROAM_COLUMNS]
+    featured = plan.open_round or plan.last_round
+    return ScreenPlan(
+        plan.objectives,
+        solution_predictability(plan.objectives),
+        tuple((roam, label, len(risks)) for roam, label, risks in groups if risks),
+        tuple((r, label, k == 0) for _, label, risks in groups for k, r in enumerate(risks)),
+        featured,
+        featured.result if featured is not None else None,
+    )
 
 
 # --- as JSON ----------------------------------------------------------------------------------------

@@ -27,6 +27,15 @@ from server.pages.renderer import renders
 FIST = {1: "No confidence", 2: "Low", 3: "Reasonable", 4: "High", 5: "Very high"}
 
 
+def tally_bars(tally: Tally | None) -> list[tuple[int, int, int]]:
+    """(value, votes, percent of the largest bar) for the distribution chart (a train's big screen and the
+    solution's alike); none before the reveal."""
+    if tally is None:
+        return []
+    top = max(tally.distribution.values()) or 1
+    return [(v, n, round(100 * n / top)) for v, n in sorted(tally.distribution.items())]
+
+
 @dataclass(frozen=True)
 class RoundView:
     """One round as anyone may see it: before the reveal only its ballot count, never a value."""
@@ -52,11 +61,7 @@ class RoundView:
 
     @property
     def bars(self) -> list[tuple[int, int, int]]:
-        """(value, votes, percent of the largest bar) for the distribution chart."""
-        if self.tally is None:
-            return []
-        top = max(self.tally.distribution.values()) or 1
-        return [(v, n, round(100 * n / top)) for v, n in sorted(self.tally.distribution.items())]
+        return tally_bars(self.tally)
 
 
 def round_view(state: BoardState, vote: VoteRound) -> RoundView:
