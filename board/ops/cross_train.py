@@ -118,13 +118,19 @@ def _mirror(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
 
 @handles("crosstrain.answer")
 def _answer(tx: Tx, op: Op, actor: Actor, ctx: Context) -> None:
-    """Write the providing train's answer onto this train's request."""
-    only_args(op, {"seq", *ANSWER_FIELDS}, "an answer names the seq and what the provider said")
+    """Write the providing train's answer onto this train's request (``released``: the two trains are
+    no longer of one solution; the request stays, an external party's, with the last answer it had)."""
+    only_args(op, {"seq", "released", *ANSWER_FIELDS}, "an answer names the seq and what the provider said")
     seq = _SEQ.clean("seq", op.args.get("seq"))
     assert seq is not None
     dep: Dependency = tx.require(Dependency, op.target)
     if not dep.provider_train:
         raise Invalid("this dependency asks no other train")
+    if f.Bool().clean("released", op.args.get("released", False)):
+        dep.provider_train = dep.cadence_mismatch = ""
+        dep.mirrored_seq = 0
+        tx.put(dep)
+        return
     _taken(dep, seq)
     status = f.Choice(DependencyStatus).clean("status", op.args.get("status"))
     values = clean(

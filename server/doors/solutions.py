@@ -348,6 +348,9 @@ def revoke(services: Services, actor: SolutionActor, solution_id: str, link_id: 
 def take_out(services: Services, actor: SolutionActor, solution_id: str, board_id: str) -> None:
     authorise_in_solution(actor, "train.remove")
     services.solutions.remove_train(solution_id, board_id)
+    # Its cross-train dependencies with the trains that stay are followed no more.
+    staying = [t.board_id for t in services.solutions.solution(solution_id).trains]
+    services.cross_train.release(board_id, staying)
 
 
 @train_router.post("", responses=REFUSALS)

@@ -32,7 +32,7 @@ from board.cross_train import (
     requested_by,
     train_ref,
 )
-from board.errors import PiboardError
+from board.errors import NotFound, PiboardError
 from board.model import BoardState, Dependency, Role, Team
 from server.store.op_path import OpPath
 from server.store.solutions import TRAIN, SolutionStore
@@ -141,6 +141,9 @@ class CrossTrain:
         many writes it made (0 when both sides of everything agree)."""
         trains = [t.board_id for t in self.solutions.solution(solution_id).trains]
         written = 0
+        for board_id in trains:  # what a train that left the solution (a process stopping) left behind
+            strays = self._strangers(board_id, set(trains))
+            written += self.release(board_id, strays, "the solution (reconciling its trains)")
         for i, a in enumerate(trains):
             for b in trains[i + 1 :]:
                 written += self.pair(a, b, "the solution (reconciling its trains)")
@@ -151,6 +154,48 @@ class CrossTrain:
         with self.solutions.engine.connect() as conn:
             solution_ids = conn.execute(select(TRAIN.c.solution_id).distinct()).scalars().all()
         return sum(self.reconcile(s) for s in solution_ids)
+
+    # --- a train leaving ------------------------------------------------------------------------
+
+    def release(
+        self, board_id: str, others: Iterable[str], name: str = "the solution (a train left it)"
+    ) -> int:
+        """``board_id`` and ``others`` are no longer trains of one solution: the requests between them
+        are followed no more. Each mirror is withdrawn; each request stays, as an external party's with
+        the last answer it had."""
+        written = 0
+        for other in others:
+            for asking, providing in ((board_id, other), (other, board_id)):
+                a, b = self.op_path.state(asking), self.op_path.state(providing)
+                withdrawn = [
+                    self._op("crosstrain.mirror", m.id, a, b, {"withdrawn": True})
+                    for m in b.of(Dependency).values()
+                    if (asked := requested_by(m)) is not None and asked[0] == asking
+                ]
+                written += self._write(providing, withdrawn, name)
+                released = [
+                    self._op("crosstrain.answer", d.id, b, a, {"released": True})
+                    for d in a.of(Dependency).values()
+                    if asks(d, providing) is not None
+                ]
+                written += self._write(asking, released, name)
+        return written
+
+    def _strangers(self, board_id: str, trains: set[str]) -> set[str]:
+        """The boards ``board_id``'s cross-train dependencies name that are not trains of its solution."""
+        named = set()
+        for dep in self.op_path.state(board_id).of(Dependency).values():
+            ref = parse_ref(dep.provider_train or dep.requester_train)
+            if ref is not None:
+                named.add(ref[0])
+        return {b for b in named - trains if self._exists(b)}
+
+    def _exists(self, board_id: str) -> bool:
+        try:
+            self.op_path.state(board_id)
+        except NotFound:
+            return False
+        return True
 
     # --- one pair of trains ----------------------------------------------------------------------
 

@@ -406,3 +406,45 @@ def test_each_train_s_export_imports_alone_as_a_train_outside_any_solution(solut
             assert ("A payment API", "Train B · Checkout", "", "accepted") in needs
         else:
             assert not any(d["requester_train"] for d in deps)
+
+
+def asked_and_accepted(s: Solution) -> str:
+    dep = f"pay{next(_ids)}"
+    made(s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, dep, feature(s.a, 2))))
+    promise = {"promised_iteration_id": s.b.iterations[0]}
+    version = s.b.dep(f"x-{dep}")["version"]
+    made(s.b.board.op(s.b.member, "dependency.accept", target=f"x-{dep}", base_version=version, args=promise))
+    assert s.a.state_of(dep) == "committed"
+    return dep
+
+
+def test_a_train_taken_out_of_the_solution_leaves_each_request_as_an_external_party_s(
+    live_server: LiveServer,
+) -> None:
+    s = two_trains(live_server)
+    dep = asked_and_accepted(s)
+    with live_server.client(s.body["ste_session"]) as c:
+        assert c.delete(f"/api/solutions/{s.body['id']}/trains/{s.b.board.id}").status_code == 204
+    request = s.a.dep(dep)
+    assert (request["provider_train"], request["external_party"]) == ("", "Train B · Checkout")
+    assert s.a.state_of(dep) == "committed"  # B's last answer stands
+    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]
+    # Its team is no longer offered, nor may it be asked.
+    with live_server.client(s.a.member) as c:
+        assert "Other trains" not in c.get(f"/b/{s.a.board.id}/team/{s.a.team}").text
+    refused = s.a.board.op(s.a.member, "dependency.create", args=ask_args(s, f"again{next(_ids)}", None))
+    assert refused.status_code == 422
+
+
+def test_the_reconcile_pass_releases_the_requests_of_a_train_that_left_unnoticed(
+    live_server: LiveServer,
+) -> None:
+    s = two_trains(live_server)
+    dep = asked_and_accepted(s)
+    # Taken out by another process that stopped before releasing anything.
+    live_server.services.solutions.remove_train(s.body["id"], s.b.board.id)
+    assert s.a.dep(dep)["provider_train"]
+    with live_server.client(s.body["ste_session"]) as c:
+        assert c.get(f"/s/{s.body['id']}/").status_code == 200
+    assert s.a.dep(dep)["provider_train"] == ""
+    assert f"x-{dep}" not in s.b.board.read()["items"]["dependency"]

@@ -274,3 +274,15 @@ def test_the_history_says_the_solution_wrote_the_answer_in_words(a: Session, b: 
     (newest, *_) = item_history(a.state, list(a.events.values()), "dependency", "d1")
     assert newest.who == "the solution for Ann of Train A"
     assert "declined" in newest.text and "mirrored" not in newest.text
+
+
+def test_a_released_request_is_an_external_party_s_with_its_last_answer(a: Session, b: Session) -> None:
+    ask(a)
+    sync(a, b)
+    b.do("dependency.decline", "x-d1", by=CHECKOUT, answer="Not us")
+    sync(a, b)
+    a.do("crosstrain.answer", "d1", by=SOLUTION, base=None, seq=0, released=True)
+    dep = a.get("dependency", "d1")
+    assert (dep.provider_train, dep.external_party, dep.answer) == ("", "Train B · Checkout", "Not us")
+    assert state_of(a, "d1") == DependencyState.DECLINED
+    assert mirror_of(a.state, dep, b.state) is None  # asks B no more: its mirror is withdrawn
