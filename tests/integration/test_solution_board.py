@@ -123,3 +123,38 @@ def test_the_board_and_screen_are_sent_again_when_a_train_moves_a_feature(live_s
             await client.close()
 
     run_async(scenario())
+
+
+def test_the_big_screen_is_sent_its_post_pi_planning_column_alone_when_someone_votes(
+    live_server: LiveServer,
+) -> None:
+    """The vote on the big screen's socket: how many voted, never a value, and only the column that changed
+    (not the whole board again); the distribution and average once the STE closes the round."""
+    solution = make_solution(live_server)
+    planned_train(live_server, solution, "Cards ART", "Tap to pay")
+    ste, sid = solution["ste_session"], solution["id"]
+    supplier = role_session(live_server, solution, "supplier", "Acme")
+    shown = page(live_server, solution, "screen", supplier).text
+    assert 'id="sb-plan"' in shown and "No round yet." in shown
+    assert 'id="sb-plan"' not in page(live_server, solution, "board", supplier).text
+
+    async def scenario() -> None:
+        screen = await board_socket(live_server, sid, supplier, "screen")
+        await screen.wait_until(lambda: any('id="solution-board"' in m for m in screen.raw))
+        with live_server.client(supplier) as c, live_server.client(ste) as s:
+            opened = s.post(f"/api/solutions/{sid}/vote")
+            assert opened.status_code == 201, opened.text
+            await screen.wait_until(lambda: "<strong data-vote-count>0</strong>" in screen.raw[-1])
+            cast = c.post(f"/api/solutions/{sid}/vote/{opened.json()['id']}/ballots", json={"value": 2})
+            assert cast.status_code == 200, cast.text
+            await screen.wait_until(lambda: "<strong data-vote-count>1</strong> voted" in screen.raw[-1])
+            sent = screen.raw[-1]
+            assert 'id="sb-plan"' in sent and 'id="solution-board"' not in sent, "the column alone"
+            assert "solution-seqs" not in sent and "data-fist" not in sent
+            closed = s.post(f"/api/solutions/{sid}/vote/{opened.json()['id']}/close")
+            assert closed.status_code == 200, closed.text
+        await screen.wait_until(lambda: "data-average>2.00<" in screen.raw[-1])
+        assert 'data-fist="2" data-votes="1"' in screen.raw[-1]
+        await screen.close()
+
+    run_async(scenario())
