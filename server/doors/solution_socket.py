@@ -51,9 +51,9 @@ from server.live.protocol import (
     SolutionHello,
     error_frame,
     parse_frame,
-    solution_seqs_marker,
     solution_welcome_frame,
 )
+from server.pages.solution import solution_seqs_marker
 from server.pages.solution_board import VIEWS as BOARD_VIEWS
 from server.pages.solution_board import board_region
 from server.pages.templating import templates
@@ -247,7 +247,10 @@ class Follow:
         self.view = view  # the page, the board or its big screen: which parts it is sent
         self.boards: set[str] = set()
         self.changed = asyncio.Event()
-        self.forced = False  # the solution itself changed: send what it shows now if it differs
+        # The solution itself changed: send what it shows now if it differs. A big screen (re)connecting
+        # is sent its Post-PI Planning column at once (a vote may have moved on meanwhile; the hello's
+        # seqs say nothing of it), and its board only if a train moved on.
+        self.forced = view == "screen"
         self.last_sent: tuple[str, ...] = ()  # the parts as last sent: only those that differ go again
 
     # --- the hub's watcher ------------------------------------------------------------------------
@@ -284,6 +287,8 @@ class Follow:
                     self.end(CloseCode.UNAUTHENTICATED, "unauthenticated", exc.reason)
                     return
                 await self.follow(seqs)
+                if self.view == "screen" and not self.last_sent and seqs == self.shown:
+                    self.last_sent = parts[:2]  # the screen shows the board of these seqs: not sent again
                 if seqs != self.shown or (forced and parts != self.last_sent):
                     # The board and its big screen get only the parts that changed: a vote cast sends the
                     # big screen its Post-PI Planning column, not the whole board again. The page, all.

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from server.store.solutions import solution_cookie_name
 from tests.conftest import BoardHandle, LiveServer, create_board
+from tests.integration.test_solution_live import shown_seqs
 from tests.integration.test_solutions import dated, join, make_solution, role_session, train_link
 from tests.live.client import LiveClient, run_async
 
@@ -71,8 +72,11 @@ def test_only_people_of_the_solution_see_its_board(live_server: LiveServer) -> N
     assert gone.status_code in (401, 404)
 
 
-async def board_socket(server: LiveServer, solution_id: str, session: str, view: str) -> LiveClient:
-    """A program on the solution board's socket (the solution's, with ``?view=``), showing no seq yet."""
+async def board_socket(
+    server: LiveServer, solution_id: str, session: str, view: str, seqs: dict[str, int] | None = None
+) -> LiveClient:
+    """A program on the solution board's socket (the solution's, with ``?view=``), showing ``seqs`` (none
+    yet unless given)."""
     ws = await connect(
         f"{server.ws_url}/s/{solution_id}/ws?view={view}",
         additional_headers={"Authorization": f"Bearer {session}"},
@@ -80,7 +84,7 @@ async def board_socket(server: LiveServer, solution_id: str, session: str, view:
         ping_interval=None,
     )
     with contextlib.suppress(ConnectionClosed):  # a refused view is closed before its hello
-        await ws.send(json.dumps({"type": "hello", "seqs": {}}))
+        await ws.send(json.dumps({"type": "hello", "seqs": seqs or {}}))
     client = LiveClient(ws, view)
     client.start_reading()
     return client
@@ -155,6 +159,29 @@ def test_the_big_screen_is_sent_its_post_pi_planning_column_alone_when_someone_v
             assert closed.status_code == 200, closed.text
         await screen.wait_until(lambda: "data-average>2.00<" in screen.raw[-1])
         assert 'data-fist="2" data-votes="1"' in screen.raw[-1]
+        await screen.close()
+
+    run_async(scenario())
+
+
+def test_a_big_screen_reconnecting_is_sent_its_post_pi_planning_column_and_not_the_board(
+    live_server: LiveServer,
+) -> None:
+    """A projector back from a network blip says the seqs it shows: the trains have not moved, so the
+    board is not sent again, but the vote may have (nothing in the hello says so): its column is."""
+    solution = make_solution(live_server)
+    planned_train(live_server, solution, "Cards ART", "Tap to pay")
+    ste, sid = solution["ste_session"], solution["id"]
+    seqs = shown_seqs(live_server, solution, ste)
+    with live_server.client(ste) as s:
+        assert s.post(f"/api/solutions/{sid}/vote").status_code == 201  # while the screen was away
+
+    async def scenario() -> None:
+        screen = await board_socket(live_server, sid, ste, "screen", seqs)
+        await screen.wait_until(lambda: any('id="sb-plan"' in m for m in screen.raw))
+        (sent,) = [m for m in screen.raw if not m.startswith("{")]
+        assert "<strong data-vote-count>0</strong>" in sent
+        assert 'id="solution-board"' not in sent and "solution-seqs" not in sent
         await screen.close()
 
     run_async(scenario())
