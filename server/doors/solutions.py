@@ -53,8 +53,7 @@ from server.doors.join import redirect_with_session
 from server.doors.meeting import admin_page
 from server.doors.pages import home_context
 from server.errors import STATUS, refusal_headers
-from server.live.protocol import solution_seqs_marker
-from server.pages.solution import SolutionView, solution_view
+from server.pages.solution import SolutionView, solution_seqs_marker, solution_view
 from server.pages.solution_plan import plan_context, plan_view
 from server.pages.templating import templates
 from server.store.provision import require_admin_token

@@ -9,7 +9,6 @@ how JSON frames are batched into arrays, how a client's frame is read (``parse_f
 from __future__ import annotations
 
 import enum
-import html
 import json
 import logging
 from typing import Annotated, Any, Literal
@@ -119,12 +118,6 @@ def solution_welcome_frame(solution_id: str, name: str, role: str, settings: Set
             "heartbeat": settings.ws_heartbeat,
         }
     )
-
-
-def solution_seqs_marker(seqs: dict[str, int]) -> str:
-    """What starts a solution page's update (as ``seq_marker`` a board's): each train's seq it shows."""
-    quoted = html.escape(dumps({str(k): int(v) for k, v in seqs.items()}), quote=True)
-    return f'<div id="solution-seqs" data-seqs="{quoted}" hidden hx-swap-oob="true"></div>'
 
 
 def event_frame(state: BoardState, event: Committed) -> str:

@@ -3,6 +3,8 @@ trains of a solution with their dates, and where those dates disagree with the s
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -166,3 +168,11 @@ def solution_view(
 
 def role_name(actor: SolutionActor) -> str:
     return SOLUTION_ROLE_NAMES[actor.role]
+
+
+def solution_seqs_marker(seqs: dict[str, int]) -> str:
+    """What starts a solution page's update (as ``seq_marker`` a board's): each train's seq it shows."""
+    quoted = html.escape(
+        json.dumps({str(k): int(v) for k, v in seqs.items()}, separators=(",", ":")), quote=True
+    )
+    return f'<div id="solution-seqs" data-seqs="{quoted}" hidden hx-swap-oob="true"></div>'

@@ -26,9 +26,9 @@ from board.solution import Capability
 from board.solution_board import SolutionBoard, solution_board
 from board.solution_plan import SolutionPlan
 from server.clock import CLOCK
-from server.live.protocol import solution_seqs_marker
 from server.lru import LRU
 from server.pages.common import MODELS, summary_of
+from server.pages.solution import solution_seqs_marker
 from server.pages.solution_plan import screen_plan
 from server.pages.templating import templates
 
