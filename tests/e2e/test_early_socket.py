@@ -124,3 +124,22 @@ def test_the_page_is_live_before_its_editors_come_and_they_open_once_in(
         page.locator("#story-editor").wait_for(state="visible", timeout=10_000)
     finally:
         context.close()
+
+
+def test_every_script_a_board_page_waits_for_is_deferred_and_asked_for_at_high_priority(
+    server: LiveServer,
+) -> None:
+    """With the vendored htmx: no script holds back the page's reading, and none the page waits for
+    (every deferred one: DOMContentLoaded, on which htmx and the live socket start, waits for them)
+    is fetched at low priority, which Chromium holds back until the styles are in, a round trip more
+    on a slow link (issue 28)."""
+    board = create_board(server, "Demo ART", demo=True)
+    team = next(iter(board.read()["items"]["team"]))
+    with server.client() as c:
+        c.cookies.set(f"pb_{board.id}", board.rte_session)
+        for view in ("program", f"team/{team}", "screen"):
+            page = c.get(f"/b/{board.id}/{view}").text
+            scripts = re.findall(r"<script src=\"/static/[^\"]+\"([^>]*)>", page)
+            assert len(scripts) >= 3, view  # htmx, its ws extension, the live socket's script
+            for attrs in scripts:
+                assert "defer" in attrs and 'fetchpriority="high"' in attrs, (view, scripts)
