@@ -96,7 +96,7 @@ LIST_REFS: dict[str, dict[str, str]] = {"objective": {"feature_ids": "feature"},
 
 _NOT_CREATE_ARGS: dict[str, set[str]] = {
     # A request of another train's team stays an external party's (its words): an imported board is a
-    # train of no solution yet (a solution's own import asks again: server/transfer/solution_json.py).
+    # train of no solution yet (a solution's own import asks again: server/transfer/solution_json_read.py).
     "dependency": {"status", "comment", "state", "at_risk", "provider_train"},
     "objective": {"planned_bv", "actual_bv"},
     # A story's order names other stories: set once every story exists.

@@ -41,15 +41,8 @@ from server.transfer._solution_report_template import SOLUTION_REPORT_TEMPLATE
 from server.transfer.common import FileRefused, Problem
 from server.transfer.csv_files import export_csv, to_csv
 from server.transfer.files import IMPORTER, Baselines, ExportFile, import_board_file, print_pdf, slug
-from server.transfer.solution_json import (
-    SolutionDoc,
-    SolutionExport,
-    TrainExport,
-    check_train_imports,
-    export_solution,
-    fixed_ids,
-    read_solution_json,
-)
+from server.transfer.solution_json import SolutionExport, TrainExport, export_solution
+from server.transfer.solution_json_read import SolutionDoc, check_train_imports, fixed_ids, read_solution_json
 from server.transfer.svg_text import fit, svg_text
 
 

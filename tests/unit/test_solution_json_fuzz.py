@@ -15,7 +15,8 @@ import pytest
 
 from server.transfer.board_json import export_board
 from server.transfer.common import FileRefused
-from server.transfer.solution_json import SCHEMA, VERSION, check_train_imports, fixed_ids, read_solution_json
+from server.transfer.solution_json import SCHEMA, VERSION
+from server.transfer.solution_json_read import check_train_imports, fixed_ids, read_solution_json
 from tests.exports.exports_boards import rich_board
 
 JUNK: list[Any] = [
