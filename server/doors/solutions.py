@@ -167,6 +167,23 @@ def add_capability(
     return services.solutions.add_capability(solution_id, title, description, actor.name)
 
 
+def change_capability(
+    services: Services,
+    actor: SolutionActor,
+    solution_id: str,
+    capability_id: str,
+    title: str,
+    description: str,
+) -> None:
+    authorise_in_solution(actor, "capability.update")
+    services.solutions.update_capability(solution_id, capability_id, title, description)
+
+
+def remove_capability(services: Services, actor: SolutionActor, solution_id: str, capability_id: str) -> None:
+    authorise_in_solution(actor, "capability.delete")
+    services.solutions.delete_capability(solution_id, capability_id)
+
+
 def split_capability(
     services: Services, actor: SolutionActor, solution_id: str, capability_id: str
 ) -> dict[str, str]:
@@ -299,6 +316,25 @@ def create_capability(
     return {"id": made.id, "title": made.title, "description": made.description}
 
 
+@router.put("/{solution_id}/capabilities/{capability_id}", responses=REFUSALS)
+def update_capability_rest(
+    solution_id: str, capability_id: str, body: CapabilityCreate, request: Request, services: ServicesDep
+) -> dict[str, Any]:
+    """Solution Management changes a capability's title and description (the STE too)."""
+    actor = member(services, request, solution_id)
+    change_capability(services, actor, solution_id, capability_id, body.title, body.description)
+    made = services.solutions.capability(solution_id, capability_id)
+    return {"id": made.id, "title": made.title, "description": made.description}
+
+
+@router.delete("/{solution_id}/capabilities/{capability_id}", status_code=204, responses=REFUSALS)
+def delete_capability_rest(
+    solution_id: str, capability_id: str, request: Request, services: ServicesDep
+) -> None:
+    """Solution Management deletes a capability (the STE too); its features stay on the trains."""
+    remove_capability(services, member(services, request, solution_id), solution_id, capability_id)
+
+
 @router.post("/{solution_id}/capabilities/{capability_id}/split", responses=REFUSALS)
 def split_capability_rest(
     solution_id: str, capability_id: str, request: Request, services: ServicesDep
@@ -400,6 +436,8 @@ def page_context(actor: SolutionActor, view: SolutionView) -> dict[str, Any]:
         "seqs_marker": Markup(solution_seqs_marker(view.seqs)),
         "may_remove": may_in_solution(actor, "train.remove"),
         "may_write": may_in_solution(actor, "capability.create"),
+        "may_change": may_in_solution(actor, "capability.update"),
+        "may_delete": may_in_solution(actor, "capability.delete"),
         "may_split": may_in_solution(actor, "capability.split") and train_actor(actor) is not None,
         **plan_context(actor, view.plan),
     }
@@ -456,6 +494,33 @@ async def capability_form(
     answer_refusals_as(request, Answer.PAGE)
     actor = await run_in_threadpool(member, services, request, solution_id)
     await run_in_threadpool(add_capability, services, actor, solution_id, title, description)
+    return RedirectResponse(f"/s/{solution_id}/#capabilities", status_code=303)
+
+
+@page_router.post("/s/{solution_id}/capabilities/{capability_id}", response_class=HTMLResponse)
+async def capability_change_form(
+    solution_id: str,
+    capability_id: str,
+    request: Request,
+    services: ServicesDep,
+    title: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    answer_refusals_as(request, Answer.PAGE)
+    actor = await run_in_threadpool(member, services, request, solution_id)
+    await run_in_threadpool(
+        change_capability, services, actor, solution_id, capability_id, title, description
+    )
+    return RedirectResponse(f"/s/{solution_id}/#capabilities", status_code=303)
+
+
+@page_router.post("/s/{solution_id}/capabilities/{capability_id}/delete", response_class=HTMLResponse)
+async def capability_delete_form(
+    solution_id: str, capability_id: str, request: Request, services: ServicesDep
+) -> Response:
+    answer_refusals_as(request, Answer.PAGE)
+    actor = await run_in_threadpool(member, services, request, solution_id)
+    await run_in_threadpool(remove_capability, services, actor, solution_id, capability_id)
     return RedirectResponse(f"/s/{solution_id}/#capabilities", status_code=303)
 
 

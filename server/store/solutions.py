@@ -369,6 +369,34 @@ class SolutionStore:
         self._changed(solution_id)
         return Capability(capability_id, title, description, by, {})
 
+    def update_capability(self, solution_id: str, capability_id: str, title: str, description: str) -> None:
+        """A capability's new title and description. The features it was split into are the trains'
+        now: each keeps its own (a train's people may have changed it)."""
+        title = CAPABILITY_TITLE.clean("title", title)
+        description = CAPABILITY_DESCRIPTION.clean("description", description)
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            done = conn.execute(
+                update(CAPABILITY)
+                .where(CAPABILITY.c.id == capability_id, CAPABILITY.c.solution_id == solution_id)
+                .values(title=title, description=description)
+            )
+            self._changing(conn, solution_id)
+        if done.rowcount == 0:
+            raise NotFound("this solution has no such capability")
+        self._changed(solution_id)
+
+    def delete_capability(self, solution_id: str, capability_id: str) -> None:
+        """A capability gone from the solution; the features it was split into stay on their trains."""
+        ours = (CAPABILITY.c.id == capability_id) & (CAPABILITY.c.solution_id == solution_id)
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            if conn.execute(select(CAPABILITY.c.id).where(ours)).first() is None:
+                raise NotFound("this solution has no such capability")
+            split_into = CAPABILITY_FEATURE.c.capability_id == capability_id
+            conn.execute(delete(CAPABILITY_FEATURE).where(split_into))
+            conn.execute(delete(CAPABILITY).where(ours))
+            self._changing(conn, solution_id)
+        self._changed(solution_id)
+
     def capabilities(self, solution_id: str) -> list[Capability]:
         """The solution's capabilities, oldest first, each with the features it was split into."""
         with self.engine.connect() as conn:

@@ -363,6 +363,51 @@ def test_a_capability_is_validated_and_a_locked_train_refuses_the_whole_split(
     assert split(live_server, solution, sm, "no-such").status_code == 404
 
 
+def test_solution_management_changes_and_deletes_a_capability_and_the_trains_keep_their_features(
+    live_server: LiveServer,
+) -> None:
+    solution = make_solution(live_server)
+    sm = role_session(live_server, solution, "solution_management", "Mia")
+    architect = role_session(live_server, solution, "solution_architect", "Ada")
+    board = create_board(live_server, "Train A")
+    assert join(board, train_link(live_server, solution)).status_code == 200
+    cap = capability(live_server, solution, sm, title="Instant payments").json()["id"]
+    assert split(live_server, solution, sm, cap).status_code == 200
+    url = f"/api/solutions/{solution['id']}/capabilities/{cap}"
+
+    with live_server.client(sm) as c:
+        changed = c.put(url, json={"title": "Instant <payments> everywhere", "description": "SEPA"})
+        assert changed.status_code == 200, changed.text
+        for body in ({"title": ""}, {"title": "x" * 201}, {"title": 5}, {"title": "ok", "x": 1}, []):
+            assert c.put(url, json=body).status_code == 422, body
+        unknown = c.put(f"/api/solutions/{solution['id']}/capabilities/nope", json={"title": "t"})
+        assert unknown.status_code == 404
+    with live_server.client(architect) as c:
+        refused = c.put(url, json={"title": "Mine"})
+        assert refused.status_code == 403 and "may not change a capability" in refused.text
+        refused = c.delete(url)
+        assert refused.status_code == 403 and "may not delete a capability" in refused.text
+    (shown,) = read(live_server, solution).json()["capabilities"]
+    assert (shown["title"], shown["description"]) == ("Instant <payments> everywhere", "SEPA")
+    # The feature it was split into is the train's: it keeps its own title.
+    assert board.read()["items"]["feature"][f"cap-{cap}"]["title"] == "Instant payments"
+
+    # On the page: Solution Management's change and delete controls, escaped; none for the architect.
+    with live_server.client(architect) as c:
+        assert "Delete the capability" not in c.get(f"/s/{solution['id']}/").text
+    with live_server.client(sm) as c:
+        page = c.get(f"/s/{solution['id']}/").text
+        assert 'value="Instant &lt;payments&gt; everywhere"' in page and "Delete the capability" in page
+        form = c.post(f"/s/{solution['id']}/capabilities/{cap}", data={"title": "Instant payments"})
+        assert form.status_code == 303
+        assert read(live_server, solution).json()["capabilities"][0]["title"] == "Instant payments"
+        gone = c.post(f"/s/{solution['id']}/capabilities/{cap}/delete")
+        assert gone.status_code == 303
+        assert c.delete(url).status_code == 404
+    assert read(live_server, solution).json()["capabilities"] == []
+    assert f"cap-{cap}" in board.read()["items"]["feature"]
+
+
 def test_a_person_joins_with_a_roles_link_and_sees_only_their_controls(live_server: LiveServer) -> None:
     solution = make_solution(live_server, "Payments")
     token = train_link(live_server, solution, "supplier").rsplit("/", 1)[1]
