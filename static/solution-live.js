@@ -41,7 +41,11 @@
   });
 
   root.addEventListener("htmx:wsOpen", function (evt) {
-    evt.detail.socketWrapper.sendImmediately(JSON.stringify({ type: "hello", seqs: shownSeqs() }));
+    var marker = document.getElementById("solution-seqs");
+    var version = marker ? parseInt(marker.dataset.version || "", 10) : NaN;
+    var hello = { type: "hello", seqs: shownSeqs() };
+    if (version >= 0) hello.version = version;
+    evt.detail.socketWrapper.sendImmediately(JSON.stringify(hello));
   });
 
   root.addEventListener("htmx:wsClose", function (evt) {

@@ -8,6 +8,8 @@ socket (server/doors/solution_socket.py, ``?view=board`` or ``?view=screen``).
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +30,8 @@ def read_board(services: Services, solution_id: str) -> BoardPage:
     solution = services.solutions.solution(solution_id)
     states = [services.op_path.state(t.board_id) for t in solution.trains]
     capabilities = services.solutions.capabilities(solution_id)
-    return board_page(solution.id, solution.name, solution.pi_name, states, capabilities)
+    page = board_page(solution.id, solution.name, solution.pi_name, states, capabilities)
+    return dataclasses.replace(page, version=solution.version)
 
 
 def read_plan(services: Services, solution_id: str, view: str) -> SolutionPlan | None:

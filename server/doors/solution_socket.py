@@ -113,19 +113,20 @@ def member(services: Services, solution_id: str, session: str | None) -> Solutio
 
 def render(
     services: Services, solution_id: str, session: str | None, view: str = "page"
-) -> tuple[dict[str, int], tuple[str, ...]]:
-    """In a worker thread: each train's seq as read, and the page's live parts as of then, the seqs'
-    marker first (the session checked first: PiboardError when it no longer opens the solution).
+) -> tuple[dict[str, int], int, tuple[str, ...]]:
+    """In a worker thread: each train's seq as read, the solution's version, and the page's live parts
+    as of then, the seqs' marker first (the session checked first: PiboardError when it no longer
+    opens the solution).
     ``view``: the solution's page, or its board or big screen (their one region, and the big screen's
     Post-PI Planning column: server/pages/solution_board.py)."""
     actor = member(services, solution_id, session)
     if view in BOARD_VIEWS:
         page = read_board(services, solution_id)
-        return page.seqs, board_region(page, view, read_plan(services, solution_id, view))
+        return page.seqs, page.version, board_region(page, view, read_plan(services, solution_id, view))
     solution = read_solution(services, solution_id)
     context: dict[str, Any] = {**page_context(actor, solution), "oob": True}
     parts = tuple(templates.env.get_template(name).render(context) for name in LIVE_PARTS)
-    return solution.seqs, (solution_seqs_marker(solution.seqs), *parts)
+    return solution.seqs, solution.version, (solution_seqs_marker(solution.seqs, solution.version), *parts)
 
 
 @router.websocket("/s/{solution_id}/ws")
@@ -175,7 +176,7 @@ async def solution_socket(websocket: WebSocket, solution_id: str) -> None:
     )
     conn.start()
     hub.followers.add(conn)
-    follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs), view)
+    follow = Follow(services, hub, conn, solution_id, session, dict(hello.seqs), hello.version, view)
     followers: Followers = websocket.app.state.solution_followers
     followers.add(follow)
     conn.send(solution_welcome_frame(solution_id, actor.name, actor.role.value, settings))
@@ -236,6 +237,7 @@ class Follow:
         solution_id: str,
         session: str | None,
         shown: dict[str, int],
+        shown_version: int | None = None,
         view: str = "page",
     ) -> None:
         self.services = services
@@ -244,6 +246,7 @@ class Follow:
         self.solution_id = solution_id
         self.session = session
         self.shown = shown  # each train's seq the page shows
+        self.shown_version = shown_version  # the solution's version it shows (None: it does not say)
         self.view = view  # the page, the board or its big screen: which parts it is sent
         self.boards: set[str] = set()
         self.changed = asyncio.Event()
@@ -277,7 +280,7 @@ class Follow:
                 self.changed.clear()
                 forced, self.forced = self.forced, False
                 try:
-                    seqs, parts = await run_in_threadpool(
+                    seqs, version, parts = await run_in_threadpool(
                         render, self.services, self.solution_id, self.session, self.view
                     )
                 except NotFound as exc:
@@ -289,12 +292,13 @@ class Follow:
                 await self.follow(seqs)
                 if self.view == "screen" and not self.last_sent and seqs == self.shown:
                     self.last_sent = parts[:2]  # the screen shows the board of these seqs: not sent again
-                if seqs != self.shown or (forced and parts != self.last_sent):
+                behind = seqs != self.shown or version != self.shown_version
+                if behind or (forced and parts != self.last_sent):
                     # The board and its big screen get only the parts that changed: a vote cast sends the
                     # big screen its Post-PI Planning column, not the whole board again. The page, all.
                     sent = self.last_sent if self.view in BOARD_VIEWS else ()
                     changed = [p for k, p in enumerate(parts) if k >= len(sent) or p != sent[k]]
-                    self.shown, self.last_sent = seqs, parts
+                    self.shown, self.shown_version, self.last_sent = seqs, version, parts
                     self.conn.send("".join(changed))
                 changing = asyncio.ensure_future(self.changed.wait())
                 await asyncio.wait({changing, closed}, return_when=asyncio.FIRST_COMPLETED)

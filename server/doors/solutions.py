@@ -157,7 +157,7 @@ def read_solution(services: Services, solution_id: str) -> SolutionView:
     capabilities = services.solutions.capabilities(solution_id)
     view = solution_view(solution.id, solution.name, solution.pi_name, trains, capabilities)
     plan = plan_view(services.solution_plan.plan(solution_id), [state for state, _ in trains])
-    return dataclasses.replace(view, plan=plan)
+    return dataclasses.replace(view, plan=plan, version=solution.version)
 
 
 def add_capability(
@@ -433,7 +433,7 @@ def page_context(actor: SolutionActor, view: SolutionView) -> dict[str, Any]:
     return {
         "solution": view,
         "actor": actor,
-        "seqs_marker": Markup(solution_seqs_marker(view.seqs)),
+        "seqs_marker": Markup(solution_seqs_marker(view.seqs, view.version)),
         "may_remove": may_in_solution(actor, "train.remove"),
         "may_write": may_in_solution(actor, "capability.create"),
         "may_change": may_in_solution(actor, "capability.update"),

@@ -236,6 +236,9 @@ class SolutionHello(BaseModel):
     seqs: dict[Annotated[str, Field(max_length=40)], Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, max_length=MAX_SOLUTION_TRAINS
     )
+    # The solution's version the page shows (its own changes: capabilities, Post-PI Planning): a page
+    # that was away while it changed is sent its parts at once.
+    version: int | None = Field(default=None, ge=0, le=2**53)
 
 
 class FrameError(Exception):

@@ -63,6 +63,7 @@ class SolutionView:
     reference: TrainCadence | None
     capabilities: tuple[CapabilityView, ...] = ()
     plan: PlanView | None = None  # Post-PI Planning (server/pages/solution_plan.py)
+    version: int = 0  # the solution's own changes as read (server/store/solutions.py)
 
     @property
     def seqs(self) -> dict[str, int]:
@@ -170,9 +171,11 @@ def role_name(actor: SolutionActor) -> str:
     return SOLUTION_ROLE_NAMES[actor.role]
 
 
-def solution_seqs_marker(seqs: dict[str, int]) -> str:
-    """What starts a solution page's update (as ``seq_marker`` a board's): each train's seq it shows."""
+def solution_seqs_marker(seqs: dict[str, int], version: int) -> str:
+    """What starts a solution page's update (as ``seq_marker`` a board's): each train's seq it shows,
+    and the solution's version (its own changes)."""
     quoted = html.escape(
         json.dumps({str(k): int(v) for k, v in seqs.items()}, separators=(",", ":")), quote=True
     )
-    return f'<div id="solution-seqs" data-seqs="{quoted}" hidden hx-swap-oob="true"></div>'
+    shown = f'data-seqs="{quoted}" data-version="{int(version)}"'
+    return f'<div id="solution-seqs" {shown} hidden hx-swap-oob="true"></div>'

@@ -50,6 +50,7 @@ class BoardPage:
     board: SolutionBoard
     seqs: dict[str, int]  # each train's board seq as read: what the page shows, for its socket's hello
     key: BoardKey
+    version: int = 0  # the solution's own changes as read (not in the key: the board does not show it)
 
 
 _PAGES: LRU[BoardKey, BoardPage] = LRU(32)
@@ -100,12 +101,12 @@ def board_context(page: BoardPage, view: str, plan: SolutionPlan | None = None) 
         "page": page,
         "region": region_html(page, view),
         "plan_part": plan_html(plan) if plan is not None else "",
-        "seqs_marker": Markup(solution_seqs_marker(page.seqs)),
+        "seqs_marker": Markup(solution_seqs_marker(page.seqs, page.version)),
     }
 
 
 def board_region(page: BoardPage, view: str, plan: SolutionPlan | None = None) -> tuple[str, ...]:
     """The live update of an open board page or big screen, part by part: each train's seq shown, the
     region, and the big screen's Post-PI Planning column (the socket sends the parts that changed)."""
-    parts = (solution_seqs_marker(page.seqs), str(region_html(page, view, oob=True)))
+    parts = (solution_seqs_marker(page.seqs, page.version), str(region_html(page, view, oob=True)))
     return (*parts, str(plan_html(plan, oob=True))) if plan is not None else parts

@@ -208,6 +208,8 @@ class SolutionRow(SQLModel, table=True):
     name: str = Field(max_length=120)
     pi_name: str = Field(default="", max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    # Counts the solution's own changes (not its trains'): a page's hello says which it shows.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SolutionTrainRow(SQLModel, table=True):

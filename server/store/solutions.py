@@ -89,6 +89,7 @@ class Solution:
     name: str
     pi_name: str
     trains: tuple[Train, ...]
+    version: int = 0  # counts the solution's own changes (a page's hello names the one it shows)
 
 
 def _hash(token: str) -> str:
@@ -108,7 +109,11 @@ class SolutionStore:
         self._listeners.append(listener)
 
     def _changing(self, conn: Connection, solution_id: str) -> None:
-        """Inside the changing transaction: other processes hear of it when (and if) it commits."""
+        """Inside the changing transaction: the solution's version moves on, and other processes hear of
+        it when (and if) it commits."""
+        conn.execute(
+            update(SOLUTION).where(SOLUTION.c.id == solution_id).values(version=SOLUTION.c.version + 1)
+        )
         if self._postgres:
             conn.execute(text("SELECT pg_notify(:ch, :id)"), {"ch": SOLUTION_CHANNEL, "id": solution_id})
 
@@ -183,6 +188,7 @@ class SolutionStore:
             row.name,
             row.pi_name,
             tuple(Train(t.board_id, t.name, t.joined_at, t.joined_by) for t in trains),
+            row.version,
         )
 
     def solution_of(self, board_id: str) -> str | None:

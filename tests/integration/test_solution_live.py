@@ -28,15 +28,23 @@ from tests.live.client import LiveClient, run_async
 
 
 async def solution_socket(
-    ws_url: str, solution_id: str, session: str | None, seqs: dict[str, int] | None = None
+    ws_url: str,
+    solution_id: str,
+    session: str | None,
+    seqs: dict[str, int] | None = None,
+    version: int | None = None,
 ) -> LiveClient:
-    """A program on the solution page's socket: its hello names each train's seq it shows."""
+    """A program on the solution page's socket: its hello names each train's seq it shows (and the
+    solution's version, when given)."""
     headers = {"Authorization": f"Bearer {session}"} if session else {}
     ws = await connect(
         f"{ws_url}/s/{solution_id}/ws", additional_headers=headers, open_timeout=30, ping_interval=None
     )
     with contextlib.suppress(ConnectionClosed):  # a refused session is closed before its hello
-        await ws.send(json.dumps({"type": "hello", "seqs": seqs or {}}))
+        hello: dict[str, Any] = {"type": "hello", "seqs": seqs or {}}
+        if version is not None:
+            hello["version"] = version
+        await ws.send(json.dumps(hello))
     client = LiveClient(ws, "solution")
     client.start_reading()
     return client
@@ -83,6 +91,15 @@ def shown_seqs(server: LiveServer, solution: dict[str, Any], session: str) -> di
     return {t["board_id"]: t["seq"] for t in read(server, solution, session).json()["trains"]}
 
 
+def shown_version(server: LiveServer, solution: dict[str, Any], session: str) -> int:
+    """The solution's version its page shows (the marker the page's socket says hello with)."""
+    with server.client(session) as c:
+        page = c.get(f"/s/{solution['id']}/").text
+    found = re.search(r'id="solution-seqs"[^>]* data-version="(\d+)"', page)
+    assert found, "the page says which version of the solution it shows"
+    return int(found.group(1))
+
+
 def test_a_change_on_a_trains_board_reaches_the_solution_page_live(live_server: LiveServer) -> None:
     solution, a, b = two_trains_with_a_capability(live_server)
     supplier = role_session(live_server, solution, "supplier", "Acme")
@@ -126,14 +143,42 @@ def test_a_page_behind_is_caught_up_at_once_and_a_page_up_to_date_gets_nothing(
         # The STE's parts carry the STE's controls, as on a reload.
         assert "Take Train A out" in parts(behind)[-1]
         await current.wait_until(lambda: bool(parts(current)))
-        now = shown_seqs(live_server, solution, ste)
-        up_to_date = await solution_socket(live_server.ws_url, solution["id"], ste, now)
+        now, version = shown_seqs(live_server, solution, ste), shown_version(live_server, solution, ste)
+        up_to_date = await solution_socket(live_server.ws_url, solution["id"], ste, now, version)
         await up_to_date.wait_welcome()
         # A change then reaches all three; the up-to-date page had been sent nothing before it.
         a.op(a.rte_session, "risk.create", args={"title": "Late API"})
         await up_to_date.wait_until(lambda: bool(parts(up_to_date)))
         assert len(parts(up_to_date)) == 1
         for client in (current, behind, up_to_date):
+            await client.close()
+
+    run_async(scenario())
+
+
+def test_a_page_away_while_the_solution_itself_changed_is_sent_its_parts_when_back(
+    live_server: LiveServer,
+) -> None:
+    """No train moved on, but the solution did (a capability written, a vote opened): a page that
+    was away (a laptop asleep) gets the parts at once; one that shows this version, nothing."""
+    solution, a, _b = two_trains_with_a_capability(live_server)
+    ste = solution["ste_session"]
+    seqs, version = shown_seqs(live_server, solution, ste), shown_version(live_server, solution, ste)
+
+    async def scenario() -> None:
+        made = capability(live_server, solution, ste, title="Open <banking>")  # while the page was away
+        assert made.status_code == 201
+        assert shown_seqs(live_server, solution, ste) == seqs  # no train moved on
+        back = await solution_socket(live_server.ws_url, solution["id"], ste, seqs, version)
+        await back.wait_until(lambda: any("Open &lt;banking&gt;" in p for p in parts(back)))
+        now = shown_version(live_server, solution, ste)
+        assert now > version
+        current = await solution_socket(live_server.ws_url, solution["id"], ste, seqs, now)
+        await current.wait_welcome()
+        a.op(a.rte_session, "risk.create", args={"title": "Late API"})
+        await current.wait_until(lambda: bool(parts(current)))
+        assert len(parts(current)) == 1  # nothing before the train's change
+        for client in (back, current):
             await client.close()
 
     run_async(scenario())

@@ -290,27 +290,30 @@ def test_a_database_of_migration_0009_with_a_solution_upgrades_to_0010(tmp_path:
         conn.executescript(OLD_DUMP.read_text())
     url = f"sqlite:///{path}"
     command.upgrade(alembic_config(url), "0009")
-    engine = make_engine(url)
-    store = SolutionStore(engine, "k" * 40)
-    solution_id, _, _ = store.create("Payments", "PI 1", "Sofia")
-    capability = store.add_capability(solution_id, "Instant payments", "", "Sofia")
-    with engine.connect() as conn:
-        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    # A solution and its capability as piboard wrote them at 0009 (its tables as they were then).
+    solution_id, capability_id, at = "sol1", "cap1", "2026-12-01 10:00:00.000000"
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        conn.execute("INSERT INTO solution VALUES (?, 'Payments', 'PI 1', ?)", (solution_id, at))
+        conn.execute(
+            "INSERT INTO capability VALUES (?, ?, 'Instant payments', '', 'Sofia', ?)",
+            (capability_id, solution_id, at),
+        )
     assert "solution_objective" not in tables
-    engine.dispose()
 
     upgrade(url)
     engine = make_engine(url)
     store = SolutionStore(engine, "k" * 40)
     assert store.solution(solution_id).name == "Payments"
-    assert [c.id for c in store.capabilities(solution_id)] == [capability.id]
-    ste_link = store.links(solution_id)[0]
-    ste, _ = store.join(ste_link.token or "", "Sven")
+    assert store.solution(solution_id).version == 0  # 0011: counted from the upgrade on
+    assert [c.id for c in store.capabilities(solution_id)] == [capability_id]
+    ste, _ = store.join(store.create_link(solution_id, "ste").token or "", "Sven")
     plan = SolutionPlanStore(store)
     made = plan.add_objective(solution_id, ste, {"title": "Go live"}, {})
     plan.add_risk(solution_id, ste, {"title": "Late"})
     vote = plan.open_vote(solution_id, ste)
     plan.cast(solution_id, vote.id, ste, 5)
+    assert store.solution(solution_id).version == 4  # an objective, a risk, the vote opened, a ballot
     read = plan.plan(solution_id)
     assert [o.id for o in read.objectives] == [made.id] and read.rounds[0].ballots == {ste.id: 5}
     engine.dispose()
