@@ -89,8 +89,14 @@ SOLUTION_PERMISSIONS: dict[str, tuple[frozenset[SolutionRole], str]] = {
     "capability.delete": (_roles(STE, SOLUTION_MANAGEMENT), "delete a capability"),
     # Post-PI Planning (board/solution_plan.py): the solution's PI objectives, its risks and its vote.
     "objective.create": (_roles(STE, SOLUTION_MANAGEMENT), "write a solution objective"),
+    "objective.update": (_roles(STE, SOLUTION_MANAGEMENT), "change a solution objective"),
+    "objective.delete": (_roles(STE, SOLUTION_MANAGEMENT), "delete a solution objective"),
     "objective.set_bv": (_roles(BUSINESS_OWNER), "give business value to a solution objective"),
     "risk.create": (EVERYONE, "raise a solution risk"),
+    # A risk's raiser is kept as a name, not as a member (two may share one): whoever may ROAM it (the
+    # STE) changes or deletes it, for everyone who asks.
+    "risk.update": (_roles(STE), "change a solution risk"),
+    "risk.delete": (_roles(STE), "delete a solution risk"),
     "risk.roam": (_roles(STE), "ROAM a solution risk"),
     "vote.open": (_roles(STE), "open the solution's confidence vote"),
     "vote.cast": (EVERYONE, "vote in the solution's confidence vote"),

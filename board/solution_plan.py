@@ -10,7 +10,7 @@ and its owner (board/risks.py), a risk's fields (board/ops/schema.py), the fist 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +139,27 @@ def draws_from(value: Any, trains: Mapping[str, BoardState]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+def objective_fields(body: Mapping[str, Any], trains: Mapping[str, BoardState]) -> dict[str, Any]:
+    """Those of a solution objective's fields (title, committed, draws_from) that ``body`` names, each
+    checked by its rule: for a new objective (which names them all) and a change (any of them) alike."""
+    return _fields(
+        body,
+        {
+            "title": lambda v: OBJECTIVE_TITLE.clean("title", v),
+            "committed": lambda v: COMMITTED.clean("committed", v),
+            "draws_from": lambda v: draws_from(v, trains),
+        },
+    )
+
+
+def _fields(body: Mapping[str, Any], rules: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    values = {name: rule(body[name]) for name, rule in rules.items() if name in body}
+    if not values:
+        *first, last = rules
+        raise Invalid(f"give {', '.join(first)} or {last}: nothing to change")
+    return values
+
+
 def solution_predictability(objectives: Sequence[SolutionObjective]) -> Predictability:
     """The solution's planned and actual BV, and their ratio once rated: a train's rule
     (board/objectives.py), over the solution's objectives."""
@@ -147,6 +168,21 @@ def solution_predictability(objectives: Sequence[SolutionObjective]) -> Predicta
             Objective(o.id, committed=o.committed, planned_bv=o.planned_bv, actual_bv=o.actual_bv)
             for o in objectives
         ]
+    )
+
+
+# --- risks ----------------------------------------------------------------------------------------
+
+
+def risk_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Those of a solution risk's fields (title, description) that ``body`` names, each checked by a
+    train's risk's rule: for a new risk and a change alike. Its ROAM and owner change by ROAMing it."""
+    return _fields(
+        body,
+        {
+            "title": lambda v: RISK_TITLE.clean("title", v),
+            "description": lambda v: RISK_DESCRIPTION.clean("description", v),
+        },
     )
 
 

@@ -38,6 +38,16 @@ class ObjectiveCreate(BaseModel):
     committed: JsonValue = Field(default=True, description="committed (true) or uncommitted (false)")
 
 
+class ObjectiveChange(BaseModel):
+    """Only the fields sent change (at least one); each is checked as for a new objective."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: JsonValue = Field(default=None, description="what the solution will deliver")
+    draws_from: JsonValue = Field(default=None, description="the trains' objectives it draws from")
+    committed: JsonValue = Field(default=None, description="committed (true) or uncommitted (false)")
+
+
 class BusinessValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +60,15 @@ class RiskCreate(BaseModel):
 
     title: str
     description: str = ""
+
+
+class RiskChange(BaseModel):
+    """Only the fields sent change (at least one); its ROAM changes by ROAMing it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: JsonValue = None
+    description: JsonValue = None
 
 
 class RiskRoam(BaseModel):
@@ -83,6 +102,19 @@ def add_objective(
     return objective_dict(made)
 
 
+def change_objective(
+    services: Services, actor: SolutionActor, solution_id: str, objective_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    authorise_in_solution(actor, "objective.update")
+    trains = _trains(services, solution_id)
+    return objective_dict(services.solution_plan.change_objective(solution_id, objective_id, body, trains))
+
+
+def delete_objective(services: Services, actor: SolutionActor, solution_id: str, objective_id: str) -> None:
+    authorise_in_solution(actor, "objective.delete")
+    services.solution_plan.delete_objective(solution_id, objective_id)
+
+
 def set_bv(
     services: Services, actor: SolutionActor, solution_id: str, objective_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
@@ -95,6 +127,18 @@ def add_risk(
 ) -> dict[str, Any]:
     authorise_in_solution(actor, "risk.create")
     return risk_dict(services.solution_plan.add_risk(solution_id, actor, body))
+
+
+def change_risk(
+    services: Services, actor: SolutionActor, solution_id: str, risk_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    authorise_in_solution(actor, "risk.update")
+    return risk_dict(services.solution_plan.change_risk(solution_id, risk_id, body))
+
+
+def delete_risk(services: Services, actor: SolutionActor, solution_id: str, risk_id: str) -> None:
+    authorise_in_solution(actor, "risk.delete")
+    services.solution_plan.delete_risk(solution_id, risk_id)
 
 
 def roam(
@@ -139,6 +183,22 @@ def create_objective(
     return add_objective(services, actor, solution_id, body.model_dump())
 
 
+@router.put("/objectives/{objective_id}", responses=REFUSALS)
+def update_objective(
+    solution_id: str, objective_id: str, body: ObjectiveChange, request: Request, services: ServicesDep
+) -> dict[str, Any]:
+    """The STE or Solution Management changes an objective's title, commitment or what it draws from
+    (only the fields sent); its business value stays."""
+    actor = member(services, request, solution_id)
+    return change_objective(services, actor, solution_id, objective_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/objectives/{objective_id}", status_code=204, responses=REFUSALS)
+def remove_objective(solution_id: str, objective_id: str, request: Request, services: ServicesDep) -> None:
+    """The STE or Solution Management deletes an objective: its BV leaves the solution's total."""
+    delete_objective(services, member(services, request, solution_id), solution_id, objective_id)
+
+
 @router.put("/objectives/{objective_id}/bv", responses=REFUSALS)
 def give_bv(
     solution_id: str, objective_id: str, body: BusinessValue, request: Request, services: ServicesDep
@@ -160,6 +220,21 @@ def create_risk(
 ) -> dict[str, Any]:
     """Anyone of the solution raises a risk (not ROAMed yet)."""
     return add_risk(services, member(services, request, solution_id), solution_id, body.model_dump())
+
+
+@router.put("/risks/{risk_id}", responses=REFUSALS)
+def update_risk(
+    solution_id: str, risk_id: str, body: RiskChange, request: Request, services: ServicesDep
+) -> dict[str, Any]:
+    """The STE changes a risk's title or description (only the fields sent)."""
+    actor = member(services, request, solution_id)
+    return change_risk(services, actor, solution_id, risk_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/risks/{risk_id}", status_code=204, responses=REFUSALS)
+def remove_risk(solution_id: str, risk_id: str, request: Request, services: ServicesDep) -> None:
+    """The STE deletes a risk."""
+    delete_risk(services, member(services, request, solution_id), solution_id, risk_id)
 
 
 @router.put("/risks/{risk_id}/roam", responses=REFUSALS)
@@ -226,6 +301,32 @@ async def objective_form(
     return _back(solution_id)
 
 
+@page_router.post("/s/{solution_id}/objectives/{objective_id}", response_class=HTMLResponse)
+async def objective_change_form(
+    solution_id: str,
+    objective_id: str,
+    request: Request,
+    services: ServicesDep,
+    title: Annotated[str, Form(max_length=500)],
+    committed: Annotated[str, Form(max_length=10)] = "true",
+    draws_from: Annotated[list[str] | None, Form(max_length=200)] = None,
+) -> Response:
+    actor = await _form_actor(request, services, solution_id)
+    # The form shows every field: what it draws from is what is ticked (none ticked: none).
+    body = {"title": title, "committed": committed, "draws_from": draws_from or []}
+    await run_in_threadpool(change_objective, services, actor, solution_id, objective_id, body)
+    return _back(solution_id)
+
+
+@page_router.post("/s/{solution_id}/objectives/{objective_id}/delete", response_class=HTMLResponse)
+async def objective_delete_form(
+    solution_id: str, objective_id: str, request: Request, services: ServicesDep
+) -> Response:
+    actor = await _form_actor(request, services, solution_id)
+    await run_in_threadpool(delete_objective, services, actor, solution_id, objective_id)
+    return _back(solution_id)
+
+
 @page_router.post("/s/{solution_id}/objectives/{objective_id}/bv", response_class=HTMLResponse)
 async def bv_form(
     solution_id: str,
@@ -253,6 +354,30 @@ async def risk_form(
     await run_in_threadpool(
         add_risk, services, actor, solution_id, {"title": title, "description": description}
     )
+    return _back(solution_id)
+
+
+@page_router.post("/s/{solution_id}/risks/{risk_id}", response_class=HTMLResponse)
+async def risk_change_form(
+    solution_id: str,
+    risk_id: str,
+    request: Request,
+    services: ServicesDep,
+    title: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    actor = await _form_actor(request, services, solution_id)
+    body = {"title": title, "description": description}
+    await run_in_threadpool(change_risk, services, actor, solution_id, risk_id, body)
+    return _back(solution_id)
+
+
+@page_router.post("/s/{solution_id}/risks/{risk_id}/delete", response_class=HTMLResponse)
+async def risk_delete_form(
+    solution_id: str, risk_id: str, request: Request, services: ServicesDep
+) -> Response:
+    actor = await _form_actor(request, services, solution_id)
+    await run_in_threadpool(delete_risk, services, actor, solution_id, risk_id)
     return _back(solution_id)
 
 

@@ -31,8 +31,12 @@ from server.pages.vote import tally_bars
 # The solution's Post-PI Planning actions the page offers a control for (board.solution's table).
 PLAN_ACTIONS = (
     "objective.create",
+    "objective.update",
+    "objective.delete",
     "objective.set_bv",
     "risk.create",
+    "risk.update",
+    "risk.delete",
     "risk.roam",
     "vote.open",
     "vote.cast",

@@ -9,9 +9,10 @@ PostgreSQL), so they show it live. A refusal writes nothing: everything is check
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from board.errors import IllegalTransition, Invalid, NotFound
@@ -20,17 +21,14 @@ from board.objectives import ACTUAL_BV, PLANNED_BV
 from board.risks import roamed
 from board.solution import SolutionActor
 from board.solution_plan import (
-    COMMITTED,
     FIST,
-    OBJECTIVE_TITLE,
-    RISK_DESCRIPTION,
-    RISK_TITLE,
     SolutionObjective,
     SolutionPlan,
     SolutionRisk,
     VoteRound,
-    draws_from,
+    objective_fields,
     open_refusal,
+    risk_fields,
     round_refusal,
 )
 from server.store.db import (
@@ -47,6 +45,32 @@ OBJECTIVE = SolutionObjectiveRow.__table__  # type: ignore[attr-defined]
 RISK = SolutionRiskRow.__table__  # type: ignore[attr-defined]
 VOTE = SolutionVoteRow.__table__  # type: ignore[attr-defined]
 BALLOT = SolutionBallotRow.__table__  # type: ignore[attr-defined]
+
+
+def _objective(o: Row[Any]) -> SolutionObjective:
+    return SolutionObjective(
+        o.id, o.title, tuple(o.draws_from), o.committed, o.planned_bv, o.actual_bv, o.created_by
+    )
+
+
+def _risk(r: Row[Any]) -> SolutionRisk:
+    return SolutionRisk(r.id, r.title, r.description, Roam(r.roam), r.owner, r.raised_by)
+
+
+def _locked(conn: Connection, table: Table, solution_id: str, item_id: str, what: str) -> Row[Any]:
+    """The solution's objective or risk (``what``), locked until the transaction ends, or NotFound."""
+    row = conn.execute(
+        select(table).where(table.c.id == item_id, table.c.solution_id == solution_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"this solution has no such {what}")
+    return row
+
+
+def _delete(conn: Connection, table: Table, solution_id: str, item_id: str, what: str) -> None:
+    done = conn.execute(delete(table).where(table.c.id == item_id, table.c.solution_id == solution_id))
+    if done.rowcount == 0:
+        raise NotFound(f"this solution has no such {what}")
 
 
 class SolutionPlanStore:
@@ -82,15 +106,8 @@ class SolutionPlanStore:
         for b in ballots:
             cast.setdefault(b.vote_id, {})[b.member_id] = b.value
         return SolutionPlan(
-            tuple(
-                SolutionObjective(
-                    o.id, o.title, tuple(o.draws_from), o.committed, o.planned_bv, o.actual_bv, o.created_by
-                )
-                for o in objectives
-            ),
-            tuple(
-                SolutionRisk(r.id, r.title, r.description, Roam(r.roam), r.owner, r.raised_by) for r in risks
-            ),
+            tuple(_objective(o) for o in objectives),
+            tuple(_risk(r) for r in risks),
             tuple(VoteRound(r.id, r.number, VoteStatus(r.status), cast.get(r.id, {})) for r in rounds),
         )
 
@@ -105,14 +122,9 @@ class SolutionPlanStore:
     ) -> SolutionObjective:
         """A new solution objective from ``body`` (title, draws_from, committed); ``trains`` are the
         solution's trains' boards, which the objectives it draws from must be of."""
+        values = objective_fields({"title": None, "draws_from": None, "committed": True, **body}, trains)
         made = SolutionObjective(
-            new_id(),
-            OBJECTIVE_TITLE.clean("title", body.get("title")),
-            draws_from(body.get("draws_from"), trains),
-            COMMITTED.clean("committed", body.get("committed", True)),
-            None,
-            None,
-            actor.name,
+            new_id(), values["title"], values["draws_from"], values["committed"], None, None, actor.name
         )
         self.solutions.solution(solution_id)  # NotFound before anything is written
         with self.solutions.changing(solution_id) as conn:
@@ -128,6 +140,27 @@ class SolutionPlanStore:
                 )
             )
         return made
+
+    def change_objective(
+        self,
+        solution_id: str,
+        objective_id: str,
+        body: Mapping[str, Any],
+        trains: Mapping[str, BoardState],
+    ) -> SolutionObjective:
+        """An objective's title, commitment and/or the trains' objectives it draws from: only those
+        ``body`` names change, each checked as for a new objective; its BV stays (the BOs')."""
+        values = objective_fields(body, trains)
+        with self.solutions.changing(solution_id) as conn:
+            row = _locked(conn, OBJECTIVE, solution_id, objective_id, "objective")
+            stored = {k: list(v) if k == "draws_from" else v for k, v in values.items()}
+            conn.execute(update(OBJECTIVE).where(OBJECTIVE.c.id == objective_id).values(**stored))
+        return replace(_objective(row), **values)
+
+    def delete_objective(self, solution_id: str, objective_id: str) -> None:
+        """An objective gone, and its BV from the solution's total; the trains' objectives stay."""
+        with self.solutions.changing(solution_id) as conn:
+            _delete(conn, OBJECTIVE, solution_id, objective_id, "objective")
 
     def set_bv(self, solution_id: str, objective_id: str, body: Mapping[str, Any]) -> dict[str, int | None]:
         """Business value given to an objective: ``planned_bv`` (1–10) and/or ``actual_bv`` (0–10, at
@@ -152,14 +185,8 @@ class SolutionPlanStore:
     # --- risks ------------------------------------------------------------------------------------
 
     def add_risk(self, solution_id: str, actor: SolutionActor, body: Mapping[str, Any]) -> SolutionRisk:
-        made = SolutionRisk(
-            new_id(),
-            RISK_TITLE.clean("title", body.get("title")),
-            RISK_DESCRIPTION.clean("description", body.get("description")),
-            Roam.UNROAMED,
-            "",
-            actor.name,
-        )
+        values = risk_fields({"title": None, "description": None, **body})
+        made = SolutionRisk(new_id(), values["title"], values["description"], Roam.UNROAMED, "", actor.name)
         self.solutions.solution(solution_id)
         with self.solutions.changing(solution_id) as conn:
             conn.execute(
@@ -176,17 +203,26 @@ class SolutionPlanStore:
             )
         return made
 
+    def change_risk(self, solution_id: str, risk_id: str, body: Mapping[str, Any]) -> SolutionRisk:
+        """A risk's title and/or description (only those ``body`` names), checked as for a new risk; its
+        ROAM, owner and who raised it stay."""
+        values = risk_fields(body)
+        with self.solutions.changing(solution_id) as conn:
+            row = _locked(conn, RISK, solution_id, risk_id, "risk")
+            conn.execute(update(RISK).where(RISK.c.id == risk_id).values(**values))
+        return replace(_risk(row), **values)
+
+    def delete_risk(self, solution_id: str, risk_id: str) -> None:
+        with self.solutions.changing(solution_id) as conn:
+            _delete(conn, RISK, solution_id, risk_id, "risk")
+
     def roam(self, solution_id: str, risk_id: str, body: Mapping[str, Any]) -> SolutionRisk:
         """ROAM a risk (and name its owner; an Owned risk needs one), by a train's rule (board/risks)."""
         with self.solutions.changing(solution_id) as conn:
-            row = conn.execute(
-                select(RISK).where(RISK.c.id == risk_id, RISK.c.solution_id == solution_id).with_for_update()
-            ).first()
-            if row is None:
-                raise NotFound("this solution has no such risk")
+            row = _locked(conn, RISK, solution_id, risk_id, "risk")
             state, owner = roamed(body.get("roam"), body.get("owner", row.owner))
             conn.execute(update(RISK).where(RISK.c.id == risk_id).values(roam=state.value, owner=owner))
-        return SolutionRisk(row.id, row.title, row.description, state, owner, row.raised_by)
+        return replace(_risk(row), roam=state, owner=owner)
 
     # --- the vote ---------------------------------------------------------------------------------
 

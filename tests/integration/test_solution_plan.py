@@ -70,6 +70,9 @@ class Room:
                 for t in PLAN_TABLES
             }
 
+    def version(self) -> int:
+        return self.server.services.solutions.solution(self.id).version
+
 
 @pytest.fixture
 def room(live_server: LiveServer) -> Room:
@@ -138,9 +141,13 @@ def ops(
             "/objectives",
             {"title": "One checkout", "draws_from": [room.train_objective]},
         ),
+        ("objective.update", "PUT", f"/objectives/{objective}", {"title": "Base, typed right"}),
         ("objective.set_bv", "PUT", f"/objectives/{objective}/bv", {"planned_bv": 5}),
         ("risk.create", "POST", "/risks", {"title": "Late vendor"}),
+        ("risk.update", "PUT", f"/risks/{risk}", {"description": "their API"}),
         ("risk.roam", "PUT", f"/risks/{risk}/roam", {"roam": "accepted"}),
+        ("objective.delete", "DELETE", f"/objectives/{objective}", None),
+        ("risk.delete", "DELETE", f"/risks/{risk}", None),
         ("vote.cast", "POST", f"/vote/{vote}/ballots", {"value": 4}),
         ("vote.close", "POST", f"/vote/{vote}/close", None),
         ("vote.open", "POST", "/vote", None),
@@ -160,7 +167,7 @@ def test_every_solution_role_on_every_post_pi_planning_op(
         before = room.rows()
         answer = room.call(role, method, path, json=body)
         if role in allowed:
-            assert answer.status_code in (200, 201), f"{role.value} {action}: {answer.text}"
+            assert answer.status_code in (200, 201, 204), f"{role.value} {action}: {answer.text}"
             assert room.rows() != before, f"{role.value} {action} changed nothing"
         else:
             assert answer.status_code == 403, f"{role.value} {action}: {answer.text}"
@@ -191,6 +198,22 @@ BAD_BODIES: list[tuple[str, str, str, Any]] = [
     ("sm", "POST", "/objectives", {"title": "x", "extra": 1}),
     ("sm", "POST", "/objectives", [{"title": "x"}]),
     ("sm", "POST", "/objectives", "[" * 200 + "]" * 200),
+    ("sm", "PUT", "/objectives/{objective}", '{"title": NaN}'),
+    ("sm", "PUT", "/objectives/{objective}", '{"committed": Infinity}'),
+    ("sm", "PUT", "/objectives/{objective}", {"committed": HUGE}),
+    ("sm", "PUT", "/objectives/{objective}", {"committed": "maybe"}),
+    ("sm", "PUT", "/objectives/{objective}", {"title": 5}),
+    ("sm", "PUT", "/objectives/{objective}", {"title": ""}),
+    ("sm", "PUT", "/objectives/{objective}", {"title": None}),
+    ("sm", "PUT", "/objectives/{objective}", {"title": "x" * 501}),
+    ("sm", "PUT", "/objectives/{objective}", {"draws_from": "nope"}),
+    ("sm", "PUT", "/objectives/{objective}", {"draws_from": [HUGE]}),
+    ("sm", "PUT", "/objectives/{objective}", {"draws_from": ["other/o1"]}),
+    ("sm", "PUT", "/objectives/{objective}", {"title": "x", "planned_bv": 9}),
+    ("sm", "PUT", "/objectives/{objective}", {}),
+    ("sm", "PUT", "/objectives/{objective}", [{"title": "x"}]),
+    ("sm", "PUT", "/objectives/nope", {"title": "x"}),
+    ("sm", "DELETE", "/objectives/nope", None),
     ("bo", "PUT", "/objectives/{objective}/bv", {"planned_bv": HUGE}),
     ("bo", "PUT", "/objectives/{objective}/bv", {"planned_bv": -HUGE}),
     ("bo", "PUT", "/objectives/{objective}/bv", '{"planned_bv": NaN}'),
@@ -207,6 +230,16 @@ BAD_BODIES: list[tuple[str, str, str, Any]] = [
     ("ste", "POST", "/risks", {"title": ["x"]}),
     ("ste", "POST", "/risks", {"title": "x", "description": "d" * 2001}),
     ("ste", "POST", "/risks", {"title": "x\u0007"}),
+    ("ste", "PUT", "/risks/{risk}", {"title": ["x"]}),
+    ("ste", "PUT", "/risks/{risk}", '{"title": NaN}'),
+    ("ste", "PUT", "/risks/{risk}", {"description": HUGE}),
+    ("ste", "PUT", "/risks/{risk}", {"description": "d" * 2001}),
+    ("ste", "PUT", "/risks/{risk}", {"title": "x\u0007"}),
+    ("ste", "PUT", "/risks/{risk}", {"title": ""}),
+    ("ste", "PUT", "/risks/{risk}", {"title": "x", "roam": "accepted"}),
+    ("ste", "PUT", "/risks/{risk}", {}),
+    ("ste", "PUT", "/risks/nope", {"title": "x"}),
+    ("ste", "DELETE", "/risks/nope", None),
     ("ste", "PUT", "/risks/{risk}/roam", {"roam": "ignored"}),
     ("ste", "PUT", "/risks/{risk}/roam", {"roam": 3}),
     ("ste", "PUT", "/risks/{risk}/roam", {"roam": "owned", "owner": {"n": "Rita"}}),
@@ -235,7 +268,7 @@ def test_bad_json_values_are_refused_with_why_and_change_nothing(live_server: Li
         "risk": room.ste("POST", "/risks", json={"title": "Base risk"}).json()["id"],
         "vote": room.ste("POST", "/vote").json()["id"],
     }
-    before = room.rows()
+    before, version = room.rows(), room.version()
     for who, method, path, body in BAD_BODIES:
         sent = {"content": body} if isinstance(body, str) else {"json": body}
         answer = room.call(
@@ -247,6 +280,7 @@ def test_bad_json_values_are_refused_with_why_and_change_nothing(live_server: Li
         refusal = answer.json()
         assert refusal["error"] and refusal["reason"], f"{method} {path} {body!r}: {refusal}"
         assert room.rows() == before, f"{method} {path} {body!r} was refused but changed something"
+    assert room.version() == version  # and no open page was told of a change
 
 
 def test_the_page_forms_do_every_op_and_show_it(room: Room) -> None:
@@ -282,6 +316,95 @@ def test_the_page_forms_do_every_op_and_show_it(room: Room) -> None:
     with room.server.client(room.sessions[sm]) as c:
         page = c.get(path + "/").text
     assert 'class="vote-result"' in page and 'data-value="2">2: 1<' in page and "Open a round" not in page
+
+
+def test_an_objective_or_risk_typed_wrong_is_changed_or_deleted_over_rest(room: Room) -> None:
+    bo, sm = SolutionRole.BUSINESS_OWNER, SolutionRole.SOLUTION_MANAGEMENT
+    ids = [room.ste("POST", "/objectives", json={"title": t}).json()["id"] for t in ("Go lvie", "Two")]
+    for objective, bv in zip(ids, (8, 3), strict=True):
+        room.call(bo, "PUT", f"/objectives/{objective}/bv", json={"planned_bv": bv})
+    body = {"title": "Go <live>", "committed": False, "draws_from": [room.train_objective]}
+    changed = room.call(sm, "PUT", f"/objectives/{ids[0]}", json=body)
+    assert changed.status_code == 200, changed.text
+    assert {k: changed.json()[k] for k in (*body, "planned_bv", "created_by")} == {
+        **body,
+        "planned_bv": 8,  # the BOs' value stays
+        "created_by": "Sofia",
+    }
+    only_title = room.call(sm, "PUT", f"/objectives/{ids[0]}", json={"title": "Go live"}).json()
+    assert (only_title["committed"], only_title["draws_from"]) == (False, [room.train_objective])
+    assert room.ste("PUT", f"/objectives/{ids[0]}", json={"committed": True}).json()["title"] == "Go live"
+    assert room.ste("GET", "/objectives").json()["planned_bv"] == 11
+    assert room.call(sm, "DELETE", f"/objectives/{ids[0]}").status_code == 204
+    listed = room.ste("GET", "/objectives").json()
+    assert [o["id"] for o in listed["objectives"]] == [ids[1]] and listed["planned_bv"] == 3
+    again = room.call(sm, "DELETE", f"/objectives/{ids[0]}")
+    assert again.status_code == 404 and again.json()["reason"] == "this solution has no such objective"
+    gone = room.call(sm, "PUT", f"/objectives/{ids[0]}", json={"title": "x"})
+    assert gone.status_code == 404
+
+    risk = room.call(SolutionRole.SUPPLIER, "POST", "/risks", json={"title": "Lte API"}).json()["id"]
+    room.ste("PUT", f"/risks/{risk}/roam", json={"roam": "owned", "owner": "Rita"})
+    fixed = room.ste("PUT", f"/risks/{risk}", json={"title": "Late API", "description": "v2"}).json()
+    assert fixed == {
+        "id": risk,
+        "title": "Late API",
+        "description": "v2",
+        "roam": "owned",
+        "owner": "Rita",
+        "raised_by": "Acme",
+    }
+    supplier = room.call(SolutionRole.SUPPLIER, "DELETE", f"/risks/{risk}")
+    assert (
+        supplier.status_code == 403
+        and supplier.json()["reason"] == "a supplier may not delete a solution risk"
+    )
+    assert room.call(SolutionRole.STE, "DELETE", f"/risks/{risk}").status_code == 204
+    assert room.ste("GET", "/risks").json() == {"risks": []}
+    assert room.call(SolutionRole.STE, "PUT", f"/risks/{risk}", json={"title": "x"}).status_code == 404
+
+
+def test_the_page_changes_and_deletes_an_objective_and_a_risk_by_its_forms(room: Room) -> None:
+    sm, ste = SolutionRole.SOLUTION_MANAGEMENT, SolutionRole.STE
+    path = f"/s/{room.id}"
+
+    def post(role: SolutionRole, where: str, **form: Any) -> httpx.Response:
+        with room.server.client(room.sessions[role]) as c:
+            return c.post(path + where, data=form)
+
+    def page(role: SolutionRole) -> str:
+        with room.server.client(room.sessions[role]) as c:
+            return c.get(path + "/").text
+
+    objective = room.ste("POST", "/objectives", json={"title": "Go lvie"}).json()["id"]
+    room.call(SolutionRole.BUSINESS_OWNER, "PUT", f"/objectives/{objective}/bv", json={"planned_bv": 6})
+    risk = room.ste("POST", "/risks", json={"title": "Lte API"}).json()["id"]
+    seen = page(sm)
+    assert f'action="/s/{room.id}/objectives/{objective}/delete"' in seen and "Save the objective" in seen
+    assert "Save the risk" not in seen and "Delete the risk" not in seen  # the STE's, not SM's
+    assert "Save the objective" not in page(SolutionRole.SUPPLIER)
+    changed = post(
+        sm, f"/objectives/{objective}", title="Go <live>", committed="true", draws_from=[room.train_objective]
+    )
+    assert changed.status_code == 303 and changed.headers["location"].endswith("#plan")
+    (read,) = room.ste("GET", "/objectives").json()["objectives"]
+    assert (read["title"], read["draws_from"], read["planned_bv"]) == ("Go <live>", [room.train_objective], 6)
+    untick = post(sm, f"/objectives/{objective}", title="Go <live>", committed="false")
+    assert untick.status_code == 303
+    (read,) = room.ste("GET", "/objectives").json()["objectives"]
+    assert (read["committed"], read["draws_from"]) == (False, [])
+    empty = post(sm, f"/objectives/{objective}", title="  ")
+    assert empty.status_code == 422 and "must not be empty" in empty.text
+    refused = post(SolutionRole.SUPPLIER, f"/risks/{risk}", title="Late API")
+    assert refused.status_code == 403 and "a supplier may not change a solution risk" in refused.text
+    assert post(ste, f"/risks/{risk}", title="Late <API>", description="v2").status_code == 303
+    seen = page(ste)
+    assert "Go &lt;live&gt;" in seen and "Late &lt;API&gt;" in seen and "Delete the risk" in seen
+    assert post(sm, f"/objectives/{objective}/delete").status_code == 303
+    assert post(ste, f"/risks/{risk}/delete").status_code == 303
+    seen = page(ste)
+    assert "No solution objectives yet." in seen and "No solution risks yet." in seen
+    assert post(ste, f"/risks/{risk}/delete").status_code == 404
 
 
 def test_a_database_of_migration_0009_with_a_solution_upgrades_to_0010(tmp_path: Path) -> None:
@@ -333,6 +456,12 @@ def test_every_change_reaches_each_open_page_live_as_its_role_sees_it(live_serve
             await client.wait_welcome()
         room.ste("POST", "/objectives", json={"title": "Go <live>"})
         await bo.wait_until(lambda: any("Go &lt;live&gt;" in p and "Give BV" in p for p in plans(bo)))
+        # A change and a delete are told as the rest is (the last part the page got shows it).
+        objective = room.ste("GET", "/objectives").json()["objectives"][0]["id"]
+        room.ste("PUT", f"/objectives/{objective}", json={"title": "Go <later>"})
+        await bo.wait_until(lambda: "Go &lt;later&gt;" in plans(bo)[-1])
+        room.ste("DELETE", f"/objectives/{objective}")
+        await bo.wait_until(lambda: "No solution objectives yet." in plans(bo)[-1])
         vote = room.ste("POST", "/vote").json()["id"]
         cast = room.call(SolutionRole.BUSINESS_OWNER, "POST", f"/vote/{vote}/ballots", json={"value": 3})
         assert cast.status_code == 200

@@ -14,7 +14,9 @@ from board.solution_plan import (
     SolutionPlan,
     VoteRound,
     draws_from,
+    objective_fields,
     open_refusal,
+    risk_fields,
     round_refusal,
     solution_predictability,
 )
@@ -22,8 +24,12 @@ from tests.unit.plan_builder import Session
 
 PLAN_ACTIONS = {
     "objective.create": {SolutionRole.STE, SolutionRole.SOLUTION_MANAGEMENT},
+    "objective.update": {SolutionRole.STE, SolutionRole.SOLUTION_MANAGEMENT},
+    "objective.delete": {SolutionRole.STE, SolutionRole.SOLUTION_MANAGEMENT},
     "objective.set_bv": {SolutionRole.BUSINESS_OWNER},
     "risk.create": set(SolutionRole),
+    "risk.update": {SolutionRole.STE},
+    "risk.delete": {SolutionRole.STE},
     "risk.roam": {SolutionRole.STE},
     "vote.open": {SolutionRole.STE},
     "vote.cast": set(SolutionRole),
@@ -74,6 +80,27 @@ def test_an_objective_draws_only_from_objectives_of_the_solutions_trains() -> No
     ):
         with pytest.raises(Invalid, match=why):
             draws_from(bad, trains)
+
+
+def test_a_change_checks_only_the_fields_it_names_by_a_new_ones_rules_and_names_at_least_one() -> None:
+    trains = {"a": train("a", "Cards", ("o1",))}
+    assert objective_fields({"title": " Go live "}, trains) == {"title": "Go live"}
+    assert objective_fields({"committed": "false", "draws_from": ["a/o1"]}, trains) == {
+        "committed": False,
+        "draws_from": ("a/o1",),
+    }
+    assert risk_fields({"description": "API"}) == {"description": "API"}
+    for bad, why in (
+        (lambda: objective_fields({}, trains), "give title, committed or draws_from"),
+        (lambda: objective_fields({"title": ""}, trains), "must not be empty"),
+        (lambda: objective_fields({"title": "x" * 501}, trains), "500"),
+        (lambda: objective_fields({"draws_from": ["a/o9"]}, trains), "no such objective"),
+        (lambda: risk_fields({}), "give title or description"),
+        (lambda: risk_fields({"title": None}), "must not be empty"),
+        (lambda: risk_fields({"description": 5}), "must be text"),
+    ):
+        with pytest.raises(Invalid, match=why):
+            bad()
 
 
 def test_roam_is_one_rule_an_owned_risk_needs_an_owner() -> None:
