@@ -51,10 +51,16 @@ def test_an_ste_and_a_business_owner_agree_an_objective_and_vote_seen_live(
     expect(objective.locator(".objective-title")).to_have_text("Instant payments in 3 <countries>")
     expect(objective.locator(".objective-draws")).to_contain_text("Cards ART · Atlas: Instant payments live")
 
+    ste.locator(".objective-change summary").click()  # the STE sees a typo and opens Change
     bo.get_by_label("Business value of Instant payments in 3 <countries>").select_option("8")
     bo.get_by_role("button", name="Give BV").click()
     expect(ste.locator(".objective-bv")).to_have_attribute("data-planned-bv", "8")  # the STE's page, live
     expect(ste.locator(".bv-total")).to_contain_text("8")
+    expect(ste.locator(".objective-change")).to_have_attribute("open", "")  # the live swap left it open
+    ste.get_by_label("Title of Instant payments in 3 <countries>").fill("Instant payments in 3 countries")
+    ste.get_by_role("button", name="Save the objective").click()
+    expect(objective.locator(".objective-title")).to_have_text("Instant payments in 3 countries")  # live
+    expect(objective.locator(".objective-bv")).to_have_attribute("data-planned-bv", "8")  # its BV stays
 
     ste.get_by_role("button", name="Open a round").click()
     bo.get_by_role("button", name="Vote 4").click()
@@ -68,5 +74,9 @@ def test_an_ste_and_a_business_owner_agree_an_objective_and_vote_seen_live(
     screenshot(ste, "solution-post-pi-planning")
     for page in (ste, bo):  # each role's controls, after the live swaps: no serious accessibility problem
         assert serious_violations(page) == [], serious_violations(page)
+    ste.locator(".objective-delete summary").click()
+    ste.get_by_role("button", name="Delete the objective").click()
+    expect(bo.locator(".solution-objectives .empty")).to_have_text("No solution objectives yet.")  # live
+    expect(bo.locator(".bv-total")).to_have_count(0)
     ste_context.close()
     bo_context.close()
