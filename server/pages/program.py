@@ -63,7 +63,9 @@ class Cell:
 
     @property
     def dom_id(self) -> str:
-        return f"cell-{self.team.id}-{self.iteration.id}"
+        # The team id's length first: ids may hold "-" (an imported "it-3"), and team "a-b" in
+        # iteration "c" must not be team "a" in iteration "b-c".
+        return f"cell-{len(self.team.id)}-{self.team.id}-{self.iteration.id}"
 
     @property
     def load_percent(self) -> int | None:

@@ -53,7 +53,7 @@ def test_a_move_sends_only_the_cells_strings_and_counters_it_changed(
     # Of Atlas's row, the two cells the card left and reached and the label (its conflict mark); of
     # Comet's, the cell of its Checkout card, now in conflict, and the label; of the strings list, only
     # the dependency whose state changed. No row, nor the whole list, is sent again.
-    changed = ["team-atlas", "cell-atlas-it2", "cell-atlas-it4", "team-comet", "cell-comet-it3"]
+    changed = ["team-atlas", "cell-5-atlas-it2", "cell-5-atlas-it4", "team-comet", "cell-5-comet-it3"]
     changed += ["dep-dep1", "deps-summary", "counters"]
     assert OOB_IDS.findall(html["program"]) == changed
     assert 'data-state="conflict"' in html["program"]
@@ -67,7 +67,7 @@ def test_a_move_sends_only_the_cells_strings_and_counters_it_changed(
     state = live_server.services.op_path.state(board.id)
     with rendering_for(Viewer(Actor("", "", Role.RTE), locked=False)):
         rows = {r.id: r for r in program_regions(build_program(state))}
-    for team, cell in (("atlas", "cell-atlas-it4"), ("comet", "cell-comet-it3")):
+    for team, cell in (("atlas", "cell-5-atlas-it4"), ("comet", "cell-5-comet-it3")):
         whole = rows[f"row-{team}"]
         assert whole.parts is not None
         assert whole.parts[cell].strip() in html["program"].replace(' hx-swap-oob="outerHTML"', "")
