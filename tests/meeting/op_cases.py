@@ -207,6 +207,23 @@ def _dependency_provided(a: Arena, role: str) -> OpBody:
     return a.on("dependency", dep, "")
 
 
+@case("crosstrain.mirror")
+def _crosstrain_mirror(a: Arena, role: str) -> OpBody:
+    """Another train's request, written on this board: only the solution does it (no role may)."""
+    args = {"seq": 1, "provider_team_id": a.team_a, "need": a.unique("Tokens")}
+    args["requester_train"] = "other/dep"
+    return {"type": "crosstrain.mirror", "target": f"x-{next(a._counter)}", "args": args}
+
+
+@case("crosstrain.answer")
+def _crosstrain_answer(a: Arena, role: str) -> OpBody:
+    """Another train's answer, written onto this board's request: only the solution does it."""
+    dep = a.make(
+        "dependency.create", need=a.unique("Tokens"), requesting_team_id=a.team_a, provider_team_id=a.team_b
+    )
+    return a.on("dependency", dep, "", seq=1, status="accepted")
+
+
 def _request_of_team_a(a: Arena) -> str:
     return a.make(
         "dependency.create", need=a.unique("Feed"), requesting_team_id=a.team_b, provider_team_id=a.team_a
