@@ -28,7 +28,7 @@ from board.cross_train import mirror_id
 from board.model import BoardState, Dependency, Feature
 from board.solution import STE
 from server.app import create_app
-from server.doors.solutions import split_capability
+from server.doors.capabilities import split_capability
 from server.settings import Settings
 from server.store.provision import FOUNDER, create_board_with_rte
 from server.store.solutions import solution_cookie_name

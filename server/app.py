@@ -17,6 +17,7 @@ from board.errors import PiboardError
 from server.clock import CLOCK
 from server.doors import (
     boards,
+    capabilities,
     files,
     forms,
     health,
@@ -261,6 +262,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         solutions.router,
         solutions.train_router,
         solutions.page_router,
+        capabilities.router,
+        capabilities.page_router,
         solution_board.router,
         solution_exports.router,
         solution_plan.router,

@@ -27,8 +27,8 @@ from board.execution import dependency_health
 from board.model import Dependency, DependencyState, Feature, Role, Story, StoryStatus, Team
 from board.solution import Progress, capability_feature_id, feature_progress
 from server.app import build_services
+from server.doors.capabilities import split_capability
 from server.doors.deps import Services
-from server.doors.solutions import split_capability
 from server.settings import Settings
 from server.store.op_path import new_id
 from server.watch.trackers.sync import sync_actor
