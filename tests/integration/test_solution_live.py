@@ -24,7 +24,7 @@ from tests.integration.test_solutions import (
     split,
     train_link,
 )
-from tests.live.client import LiveClient, run_async
+from tests.live.client import LiveClient, eventually, run_async
 
 
 async def solution_socket(
@@ -243,9 +243,9 @@ def test_the_hub_follows_a_train_only_while_a_solution_page_watches_it(live_serv
         # The heartbeat and the shutdown cover the page's socket (an earlier test's closed page, on
         # this module's server, may still be on its way out).
         await client.wait_until(lambda: len(hub.followers) == 1)
-        await client.close()
-        await client.wait_until(lambda: a.id not in hub.channels and b.id not in hub.channels)
-        await client.wait_until(lambda: not hub.followers)
+        await client.close()  # a closed client's own wait would end at its close: wait on the hub
+        await eventually(lambda: a.id not in hub.channels and b.id not in hub.channels, "trains let go")
+        await eventually(lambda: not hub.followers, "no follower left")
 
     run_async(scenario())
 

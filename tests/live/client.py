@@ -249,6 +249,15 @@ async def read_until_close(sock: socket.socket, timeout: float) -> int | None:
     return None
 
 
+async def eventually(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Wait until ``predicate`` holds, whatever any client's socket does meanwhile (after a close)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        await asyncio.sleep(0.01)
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the same session)
     keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start."""
