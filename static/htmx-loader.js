@@ -87,12 +87,23 @@
   }
 
   // htmx starts itself on DOMContentLoaded, or at once when the document is complete; loaded in
-  // between, it would wait for an event that has passed: start it as it would have started.
+  // between, it would wait for an event that has passed. Its own start (the page processed, and the
+  // listener that makes hx-sync's "replace" abort a request on its way) is kept here and run once
+  // every script is in, the ws extension too.
+  var lateStarts = [];
+  var addListener = document.addEventListener;
+  document.addEventListener = function (type, listener, options) {
+    if (type === "DOMContentLoaded" && contentLoaded && document.readyState !== "complete") {
+      lateStarts.push(listener);
+      return;
+    }
+    return addListener.call(this, type, listener, options);
+  };
   function ensureStarted() {
-    if (!contentLoaded || document.readyState === "complete") return;
-    var meta = document.querySelector('meta[name="htmx-config"]');
-    if (meta) Object.assign(window.htmx.config, JSON.parse(meta.content));
-    window.htmx.process(document.body);
+    document.addEventListener = addListener;
+    var starts = lateStarts;
+    lateStarts = [];
+    starts.forEach(function (start) { start(); });
   }
 
   function ready(source) {
