@@ -7,6 +7,7 @@
     .venv/bin/python bench/fanout.py --kinds all --clients 300 --rate 10   # each kind of edit
     .venv/bin/python bench/fanout.py --issue --json          # every case of issue 13, as JSON
     .venv/bin/python bench/fanout.py --restart --restart-pg --html --clients 300   # issue 27's restarts
+    .venv/bin/python bench/fanout.py --issue27 --json        # every figure of issue 27's goal, one run
 
 One driver (this process) runs the same work against three servers started side by side in the same
 run, each a subprocess of its own (so its RSS is its own):
@@ -1219,6 +1220,32 @@ ISSUE_CASES = [
 ]
 
 
+async def issue27(b: Bench, seconds: float, printing: bool) -> dict[str, Any]:
+    """Every figure of issue 27's goal in one run, each beside the floor (and the relay where it
+    applies): 1,000 JSON screens at 20 edits/s (first, so that its KB per connection is a fresh
+    server's), each kind of edit at 300 browser screens × 10/s, the highest rate at 1,000, the arrival
+    of 1,000, and the restart with 300 browser screens (one process on SQLite; two on PostgreSQL)."""
+    results = await b.case("json", 1000, 20.0, seconds)
+    for kind in EDIT_KINDS:
+        results += await b.case("html", 300, 10.0, seconds, kind)
+    if printing:
+        print_rows([asdict(r) for r in results])
+    found = await b.max_rate(1000, seconds)
+    arrivals = await b.arrival(1000)
+    restarts = [await restart_case(b, kind, "html", 300, True) for kind in b.kinds("html")]
+    restarts.append(await restart_pg_case(b, "html", 300, True))
+    if printing:
+        print_max_rate(found)
+        print_arrivals(arrivals)
+        print_restarts(restarts)
+    return {
+        "results": [asdict(r) for r in results],
+        "max_rate": [asdict(m) for m in found],
+        "arrival": [asdict(r) for r in arrivals],
+        "restart": [asdict(r) for r in restarts],
+    }
+
+
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "load_avg_before": list(os.getloadavg()),
@@ -1226,6 +1253,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "max_rate": [],
         "notes": [],
     }
+    if args.issue27:
+        with tempfile.TemporaryDirectory() as tmp, Bench(args.servers, args.ws, tmp) as b:
+            out["notes"] = b.notes
+            out.update(await issue27(b, args.seconds, not args.json))
+        out["load_avg_after"] = list(os.getloadavg())
+        return out
     cases: list[tuple[str, int, float]]
     if args.issue:
         cases = ISSUE_CASES
@@ -1328,6 +1361,9 @@ def main() -> None:
     parser.add_argument("--max-rate", action="store_true", help="climb the edit rate until p99 passes 1 s")
     parser.add_argument(
         "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"
+    )
+    parser.add_argument(
+        "--issue27", action="store_true", help="every figure of issue 27's goal, in one run (~15 min)"
     )
     parser.add_argument(
         "--arrival", action="store_true", help="N screens open their socket at once (issue 27)"
