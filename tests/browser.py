@@ -11,12 +11,13 @@ stops ``asyncio.run`` in other tests: so the driver lives for one test module at
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from tests.conftest import BoardHandle, LiveServer, start_server
 from tests.phone import PHONE
@@ -149,6 +150,14 @@ def solution_from_home(
     page.get_by_role("button", name="Create the solution").click()
     page.wait_for_url(re.compile(r"/s/[\w-]+/$"))
     return context, page
+
+
+def wait_until_held(page: Page, held: list[Route]) -> None:
+    """Until a route handler that keeps requests back has one (handlers run while the page waits)."""
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the page never asked for it"
+        page.wait_for_timeout(50)
 
 
 def screenshot(page: Page, name: str) -> Path:

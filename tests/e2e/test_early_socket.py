@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Route, WebSocket
 
+from tests.browser import wait_until_held
 from tests.conftest import LiveServer, create_board, start_server
 from tests.meeting.browser import wait_live
 
@@ -111,10 +112,7 @@ def test_the_page_is_live_before_its_editors_come_and_they_open_once_in(
         page.goto(f"{server.url}/b/{board.id}/team/{team}", wait_until="commit")
         wait_live(page)
         # The editors' bundle is asked for (Playwright's route handler runs a little after the request).
-        for _ in range(200):
-            if held:
-                break
-            page.wait_for_timeout(50)
+        wait_until_held(page, held)
         assert len(held) == 1, "the page asks for its editors' bundle"
         assert page.evaluate("typeof window.piboardConfirm") == "undefined", "it has not run yet"
         assert page.locator("#conn-status").get_attribute("data-state") == "live"

@@ -5,7 +5,6 @@ up through the pages a Release Train Engineer uses (home page, admin, team break
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from server.store.auth import session_cookie_name
 from tests.axe import serious_violations
-from tests.browser import CDN, LAPTOP, PageAs, screenshot
+from tests.browser import CDN, LAPTOP, PageAs, screenshot, wait_until_held
 from tests.conftest import BoardHandle, LiveServer
 from tests.meeting.browser import wait_live
 
@@ -188,13 +187,6 @@ def hold_htmx(page: Page) -> list[Route]:
     page.route(CDN, lambda route: None)
     page.route(re.compile(r"/static/vendor/htmx-\d"), lambda route: held.append(route))
     return held
-
-
-def wait_until_held(page: Page, held: list[Route]) -> None:
-    deadline = time.monotonic() + 10
-    while not held:  # the page has not asked for the vendored htmx yet
-        assert time.monotonic() < deadline, "the page never asked for htmx"
-        page.wait_for_timeout(50)
 
 
 def test_a_moment_picked_before_htmx_has_arrived_is_shown_once_it_has(train: Train, page_as: PageAs) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import Error as PlaywrightError
 from test_doors_jira import jira_target
 from test_jira import FIXTURES
 
-from tests.browser import PageAs, board_from_home
+from tests.browser import PageAs, board_from_home, wait_until_held
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -53,11 +53,7 @@ def test_a_new_board_from_a_jira_export_through_the_mapping_step(
 
     page.route("**/import/jira?preview=true", hold_the_first)
     page.get_by_role("button", name="Preview").click()
-    for _ in range(500):  # until the route has it (route handlers run while the page waits)
-        if held:
-            break
-        page.wait_for_timeout(10)
-    assert held
+    wait_until_held(page, held)
     result.locator("select[data-choice='type:Task']").select_option("type:Task=skip")
     with contextlib.suppress(PlaywrightError):  # the browser dropped that request: nothing to answer
         held[0].continue_()
