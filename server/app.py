@@ -57,6 +57,7 @@ from server.live.presence_bridge import PRESENCE_CHANNEL, PresenceBridge
 from server.pages.templating import STATIC
 from server.settings import Settings, get_settings
 from server.store.auth import ACCESS_CHANNEL
+from server.store.db import close_engine
 from server.store.solutions import SOLUTION_CHANNEL
 from server.store.storage import open_storage
 from server.transfer.common import FileRefused
@@ -200,12 +201,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for task in background:
             task.start()
         yield
-        for task in reversed(background):
-            await task.stop()
-        await hooks.stop()
-        await hub.stop()
-        await asyncio.to_thread(services.op_path.close)  # the snapshots handed over are stored first
-        services.engine.dispose()
+        try:
+            for task in reversed(background):
+                await task.stop()
+            await hooks.stop()
+            await hub.stop()
+        finally:  # whatever fails on the way down, the database's connections are closed
+            await asyncio.to_thread(services.op_path.close)  # the snapshots handed over are stored first
+            await asyncio.to_thread(close_engine, services.engine)
 
     app = FastAPI(
         title="piboard",

@@ -8,6 +8,7 @@ board). Everything else (join links, participants) supports the doors.
 from __future__ import annotations
 
 import ast
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url as engine_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, SQLModel
 
 from server.package_files import package_folder
@@ -332,6 +334,16 @@ def make_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def close_engine(engine: Engine, wait: float = 5.0) -> None:
+    """Close the engine's connections, the ones still in use included once they are back (up to ``wait``
+    seconds). ``dispose`` alone closes only the idle ones: a read still running in a worker thread as the
+    server stops would return its connection to a pool nobody closes, left to the garbage collector."""
+    deadline = time.monotonic() + wait
+    while isinstance(engine.pool, QueuePool) and engine.pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:
