@@ -70,9 +70,9 @@ class Presence:
         self._changes: dict[str, tuple[float, float]] = {}
         # Frames queued per board, summed over its screens (tests/live/test_arrival.py counts them).
         self.frames_sent = 0
-        # Per board: the list, and the count, its screens were last told, and the screens told it
-        # (those get only what changed since).
-        self._told: dict[str, tuple[int, dict[str, Person], set[Connection]]] = {}
+        # Per board: the list its screens were last told, and the screens told it (those get only what
+        # changed since).
+        self._told: dict[str, tuple[dict[str, Person], set[Connection]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def open(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -179,10 +179,11 @@ class Presence:
             self._published[board_id] = local
             self.on_local(board_id, local)
         count, listed = self.listed(board_id)
-        told_count, told_list, told = self._told.get(board_id, (0, {}, set()))
-        change = None
-        if count != told_count or listed != told_list:
-            change = presence_change_frame(count, *list_changes(told_list, listed))
+        told_list, told = self._told.get(board_id, ({}, set()))
+        # Sent even when the list is back where it was (someone came and went within the moment): a
+        # page that fetched the list meanwhile (the RTE's People panel does, on every frame) may show
+        # the visitor, and only a frame makes it fetch again.
+        change = presence_change_frame(count, *list_changes(told_list, listed))
         whole = ""
         now_told: set[Connection] = set()
         for conn in list(self.connections_of(board_id)):
@@ -194,7 +195,6 @@ class Presence:
             else:
                 whole = whole or presence_frame(count, list(listed.values()))
                 frame = whole
-            if frame is not None:
-                conn.send(frame)
-                self.frames_sent += 1
-        self._told[board_id] = (count, listed, now_told)
+            conn.send(frame)
+            self.frames_sent += 1
+        self._told[board_id] = (listed, now_told)

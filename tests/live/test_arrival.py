@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from websockets.exceptions import ConnectionClosed
 
+from server.live import presence
 from tests.conftest import BoardHandle
 from tests.live.client import LiveClient, run_async
 
@@ -153,6 +155,34 @@ def test_a_screen_that_has_the_list_is_told_only_who_came_and_who_went(board: Bo
         assert gone == [{"type": "presence_change", "count": 1, "added": [], "removed": [key]}]
         for c in room:
             await c.close()
+
+    run_async(scenario())
+
+
+def test_a_visit_within_the_moment_presence_waits_still_ends_in_a_frame(
+    board: BoardHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone who comes and goes before the list is still leaves it as it was; the screens are told all
+    the same (a change that adds and removes nothing). A page that fetched the list meanwhile, as the
+    RTE's People panel does on every frame, may show the visitor, and only a frame makes it look again:
+    without it the panel kept a person in the breakout they had just left."""
+    # A moment long enough that the whole visit falls inside it on a loaded machine too.
+    monkeypatch.setattr(presence, "PRESENCE_DEBOUNCE_SECONDS", 2.0)
+    monkeypatch.setattr(presence, "PRESENCE_MAX_WAIT_SECONDS", 6.0)
+    server = board.server
+    watcher, visitor = board.join("observer", "Watcher"), board.join("observer", "Vic Visitor")
+
+    async def scenario() -> None:
+        screen = await LiveClient.connect(server.ws_url, board.id, watcher, last_seq=None, name="screen")
+        await screen.wait_until(lambda: screen.presence is not None, 10)
+        seen = len(screen.frames)
+        visit = await LiveClient.connect(server.ws_url, board.id, visitor, last_seq=None, name="visit")
+        await visit.wait_welcome()
+        await visit.close()
+        await screen.wait_until(lambda: any(f["type"] in PRESENCE_FRAMES for f in screen.frames[seen:]), 15)
+        told = [f for f in screen.frames[seen:] if f["type"] in PRESENCE_FRAMES]
+        assert told == [{"type": "presence_change", "count": 1, "added": [], "removed": []}]
+        await screen.close()
 
     run_async(scenario())
 
