@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
+from server.cli import uvicorn_options
 from server.clock import CLOCK, Clock
 from server.settings import Settings, get_settings
 from server.store.db import engine_url, upgrade
@@ -97,8 +98,9 @@ def start_server(database_url: str, port: int | None = None, **overrides: Any) -
     )
     app = create_app(settings)
     port = port or free_port()
+    # As `piboard serve` runs it: our websocket protocol (deflate per connection, frames written at once).
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **uvicorn_options(settings)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,4 +1,5 @@
-"""Per-message deflate on the live socket, negotiated per connection (``PIBOARD_WS_DEFLATE``).
+"""The live socket's uvicorn protocol: per-message deflate negotiated per connection
+(``PIBOARD_WS_DEFLATE``), and frames written at once (``WRITE_NOW``).
 
 Measured on the demo ART (bench/live_frames.py, bench/README.md): a story moved sends a team page
 44 KB of HTML, 8 KB deflated; a page back after a drop gets the program board again, 131 KB, 16 KB
@@ -8,7 +9,12 @@ for a thousand screens on the room's LAN, where bandwidth is plenty, it would be
 a broadcast. So by default it is negotiated only with browsers that are not in the room: whose address
 (through ``PIBOARD_TRUSTED_PROXIES``, the address they forward) is public and not in
 ``PIBOARD_ROOM_NETWORKS``. The protocol is the same either way; a browser that does not offer deflate
-gets none."""
+gets none.
+
+The protocol also offers the app, in the ASGI scope's extensions, a way to write a text frame at once
+(server/live/connection.py, ``WRITE_NOW``): ASGI's ``send`` is a coroutine per frame, and a broadcast
+to a thousand screens through it is a thousand tasks woken and a thousand send chains run, where
+``websockets.broadcast`` (the floor in bench/fanout.py) writes each transport directly."""
 
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from server.doors.origin import client_address
+from server.live.connection import WRITE_NOW
 from server.settings import Network, Settings
 
 
@@ -55,5 +63,37 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
             if not deflate_wanted(settings, connection):
                 self.conn.available_extensions = []
             super().handle_connect(event)
+            if not self.close_sent:  # accepted by the websocket layer: the app is about to get its scope
+                self.scope["extensions"][WRITE_NOW] = {"write": self.write_now}
+
+        def write_now(self, text: str) -> bool:
+            """Write ``text`` as one frame now, if the socket is open and its transport takes more (not
+            paused by flow control, where ASGI's ``send`` would wait). False: nothing was written."""
+            if (
+                not self.handshake_complete
+                or self.close_sent
+                or self.disconnected
+                or self.initial_response is not None
+                or not self.writable.is_set()
+                or self.transport.is_closing()
+            ):
+                return False
+            try:
+                self.conn.send_text(_encoded(text))
+            except InvalidState:
+                return False
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            return True
 
     return LiveProtocol
+
+
+_last_encoded: tuple[str, bytes] = ("", b"")
+
+
+def _encoded(text: str) -> bytes:
+    """``text`` as UTF-8, encoded once for the many sockets a broadcast writes it to in a row."""
+    global _last_encoded
+    if _last_encoded[0] is not text:
+        _last_encoded = (text, text.encode())
+    return _last_encoded[1]

@@ -4,6 +4,12 @@ Each connection has a bounded send queue drained by its own sender task, so whoe
 never awaits the client: a client whose queue is full is dropped (close code 1013, "try again
 later") and catches up when it reconnects. A JSON client that has fallen a little behind gets what
 is queued for it as one array message.
+
+When the server offers it (:data:`WRITE_NOW`, our uvicorn protocol in server/doors/deflate.py), a frame
+for a connection with nothing queued or being sent is written at once, as ``websockets.broadcast``
+does: no queue, no wake-up of the sender task, no ASGI send chain. A broadcast to a thousand screens is
+then a thousand writes on one turn of the loop. Anything the socket cannot take at once (flow control)
+goes through the queue as before, so frames keep their order and a slow reader its bound.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from typing import Protocol
 
 from board import Actor
 from server.live.protocol import COALESCE_BYTES, CloseCode, Mode, as_array, close_reason
+
+# The ASGI scope extension by which the server offers to write a text frame at once: its "write" is a
+# callable taking the text, returning False when it wrote nothing (the socket paused, closing or not open).
+WRITE_NOW = "piboard.write_now"
 
 # A peer that stopped reading takes its close frame only when it reads again; give it that long
 # (the server's websocket layer aborts truly dead connections on its own keepalive timeout).
@@ -45,7 +55,8 @@ class InvalidTransition(RuntimeError):
 
 
 class Peer(Protocol):
-    """What a connection needs of a socket (Starlette's ``WebSocket`` is one)."""
+    """What a connection needs of a socket (Starlette's ``WebSocket`` is one; its ASGI ``scope`` may
+    offer :data:`WRITE_NOW`)."""
 
     async def send_text(self, data: str) -> None: ...
 
@@ -70,6 +81,7 @@ class Connection:
     close_code: int | None = None
     last_heard: float = field(default_factory=time.monotonic)
     sending_since: float | None = None  # when the send in progress began (None: not sending)
+    written_at_once: int = 0  # frames written on the spot (WRITE_NOW), not through the queue
     on_drop: Callable[[Connection], None] | None = None
     _closing_reason: str = field(default="", init=False)
     closed_event: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -79,6 +91,14 @@ class Connection:
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(self.queue_size)
+        scope = getattr(self.peer, "scope", None)
+        extensions = scope.get("extensions") if isinstance(scope, dict) else None
+        self._write_now: Callable[[str], bool] | None = ((extensions or {}).get(WRITE_NOW) or {}).get("write")
+
+    @property
+    def offers_write_now(self) -> bool:
+        """Whether the server lets this connection write frames at once (:data:`WRITE_NOW`)."""
+        return self._write_now is not None
 
     @property
     def closed(self) -> bool:
@@ -104,6 +124,15 @@ class Connection:
         """Queue a frame without waiting; a full queue drops the connection (it catches up on reconnect)."""
         if self.closed:
             return False
+        # Written at once only behind nothing: a frame queued or being sent goes first.
+        if (
+            self._write_now is not None
+            and self.sending_since is None
+            and self._queue.empty()
+            and self._write_now(frame)
+        ):
+            self.written_at_once += 1
+            return True
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
