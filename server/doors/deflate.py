@@ -23,8 +23,10 @@ from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.exceptions import InvalidState
+from websockets.exceptions import InvalidState, ProtocolError
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from server.doors.origin import client_address
 from server.live.connection import WRITE_NOW
@@ -78,22 +80,30 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
                 or self.transport.is_closing()
             ):
                 return False
+            conn = self.conn
+            if not conn.extensions and conn.state is State.OPEN and not conn.expect_continuation_frame:
+                # No extension (the room's sockets: no deflate) and a server's frames unmasked: the
+                # frame is the same bytes for every such socket, framed once per broadcast.
+                self.transport.write(_plain_frame(text))
+                return True
             try:
-                self.conn.send_text(_encoded(text))
-            except InvalidState:
+                conn.send_text(text.encode())
+            except (InvalidState, ProtocolError):
                 return False
-            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.write(b"".join(conn.data_to_send()))
             return True
 
     return LiveProtocol
 
 
-_last_encoded: tuple[str, bytes] = ("", b"")
+_last_frame: tuple[str, bytes] = ("", b"")
 
 
-def _encoded(text: str) -> bytes:
-    """``text`` as UTF-8, encoded once for the many sockets a broadcast writes it to in a row."""
-    global _last_encoded
-    if _last_encoded[0] is not text:
-        _last_encoded = (text, text.encode())
-    return _last_encoded[1]
+def _plain_frame(text: str) -> bytes:
+    """``text`` as a whole text frame from a server with no extension, as websockets would write it;
+    made once for the many sockets a broadcast writes it to in a row."""
+    global _last_frame
+    if _last_frame[0] is not text:
+        frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+        _last_frame = (text, frame)
+    return _last_frame[1]

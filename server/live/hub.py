@@ -58,6 +58,11 @@ from server.store.op_path import OpPath
 log = logging.getLogger("piboard.hub")
 
 MAX_EVENTS_PER_RENDER = 200
+# A board's next broadcast starts no sooner than this many times the last one took, from its start:
+# edits coming faster than a broadcast to every screen takes are sent together, as one message per
+# screen, rather than each costing every screen a write (and the loop all its time). An edit after a
+# quiet moment goes at once.
+BROADCAST_PACE = 2.0
 STOP_WAIT_SECONDS = 3.0
 CATCH_UPS_KEPT = 16  # catch-ups read for joiners kept per board until it moves on
 
@@ -86,6 +91,9 @@ class Channel:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
+    # When the last broadcast started and how long it took (BROADCAST_PACE), in monotonic seconds.
+    delivered_at: float = 0.0
+    delivered_in: float = 0.0
     # The seq each (view, audience) its browsers opened was rendered at, or is being rendered at.
     primed: dict[tuple[str, Audience], int] = field(default_factory=dict)
     # What joiners are sent, shared by those arriving together (a room reconnecting at once): the reset
@@ -412,12 +420,17 @@ class Hub:
                 await ch.wake.wait()
                 ch.wake.clear()
                 while ch.last_seq < ch.target:
+                    rest = ch.delivered_at + BROADCAST_PACE * ch.delivered_in - time.monotonic()
+                    if rest > 0:
+                        await asyncio.sleep(rest)
                     batch = await self._next_batch(ch)
                     if not batch:
                         break  # told of a seq whose row is not visible yet: the next notify resumes
                     state = await self._state_after(ch.board_id, batch[-1].seq)
                     batch += await self._shown_too(ch, batch[-1].seq, state.seq)
+                    ch.delivered_at = time.monotonic()
                     self._deliver(ch, state, batch)
+                    ch.delivered_in = time.monotonic() - ch.delivered_at
                     ch.last_seq = batch[-1].seq
                     ch.catch_ups.clear()  # a joiner reading them now reads the events that followed too
                     ch.resets.clear()

@@ -4,6 +4,7 @@ process (seq only, any order, any number of times) broadcasts each event once; t
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -208,3 +209,33 @@ def test_an_edit_broadcast_while_a_joiner_reads_what_it_missed_reaches_it(
         return [e["seq"] for e in client.events]
 
     assert run_async(scenario()) == [start + 1] == edited
+
+
+def test_edits_coming_faster_than_a_broadcast_takes_go_out_together(board: BoardHandle) -> None:
+    """A board whose broadcast takes long (a thousand screens) does not write every screen once per edit
+    while edits come faster than that (BROADCAST_PACE): what came meanwhile goes out as one message
+    per screen, each event once and in order."""
+    hub = board.server.app.state.hub
+    seq = board.read()["seq"]
+    edits = 5
+
+    def event_messages(client: LiveClient) -> int:
+        messages = [json.loads(m) for m in client.raw]
+        frames = [m if isinstance(m, list) else [m] for m in messages]
+        return sum(1 for fs in frames if any(f["type"] == "event" for f in fs))
+
+    async def scenario() -> LiveClient:
+        client = await LiveClient.connect(board.server.ws_url, board.id, board.rte_session, last_seq=seq)
+        await client.wait_welcome()
+        channel = hub.channels[board.id]
+        channel.delivered_in = 1.0  # as if the last broadcast had just taken a second
+        channel.delivered_at = time.monotonic()
+        for k in range(edits):
+            board.op(board.rte_session, "risk.create", args={"title": f"Risk {k}"}).raise_for_status()
+        await client.wait_until(lambda: len(client.events) == edits)
+        await client.close()
+        return client
+
+    client = run_async(scenario())
+    assert [e["seq"] for e in client.events] == list(range(seq + 1, seq + edits + 1))
+    assert event_messages(client) < edits  # one write for what came meanwhile, not one per edit
