@@ -61,9 +61,9 @@ STRIKES_PER_SECOND = 0.5
 def authenticate(services: Services, board_id: str, session: str | None) -> tuple[Actor, bool]:
     """In a worker thread: the participant of the session, on a board that exists, and whether they
     take part remotely (their presence says so)."""
-    actor = services.auth.actor(board_id, session)
+    who = services.auth.actor_and_place(board_id, session)
     services.op_path.state(board_id)  # NotFound if the board is gone
-    return actor, services.auth.is_remote(board_id, actor.id)
+    return who
 
 
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:

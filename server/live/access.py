@@ -132,8 +132,7 @@ class AccessWatch:
         verdicts: list[tuple[Actor | PiboardError, bool]] = []
         for conn in connections:
             try:
-                actor = self.auth.actor(board_id, self._sessions.get(conn))
-                verdicts.append((actor, self.auth.is_remote(board_id, actor.id)))
+                verdicts.append(self.auth.actor_and_place(board_id, self._sessions.get(conn)))
             except PiboardError as exc:
                 verdicts.append((exc, conn.remote))
         return verdicts

@@ -235,6 +235,11 @@ class Auth:
     def actor(self, board_id: str, session: str | None) -> Actor:
         """The participant a session belongs to (or the one it was merged into), if it is valid for
         this board, not removed, and its link not revoked."""
+        return self.actor_and_place(board_id, session)[0]
+
+    def actor_and_place(self, board_id: str, session: str | None) -> tuple[Actor, bool]:
+        """:meth:`actor`, and whether they take part remotely, in one read (a socket asks both as it
+        opens, and a room of them opens at once)."""
         if not session:
             raise Unauthenticated("join this board first: open your join link")
         try:
@@ -254,7 +259,7 @@ class Auth:
         if row.revoked_at is not None:
             raise Unauthenticated("your join link was revoked by the RTE")
         # A name stored before names were checked is shown repaired rather than breaking every frame.
-        return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id)
+        return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id), bool(row.remote)
 
     # --- where a participant takes part: in the room or remote ------------------------------------
 
@@ -287,6 +292,7 @@ class Auth:
                 PARTICIPANT.c.name,
                 PARTICIPANT.c.merged_into,
                 PARTICIPANT.c.removed_at,
+                PARTICIPANT.c.remote,
                 LINK.c.role,
                 LINK.c.team_id,
                 LINK.c.revoked_at,

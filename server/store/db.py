@@ -322,6 +322,9 @@ class SolutionBallotRow(SQLModel, table=True):
     cast_at: datetime = Field(default_factory=utcnow)
 
 
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 20}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -330,10 +333,15 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             # SQLite makes the file but not its folder (a data folder named in the settings, say).
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # As many connections as PostgreSQL's pool: a room arriving at once reads from up to 40 worker
+        # threads, and a pool of 5 opened and closed a connection (and its pragmas) for most of them.
+        in_memory = not database or database == ":memory:"  # one connection, SQLAlchemy's own pool
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **({} if in_memory else POOL)
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, **POOL, pool_pre_ping=True)
 
 
 def close_engine(engine: Engine, wait: float = 5.0) -> None:

@@ -83,10 +83,12 @@ def test_a_room_arriving_at_once_is_authenticated_once_per_person_and_read_once(
             assert [e["seq"] for e in c.events] == list(range(seq - BEHIND + 1, seq + 1))
         else:
             assert c.resets[0]["seq"] == seq
-    # One question about each person (their participant and whether they are remote: two statements),
-    # not one per screen; allowing each to be asked again once, should the storm outlast the cache.
+    # One question about each person (their participant, link and whether they are remote: one
+    # statement), not one per screen; allowing each to be asked again once, should the storm outlast
+    # the cache.
     about_people = [s for s in ran if "FROM participant" in s]
-    assert len(about_people) <= 2 * 2 * PEOPLE, about_people
+    assert len(about_people) <= 2 * PEOPLE, about_people
+    assert all("participant.remote" in s and "JOIN" in s for s in about_people), about_people
     # The catch-up read from the event table once, not once per screen coming back (the few more
     # allowed are the server's background readers of new events, the webhooks').
     catch_up_reads = [s for s in ran if "FROM event" in s]

@@ -1,6 +1,7 @@
-"""A stopping server closes every database connection, the one a worker thread still has in use included
-(server.store.db.close_engine): on PostgreSQL one left to the garbage collector is a connection the server
-never hangs up, and psycopg warns of it wherever the collector happens to run."""
+"""The engine (server.store.db): pooled alike on both databases, and closed whole when the server stops,
+the connection a worker thread still has in use included (close_engine): on PostgreSQL one left to the
+garbage collector is a connection the server never hangs up, and psycopg warns of it wherever the
+collector happens to run."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from server.store.db import close_engine, make_engine
+from server.store.db import POOL, close_engine, make_engine
 
 
 def is_closed(dbapi_connection: Any) -> bool:
@@ -48,5 +49,23 @@ def test_a_connection_never_given_back_does_not_hold_the_stop(db_url: str) -> No
     closing.start()
     closing.join(5)
     assert done.is_set()
+    in_use.invalidate()  # back after the pool was closed, it would be left open: close it here
     in_use.close()
+
+
+def test_both_databases_pool_enough_connections_for_a_room_arriving_at_once(db_url: str) -> None:
+    """Up to 40 worker threads read as a room's sockets open; a pool of 5 made SQLite open and close a
+    connection, and run its pragmas, for most of them (bench/fanout.py --arrival)."""
+    engine = make_engine(db_url)
+    held = [engine.connect() for _ in range(POOL["pool_size"] + 1)]
+    for conn in held:
+        conn.close()
+    assert engine.pool.checkedin() == POOL["pool_size"], "every connection of the pool's size is kept"
+    engine.dispose()
+
+
+def test_an_in_memory_database_has_one_connection_of_its_own() -> None:
+    engine = make_engine("sqlite://")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
     engine.dispose()
