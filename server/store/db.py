@@ -329,13 +329,14 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        database = engine_url(url).database
-        if database and database != ":memory:":
+        database = engine_url(url).database or ":memory:"  # sqlite:// names no file: in memory
+        in_memory = database == ":memory:"
+        if not in_memory:
             # SQLite makes the file but not its folder (a data folder named in the settings, say).
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # As many connections as PostgreSQL's pool: a room arriving at once reads from up to 40 worker
-        # threads, and a pool of 5 opened and closed a connection (and its pragmas) for most of them.
-        in_memory = not database or database == ":memory:"  # one connection, SQLAlchemy's own pool
+        # A file gets as many connections as PostgreSQL's pool: a room arriving at once reads from up to
+        # 40 worker threads, and a pool of 5 opened and closed a connection (and its pragmas) for most of
+        # them. In memory there is one connection, in SQLAlchemy's own pool.
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **({} if in_memory else POOL)
         )
