@@ -162,10 +162,9 @@ def sync_now(services: Services, board_id: str, actor: Actor) -> TrackerSyncRepo
         raise IllegalTransition(
             "apply the first sync first" if status.state == "new" else f"the sync is paused: {status.message}"
         )
-    services.trackers.poll_now(board_id, services.tracker_watch.clock(), reconcile=True)
-    report = services.tracker_watch.poll_if_free(board_id)
+    report = services.tracker_watch.poll_if_free(board_id, reconcile=True)
     if report is None:
-        raise IllegalTransition("another server process is syncing this board right now; try again")
+        raise IllegalTransition("this board is being synced right now: its changes show when that ends")
     return TrackerSyncReport.of(report)
 
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import BoardHandle, create_board
+from tests.conftest import BoardHandle, create_board, start_server
 from tests.trackers.azure_emulator import AzureEmulator
 from tests.trackers.jira_emulator import JiraEmulator
 
@@ -160,3 +161,40 @@ def test_a_tracker_that_hangs_holds_up_no_other_boards_sync(board: BoardHandle, 
         jira.set_status(key, "Done", "done")
         wait_for(lambda: story_status(board, key) == "done", timeout=2.0)
         other.clear_faults()
+
+
+def test_sync_now_reports_the_changes_it_brought_in_even_when_the_watch_looks_meanwhile(
+    db_url: str, jira: JiraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The RTE presses Sync now while the board's own poll is ten seconds off. However late the
+    request's thread takes the poll (here it is held half a second), the watch, looking every 50 ms,
+    never takes it first: the RTE reads the change it brought in, not "0 applied"."""
+    key = jira.add_issue("ATL", "Pay by card", points=5, team="Atlas")
+    server = start_server(db_url, tracker_tick=0.05)
+    try:
+        board = create_board(server)
+        with board.rte() as rte:
+            assert (
+                rte.put(f"/api/boards/{board.id}/tracker", json=jira_body(jira, interval_s=10)).status_code
+                == 200
+            )
+            assert rte.post(f"/api/boards/{board.id}/tracker/apply").status_code == 200
+            jira.set_status(key, "Done", "done")
+            store = server.services.trackers
+            take_lease = store.take_lease
+            calls: list[float] = []
+
+            def late_take_lease(*args: Any, **kwargs: Any) -> bool:
+                calls.append(time.monotonic())
+                if len(calls) == 1:  # the first to ask is the RTE's request: it is held up
+                    time.sleep(0.5)
+                return bool(take_lease(*args, **kwargs))
+
+            monkeypatch.setattr(store, "take_lease", late_take_lease)
+            synced = rte.post(f"/api/boards/{board.id}/tracker/sync")
+            assert synced.status_code == 200, synced.text
+            assert synced.json()["applied"] == 1, synced.text
+            assert len(calls) == 1  # the watch took no poll of its own meanwhile
+        assert story_status(board, key) == "done"
+    finally:
+        server.stop()

@@ -116,11 +116,17 @@ class TrackerWatch(Background):
         with contextlib.suppress(Exception):  # logged in poll_if_free; the next is due an interval on
             await run_in_threadpool(self.poll_if_free, board_id)
 
-    def poll_if_free(self, board_id: str) -> SyncReport | None:
-        """Poll ``board_id`` if no other process holds it (in a worker thread); None if one did."""
+    def poll_if_free(self, board_id: str, *, reconcile: bool = False) -> SyncReport | None:
+        """Poll ``board_id`` if no other poll holds it (in a worker thread); None if one did.
+
+        ``reconcile`` (the RTE's Sync now) also looks for issues gone from the scope. It is asked for
+        only once the lease is held: a poll made due first would be this loop's to take, and the RTE
+        would read "0 applied" for the changes it had just brought in."""
         if not self.store.take_lease(board_id, self.owner, self.clock(), LEASE_S):
             return None
         try:
+            if reconcile:
+                self.store.update_state(board_id, reconcile=True)
             report = self.sync.poll(board_id)
         except Exception:
             # Not the tracker's fault (those are the connection's state): put the next try off an
