@@ -19,7 +19,9 @@ to a thousand screens through it is a thousand tasks woken and a thousand send c
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from starlette.requests import HTTPConnection
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -66,7 +68,7 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
                 self.conn.available_extensions = []
             super().handle_connect(event)
             if not self.close_sent:  # accepted by the websocket layer: the app is about to get its scope
-                self.scope["extensions"][WRITE_NOW] = {"write": self.write_now}
+                self.scope["extensions"][WRITE_NOW] = {"write": _weakly(self)}
 
         def write_now(self, text: str) -> bool:
             """Write ``text`` as one frame now, if the socket is open and its transport takes more (not
@@ -94,6 +96,23 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
             return True
 
     return LiveProtocol
+
+
+class _WritesNow(Protocol):
+    def write_now(self, text: str) -> bool: ...
+
+
+def _weakly(protocol: _WritesNow) -> Callable[[str], bool]:
+    """``protocol.write_now`` through a weak reference. The protocol holds its scope, so the scope
+    holding its bound method would be a cycle: every closed socket's protocol, transport and buffers
+    would stay until a full garbage collection, which then takes long (server/live/collector.py)."""
+    ref = weakref.ref(protocol)
+
+    def write(text: str) -> bool:
+        alive = ref()
+        return alive is not None and alive.write_now(text)
+
+    return write
 
 
 _last_frame: tuple[str, bytes] = ("", b"")

@@ -141,12 +141,33 @@ async def receive_text(websocket: WebSocket, max_bytes: int) -> str:
     return text
 
 
+async def next_text(
+    websocket: WebSocket, max_bytes: int, dropped: asyncio.Future[Any]
+) -> str | FrameError | None:
+    """The next text frame, or why it was refused; None once the client left or ``dropped`` (the hub
+    dropped the connection) is done. The refusal is returned, not raised: raised from the task here,
+    its traceback would hold this frame, which holds the task, which holds the refusal, and that cycle
+    would keep the connection's whole graph until a full garbage collection (server/live/collector.py)."""
+    receiving = asyncio.ensure_future(receive_text(websocket, max_bytes))
+    await asyncio.wait({receiving, dropped}, return_when=asyncio.FIRST_COMPLETED)
+    if not receiving.done():
+        receiving.cancel()
+        return None
+    error = receiving.exception()
+    if isinstance(error, _Disconnected):
+        return None
+    if isinstance(error, FrameError):
+        return error
+    return receiving.result()
+
+
 HelloShape = TypeVar("HelloShape", bound=BaseModel)
 
 
 async def receive_hello(websocket: WebSocket, max_bytes: int, shape: type[HelloShape]) -> HelloShape:
     """The socket's first message, a hello of ``shape`` (a board's, or a solution page's)."""
-    text = await asyncio.wait_for(receive_text(websocket, max_bytes), HELLO_TIMEOUT_SECONDS)
+    async with asyncio.timeout(HELLO_TIMEOUT_SECONDS):  # not wait_for: see Connection._close_peer
+        text = await receive_text(websocket, max_bytes)
     data = parse_frame(text)
     if data["type"] != FrameType.HELLO:
         raise FrameError("protocol", "the first message must be hello")
@@ -179,20 +200,13 @@ class LiveDoor:
         dropped = asyncio.ensure_future(self.conn.closed_event.wait())
         try:
             while not self.conn.closed:
-                receiving = asyncio.ensure_future(receive_text(self.websocket, self.max_bytes))
-                await asyncio.wait({receiving, dropped}, return_when=asyncio.FIRST_COMPLETED)
-                if not receiving.done():
-                    receiving.cancel()
+                text = await next_text(self.websocket, self.max_bytes, dropped)
+                if text is None:
                     return
-                try:
-                    text = receiving.result()
-                except _Disconnected:
-                    return
-                except FrameError as exc:
-                    self.conn.heard()
-                    self.refuse_frame(exc.code, exc.reason)
-                    continue
                 self.conn.heard()
+                if isinstance(text, FrameError):
+                    self.refuse_frame(text.code, text.reason)
+                    continue
                 if not self.frames.take():
                     self.refuse_frame("rate_limited", "too many messages; slow down")
                     continue

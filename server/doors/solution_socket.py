@@ -35,8 +35,8 @@ from server.doors.live_socket import (
     STRIKES_PER_SECOND,
     _Disconnected,
     close_with,
+    next_text,
     receive_hello,
-    receive_text,
 )
 from server.doors.origin import cross_origin
 from server.doors.solution_board import read_board, read_plan
@@ -200,30 +200,32 @@ async def receive_loop(websocket: WebSocket, conn: Connection, max_bytes: int) -
     dropped = asyncio.ensure_future(conn.closed_event.wait())
     try:
         while not conn.closed:
-            receiving = asyncio.ensure_future(receive_text(websocket, max_bytes))
-            await asyncio.wait({receiving, dropped}, return_when=asyncio.FIRST_COMPLETED)
-            if not receiving.done():
-                receiving.cancel()
+            text = await next_text(websocket, max_bytes, dropped)
+            if text is None:
                 return
-            try:
-                kind = parse_frame(receiving.result())["type"]
-                conn.heard()
-                if kind == FrameType.PING:
-                    conn.send(PONG)
-                    continue
-                if kind == FrameType.PONG:
-                    continue
-                raise FrameError("unknown_type", "a solution page's socket takes ping and pong only")
-            except _Disconnected:
-                return
-            except FrameError as exc:
-                conn.heard()
-                conn.send(error_frame(exc.code, exc.reason))
+            conn.heard()
+            refusal = text if isinstance(text, FrameError) else heartbeat(text, conn)
+            if refusal is not None:
+                conn.send(error_frame(refusal.code, refusal.reason))
                 if not strikes.take():
                     conn.send(error_frame("flooding", "too many refused messages: closing"))
                     conn.close_after_flush(CloseCode.POLICY, "too many refused messages")
     finally:
         dropped.cancel()
+
+
+def heartbeat(text: str, conn: Connection) -> FrameError | None:
+    """A ping answered, a pong taken; anything else is the refusal returned."""
+    try:
+        kind = parse_frame(text)["type"]
+    except FrameError as exc:
+        return exc
+    if kind == FrameType.PING:
+        conn.send(PONG)
+        return None
+    if kind == FrameType.PONG:
+        return None
+    return FrameError("unknown_type", "a solution page's socket takes ping and pong only")
 
 
 class Follow:

@@ -181,8 +181,12 @@ class Connection:
         self._closer = asyncio.create_task(self._close_peer(code, reason))
 
     async def _close_peer(self, code: int, reason: str) -> None:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for keeps the error of the close it waited
+        # on in a cycle with its own frame, and with it this connection's whole graph, until a full
+        # garbage collection (see server/live/collector.py).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.peer.close(code, close_reason(reason)), CLOSE_WAIT_SECONDS)
+            async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                await self.peer.close(code, close_reason(reason))
 
     async def _send_loop(self) -> None:
         while True:
