@@ -132,6 +132,7 @@ def serve_piboard(port: int, db: str, ws: str) -> None:
         ops_per_second=1000.0,
         ops_burst=1000,
         joins_burst=100_000,  # a thousand screens join from this one address
+        boards_burst=1_000,  # each case makes its board (an --issue27 run: a dozen in five minutes)
         ws_heartbeat=600.0,  # the bench screens do not answer the app heartbeat
         demo_on_empty=False,
     )
