@@ -19,9 +19,7 @@ to a thousand screens through it is a thousand tasks woken and a thousand send c
 from __future__ import annotations
 
 import ipaddress
-import weakref
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -68,7 +66,16 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
                 self.conn.available_extensions = []
             super().handle_connect(event)
             if not self.close_sent:  # accepted by the websocket layer: the app is about to get its scope
-                self.scope["extensions"][WRITE_NOW] = {"write": _weakly(self)}
+                self.scope["extensions"][WRITE_NOW] = {"write": self.write_now}
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            # The scope holds this protocol's own method: a cycle, broken here so that the socket's
+            # objects are freed as it closes, not left to a full garbage collection, which then takes
+            # long (server/live/collector.py). Not a weak reference: that call is in every broadcast.
+            scope = getattr(self, "scope", None)  # there is none if the handshake never came
+            if scope is not None:
+                scope["extensions"].pop(WRITE_NOW, None)
 
         def write_now(self, text: str) -> bool:
             """Write ``text`` as one frame now, if the socket is open and its transport takes more (not
@@ -96,23 +103,6 @@ def live_protocol(settings: Settings) -> type[WebSocketsSansIOProtocol]:
             return True
 
     return LiveProtocol
-
-
-class _WritesNow(Protocol):
-    def write_now(self, text: str) -> bool: ...
-
-
-def _weakly(protocol: _WritesNow) -> Callable[[str], bool]:
-    """``protocol.write_now`` through a weak reference. The protocol holds its scope, so the scope
-    holding its bound method would be a cycle: every closed socket's protocol, transport and buffers
-    would stay until a full garbage collection, which then takes long (server/live/collector.py)."""
-    ref = weakref.ref(protocol)
-
-    def write(text: str) -> bool:
-        alive = ref()
-        return alive is not None and alive.write_now(text)
-
-    return write
 
 
 _last_frame: tuple[str, bytes] = ("", b"")
