@@ -141,7 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # The application's own objects (modules, routes, templates: ~150,000 of them) live as long
             # as the process. Left to the collector, each of its full passes walks them all on the event
             # loop (250 ms on the loaded bench machine); frozen, a pass walks only what came since.
-            # Once per process: what is frozen is never collected (a test run starts many apps).
+            # Once per process (a test run starts many apps); the quiet collector freezes what each of
+            # its passes keeps, and thaws it all now and then (server/live/collector.py).
             gc.collect()
             gc.freeze()
         await hub.start()

@@ -9,6 +9,7 @@ import gc
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 from server.live.collector import NEVER, QuietCollector
@@ -70,6 +71,61 @@ def test_a_board_never_quiet_still_gets_a_full_collection_after_at_most() -> Non
     quiet, done = collector(clock, busy)
     broadcast_every_half_second(quiet, clock, busy, seconds=350)
     assert done == [1300.0]  # 300 s after it began
+
+
+def test_what_survives_a_collection_is_frozen_and_thawed_before_one_every_ten_minutes() -> None:
+    clock = Clock()
+    calls: list[tuple[str, float]] = []
+    quiet = QuietCollector(
+        lambda: 0.0,  # never busy: a collection as soon as ``every`` allows
+        every=30.0,
+        thaw_every=600.0,
+        collect=lambda: calls.append(("collect", clock.now)),
+        freeze=lambda: calls.append(("freeze", clock.now)),
+        unfreeze=lambda: calls.append(("unfreeze", clock.now)),
+        clock=clock,
+    )
+    for _ in range(2 * 700):
+        clock.now += 0.5
+        quiet.tick()
+    thaws = [at - 1000.0 for what, at in calls if what == "unfreeze"]
+    assert thaws == [600.0]
+    collections = [at for what, at in calls if what == "collect"]
+    assert len(collections) == 700 // 30
+    # Each collection comes after the thaw it is due one, and is followed by a freeze of what it kept.
+    for k, (what, at) in enumerate(calls):
+        if what == "collect":
+            assert calls[k + 1] == ("freeze", at)
+        if what == "unfreeze":
+            assert calls[k + 1] == ("collect", at)
+
+
+def test_a_frozen_survivor_that_becomes_cyclic_garbage_is_freed_at_the_next_thaw() -> None:
+    """The real collector on the real ``gc``: a cycle frozen while alive outlives the plain collections
+    and is freed by the first that thaws."""
+    clock = Clock()
+    quiet = QuietCollector(lambda: 0.0, every=30.0, thaw_every=600.0, clock=clock)
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]  # a cycle: only the garbage collector frees it
+    freed = weakref.ref(node)
+    try:
+        clock.now += 30
+        assert quiet.tick()  # collects, then freezes the node with everything else alive
+        del node
+        clock.now += 30
+        assert quiet.tick()
+        assert freed() is not None  # frozen: the plain collection does not look at it
+        clock.now += 600
+        assert quiet.tick()
+        assert freed() is None
+    finally:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()  # as the first app of this process left it (server/app.py)
 
 
 async def test_the_automatic_full_collection_is_off_while_collectors_run_and_back_after() -> None:
