@@ -204,7 +204,7 @@ async def receive_loop(websocket: WebSocket, conn: Connection, max_bytes: int) -
             if text is None:
                 return
             conn.heard()
-            refusal = text if isinstance(text, FrameError) else heartbeat(text, conn)
+            refusal = text if isinstance(text, FrameError) else answer_heartbeat(text, conn)
             if refusal is not None:
                 conn.send(error_frame(refusal.code, refusal.reason))
                 if not strikes.take():
@@ -214,7 +214,7 @@ async def receive_loop(websocket: WebSocket, conn: Connection, max_bytes: int) -
         dropped.cancel()
 
 
-def heartbeat(text: str, conn: Connection) -> FrameError | None:
+def answer_heartbeat(text: str, conn: Connection) -> FrameError | None:
     """A ping answered, a pong taken; anything else is the refusal returned."""
     try:
         kind = parse_frame(text)["type"]

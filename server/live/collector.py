@@ -5,8 +5,8 @@ With a thousand screens connected that is some 200,000 objects (each connection'
 and queues) and 140 ms on the bench machine: every screen's next edit waits for it, and it is the
 whole p99 of bench/fanout.py at 1,000 screens and 20 edits/s. The objects behind it are not garbage:
 objects that live as long as a connection are promoted by the young collections while edits stream
-out. Little cyclic garbage arises while a board is edited (its cycles come from connects and
-disconnects, and the young collections, which stay automatic, take most of them).
+out. Little cyclic garbage arises while a board is edited, and the young collections, which stay
+automatic, take most of it.
 
 So while serving, the automatic full collection is off, and :class:`QuietCollector` runs it once the
 hub has been quiet for a moment (no more often than ``every``), and at the latest after ``at_most``
