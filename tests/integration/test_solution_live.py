@@ -13,6 +13,8 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from server.doors.live_socket import STRIKE_BURST
+from server.live.protocol import CloseCode
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.integration.test_solutions import (
     capability,
@@ -224,6 +226,29 @@ def test_a_hello_that_is_not_one_is_refused(live_server: LiveServer) -> None:
             client.start_reading()
             assert await client.wait_closed() == 4400
             assert client.errors
+
+    run_async(scenario())
+
+
+def test_after_its_hello_the_socket_answers_pings_and_refuses_anything_else_then_a_flood(
+    live_server: LiveServer,
+) -> None:
+    solution, _a, _b = two_trains_with_a_capability(live_server)
+
+    async def scenario() -> None:
+        client = await solution_socket(live_server.ws_url, solution["id"], solution["ste_session"])
+        await client.wait_welcome()
+        await client.send_raw(json.dumps({"type": "ping"}))
+        await client.wait_until(lambda: any(f["type"] == "pong" for f in client.frames))
+        await client.send_raw(json.dumps({"type": "pong"}))  # taken, not refused
+        await client.send_raw("not json")
+        await client.send_raw(json.dumps({"type": "op", "op": {}}))
+        await client.wait_until(lambda: len(client.errors) == 2)
+        assert "ping and pong only" in client.errors[1]["reason"]
+        for _ in range(STRIKE_BURST):  # refused again and again: the socket closes
+            await client.send_raw(json.dumps({"type": "op"}))
+        assert await client.wait_closed() == CloseCode.POLICY
+        assert client.errors[-1]["error"] == "flooding"
 
     run_async(scenario())
 
