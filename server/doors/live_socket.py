@@ -22,7 +22,6 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from board import Actor
-from board.core import Committed
 from board.errors import NotFound, PiboardError
 from server.doors.deps import Services, session_of
 from server.doors.limits import TokenBucket
@@ -30,7 +29,7 @@ from server.doors.op_input import op_from_fields, parse_op
 from server.doors.origin import cross_origin
 from server.doors.schemas import OpIn
 from server.errors import DATABASE_UNAVAILABLE, Unavailable
-from server.live.access import AccessWatch
+from server.live.access import AccessWatch, SessionCache
 from server.live.connection import Connection
 from server.live.hub import Hub
 from server.live.protocol import (
@@ -109,7 +108,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         board_id, actor, websocket, view=hello.view, mode=hello.mode, device=hello.name, remote=remote
     )
     access.watch(conn, session)
-    door = LiveDoor(services, conn, websocket, session)
+    door = LiveDoor(services, conn, websocket, session, access.sessions)
     try:
         await hub.join(conn, hello.last_seq, rendered_at=hello.rendered_at)
         await door.receive_loop()
@@ -183,13 +182,19 @@ class LiveDoor:
     """The receiving side of one connection: checks each frame, applies ops, answers."""
 
     def __init__(
-        self, services: Services, conn: Connection, websocket: WebSocket, session: str | None
+        self,
+        services: Services,
+        conn: Connection,
+        websocket: WebSocket,
+        session: str | None,
+        sessions: SessionCache,
     ) -> None:
         settings = services.settings
         self.services = services
         self.conn = conn
         self.websocket = websocket
         self.session = session
+        self.sessions = sessions
         self.max_bytes = settings.max_ws_message_bytes
         # Frames of any kind (ops are further held to the participant's op rate by services.limiter).
         self.frames = TokenBucket(max(50.0, 4 * settings.ops_per_second), max(100, 2 * settings.ops_burst))
@@ -247,7 +252,10 @@ class LiveDoor:
         try:
             op_in: OpIn = parse()
             self.services.limiter.check(self.conn.actor.id)
-            committed = await run_in_threadpool(self.submit, op_in)
+            actor = await self.actor()
+            committed = await run_in_threadpool(
+                self.services.op_path.submit, self.conn.board_id, op_in.to_op(), actor
+            )
         except OperationalError:  # the database is restarting: say so, keep the socket, let it resend
             self.conn.send(refusal_frame(client_op_id, Unavailable(DATABASE_UNAVAILABLE)))
             return
@@ -260,7 +268,9 @@ class LiveDoor:
             return
         self.conn.send(ack_frame(committed))
 
-    def submit(self, op_in: OpIn) -> Committed:
-        """In a worker thread: the session is checked again (a revoked link ends it), then the op path."""
-        actor = self.services.auth.actor(self.conn.board_id, self.session)
-        return self.services.op_path.submit(self.conn.board_id, op_in.to_op(), actor)
+    async def actor(self) -> Actor:
+        """Who the session is now, checked again for each op (a revoked link ends it): asked of the
+        database once for the ops of a few seconds, and again after any change of access (SessionCache)."""
+        board_id, session, services = self.conn.board_id, self.session, self.services
+        who = await self.sessions.who(board_id, session, lambda: authenticate(services, board_id, session))
+        return who[0]

@@ -1,9 +1,10 @@
 """Live sessions end when their access does: a revoked join link, a removed or merged participant.
 
-Every session is checked at each request and each op; a socket that only listens would otherwise
-keep receiving the board. So whenever access on a board changes, :class:`Auth` tells its listeners
-(and, on PostgreSQL, every other process through ``NOTIFY piboard_access``, carried by the
-LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
+Every session is checked at each request and each op (a socket's ops by :class:`SessionCache`: an
+answer a moment old serves, never one asked before a change of access); a socket that only listens
+would otherwise keep receiving the board. So whenever access on a board changes, :class:`Auth`
+tells its listeners (and, on PostgreSQL, every other process through ``NOTIFY piboard_access``,
+carried by the LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
 here: one no longer valid gets an ``error`` frame and close code 4401 at once; one whose
 participant was merged into another is asked to reconnect (1013) and comes back as that person;
 one whose participant now says they are remote (or in the room) shows so in presence.
@@ -12,6 +13,7 @@ one whose participant now says they are remote (or in the room) shows so in pres
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -43,18 +45,23 @@ class _Asked:
 
 class SessionCache:
     """Who a session is, asked of the database once for every socket that opens with it at about the
-    same time: when a room reconnects, 1,000 screens of 150 people make 150 questions, not 1,000. An
-    answer serves for ``SESSION_CACHE_SECONDS`` at most, and none asked before a change of access on
+    same time, and for the ops a socket sends in a row: when a room reconnects, 1,000 screens of 150
+    people make 150 questions, not 1,000; an editor dragging cards makes one every few seconds, not one
+    per card (each was a worker thread's read ahead of the commit, on every edit's way to the screens).
+    An answer serves for ``SESSION_CACHE_SECONDS`` at most, and none asked before a change of access on
     its board (a revoked link, a removed, merged or remote participant) serves after it."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._asked: dict[tuple[str, str | None], _Asked] = {}
         self._generation: dict[str, int] = {}
+        self._changing = threading.Lock()
 
     async def who(self, board_id: str, session: str | None, ask: Callable[[], Who]) -> Who:
-        """``ask()`` (in a worker thread), or the answer it gave a socket that asked just before."""
+        """``ask()`` (in a worker thread), or the answer it gave a socket that asked just before (no
+        hop to a thread then: the answer is at hand)."""
         key = (board_id, session)
-        now = time.monotonic()
+        now = self._clock()
         generation = self._generation.get(board_id, 0)
         asked = self._asked.get(key)
         if (
@@ -71,9 +78,11 @@ class SessionCache:
         return await asyncio.shield(asked.answer)
 
     def forget(self, board_id: str) -> None:
-        """Access on the board changed: its sessions are asked again (one being asked is not kept)."""
-        self._generation[board_id] = self._generation.get(board_id, 0) + 1
-        self._asked = {k: a for k, a in self._asked.items() if k[0] != board_id}
+        """Access on the board changed: its sessions are asked again. Called from any thread, at once
+        (before the change's request is answered), so that no op after it is let through by an answer
+        from before; the answers it outdates are replaced when asked, or swept."""
+        with self._changing:
+            self._generation[board_id] = self._generation.get(board_id, 0) + 1
 
 
 def _retrieved(answer: asyncio.Future[Who]) -> None:
@@ -99,13 +108,13 @@ class AccessWatch:
 
     def changed(self, board_id: str) -> None:
         """Access on ``board_id`` changed (from any thread, any number of times): re-check its sockets."""
+        self.sessions.forget(board_id)
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         loop.call_soon_threadsafe(self._spawn, board_id)
 
     def _spawn(self, board_id: str) -> None:
-        self.sessions.forget(board_id)
         task = asyncio.ensure_future(self.recheck(board_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
