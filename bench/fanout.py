@@ -1403,7 +1403,7 @@ def main() -> None:
         "--issue", action="store_true", help="every case of issue 13 and the max rate at 1,000"
     )
     parser.add_argument(
-        "--issue27", action="store_true", help="every figure of issue 27's goal, in one run (~5 min)"
+        "--issue27", action="store_true", help="every figure of issue 27's goal, in one run (~6 min)"
     )
     parser.add_argument(
         "--arrival", action="store_true", help="N screens open their socket at once (issue 27)"
