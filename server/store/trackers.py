@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
 from board.tracker import SyncTerms
 from server.store.db import TrackerConnectionRow, TrackerLogRow, utcnow
@@ -129,14 +129,16 @@ def _status(row: Any) -> TrackerStatus:
     )
 
 
+# Read by every edit (server/store/op_path.py): built once, with its board as a bound parameter.
+_TERMS = select(CONNECTION.c.product, CONNECTION.c.state, CONNECTION.c.write_back).where(
+    CONNECTION.c.board_id == bindparam("board_id")
+)
+
+
 def sync_terms(conn: Connection, board_id: str) -> SyncTerms | None:
     """The board's terms with its tracker, read in the op's own transaction: None before the first
     sync is applied (nothing is linked yet) and for a board without a tracker."""
-    row = conn.execute(
-        select(CONNECTION.c.product, CONNECTION.c.state, CONNECTION.c.write_back).where(
-            CONNECTION.c.board_id == board_id
-        )
-    ).first()
+    row = conn.execute(_TERMS, {"board_id": board_id}).first()
     if row is None or row.state == "new":
         return None
     return SyncTerms(PRODUCTS[row.product], row.write_back)
