@@ -29,7 +29,7 @@ from server.doors.op_input import op_from_fields, parse_op
 from server.doors.origin import cross_origin
 from server.doors.schemas import OpIn
 from server.errors import DATABASE_UNAVAILABLE, Unavailable
-from server.live.access import AccessWatch, SessionCache
+from server.live.access import AccessWatch, SessionCache, Who
 from server.live.connection import Connection
 from server.live.hub import Hub
 from server.live.protocol import (
@@ -57,12 +57,19 @@ STRIKE_BURST = 10
 STRIKES_PER_SECOND = 0.5
 
 
-def authenticate(services: Services, board_id: str, session: str | None) -> tuple[Actor, bool]:
+def authenticate(services: Services, board_id: str, session: str | None) -> Who:
     """In a worker thread: the participant of the session, on a board that exists, and whether they
     take part remotely (their presence says so)."""
     who = services.auth.actor_and_place(board_id, session)
     services.op_path.state(board_id)  # NotFound if the board is gone
     return who
+
+
+async def who_is(sessions: SessionCache, services: Services, board_id: str, session: str | None) -> Who:
+    """:func:`authenticate`, or its answer shared by the sockets opening and the ops sent at about the
+    same time (SessionCache). A socket's opening and its ops both ask here, so an answer one of them
+    shares is always an answer to this question."""
+    return await sessions.who(board_id, session, lambda: authenticate(services, board_id, session))
 
 
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
@@ -87,9 +94,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         return
     try:
         access: AccessWatch = websocket.app.state.access
-        actor, remote = await access.sessions.who(
-            board_id, session, lambda: authenticate(services, board_id, session)
-        )
+        actor, remote = await who_is(access.sessions, services, board_id, session)
     except NotFound as exc:
         await close_with(websocket, CloseCode.NO_BOARD, exc.code, exc.reason)
         return
@@ -271,6 +276,5 @@ class LiveDoor:
     async def actor(self) -> Actor:
         """Who the session is now, checked again for each op (a revoked link ends it): asked of the
         database once for the ops of a few seconds, and again after any change of access (SessionCache)."""
-        board_id, session, services = self.conn.board_id, self.session, self.services
-        who = await self.sessions.who(board_id, session, lambda: authenticate(services, board_id, session))
-        return who[0]
+        actor, _ = await who_is(self.sessions, self.services, self.conn.board_id, self.session)
+        return actor
