@@ -2,12 +2,12 @@
 
 Every session is checked at each request and each op (a socket's ops by :class:`SessionCache`: an
 answer a moment old serves, never one asked before a change of access); a socket that only listens
-would otherwise keep receiving the board. So whenever access on a board changes, :class:`Auth`
-tells its listeners (and, on PostgreSQL, every other process through ``NOTIFY piboard_access``,
-carried by the LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
-here: one no longer valid gets an ``error`` frame and close code 4401 at once; one whose
-participant was merged into another is asked to reconnect (1013) and comes back as that person;
-one whose participant now says they are remote (or in the room) shows so in presence.
+would otherwise keep receiving the board. So whenever access on a board changes, :class:`Auth` tells
+its listeners (and, on PostgreSQL, every other process through ``NOTIFY piboard_access``, carried by
+the LISTEN bridge), and :class:`AccessWatch` re-checks the session of every socket of that board
+here: one no longer valid gets an ``error`` frame and close code 4401 at once; one whose participant
+was merged into another is asked to reconnect (1013) and comes back as that person; one whose
+participant now says they are remote (or in the room) shows so in presence.
 """
 
 from __future__ import annotations
