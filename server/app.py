@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import sys
 from collections.abc import AsyncIterator
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings)
     hub = Hub(services.op_path, settings)
-    access = AccessWatch(hub, services.auth)
+    access = AccessWatch(hub, services.auth, functools.partial(live_socket.authenticate, services))
     services.auth.on_access_change(access.changed)
     solution_followers = solution_socket.Followers()
     services.solutions.on_change(solution_followers.changed)

@@ -57,19 +57,18 @@ STRIKE_BURST = 10
 STRIKES_PER_SECOND = 0.5
 
 
-def authenticate(services: Services, board_id: str, session: str | None) -> Who:
-    """In a worker thread: the participant of the session, on a board that exists, and whether they
-    take part remotely (their presence says so)."""
-    who = services.auth.actor_and_place(board_id, session)
-    services.op_path.state(board_id)  # NotFound if the board is gone
-    return who
-
-
-async def who_is(sessions: SessionCache, services: Services, board_id: str, session: str | None) -> Who:
-    """:func:`authenticate`, or its answer shared by the sockets opening and the ops sent at about the
-    same time (SessionCache). A socket's opening and its ops both ask here, so an answer one of them
-    shares is always an answer to this question."""
-    return await sessions.who(board_id, session, lambda: authenticate(services, board_id, session))
+def authenticate(
+    services: Services, board_id: str, sessions: list[str | None]
+) -> dict[str | None, Who | PiboardError]:
+    """In a worker thread: the participant of each session (or why it has none), on a board that
+    exists, and whether they take part remotely (their presence says so). One read for them all."""
+    answers: dict[str | None, Who | PiboardError] = dict(services.auth.actors_and_places(board_id, sessions))
+    if any(not isinstance(answer, PiboardError) for answer in answers.values()):
+        try:
+            services.op_path.state(board_id)
+        except NotFound as gone:
+            answers = {s: a if isinstance(a, PiboardError) else gone for s, a in answers.items()}
+    return answers
 
 
 async def close_with(websocket: WebSocket, code: int, error: str, reason: str) -> None:
@@ -94,7 +93,7 @@ async def live_socket(websocket: WebSocket, board_id: str) -> None:
         return
     try:
         access: AccessWatch = websocket.app.state.access
-        actor, remote = await who_is(access.sessions, services, board_id, session)
+        actor, remote = await access.sessions.who(board_id, session)
     except NotFound as exc:
         await close_with(websocket, CloseCode.NO_BOARD, exc.code, exc.reason)
         return
@@ -276,5 +275,5 @@ class LiveDoor:
     async def actor(self) -> Actor:
         """Who the session is now, checked again for each op (a revoked link ends it): asked of the
         database once for the ops of a few seconds, and again after any change of access (SessionCache)."""
-        actor, _ = await who_is(self.sessions, self.services, self.conn.board_id, self.session)
+        actor, _ = await self.sessions.who(self.conn.board_id, self.session)
         return actor

@@ -16,7 +16,7 @@ import asyncio
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +34,8 @@ SESSION_CACHE_SECONDS = 2.0
 SESSION_CACHE_SIZE = 4096  # answers kept before the expired ones are swept
 
 Who = tuple[Actor, bool]  # a session's participant, and whether they take part remotely
+# Who each of a board's sessions is (or why it is nobody), asked of the database together.
+AskMany = Callable[[str, list[str | None]], Mapping[str | None, Who | PiboardError]]
 
 
 @dataclass
@@ -48,18 +50,25 @@ class SessionCache:
     same time, and for the ops a socket sends in a row: when a room reconnects, 1,000 screens of 150
     people make 150 questions, not 1,000; an editor dragging cards makes one every few seconds, not one
     per card (each was a worker thread's read ahead of the commit, on every edit's way to the screens).
+    The questions about one board are asked together: one read in a worker thread at a time, for every
+    session asked while the one before was read (150 people arriving at once are a few reads, not 150
+    threads opening 150 database connections while the loop welcomes the room).
     An answer serves for ``SESSION_CACHE_SECONDS`` at most, and none asked before a change of access on
     its board (a revoked link, a removed, merged or remote participant) serves after it."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ask: AskMany, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ask = ask
         self._clock = clock
         self._asked: dict[tuple[str, str | None], _Asked] = {}
         self._generation: dict[str, int] = {}
         self._changing = threading.Lock()
+        # board -> the sessions its next read asks about, each with the answer its askers await.
+        self._waiting: dict[str, dict[str | None, asyncio.Future[Who]]] = {}
+        self._reading: dict[str, asyncio.Task[None]] = {}  # board -> its read under way
 
-    async def who(self, board_id: str, session: str | None, ask: Callable[[], Who]) -> Who:
-        """``ask()`` (in a worker thread), or the answer it gave a socket that asked just before (no
-        hop to a thread then: the answer is at hand)."""
+    async def who(self, board_id: str, session: str | None) -> Who:
+        """The answer of the board's next read (in a worker thread), or the one it gave a socket that
+        asked just before (no hop to a thread then: the answer is at hand)."""
         key = (board_id, session)
         now = self._clock()
         generation = self._generation.get(board_id, 0)
@@ -72,10 +81,45 @@ class SessionCache:
         ):
             if len(self._asked) >= SESSION_CACHE_SIZE:
                 self._asked = {k: a for k, a in self._asked.items() if now - a.at <= SESSION_CACHE_SECONDS}
-            answer = asyncio.ensure_future(run_in_threadpool(ask))
-            answer.add_done_callback(_retrieved)
-            asked = self._asked[key] = _Asked(generation, now, answer)
+            asked = self._asked[key] = _Asked(generation, now, self._ask_next_read(board_id, session))
         return await asyncio.shield(asked.answer)
+
+    def _ask_next_read(self, board_id: str, session: str | None) -> asyncio.Future[Who]:
+        """The answer about ``session`` that the board's next read gives (not one already under way:
+        that read may have begun before a change this ask comes after)."""
+        waiting = self._waiting.setdefault(board_id, {})
+        answer = waiting.get(session)
+        if answer is None:
+            answer = waiting[session] = asyncio.get_running_loop().create_future()
+            answer.add_done_callback(_retrieved)
+        if board_id not in self._reading:
+            self._reading[board_id] = asyncio.ensure_future(self._read(board_id))
+        return answer
+
+    async def _read(self, board_id: str) -> None:
+        """Read the board's waiting sessions, and again for those asked meanwhile, until none wait."""
+        waiting: dict[str | None, asyncio.Future[Who]] = {}
+        try:
+            await asyncio.sleep(0)  # the sockets opening in this same turn of the loop join the first read
+            while waiting := self._waiting.pop(board_id, {}):
+                try:
+                    answers = await run_in_threadpool(self._ask, board_id, list(waiting))
+                except Exception as failure:  # the database is down, the board is gone: told to all
+                    for answer in waiting.values():
+                        answer.set_exception(failure)
+                    continue
+                for session, answer in waiting.items():
+                    told = answers[session]
+                    if isinstance(told, PiboardError):
+                        answer.set_exception(told)
+                    else:
+                        answer.set_result(told)
+        finally:
+            del self._reading[board_id]
+            # Only when the server stops (the read is cancelled): nobody is left to give these answers.
+            for answer in [*waiting.values(), *self._waiting.pop(board_id, {}).values()]:
+                if not answer.done():
+                    answer.cancel()
 
     def forget(self, board_id: str) -> None:
         """Access on the board changed: its sessions are asked again. Called from any thread, at once
@@ -92,10 +136,11 @@ def _retrieved(answer: asyncio.Future[Who]) -> None:
 
 
 class AccessWatch:
-    def __init__(self, hub: Hub, auth: Auth) -> None:
+    def __init__(self, hub: Hub, auth: Auth, ask: AskMany) -> None:
+        """``ask``: who a board's sessions are, as a socket opening and its ops are let through."""
         self.hub = hub
         self.auth = auth
-        self.sessions = SessionCache()
+        self.sessions = SessionCache(ask)
         self._sessions: weakref.WeakKeyDictionary[Connection, str | None] = weakref.WeakKeyDictionary()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -137,11 +182,12 @@ class AccessWatch:
     def _verdicts(
         self, board_id: str, connections: list[Connection]
     ) -> list[tuple[Actor | PiboardError, bool]]:
-        """Each socket's participant now (or why it has none), and whether they take part remotely."""
+        """Each socket's participant now (or why it has none), and whether they take part remotely: one
+        read for every socket of the board."""
+        sessions = [self._sessions.get(conn) for conn in connections]
+        answers = self.auth.actors_and_places(board_id, sessions)
         verdicts: list[tuple[Actor | PiboardError, bool]] = []
-        for conn in connections:
-            try:
-                verdicts.append(self.auth.actor_and_place(board_id, self._sessions.get(conn)))
-            except PiboardError as exc:
-                verdicts.append((exc, conn.remote))
+        for conn, session in zip(connections, sessions, strict=True):
+            answer = answers[session]
+            verdicts.append((answer, conn.remote) if isinstance(answer, PiboardError) else answer)
         return verdicts

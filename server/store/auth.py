@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
 from board import Actor, Role
 from board.errors import Forbidden, Invalid, NotFound, PiboardError
@@ -28,6 +28,27 @@ from server.store.op_path import new_id
 
 LINK = JoinLinkRow.__table__  # type: ignore[attr-defined]
 PARTICIPANT = ParticipantRow.__table__  # type: ignore[attr-defined]
+# Participants looked up per query (well under every database's bound-parameter limit).
+_IDS_PER_QUERY = 500
+_UNKNOWN_SESSION = "this session is not known here; open your join link again"
+# Who sessions are: each participant with its link's role, team and revocation, in one statement.
+_PARTICIPANTS = (
+    select(
+        PARTICIPANT.c.id,
+        PARTICIPANT.c.name,
+        PARTICIPANT.c.merged_into,
+        PARTICIPANT.c.removed_at,
+        PARTICIPANT.c.remote,
+        LINK.c.role,
+        LINK.c.team_id,
+        LINK.c.revoked_at,
+    )
+    .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
+    .where(
+        PARTICIPANT.c.board_id == bindparam("board_id"),
+        PARTICIPANT.c.id.in_(bindparam("ids", expanding=True)),
+    )
+)
 LINK_LABEL = Text(max_len=80)
 
 
@@ -238,8 +259,40 @@ class Auth:
         return self.actor_and_place(board_id, session)[0]
 
     def actor_and_place(self, board_id: str, session: str | None) -> tuple[Actor, bool]:
-        """:meth:`actor`, and whether they take part remotely, in one read (a socket asks both as it
-        opens, and a room of them opens at once)."""
+        """:meth:`actor`, and whether they take part remotely, in one read."""
+        answer = self.actors_and_places(board_id, [session])[session]
+        if isinstance(answer, Unauthenticated):
+            raise answer
+        return answer
+
+    def actors_and_places(
+        self, board_id: str, sessions: Collection[str | None]
+    ) -> dict[str | None, tuple[Actor, bool] | Unauthenticated]:
+        """:meth:`actor_and_place` of many sessions at once, each answer or why it has none, in a read or
+        two for them all: a room reconnecting at once asks about 150 people together, and the sockets of
+        a board are all looked at again when its access changes."""
+        answers: dict[str | None, tuple[Actor, bool] | Unauthenticated] = {}
+        wanted: dict[str | None, str] = {}  # session -> the participant it names
+        for session in sessions:
+            try:
+                wanted[session] = self._participant_named(board_id, session)
+            except Unauthenticated as refusal:
+                answers[session] = refusal
+        rows: dict[str, Any] = {}
+        if wanted:
+            with self.engine.connect() as conn:
+                rows = self._participants(conn, board_id, set(wanted.values()))
+                merged_into = {row.merged_into for row in rows.values() if row.merged_into is not None}
+                rows.update(self._participants(conn, board_id, merged_into - rows.keys()))
+        for session, participant_id in wanted.items():
+            row = rows.get(participant_id)
+            if row is not None and row.merged_into is not None:
+                row = rows.get(row.merged_into)
+            answers[session] = self._actor_and_place(row)
+        return answers
+
+    def _participant_named(self, board_id: str, session: str | None) -> str:
+        """The participant id a session of this board names; Unauthenticated if it names none."""
         if not session:
             raise Unauthenticated("join this board first: open your join link")
         try:
@@ -248,16 +301,19 @@ class Auth:
             raise Unauthenticated("this session is not valid; open your join link again") from None
         if not isinstance(payload, dict) or payload.get("b") != board_id:
             raise Unauthenticated("this session belongs to another board")
-        with self.engine.connect() as conn:
-            row = self._participant(conn, board_id, payload.get("p"))
-            if row is not None and row.merged_into is not None:
-                row = self._participant(conn, board_id, row.merged_into)
+        participant_id = payload.get("p")
+        if not isinstance(participant_id, str):
+            raise Unauthenticated(_UNKNOWN_SESSION)
+        return participant_id
+
+    @staticmethod
+    def _actor_and_place(row: Any) -> tuple[Actor, bool] | Unauthenticated:
         if row is None:
-            raise Unauthenticated("this session is not known here; open your join link again")
+            return Unauthenticated(_UNKNOWN_SESSION)
         if row.removed_at is not None:
-            raise Unauthenticated("the RTE removed you from this board; ask them for a join link")
+            return Unauthenticated("the RTE removed you from this board; ask them for a join link")
         if row.revoked_at is not None:
-            raise Unauthenticated("your join link was revoked by the RTE")
+            return Unauthenticated("your join link was revoked by the RTE")
         # A name stored before names were checked is shown repaired rather than breaking every frame.
         return Actor(row.id, repaired(row.name)[0], Role(row.role), row.team_id), bool(row.remote)
 
@@ -285,21 +341,17 @@ class Auth:
         self._tell(board_id)
 
     @staticmethod
-    def _participant(conn: Connection, board_id: str, participant_id: object) -> Any:
-        return conn.execute(
-            select(
-                PARTICIPANT.c.id,
-                PARTICIPANT.c.name,
-                PARTICIPANT.c.merged_into,
-                PARTICIPANT.c.removed_at,
-                PARTICIPANT.c.remote,
-                LINK.c.role,
-                LINK.c.team_id,
-                LINK.c.revoked_at,
+    def _participants(conn: Connection, board_id: str, participant_ids: set[str]) -> dict[str, Any]:
+        """The rows of these participants that exist on the board (with their link's role, team and
+        revocation), by id."""
+        ids = sorted(participant_ids)
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            rows = conn.execute(
+                _PARTICIPANTS, {"board_id": board_id, "ids": ids[start : start + _IDS_PER_QUERY]}
             )
-            .join(LINK, LINK.c.id == PARTICIPANT.c.link_id)
-            .where(PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == board_id)
-        ).first()
+            found.update({row.id: row for row in rows})
+        return found
 
     # --- the RTE's view of who joined -------------------------------------------------------------
 
