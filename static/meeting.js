@@ -89,6 +89,14 @@
     box._pbTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
+  // A form whose op was taken, ready for the next entry: unless the next is already being typed in it.
+  function clearForNext(form) {
+    if (window.piboardTyping.typedSinceSent(form)) return;
+    form.reset();
+    var hint = form.querySelector(".vague-hint");
+    if (hint) hint.textContent = "";
+  }
+
   document.body.addEventListener("htmx:afterRequest", function (ev) {
     // Only a form's own submission (not, say, the vague-objective check inside it) is an op sent.
     var form = ev.detail.elt && ev.detail.elt.tagName === "FORM" ? ev.detail.elt : null;
@@ -104,13 +112,9 @@
     if (form.classList.contains("explain")) {
       var round = form.closest("[data-round]");
       try { sessionStorage.setItem(voteKey(round.dataset.round) + ":explained", "1"); } catch (e) {}
-      form.reset();
+      clearForNext(form);
     }
-    if (form.matches(".add-objective, .stacked")) {
-      form.reset();
-      var hint = form.querySelector(".vague-hint");
-      if (hint) hint.textContent = "";
-    }
+    if (form.matches(".add-objective, .stacked")) clearForNext(form);
     markVotes();
   });
 

@@ -45,6 +45,17 @@
     return value !== defaultOf(field) && value !== sent.get(field);
   }
 
+  // Whether someone has typed in a form since it was last sent. An op's live update often comes before
+  // the answer to its request (always on a slow link), and the next entry may be under way in the same
+  // form by then: the pages clear a form for its answer only if it still holds what was sent.
+  window.piboardTyping = {
+    typedSinceSent: function (form) {
+      return Array.prototype.some.call(form.querySelectorAll(FIELDS), function (field) {
+        return sent.has(field) && valueOf(field) !== sent.get(field);
+      });
+    }
+  };
+
   // Which form a field is in: an op form by its op and the item it changes (a list re-sorted by the
   // other person's edit keeps each item's form); another by its place under its nearest id.
   function formKey(field, region) {

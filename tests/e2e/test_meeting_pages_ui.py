@@ -295,6 +295,43 @@ def test_focus_returns_to_edit_when_the_live_update_came_before_the_save_was_ack
     expect(rte.get_by_role("button", name="Edit “Vendor very late”")).to_be_focused()
 
 
+def test_the_next_objective_typed_before_the_first_is_answered_is_kept(
+    art: UiBoard, browser: Browser
+) -> None:
+    """On a slow link an objective's live update shows its card before the answer to its request comes:
+    a team member typing the next one by then keeps it (the answer cleared the form, and the next click
+    on Add objective met an empty, required statement). Found by CI, where the answer came late."""
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "objectives")
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    ann.route("**/ops", hold_the_answer)
+    add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")  # its card: the live update, first
+    assert len(held) == 1
+    form = ann.locator(".team-block", has=ann.locator("h2", has_text="Atlas")).locator("form.add-objective")
+    statement = form.get_by_label("New objective for Atlas")
+    statement.fill("Halve the time to restore service")
+    form.get_by_label("Commitment").select_option("false")
+    ann.evaluate(
+        """() => { window.answered = 0; document.body.addEventListener("htmx:afterRequest", (e) => {
+             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
+    )
+    route, answer = held.pop()
+    route.fulfill(response=answer)
+    ann.unroute("**/ops", hold_the_answer)
+    ann.wait_for_function("() => window.answered >= 1")
+    expect(statement).to_have_value("Halve the time to restore service")
+    form.get_by_role("button", name="Add objective").click()
+    expect(ann.locator("[data-group=uncommitted] .objective-card", has_text="Halve the time")).to_be_visible()
+    expect(statement).to_have_value("")  # its own answer clears it: nothing was typed since
+
+
 def test_the_risk_editor_works_on_a_page_fetched_again(browser: Browser, tmp_path: Path) -> None:
     """A page too far behind is fetched again and its #main replaced, editor included: Edit opens the new
     editor, and Save sends and closes it."""
