@@ -325,6 +325,9 @@
   function saved(form) {
     if (!form || form.tagName !== "FORM") return;
     form.querySelectorAll(".refusal-slot").forEach(function (s) { s.textContent = ""; });
+    // The live update may have come first, and the person moved on to the next edit in this same form
+    // (the editor opened on another card): this answer is not theirs to close or clear.
+    if (window.piboardTyping.typedSinceSent(form)) return;
     if (form.closest(".editor-pop")) {
       close(true);
     } else if (form.classList.contains("quick-add")) {

@@ -125,6 +125,8 @@
   document.addEventListener("htmx:afterRequest", function (ev) {
     var editor = ev.detail.elt.closest && ev.detail.elt.closest("#risk-editor");
     if (!editor || ev.detail.elt.tagName !== "FORM" || !ev.detail.xhr || ev.detail.xhr.status !== 204) return;
+    var typing = window.piboardTyping; // static/typing.js, in the bundle of the editors
+    if (typing && typing.typedSinceSent(ev.detail.elt)) return; // another risk opened in it meanwhile
     if (editor.open) editor.close();
   });
 

@@ -332,6 +332,50 @@ def test_the_next_objective_typed_before_the_first_is_answered_is_kept(
     expect(statement).to_have_value("")  # its own answer clears it: nothing was typed since
 
 
+def test_the_next_risk_opened_before_the_last_save_is_answered_stays_open(
+    art: UiBoard, browser: Browser
+) -> None:
+    """The risk editor is one dialog, refilled for each risk: the answer to the last save, late behind its
+    live update, no longer closes it on the next risk someone has opened (having closed the editor on
+    seeing the card changed) and is typing in."""
+    ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
+    open_live(ann, art, "risks")
+    raise_risk(ann, "Vendor late")
+    raise_risk(ann, "Key person away")
+    editor = ann.locator("#risk-editor")
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    ann.route("**/ops", hold_the_answer)
+    risk_in(ann, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    editor.get_by_label("Title").fill("Vendor very late")
+    editor.get_by_role("button", name="Save").click()
+    expect(risk_in(ann, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
+    assert len(held) == 1
+    editor.locator("[data-action=cancel]").click()  # the card shows the change: on to the next risk
+    risk_in(ann, "unroamed", "Key person away").get_by_role("button", name="Edit “Key person away”").click()
+    expect(editor.get_by_label("Title")).to_have_value("Key person away")
+    editor.get_by_label("Title").fill("Key person away in March")
+    ann.evaluate(
+        """() => { window.answered = 0; document.addEventListener("htmx:afterRequest", (e) => {
+             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
+    )
+    route, answer = held.pop()
+    route.fulfill(response=answer)
+    ann.unroute("**/ops", hold_the_answer)
+    ann.wait_for_function("() => window.answered >= 1")
+    expect(editor).to_be_visible()
+    expect(editor.get_by_label("Title")).to_have_value("Key person away in March")
+    editor.get_by_role("button", name="Save").click()
+    expect(risk_in(ann, "unroamed", "Key person away in March")).to_be_visible()
+    expect(editor).to_be_hidden()
+
+
 def test_the_risk_editor_works_on_a_page_fetched_again(browser: Browser, tmp_path: Path) -> None:
     """A page too far behind is fetched again and its #main replaced, editor included: Edit opens the new
     editor, and Save sends and closes it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import APIResponse, Browser, Locator, Page, Route, expect
 
 from tests.conftest import LiveServer
 from tests.e2e.ui_setup import UiBoard, add_story, new_board
@@ -119,3 +119,45 @@ def test_a_team_once_added_is_not_typed_again_into_the_page_fetched_after_it(ui_
     form.get_by_role("button", name="Add team").click()
     expect(rte.get_by_label("Name of team Atlas")).to_have_value("Atlas")
     expect(form.get_by_label("Team name")).to_have_value("")
+
+
+def test_the_next_story_opened_before_the_last_save_is_answered_stays_open(
+    breakout: tuple[Page, Page],
+) -> None:
+    """On a slow link a saved story's live update comes before the answer to the save, and a team member
+    may open the next story in the editor by then: the answer closed the editor under their hands (it is
+    one editor, refilled for each story), and what they were typing was gone."""
+    tom, _ = breakout
+    add_story(tom, "Iteration 1", "Refunds", 3)
+    add_story(tom, "Iteration 1", "Receipts", 2)
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    tom.route("**/ops", hold_the_answer)
+    editor = tom.locator("#story-editor")
+    column(tom, "Iteration 1").locator(".story", has_text="Refunds").click()
+    editor.get_by_label("Title").fill("Refunds by card")
+    editor.get_by_role("button", name="Save").click()
+    expect(column(tom, "Iteration 1").locator(".story", has_text="Refunds by card")).to_be_visible()
+    assert len(held) == 1
+    column(tom, "Iteration 1").locator(".story", has_text="Receipts").click()
+    expect(editor.get_by_label("Title")).to_have_value("Receipts")
+    editor.get_by_label("Title").fill("Receipts by email")
+    tom.evaluate(
+        """() => { window.answered = 0; document.addEventListener("htmx:afterRequest", (e) => {
+             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
+    )
+    route, answer = held.pop()
+    route.fulfill(response=answer)
+    tom.unroute("**/ops", hold_the_answer)
+    tom.wait_for_function("() => window.answered >= 1")
+    expect(editor).to_be_visible()
+    expect(editor.get_by_label("Title")).to_have_value("Receipts by email")
+    editor.get_by_role("button", name="Save").click()
+    expect(column(tom, "Iteration 1").locator(".story", has_text="Receipts by email")).to_be_visible()
+    expect(editor).to_be_hidden()  # its own answer closes it: nothing was typed since
