@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import APIResponse, Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.axe import serious_violations
 from tests.browser import FULL_HD, screenshot
 from tests.conftest import LiveServer, start_server
 from tests.e2e.test_history_browser import hold_htmx, wait_until_held
-from tests.e2e.ui_setup import UiBoard, add_objective, new_board, objective_card, open_live
+from tests.e2e.ui_setup import HeldAnswer, UiBoard, add_objective, new_board, objective_card, open_live
 from tests.live.test_browser import drop_browsers, keep_away, let_back, wait_js
 from tests.meeting.browser import wait_live
 
@@ -274,23 +274,14 @@ def test_focus_returns_to_edit_when_the_live_update_came_before_the_save_was_ack
     raise_risk(ann, "Vendor late")
     rte = open_live(art.rte, art, "risks")
     editor = rte.locator("#risk-editor")
-    held: list[tuple[Route, APIResponse]] = []
-
-    def hold_the_answer(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
-
-    rte.route("**/ops", hold_the_answer)
+    answer = HeldAnswer(rte)
     risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
     editor.get_by_label("Title").fill("Vendor very late")
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(rte, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
     expect(editor).to_be_visible()
-    assert len(held) == 1
-    route, answer = held.pop()
-    route.fulfill(response=answer)
+    assert len(answer.held) == 1
+    answer.release()
     expect(editor).to_be_hidden()
     expect(rte.get_by_role("button", name="Edit “Vendor very late”")).to_be_focused()
 
@@ -303,29 +294,14 @@ def test_the_next_objective_typed_before_the_first_is_answered_is_kept(
     on Add objective met an empty, required statement). Found by CI, where the answer came late."""
     ann = art.join(browser, "team", "Ann Atlas", team="Atlas")
     open_live(ann, art, "objectives")
-    held: list[tuple[Route, APIResponse]] = []
-
-    def hold_the_answer(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
-
-    ann.route("**/ops", hold_the_answer)
+    answer = HeldAnswer(ann)
     add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")  # its card: the live update, first
-    assert len(held) == 1
+    assert len(answer.held) == 1
     form = ann.locator(".team-block", has=ann.locator("h2", has_text="Atlas")).locator("form.add-objective")
     statement = form.get_by_label("New objective for Atlas")
     statement.fill("Halve the time to restore service")
     form.get_by_label("Commitment").select_option("false")
-    ann.evaluate(
-        """() => { window.answered = 0; document.body.addEventListener("htmx:afterRequest", (e) => {
-             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
-    )
-    route, answer = held.pop()
-    route.fulfill(response=answer)
-    ann.unroute("**/ops", hold_the_answer)
-    ann.wait_for_function("() => window.answered >= 1")
+    answer.release()
     expect(statement).to_have_value("Halve the time to restore service")
     form.get_by_role("button", name="Add objective").click()
     expect(ann.locator("[data-group=uncommitted] .objective-card", has_text="Halve the time")).to_be_visible()
@@ -343,32 +319,17 @@ def test_the_next_risk_opened_before_the_last_save_is_answered_stays_open(
     raise_risk(ann, "Vendor late")
     raise_risk(ann, "Key person away")
     editor = ann.locator("#risk-editor")
-    held: list[tuple[Route, APIResponse]] = []
-
-    def hold_the_answer(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
-
-    ann.route("**/ops", hold_the_answer)
+    answer = HeldAnswer(ann)
     risk_in(ann, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
     editor.get_by_label("Title").fill("Vendor very late")
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(ann, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
-    assert len(held) == 1
+    assert len(answer.held) == 1
     editor.locator("[data-action=cancel]").click()  # the card shows the change: on to the next risk
     risk_in(ann, "unroamed", "Key person away").get_by_role("button", name="Edit “Key person away”").click()
     expect(editor.get_by_label("Title")).to_have_value("Key person away")
     editor.get_by_label("Title").fill("Key person away in March")
-    ann.evaluate(
-        """() => { window.answered = 0; document.addEventListener("htmx:afterRequest", (e) => {
-             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
-    )
-    route, answer = held.pop()
-    route.fulfill(response=answer)
-    ann.unroute("**/ops", hold_the_answer)
-    ann.wait_for_function("() => window.answered >= 1")
+    answer.release()
     expect(editor).to_be_visible()
     expect(editor.get_by_label("Title")).to_have_value("Key person away in March")
     editor.get_by_role("button", name="Save").click()

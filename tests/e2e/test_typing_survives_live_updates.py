@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import APIResponse, Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import LiveServer
-from tests.e2e.ui_setup import UiBoard, add_story, new_board
+from tests.e2e.ui_setup import HeldAnswer, UiBoard, add_story, new_board
 from tests.e2e.ui_setup import iteration_column as column
 from tests.meeting.browser import wait_live
 
@@ -130,32 +130,17 @@ def test_the_next_story_opened_before_the_last_save_is_answered_stays_open(
     tom, _ = breakout
     add_story(tom, "Iteration 1", "Refunds", 3)
     add_story(tom, "Iteration 1", "Receipts", 2)
-    held: list[tuple[Route, APIResponse]] = []
-
-    def hold_the_answer(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
-
-    tom.route("**/ops", hold_the_answer)
+    answer = HeldAnswer(tom)
     editor = tom.locator("#story-editor")
     column(tom, "Iteration 1").locator(".story", has_text="Refunds").click()
     editor.get_by_label("Title").fill("Refunds by card")
     editor.get_by_role("button", name="Save").click()
     expect(column(tom, "Iteration 1").locator(".story", has_text="Refunds by card")).to_be_visible()
-    assert len(held) == 1
+    assert len(answer.held) == 1
     column(tom, "Iteration 1").locator(".story", has_text="Receipts").click()
     expect(editor.get_by_label("Title")).to_have_value("Receipts")
     editor.get_by_label("Title").fill("Receipts by email")
-    tom.evaluate(
-        """() => { window.answered = 0; document.addEventListener("htmx:afterRequest", (e) => {
-             if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
-    )
-    route, answer = held.pop()
-    route.fulfill(response=answer)
-    tom.unroute("**/ops", hold_the_answer)
-    tom.wait_for_function("() => window.answered >= 1")
+    answer.release()
     expect(editor).to_be_visible()
     expect(editor.get_by_label("Title")).to_have_value("Receipts by email")
     editor.get_by_role("button", name="Save").click()

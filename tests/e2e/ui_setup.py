@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
+from playwright.sync_api import APIResponse, Browser, BrowserContext, Dialog, Locator, Page, Route, expect
 
 from server.store.auth import session_cookie_name
 from tests.browser import CDN, LAPTOP
@@ -280,3 +280,33 @@ def ui_board(browser: Browser, e2e_server: LiveServer) -> Iterator[UiBoard]:
     board = new_board(browser, e2e_server, "Phoenix ART")
     yield board
     board.close()
+
+
+class HeldAnswer:
+    """A page's next op request (a POST to its board's ops) reaches the server, so its live update goes
+    out, but the page hears the answer only once :meth:`release` lets it through: as on a slow link,
+    where the live update often comes first."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.held: list[tuple[Route, APIResponse]] = []
+        page.route("**/ops", self._hold)
+
+    def _hold(self, route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        self.held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    def release(self) -> None:
+        """Let the one held answer through, hold no more, and wait until the page has handled it (htmx's
+        ``afterRequest`` for its form)."""
+        assert len(self.held) == 1, self.held
+        self.page.evaluate(
+            """() => { window.answered = 0; document.addEventListener("htmx:afterRequest", (e) => {
+                 if (e.detail.elt.tagName === "FORM") window.answered += 1; }); }"""
+        )
+        route, answer = self.held.pop()
+        route.fulfill(response=answer)
+        self.page.unroute("**/ops", self._hold)
+        self.page.wait_for_function("() => window.answered >= 1")
