@@ -230,13 +230,14 @@ class Auth:
 
     def returning(self, link: JoinLink, session: str | None) -> Actor | None:
         """The participant this browser already is on the link's board, if it joined with this link."""
-        payload = self._payload(link.board_id, session) if session else None
-        if payload is None:
+        try:
+            participant_id = self._participant_named(link.board_id, session)
+        except Unauthenticated:
             return None
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(PARTICIPANT.c.link_id).where(
-                    PARTICIPANT.c.id == payload.get("p"), PARTICIPANT.c.board_id == link.board_id
+                    PARTICIPANT.c.id == participant_id, PARTICIPANT.c.board_id == link.board_id
                 )
             ).first()
         if row is None or row.link_id != link.id:
@@ -245,13 +246,6 @@ class Auth:
             return self.actor(link.board_id, session)
         except Unauthenticated:
             return None
-
-    def _payload(self, board_id: str, session: str | None) -> dict[str, object] | None:
-        try:
-            payload = self._signer.loads(session or "")
-        except BadSignature:
-            return None
-        return payload if isinstance(payload, dict) and payload.get("b") == board_id else None
 
     def actor(self, board_id: str, session: str | None) -> Actor:
         """The participant a session belongs to (or the one it was merged into), if it is valid for
