@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.conftest import BoardHandle, LiveServer, start_server
 from tests.phone import PHONE
@@ -152,7 +152,7 @@ def solution_from_home(
     return context, page
 
 
-def wait_until_held(page: Page, held: list[Route]) -> None:
+def wait_until_held(page: Page, held: Sequence[object]) -> None:
     """Until a route handler that keeps requests back has one (handlers run while the page waits)."""
     deadline = time.monotonic() + 10
     while not held:

@@ -280,6 +280,7 @@ def test_focus_returns_to_edit_when_the_live_update_came_before_the_save_was_ack
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(rte, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
     expect(editor).to_be_visible()
+    answer.wait_until_held()
     assert len(answer.held) == 1
     answer.release()
     expect(editor).to_be_hidden()
@@ -296,6 +297,7 @@ def test_the_next_objective_typed_before_the_first_is_answered_is_kept(
     open_live(ann, art, "objectives")
     answer = HeldAnswer(ann)
     add_objective(ann, "Atlas", "Cut P1 incidents from 12 to under 5")  # its card: the live update, first
+    answer.wait_until_held()
     assert len(answer.held) == 1
     form = ann.locator(".team-block", has=ann.locator("h2", has_text="Atlas")).locator("form.add-objective")
     statement = form.get_by_label("New objective for Atlas")
@@ -324,6 +326,7 @@ def test_the_next_risk_opened_before_the_last_save_is_answered_stays_open(
     editor.get_by_label("Title").fill("Vendor very late")
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(ann, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
+    answer.wait_until_held()
     assert len(answer.held) == 1
     editor.locator("[data-action=cancel]").click()  # the card shows the change: on to the next risk
     risk_in(ann, "unroamed", "Key person away").get_by_role("button", name="Edit “Key person away”").click()

@@ -136,6 +136,7 @@ def test_the_next_story_opened_before_the_last_save_is_answered_stays_open(
     editor.get_by_label("Title").fill("Refunds by card")
     editor.get_by_role("button", name="Save").click()
     expect(column(tom, "Iteration 1").locator(".story", has_text="Refunds by card")).to_be_visible()
+    answer.wait_until_held()
     assert len(answer.held) == 1
     column(tom, "Iteration 1").locator(".story", has_text="Receipts").click()
     expect(editor.get_by_label("Title")).to_have_value("Receipts")

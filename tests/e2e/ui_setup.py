@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import APIResponse, Browser, BrowserContext, Dialog, Locator, Page, Route, expect
 
 from server.store.auth import session_cookie_name
-from tests.browser import CDN, LAPTOP
+from tests.browser import CDN, LAPTOP, wait_until_held
 from tests.conftest import LiveServer
 from tests.meeting.browser import wait_live
 
@@ -297,6 +297,11 @@ class HeldAnswer:
             route.continue_()
             return
         self.held.append((route, route.fetch()))  # the op reaches the server; its answer waits here
+
+    def wait_until_held(self) -> None:
+        """Until the answer is held: the page may show the op's live update before the request's own
+        round trip has finished (which is the point), so seeing the update does not mean it is held."""
+        wait_until_held(self.page, self.held)
 
     def release(self) -> None:
         """Let the one held answer through, hold no more, and wait until the page has handled it (htmx's
