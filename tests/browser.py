@@ -152,6 +152,12 @@ def solution_from_home(
     return context, page
 
 
+def wait_for_paint(page: Page) -> None:
+    """Wait until the browser has laid out and drawn what changed last: two animation frames (a page
+    that fits or redraws itself after a change does it on the next frame)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def wait_until_held(page: Page, held: Sequence[object]) -> None:
     """Until a route handler that keeps requests back has one (handlers run while the page waits)."""
     deadline = time.monotonic() + 10

@@ -71,6 +71,12 @@ def risk_in(page: Page, column: str, title: str) -> Locator:
     return page.locator(f"#roam-col-{column} .risk-card", has=page.locator("h3", has_text=title))
 
 
+def edit_risk(page: Page, title: str) -> Locator:
+    """Someone opens an unROAMed risk's editor with its card's Edit button; returns the editor."""
+    risk_in(page, "unroamed", title).get_by_role("button", name=f"Edit “{title}”").click()
+    return page.locator("#risk-editor")
+
+
 # --- objectives -------------------------------------------------------------------------------------------
 
 
@@ -221,9 +227,8 @@ def test_a_risks_text_is_edited_in_the_editor_and_shows_everywhere(art: UiBoard,
     open_live(ann, art, "risks")
     raise_risk(ann, "Vendor late")
     rte = open_live(art.rte, art, "risks")
-    editor = rte.locator("#risk-editor")
 
-    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    editor = edit_risk(rte, "Vendor late")
     expect(editor).to_be_visible()
     expect(editor.get_by_label("Title")).to_have_value("Vendor late")
     expect(editor.get_by_label("Title")).to_be_focused()
@@ -273,9 +278,8 @@ def test_focus_returns_to_edit_when_the_live_update_came_before_the_save_was_ack
     open_live(ann, art, "risks")
     raise_risk(ann, "Vendor late")
     rte = open_live(art.rte, art, "risks")
-    editor = rte.locator("#risk-editor")
     answer = HeldAnswer(rte)
-    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    editor = edit_risk(rte, "Vendor late")
     editor.get_by_label("Title").fill("Vendor very late")
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(rte, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
@@ -320,16 +324,15 @@ def test_the_next_risk_opened_before_the_last_save_is_answered_stays_open(
     open_live(ann, art, "risks")
     raise_risk(ann, "Vendor late")
     raise_risk(ann, "Key person away")
-    editor = ann.locator("#risk-editor")
     answer = HeldAnswer(ann)
-    risk_in(ann, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    editor = edit_risk(ann, "Vendor late")
     editor.get_by_label("Title").fill("Vendor very late")
     editor.get_by_role("button", name="Save").click()
     expect(risk_in(ann, "unroamed", "Vendor very late")).to_be_visible()  # the live update, first
     answer.wait_until_held()
     assert len(answer.held) == 1
     editor.locator("[data-action=cancel]").click()  # the card shows the change: on to the next risk
-    risk_in(ann, "unroamed", "Key person away").get_by_role("button", name="Edit “Key person away”").click()
+    edit_risk(ann, "Key person away")
     expect(editor.get_by_label("Title")).to_have_value("Key person away")
     editor.get_by_label("Title").fill("Key person away in March")
     answer.release()
@@ -369,8 +372,7 @@ def test_the_risk_editor_works_on_a_page_fetched_again(browser: Browser, tmp_pat
         wait_live(rte)
         expect(risk_in(rte, "unroamed", "While away 3")).to_be_visible()
 
-        editor = rte.locator("#risk-editor")
-        risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+        editor = edit_risk(rte, "Vendor late")
         expect(editor).to_be_visible()
         expect(editor.get_by_label("Title")).to_have_value("Vendor late")
         editor.get_by_label("Title").fill("Vendor very late")
@@ -388,13 +390,13 @@ def test_deleting_a_risk_asks_first_and_cancel_keeps_it(art: UiBoard, browser: B
     raise_risk(ann, "Vendor late")
     rte = open_live(art.rte, art, "risks")
     # Deleting is the RTE's: the team member's editor has no Delete.
-    risk_in(ann, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    edit_risk(ann, "Vendor late")
     expect(ann.locator("#risk-editor")).to_be_visible()
     expect(ann.locator("#risk-editor form.delete-risk")).to_have_count(0)
     ann.keyboard.press("Escape")
     expect(ann.locator("#risk-editor")).to_be_hidden()
 
-    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    edit_risk(rte, "Vendor late")
     rte.locator("#risk-editor").get_by_role("button", name="Delete risk…").click()
     confirm = rte.locator("#confirm-op")
     expect(confirm).to_contain_text('Delete risk "Vendor late"?')
@@ -449,7 +451,7 @@ def test_the_objectives_and_risks_pages_have_no_serious_accessibility_violation(
         "risks as team member, move menu open": serious_violations(ann),
     }
     rte = open_live(art.rte, art, "risks")
-    risk_in(rte, "unroamed", "Vendor late").get_by_role("button", name="Edit “Vendor late”").click()
+    edit_risk(rte, "Vendor late")
     expect(rte.locator("#risk-editor")).to_be_visible()
     found["risks as RTE, editor open"] = serious_violations(rte)
     assert {page: v for page, v in found.items() if v} == {}

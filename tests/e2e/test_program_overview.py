@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import FULL_HD, join_link, screenshot
+from tests.browser import FULL_HD, join_link, screenshot, wait_for_paint
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.meeting.browser import wait_live
 from tests.screen.big_art import FEATURES, build_big_art
@@ -82,7 +82,7 @@ def dependencies(art: BoardHandle) -> dict[str, dict[str, Any]]:
 
 
 def drawn(page: Page) -> list[str]:
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    wait_for_paint(page)
     return list(page.evaluate(DRAWN))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import wait_for_paint
 from tests.e2e.ui_setup import UiBoard, open_live
 from tests.meeting.browser import wait_live
 
@@ -29,7 +30,7 @@ LONG_TITLE = "Business context, the vision and the architecture runway for the w
 
 def bar_heights(page: Page) -> list[float]:
     """The heights so far, once the browser has laid out and drawn what changed last."""
-    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    wait_for_paint(page)
     return list(page.evaluate("window.barHeights"))
 
 
@@ -55,7 +56,7 @@ def heights_by_width(page: Page) -> dict[int, float]:
     seen = {}
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
-        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        wait_for_paint(page)
         seen[width] = float(page.locator(".topbar").evaluate("bar => bar.getBoundingClientRect().height"))
     return seen
 

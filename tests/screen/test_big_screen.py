@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser import FULL_HD, PageAs, screenshot
+from tests.browser import FULL_HD, PageAs, screenshot, wait_for_paint
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.e2e.conftest import Plan
 from tests.meeting.browser import goto, wait_live
@@ -52,8 +52,7 @@ MEASURE = """() => {
 
 
 def measure(screen: Page) -> dict[str, Any]:
-    # The screen fits its cells on the next animation frame after any change: wait for two.
-    screen.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    wait_for_paint(screen)  # the screen fits its cells on the animation frame after any change
     return screen.evaluate(MEASURE)
 
 

@@ -27,7 +27,7 @@ from board import Op
 from board.forecast import forecast
 from board.room import SCENES
 from server.clock import CLOCK
-from tests.browser import FULL_HD, PageAs, screenshot
+from tests.browser import FULL_HD, PageAs, screenshot, wait_for_paint
 from tests.conftest import BoardHandle, LiveServer, create_board
 from tests.live.client import LiveClient
 from tests.meeting.browser import goto, wait_live
@@ -231,13 +231,8 @@ REMOTE_SHOWN = """() => {
 }"""
 
 
-def settle(screen: Page) -> None:
-    """The screen fits its stage on the animation frame after a change: wait for two."""
-    screen.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-
-
 def offenders(screen: Page, where: str) -> list[str]:
-    settle(screen)
+    wait_for_paint(screen)
     found: list[dict[str, str]] = screen.evaluate(OFFENDERS)
     return [f"{where}: {o['what']} {o['el']} ({o['detail']}) {o['text']!r}" for o in found]
 
@@ -381,14 +376,14 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
         if name == "help":
             expect(screen.locator("#screen-remote h2")).to_be_visible()
             # Who takes part remotely: each shown, or counted in the list's "+N more".
-            settle(screen)
+            wait_for_paint(screen)
             shown, counted = screen.evaluate(REMOTE_SHOWN)
             if shown + counted != REMOTE[art] or not shown:
                 found.append(f"help: {shown} remote people shown and {counted} counted, of {REMOTE[art]}")
         if name == "forecast":
             # Every open dependency and feature the forecast has a chance for: shown, least likely first,
             # or counted in the list's "+N more".
-            settle(screen)
+            wait_for_paint(screen)
             total, shown, counted = screen.evaluate(FORECAST_SHOWN)
             found_now = forecast(board.server.services.op_path.state(board.id), CLOCK.today())
             open_items = [
@@ -436,7 +431,7 @@ def test_nothing_on_the_big_screen_is_cut_off_without_a_sign(
             starts = screen.locator(".stage-agenda li .starts").all_inner_texts()
             assert starts and all(re.fullmatch(r"\d\d:\d\d", t) for t in starts), starts
             assert len(starts) == screen.locator(".stage-agenda li").count()
-        settle(screen)
+        wait_for_paint(screen)
         pages = int(screen.locator("#screen").get_attribute("data-pages") or "1")
         for n in range(1 if name == "rotate" else pages):
             found += offenders(screen, f"{name} page {n + 1}")
@@ -475,7 +470,7 @@ def test_the_replay_fills_the_big_screen_in_text_the_room_reads(
     board = arts["demo"]
     seq = board.read()["seq"]
     replay = goto(page_as(board, "observer", "Room screen", viewport=viewport), board, f"replay?at={seq}")
-    settle(replay)
+    wait_for_paint(replay)
     width, height = viewport["width"], viewport["height"]
     box = replay.evaluate(REPLAY_BOX)
     # The board as it was takes the screen's width and every pixel of height the controls leave, and
