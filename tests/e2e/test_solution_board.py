@@ -24,9 +24,9 @@ from board.model import Dependency, Feature
 from board.solution_board import PARTIES
 from server.store.provision import FOUNDER, create_board_with_rte
 from server.store.solutions import solution_cookie_name
-from tests.browser import FULL_HD, screenshot
+from tests.browser import FULL_HD, screenshot, wait_for_paint
 from tests.conftest import LiveServer
-from tests.screen.test_screen_fits import OFFENDERS, SMALL_TEXT, UHD, settle
+from tests.screen.test_screen_fits import OFFENDERS, SMALL_TEXT, UHD
 
 pytestmark = pytest.mark.e2e
 
@@ -117,7 +117,7 @@ def join_as(server: LiveServer, solution: GeneratedSolution, kind: str, name: st
 
 def fit_problems(screen: Page, least: int) -> list[str]:
     """What is cut off unsaid on the big screen, or drawn under ``least`` px."""
-    settle(screen)
+    wait_for_paint(screen)
     found: list[dict[str, str]] = screen.evaluate(OFFENDERS)
     return [f"{o['what']} {o['el']} ({o['detail']}) {o['text']!r}" for o in found] + screen.evaluate(
         SMALL_TEXT, least
@@ -136,7 +136,7 @@ def planned(server: LiveServer, solution: GeneratedSolution) -> int:
 def test_the_board_shows_every_train_across_the_window_at_a_readable_size(
     board_page: Page, e2e_server: LiveServer, solution: GeneratedSolution
 ) -> None:
-    settle(board_page)
+    wait_for_paint(board_page)
     seen: dict[str, Any] = board_page.evaluate(DRAWN)
     screenshot(board_page, "solution-board-3-trains")
     assert seen["scrollWidth"] <= seen["width"], "the board fits across the window"
@@ -222,7 +222,7 @@ def test_the_big_screen_fits_1080p_with_nothing_cut_off_unsaid(
         screen.locator("#sb-plan .sb-objectives [data-more]")
     ).to_be_visible()  # "+N more": it counts the others
     expect(screen.locator("#sb-plan .sb-risks [data-more]")).to_be_visible()
-    settle(screen)
+    wait_for_paint(screen)
     screenshot(screen, "solution-screen-3-trains")
     found: list[dict[str, str]] = screen.evaluate(OFFENDERS)
     assert found == [], "\n".join(f"{o['what']} {o['el']} ({o['detail']}) {o['text']!r}" for o in found)
@@ -235,7 +235,7 @@ def test_the_big_screen_fits_1080p_with_nothing_cut_off_unsaid(
     assert seen["smallest"] >= 24
     screen.set_viewport_size(UHD)  # a 4K projector: the same board, every size doubled
     try:
-        settle(screen)
+        wait_for_paint(screen)
         found = screen.evaluate(OFFENDERS)
         assert found == [], "\n".join(f"{o['what']} {o['el']} ({o['detail']})" for o in found)
         assert screen.evaluate(SMALL_TEXT, 48) == []
@@ -252,7 +252,7 @@ HEADS = """() => ({
 
 def test_a_trains_head_is_a_narrow_band_and_its_teams_take_the_screen(small_screen: Page) -> None:
     """2 trains × 1 team: the teams' rows have the height, not the trains' names."""
-    settle(small_screen)
+    wait_for_paint(small_screen)
     drawn: dict[str, list[float]] = small_screen.evaluate(HEADS)
     assert len(drawn["heads"]) == 2 and len(drawn["lanes"]) == 2
     assert max(drawn["heads"]) <= 2.5 * 16, drawn  # a line of 24 px text
