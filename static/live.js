@@ -229,9 +229,37 @@
       });
   }
 
+  // --- the server's clock --------------------------------------------------------------------------
+  //
+  // The countdown (static/timer.js) shows the time left on the server's clock. A page's data-now is the
+  // server's clock when it was rendered, so a page that took seconds to arrive would run those seconds
+  // behind the room. A ping after each welcome and with each heartbeat tells the server's clock to
+  // within half its round trip; the quickest round trip since the welcome is the one kept (a new
+  // connection may follow a sleep or a change of the computer's clock, so it starts afresh).
+  var clock = (window.piboardClock = { offset: null, roundTrip: null });
+  var clockPingAt = null;
+
+  function askTheTime(wrapper) {
+    clockPingAt = Date.now() / 1000;
+    wrapper.sendImmediately('{"type":"ping"}');
+  }
+
+  function heardTheTime(frame) {
+    var now = Date.now() / 1000;
+    var sentAt = clockPingAt;
+    clockPingAt = null;
+    if (sentAt === null || typeof frame.now !== "number" || now < sentAt) return;
+    if (clock.roundTrip === null || now - sentAt < clock.roundTrip) {
+      clock.roundTrip = now - sentAt;
+      clock.offset = frame.now - (sentAt + now) / 2;
+    }
+  }
+
   function handleFrame(frame, wrapper) {
     switch (frame.type) {
       case "welcome":
+        clock.roundTrip = null;
+        askTheTime(wrapper);
         setStatus("live", "live");
         body.dispatchEvent(new CustomEvent("piboard:welcome", { detail: frame }));
         break;
@@ -247,6 +275,10 @@
         break;
       case "ping":
         wrapper.sendImmediately('{"type":"pong"}');
+        askTheTime(wrapper);
+        break;
+      case "pong":
+        heardTheTime(frame);
         break;
       case "error":
         if (window.console) {

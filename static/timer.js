@@ -1,7 +1,8 @@
 // The shared countdown. The server is the clock: every [data-timer] element carries
-// {ends_at, paused, remaining} and the server's time when it was rendered (data-now). The
-// offset between the server's clock and this browser's is taken when the element is first
-// seen, so every screen shows the same remaining time whatever its own clock says.
+// {ends_at, paused, remaining} and the server's time when it was rendered (data-now). Every screen
+// shows the same remaining time whatever its own clock says: once the live socket has asked the
+// server the time (static/live.js, window.piboardClock), by that; until then by the offset between
+// data-now and this browser's clock when the element is first seen.
 (function () {
   "use strict";
   if (window.piboardTimer) return; // the top bar and the agenda page may both include this script
@@ -27,6 +28,8 @@
     if (el.dataset.status === "running") {
       var endsAt = parse(el.dataset.endsAt);
       if (endsAt === null) return null;
+      var asked = window.piboardClock;
+      if (asked && asked.offset !== null) return endsAt - (clientNow + asked.offset);
       if (el._pbOffset === undefined) {
         var serverNow = parse(el.dataset.now);
         el._pbOffset = serverNow === null ? 0 : serverNow - clientNow;

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, WebSocket
@@ -35,7 +36,6 @@ from server.live.hub import Hub
 from server.live.protocol import (
     CLIENT_FRAMES,
     HELLO_TIMEOUT_SECONDS,
-    PONG,
     CloseCode,
     FrameError,
     FrameType,
@@ -46,6 +46,7 @@ from server.live.protocol import (
     error_frame,
     is_flat_op,
     parse_frame,
+    pong_frame,
     refusal_frame,
 )
 from server.store.auth import Unauthenticated, session_cookie_name
@@ -243,7 +244,7 @@ class LiveDoor:
         elif kind == FrameType.OP:
             await self.apply(lambda: parse_op(data.get("op")), client_op_id_of(data.get("op")))
         elif kind == FrameType.PING:
-            self.conn.send(PONG)
+            self.conn.send(pong_frame(time.time()))
         elif kind == FrameType.PONG:
             pass  # heard() already noted it
         elif kind == FrameType.HELLO:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -44,13 +45,13 @@ from server.doors.solutions import page_context, read_solution, solution_session
 from server.live.connection import Connection, ConnectionState
 from server.live.hub import Hub
 from server.live.protocol import (
-    PONG,
     CloseCode,
     FrameError,
     FrameType,
     SolutionHello,
     error_frame,
     parse_frame,
+    pong_frame,
     solution_welcome_frame,
 )
 from server.pages.solution import solution_seqs_marker
@@ -221,7 +222,7 @@ def answer_heartbeat(text: str, conn: Connection) -> FrameError | None:
     except FrameError as exc:
         return exc
     if kind == FrameType.PING:
-        conn.send(PONG)
+        conn.send(pong_frame(time.time()))
         return None
     if kind == FrameType.PONG:
         return None

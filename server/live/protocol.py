@@ -85,7 +85,12 @@ def dumps(frame: dict[str, Any]) -> str:
 # --- server → client --------------------------------------------------------------------------------
 
 PING = dumps({"type": FrameType.PING.value})
-PONG = dumps({"type": FrameType.PONG.value})
+
+
+def pong_frame(now: float) -> str:
+    """The answer to a client's ping, with the server's clock (Unix seconds): a page sets its countdown by
+    it to within half the round trip, however long the page itself took to arrive."""
+    return dumps({"type": FrameType.PONG.value, "now": round(now, 3)})
 
 
 def welcome_frame(board_id: str, actor: Actor, view: str, mode: Mode, settings: Settings, seq: int) -> str:

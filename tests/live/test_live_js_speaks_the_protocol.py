@@ -21,8 +21,8 @@ from server.live.protocol import (
 LIVE_JS = (Path(__file__).resolve().parents[2] / "static" / "live.js").read_text()
 
 # Frames the server sends that a page never causes: the JSON stream's events (pages ask for HTML), the
-# answers to ops sent on the socket (pages send ops to the form door) and to a client's ping.
-NOT_FOR_PAGES = {FrameType.EVENT, FrameType.ACK, FrameType.REFUSAL, FrameType.PONG}
+# answers to ops sent on the socket (pages send ops to the form door).
+NOT_FOR_PAGES = {FrameType.EVENT, FrameType.ACK, FrameType.REFUSAL}
 
 
 def handled_frames() -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,24 @@ def test_op_is_acked_and_broadcast_as_an_event(board: BoardHandle) -> None:
         assert items == board.read()["items"]
         await writer.close()
         await watcher.close()
+
+    run_async(scenario())
+
+
+def test_a_ping_is_answered_with_the_servers_clock(board: BoardHandle) -> None:
+    """What a page sets its countdown by (static/live.js): the server's time, in Unix seconds."""
+
+    async def scenario() -> None:
+        client = await LiveClient.connect(board.server.ws_url, board.id, board.rte_session, last_seq=0)
+        await client.wait_welcome()
+        before = time.time()
+        await client.send_raw(json.dumps({"type": "ping"}))
+        await client.wait_until(lambda: any(f["type"] == "pong" for f in client.frames))
+        after = time.time()
+        pong = next(f for f in client.frames if f["type"] == "pong")
+        # The test and the server share this machine's clock (rounded to the millisecond on the wire).
+        assert before - 0.001 <= pong["now"] <= after + 0.001
+        await client.close()
 
     run_async(scenario())
 
