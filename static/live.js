@@ -238,9 +238,13 @@
   // connection may follow a sleep or a change of the computer's clock, so it starts afresh).
   var clock = (window.piboardClock = { offset: null, roundTrip: null });
   var clockPingAt = null;
+  var CLOCK_ANSWER_WAIT = 30; // seconds: a ping unanswered for longer is given up
 
   function askTheTime(wrapper) {
-    clockPingAt = Date.now() / 1000;
+    var now = Date.now() / 1000;
+    // One question at a time, so that each answer is timed against its own ping.
+    if (clockPingAt !== null && now - clockPingAt < CLOCK_ANSWER_WAIT) return;
+    clockPingAt = now;
     wrapper.sendImmediately('{"type":"ping"}');
   }
 
@@ -259,6 +263,7 @@
     switch (frame.type) {
       case "welcome":
         clock.roundTrip = null;
+        clockPingAt = null; // a question on the last connection gets no answer on this one
         askTheTime(wrapper);
         setStatus("live", "live");
         body.dispatchEvent(new CustomEvent("piboard:welcome", { detail: frame }));
