@@ -238,7 +238,7 @@
   // connection may follow a sleep or a change of the computer's clock, so it starts afresh).
   var clock = (window.piboardClock = { offset: null, roundTrip: null });
   var clockPingAt = null;
-  var CLOCK_ANSWER_WAIT = 30; // seconds: a ping unanswered for longer is given up
+  var CLOCK_ANSWER_WAIT = 30; // seconds: a ping unanswered for longer (one refused under the frame limit) is given up
 
   function askTheTime(wrapper) {
     var now = Date.now() / 1000;

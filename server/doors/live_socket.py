@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, WebSocket
@@ -244,7 +243,7 @@ class LiveDoor:
         elif kind == FrameType.OP:
             await self.apply(lambda: parse_op(data.get("op")), client_op_id_of(data.get("op")))
         elif kind == FrameType.PING:
-            self.conn.send(pong_frame(time.time()))
+            self.conn.send(pong_frame())
         elif kind == FrameType.PONG:
             pass  # heard() already noted it
         elif kind == FrameType.HELLO:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -222,7 +221,7 @@ def answer_heartbeat(text: str, conn: Connection) -> FrameError | None:
     except FrameError as exc:
         return exc
     if kind == FrameType.PING:
-        conn.send(pong_frame(time.time()))
+        conn.send(pong_frame())
         return None
     if kind == FrameType.PONG:
         return None

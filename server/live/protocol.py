@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -87,10 +88,10 @@ def dumps(frame: dict[str, Any]) -> str:
 PING = dumps({"type": FrameType.PING.value})
 
 
-def pong_frame(now: float) -> str:
-    """The answer to a client's ping, with the server's clock (Unix seconds): a page sets its countdown by
-    it to within half the round trip, however long the page itself took to arrive."""
-    return dumps({"type": FrameType.PONG.value, "now": round(now, 3)})
+def pong_frame() -> str:
+    """The answer to a client's ping, with the server's clock now (Unix seconds, the countdown's clock): a
+    page sets its countdown by it to within half the round trip, however long the page took to arrive."""
+    return dumps({"type": FrameType.PONG.value, "now": round(time.time(), 3)})
 
 
 def welcome_frame(board_id: str, actor: Actor, view: str, mode: Mode, settings: Settings, seq: int) -> str:
